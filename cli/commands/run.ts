@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { loadConfigFile, loadDefaultConfig } from '../../config/load';
+import { createRootLogger } from '../../core/logger';
+import { systemClock } from '../../core/clock';
+import { runPipeline } from '../../core/runner';
+import { formatDuration } from '../../config/duration';
+import { wire } from '../app';
+import { durationOption, intOption, speedOption } from '../options';
+
+interface RunFlags {
+  config?: string;
+  duration?: number;
+  seed?: number;
+  json?: boolean;
+  speed?: number | 'max';
+  simDuration?: number;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the pipeline; without --config, the embedded demo (simulated people, goods and funds flows → console alerts)')
+    .option('-c, --config <file>', 'config file (YAML or JSON); default: the embedded demo config (examples/*.yaml)')
+    .option('-d, --duration <d>', 'stop after this much wall-clock time, e.g. 30s (default: until Ctrl-C)', durationOption)
+    .option('--seed <n>', 'simulator seed: same seed, same flows and anomalies', intOption)
+    .option('--speed <x>', 'simulator speed: simulated seconds per second, or "max" (default from config: 120)', speedOption)
+    .option('--sim-duration <d>', 'stop after this much simulated time, e.g. 24h', durationOption)
+    .option('--json', 'alerts as JSON lines on stdout')
+    .addHelpText('after', '\nAlerts go to stdout (one line per state change); logs go to stderr.\nCtrl-C stops cleanly and prints a summary line.\n')
+    .action(async (flags: RunFlags) => {
+      const log = createRootLogger();
+      const config = flags.config ? loadConfigFile(flags.config) : loadDefaultConfig();
+      const controller = new AbortController();
+      const stop = (why: string) => {
+        if (!controller.signal.aborted) {
+          log.info({ why }, 'stopping: finishing the batch in flight');
+          controller.abort();
+        }
+      };
+      const onSignal = (sig: NodeJS.Signals) => stop(sig);
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const timer = flags.duration !== undefined ? setTimeout(() => stop('duration reached'), flags.duration) : undefined;
+
+      const w = wire(config, log, { seed: flags.seed, speed: flags.speed, simDuration: flags.simDuration, json: flags.json, color: !flags.json && process.stdout.isTTY });
+      log.info({ streams: Object.keys(config.streams), config: flags.config ?? 'embedded default', seed: flags.seed ?? config.simulator.seed }, 'flowwatch starting');
+      try {
+        const s = await runPipeline({ config, sources: w.sources, dispatcher: w.dispatcher, deadLetter: w.deadLetter, store: w.store, log, clock: systemClock, signal: controller.signal });
+        const perStream = Object.entries(s.eventsByStream).map(([k, v]) => `${k} ${v}`).join(', ');
+        process.stderr.write(
+          `flowwatch: stopped after ${formatDuration(s.wallMs)}: ${s.events} events (${perStream}), ${s.alerts} alert notifications, ${s.rejects} rejects${s.rejects > 0 ? ' (' + Object.entries(s.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ') + ')' : ''}\n`,
+        );
+      } finally {
+        if (timer) clearTimeout(timer);
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+        await w.dispatcher.close();
+        await w.deadLetter.close();
+        await w.store.close();
+        log.flush();
+      }
+    });
+}

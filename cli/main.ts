@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { isFlowwatchError } from '../core/errors';
+import { registerRun } from './commands/run';
+import { registerValidate } from './commands/validate';
+import { registerSimulate } from './commands/simulate';
+import { registerDetectors } from './commands/detectors';
+
+export function buildProgram(): Command {
+  const program = new Command('flowwatch')
+    .description('Real-time flow monitoring and early warning for people, goods and funds flows.')
+    .version(require('../../package.json').version as string)
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', '\nStart here:\n  flowwatch run                      embedded demo: simulator → detectors → console alerts\n  flowwatch validate --config FILE   check a config without running it\n');
+  registerRun(program);
+  registerValidate(program);
+  registerSimulate(program);
+  registerDetectors(program);
+  return program;
+}
+
+/** Entry point used by bin/flowwatch.js. Errors print one clear message, never a stack for user mistakes. */
+export function main(argv: string[]): void {
+  const program = buildProgram();
+  program.exitOverride();
+  program.parseAsync(argv).catch((err: unknown) => {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (isFlowwatchError(err)) {
+      process.stderr.write(`flowwatch: ${err.message}\n`);
+      process.exitCode = err.code === 'FW_CONFIG_INVALID' || err.code === 'FW_CONFIG_PARSE' || err.code === 'FW_CONFIG_READ' ? 2 : 1;
+      return;
+    }
+    process.stderr.write(`flowwatch: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { duration } from './duration';
+import { detectorSchema } from '../detectors/registry';
+
+/** Field path in a record: "amount" or "device.id" (dots reach into nested objects). */
+const fieldPath = z.string().min(1, 'expected a field name');
+
+const timeFormat = z.enum(['auto', 'epoch_s', 'epoch_ms', 'iso']);
+
+const measurementSpec = z.union([
+  fieldPath,
+  z.object({ field: fieldPath, optional: z.boolean().default(false) }).strict(),
+]);
+
+/** How raw records of a stream become events. */
+export const mappingSchema = z
+  .object({
+    /** json (default) or csv. */
+    format: z.enum(['json', 'csv']).default('json'),
+    /** CSV only: column names in order (when the data has no header line) and delimiter. */
+    csv: z.object({ columns: z.array(z.string().min(1)).min(1), delimiter: z.string().length(1).default(',') }).strict().optional(),
+    /** Entity key field, or several fields joined with ":". */
+    key: z.union([fieldPath, z.array(fieldPath).min(1)]),
+    /** Event-time field and its format; "auto" tells epoch s from epoch ms by magnitude and parses ISO 8601 strings. */
+    time: z.union([fieldPath, z.object({ field: fieldPath, format: timeFormat.default('auto') }).strict()]),
+    /** Numeric measurements: a list of field names, or { name: field | { field, optional } }. Booleans count as 1/0. */
+    measurements: z.union([z.array(fieldPath).min(1), z.record(z.string(), measurementSpec)]),
+    /** String attributes kept with the event (station, counterparty). Missing ones are left out. */
+    attributes: z.union([z.array(fieldPath), z.record(z.string(), fieldPath)]).default([]),
+    /** Record id for duplicate detection (payment id). Without it, key + time + values identify a record. */
+    id: fieldPath.optional(),
+    /** Derived measurements: restricted math expressions over the measurements, e.g. { excess: "temp_c - setpoint_c" }. */
+    derive: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier'), z.string().min(1)).default({}),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.format === 'csv' && !m.csv) ctx.addIssue({ code: 'custom', path: ['csv'], message: 'format csv needs csv.columns (the column names in order)' });
+  });
+
+const simulatorSourceSchema = z.object({ type: z.literal('simulator') }).strict();
+const fileSourceSchema = z
+  .object({ type: z.literal('file'), path: z.string().min(1) })
+  .strict();
+
+export const sourceSchema = z.discriminatedUnion('type', [simulatorSourceSchema, fileSourceSchema]);
+
+export const streamSchema = z
+  .object({
+    /** Where records come from. Default: the built-in simulator (only for people, goods, funds). */
+    source: sourceSchema.default({ type: 'simulator' }),
+    mapping: mappingSchema,
+    /** Events older than (max event time − lateness) are late: dead-lettered, not counted. */
+    lateness: duration().default(120_000),
+    /** Events further than this ahead of the clock are rejected as bogus. */
+    max_future: duration().default(3_600_000),
+    /** Events further than this behind the clock are rejected (0 = no limit). */
+    max_age: duration().default(30 * 86_400_000),
+    detectors: z.array(detectorSchema).default([]),
+  })
+  .strict();
+
+const consoleReceiverSchema = z
+  .object({ type: z.literal('console'), name: z.string().default('console'), json: z.boolean().optional() })
+  .strict();
+const jsonlReceiverSchema = z
+  .object({ type: z.literal('jsonl'), name: z.string().default('jsonl'), path: z.string().min(1) })
+  .strict();
+export const receiverSchema = z.discriminatedUnion('type', [consoleReceiverSchema, jsonlReceiverSchema]);
+
+const jsonlSinkSchema = z
+  .object({ type: z.literal('jsonl'), path: z.string().min(1), flush_interval: duration().default(1000) })
+  .strict();
+export const sinkSchema = z.discriminatedUnion('type', [jsonlSinkSchema]);
+
+export const stateSchema = z
+  .object({
+    backend: z.enum(['memory']).default('memory'),
+    /** Per-key state untouched this long is dropped (bounded memory with churning keys). */
+    idle_ttl: duration().default(7 * 86_400_000),
+  })
+  .strict();
+
+export const deadLetterSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('file'), path: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('stderr') }).strict(),
+]);
+
+export const simulatorSchema = z
+  .object({
+    seed: z.number().int().default(1),
+    /** Simulated start time (ISO 8601); default: today 06:30 UTC. */
+    start: z.string().datetime({ offset: true }).optional(),
+    /** Simulated milliseconds per wall millisecond; "max" runs as fast as possible. */
+    speed: z.union([z.number().positive(), z.literal('max')]).default(120),
+    /** Simulated time per batch. */
+    step: duration({ min: 1000 }).default(60_000),
+    scale: z.number().positive().default(1),
+    anomalies_per_flow_per_day: z.number().min(0).default(8),
+    /** Each flow gets an anomaly starting within this much simulated time (quick demos). */
+    first_anomaly_within: duration().default(20 * 60_000),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    streams: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'expected a stream name like "funds"'), streamSchema),
+    receivers: z.array(receiverSchema).default([{ type: 'console', name: 'console' }]),
+    sinks: z.array(sinkSchema).default([]),
+    state: stateSchema.default({ backend: 'memory', idle_ttl: 7 * 86_400_000 }),
+    dead_letter: deadLetterSchema.default({ type: 'file', path: 'flowwatch-dead-letter.jsonl' }),
+    simulator: simulatorSchema.default(simulatorSchema.parse({})),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (Object.keys(c.streams).length === 0) ctx.addIssue({ code: 'custom', path: ['streams'], message: 'expected at least one stream' });
+    for (const [name, s] of Object.entries(c.streams)) {
+      const seen = new Set<string>();
+      s.detectors.forEach((d, i) => {
+        const id = detectorName(d, i, s.detectors);
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['streams', name, 'detectors', i, 'name'], message: `duplicate detector name "${id}" in stream ${name}; give each a unique name` });
+        seen.add(id);
+      });
+    }
+  });
+
+export type FlowwatchConfig = z.output<typeof configSchema>;
+export type StreamConfig = z.output<typeof streamSchema>;
+export type MappingConfig = z.output<typeof mappingSchema>;
+export type ReceiverConfig = z.output<typeof receiverSchema>;
+export type DetectorConfig = z.output<typeof detectorSchema>;
+export type SimulatorConfig = z.output<typeof simulatorSchema>;
+
+/** A detector's name: its `name`, else its type, suffixed by position when the type repeats. */
+export function detectorName(d: { type: string; name?: string }, index: number, all: readonly { type: string; name?: string }[]): string {
+  if (d.name) return d.name;
+  const sameType = all.filter((x) => !x.name && x.type === d.type);
+  if (sameType.length === 1) return d.type;
+  return `${d.type}-${sameType.indexOf(all[index] as (typeof sameType)[number]) + 1}`;
+}

@@ -1,0 +1,310 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Alert, FlowEvent, Observation, RawRecord, Reject, RejectReason, Severity } from './types';
+import type { FlowwatchConfig, StreamConfig } from '../config/schema';
+import { detectorName } from '../config/schema';
+import { measurementNames } from '../config/semantics';
+import type { Detector } from '../detectors/types';
+import { createDetector } from '../detectors/registry';
+import { createDecoder, makeReject, type Decoder } from '../ingest/decode/decoder';
+import { EventAdmission } from '../ingest/admission';
+import { initLifecycle, stepLifecycle, type LifecycleState, type Transition } from '../alerts/lifecycle';
+import { defaultSummary, renderTemplate } from '../alerts/summary';
+import type { StateStore } from '../state/types';
+
+/** One detector of one stream, with its per-key state. */
+interface Rule {
+  stream: string;
+  name: string;
+  detector: Detector<any>;
+  forMs: number;
+  severity: Severity;
+  labels: Record<string, string>;
+  template?: string;
+  unit?: string;
+  entries: Map<string, Entry>;
+}
+
+/** Per (stream, detector, key): detector state, alert lifecycle, last attributes for summaries. */
+interface Entry {
+  id: string;
+  key: string;
+  d: unknown;
+  l: LifecycleState;
+  attrs: Record<string, string>;
+  touched: number;
+}
+
+interface StreamRuntime {
+  name: string;
+  decoder: Decoder;
+  admission: EventAdmission;
+  rules: Rule[];
+  events: number;
+}
+
+export interface BatchResult {
+  events: number;
+  rejects: Reject[];
+  alerts: Alert[];
+}
+
+export interface PipelineStats {
+  events: number;
+  rejects: number;
+  alertsFiring: number;
+  alertsResolved: number;
+  rejectsByReason: Partial<Record<RejectReason, number>>;
+}
+
+const SEP = '\u0000';
+
+/**
+ * decode → admit (watermark, time range, duplicates) → detectors per (stream, key) → alert
+ * lifecycle. processBatch() is synchronous CPU work: no I/O and no promise per event; the caller
+ * does the batch's I/O (dead letters, notifications, state commit) once per batch.
+ */
+export class Pipeline {
+  private readonly streams = new Map<string, StreamRuntime>();
+  private readonly dirty = new Set<Entry>();
+  private readonly deleted = new Set<string>();
+  private readonly idleTtl: number;
+  private lastSweep = -Infinity;
+  readonly stats: PipelineStats = { events: 0, rejects: 0, alertsFiring: 0, alertsResolved: 0, rejectsByReason: {} };
+
+  constructor(
+    config: FlowwatchConfig,
+    private readonly log: Logger,
+  ) {
+    this.idleTtl = config.state.idle_ttl;
+    for (const [name, s] of Object.entries(config.streams)) this.streams.set(name, this.buildStream(name, s));
+    this.log.debug({ streams: [...this.streams.keys()] }, 'pipeline built');
+  }
+
+  private buildStream(name: string, s: StreamConfig): StreamRuntime {
+    const measurements = measurementNames(s.mapping);
+    const rules = s.detectors.map((d, i): Rule => {
+      const ruleName = detectorName(d, i, s.detectors);
+      return {
+        stream: name,
+        name: ruleName,
+        detector: createDetector(d, { stream: name, name: ruleName, measurements }),
+        forMs: d.for,
+        severity: d.severity,
+        labels: d.labels,
+        template: d.summary,
+        unit: d.unit,
+        entries: new Map(),
+      };
+    });
+    return {
+      name,
+      decoder: createDecoder(name, s.mapping),
+      admission: new EventAdmission({ lateness: s.lateness, maxFuture: s.max_future, maxAge: s.max_age }),
+      rules,
+      events: 0,
+    };
+  }
+
+  eventsByStream(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const s of this.streams.values()) out[s.name] = s.events;
+    return out;
+  }
+
+  /** Highest admitted event time over the given streams (event-time "now" for replays). */
+  eventTime(streams: readonly string[]): number | undefined {
+    let t = -Infinity;
+    for (const name of streams) {
+      const s = this.streams.get(name);
+      if (s) t = Math.max(t, s.admission.snapshot().maxTs);
+    }
+    return Number.isFinite(t) ? t : undefined;
+  }
+
+  streamNames(): string[] {
+    return [...this.streams.keys()];
+  }
+
+  /** Decodes and judges one batch. `now` is the clock used for plausibility checks. */
+  processBatch(records: readonly RawRecord[], now: number): BatchResult {
+    const rejects: Reject[] = [];
+    const alerts: Alert[] = [];
+    let events = 0;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      const s = this.streams.get(r.stream);
+      if (!s) {
+        rejects.push(makeReject(r.stream, 'unknown_stream', `no stream "${r.stream}" in config; known: ${[...this.streams.keys()].join(', ')}`, r.payload, now, r.source));
+        continue;
+      }
+      const d = s.decoder.decode(r.payload);
+      if (!d.ok) {
+        rejects.push(makeReject(r.stream, d.reason, d.detail, r.payload, now, r.source));
+        continue;
+      }
+      const adm = s.admission.admit(d.event, now);
+      if (!adm.ok) {
+        rejects.push(makeReject(r.stream, adm.reason, adm.detail, r.payload, now, r.source));
+        continue;
+      }
+      events++;
+      this.observe(s, d.event, alerts);
+    }
+    this.count(events, rejects, alerts);
+    return { events, rejects, alerts };
+  }
+
+  /** Judges already-decoded events (backtest, bench), skipping decode but not admission. */
+  processEvents(list: readonly FlowEvent[], now: number): BatchResult {
+    const rejects: Reject[] = [];
+    const alerts: Alert[] = [];
+    let events = 0;
+    for (const e of list) {
+      const s = this.streams.get(e.stream);
+      if (!s) {
+        rejects.push(makeReject(e.stream, 'unknown_stream', `no stream "${e.stream}" in config`, e as unknown as Record<string, unknown>, now));
+        continue;
+      }
+      const adm = s.admission.admit(e, now);
+      if (!adm.ok) {
+        rejects.push(makeReject(e.stream, adm.reason, adm.detail, e as unknown as Record<string, unknown>, now));
+        continue;
+      }
+      events++;
+      this.observe(s, e, alerts);
+    }
+    this.count(events, rejects, alerts);
+    return { events, rejects, alerts };
+  }
+
+  private count(events: number, rejects: Reject[], alerts: Alert[]): void {
+    this.stats.events += events;
+    this.stats.rejects += rejects.length;
+    for (const r of rejects) this.stats.rejectsByReason[r.reason] = (this.stats.rejectsByReason[r.reason] ?? 0) + 1;
+    for (const a of alerts) a.status === 'firing' ? this.stats.alertsFiring++ : this.stats.alertsResolved++;
+  }
+
+  private observe(s: StreamRuntime, e: FlowEvent, alerts: Alert[]): void {
+    s.events++;
+    for (let j = 0; j < s.rules.length; j++) {
+      const rule = s.rules[j];
+      let entry = rule.entries.get(e.key);
+      if (entry === undefined) {
+        entry = { id: s.name + SEP + rule.name + SEP + e.key, key: e.key, d: rule.detector.init(e), l: initLifecycle(), attrs: e.attrs, touched: e.ts };
+        rule.entries.set(e.key, entry);
+      }
+      entry.attrs = e.attrs;
+      if (e.ts > entry.touched) entry.touched = e.ts;
+      this.dirty.add(entry);
+      const obs = rule.detector.observe(entry.d, e);
+      if (obs === null) continue;
+      const t = stepLifecycle(entry.l, obs, e.ts, rule.forMs);
+      if (t !== null) alerts.push(this.makeAlert(rule, entry, obs, t, e.ts));
+    }
+  }
+
+  /**
+   * Time passes: detectors that judge silence (deadman) or drain windows get `now`; idle keys
+   * past the state TTL are dropped. Call once per batch; cheap when nothing needs advancing.
+   */
+  advance(now: number): Alert[] {
+    const alerts: Alert[] = [];
+    for (const s of this.streams.values()) {
+      for (const rule of s.rules) {
+        const adv = rule.detector.advance;
+        if (!adv) continue;
+        for (const entry of rule.entries.values()) {
+          const obs = adv.call(rule.detector, entry.d, now);
+          if (obs === null) continue;
+          const t = stepLifecycle(entry.l, obs, now, rule.forMs);
+          this.dirty.add(entry);
+          if (t !== null) alerts.push(this.makeAlert(rule, entry, obs, t, now));
+        }
+      }
+    }
+    if (now - this.lastSweep >= 60_000) this.sweepIdle(now);
+    for (const a of alerts) a.status === 'firing' ? this.stats.alertsFiring++ : this.stats.alertsResolved++;
+    return alerts;
+  }
+
+  private sweepIdle(now: number): void {
+    this.lastSweep = now;
+    for (const s of this.streams.values()) {
+      for (const rule of s.rules) {
+        for (const [key, entry] of rule.entries) {
+          // A firing alert is never forgotten silently: it must resolve first.
+          if (now - entry.touched > this.idleTtl && entry.l.phase !== 2) {
+            rule.entries.delete(key);
+            this.dirty.delete(entry);
+            this.deleted.add(entry.id);
+          }
+        }
+      }
+    }
+  }
+
+  private makeAlert(rule: Rule, entry: Entry, obs: Observation, t: Exclude<Transition, null>, ts: number): Alert {
+    const startsAt = entry.l.since;
+    const fingerprint = `${rule.stream}/${rule.name}/${entry.key}`;
+    const summaryInput = { key: entry.key, stream: rule.stream, detector: rule.name, unit: rule.unit, attrs: entry.attrs, evidence: obs.evidence };
+    const text = rule.template ? renderTemplate(rule.template, summaryInput) : defaultSummary(summaryInput);
+    const alert: Alert = {
+      id: alertId(fingerprint, t, startsAt),
+      fingerprint,
+      status: t,
+      stream: rule.stream,
+      key: entry.key,
+      detector: rule.name,
+      severity: rule.severity,
+      labels: { ...rule.labels, stream: rule.stream, key: entry.key, detector: rule.name, severity: rule.severity },
+      startsAt,
+      score: t === 'firing' ? Math.max(obs.score, entry.l.peak) : obs.score,
+      summary: t === 'resolved' ? `resolved: ${text}` : text,
+      evidence: obs.evidence,
+    };
+    if (t === 'resolved') alert.endsAt = ts;
+    return alert;
+  }
+
+  /** Changed entries since the last call, as the store wants them (null = deleted). */
+  takeChanges(): Map<string, unknown | null> {
+    const out = new Map<string, unknown | null>();
+    for (const e of this.dirty) out.set(e.id, { d: e.d, l: e.l, attrs: e.attrs, touched: e.touched });
+    for (const id of this.deleted) out.set(id, null);
+    this.dirty.clear();
+    this.deleted.clear();
+    return out;
+  }
+
+  /** Write-behind of this batch's changes: one store call per batch. */
+  async commit(store: StateStore, scope: string, position: number | null): Promise<boolean> {
+    return store.commit(scope, position, this.takeChanges());
+  }
+
+  /** Restores per-key state (after a restart or when taking over a partition). */
+  restore(entries: Map<string, unknown>): number {
+    let n = 0;
+    for (const [id, value] of entries) {
+      const [stream, ruleName, key] = id.split(SEP);
+      const rule = this.streams.get(stream)?.rules.find((r) => r.name === ruleName);
+      if (!rule || value === null || typeof value !== 'object') continue;
+      const v = value as { d: unknown; l: LifecycleState; attrs: Record<string, string>; touched: number };
+      rule.entries.set(key, { id, key, d: v.d, l: v.l, attrs: v.attrs ?? {}, touched: v.touched ?? 0 });
+      n++;
+    }
+    return n;
+  }
+
+  /** Number of live per-key states (memory sizing). */
+  stateSize(): number {
+    let n = 0;
+    for (const s of this.streams.values()) for (const r of s.rules) n += r.entries.size;
+    return n;
+  }
+}
+
+/** Stable id: a retried delivery of the same state change carries the same id. */
+export function alertId(fingerprint: string, status: string, startsAt: number): string {
+  return createHash('sha256').update(`${fingerprint}|${status}|${startsAt}`).digest('hex').slice(0, 20);
+}

@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+import type { FlowEvent, Observation } from '../core/types';
+
+/**
+ * A detector is pure: no I/O, no clock of its own. The pipeline keeps one state object per
+ * (stream, detector, key), hands it to observe() with each event, and persists it between batches.
+ *
+ * State rules (so any store — memory, Redis — can hold it):
+ *  - plain JSON: numbers, strings, booleans, arrays of numbers, nested plain objects; no Map/Set/typed arrays;
+ *  - bounded: fixed-size rings, running sums, sketches — never a growing list of past events;
+ *  - mutated in place by observe()/advance() (allocation-free hot loop).
+ */
+export interface Detector<S = unknown> {
+  readonly type: string;
+  /** Fresh state for a key seen for the first time (the first event is passed for its time). */
+  init(first: FlowEvent): S;
+  /** Judge one event. null = no opinion yet (warm-up, measurement absent in this event). */
+  observe(state: S, e: FlowEvent): Observation | null;
+  /**
+   * Time passes without an event for this key (called once per batch with the watermark or the
+   * injected clock). Only detectors whose verdict can change without events implement it:
+   * deadman fires, windowed detectors let old panes drain and may clear.
+   */
+  advance?(state: S, now: number): Observation | null;
+}
+
+/** Context a factory gets besides its own config. */
+export interface DetectorContext {
+  stream: string;
+  /** Unique detector name within the stream (config `name`, or `<type>` / `<type>-<index>`). */
+  name: string;
+  /** Measurement names the stream's events carry (mapping + derived); expressions may use only these. */
+  measurements?: readonly string[];
+}
+
+/** One registry row: config schema + factory. The whole-config schema is the union of these schemas. */
+export interface DetectorFactory<C = any> {
+  type: string;
+  /** One-line description for `flowwatch detectors` and the docs. */
+  description: string;
+  schema: z.ZodType<C>;
+  create(config: C, ctx: DetectorContext): Detector<any>;
+}

@@ -1,0 +1,131 @@
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { FlowEvent, Reject, RejectReason } from '../../core/types';
+import type { MappingConfig } from '../../config/schema';
+import { compileRestricted } from '../../config/expression';
+import { lastSegment } from '../../config/semantics';
+import { fieldGetter } from './field-path';
+import { parseTime, type TimeFormat } from './time';
+
+
+/** Result of decoding one record: an event, or the reason it is not one. */
+export type Decoded = { ok: true; event: FlowEvent } | { ok: false; reason: RejectReason; detail: string };
+
+export interface Decoder {
+  readonly stream: string;
+  /** Decodes one payload; never throws for bad data. */
+  decode(payload: string | Buffer | Record<string, unknown>): Decoded;
+}
+
+/** Turns raw records of one stream into events by the stream's field mapping. Built once at load. */
+export function createDecoder(stream: string, m: MappingConfig): Decoder {
+  const keyGetters = (Array.isArray(m.key) ? m.key : [m.key]).map((f) => ({ field: f, get: fieldGetter(f) }));
+  const timeField = typeof m.time === 'string' ? m.time : m.time.field;
+  const timeFormat: TimeFormat = typeof m.time === 'string' ? 'auto' : m.time.format;
+  const getTime = fieldGetter(timeField);
+  const measurements = (Array.isArray(m.measurements)
+    ? m.measurements.map((f) => [lastSegment(f), { field: f, optional: false }] as const)
+    : Object.entries(m.measurements).map(([name, spec]) => [name, typeof spec === 'string' ? { field: spec, optional: false } : spec] as const)
+  ).map(([name, spec]) => ({ name, field: spec.field, optional: spec.optional, get: fieldGetter(spec.field) }));
+  const attributes = (Array.isArray(m.attributes) ? m.attributes.map((f) => [lastSegment(f), f] as const) : Object.entries(m.attributes)).map(
+    ([name, field]) => ({ name, get: fieldGetter(field) }),
+  );
+  const getId = m.id ? fieldGetter(m.id) : undefined;
+  const known = new Set(measurements.map((x) => x.name));
+  const derived = Object.entries(m.derive).map(([name, text]) => {
+    const compiled = compileRestricted(text, { symbols: (n: string) => known.has(n) });
+    known.add(name);
+    return { name, compiled };
+  });
+  const csvColumns = m.csv?.columns;
+  const csvDelimiter = m.csv?.delimiter ?? ',';
+
+  function toRecord(payload: string | Buffer | Record<string, unknown>): Record<string, unknown> | string {
+    if (typeof payload === 'object' && !Buffer.isBuffer(payload)) return payload;
+    const text = typeof payload === 'string' ? payload : payload.toString('utf8');
+    if (m.format === 'csv') {
+      let rows: string[][];
+      try {
+        rows = parseCsv(text, { delimiter: csvDelimiter, relax_column_count: false, trim: true }) as string[][];
+      } catch (err) {
+        return `not valid CSV: ${(err as Error).message}`;
+      }
+      if (rows.length !== 1) return `expected one CSV line, got ${rows.length}`;
+      const row = rows[0];
+      if (row.length !== csvColumns!.length) return `expected ${csvColumns!.length} CSV columns (${csvColumns!.join(',')}), got ${row.length}`;
+      const rec: Record<string, unknown> = {};
+      for (let i = 0; i < row.length; i++) rec[csvColumns![i]] = row[i];
+      return rec;
+    }
+    try {
+      const v = JSON.parse(text) as unknown;
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return `expected a JSON object, got ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`;
+      return v as Record<string, unknown>;
+    } catch (err) {
+      return `not valid JSON: ${(err as Error).message}`;
+    }
+  }
+
+  return {
+    stream,
+    decode(payload) {
+      const rec = toRecord(payload);
+      if (typeof rec === 'string') return { ok: false, reason: 'malformed', detail: rec };
+
+      let key = '';
+      for (let i = 0; i < keyGetters.length; i++) {
+        const v = keyGetters[i].get(rec);
+        if (v === undefined || v === null || v === '') return { ok: false, reason: 'missing_field', detail: `key field "${keyGetters[i].field}" is missing` };
+        if (typeof v !== 'string' && typeof v !== 'number') return { ok: false, reason: 'bad_value', detail: `key field "${keyGetters[i].field}" must be a string or number, got ${typeof v}` };
+        key = i === 0 ? String(v) : key + ':' + String(v);
+      }
+
+      const ts = parseTime(getTime(rec), timeFormat);
+      if (typeof ts === 'string') return { ok: false, reason: 'bad_time', detail: `field "${timeField}": ${ts}` };
+
+      const values: Record<string, number> = {};
+      for (const x of measurements) {
+        const v = x.get(rec);
+        if (v === undefined || v === null || v === '') {
+          if (x.optional) continue;
+          return { ok: false, reason: 'missing_field', detail: `measurement field "${x.field}" is missing` };
+        }
+        const n = typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'string' ? Number(v.trim() === '' ? NaN : v) : NaN;
+        if (!Number.isFinite(n)) return { ok: false, reason: 'bad_value', detail: `measurement field "${x.field}": expected a finite number, got ${JSON.stringify(v)}` };
+        values[x.name] = n;
+      }
+      for (const d of derived) {
+        const r = d.compiled.evaluate(values);
+        const n = typeof r === 'boolean' ? (r ? 1 : 0) : r;
+        if (Number.isFinite(n)) values[d.name] = n;
+      }
+
+      const attrs: Record<string, string> = {};
+      for (const a of attributes) {
+        const v = a.get(rec);
+        if (v !== undefined && v !== null) attrs[a.name] = typeof v === 'string' ? v : String(v);
+      }
+
+      const event: FlowEvent = { stream, key, ts, values, attrs };
+      if (getId) {
+        const id = getId(rec);
+        if (id !== undefined && id !== null) event.id = String(id);
+      }
+      return { ok: true, event };
+    },
+  };
+}
+
+/** Payload as text for the dead-letter output (objects from the simulator are serialised). */
+export function payloadText(payload: string | Buffer | Record<string, unknown>): string {
+  if (typeof payload === 'string') return payload;
+  if (Buffer.isBuffer(payload)) return payload.toString('utf8');
+  try {
+    return JSON.stringify(payload);
+  } catch {
+    return String(payload);
+  }
+}
+
+export function makeReject(stream: string, reason: RejectReason, detail: string, payload: string | Buffer | Record<string, unknown>, at: number, source?: string): Reject {
+  return { stream, reason, detail, raw: payloadText(payload), source, at };
+}

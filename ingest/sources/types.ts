@@ -1,0 +1,26 @@
+import type { RawRecord } from '../../core/types';
+
+/** What a source hands the pipeline: records plus the time they bring. */
+export interface SourceBatch {
+  records: RawRecord[];
+  /**
+   * Clock time at the end of the batch for sources that carry their own clock (simulator:
+   * simulated time). Absent for live sources, which use the injected wall clock.
+   */
+  time?: number;
+  /** Monotonic position for exactly-once state commits (offset, line number). */
+  position?: number;
+  /** Scope the position belongs to (a partition); defaults to the source name. */
+  scope?: string;
+  /** Called once the batch's state, alerts and dead letters are durable. */
+  ack?(): Promise<void>;
+}
+
+export interface Source {
+  readonly name: string;
+  /** Streams this source feeds. */
+  readonly streams: readonly string[];
+  /** Whether the source replays history (event time drives time-based detectors, not the wall clock). */
+  readonly replay: boolean;
+  batches(signal: AbortSignal): AsyncIterable<SourceBatch>;
+}

@@ -1,0 +1,19 @@
+/** Two projects: fast deterministic unit tests beside the code and in test/unit,
+ *  and integration tests against real servers in test/integration. */
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/{core,config,detectors,ingest,alerts,sinks,state,cli,bench}/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/scenario/**/*.test.ts'],
+    },
+    {
+      displayName: 'integration',
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+    },
+  ],
+};
