@@ -1,0 +1,90 @@
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError } from '../core/errors';
+import { loadConfigFile, loadDefaultConfig, parseConfigText, validateConfig } from './load';
+
+const bad = (name: string) => path.join(__dirname, 'testdata', 'bad', name);
+
+function problems(file: string): string[] {
+  try {
+    loadConfigFile(file);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error(`${file} was accepted`);
+}
+
+describe('config validation', () => {
+  it('every example config is valid', () => {
+    const dir = path.join(__dirname, '..', 'examples');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) expect(() => loadConfigFile(path.join(dir, f))).not.toThrow();
+  });
+
+  it('the embedded default has the three flows with defaults filled in', () => {
+    const c = loadDefaultConfig();
+    expect(Object.keys(c.streams).sort()).toEqual(['funds', 'goods', 'people']);
+    expect(c.state.backend).toBe('memory');
+    expect(c.streams.people.detectors.length).toBeGreaterThan(0);
+  });
+
+  it('broken YAML names the line', () => {
+    const p = problems(bad('broken-yaml.yaml'));
+    expect(p[0]).toMatch(/^line \d+, column \d+: /);
+  });
+
+  it('wrong types: one line per problem naming its path, what was expected and what was there', () => {
+    const p = problems(bad('wrong-types.yaml'));
+    expect(p).toContain('streams.funds.detectors[0].window: expected a duration like "5m", got "5 minutes"');
+    expect(p).toContain('streams.funds.lateness: expected a duration like "5m", got 5');
+    expect(p.some((l) => l.startsWith('streams.funds.detectors[0].above: expected number, got "ten"'))).toBe(true);
+  });
+
+  it('unknown detector type lists the known ones', () => {
+    const p = problems(bad('unknown-detector.yaml'));
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^streams\.funds\.detectors\[0\]\.type: unknown type "isolation-forest"; expected one of .*threshold.*zscore/);
+  });
+
+  it('a forbidden mathjs function is rejected at load, naming it', () => {
+    const p = problems(bad('forbidden-function.yaml'));
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^streams\.funds\.detectors\[0\].*"import" is not allowed/);
+  });
+
+  it('unknown keys are errors', () => {
+    const p = problems(bad('unknown-key.yaml'));
+    expect(p).toContain('streams.people.mapping.colour: unknown key "colour"');
+    expect(p).toContain('streams.people.detectors[0].treshold: unknown key "treshold"');
+  });
+
+  it('names that must exist are checked: measurements and derive inputs', () => {
+    const p = problems(bad('unknown-measurement.yaml'));
+    expect(p.some((l) => l.startsWith('streams.goods.mapping.derive.excess:') && l.includes('setpoint_c'))).toBe(true);
+    expect(p.some((l) => l.startsWith('streams.goods.detectors[0].measurement: unknown measurement "temperature"'))).toBe(true);
+  });
+
+  it('an empty file or a list is not a config', () => {
+    expect(() => parseConfigText('', 'x.yaml')).toThrow(/expected a mapping with "streams:"/);
+    expect(() => parseConfigText('- a\n- b\n', 'x.yaml')).toThrow(/expected a mapping/);
+  });
+
+  it('duplicate detector names are caught', () => {
+    const raw = parseConfigText(`
+streams:
+  funds:
+    mapping: { key: account, time: ts, measurements: [amount] }
+    detectors:
+      - { type: threshold, name: big, measurement: amount, above: 5 }
+      - { type: threshold, name: big, measurement: amount, above: 9 }
+`);
+    expect(() => validateConfig(raw)).toThrow(/duplicate detector name "big"/);
+  });
+
+  it('accepts JSON too (JSON is YAML)', () => {
+    const c = validateConfig(parseConfigText('{"streams":{"funds":{"source":{"type":"file","path":"x.jsonl"},"mapping":{"key":"account","time":"ts","measurements":["amount"]}}}}'));
+    expect(c.streams.funds.lateness).toBe(120_000);
+  });
+});

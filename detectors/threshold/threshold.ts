@@ -1,0 +1,60 @@
+import type { FlowEvent, Observation } from '../../core/types';
+import type { Detector } from '../types';
+import { boundScore, latchAbove, latchBelow } from '../scoring';
+
+export interface ThresholdParams {
+  measurement: string;
+  above?: number;
+  below?: number;
+  clear_above?: number;
+  clear_below?: number;
+}
+
+/** 1 = firing above, −1 = firing below, 0 = not firing. A number so the state stays plain JSON. */
+export interface ThresholdState {
+  side: number;
+}
+
+/** Compares each value with fixed bounds; stateful only for hysteresis. */
+export class ThresholdDetector implements Detector<ThresholdState> {
+  readonly type = 'threshold';
+  private readonly clearAbove: number;
+  private readonly clearBelow: number;
+
+  constructor(private readonly p: ThresholdParams) {
+    this.clearAbove = p.clear_above ?? p.above ?? Infinity;
+    this.clearBelow = p.clear_below ?? p.below ?? -Infinity;
+  }
+
+  init(): ThresholdState {
+    return { side: 0 };
+  }
+
+  observe(s: ThresholdState, e: FlowEvent): Observation | null {
+    const v = e.values[this.p.measurement];
+    if (typeof v !== 'number') return null;
+    const { above, below } = this.p;
+    const up = above !== undefined && latchAbove(s.side === 1, v, above, this.clearAbove);
+    const down = !up && below !== undefined && latchBelow(s.side === -1, v, below, this.clearBelow);
+    s.side = up ? 1 : down ? -1 : 0;
+    const scoreUp = above !== undefined ? boundScore(v, above, 'above') : 0;
+    const scoreDown = below !== undefined ? boundScore(v, below, 'below') : 0;
+    // Evidence names one bound: the firing one, else the one the value is closer to crossing.
+    const useUp = above !== undefined && (below === undefined || s.side === 1 || (s.side === 0 && scoreUp >= scoreDown));
+    const bound = (useUp ? above : below) as number;
+    return {
+      score: scoreUp > scoreDown ? scoreUp : scoreDown,
+      firing: s.side !== 0,
+      evidence: {
+        measure: this.p.measurement,
+        value: v,
+        baseline: bound,
+        deviation: v - bound,
+        unit: 'abs',
+        limit: bound,
+        window: { start: e.ts, end: e.ts },
+        detail: { bound: useUp ? 'above' : 'below' },
+      },
+    };
+  }
+}

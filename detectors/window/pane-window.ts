@@ -1,0 +1,216 @@
+import { NO_PANE, NO_TIME, PaneGeometry, firstLivePane, paneGeometry, paneOf, slotOf, windowStart } from './pane-ring';
+
+/**
+ * Per-key state of a pane window: plain JSON, fixed size, mutated in place.
+ * Ring arrays have `panes` slots; per-measurement arrays are laid out slot-major
+ * (index slot·M + i for measurement i of M tracked measurements).
+ *
+ * Why M2 and not Σx²: variance from Σx² − (Σx)²/n cancels catastrophically once the level is
+ * large relative to the spread (funds flows in the millions with cents of jitter). Each pane
+ * keeps Welford's M2 (sum of squared deviations from the pane mean) and panes are merged with
+ * Chan et al.'s parallel formula, which is stable at any level. Σx² = M2 + (Σx)²/n if needed.
+ */
+export interface PaneWindowState {
+  /** Highest event time added, epoch ms; NO_TIME before the first event. */
+  maxTs: number;
+  /** Pane index held by each ring slot; NO_PANE = empty. */
+  pane: number[];
+  /** Events added to each pane (whether or not they carried a tracked measurement). */
+  count: number[];
+  /** Samples of each measurement in each pane. */
+  n: number[];
+  sum: number[];
+  m2: number[];
+  min: number[];
+  max: number[];
+  /** Value of the latest (by event time) sample in the pane, and that sample's time. */
+  last: number[];
+  lastTs: number[];
+}
+
+/**
+ * Aggregate of the window at some time. A scratch object owned by the caller (one per detector
+ * instance, reused for every key and event): copy numbers out, do not keep it.
+ * Statistics of a measurement with no samples are NaN (sum is 0, n is 0).
+ */
+export interface WindowAggregate {
+  count: number;
+  n: number[];
+  sum: number[];
+  /** Sum of squared deviations from the window mean (Chan merge of pane M2s). */
+  m2: number[];
+  min: number[];
+  max: number[];
+  last: number[];
+  /** Event-time span covered: [start, end]. */
+  start: number;
+  end: number;
+}
+
+export class PaneWindow {
+  readonly geometry: PaneGeometry;
+  /** Tracked measurement names; index i in every per-measurement array. */
+  readonly names: readonly string[];
+  private readonly lastTsScratch: number[];
+
+  constructor(windowMs: number, slideMs: number, names: readonly string[]) {
+    this.geometry = paneGeometry(windowMs, slideMs);
+    this.names = names;
+    this.lastTsScratch = new Array<number>(names.length).fill(0);
+  }
+
+  init(): PaneWindowState {
+    const P = this.geometry.panes;
+    const PM = P * this.names.length;
+    return {
+      maxTs: NO_TIME,
+      pane: new Array<number>(P).fill(NO_PANE),
+      count: new Array<number>(P).fill(0),
+      n: new Array<number>(PM).fill(0),
+      sum: new Array<number>(PM).fill(0),
+      m2: new Array<number>(PM).fill(0),
+      min: new Array<number>(PM).fill(0),
+      max: new Array<number>(PM).fill(0),
+      last: new Array<number>(PM).fill(0),
+      lastTs: new Array<number>(PM).fill(0),
+    };
+  }
+
+  newAggregate(): WindowAggregate {
+    const M = this.names.length;
+    const z = () => new Array<number>(M).fill(0);
+    return { count: 0, n: z(), sum: z(), m2: z(), min: z(), max: z(), last: z(), start: 0, end: 0 };
+  }
+
+  /** Time the window should be read at: never behind the newest event already added. */
+  readTime(s: PaneWindowState, now: number): number {
+    return now > s.maxTs ? now : s.maxTs;
+  }
+
+  /** False when `ts` is older than the ring holds (its pane already left the window): the caller drops it. */
+  accepts(s: PaneWindowState, ts: number): boolean {
+    const g = this.geometry;
+    const head = ts > s.maxTs ? ts : s.maxTs;
+    return paneOf(g, ts) >= firstLivePane(g, head);
+  }
+
+  /** Adds one event; values of untracked names are ignored. Returns false (nothing added) for a too-late event. */
+  add(s: PaneWindowState, ts: number, values: Record<string, number>): boolean {
+    if (!this.accepts(s, ts)) return false;
+    const g = this.geometry;
+    const p = paneOf(g, ts);
+    const slot = slotOf(g, p);
+    if (s.pane[slot] !== p) this.resetSlot(s, slot, p);
+    s.count[slot]++;
+    const M = this.names.length;
+    for (let i = 0; i < M; i++) {
+      const v = values[this.names[i]];
+      if (typeof v !== 'number') continue;
+      const k = slot * M + i;
+      const n0 = s.n[k];
+      if (n0 === 0) {
+        s.n[k] = 1; s.sum[k] = v; s.m2[k] = 0; s.min[k] = v; s.max[k] = v; s.last[k] = v; s.lastTs[k] = ts;
+        continue;
+      }
+      // Welford with the mean derived from the exact running sum (sums of integers stay exact).
+      const mean0 = s.sum[k] / n0;
+      s.n[k] = n0 + 1;
+      s.sum[k] += v;
+      s.m2[k] += (v - mean0) * (v - s.sum[k] / (n0 + 1));
+      if (v < s.min[k]) s.min[k] = v;
+      if (v > s.max[k]) s.max[k] = v;
+      if (ts >= s.lastTs[k]) { s.last[k] = v; s.lastTs[k] = ts; }
+    }
+    if (ts > s.maxTs) s.maxTs = ts;
+    return true;
+  }
+
+  /** Empties slots whose pane is older than the window at `now`. Aggregation ignores them anyway; this keeps snapshots clean. */
+  expire(s: PaneWindowState, now: number): void {
+    const live0 = firstLivePane(this.geometry, this.readTime(s, now));
+    for (let slot = 0; slot < s.pane.length; slot++) {
+      if (s.pane[slot] !== NO_PANE && s.pane[slot] < live0) this.resetSlot(s, slot, NO_PANE);
+    }
+  }
+
+  /** True when no pane of the window at `at` holds an event. */
+  isEmpty(s: PaneWindowState, at: number): boolean {
+    const g = this.geometry;
+    const live0 = firstLivePane(g, at);
+    const head = paneOf(g, at);
+    for (let slot = 0; slot < s.pane.length; slot++) {
+      const p = s.pane[slot];
+      if (p >= live0 && p <= head && s.count[slot] > 0) return false;
+    }
+    return true;
+  }
+
+  /** Aggregates the panes of the window at `at` into `out` (see pane-ring for which panes). */
+  aggregate(s: PaneWindowState, at: number, out: WindowAggregate): WindowAggregate {
+    const g = this.geometry;
+    const live0 = firstLivePane(g, at);
+    const head = paneOf(g, at);
+    const M = this.names.length;
+    const lastTs = this.lastTsScratch;
+    out.count = 0;
+    for (let i = 0; i < M; i++) {
+      out.n[i] = 0; out.sum[i] = 0; out.m2[i] = 0;
+      out.min[i] = NaN; out.max[i] = NaN; out.last[i] = NaN; lastTs[i] = -Infinity;
+    }
+    const P = s.pane.length;
+    for (let slot = 0; slot < P; slot++) {
+      const p = s.pane[slot];
+      if (p < live0 || p > head) continue;
+      out.count += s.count[slot];
+      for (let i = 0; i < M; i++) {
+        const k = slot * M + i;
+        if (s.n[k] === 0) continue;
+        out.n[i] += s.n[k];
+        out.sum[i] += s.sum[k];
+        if (!(s.min[k] >= out.min[i])) out.min[i] = s.min[k]; // NaN-aware: first sample wins
+        if (!(s.max[k] <= out.max[i])) out.max[i] = s.max[k];
+        if (s.lastTs[k] >= lastTs[i]) { out.last[i] = s.last[k]; lastTs[i] = s.lastTs[k]; }
+      }
+    }
+    // Chan merge, second pass: M2 = Σ M2_p + Σ n_p (mean_p − mean)². The between-pane term is a
+    // sum of squares of small differences, so nothing cancels.
+    for (let i = 0; i < M; i++) {
+      const n = out.n[i];
+      if (n === 0) continue;
+      const mean = out.sum[i] / n;
+      let m2 = 0;
+      for (let slot = 0; slot < P; slot++) {
+        const p = s.pane[slot];
+        const k = slot * M + i;
+        if (p < live0 || p > head || s.n[k] === 0) continue;
+        const d = s.sum[k] / s.n[k] - mean;
+        m2 += s.m2[k] + s.n[k] * d * d;
+      }
+      out.m2[i] = m2;
+    }
+    out.start = windowStart(g, at);
+    out.end = at;
+    return out;
+  }
+
+  private resetSlot(s: PaneWindowState, slot: number, pane: number): void {
+    s.pane[slot] = pane;
+    s.count[slot] = 0;
+    const M = this.names.length;
+    for (let i = 0; i < M; i++) s.n[slot * M + i] = 0; // other fields are overwritten by the first sample
+  }
+}
+
+/** Mean of measurement i, NaN without samples. */
+export function meanOf(a: WindowAggregate, i: number): number {
+  return a.n[i] > 0 ? a.sum[i] / a.n[i] : NaN;
+}
+
+/** Sample standard deviation (n − 1) of measurement i, as mathjs std(); 0 for one sample, NaN for none. */
+export function stdOf(a: WindowAggregate, i: number): number {
+  const n = a.n[i];
+  if (n === 0) return NaN;
+  if (n === 1) return 0;
+  const v = a.m2[i] / (n - 1);
+  return v > 0 ? Math.sqrt(v) : 0;
+}

@@ -1,0 +1,89 @@
+/**
+ * The CLI as a user runs it: the built binary (npm ci builds dist/ via `prepare`).
+ * Uses simulated time (--speed max --sim-duration) so the demo's first hour runs in seconds.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'flowwatch.js');
+const run = (args: string[], timeout = 60_000) => spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout, env: { ...process.env, FLOWWATCH_LOG_LEVEL: 'warn' } });
+
+beforeAll(() => {
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  expect(build.status).toBe(0);
+}, 120_000);
+
+describe('flowwatch CLI', () => {
+  it('run --json prints JSON alert lines for people, goods and funds within the first simulated hour', () => {
+    const r = run(['run', '--seed', '1', '--json', '--speed', 'max', '--sim-duration', '1h']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const streams = new Set(lines.filter((l) => l.status === 'firing').map((l) => l.stream));
+    expect([...streams].sort()).toEqual(['funds', 'goods', 'people']);
+    for (const l of lines) {
+      for (const k of ['stream', 'key', 'detector', 'severity', 'status', 'startsAt', 'summary', 'evidence']) expect(l).toHaveProperty(k);
+    }
+    expect(r.stderr).toMatch(/flowwatch: stopped after .*: \d+ events \(people \d+, goods \d+, funds \d+\), \d+ alert notifications, 0 rejects/);
+  });
+
+  it('the same seed gives the same alerts', () => {
+    const a = run(['run', '--seed', '7', '--json', '--speed', 'max', '--sim-duration', '30m']);
+    const b = run(['run', '--seed', '7', '--json', '--speed', 'max', '--sim-duration', '30m']);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it('validate accepts every example and rejects a broken config with one line per problem', () => {
+    for (const f of ['people', 'goods', 'funds']) {
+      const ok = run(['validate', '--config', `examples/${f}.yaml`]);
+      expect(ok.status).toBe(0);
+      expect(ok.stdout).toContain('OK');
+    }
+    const bad = run(['validate', '--config', 'config/testdata/bad/wrong-types.yaml']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('streams.funds.detectors[0].window: expected a duration like "5m", got "5 minutes"');
+    expect(bad.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace for a user mistake
+    const missing = run(['validate', '--config', 'nope.yaml']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('cannot read config nope.yaml: no such file');
+  });
+
+  it('run with a file source dead-letters malformed records and keeps going', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fw-cli-'));
+    const data = path.join(dir, 'payments.jsonl');
+    const t = Date.now();
+    writeFileSync(data, [
+      JSON.stringify({ account: 'A', amount: 10, ts: t }),
+      '{"account": "A", "amount": ',
+      JSON.stringify({ account: 'A', amount: 'NaN', ts: t + 1 }),
+      JSON.stringify({ account: 'A', amount: 99999, ts: t + 2 }),
+    ].join('\n') + '\n');
+    const cfg = path.join(dir, 'cfg.yaml');
+    writeFileSync(cfg, `
+streams:
+  funds:
+    source: { type: file, path: ${JSON.stringify(data)} }
+    mapping: { key: account, time: { field: ts, format: epoch_ms }, measurements: [amount] }
+    detectors:
+      - { type: threshold, name: big, measurement: amount, above: 1000 }
+dead_letter: { type: file, path: ${JSON.stringify(path.join(dir, 'dead.jsonl'))} }
+`);
+    const r = run(['run', '--config', cfg, '--json']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('"detector":"big"');
+    const dead = readFileSync(path.join(dir, 'dead.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(dead.map((d) => d.reason)).toEqual(['malformed', 'bad_value']);
+    expect(dead[0].source).toBe(`${data}:2`);
+    expect(r.stderr).toMatch(/2 events .*2 rejects \(malformed 1, bad_value 1\)/);
+  });
+
+  it('every command has --help', () => {
+    for (const c of [[], ['run'], ['validate'], ['simulate'], ['detectors']]) {
+      const r = run([...c, '--help']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/Usage: flowwatch/);
+    }
+  });
+});
