@@ -28,6 +28,8 @@ interface Rule {
 /** Per (stream, detector, key): detector state, alert lifecycle, last attributes for summaries. */
 interface Entry {
   id: string;
+  /** Where the entry's state is committed: the partition its key arrives on (or the source). */
+  scope: string;
   key: string;
   d: unknown;
   l: LifecycleState;
@@ -67,7 +69,7 @@ const SEP = '\u0000';
 export class Pipeline {
   private readonly streams = new Map<string, StreamRuntime>();
   private readonly dirty = new Set<Entry>();
-  private readonly deleted = new Set<string>();
+  private readonly deleted = new Map<string, string>();
   private readonly idleTtl: number;
   private lastSweep = -Infinity;
   readonly stats: PipelineStats = { events: 0, rejects: 0, alertsFiring: 0, alertsResolved: 0, rejectsByReason: {} };
@@ -127,7 +129,7 @@ export class Pipeline {
   }
 
   /** Decodes and judges one batch. `now` is the clock used for plausibility checks. */
-  processBatch(records: readonly RawRecord[], now: number): BatchResult {
+  processBatch(records: readonly RawRecord[], now: number, scope = 'default'): BatchResult {
     const rejects: Reject[] = [];
     const alerts: Alert[] = [];
     let events = 0;
@@ -149,14 +151,14 @@ export class Pipeline {
         continue;
       }
       events++;
-      this.observe(s, d.event, alerts);
+      this.observe(s, d.event, alerts, scope);
     }
     this.count(events, rejects, alerts);
     return { events, rejects, alerts };
   }
 
   /** Judges already-decoded events (backtest, bench), skipping decode but not admission. */
-  processEvents(list: readonly FlowEvent[], now: number): BatchResult {
+  processEvents(list: readonly FlowEvent[], now: number, scope = 'default'): BatchResult {
     const rejects: Reject[] = [];
     const alerts: Alert[] = [];
     let events = 0;
@@ -172,7 +174,7 @@ export class Pipeline {
         continue;
       }
       events++;
-      this.observe(s, e, alerts);
+      this.observe(s, e, alerts, scope);
     }
     this.count(events, rejects, alerts);
     return { events, rejects, alerts };
@@ -185,16 +187,17 @@ export class Pipeline {
     for (const a of alerts) a.status === 'firing' ? this.stats.alertsFiring++ : this.stats.alertsResolved++;
   }
 
-  private observe(s: StreamRuntime, e: FlowEvent, alerts: Alert[]): void {
+  private observe(s: StreamRuntime, e: FlowEvent, alerts: Alert[], scope: string): void {
     s.events++;
     for (let j = 0; j < s.rules.length; j++) {
       const rule = s.rules[j];
       let entry = rule.entries.get(e.key);
       if (entry === undefined) {
-        entry = { id: s.name + SEP + rule.name + SEP + e.key, key: e.key, d: rule.detector.init(e), l: initLifecycle(), attrs: e.attrs, touched: e.ts };
+        entry = { id: s.name + SEP + rule.name + SEP + e.key, scope, key: e.key, d: rule.detector.init(e), l: initLifecycle(), attrs: e.attrs, touched: e.ts };
         rule.entries.set(e.key, entry);
       }
       entry.attrs = e.attrs;
+      entry.scope = scope;
       if (e.ts > entry.touched) entry.touched = e.ts;
       this.dirty.add(entry);
       const obs = rule.detector.observe(entry.d, e);
@@ -218,8 +221,12 @@ export class Pipeline {
           const obs = adv.call(rule.detector, entry.d, now);
           if (obs === null) continue;
           const t = stepLifecycle(entry.l, obs, now, rule.forMs);
-          this.dirty.add(entry);
-          if (t !== null) alerts.push(this.makeAlert(rule, entry, obs, t, now));
+          // Only transitions must be durable now: drained windows re-drain identically after a
+          // restore, and the next event for the key persists them anyway.
+          if (t !== null) {
+            this.dirty.add(entry);
+            alerts.push(this.makeAlert(rule, entry, obs, t, now));
+          }
         }
       }
     }
@@ -237,7 +244,7 @@ export class Pipeline {
           if (now - entry.touched > this.idleTtl && entry.l.phase !== 2) {
             rule.entries.delete(key);
             this.dirty.delete(entry);
-            this.deleted.add(entry.id);
+            this.deleted.set(entry.id, entry.scope);
           }
         }
       }
@@ -267,30 +274,42 @@ export class Pipeline {
     return alert;
   }
 
-  /** Changed entries since the last call, as the store wants them (null = deleted). */
-  takeChanges(): Map<string, unknown | null> {
-    const out = new Map<string, unknown | null>();
-    for (const e of this.dirty) out.set(e.id, { d: e.d, l: e.l, attrs: e.attrs, touched: e.touched });
-    for (const id of this.deleted) out.set(id, null);
+  /** Changed entries since the last call, per scope, as the store wants them (null = deleted). */
+  takeChanges(): Map<string, Map<string, unknown | null>> {
+    const out = new Map<string, Map<string, unknown | null>>();
+    const of = (scope: string) => {
+      let m = out.get(scope);
+      if (!m) out.set(scope, (m = new Map()));
+      return m;
+    };
+    for (const e of this.dirty) of(e.scope).set(e.id, { d: e.d, l: e.l, attrs: e.attrs, touched: e.touched });
+    for (const [id, scope] of this.deleted) of(scope).set(id, null);
     this.dirty.clear();
     this.deleted.clear();
     return out;
   }
 
-  /** Write-behind of this batch's changes: one store call per batch. */
+  /**
+   * Write-behind of this batch's changes: one store call for the batch's scope (with its
+   * position, so a re-delivered batch is skipped), plus one per other scope touched by time
+   * passing (rare: alerts resolving by silence).
+   */
   async commit(store: StateStore, scope: string, position: number | null): Promise<boolean> {
-    return store.commit(scope, position, this.takeChanges());
+    const changes = this.takeChanges();
+    const applied = await store.commit(scope, position, changes.get(scope) ?? new Map());
+    for (const [other, c] of changes) if (other !== scope) await store.commit(other, null, c);
+    return applied;
   }
 
   /** Restores per-key state (after a restart or when taking over a partition). */
-  restore(entries: Map<string, unknown>): number {
+  restore(entries: Map<string, unknown>, scope = 'default'): number {
     let n = 0;
     for (const [id, value] of entries) {
       const [stream, ruleName, key] = id.split(SEP);
       const rule = this.streams.get(stream)?.rules.find((r) => r.name === ruleName);
       if (!rule || value === null || typeof value !== 'object') continue;
       const v = value as { d: unknown; l: LifecycleState; attrs: Record<string, string>; touched: number };
-      rule.entries.set(key, { id, key, d: v.d, l: v.l, attrs: v.attrs ?? {}, touched: v.touched ?? 0 });
+      rule.entries.set(key, { id, scope, key, d: v.d, l: v.l, attrs: v.attrs ?? {}, touched: v.touched ?? 0 });
       n++;
     }
     return n;

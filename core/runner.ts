@@ -40,7 +40,7 @@ export interface RunSummary {
  */
 export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   const pipeline = new Pipeline(o.config, o.log.child({ component: 'pipeline' }));
-  for (const stream of pipeline.streamNames()) pipeline.restore(await o.store.loadAll(stream));
+  for (const source of o.sources) pipeline.restore(await o.store.loadAll(source.name), source.name);
   const started = o.clock.now();
   let batches = 0;
   let lastProgress = started;
@@ -51,13 +51,14 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     for await (const batch of source.batches(o.signal)) {
       const wall = o.clock.now();
       const now = batch.time ?? wall;
-      const result = pipeline.processBatch(batch.records, source.replay && batch.time === undefined ? wall : now);
+      const scope = batch.scope ?? source.name;
+      const result = pipeline.processBatch(batch.records, source.replay && batch.time === undefined ? wall : now, scope);
       // Replayed files have no clock of their own: silence is judged by event time (watermark).
       const alerts = result.alerts.concat(pipeline.advance(source.replay && batch.time === undefined ? pipeline.eventTime(source.streams) ?? wall : now));
       await o.deadLetter.write(result.rejects);
       await o.dispatcher.dispatch(alerts);
       if (alerts.length > 0) o.onAlerts?.(alerts);
-      await pipeline.commit(o.store, batch.scope ?? source.name, batch.position ?? null);
+      await pipeline.commit(o.store, scope, batch.position ?? null);
       await batch.ack?.();
       batches++;
       if (result.rejects.length > 0) log.warn({ rejects: result.rejects.length, first: { reason: result.rejects[0].reason, detail: result.rejects[0].detail } }, 'records rejected to dead letter');

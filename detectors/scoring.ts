@@ -38,12 +38,15 @@ export function latchBelow(firing: boolean, value: number, limit: number, clear:
 
 /**
  * Floor for a standard deviation, so a flat series gives a large but finite z instead of ∞/NaN:
- * max(std, min_std, 1e-9 + 1e-3·|mean|). The relative term means a 0.3 % move off a perfectly flat
- * level is already 3σ — flat series are suspicious when they move; set min_std to say how much
- * movement is noise in the measurement's own units (e.g. 1 person, 0.5 °C).
+ * max(std, min_std, 1e-9·max(1, |mean|)). The built-in part only sits above floating-point noise
+ * (a relative floor any larger would swamp real low-variance series at large levels, e.g. funds
+ * totals around 1e9 with a spread of a few units). So by default a perfectly flat series that moves
+ * at all is a huge z; set min_std to say how much movement is noise in the measurement's own units
+ * (1 person, 0.5 °C).
  */
 export function flooredStd(std: number, mean: number, minStd: number): number {
-  const rel = 1e-9 + 1e-3 * Math.abs(mean);
+  const abs = mean < 0 ? -mean : mean;
+  const rel = 1e-9 * (abs > 1 ? abs : 1);
   const floor = minStd > rel ? minStd : rel;
   return std > floor ? std : floor;
 }

@@ -14,6 +14,8 @@ export interface SourceBatch {
   scope?: string;
   /** Called once the batch's state, alerts and dead letters are durable. */
   ack?(): Promise<void>;
+  /** Keeps group membership alive while a slow batch (Redis or a receiver down) is retried. */
+  heartbeat?(): Promise<void>;
 }
 
 export interface Source {

@@ -69,13 +69,14 @@ describe('pipeline with bad input', () => {
     const { MemoryStateStore } = await import('../../state/memory-store');
     const store = new MemoryStateStore();
     const a = new Pipeline(config, silentLogger());
-    expect(a.processBatch([pay('q1', 5000)], T0).alerts.map((x) => x.status)).toEqual(['firing']);
+    expect(a.processBatch([pay('q1', 5000)], T0, 'funds').alerts.map((x) => x.status)).toEqual(['firing']);
     expect(await a.commit(store, 'funds', 1)).toBe(true);
     // A re-delivered batch (same position) is not applied twice.
     expect(await store.commit('funds', 1, new Map([['x', 1]]))).toBe(false);
 
     const b = new Pipeline(config, silentLogger());
-    b.restore(await store.loadAll('funds'));
+    b.restore(await store.loadAll('funds'), 'funds');
+    expect(store.size('funds')).toBe(1);
     // Still firing after the restart: the next high value does not notify again; a low one resolves.
     expect(b.processBatch([pay('q2', 6000, T0 + 1000)], T0).alerts).toHaveLength(0);
     expect(b.processBatch([pay('q3', 1, T0 + 2000)], T0).alerts.map((x) => x.status)).toEqual(['resolved']);

@@ -1,0 +1,87 @@
+import type { FlowEvent, Observation } from '../../core/types';
+import { formatDuration } from '../../config/duration';
+import type { Detector } from '../types';
+import { boundScore, latchAbove } from '../scoring';
+import { defaultSlide } from '../window/pane-ring';
+import { PaneWindow, PaneWindowState, WindowAggregate } from '../window/pane-window';
+
+export interface RateParams {
+  measurement?: string;
+  agg?: 'count' | 'sum';
+  window: number;
+  slide?: number;
+  above: number;
+  clear_below?: number;
+}
+
+export interface RateState {
+  win: PaneWindowState;
+  firing: boolean;
+}
+
+/** Panes per window when `slide` is not set: early-warning resolution of window/10. */
+export const RATE_DEFAULT_PANES = 10;
+
+/**
+ * Count (or sum) of events in a sliding event-time window against a limit. Judged after adding
+ * each event, so it fires on the event that crosses the limit; advance() lets a firing key
+ * clear as panes drain when events stop.
+ */
+export class RateDetector implements Detector<RateState> {
+  readonly type = 'rate';
+  private readonly win: PaneWindow;
+  private readonly agg: WindowAggregate;
+  private readonly sum: boolean;
+  private readonly clear: number;
+  private readonly measure: string;
+  private readonly windowText: string;
+
+  constructor(private readonly p: RateParams) {
+    const m = p.measurement;
+    this.win = new PaneWindow(p.window, p.slide ?? defaultSlide(p.window, RATE_DEFAULT_PANES), m ? [m] : []);
+    this.agg = this.win.newAggregate();
+    this.sum = (p.agg ?? (m ? 'sum' : 'count')) === 'sum';
+    this.clear = p.clear_below ?? p.above;
+    this.measure = this.sum ? `sum(${m})` : m ? `count(${m})` : 'count';
+    this.windowText = formatDuration(p.window);
+  }
+
+  init(): RateState {
+    return { win: this.win.init(), firing: false };
+  }
+
+  observe(s: RateState, e: FlowEvent): Observation | null {
+    const m = this.p.measurement;
+    if (m !== undefined && typeof e.values[m] !== 'number') return null;
+    if (!this.win.add(s.win, e.ts, e.values)) return null; // too late for the window
+    return this.judge(s, s.win.maxTs);
+  }
+
+  /** Drains old panes. Returns a verdict only while firing (a rate cannot rise without events). */
+  advance(s: RateState, now: number): Observation | null {
+    this.win.expire(s.win, now);
+    if (!s.firing) return null;
+    return this.judge(s, this.win.readTime(s.win, now));
+  }
+
+  private judge(s: RateState, at: number): Observation {
+    const a = this.win.aggregate(s.win, at, this.agg);
+    const value = this.sum ? a.sum[0] : this.p.measurement ? a.n[0] : a.count;
+    const above = this.p.above;
+    s.firing = latchAbove(s.firing, value, above, this.clear);
+    return {
+      score: boundScore(value, above, 'above'),
+      firing: s.firing,
+      evidence: {
+        measure: this.measure,
+        value,
+        baseline: above,
+        deviation: value - above,
+        unit: this.sum ? 'abs' : 'count',
+        limit: above,
+        window: { start: a.start, end: a.end },
+        detail: { window: this.windowText },
+      },
+    };
+  }
+}

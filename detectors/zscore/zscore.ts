@@ -1,0 +1,75 @@
+import type { FlowEvent, Observation } from '../../core/types';
+import type { Detector } from '../types';
+import { squash } from '../common';
+import { Direction, directed, flooredStd, latchAbove } from '../scoring';
+import { defaultSlide } from '../window/pane-ring';
+import { PaneWindow, PaneWindowState, WindowAggregate, stdOf } from '../window/pane-window';
+
+export interface ZscoreParams {
+  measurement: string;
+  window: number;
+  slide?: number;
+  k: number;
+  min_samples: number;
+  direction: Direction;
+  clear_k?: number;
+  min_std?: number;
+}
+
+export interface ZscoreState {
+  win: PaneWindowState;
+  firing: boolean;
+}
+
+export const ZSCORE_DEFAULT_PANES = 10;
+
+/**
+ * z of each value against the rolling mean/std of the window BEFORE the value is added, so a
+ * spike is judged against the past. Mean and variance come from the pane window's Welford panes
+ * merged with Chan's formula (stable at any level). Every value is then added, anomalous or not:
+ * a sustained change becomes the new normal within one window, which is what a rolling z means.
+ */
+export class ZscoreDetector implements Detector<ZscoreState> {
+  readonly type = 'zscore';
+  private readonly win: PaneWindow;
+  private readonly agg: WindowAggregate;
+  private readonly clearK: number;
+
+  constructor(private readonly p: ZscoreParams) {
+    this.win = new PaneWindow(p.window, p.slide ?? defaultSlide(p.window, ZSCORE_DEFAULT_PANES), [p.measurement]);
+    this.agg = this.win.newAggregate();
+    this.clearK = p.clear_k ?? p.k * 0.75;
+  }
+
+  init(): ZscoreState {
+    return { win: this.win.init(), firing: false };
+  }
+
+  observe(s: ZscoreState, e: FlowEvent): Observation | null {
+    const v = e.values[this.p.measurement];
+    if (typeof v !== 'number' || !this.win.accepts(s.win, e.ts)) return null;
+    const a = this.win.aggregate(s.win, this.win.readTime(s.win, e.ts), this.agg);
+    this.win.add(s.win, e.ts, e.values);
+    const n = a.n[0];
+    if (n < this.p.min_samples) return null;
+    const mean = a.sum[0] / n;
+    const std = flooredStd(stdOf(a, 0), mean, this.p.min_std ?? 0);
+    const z = (v - mean) / std;
+    const dev = directed(z, this.p.direction);
+    s.firing = latchAbove(s.firing, dev, this.p.k, this.clearK);
+    return {
+      score: squash(dev, this.p.k),
+      firing: s.firing,
+      evidence: {
+        measure: this.p.measurement,
+        value: v,
+        baseline: mean,
+        deviation: z,
+        unit: 'sigma',
+        limit: this.p.k,
+        window: { start: a.start, end: a.end },
+        detail: { std, n },
+      },
+    };
+  }
+}
