@@ -14,6 +14,10 @@ module.exports = {
       transform,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Picks the servers (environment, testcontainers, or scripts/services) before any test runs.
+      globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+      slowTestThreshold: 60,
     },
   ],
 };

@@ -22,7 +22,7 @@ export interface SummaryInput {
 
 /**
  * Fills a summary template: {key} {stream} {detector} {measure} {value} {baseline} {deviation}
- * {limit} {unit} {window} {attr.NAME}. Unknown placeholders are left visible so typos show.
+ * {limit} {unit} {window} {value_duration} (a value in seconds, as "6m") {attr.NAME}. Unknown placeholders are left visible so typos show.
  */
 export function renderTemplate(template: string, x: SummaryInput): string {
   const ev = x.evidence;
@@ -39,7 +39,8 @@ export function renderTemplate(template: string, x: SummaryInput): string {
       case 'direction': return (ev.deviation ?? 0) < 0 ? 'below' : 'above';
       case 'limit': return fmt(ev.limit);
       case 'unit': return x.unit ?? '';
-      case 'window': return ev.window ? formatDuration(ev.window.end - ev.window.start) : '?';
+      case 'window': return ev.window ? formatDuration(roundSpan(ev.window.end - ev.window.start)) : '?';
+      case 'value_duration': return formatDuration(roundSpan(ev.value * 1000));
       default: return whole;
     }
   });
@@ -56,10 +57,16 @@ export function defaultSummary(x: SummaryInput): string {
     case 'abs':
       return `${x.key}: ${ev.measure} ${fmt(ev.value)}${unit}, ${dir} the limit ${fmt(ev.limit ?? ev.baseline)}`;
     case 'count':
-      return `${x.key}: ${ev.measure} ${fmt(ev.value)}${unit} in ${ev.window ? formatDuration(ev.window.end - ev.window.start) : 'the window'}, limit ${fmt(ev.limit)}`;
+      return `${x.key}: ${ev.measure} ${fmt(ev.value)}${unit} in ${ev.window ? formatDuration(roundSpan(ev.window.end - ev.window.start)) : 'the window'}, limit ${fmt(ev.limit)}`;
     case 'seconds':
-      return `${x.key}: no events for ${formatDuration(ev.value * 1000)} (limit ${formatDuration((ev.limit ?? 0) * 1000)})`;
+      return `${x.key}: no events for ${formatDuration(roundSpan(ev.value * 1000))} (limit ${formatDuration((ev.limit ?? 0) * 1000)})`;
     default:
       return `${x.key}: ${ev.measure} = ${fmt(ev.value)}${unit}`;
   }
+}
+
+/** Spans as people say them: seconds under two minutes, whole minutes beyond. */
+export function roundSpan(ms: number): number {
+  if (ms >= 120_000) return Math.round(ms / 60_000) * 60_000;
+  return Math.round(ms / 1000) * 1000;
 }

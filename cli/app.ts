@@ -9,7 +9,13 @@ import { createReceivers } from '../alerts/receivers';
 import type { Receiver } from '../alerts/receivers/types';
 import { AlertDispatcher } from '../alerts/dispatch';
 import { MemoryStateStore } from '../state/memory-store';
+import { RedisStateStore } from '../state/redis-store';
 import type { StateStore } from '../state/types';
+import { KafkaSource, createKafka } from '../ingest/sources/kafka-source';
+import { kafkaConnection } from '../ingest/kafka-env';
+import { KafkaDeadLetter } from '../ingest/kafka-dead-letter';
+import type { Sink } from '../sinks/types';
+import { createSink } from '../sinks/registry';
 
 export interface Wiring {
   sources: Source[];
@@ -17,6 +23,10 @@ export interface Wiring {
   dispatcher: AlertDispatcher;
   deadLetter: DeadLetterOutput;
   store: StateStore;
+  sinks: Sink[];
+  /** Connects what needs connecting before the first batch (Kafka producer). */
+  start(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface WiringOptions {
@@ -36,8 +46,10 @@ export interface WiringOptions {
 export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}): Wiring {
   const sources: Source[] = [];
   const simFlows: FlowName[] = [];
+  const kafkaTopics = new Map<string, string>();
   for (const [name, s] of Object.entries(config.streams)) {
     if (s.source.type === 'simulator') simFlows.push(name as FlowName);
+    else if (s.source.type === 'kafka') for (const t of s.source.topics) kafkaTopics.set(t, name);
     else if (s.source.type === 'file') {
       const header = s.mapping.format === 'csv' ? s.mapping.csv?.columns.join(s.mapping.csv.delimiter) : undefined;
       sources.push(new FileSource(name, s.source.path, { csvHeader: header }));
@@ -49,13 +61,61 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
     simulator = new SimulatorSource({ flows: simFlows, config: simConfig, seed: o.seed, simDuration: o.simDuration, sleep: o.sleep });
     sources.unshift(simulator);
   }
-  const deadLetter = o.deadLetter ?? (config.dead_letter.type === 'file' ? new FileDeadLetter(config.dead_letter.path) : new StderrDeadLetter());
+  const store = o.store ?? createStore(config);
+  if (kafkaTopics.size > 0) {
+    sources.push(
+      new KafkaSource({
+        connection: kafkaConnection(config),
+        groupId: config.kafka?.group_id ?? 'flowwatch',
+        topics: kafkaTopics,
+        fromBeginning: config.kafka?.from_beginning ?? true,
+        sessionTimeout: config.kafka?.session_timeout,
+        maxBatchBytes: config.kafka?.max_batch_bytes,
+        log: log.child({ component: 'kafka' }),
+        appliedPosition: (scope) => store.position(scope),
+      }),
+    );
+  }
+  const toStart: Array<() => Promise<void>> = [];
+  let deadLetter = o.deadLetter;
+  if (!deadLetter) {
+    const dl = config.dead_letter;
+    if (dl.type === 'file') deadLetter = new FileDeadLetter(dl.path);
+    else if (dl.type === 'stderr') deadLetter = new StderrDeadLetter();
+    else {
+      const producer = createKafka(kafkaConnection(config), log.child({ component: 'dead-letter' })).producer({ allowAutoTopicCreation: true });
+      toStart.push(() => producer.connect());
+      deadLetter = new KafkaDeadLetter(producer, dl.topic);
+    }
+  }
   const receivers = o.receivers ?? createReceivers(config.receivers, { json: o.json, color: o.color });
+  const sinks = config.sinks.map((c) => createSink(c, log));
+  const dispatcher = new AlertDispatcher(receivers, log.child({ component: 'alerts' }));
+  const dead = deadLetter;
   return {
     sources,
     simulator,
-    dispatcher: new AlertDispatcher(receivers, log.child({ component: 'alerts' })),
-    deadLetter,
-    store: o.store ?? new MemoryStateStore(),
+    dispatcher,
+    deadLetter: dead,
+    store,
+    sinks,
+    async start() {
+      for (const s of toStart) await s();
+    },
+    async close() {
+      await dispatcher.close();
+      await dead.close();
+      await Promise.allSettled(sinks.map((s) => s.close()));
+      await store.close();
+    },
   };
+}
+
+function createStore(config: FlowwatchConfig): StateStore {
+  if (config.state.backend === 'memory') return new MemoryStateStore();
+  return new RedisStateStore({
+    url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    prefix: config.state.prefix,
+    ttlSeconds: Math.round(config.state.idle_ttl / 1000),
+  });
 }

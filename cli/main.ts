@@ -4,6 +4,7 @@ import { registerRun } from './commands/run';
 import { registerValidate } from './commands/validate';
 import { registerSimulate } from './commands/simulate';
 import { registerDetectors } from './commands/detectors';
+import { registerProduce } from './commands/produce';
 
 export function buildProgram(): Command {
   const program = new Command('flowwatch')
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerSimulate(program);
   registerDetectors(program);
+  registerProduce(program);
   return program;
 }
 

@@ -42,7 +42,25 @@ const fileSourceSchema = z
   .object({ type: z.literal('file'), path: z.string().min(1) })
   .strict();
 
-export const sourceSchema = z.discriminatedUnion('type', [simulatorSourceSchema, fileSourceSchema]);
+const kafkaSourceSchema = z
+  .object({ type: z.literal('kafka'), topics: z.array(z.string().min(1)).min(1) })
+  .strict();
+
+export const sourceSchema = z.discriminatedUnion('type', [simulatorSourceSchema, fileSourceSchema, kafkaSourceSchema]);
+
+/** Kafka connection and consumer group. Brokers default to $KAFKA_BROKERS; SASL only from the environment. */
+export const kafkaSchema = z
+  .object({
+    brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1).optional(),
+    client_id: z.string().default('flowwatch'),
+    group_id: z.string().default('flowwatch'),
+    /** Where a new consumer group starts: the earliest retained record, or only new ones. */
+    from_beginning: z.boolean().default(true),
+    session_timeout: duration({ min: 6000 }).default(30_000),
+    /** Most bytes fetched per partition per batch: bigger batches, more throughput; smaller, lower latency. */
+    max_batch_bytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+  })
+  .strict();
 
 export const streamSchema = z
   .object({
@@ -67,14 +85,15 @@ const jsonlReceiverSchema = z
   .strict();
 export const receiverSchema = z.discriminatedUnion('type', [consoleReceiverSchema, jsonlReceiverSchema]);
 
-const jsonlSinkSchema = z
-  .object({ type: z.literal('jsonl'), path: z.string().min(1), flush_interval: duration().default(1000) })
-  .strict();
-export const sinkSchema = z.discriminatedUnion('type', [jsonlSinkSchema]);
+export { sinkConfigSchema as sinkSchema } from '../sinks/registry';
+import { sinkConfigSchema } from '../sinks/registry';
 
 export const stateSchema = z
   .object({
-    backend: z.enum(['memory']).default('memory'),
+    backend: z.enum(['memory', 'redis']).default('memory'),
+    /** Redis URL for backend redis; default $REDIS_URL, else redis://127.0.0.1:6379. Put a password in the environment, not here. */
+    url: z.string().regex(/^rediss?:\/\//, 'expected a URL like "redis://127.0.0.1:6379"').optional(),
+    prefix: z.string().default('fw'),
     /** Per-key state untouched this long is dropped (bounded memory with churning keys). */
     idle_ttl: duration().default(7 * 86_400_000),
   })
@@ -83,6 +102,7 @@ export const stateSchema = z
 export const deadLetterSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file'), path: z.string().min(1) }).strict(),
   z.object({ type: z.literal('stderr') }).strict(),
+  z.object({ type: z.literal('kafka'), topic: z.string().min(1).default('flowwatch.dead-letter') }).strict(),
 ]);
 
 export const simulatorSchema = z
@@ -105,8 +125,9 @@ export const configSchema = z
   .object({
     streams: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'expected a stream name like "funds"'), streamSchema),
     receivers: z.array(receiverSchema).default([{ type: 'console', name: 'console' }]),
-    sinks: z.array(sinkSchema).default([]),
-    state: stateSchema.default({ backend: 'memory', idle_ttl: 7 * 86_400_000 }),
+    sinks: z.array(sinkConfigSchema).default([]),
+    state: stateSchema.default({ backend: 'memory', idle_ttl: 7 * 86_400_000, prefix: 'fw' }),
+    kafka: kafkaSchema.optional(),
     dead_letter: deadLetterSchema.default({ type: 'file', path: 'flowwatch-dead-letter.jsonl' }),
     simulator: simulatorSchema.default(simulatorSchema.parse({})),
   })

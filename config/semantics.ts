@@ -33,7 +33,7 @@ export function checkConfigSemantics(config: FlowwatchConfig): string[] {
     const known = new Set(base);
     for (const [name, text] of Object.entries(s.mapping.derive)) {
       try {
-        compileRestricted(text, { symbols: (n) => known.has(n) });
+        compileRestricted(text, { symbols: (n) => known.has(n), knownNames: [...known] });
       } catch (err) {
         problems.push(`${at('mapping', 'derive', name)}: ${isFlowwatchError(err) ? err.message : String(err)}`);
       }

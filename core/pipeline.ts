@@ -35,6 +35,18 @@ interface Entry {
   l: LifecycleState;
   attrs: Record<string, string>;
   touched: number;
+  /** Latest observation in the current batch (for time-series sinks); not persisted. */
+  obs: Observation | null;
+  obsTs: number;
+}
+
+/** The latest verdict of one detector for one key in a batch: what time-series sinks record. */
+export interface ObservationRecord {
+  stream: string;
+  detector: string;
+  key: string;
+  ts: number;
+  obs: Observation;
 }
 
 interface StreamRuntime {
@@ -193,7 +205,7 @@ export class Pipeline {
       const rule = s.rules[j];
       let entry = rule.entries.get(e.key);
       if (entry === undefined) {
-        entry = { id: s.name + SEP + rule.name + SEP + e.key, scope, key: e.key, d: rule.detector.init(e), l: initLifecycle(), attrs: e.attrs, touched: e.ts };
+        entry = { id: s.name + SEP + rule.name + SEP + e.key, scope, key: e.key, d: rule.detector.init(e), l: initLifecycle(), attrs: e.attrs, touched: e.ts, obs: null, obsTs: 0 };
         rule.entries.set(e.key, entry);
       }
       entry.attrs = e.attrs;
@@ -202,6 +214,8 @@ export class Pipeline {
       this.dirty.add(entry);
       const obs = rule.detector.observe(entry.d, e);
       if (obs === null) continue;
+      entry.obs = obs;
+      entry.obsTs = e.ts;
       const t = stepLifecycle(entry.l, obs, e.ts, rule.forMs);
       if (t !== null) alerts.push(this.makeAlert(rule, entry, obs, t, e.ts));
     }
@@ -274,6 +288,22 @@ export class Pipeline {
     return alert;
   }
 
+  /** Latest observation per (stream, detector, key) touched since the last commit: one point each, not one per event. */
+  latestObservations(): ObservationRecord[] {
+    const out: ObservationRecord[] = [];
+    for (const e of this.dirty) {
+      if (e.obs === null) continue;
+      const [stream, detector] = e.id.split(SEP, 2);
+      out.push({ stream, detector, key: e.key, ts: e.obsTs, obs: e.obs });
+    }
+    return out;
+  }
+
+  /** Drops in-memory state of a scope (a partition that moved to another worker); it reloads from the store. */
+  dropScope(scope: string): void {
+    for (const s of this.streams.values()) for (const r of s.rules) for (const [k, e] of r.entries) if (e.scope === scope) r.entries.delete(k);
+  }
+
   /** Changed entries since the last call, per scope, as the store wants them (null = deleted). */
   takeChanges(): Map<string, Map<string, unknown | null>> {
     const out = new Map<string, Map<string, unknown | null>>();
@@ -282,7 +312,10 @@ export class Pipeline {
       if (!m) out.set(scope, (m = new Map()));
       return m;
     };
-    for (const e of this.dirty) of(e.scope).set(e.id, { d: e.d, l: e.l, attrs: e.attrs, touched: e.touched });
+    for (const e of this.dirty) {
+      of(e.scope).set(e.id, { d: e.d, l: e.l, attrs: e.attrs, touched: e.touched });
+      e.obs = null;
+    }
     for (const [id, scope] of this.deleted) of(scope).set(id, null);
     this.dirty.clear();
     this.deleted.clear();
@@ -309,7 +342,7 @@ export class Pipeline {
       const rule = this.streams.get(stream)?.rules.find((r) => r.name === ruleName);
       if (!rule || value === null || typeof value !== 'object') continue;
       const v = value as { d: unknown; l: LifecycleState; attrs: Record<string, string>; touched: number };
-      rule.entries.set(key, { id, scope, key, d: v.d, l: v.l, attrs: v.attrs ?? {}, touched: v.touched ?? 0 });
+      rule.entries.set(key, { id, scope, key, d: v.d, l: v.l, attrs: v.attrs ?? {}, touched: v.touched ?? 0, obs: null, obsTs: 0 });
       n++;
     }
     return n;

@@ -3,10 +3,12 @@ import type { Clock } from './clock';
 import type { Alert } from './types';
 import type { FlowwatchConfig } from '../config/schema';
 import { Pipeline } from './pipeline';
-import type { Source } from '../ingest/sources/types';
+import type { Source, SourceBatch } from '../ingest/sources/types';
 import type { DeadLetterOutput } from '../ingest/dead-letter';
 import { AlertDispatcher } from '../alerts/dispatch';
 import type { StateStore } from '../state/types';
+import type { Sink } from '../sinks/types';
+import { aggregatePoint, alertPoint } from '../sinks/points';
 
 export interface RunOptions {
   config: FlowwatchConfig;
@@ -14,14 +16,19 @@ export interface RunOptions {
   dispatcher: AlertDispatcher;
   deadLetter: DeadLetterOutput;
   store: StateStore;
+  sinks?: Sink[];
   log: Logger;
   /** Wall clock for live sources and progress logs. */
   clock: Clock;
   signal: AbortSignal;
   /** Seen by tests and the backtest: every alert state change, after delivery. */
   onAlerts?: (alerts: readonly Alert[]) => void;
+  /** Called after each batch is durable (tests, progress bars, bench). */
+  onBatch?: (info: { source: string; records: number; events: number; position?: number }) => void;
   /** How often to log a progress line (wall ms). */
   progressEvery?: number;
+  /** Pause between retries of a failed state commit (tests inject 0). */
+  retryDelay?: (attempt: number, signal: AbortSignal) => Promise<void>;
 }
 
 export interface RunSummary {
@@ -34,33 +41,81 @@ export interface RunSummary {
   wallMs: number;
 }
 
+const defaultRetryDelay = (attempt: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)));
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
 /**
  * Drives sources through the pipeline, one batch at a time: process (CPU only) → dead letters,
- * notifications and state commit (I/O, once per batch) → ack. Sources run concurrently.
+ * notifications, time series and state commit (I/O, once per batch) → ack. Sources run
+ * concurrently. A batch whose state cannot be committed (Redis down) is retried — the source
+ * is not read meanwhile, which is the backpressure — and acked only once it is durable.
  */
 export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   const pipeline = new Pipeline(o.config, o.log.child({ component: 'pipeline' }));
-  for (const source of o.sources) pipeline.restore(await o.store.loadAll(source.name), source.name);
   const started = o.clock.now();
+  const loaded = new Set<string>();
+  const sinks = o.sinks ?? [];
+  const retryDelay = o.retryDelay ?? defaultRetryDelay;
   let batches = 0;
   let lastProgress = started;
   const progressEvery = o.progressEvery ?? 10_000;
+
+  for (const source of o.sources) {
+    (source as { onRebalance?: (l: () => void) => void }).onRebalance?.(() => {
+      // Partitions may have moved: forget in-memory state, reload each scope from the store on its next batch.
+      for (const scope of loaded) pipeline.dropScope(scope);
+      loaded.clear();
+    });
+  }
+
+  async function durable<T>(what: string, batch: SourceBatch, log: Logger, fn: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (o.signal.aborted && attempt > 0) throw err;
+        if (attempt === 0 || attempt % 10 === 0) log.warn({ err, attempt }, `${what} failed; holding the batch and retrying`);
+        await batch.heartbeat?.().catch(() => undefined);
+        await retryDelay(attempt, o.signal);
+      }
+    }
+  }
 
   async function drive(source: Source): Promise<void> {
     const log = o.log.child({ component: 'source', source: source.name });
     for await (const batch of source.batches(o.signal)) {
       const wall = o.clock.now();
-      const now = batch.time ?? wall;
       const scope = batch.scope ?? source.name;
-      const result = pipeline.processBatch(batch.records, source.replay && batch.time === undefined ? wall : now, scope);
-      // Replayed files have no clock of their own: silence is judged by event time (watermark).
-      const alerts = result.alerts.concat(pipeline.advance(source.replay && batch.time === undefined ? pipeline.eventTime(source.streams) ?? wall : now));
-      await o.deadLetter.write(result.rejects);
+      if (!loaded.has(scope)) {
+        const state = await durable('state load', batch, log, () => o.store.loadAll(scope));
+        pipeline.dropScope(scope);
+        if (state) pipeline.restore(state, scope);
+        loaded.add(scope);
+      }
+      const now = batch.time ?? wall;
+      const result = pipeline.processBatch(batch.records, now, scope);
+      // Replayed files have no clock of their own: silence is judged by event time.
+      const advanceTo = source.replay && batch.time === undefined ? (pipeline.eventTime(source.streams) ?? wall) : now;
+      const alerts = result.alerts.concat(pipeline.advance(advanceTo));
+      if (sinks.length > 0) {
+        const points = pipeline.latestObservations().map((x) => aggregatePoint(x.stream, x.key, x.detector, x.obs, x.ts));
+        for (const a of alerts) points.push(alertPoint(a));
+        for (const s of sinks) s.write(points);
+      }
+      await durable('dead-letter write', batch, log, () => o.deadLetter.write(result.rejects));
       await o.dispatcher.dispatch(alerts);
       if (alerts.length > 0) o.onAlerts?.(alerts);
-      await pipeline.commit(o.store, scope, batch.position ?? null);
-      await batch.ack?.();
+      await durable('state commit', batch, log, () => pipeline.commit(o.store, scope, batch.position ?? null));
+      try {
+        await batch.ack?.();
+      } catch (err) {
+        log.warn({ err }, 'offset commit failed (partition moved?); the next owner resumes from the state position');
+      }
       batches++;
+      o.onBatch?.({ source: source.name, records: batch.records.length, events: result.events, position: batch.position });
       if (result.rejects.length > 0) log.warn({ rejects: result.rejects.length, first: { reason: result.rejects[0].reason, detail: result.rejects[0].detail } }, 'records rejected to dead letter');
       if (wall - lastProgress >= progressEvery) {
         lastProgress = wall;
@@ -70,6 +125,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   }
 
   await Promise.all(o.sources.map(drive));
+  await Promise.all(sinks.map((s) => s.flush().catch((err: unknown) => o.log.warn({ err }, 'final sink flush failed'))));
   return {
     events: pipeline.stats.events,
     alerts: pipeline.stats.alertsFiring + pipeline.stats.alertsResolved,
@@ -80,4 +136,3 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     wallMs: o.clock.now() - started,
   };
 }
-

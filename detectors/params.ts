@@ -30,4 +30,3 @@ export function checkClear(ctx: IssueSink, field: string, clear: number | undefi
     ctx.addIssue({ code: 'custom', path: [field], message: `must be ${side === 'le' ? '≤' : '≥'} ${limitField} (${limit})` });
   }
 }
-

@@ -45,7 +45,8 @@ export function registerRun(program: Command): void {
       const w = wire(config, log, { seed: flags.seed, speed: flags.speed, simDuration: flags.simDuration, json: flags.json, color: !flags.json && process.stdout.isTTY });
       log.info({ streams: Object.keys(config.streams), config: flags.config ?? 'embedded default', seed: flags.seed ?? config.simulator.seed }, 'flowwatch starting');
       try {
-        const s = await runPipeline({ config, sources: w.sources, dispatcher: w.dispatcher, deadLetter: w.deadLetter, store: w.store, log, clock: systemClock, signal: controller.signal });
+        await w.start();
+        const s = await runPipeline({ config, sources: w.sources, dispatcher: w.dispatcher, deadLetter: w.deadLetter, store: w.store, sinks: w.sinks, log, clock: systemClock, signal: controller.signal });
         const perStream = Object.entries(s.eventsByStream).map(([k, v]) => `${k} ${v}`).join(', ');
         process.stderr.write(
           `flowwatch: stopped after ${formatDuration(s.wallMs)}: ${s.events} events (${perStream}), ${s.alerts} alert notifications, ${s.rejects} rejects${s.rejects > 0 ? ' (' + Object.entries(s.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ') + ')' : ''}\n`,
@@ -54,9 +55,7 @@ export function registerRun(program: Command): void {
         if (timer) clearTimeout(timer);
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
-        await w.dispatcher.close();
-        await w.deadLetter.close();
-        await w.store.close();
+        await w.close();
         log.flush();
       }
     });

@@ -53,7 +53,7 @@ describe('zscore', () => {
   it('floors the std of a flat series instead of dividing by zero', () => {
     // std 0 → floor 1e-9·max(1, 5) = 5e-9; z = 0.1/5e-9 = 2e7 (a flat series that moves is news)
     const flat = feed(make({}), [5, 5, 5, 5.1]).out[3]!;
-    expect(flat.evidence.deviation / 2e7).toBeCloseTo(1, 6);
+    expect(flat.evidence.deviation! / 2e7).toBeCloseTo(1, 6);
     expect(flat.firing).toBe(true);
     expect(feed(make({}), [5, 5, 5, 5]).out[3]).toMatchObject({ score: 0, firing: false, evidence: { deviation: 0 } });
     // min_std 0.5: z = 0.1/0.5 = 0.2

@@ -32,7 +32,7 @@ export function createDecoder(stream: string, m: MappingConfig): Decoder {
   const getId = m.id ? fieldGetter(m.id) : undefined;
   const known = new Set(measurements.map((x) => x.name));
   const derived = Object.entries(m.derive).map(([name, text]) => {
-    const compiled = compileRestricted(text, { symbols: (n: string) => known.has(n) });
+    const compiled = compileRestricted(text, { symbols: (n: string) => known.has(n), knownNames: [...known] });
     known.add(name);
     return { name, compiled };
   });
@@ -94,8 +94,7 @@ export function createDecoder(stream: string, m: MappingConfig): Decoder {
         values[x.name] = n;
       }
       for (const d of derived) {
-        const r = d.compiled.evaluate(values);
-        const n = typeof r === 'boolean' ? (r ? 1 : 0) : r;
+        const n = d.compiled.evaluate(values);
         if (Number.isFinite(n)) values[d.name] = n;
       }
 

@@ -89,8 +89,6 @@ export abstract class FlowGen {
     this.anyFault = this.fl > 0;
   }
 
-  /** Number of entities in the key space used for non-overlap (gates, containers, accounts). */
-  protected abstract keyCount(): number;
   /** Key string for a key-space index. */
   abstract keyName(k: number): string;
   /** Propose an anomaly of `kind` starting in [lo, hi); null if this draw is infeasible. */

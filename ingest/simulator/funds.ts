@@ -106,9 +106,6 @@ export class FundsFlow extends FlowGen {
     }
   }
 
-  protected keyCount(): number {
-    return this.accounts.length;
-  }
   keyName(k: number): string {
     return this.accounts[k].id;
   }

@@ -98,9 +98,6 @@ export class GoodsFlow extends FlowGen {
     this.stopBy = new Array(this.trucks.length).fill(null);
   }
 
-  protected keyCount(): number {
-    return this.containers.length;
-  }
   keyName(k: number): string {
     return this.containers[k].id;
   }
@@ -272,7 +269,7 @@ export class GoodsFlow extends FlowGen {
     if (truck.starts[truck.pi + 1] <= t) {
       this.extendPlan(truck, t);
       while (truck.starts[truck.pi + 1] <= t) truck.pi++;
-      if (truck.pi > 64) {
+      if (truck.pi > 16) {
         truck.starts.splice(0, truck.pi - 1);
         truck.kinds.splice(0, truck.pi - 1);
         truck.pi = 1;
@@ -320,7 +317,7 @@ export class GoodsFlow extends FlowGen {
         if (!forceCruise && u < 1 / 150) {
           truck.slowLeft = rng.intRange(1, 9); // traffic: 1–5 min at 5–20 km/h
           v = rng.range(5, 20);
-        } else if (!forceCruise && u < 1 / 150 + 1 / 100) {
+        } else if (!forceCruise && v > 0 && u < 1 / 150 + 1 / 100) {
           truck.lightLeft = rng.intRange(0, 2); // lights: 30–90 s standing
           v = 0;
         } else if (v < 50) {

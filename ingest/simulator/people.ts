@@ -102,9 +102,6 @@ export class PeopleFlow extends FlowGen {
     this.dayF = new Float64Array(this.gates.length);
   }
 
-  protected keyCount(): number {
-    return this.gates.length;
-  }
   keyName(k: number): string {
     return this.gates[k].id;
   }

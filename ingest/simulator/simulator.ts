@@ -125,7 +125,8 @@ export class FlowSimulator {
         let first: [number, number] | null = null;
         if (b === 0 && this.firstWithin > 0) {
           count = Math.max(count, 1);
-          first = [this.start + Math.min(this.firstWithin * 0.1, MINUTE), this.start + this.firstWithin];
+          const fw = Math.min(this.firstWithin, DAY);
+          first = [this.start + Math.min(fw * 0.1, MINUTE), this.start + fw];
         }
         f.scheduleBlock(rng, blockStart, blockStart + DAY, count, first);
       }

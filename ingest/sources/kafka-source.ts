@@ -21,6 +21,7 @@ export interface KafkaSourceOptions {
   /** Last offset already applied to state for a partition scope ("topic:partition"), from the state store. */
   appliedPosition(scope: string): Promise<number | null>;
   sessionTimeout?: number;
+  maxBatchBytes?: number;
 }
 
 /** kafkajs logs through our pino logger, at warn and above (its info level is chatty). */
@@ -80,7 +81,7 @@ export class KafkaSource implements Source {
       groupId: this.o.groupId,
       sessionTimeout: this.o.sessionTimeout ?? 30_000,
       heartbeatInterval: 3000,
-      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytesPerPartition: this.o.maxBatchBytes ?? 4 * 1024 * 1024,
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: Number.MAX_SAFE_INTEGER },
     });
     const queue: Pending[] = [];

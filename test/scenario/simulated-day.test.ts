@@ -17,7 +17,7 @@ import type { Receiver } from '../../alerts/receivers/types';
 const DAY = 24 * 3_600_000;
 const SEEDS = [1, 2, 3];
 
-async function simulateDay(flow: string, seed: number): Promise<IncidentScore & { rejects: number; events: number }> {
+async function simulateDay(flow: string, seed: number): Promise<IncidentScore & { rejects: number; events: number; unfinished: number }> {
   const config = loadConfigFile(path.join(__dirname, '..', '..', 'examples', `${flow}.yaml`));
   config.simulator = { ...config.simulator, start: '2026-11-23T00:00:00Z' }; // a Monday
   const alerts: Alert[] = [];
@@ -26,8 +26,16 @@ async function simulateDay(flow: string, seed: number): Promise<IncidentScore & 
   const log = silentLogger();
   const w = wire(config, log, { seed, speed: 'max', simDuration: DAY, receivers: [recorder], deadLetter });
   const summary = await runPipeline({ config, sources: w.sources, dispatcher: w.dispatcher, deadLetter, store: w.store, log, clock: new ManualClock(0), signal: new AbortController().signal });
-  const labels = w.simulator!.labels().filter((l) => l.stream === flow);
-  return { ...scoreIncidents(alerts, labels, DAY), rejects: summary.rejects, events: summary.events };
+  // An incident still unfolding when the day ends (structuring over hours from 22:00) is not
+  // scored either way: only incidents that ended within the day count.
+  const end = Date.parse(config.simulator.start!) + DAY;
+  const all = w.simulator!.labels().filter((l) => l.stream === flow);
+  const labels = all.filter((l) => l.end <= end);
+  const unfinished = all.filter((l) => l.end > end);
+  const score = scoreIncidents(alerts, labels, DAY);
+  // Alerts on an unfinished incident are not false either.
+  const falses = score.falses.filter((a) => !unfinished.some((l) => l.key === a.key && a.startsAt >= l.start - 60_000));
+  return { ...score, falses, falseAlerts: falses.length, unfinished: unfinished.length, rejects: summary.rejects, events: summary.events };
 }
 
 describe.each(['people', 'goods', 'funds'])('one simulated day of %s flows', (flow) => {
@@ -44,8 +52,8 @@ describe.each(['people', 'goods', 'funds'])('one simulated day of %s flows', (fl
       kinds[k] = { incidents: (kinds[k]?.incidents ?? 0) + v.incidents, detected: (kinds[k]?.detected ?? 0) + v.detected };
     }
     // The measured figures, for the closing note and for anyone tuning the example configs.
-    process.stdout.write(`${flow}: recall ${recall.toFixed(3)} (${detected}/${incidents}), false alerts/hour ${falsePerHour.toFixed(3)} (${falses}), mean delay ${(scores.reduce((n, s) => n + (s.meanDelayMs ?? 0), 0) / scores.length / 60_000).toFixed(1)} min, by kind ${JSON.stringify(kinds)}\n`);
-    if (recall < 0.9 || falsePerHour > 1) {
+    process.stdout.write(`${flow}: recall ${recall.toFixed(3)} (${detected}/${incidents}; ${scores.reduce((n, s) => n + s.unfinished, 0)} unfinished at midnight not scored), false alerts/hour ${falsePerHour.toFixed(3)} (${falses}), mean delay ${(scores.reduce((n, s) => n + (s.meanDelayMs ?? 0), 0) / scores.length / 60_000).toFixed(1)} min, by kind ${JSON.stringify(kinds)}\n`);
+    if (recall < 1 || falsePerHour > 0.5) {
       for (const s of scores) {
         for (const m of s.missed) process.stdout.write(`  missed ${m.kind} ${m.key} ${new Date(m.start).toISOString()}\n`);
         for (const f of s.falses.slice(0, 10)) process.stdout.write(`  false ${f.detector} ${f.key} ${new Date(f.startsAt).toISOString()} ${f.summary}\n`);

@@ -1,0 +1,71 @@
+import type { FlowEvent, Observation } from '../../core/types';
+import type { Detector } from '../types';
+import { scoreAgainstLimit } from '../common';
+
+export interface DeadmanParams {
+  timeout: number;
+}
+
+export interface DeadmanState {
+  /** Newest event time seen for the key, epoch ms. */
+  lastSeen: number;
+  firing: boolean;
+}
+
+/**
+ * Fires when a key has been silent for longer than `timeout`. Only advance() can fire it (silence
+ * is the absence of events); the next event clears it. Keys never seen have no state, so this
+ * watches keys that went quiet, not keys that never started.
+ */
+export class DeadmanDetector implements Detector<DeadmanState> {
+  readonly type = 'deadman';
+  private readonly timeoutS: number;
+
+  constructor(private readonly p: DeadmanParams) {
+    this.timeoutS = p.timeout / 1000;
+  }
+
+  init(first: FlowEvent): DeadmanState {
+    return { lastSeen: first.ts, firing: false };
+  }
+
+  /**
+   * Records the event; always a non-firing verdict (value = the gap this event ended, seconds).
+   * Its evidence has no detail: formatting lastSeen as ISO costs more than the rest of the call.
+   */
+  observe(s: DeadmanState, e: FlowEvent): Observation {
+    const gap = e.ts > s.lastSeen ? e.ts - s.lastSeen : 0;
+    if (e.ts > s.lastSeen) s.lastSeen = e.ts;
+    s.firing = false;
+    return this.verdict(s, gap, s.lastSeen - gap, s.lastSeen, 0, false);
+  }
+
+  /** Fires once now − lastSeen > timeout; null while quiet for less than that and not firing. */
+  advance(s: DeadmanState, now: number): Observation | null {
+    const silent = now - s.lastSeen;
+    const over = silent > this.p.timeout;
+    if (!over && !s.firing) return null;
+    s.firing = over;
+    // 0.5 at the timeout, 2/3 at twice the timeout, → 1 as silence grows
+    return this.verdict(s, silent > 0 ? silent : 0, s.lastSeen, now, scoreAgainstLimit(silent / this.p.timeout), true);
+  }
+
+  private verdict(s: DeadmanState, silentMs: number, start: number, end: number, score: number, detail: boolean): Observation {
+    const silentS = silentMs / 1000;
+    const obs: Observation = {
+      score,
+      firing: s.firing,
+      evidence: {
+        measure: 'silence',
+        value: silentS,
+        baseline: null,
+        deviation: silentS - this.timeoutS,
+        unit: 'seconds',
+        limit: this.timeoutS,
+        window: { start, end },
+      },
+    };
+    if (detail) obs.evidence.detail = { lastSeen: new Date(s.lastSeen).toISOString() };
+    return obs;
+  }
+}

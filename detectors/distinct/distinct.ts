@@ -1,0 +1,80 @@
+import type { FlowEvent, Observation } from '../../core/types';
+import { formatDuration } from '../../config/duration';
+import type { Detector } from '../types';
+import { boundScore, latchAbove } from '../scoring';
+import { defaultSlide } from '../window/pane-ring';
+import { hash32 } from './hash';
+import { DistinctSketch, DistinctSketchState } from './sketch';
+
+export interface DistinctParams {
+  attribute: string;
+  window: number;
+  slide?: number;
+  above: number;
+  clear_below?: number;
+}
+
+export interface DistinctState {
+  sketch: DistinctSketchState;
+  firing: boolean;
+}
+
+/** Fewer panes than rate: each pane costs 128 registers once a key leaves exact mode. */
+export const DISTINCT_DEFAULT_PANES = 6;
+
+/**
+ * Distinct values of a string attribute per key in a sliding window (fan-out: counterparties per
+ * account, origins per container). Judged after each event; advance() lets a firing key clear.
+ */
+export class DistinctDetector implements Detector<DistinctState> {
+  readonly type = 'distinct';
+  private readonly sketch: DistinctSketch;
+  private readonly clear: number;
+  private readonly measure: string;
+  private readonly windowText: string;
+
+  constructor(private readonly p: DistinctParams) {
+    this.sketch = new DistinctSketch(p.window, p.slide ?? defaultSlide(p.window, DISTINCT_DEFAULT_PANES));
+    this.clear = p.clear_below ?? p.above;
+    this.measure = `distinct(${p.attribute})`;
+    this.windowText = formatDuration(p.window);
+  }
+
+  init(): DistinctState {
+    return { sketch: this.sketch.init(), firing: false };
+  }
+
+  observe(s: DistinctState, e: FlowEvent): Observation | null {
+    const v = e.attrs[this.p.attribute];
+    if (typeof v !== 'string') return null;
+    if (!this.sketch.add(s.sketch, e.ts, hash32(v))) return null;
+    return this.judge(s, s.sketch.maxTs);
+  }
+
+  /** Frees expired entries. Returns a verdict only while firing (a distinct count cannot rise without events). */
+  advance(s: DistinctState, now: number): Observation | null {
+    this.sketch.expire(s.sketch, now);
+    if (!s.firing) return null;
+    return this.judge(s, this.sketch.readTime(s.sketch, now));
+  }
+
+  private judge(s: DistinctState, at: number): Observation {
+    const value = this.sketch.estimate(s.sketch, at);
+    const above = this.p.above;
+    s.firing = latchAbove(s.firing, value, above, this.clear);
+    return {
+      score: boundScore(value, above, 'above'),
+      firing: s.firing,
+      evidence: {
+        measure: this.measure,
+        value,
+        baseline: above,
+        deviation: value - above,
+        unit: 'count',
+        limit: above,
+        window: { start: this.sketch.windowStart(at), end: at },
+        detail: { window: this.windowText, method: this.sketch.isExact(s.sketch, at) ? 'exact' : 'hyperloglog' },
+      },
+    };
+  }
+}

@@ -1,0 +1,116 @@
+import type { FlowEvent, Observation } from '../../core/types';
+import { truthy } from '../../config/expression';
+import type { Detector } from '../types';
+import { clamp01 } from '../common';
+import { defaultSlide } from '../window/pane-ring';
+import { PaneWindow, PaneWindowState, WindowAggregate } from '../window/pane-window';
+import { AggregateBinding } from './aggregate-view';
+import { CompiledDetectorExpressions, compileDetectorExpressions } from './compile';
+
+export interface ExpressionParams {
+  expression: string;
+  window: number;
+  slide?: number;
+  measurements?: string[];
+  score?: string;
+}
+
+export interface ExpressionState {
+  win: PaneWindowState;
+  firing: boolean;
+}
+
+export const EXPRESSION_DEFAULT_PANES = 10;
+/** Score without a score expression: clearly on either side of 0.5, never claiming certainty. */
+export const TRUE_SCORE = 0.9;
+export const FALSE_SCORE = 0.1;
+
+/**
+ * A restricted mathjs condition over window aggregates of one key, e.g.
+ * "sum(amount) > 50000 and count >= 3". Aggregates come from a pane window over exactly the
+ * measurements the expressions mention; bare names read the current event's value (observe) or
+ * the window's latest value (advance). Firing = the condition holds now (no hysteresis: write it
+ * into the condition if needed).
+ */
+export class ExpressionDetector implements Detector<ExpressionState> {
+  readonly type = 'expression';
+  readonly compiled: CompiledDetectorExpressions;
+  private readonly win: PaneWindow;
+  private readonly agg: WindowAggregate;
+  private readonly cond: AggregateBinding;
+  private readonly score: AggregateBinding | null;
+  private readonly bare: string[];
+  private readonly bareIndex: number[];
+  private readonly latest: Record<string, number> = {};
+
+  constructor(private readonly p: ExpressionParams, streamMeasurements?: readonly string[]) {
+    this.compiled = compileDetectorExpressions(p, streamMeasurements);
+    const names = this.compiled.measurements;
+    this.win = new PaneWindow(p.window, p.slide ?? defaultSlide(p.window, EXPRESSION_DEFAULT_PANES), names);
+    this.agg = this.win.newAggregate();
+    this.cond = new AggregateBinding(this.compiled.condition.aggregates, names);
+    this.score = this.compiled.score && new AggregateBinding(this.compiled.score.aggregates, names);
+    this.bare = [...new Set([...this.compiled.condition.symbols, ...(this.compiled.score?.symbols ?? [])])];
+    this.bareIndex = this.bare.map((n) => names.indexOf(n));
+  }
+
+  init(): ExpressionState {
+    return { win: this.win.init(), firing: false };
+  }
+
+  observe(s: ExpressionState, e: FlowEvent): Observation | null {
+    for (let i = 0; i < this.bare.length; i++) if (typeof e.values[this.bare[i]] !== 'number') return null;
+    if (!this.win.add(s.win, e.ts, e.values)) return null;
+    const a = this.win.aggregate(s.win, s.win.maxTs, this.agg);
+    return this.judge(s, a, e.values);
+  }
+
+  /** Panes drain with time, so the verdict can change either way; returns it while firing or when it changes. */
+  advance(s: ExpressionState, now: number): Observation | null {
+    this.win.expire(s.win, now);
+    const was = s.firing;
+    const a = this.win.aggregate(s.win, this.win.readTime(s.win, now), this.agg);
+    for (let i = 0; i < this.bare.length; i++) this.latest[this.bare[i]] = a.last[this.bareIndex[i]];
+    const obs = this.judge(s, a, this.latest);
+    return obs.firing || was ? obs : null;
+  }
+
+  private judge(s: ExpressionState, a: WindowAggregate, values: Record<string, number>): Observation {
+    const { condition, score } = this.compiled;
+    const cv = this.cond.fill(a);
+    const holds = truthy(condition.evaluate(values, cv));
+    s.firing = holds;
+    let sc = holds ? TRUE_SCORE : FALSE_SCORE;
+    if (score && this.score) {
+      const x = score.evaluate(values, this.score.fill(a));
+      if (x === x) sc = clamp01(x); // NaN (e.g. empty window) keeps the default
+    }
+    const detail: Record<string, number | string> = {};
+    this.describe(detail, this.cond);
+    if (this.score) this.describe(detail, this.score);
+    for (const n of this.bare) detail[n] = shown(values[n]);
+    const primary = cv.length > 0 ? cv[0] : NaN;
+    return {
+      score: sc,
+      firing: holds,
+      evidence: {
+        measure: this.p.expression,
+        value: Number.isFinite(primary) ? primary : holds ? 1 : 0,
+        baseline: null,
+        deviation: null,
+        unit: this.cond.refs[0]?.kind === 'count' ? 'count' : 'abs',
+        window: { start: a.start, end: a.end },
+        detail,
+      },
+    };
+  }
+
+  private describe(detail: Record<string, number | string>, b: AggregateBinding): void {
+    for (let j = 0; j < b.refs.length; j++) detail[b.refs[j].label] = shown(b.values[j]);
+  }
+}
+
+/** Evidence is JSON: NaN/Infinity would silently become null, so they are spelled out. */
+function shown(x: number): number | string {
+  return Number.isFinite(x) ? x : String(x);
+}
