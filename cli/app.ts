@@ -14,6 +14,8 @@ import type { StateStore } from '../state/types';
 import { KafkaSource, createKafka } from '../ingest/sources/kafka-source';
 import { kafkaConnection } from '../ingest/kafka-env';
 import { KafkaDeadLetter } from '../ingest/kafka-dead-letter';
+import { ensureTopics } from '../ingest/kafka-topics';
+import { Partitioners } from 'kafkajs';
 import type { Sink } from '../sinks/types';
 import { createSink } from '../sinks/registry';
 
@@ -83,8 +85,13 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
     if (dl.type === 'file') deadLetter = new FileDeadLetter(dl.path);
     else if (dl.type === 'stderr') deadLetter = new StderrDeadLetter();
     else {
-      const producer = createKafka(kafkaConnection(config), log.child({ component: 'dead-letter' })).producer({ allowAutoTopicCreation: true });
-      toStart.push(() => producer.connect());
+      const kafka = createKafka(kafkaConnection(config), log.child({ component: 'dead-letter' }));
+      const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+      const topic = dl.topic;
+      toStart.push(async () => {
+        await ensureTopics(kafka, [topic]);
+        await producer.connect();
+      });
       deadLetter = new KafkaDeadLetter(producer, dl.topic);
     }
   }

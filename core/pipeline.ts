@@ -7,7 +7,7 @@ import { measurementNames } from '../config/semantics';
 import type { Detector } from '../detectors/types';
 import { createDetector } from '../detectors/registry';
 import { createDecoder, makeReject, type Decoder } from '../ingest/decode/decoder';
-import { EventAdmission } from '../ingest/admission';
+import { EventAdmission, type AdmissionPolicy } from '../ingest/admission';
 import { initLifecycle, stepLifecycle, type LifecycleState, type Transition } from '../alerts/lifecycle';
 import { defaultSummary, renderTemplate } from '../alerts/summary';
 import type { StateStore } from '../state/types';
@@ -52,7 +52,9 @@ export interface ObservationRecord {
 interface StreamRuntime {
   name: string;
   decoder: Decoder;
-  admission: EventAdmission;
+  /** Watermark and dedup per scope (partition): partitions advance independently. */
+  admissions: Map<string, EventAdmission>;
+  policy: AdmissionPolicy;
   rules: Rule[];
   events: number;
 }
@@ -114,7 +116,8 @@ export class Pipeline {
     return {
       name,
       decoder: createDecoder(name, s.mapping),
-      admission: new EventAdmission({ lateness: s.lateness, maxFuture: s.max_future, maxAge: s.max_age }),
+      admissions: new Map(),
+      policy: { lateness: s.lateness, maxFuture: s.max_future, maxAge: s.max_age },
       rules,
       events: 0,
     };
@@ -131,7 +134,7 @@ export class Pipeline {
     let t = -Infinity;
     for (const name of streams) {
       const s = this.streams.get(name);
-      if (s) t = Math.max(t, s.admission.snapshot().maxTs);
+      if (s) for (const a of s.admissions.values()) t = Math.max(t, a.snapshot().maxTs);
     }
     return Number.isFinite(t) ? t : undefined;
   }
@@ -157,7 +160,7 @@ export class Pipeline {
         rejects.push(makeReject(r.stream, d.reason, d.detail, r.payload, now, r.source));
         continue;
       }
-      const adm = s.admission.admit(d.event, now);
+      const adm = admissionOf(s, scope).admit(d.event, now);
       if (!adm.ok) {
         rejects.push(makeReject(r.stream, adm.reason, adm.detail, r.payload, now, r.source));
         continue;
@@ -180,7 +183,7 @@ export class Pipeline {
         rejects.push(makeReject(e.stream, 'unknown_stream', `no stream "${e.stream}" in config`, e as unknown as Record<string, unknown>, now));
         continue;
       }
-      const adm = s.admission.admit(e, now);
+      const adm = admissionOf(s, scope).admit(e, now);
       if (!adm.ok) {
         rejects.push(makeReject(e.stream, adm.reason, adm.detail, e as unknown as Record<string, unknown>, now));
         continue;
@@ -301,7 +304,10 @@ export class Pipeline {
 
   /** Drops in-memory state of a scope (a partition that moved to another worker); it reloads from the store. */
   dropScope(scope: string): void {
-    for (const s of this.streams.values()) for (const r of s.rules) for (const [k, e] of r.entries) if (e.scope === scope) r.entries.delete(k);
+    for (const s of this.streams.values()) {
+      s.admissions.delete(scope);
+      for (const r of s.rules) for (const [k, e] of r.entries) if (e.scope === scope) r.entries.delete(k);
+    }
   }
 
   /** Changed entries since the last call, per scope, as the store wants them (null = deleted). */
@@ -354,6 +360,12 @@ export class Pipeline {
     for (const s of this.streams.values()) for (const r of s.rules) n += r.entries.size;
     return n;
   }
+}
+
+function admissionOf(s: StreamRuntime, scope: string): EventAdmission {
+  let a = s.admissions.get(scope);
+  if (a === undefined) s.admissions.set(scope, (a = new EventAdmission(s.policy)));
+  return a;
 }
 
 /** Stable id: a retried delivery of the same state change carries the same id. */

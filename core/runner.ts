@@ -27,6 +27,12 @@ export interface RunOptions {
   onBatch?: (info: { source: string; records: number; events: number; position?: number }) => void;
   /** How often to log a progress line (wall ms). */
   progressEvery?: number;
+  /**
+   * Longest pause of intake while a sink is saturated (InfluxDB slow or down). After it, batches
+   * flow again — alerts matter more than time series — and points past the sink's bound are
+   * dropped and counted.
+   */
+  maxSinkPause?: number;
   /** Pause between retries of a failed state commit (tests inject 0). */
   retryDelay?: (attempt: number, signal: AbortSignal) => Promise<void>;
 }
@@ -84,6 +90,21 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     }
   }
 
+  const maxSinkPause = o.maxSinkPause ?? 60_000;
+  async function waitForSinks(batch: SourceBatch, log: Logger): Promise<void> {
+    for (const s of sinks) {
+      if (!s.saturated?.()) continue;
+      const since = o.clock.now();
+      log.warn({ sink: s.name, stats: s.stats() }, 'sink saturated: pausing intake until it drains');
+      for (let attempt = 0; s.saturated() && !o.signal.aborted && o.clock.now() - since < maxSinkPause; attempt++) {
+        await batch.heartbeat?.().catch(() => undefined);
+        await s.flush().catch(() => undefined);
+        if (s.saturated()) await retryDelay(attempt, o.signal);
+      }
+      log.warn({ sink: s.name, pausedMs: o.clock.now() - since, saturated: s.saturated() }, s.saturated() ? 'sink still saturated: resuming intake, excess points are dropped and counted' : 'sink drained: intake resumed');
+    }
+  }
+
   async function drive(source: Source): Promise<void> {
     const log = o.log.child({ component: 'source', source: source.name });
     for await (const batch of source.batches(o.signal)) {
@@ -104,6 +125,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         const points = pipeline.latestObservations().map((x) => aggregatePoint(x.stream, x.key, x.detector, x.obs, x.ts));
         for (const a of alerts) points.push(alertPoint(a));
         for (const s of sinks) s.write(points);
+        await waitForSinks(batch, log);
       }
       await durable('dead-letter write', batch, log, () => o.deadLetter.write(result.rejects));
       await o.dispatcher.dispatch(alerts);

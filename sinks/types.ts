@@ -38,6 +38,11 @@ export interface Sink {
   flush(): Promise<void>;
   close(): Promise<void>;
   stats(): SinkStats;
+  /**
+   * True while the sink holds so much unwritten data (destination slow or down) that intake
+   * should pause. Optional: sinks that never back up leave it out.
+   */
+  saturated?(): boolean;
 }
 
 /** One registry row: config schema + factory (same shape as detectors' registry rows). */

@@ -3,7 +3,9 @@ import { loadConfigFile } from '../../config/load';
 import { createRootLogger } from '../../core/logger';
 import { FlowwatchError } from '../../core/errors';
 import { createDecoder } from '../../ingest/decode/decoder';
+import { Partitioners } from 'kafkajs';
 import { createKafka } from '../../ingest/sources/kafka-source';
+import { ensureTopics } from '../../ingest/kafka-topics';
 import { kafkaConnection } from '../../ingest/kafka-env';
 import { FlowSimulator, type FlowName } from '../../ingest/simulator';
 import { durationOption, intOption } from '../options';
@@ -14,6 +16,7 @@ interface ProduceFlags {
   history: number;
   follow?: boolean;
   scale: number;
+  partitions: number;
 }
 
 /**
@@ -29,6 +32,7 @@ export function registerProduce(program: Command): void {
     .option('--history <d>', 'simulate this much history ending now, produced as fast as the broker takes it', durationOption, 3_600_000)
     .option('--follow', 'after the history, keep producing live (real time) until Ctrl-C')
     .option('--scale <x>', 'entity count multiplier', parseFloat, 1)
+    .option('--partitions <n>', 'partitions for topics that do not exist yet', intOption, 4)
     .action(async (flags: ProduceFlags) => {
       const log = createRootLogger();
       const config = loadConfigFile(flags.config);
@@ -38,7 +42,11 @@ export function registerProduce(program: Command): void {
       }
       const flows = [...targets.keys()].filter((n): n is FlowName => n === 'people' || n === 'goods' || n === 'funds');
       if (flows.length === 0) throw new FlowwatchError('FW_USAGE', `${flags.config} has no kafka stream named people, goods or funds to produce into`);
-      const producer = createKafka(kafkaConnection(config), log.child({ component: 'producer' })).producer({ allowAutoTopicCreation: true });
+      const kafka = createKafka(kafkaConnection(config), log.child({ component: 'producer' }));
+      const created = await ensureTopics(kafka, [...targets.values()].map((x) => x.topic), flags.partitions);
+      if (created.length > 0) process.stderr.write(`flowwatch: created topics ${created.join(', ')} (${flags.partitions} partitions each)\n`);
+      // Keyed by entity: murmur2 partitioning (Java-compatible), so one key always lands on one partition.
+      const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       // Event times end at "now", so live detectors (deadman against the wall clock) see a current feed.
       const step = 60_000;

@@ -152,6 +152,8 @@ export class KafkaSource implements Source {
       },
     });
 
+    const onAbort = () => notify();
+    signal.addEventListener('abort', onAbort, { once: true });
     try {
       while (!signal.aborted) {
         if (crashed) throw crashed;
@@ -160,12 +162,10 @@ export class KafkaSource implements Source {
           yield next.batch;
           continue;
         }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        });
+        await new Promise<void>((resolve) => (wake = resolve));
       }
     } finally {
+      signal.removeEventListener('abort', onAbort);
       // Graceful stop: the batch in flight was acked above; leave the group so partitions move at once.
       await consumer.disconnect().catch((err: unknown) => this.o.log.warn({ err }, 'kafka disconnect failed'));
     }

@@ -253,6 +253,11 @@ export class InfluxDbSink implements Sink {
     return { written: this.written, buffered: this.buffered(), dropped: this.drops.dropped, failedFlushes: this.failedFlushes, retries: this.retries };
   }
 
+  /** Half the bound: intake pauses (backpressure) before points would be dropped. */
+  saturated(): boolean {
+    return this.buffered() >= this.maxBuffer / 2;
+  }
+
   private buffered(): number {
     return Math.max(0, this.accepted - this.written - this.lost - this.discarded);
   }

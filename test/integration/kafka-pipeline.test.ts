@@ -1,6 +1,6 @@
 /**
  * The pipeline through a real Kafka broker and real Redis: records produced by kcat (a client
- * flowwatch did not write) become alerts; malformed records land in the dead-letter topic with
+ * flowwatch did not write) become alerts and points queryable in InfluxDB; malformed records land in the dead-letter topic with
  * their reasons while the worker goes on.
  */
 import { parseConfigText, validateConfig } from '../../config/load';
@@ -19,6 +19,7 @@ function config(topic: string, dlq: string, group: string) {
     parseConfigText(`
 kafka: { group_id: ${group}, from_beginning: true }
 state: { backend: redis, prefix: ${group} }
+sinks: [{ type: influxdb, flush_interval: 200ms }]
 dead_letter: { type: kafka, topic: ${dlq} }
 streams:
   funds:
@@ -44,7 +45,7 @@ async function startWorker(topic: string, dlq: string, group: string) {
   const w = wire(cfg, log, { receivers: [recorder] });
   await w.start();
   const controller = new AbortController();
-  const done = runPipeline({ config: cfg, sources: w.sources, dispatcher: w.dispatcher, deadLetter: w.deadLetter, store: w.store, log, clock: systemClock, signal: controller.signal });
+  const done = runPipeline({ config: cfg, sources: w.sources, dispatcher: w.dispatcher, deadLetter: w.deadLetter, store: w.store, sinks: w.sinks, log, clock: systemClock, signal: controller.signal });
   return {
     alerts,
     async stop() {
@@ -57,26 +58,43 @@ async function startWorker(topic: string, dlq: string, group: string) {
 }
 
 describe('Kafka → pipeline → alerts', () => {
-  it('records produced with kcat yield the expected alerts', async () => {
+  it('records produced with kcat yield the expected alerts, and their points land in InfluxDB', async () => {
     const topic = uniqueName('it-funds');
+    const acc = (n: number) => `${topic}-ACC-${n}`; // unique keys: the InfluxDB database is shared
     const dlq = uniqueName('it-dlq');
     const group = uniqueName('it-group');
     await createTopics([topic, dlq]);
     const t = Date.now() - 60_000;
     const pay = (id: string, account: string, amount: number, ts: number): [string, string] => [account, JSON.stringify({ payment_id: id, account, amount, ts })];
     kcatProduce(topic, [
-      pay('p1', 'ACC-1', 25_000, t), // big payment
-      ...[0, 1, 2, 3, 4].map((i) => pay(`b${i}`, 'ACC-2', 20, t + i * 1000)), // 5 payments in 10 min: burst
-      pay('p2', 'ACC-3', 50, t),
+      pay('p1', acc(1), 25_000, t), // big payment
+      ...[0, 1, 2, 3, 4].map((i) => pay(`b${i}`, acc(2), 20, t + i * 1000)), // 5 payments in 10 min: burst
+      pay('p2', acc(3), 50, t),
     ]);
     const worker = await startWorker(topic, dlq, group);
     try {
       await waitFor('two firing alerts', () => (worker.alerts.filter((a) => a.status === 'firing').length >= 2 ? true : undefined));
       const firing = worker.alerts.filter((a) => a.status === 'firing').map((a) => `${a.detector}:${a.key}`).sort();
-      expect(firing).toEqual(['big-payment:ACC-1', 'burst:ACC-2']);
+      expect(firing).toEqual([`big-payment:${acc(1)}`, `burst:${acc(2)}`]);
       const big = worker.alerts.find((a) => a.detector === 'big-payment')!;
       expect(big.evidence.value).toBe(25_000);
       expect(big.severity).toBe('critical');
+
+      // Detector verdicts and alert state changes as time series, read back with InfluxQL.
+      const query = async (q: string) => {
+        const res = await fetch(`${process.env.INFLUX_URL}/query?db=flowwatch&q=${encodeURIComponent(q)}`);
+        const body = (await res.json()) as { results: Array<{ series?: Array<{ columns: string[]; values: unknown[][] }> }> };
+        return body.results[0].series?.[0];
+      };
+      const series = await waitFor('points in InfluxDB', async () => query(`SELECT "value", "score" FROM "funds" WHERE "key" = '${acc(1)}' AND "detector" = 'big-payment'`), 20_000, 250);
+      expect(series.values).toHaveLength(1);
+      expect(series.values[0][1]).toBe(25_000);
+      expect(series.values[0][2]).toBeGreaterThan(0.5);
+      const bursts = await waitFor('the burst count', async () => query(`SELECT max("value") FROM "funds" WHERE "key" = '${acc(2)}' AND "detector" = 'burst'`), 20_000, 250);
+      expect(bursts.values[0][1]).toBe(5);
+      const alertRows = await waitFor('alert points', async () => query(`SELECT "score", "summary" FROM "alerts" WHERE "key" = '${acc(1)}'`), 20_000, 250);
+      expect(alertRows.values).toHaveLength(1);
+      expect(String(alertRows.values[0][2])).toContain(acc(1));
     } finally {
       const summary = await worker.stop();
       expect(summary.events).toBe(7);

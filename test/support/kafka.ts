@@ -42,7 +42,7 @@ export function kcatConsumeAll(topic: string): Array<{ value: string; headers: R
     .map((m) => {
       const [h, value] = m.replace(/^\n/, '').split('\u0001');
       const headers: Record<string, string> = {};
-      for (const pair of h.split(',')) {
+      for (const pair of h.split(/,(?=[A-Za-z0-9_-]+=)/)) {
         const i = pair.indexOf('=');
         if (i > 0) headers[pair.slice(0, i)] = pair.slice(i + 1);
       }

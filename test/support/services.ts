@@ -54,14 +54,15 @@ async function withContainers(): Promise<Teardown> {
 
 function withScript(): Teardown {
   const script = path.join(ROOT, 'scripts', 'services');
-  let alreadyUp = false;
+  let status = '';
   try {
-    execFileSync(script, ['status'], { stdio: 'ignore' });
-    alreadyUp = true;
-  } catch {
-    /* not all running */
+    status = execFileSync(script, ['status'], { encoding: 'utf8' });
+  } catch (err) {
+    status = String((err as { stdout?: string }).stdout ?? ''); // exit 3: not all running
   }
-  if (!alreadyUp) execFileSync(script, ['up'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 20 * 60_000 });
+  // Start only the services that are not running, and stop only those afterwards.
+  const started = ['kafka', 'redis', 'influxdb'].filter((name) => !new RegExp(`^${name}\\s+running`, 'm').test(status));
+  if (started.length > 0) execFileSync(script, ['up', ...started], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 20 * 60_000 });
   const env = execFileSync(script, ['env'], { encoding: 'utf8' });
   for (const line of env.split('\n')) {
     const m = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
@@ -69,7 +70,7 @@ function withScript(): Teardown {
   }
   return async () => {
     // Stop only what this run started; servers that were already up stay up.
-    if (!alreadyUp) execFileSync(script, ['down'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (started.length > 0) execFileSync(script, ['down', ...started], { stdio: ['ignore', 'ignore', 'inherit'] });
   };
 }
 
