@@ -3,11 +3,21 @@ import type { Alert } from '../core/types';
 import type { Receiver } from './receivers/types';
 
 /**
- * Delivers a batch of alert state changes to every receiver. Routing, retries and the outbox
- * come with the alerting issue; today every receiver gets every alert, and a failing receiver
- * is logged without stopping the others.
+ * What the runner hands each batch's alert state changes to: `dispatch` once per batch after
+ * processing, `close` at the end. The real one is AlertingPipeline (alerts/alerting.ts:
+ * routing, grouping, silences, inhibition, flap detection, acks, escalation, outbox, retry).
  */
-export class AlertDispatcher {
+export interface AlertDispatcher {
+  dispatch(alerts: readonly Alert[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Every receiver gets every alert, now, with no state, retry or dedup: for tools that replay
+ * history (backtests) and only want to see the alerts. A failing receiver is logged without
+ * stopping the others.
+ */
+export class FanOutDispatcher implements AlertDispatcher {
   sent = 0;
   failed = 0;
   constructor(

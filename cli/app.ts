@@ -7,7 +7,14 @@ import type { Source } from '../ingest/sources/types';
 import { FileDeadLetter, StderrDeadLetter, type DeadLetterOutput } from '../ingest/dead-letter';
 import { createReceivers } from '../alerts/receivers';
 import type { Receiver } from '../alerts/receivers/types';
-import { AlertDispatcher } from '../alerts/dispatch';
+import type { AlertDispatcher } from '../alerts/dispatch';
+import { AlertingPipeline } from '../alerts/alerting';
+import { fanOutRoute } from '../alerts/route/route';
+import { MemoryAlertStore } from '../alerts/store/memory';
+import { RedisAlertStore } from '../alerts/store/redis';
+import type { AlertStore } from '../alerts/store/types';
+import { FlowwatchMetrics } from '../api/metrics';
+import { systemClock, type Clock } from '../core/clock';
 import { MemoryStateStore } from '../state/memory-store';
 import { RedisStateStore } from '../state/redis-store';
 import type { StateStore } from '../state/types';
@@ -23,6 +30,9 @@ export interface Wiring {
   sources: Source[];
   simulator?: SimulatorSource;
   dispatcher: AlertDispatcher;
+  /** The same object as `dispatcher`: routing, grouping, silences, acks, outbox (the API uses it). */
+  alerting: AlertingPipeline;
+  metrics: FlowwatchMetrics;
   deadLetter: DeadLetterOutput;
   store: StateStore;
   sinks: Sink[];
@@ -37,8 +47,12 @@ export interface WiringOptions {
   simDuration?: number;
   json?: boolean;
   color?: boolean;
-  /** Replace configured receivers (tests). */
+  /** Replace configured receivers (tests): every one gets every alert (no route, no escalation). */
   receivers?: Receiver[];
+  /** Alert state store (tests); default from config.alerting.store (else like state.backend). */
+  alertStore?: AlertStore;
+  /** Wall clock for group/repeat/escalation timers (default: the system clock). */
+  clock?: Clock;
   deadLetter?: DeadLetterOutput;
   store?: StateStore;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -95,19 +109,46 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
       deadLetter = new KafkaDeadLetter(producer, dl.topic);
     }
   }
-  const receivers = o.receivers ?? createReceivers(config.receivers, { json: o.json, color: o.color });
+  const alertTopics = config.receivers.flatMap((r) => (r.type === 'kafka' ? [r.topic] : []));
+  const receivers =
+    o.receivers ??
+    createReceivers(config.receivers, {
+      json: o.json,
+      color: o.color,
+      kafkaProducer: () => {
+        const kafka = createKafka(kafkaConnection(config), log.child({ component: 'alerts', receiver: 'kafka' }));
+        toStart.push(() => ensureTopics(kafka, alertTopics).then(() => undefined));
+        return kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+      },
+    });
   const sinks = config.sinks.map((c) => createSink(c, log));
-  const dispatcher = new AlertDispatcher(receivers, log.child({ component: 'alerts' }));
+  const clock = o.clock ?? systemClock;
+  const metrics = new FlowwatchMetrics();
+  const alerting = new AlertingPipeline({
+    store: o.alertStore ?? createAlertStore(config, clock),
+    receivers,
+    route: o.receivers || !config.route ? fanOutRoute(receivers.map((r) => r.name)) : config.route,
+    inhibitRules: config.inhibit_rules,
+    config: o.receivers ? { ...config.alerting, escalation: [] } : config.alerting,
+    clock,
+    log: log.child({ component: 'alerts' }),
+    metrics,
+  });
+  metrics.readFrom(() => alerting.snapshot());
+  const dispatcher: AlertDispatcher = alerting;
   const dead = deadLetter;
   return {
     sources,
     simulator,
     dispatcher,
+    alerting,
+    metrics,
     deadLetter: dead,
     store,
     sinks,
     async start() {
       for (const s of toStart) await s();
+      alerting.start();
     },
     async close() {
       await dispatcher.close();
@@ -116,6 +157,13 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
       await store.close();
     },
   };
+}
+
+/** Alert state: memory for one process, Redis (state.url, state.prefix) for workers sharing it. */
+function createAlertStore(config: FlowwatchConfig, clock: Clock): AlertStore {
+  const backend = config.alerting.store ?? config.state.backend;
+  if (backend === 'memory') return new MemoryAlertStore(clock);
+  return new RedisAlertStore({ url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: config.state.prefix });
 }
 
 function createStore(config: FlowwatchConfig): StateStore {

@@ -5,6 +5,9 @@ import { registerValidate } from './commands/validate';
 import { registerSimulate } from './commands/simulate';
 import { registerDetectors } from './commands/detectors';
 import { registerProduce } from './commands/produce';
+import { registerBacktest } from './commands/backtest';
+import { registerBench } from './commands/bench';
+import { registerAlerts } from './commands/alerts';
 
 export function buildProgram(): Command {
   const program = new Command('flowwatch')
@@ -17,6 +20,9 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerDetectors(program);
   registerProduce(program);
+  registerBacktest(program);
+  registerBench(program);
+  registerAlerts(program);
   return program;
 }
 

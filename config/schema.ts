@@ -77,13 +77,9 @@ export const streamSchema = z
   })
   .strict();
 
-const consoleReceiverSchema = z
-  .object({ type: z.literal('console'), name: z.string().default('console'), json: z.boolean().optional() })
-  .strict();
-const jsonlReceiverSchema = z
-  .object({ type: z.literal('jsonl'), name: z.string().default('jsonl'), path: z.string().min(1) })
-  .strict();
-export const receiverSchema = z.discriminatedUnion('type', [consoleReceiverSchema, jsonlReceiverSchema]);
+// Receivers, the routing tree, inhibition and the alerting block live with the alerts stage.
+import { receiverSchema, routeSchema, inhibitRuleSchema, alertingSchema, ALERTING_DEFAULTS, checkAlertingConfig } from '../alerts/config';
+export { receiverSchema };
 
 export { sinkConfigSchema as sinkSchema } from '../sinks/registry';
 import { sinkConfigSchema } from '../sinks/registry';
@@ -124,7 +120,11 @@ export const simulatorSchema = z
 export const configSchema = z
   .object({
     streams: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'expected a stream name like "funds"'), streamSchema),
-    receivers: z.array(receiverSchema).default([{ type: 'console', name: 'console' }]),
+    receivers: z.array(receiverSchema).min(1, 'expected at least one receiver').default([{ type: 'console', name: 'console' }]),
+    /** Routing tree (alerts/config.ts); without it every receiver gets every alert. */
+    route: routeSchema.optional(),
+    inhibit_rules: z.array(inhibitRuleSchema).default([]),
+    alerting: alertingSchema.default(ALERTING_DEFAULTS),
     sinks: z.array(sinkConfigSchema).default([]),
     state: stateSchema.default({ backend: 'memory', idle_ttl: 7 * 86_400_000, prefix: 'fw' }),
     kafka: kafkaSchema.optional(),
@@ -134,6 +134,7 @@ export const configSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (Object.keys(c.streams).length === 0) ctx.addIssue({ code: 'custom', path: ['streams'], message: 'expected at least one stream' });
+    for (const p of checkAlertingConfig(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
     for (const [name, s] of Object.entries(c.streams)) {
       const seen = new Set<string>();
       s.detectors.forEach((d, i) => {

@@ -22,7 +22,8 @@ interface Rule {
   labels: Record<string, string>;
   template?: string;
   unit?: string;
-  entries: Map<string, Entry>;
+  /** Whether the detector judges time passing (deadman, windows draining). */
+  advances: boolean;
 }
 
 /** Per (stream, detector, key): detector state, alert lifecycle, last attributes for summaries. */
@@ -38,7 +39,22 @@ interface Entry {
   /** Latest observation in the current batch (for time-series sinks); not persisted. */
   obs: Observation | null;
   obsTs: number;
+  /** In the pipeline's dirty list (changed since the last commit). */
+  dirty: boolean;
+  /** What the store persists for this entry; made once, refreshed at each commit. */
+  view: PersistedEntry | null;
 }
+
+/** The persisted form of an entry (plain JSON). */
+interface PersistedEntry {
+  d: unknown;
+  l: LifecycleState;
+  attrs: Record<string, string>;
+  touched: number;
+}
+
+/** All entries of one key of a stream, indexed like the stream's rules (undefined = none yet). */
+type Row = Array<Entry | undefined>;
 
 /** The latest verdict of one detector for one key in a batch: what time-series sinks record. */
 export interface ObservationRecord {
@@ -56,6 +72,8 @@ interface StreamRuntime {
   admissions: Map<string, EventAdmission>;
   policy: AdmissionPolicy;
   rules: Rule[];
+  /** key → the key's entries, one per rule: one map lookup per event, not one per rule. */
+  rows: Map<string, Row>;
   events: number;
 }
 
@@ -76,16 +94,29 @@ export interface PipelineStats {
 const SEP = '\u0000';
 
 /**
+ * Time passing is judged incrementally: each advance(now) visits the share of keys that the time
+ * since the previous call represents of this period, so every key is visited at least once per
+ * period of clock time (and all of them when the clock jumps by a period or more, as replays do),
+ * while a batch never pays for a sweep over every key.
+ */
+export const ADVANCE_PERIOD_MS = 1000;
+// Idle keys (untouched for state.idle_ttl) are dropped on the same visits.
+
+/**
  * decode → admit (watermark, time range, duplicates) → detectors per (stream, key) → alert
  * lifecycle. processBatch() is synchronous CPU work: no I/O and no promise per event; the caller
  * does the batch's I/O (dead letters, notifications, state commit) once per batch.
  */
 export class Pipeline {
   private readonly streams = new Map<string, StreamRuntime>();
-  private readonly dirty = new Set<Entry>();
+  private readonly streamList: StreamRuntime[] = [];
+  private readonly dirty: Entry[] = [];
   private readonly deleted = new Map<string, string>();
   private readonly idleTtl: number;
-  private lastSweep = -Infinity;
+  private lastAdvance = -Infinity;
+  /** Where the incremental advance left off: stream index and that stream's row iterator. */
+  private cursorStream = 0;
+  private cursor: Iterator<[string, Row]> | null = null;
   readonly stats: PipelineStats = { events: 0, rejects: 0, alertsFiring: 0, alertsResolved: 0, rejectsByReason: {} };
 
   constructor(
@@ -94,6 +125,7 @@ export class Pipeline {
   ) {
     this.idleTtl = config.state.idle_ttl;
     for (const [name, s] of Object.entries(config.streams)) this.streams.set(name, this.buildStream(name, s));
+    this.streamList.push(...this.streams.values());
     this.log.debug({ streams: [...this.streams.keys()] }, 'pipeline built');
   }
 
@@ -110,15 +142,17 @@ export class Pipeline {
         labels: d.labels,
         template: d.summary,
         unit: d.unit,
-        entries: new Map(),
+        advances: false,
       };
     });
+    for (const r of rules) r.advances = typeof r.detector.advance === 'function';
     return {
       name,
       decoder: createDecoder(name, s.mapping),
       admissions: new Map(),
       policy: { lateness: s.lateness, maxFuture: s.max_future, maxAge: s.max_age },
       rules,
+      rows: new Map(),
       events: 0,
     };
   }
@@ -204,17 +238,26 @@ export class Pipeline {
 
   private observe(s: StreamRuntime, e: FlowEvent, alerts: Alert[], scope: string): void {
     s.events++;
-    for (let j = 0; j < s.rules.length; j++) {
-      const rule = s.rules[j];
-      let entry = rule.entries.get(e.key);
+    const rules = s.rules;
+    let row = s.rows.get(e.key);
+    if (row === undefined) {
+      row = new Array<Entry | undefined>(rules.length);
+      s.rows.set(e.key, row);
+    }
+    for (let j = 0; j < rules.length; j++) {
+      const rule = rules[j];
+      let entry = row[j];
       if (entry === undefined) {
-        entry = { id: s.name + SEP + rule.name + SEP + e.key, scope, key: e.key, d: rule.detector.init(e), l: initLifecycle(), attrs: e.attrs, touched: e.ts, obs: null, obsTs: 0 };
-        rule.entries.set(e.key, entry);
+        entry = { id: s.name + SEP + rule.name + SEP + e.key, scope, key: e.key, d: rule.detector.init(e), l: initLifecycle(), attrs: e.attrs, touched: e.ts, obs: null, obsTs: 0, dirty: false, view: null };
+        row[j] = entry;
       }
       entry.attrs = e.attrs;
       entry.scope = scope;
       if (e.ts > entry.touched) entry.touched = e.ts;
-      this.dirty.add(entry);
+      if (!entry.dirty) {
+        entry.dirty = true;
+        this.dirty.push(entry);
+      }
       const obs = rule.detector.observe(entry.d, e);
       if (obs === null) continue;
       entry.obs = obs;
@@ -226,46 +269,76 @@ export class Pipeline {
 
   /**
    * Time passes: detectors that judge silence (deadman) or drain windows get `now`; idle keys
-   * past the state TTL are dropped. Call once per batch; cheap when nothing needs advancing.
+   * past the state TTL are dropped. Call once per batch: it visits the share of keys due since
+   * the previous call (see ADVANCE_PERIOD_MS), so it stays cheap however many keys there are.
    */
   advance(now: number): Alert[] {
     const alerts: Alert[] = [];
-    for (const s of this.streams.values()) {
-      for (const rule of s.rules) {
-        const adv = rule.detector.advance;
-        if (!adv) continue;
-        for (const entry of rule.entries.values()) {
-          const obs = adv.call(rule.detector, entry.d, now);
-          if (obs === null) continue;
-          const t = stepLifecycle(entry.l, obs, now, rule.forMs);
-          // Only transitions must be durable now: drained windows re-drain identically after a
-          // restore, and the next event for the key persists them anyway.
-          if (t !== null) {
-            this.dirty.add(entry);
-            alerts.push(this.makeAlert(rule, entry, obs, t, now));
-          }
-        }
+    const elapsed = now - this.lastAdvance;
+    if (!(elapsed > 0)) return alerts;
+    this.lastAdvance = now;
+    const streams = this.streamList;
+    let total = 0;
+    for (const s of streams) total += s.rows.size;
+    let budget = elapsed >= ADVANCE_PERIOD_MS ? total : Math.ceil((total * elapsed) / ADVANCE_PERIOD_MS);
+    // Resume where the previous call stopped; wrap around at most once.
+    for (let hops = 0; budget > 0 && hops <= streams.length; ) {
+      if (this.cursorStream >= streams.length) this.cursorStream = 0;
+      const s = streams[this.cursorStream];
+      if (this.cursor === null) this.cursor = s.rows.entries();
+      const visited = this.visitRows(s, this.cursor, budget, now, alerts);
+      budget -= visited.count;
+      if (visited.done) {
+        this.cursor = null;
+        this.cursorStream++;
+        hops++;
       }
     }
-    if (now - this.lastSweep >= 60_000) this.sweepIdle(now);
     for (const a of alerts) a.status === 'firing' ? this.stats.alertsFiring++ : this.stats.alertsResolved++;
     return alerts;
   }
 
-  private sweepIdle(now: number): void {
-    this.lastSweep = now;
-    for (const s of this.streams.values()) {
-      for (const rule of s.rules) {
-        for (const [key, entry] of rule.entries) {
-          // A firing alert is never forgotten silently: it must resolve first.
-          if (now - entry.touched > this.idleTtl && entry.l.phase !== 2) {
-            rule.entries.delete(key);
-            this.dirty.delete(entry);
-            this.deleted.set(entry.id, entry.scope);
+  /** Advances up to `max` rows from `it` and drops entries idle past the state TTL. */
+  private visitRows(s: StreamRuntime, it: Iterator<[string, Row]>, max: number, now: number, alerts: Alert[]): { count: number; done: boolean } {
+    const rules = s.rules;
+    let count = 0;
+    while (count < max) {
+      const next = it.next();
+      if (next.done) return { count, done: true };
+      count++;
+      const [key, row] = next.value;
+      let live = 0;
+      for (let j = 0; j < rules.length; j++) {
+        const entry = row[j];
+        if (entry === undefined) continue;
+        const rule = rules[j];
+        if (rule.advances) {
+          const obs = rule.detector.advance!(entry.d, now);
+          if (obs !== null) {
+            const t = stepLifecycle(entry.l, obs, now, rule.forMs);
+            // Only transitions must be durable now: drained windows re-drain identically after a
+            // restore, and the next event for the key persists them anyway.
+            if (t !== null) {
+              if (!entry.dirty) {
+                entry.dirty = true;
+                this.dirty.push(entry);
+              }
+              alerts.push(this.makeAlert(rule, entry, obs, t, now));
+            }
           }
         }
+        // A firing alert is never forgotten silently: it must resolve first.
+        if (now - entry.touched > this.idleTtl && entry.l.phase !== 2) {
+          row[j] = undefined;
+          entry.dirty = false;
+          this.deleted.set(entry.id, entry.scope);
+          continue;
+        }
+        live++;
       }
+      if (live === 0) s.rows.delete(key);
     }
+    return { count, done: false };
   }
 
   private makeAlert(rule: Rule, entry: Entry, obs: Observation, t: Exclude<Transition, null>, ts: number): Alert {
@@ -295,7 +368,7 @@ export class Pipeline {
   latestObservations(): ObservationRecord[] {
     const out: ObservationRecord[] = [];
     for (const e of this.dirty) {
-      if (e.obs === null) continue;
+      if (!e.dirty || e.obs === null) continue;
       const [stream, detector] = e.id.split(SEP, 2);
       out.push({ stream, detector, key: e.key, ts: e.obsTs, obs: e.obs });
     }
@@ -306,8 +379,18 @@ export class Pipeline {
   dropScope(scope: string): void {
     for (const s of this.streams.values()) {
       s.admissions.delete(scope);
-      for (const r of s.rules) for (const [k, e] of r.entries) if (e.scope === scope) r.entries.delete(k);
+      for (const [k, row] of s.rows) {
+        let live = 0;
+        for (let j = 0; j < row.length; j++) {
+          const e = row[j];
+          if (e === undefined) continue;
+          if (e.scope === scope) row[j] = undefined;
+          else live++;
+        }
+        if (live === 0) s.rows.delete(k);
+      }
     }
+    this.cursor = null;
   }
 
   /** Changed entries since the last call, per scope, as the store wants them (null = deleted). */
@@ -319,11 +402,21 @@ export class Pipeline {
       return m;
     };
     for (const e of this.dirty) {
-      of(e.scope).set(e.id, { d: e.d, l: e.l, attrs: e.attrs, touched: e.touched });
+      if (!e.dirty) continue; // dropped as idle since it changed
+      e.dirty = false;
+      let v = e.view;
+      if (v === null) e.view = v = { d: e.d, l: e.l, attrs: e.attrs, touched: e.touched };
+      else {
+        v.d = e.d;
+        v.l = e.l;
+        v.attrs = e.attrs;
+        v.touched = e.touched;
+      }
+      of(e.scope).set(e.id, v);
       e.obs = null;
     }
     for (const [id, scope] of this.deleted) of(scope).set(id, null);
-    this.dirty.clear();
+    this.dirty.length = 0;
     this.deleted.clear();
     return out;
   }
@@ -345,10 +438,13 @@ export class Pipeline {
     let n = 0;
     for (const [id, value] of entries) {
       const [stream, ruleName, key] = id.split(SEP);
-      const rule = this.streams.get(stream)?.rules.find((r) => r.name === ruleName);
-      if (!rule || value === null || typeof value !== 'object') continue;
+      const s = this.streams.get(stream);
+      const j = s ? s.rules.findIndex((r) => r.name === ruleName) : -1;
+      if (!s || j < 0 || value === null || typeof value !== 'object') continue;
       const v = value as { d: unknown; l: LifecycleState; attrs: Record<string, string>; touched: number };
-      rule.entries.set(key, { id, scope, key, d: v.d, l: v.l, attrs: v.attrs ?? {}, touched: v.touched ?? 0, obs: null, obsTs: 0 });
+      let row = s.rows.get(key);
+      if (row === undefined) s.rows.set(key, (row = new Array<Entry | undefined>(s.rules.length)));
+      row[j] = { id, scope, key, d: v.d, l: v.l, attrs: v.attrs ?? {}, touched: v.touched ?? 0, obs: null, obsTs: 0, dirty: false, view: null };
       n++;
     }
     return n;
@@ -357,7 +453,7 @@ export class Pipeline {
   /** Number of live per-key states (memory sizing). */
   stateSize(): number {
     let n = 0;
-    for (const s of this.streams.values()) for (const r of s.rules) n += r.entries.size;
+    for (const s of this.streams.values()) for (const row of s.rows.values()) for (const e of row) if (e !== undefined) n++;
     return n;
   }
 }

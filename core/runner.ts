@@ -24,7 +24,7 @@ export interface RunOptions {
   /** Seen by tests and the backtest: every alert state change, after delivery. */
   onAlerts?: (alerts: readonly Alert[]) => void;
   /** Called after each batch is durable (tests, progress bars, bench). */
-  onBatch?: (info: { source: string; records: number; events: number; position?: number }) => void;
+  onBatch?: (info: BatchInfo) => void;
   /** How often to log a progress line (wall ms). */
   progressEvery?: number;
   /**
@@ -35,6 +35,23 @@ export interface RunOptions {
   maxSinkPause?: number;
   /** Pause between retries of a failed state commit (tests inject 0). */
   retryDelay?: (attempt: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** What onBatch reports about a batch once it is durable. */
+export interface BatchInfo {
+  source: string;
+  records: number;
+  events: number;
+  position?: number;
+  /** The batch as the source delivered it (the bench reads per-record send times from it). */
+  batch?: SourceBatch;
+  /** Alerts raised by the batch's events (not by time passing), after delivery to receivers. */
+  alerts?: readonly Alert[];
+  /** Clock time when the batch's alerts were delivered and when its state was committed. */
+  alertedAt?: number;
+  committedAt?: number;
+  /** Live per-key states in the pipeline (walks them: call it now and then, not per batch). */
+  stateSize?: () => number;
 }
 
 export interface RunSummary {
@@ -67,6 +84,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   const retryDelay = o.retryDelay ?? defaultRetryDelay;
   let batches = 0;
   let lastProgress = started;
+  const stateSize = () => pipeline.stateSize();
   const progressEvery = o.progressEvery ?? 10_000;
 
   for (const source of o.sources) {
@@ -130,14 +148,16 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       await durable('dead-letter write', batch, log, () => o.deadLetter.write(result.rejects));
       await o.dispatcher.dispatch(alerts);
       if (alerts.length > 0) o.onAlerts?.(alerts);
+      const alertedAt = o.onBatch ? o.clock.now() : 0;
       await durable('state commit', batch, log, () => pipeline.commit(o.store, scope, batch.position ?? null));
+      const committedAt = o.onBatch ? o.clock.now() : 0;
       try {
         await batch.ack?.();
       } catch (err) {
         log.warn({ err }, 'offset commit failed (partition moved?); the next owner resumes from the state position');
       }
       batches++;
-      o.onBatch?.({ source: source.name, records: batch.records.length, events: result.events, position: batch.position });
+      o.onBatch?.({ source: source.name, records: batch.records.length, events: result.events, position: batch.position, batch, alerts: result.alerts, alertedAt, committedAt, stateSize });
       if (result.rejects.length > 0) log.warn({ rejects: result.rejects.length, first: { reason: result.rejects[0].reason, detail: result.rejects[0].detail } }, 'records rejected to dead letter');
       if (wall - lastProgress >= progressEvery) {
         lastProgress = wall;

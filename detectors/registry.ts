@@ -8,9 +8,10 @@ import { ewma, ewmaSchema } from './ewma';
 import { deadman, deadmanSchema } from './deadman';
 import { distinct, distinctSchema } from './distinct';
 import { expression, expressionSchema } from './expression';
+import { univariate, univariateSchema } from './univariate';
 
 /** Every detector type: one folder, one line here, one schema in the union below. */
-export const detectorFactories: DetectorFactory[] = [threshold, rate, zscore, ewma, deadman, distinct, expression];
+export const detectorFactories: DetectorFactory[] = [threshold, rate, zscore, ewma, deadman, distinct, expression, univariate];
 
 /** Schema of one entry of a stream's `detectors` list. */
 export const detectorSchema = z.discriminatedUnion('type', [
@@ -21,6 +22,7 @@ export const detectorSchema = z.discriminatedUnion('type', [
   deadmanSchema,
   distinctSchema,
   expressionSchema,
+  univariateSchema,
 ]);
 
 export type DetectorConfig = z.output<typeof detectorSchema>;

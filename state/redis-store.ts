@@ -26,7 +26,11 @@ while i < n do
   end
   i = i + 2
 end
-if #sets > 0 then redis.call('HSET', KEYS[1], unpack(sets)) end
+-- unpack() is limited by the Lua stack (~8000 values): write big batches in chunks.
+local CHUNK = 1000
+for j = 1, #sets, CHUNK do
+  redis.call('HSET', KEYS[1], unpack(sets, j, math.min(j + CHUNK - 1, #sets)))
+end
 if pos ~= '' then redis.call('SET', KEYS[2], pos) end
 local ttl = tonumber(ARGV[2])
 if ttl > 0 then

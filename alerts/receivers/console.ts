@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Alert } from '../../core/types';
 import type { Receiver } from './types';
+import { alertJson, type NotifiedAlert, type NotifyContext } from '../notification';
 
 const SEVERITY_WIDTH = 8;
 
@@ -11,19 +12,23 @@ export class ConsoleReceiver implements Receiver {
     private readonly opts: { json: boolean; out?: Writable; color?: boolean },
   ) {}
 
-  async notify(alerts: readonly Alert[]): Promise<void> {
+  async notify(alerts: readonly Alert[], ctx?: NotifyContext): Promise<void> {
     if (alerts.length === 0) return;
     const out = this.opts.out ?? process.stdout;
+    const reason = ctx?.notification.reason;
     let text = '';
-    for (const a of alerts) text += (this.opts.json ? JSON.stringify(toJson(a)) : this.line(a)) + '\n';
+    for (const a of alerts) {
+      text += (this.opts.json ? JSON.stringify(reason && reason !== 'new' ? { ...toJson(a), reason } : toJson(a)) : this.line(a, reason)) + '\n';
+    }
     out.write(text);
   }
 
-  private line(a: Alert): string {
+  private line(a: NotifiedAlert, reason?: string): string {
     const t = new Date(a.status === 'resolved' && a.endsAt !== undefined ? a.endsAt : a.startsAt).toISOString().replace('.000Z', 'Z');
-    const status = a.status === 'firing' ? 'FIRING  ' : 'RESOLVED';
+    const status = a.flapping ? 'FLAPPING' : a.status === 'firing' ? (reason === 'repeat' ? 'STILL   ' : reason === 'escalation' ? 'ESCALATE' : 'FIRING  ') : 'RESOLVED';
     const colored = this.opts.color ? colorize(status, a) : status;
-    return `${t} ${colored} ${a.severity.padEnd(SEVERITY_WIDTH)} ${a.stream}/${a.detector} ${a.summary} (score ${a.score.toFixed(2)})`;
+    const ack = a.ack ? ` [acked by ${a.ack.by}]` : '';
+    return `${t} ${colored} ${a.severity.padEnd(SEVERITY_WIDTH)} ${a.stream}/${a.detector} ${a.summary} (score ${a.score.toFixed(2)})${ack}`;
   }
 
   async close(): Promise<void> {}
@@ -36,19 +41,5 @@ function colorize(status: string, a: Alert): string {
 
 /** The JSON shape of an alert line (stable for scripts). */
 export function toJson(a: Alert): Record<string, unknown> {
-  return {
-    id: a.id,
-    status: a.status,
-    stream: a.stream,
-    key: a.key,
-    detector: a.detector,
-    severity: a.severity,
-    startsAt: new Date(a.startsAt).toISOString(),
-    ...(a.endsAt !== undefined ? { endsAt: new Date(a.endsAt).toISOString() } : {}),
-    score: Math.round(a.score * 1000) / 1000,
-    summary: a.summary,
-    labels: a.labels,
-    evidence: a.evidence,
-    fingerprint: a.fingerprint,
-  };
+  return alertJson(a);
 }

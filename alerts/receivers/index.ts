@@ -1,18 +1,37 @@
-import type { ReceiverConfig } from '../../config/schema';
+import type { Producer } from 'kafkajs';
+import type { ReceiverConfig } from '../config';
 import { ConsoleReceiver } from './console';
 import { JsonlFileReceiver } from './jsonl';
+import { KafkaAlertReceiver } from './kafka';
+import { WebhookReceiver, webhookSecret } from './webhook';
 import type { Receiver } from './types';
 
 export type { Receiver };
+export { RetryableError, PermanentError } from './types';
 
-/** Builds receivers from config. `json` (from --json) switches console receivers to JSON lines. */
-export function createReceivers(configs: readonly ReceiverConfig[], opts: { json?: boolean; color?: boolean } = {}): Receiver[] {
-  return configs.map((c) => {
+export interface ReceiverFactoryOptions {
+  /** From --json: console receivers print JSON lines. */
+  json?: boolean;
+  color?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** A Kafka producer for `kafka` receivers (built only when one is configured). */
+  kafkaProducer?: () => Producer;
+}
+
+/** Builds receivers from config. Secrets are read from the environment here, once. */
+export function createReceivers(configs: readonly ReceiverConfig[], opts: ReceiverFactoryOptions = {}): Receiver[] {
+  return configs.map((c): Receiver => {
     switch (c.type) {
       case 'console':
         return new ConsoleReceiver(c.name, { json: c.json ?? opts.json ?? false, color: opts.color });
       case 'jsonl':
         return new JsonlFileReceiver(c.name, c.path);
+      case 'webhook':
+        return new WebhookReceiver(c.name, { url: c.url, secret: webhookSecret(c.name, c.secret_env, opts.env), timeoutMs: c.timeout, headers: c.headers });
+      case 'kafka': {
+        if (!opts.kafkaProducer) throw new Error(`receiver ${c.name}: no Kafka connection to produce to ${c.topic}`);
+        return new KafkaAlertReceiver(c.name, opts.kafkaProducer(), c.topic);
+      }
     }
   });
 }

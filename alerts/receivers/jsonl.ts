@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Alert } from '../../core/types';
 import type { Receiver } from './types';
 import { toJson } from './console';
+import type { NotifyContext } from '../notification';
 
 /** Appends one JSON object per alert state change to a file. */
 export class JsonlFileReceiver implements Receiver {
@@ -12,14 +13,15 @@ export class JsonlFileReceiver implements Receiver {
     private readonly file: string,
   ) {}
 
-  async notify(alerts: readonly Alert[]): Promise<void> {
+  async notify(alerts: readonly Alert[], ctx?: NotifyContext): Promise<void> {
     if (alerts.length === 0) return;
     if (!this.stream) {
       mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
       this.stream = createWriteStream(this.file, { flags: 'a' });
     }
     let text = '';
-    for (const a of alerts) text += JSON.stringify(toJson(a)) + '\n';
+    const reason = ctx?.notification.reason;
+    for (const a of alerts) text += JSON.stringify(reason && reason !== 'new' ? { ...toJson(a), reason } : toJson(a)) + '\n';
     const s = this.stream;
     await new Promise<void>((resolve, reject) => s.write(text, (err) => (err ? reject(err) : resolve())));
   }

@@ -5,6 +5,7 @@ import { systemClock } from '../../core/clock';
 import { runPipeline } from '../../core/runner';
 import { formatDuration } from '../../config/duration';
 import { wire } from '../app';
+import { ApiServer, apiToken, parseListen } from '../../api/server';
 import { durationOption, intOption, speedOption } from '../options';
 
 interface RunFlags {
@@ -42,11 +43,31 @@ export function registerRun(program: Command): void {
       process.once('SIGTERM', onSignal);
       const timer = flags.duration !== undefined ? setTimeout(() => stop('duration reached'), flags.duration) : undefined;
 
+      // The API needs its token before anything starts: no token, no run.
+      const apiCfg = config.alerting.api;
+      const token = apiCfg ? apiToken(apiCfg) : undefined;
       const w = wire(config, log, { seed: flags.seed, speed: flags.speed, simDuration: flags.simDuration, json: flags.json, color: !flags.json && process.stdout.isTTY });
+      const api = apiCfg && token ? new ApiServer({ alerting: w.alerting, metrics: w.metrics, token, log: log.child({ component: 'api' }) }) : undefined;
       log.info({ streams: Object.keys(config.streams), config: flags.config ?? 'embedded default', seed: flags.seed ?? config.simulator.seed }, 'flowwatch starting');
       try {
         await w.start();
-        const s = await runPipeline({ config, sources: w.sources, dispatcher: w.dispatcher, deadLetter: w.deadLetter, store: w.store, sinks: w.sinks, log, clock: systemClock, signal: controller.signal });
+        if (api && apiCfg) {
+          const { host, port } = parseListen(apiCfg.listen);
+          await api.listen(host, port);
+        }
+        const s = await runPipeline({
+          config,
+          sources: w.sources,
+          dispatcher: w.dispatcher,
+          deadLetter: w.deadLetter,
+          store: w.store,
+          sinks: w.sinks,
+          log,
+          clock: systemClock,
+          signal: controller.signal,
+          // Until the runner reports per batch (reasons, latency), events are counted here.
+          onBatch: (b) => w.metrics.batch({ events: b.events }),
+        });
         const perStream = Object.entries(s.eventsByStream).map(([k, v]) => `${k} ${v}`).join(', ');
         process.stderr.write(
           `flowwatch: stopped after ${formatDuration(s.wallMs)}: ${s.events} events (${perStream}), ${s.alerts} alert notifications, ${s.rejects} rejects${s.rejects > 0 ? ' (' + Object.entries(s.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ') + ')' : ''}\n`,
@@ -55,6 +76,7 @@ export function registerRun(program: Command): void {
         if (timer) clearTimeout(timer);
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
+        await api?.close();
         await w.close();
         log.flush();
       }

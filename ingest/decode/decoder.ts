@@ -5,6 +5,7 @@ import { compileRestricted } from '../../config/expression';
 import { lastSegment } from '../../config/semantics';
 import { fieldGetter } from './field-path';
 import { parseTime, type TimeFormat } from './time';
+import { flatReader } from './flat-json';
 
 
 /** Result of decoding one record: an event, or the reason it is not one. */
@@ -36,6 +37,10 @@ export function createDecoder(stream: string, m: MappingConfig): Decoder {
     known.add(name);
     return { name, compiled };
   });
+  // Flat JSON payloads (the common case) are read from the bytes without JSON.parse when every
+  // mapped field is a top-level name; anything unusual falls back to JSON.parse.
+  const paths = [...keyGetters.map((k) => k.field), timeField, ...measurements.map((x) => x.field), ...(Array.isArray(m.attributes) ? m.attributes : Object.values(m.attributes)), ...(m.id ? [m.id] : [])];
+  const fast = m.format === 'json' && paths.every((f) => !f.includes('.') && f !== '__proto__') ? flatReader(paths) : null;
   const csvColumns = m.csv?.columns;
   const csvDelimiter = m.csv?.delimiter ?? ',';
 
@@ -68,7 +73,7 @@ export function createDecoder(stream: string, m: MappingConfig): Decoder {
   return {
     stream,
     decode(payload) {
-      const rec = toRecord(payload);
+      const rec = (fast !== null && Buffer.isBuffer(payload) ? fast.read(payload) : null) ?? toRecord(payload);
       if (typeof rec === 'string') return { ok: false, reason: 'malformed', detail: rec };
 
       let key = '';

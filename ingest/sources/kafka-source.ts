@@ -2,6 +2,8 @@ import { Kafka, logLevel, type EachBatchPayload, type LogEntry, type SASLOptions
 import type { Logger } from 'pino';
 import type { RawRecord } from '../../core/types';
 import type { Source, SourceBatch } from './types';
+import { FlowwatchError } from '../../core/errors';
+import { ensureTopics } from '../kafka-topics';
 
 export interface KafkaConnection {
   brokers: string[];
@@ -22,6 +24,13 @@ export interface KafkaSourceOptions {
   appliedPosition(scope: string): Promise<number | null>;
   sessionTimeout?: number;
   maxBatchBytes?: number;
+  /** Hand each batch's message timestamps (epoch ms) on as `timestamps` (the bench's send times). */
+  timestamps?: boolean;
+}
+
+/** A batch from KafkaSource; `timestamps` only with the `timestamps` option. */
+export interface KafkaSourceBatch extends SourceBatch {
+  timestamps?: Float64Array;
 }
 
 /** kafkajs logs through our pino logger, at warn and above (its info level is chatty). */
@@ -50,6 +59,8 @@ export function createKafka(c: KafkaConnection, log: Logger): Kafka {
 
 interface Pending {
   batch: SourceBatch;
+  /** Lets the batch handler return without committing (stop requested before it was processed). */
+  release(): void;
 }
 
 /**
@@ -105,13 +116,22 @@ export class KafkaSource implements Source {
       }
     });
 
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...this.o.topics.keys()], fromBeginning: this.o.fromBeginning });
+    const topics = [...this.o.topics.keys()];
+    try {
+      // Subscribing to a topic that does not exist fails in kafkajs; create it like broker auto-creation would.
+      const created = await ensureTopics(kafka, topics);
+      if (created.length > 0) this.o.log.info({ topics: created }, 'created missing topics');
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: this.o.fromBeginning });
+    } catch (err) {
+      throw new FlowwatchError('FW_SOURCE', `cannot consume ${topics.join(', ')} from Kafka at ${this.o.connection.brokers.join(',')}: ${(err as Error).message}`, { cause: err });
+    }
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async (p: EachBatchPayload) => {
-        if (!p.isRunning() || p.isStale() || p.batch.isEmpty()) return;
+        // After a stop request nothing new is taken: unacked batches are re-delivered to the next owner.
+        if (signal.aborted || !p.isRunning() || p.isStale() || p.batch.isEmpty()) return;
         const { topic, partition } = p.batch;
         const scope = `${topic}:${partition}`;
         let applied = this.applied.get(scope);
@@ -121,15 +141,21 @@ export class KafkaSource implements Source {
         }
         const stream = this.o.topics.get(topic)!;
         const records: RawRecord[] = [];
-        for (const m of p.batch.messages) {
+        const messages = p.batch.messages;
+        const stamps = this.o.timestamps ? new Float64Array(messages.length) : undefined;
+        for (const m of messages) {
           if (Number(m.offset) <= applied) continue; // already in state: a re-delivery
+          if (stamps) stamps[records.length] = Number(m.timestamp);
           records.push({ stream, payload: m.value ?? '', source: `${topic}/${partition}@${m.offset}` });
         }
         const last = p.batch.lastOffset();
         await new Promise<void>((resolve, reject) => {
+          if (signal.aborted) return resolve();
           queue.push({
+            release: resolve,
             batch: {
               records,
+              ...(stamps ? { timestamps: stamps.subarray(0, records.length) } : {}),
               scope,
               position: Number(last),
               heartbeat: () => p.heartbeat(),
@@ -166,6 +192,8 @@ export class KafkaSource implements Source {
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
+      // Batches fetched but not processed: let their handlers return uncommitted so disconnect can finish.
+      for (const p of queue.splice(0)) p.release();
       // Graceful stop: the batch in flight was acked above; leave the group so partitions move at once.
       await consumer.disconnect().catch((err: unknown) => this.o.log.warn({ err }, 'kafka disconnect failed'));
     }

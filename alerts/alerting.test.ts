@@ -1,0 +1,336 @@
+/**
+ * The alerting pipeline's behaviours, each as configured, on a memory store with a manual
+ * clock: nothing sleeps — tests advance the clock and call tick().
+ */
+import { makeAlert, RecordingReceiver, resolved, route, testPipeline } from './testing/fakes';
+import { K } from './store/types';
+
+const S = 1000;
+const M = 60 * S;
+const H = 60 * M;
+
+describe('routing and de-duplication', () => {
+  it('each state change reaches exactly the receivers its route names, once', async () => {
+    const oncall = new RecordingReceiver('oncall');
+    const ops = new RecordingReceiver('ops');
+    const fraud = new RecordingReceiver('fraud');
+    const { p } = testPipeline({
+      receivers: [ops, oncall, fraud],
+      route: route({
+        receiver: 'ops',
+        routes: [route({ matchers: ['severity="critical"'], receiver: 'oncall', continue: true }), route({ matchers: ['stream="funds"'], receiver: 'fraud' })],
+      }),
+    });
+    const gate = makeAlert({ key: 'gate-1', severity: 'critical' });
+    const account = makeAlert({ stream: 'funds', key: 'acct-9' });
+    const container = makeAlert({ stream: 'goods', key: 'c-7' });
+    await p.dispatch([gate, account, container]);
+    await p.dispatch([resolved(gate)]);
+    // The same changes again (a re-delivered batch): nothing more.
+    await p.dispatch([gate, account, container, resolved(gate)]);
+    expect(oncall.ids()).toEqual([gate.id, resolved(gate).id]);
+    expect(fraud.ids()).toEqual([account.id]);
+    expect(ops.ids().sort()).toEqual([container.id].sort());
+  });
+
+  it('notifications carry stable ids: the same change gives the same notification id', async () => {
+    const run = async () => {
+      const r = new RecordingReceiver('a');
+      const { p } = testPipeline({ receivers: [r] });
+      await p.dispatch([makeAlert({ key: 'k' })]);
+      return r.got[0].id;
+    };
+    expect(await run()).toBe(await run());
+  });
+});
+
+describe('grouping', () => {
+  it('group_wait collects the first alerts; group_interval spaces later notifications', async () => {
+    const r = new RecordingReceiver('ops');
+    const { p, clock } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', group_by: ['stream'], group_wait: 30 * S, group_interval: 5 * M }) });
+    await p.dispatch([makeAlert({ key: 'gate-1' })]);
+    clock.advance(10 * S);
+    await p.dispatch([makeAlert({ key: 'gate-2' })]);
+    await p.tick();
+    expect(r.got).toHaveLength(0); // still in group_wait
+    clock.advance(20 * S);
+    await p.tick();
+    expect(r.got).toHaveLength(1);
+    expect(r.got[0].alerts.map((a) => a.key)).toEqual(['gate-1', 'gate-2']);
+    expect(r.got[0].groupLabels).toEqual({ stream: 'people' });
+
+    clock.advance(1 * M);
+    await p.dispatch([makeAlert({ key: 'gate-3' }), makeAlert({ stream: 'goods', key: 'c-1' })]);
+    await p.tick();
+    clock.advance(30 * S);
+    await p.tick();
+    // goods is a new group (its own group_wait, now over); people waits for its group_interval.
+    expect(r.got.map((n) => n.alerts.map((a) => a.key))).toEqual([['gate-1', 'gate-2'], ['c-1']]);
+    clock.advance(3 * M + 29 * S);
+    await p.tick();
+    expect(r.got).toHaveLength(2);
+    clock.advance(1 * S); // 5 minutes after the first people notification
+    await p.tick();
+    expect(r.got.map((n) => n.alerts.map((a) => a.key))).toEqual([['gate-1', 'gate-2'], ['c-1'], ['gate-3']]);
+  });
+
+  it('group_by separates groups', async () => {
+    const r = new RecordingReceiver('ops');
+    const { p, clock } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', group_by: ['key'], group_wait: 10 * S }) });
+    await p.dispatch([makeAlert({ key: 'a' }), makeAlert({ key: 'b' }), makeAlert({ key: 'a', detector: 'other' })]);
+    clock.advance(10 * S);
+    await p.tick();
+    expect(r.got.map((n) => n.alerts.map((a) => a.fingerprint))).toEqual([['people/surge/a', 'people/other/a'], ['people/surge/b']]);
+  });
+});
+
+describe('repeat and resolved', () => {
+  it('a still-firing alert is notified again every repeat_interval; its resolve goes out once', async () => {
+    const r = new RecordingReceiver('ops');
+    const { p, clock } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', repeat_interval: 1 * H }) });
+    const a = makeAlert({ key: 'gate-1' });
+    await p.dispatch([a]);
+    clock.advance(59 * M);
+    await p.tick();
+    expect(r.got.map((n) => n.reason)).toEqual(['new']);
+    clock.advance(1 * M);
+    await p.tick();
+    expect(r.got.map((n) => n.reason)).toEqual(['new', 'repeat']);
+    expect(r.got[1].alerts[0].id).toBe(a.id);
+    clock.advance(1 * H);
+    await p.tick();
+    expect(r.got.map((n) => n.reason)).toEqual(['new', 'repeat', 'repeat']);
+    await p.dispatch([resolved(a)]);
+    clock.advance(5 * H);
+    await p.tick();
+    expect(r.alerts().map((x) => `${x.reason}:${x.status}`)).toEqual(['new:firing', 'repeat:firing', 'repeat:firing', 'new:resolved']);
+  });
+});
+
+describe('silences', () => {
+  it('a silenced alert is held back, and notified when the silence ends while it still fires', async () => {
+    const r = new RecordingReceiver('ops');
+    const { p, clock } = testPipeline({ receivers: [r] });
+    const s = await p.createSilence({ matchers: ['key=~"gate-.*"'], endsAt: clock.now() + 10 * M, createdBy: 'ana', comment: 'maintenance' });
+    const a = makeAlert({ key: 'gate-1' });
+    const other = makeAlert({ key: 'platform-2' });
+    await p.dispatch([a, other]);
+    expect(r.ids()).toEqual([other.id]);
+    expect((await p.activeAlerts()).find((x) => x.id === a.id)?.mutedBy).toBe(`silence:${s.id}`);
+    clock.advance(10 * M);
+    await p.tick(); // the group looks again (silences may end) at most every 15 s
+    clock.advance(15 * S);
+    await p.tick();
+    expect(r.ids()).toEqual([other.id, a.id]);
+  });
+
+  it('an alert that fires and resolves inside a silence is never notified', async () => {
+    const r = new RecordingReceiver('ops');
+    const { p, clock } = testPipeline({ receivers: [r] });
+    await p.createSilence({ matchers: ['stream="people"'], endsAt: clock.now() + H, createdBy: 'ana' });
+    const a = makeAlert({ key: 'gate-1' });
+    await p.dispatch([a]);
+    clock.advance(5 * M);
+    await p.dispatch([resolved(a)]);
+    clock.advance(2 * H);
+    await p.tick();
+    expect(r.got).toEqual([]);
+  });
+
+  it('expiring a silence early ends it; expired and unknown silences are refused', async () => {
+    const r = new RecordingReceiver('ops');
+    const { p, clock } = testPipeline({ receivers: [r] });
+    const s = await p.createSilence({ matchers: ['stream="people"'], endsAt: clock.now() + H, createdBy: 'ana' });
+    await p.dispatch([makeAlert({ key: 'gate-1' })]);
+    await p.expireSilence(s.id);
+    clock.advance(15 * S);
+    await p.tick();
+    expect(r.got).toHaveLength(1);
+    expect((await p.silences())[0].state).toBe('expired');
+    await expect(p.expireSilence(s.id)).rejects.toThrow(/already expired/);
+    await expect(p.expireSilence('nope')).rejects.toThrow(/no silence with id "nope"/);
+    await expect(p.createSilence({ matchers: ['bad'], endsAt: clock.now() + H, createdBy: 'x' })).rejects.toThrow(/bad matcher/);
+    expect(await p.silences()).toHaveLength(1);
+  });
+});
+
+describe('inhibition', () => {
+  it('a critical alert for a station mutes the warnings for its gates, until it resolves', async () => {
+    const r = new RecordingReceiver('ops');
+    const { p, clock } = testPipeline({
+      receivers: [r],
+      inhibitRules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['station'] }],
+    });
+    const station = makeAlert({ key: 'central', detector: 'station-surge', severity: 'critical', labels: { station: 'central' } });
+    const gate = makeAlert({ key: 'central-gate-3', severity: 'warning', labels: { station: 'central' } });
+    const elsewhere = makeAlert({ key: 'north-gate-1', severity: 'warning', labels: { station: 'north' } });
+    await p.dispatch([station]);
+    await p.dispatch([gate, elsewhere]);
+    expect(r.ids()).toEqual([station.id, elsewhere.id]);
+    expect((await p.activeAlerts()).find((x) => x.id === gate.id)?.mutedBy).toBe(`inhibited:${station.fingerprint}`);
+    await p.dispatch([resolved(station)]);
+    clock.advance(15 * S);
+    await p.tick();
+    expect(r.ids()).toEqual([station.id, elsewhere.id, resolved(station).id, gate.id]);
+  });
+});
+
+describe('flap detection', () => {
+  it('an alert changing state too often is notified once as flapping, then its settled state', async () => {
+    const r = new RecordingReceiver('ops');
+    const { p, clock } = testPipeline({ receivers: [r], config: { flap: { window: 10 * M, threshold: 4, quiet: 5 * M } } });
+    let startsAt = 0;
+    const cycle = async () => {
+      startsAt += 1;
+      const a = makeAlert({ key: 'gate-1', startsAt });
+      await p.dispatch([a]);
+      clock.advance(30 * S);
+      await p.dispatch([resolved(a)]);
+      clock.advance(30 * S);
+      return a;
+    };
+    await cycle();
+    await cycle(); // the 4th change within 10 min: flapping
+    for (let i = 0; i < 5; i++) await cycle(); // held back
+    const last = makeAlert({ key: 'gate-1', startsAt: 99 });
+    await p.dispatch([last]); // ...and it stays firing
+    expect(r.alerts().map((a) => `${a.status}${a.flapping ? ' flapping' : ''}`)).toEqual(['firing', 'resolved', 'firing', 'resolved flapping']);
+    expect((await p.activeAlerts())[0]).toMatchObject({ id: last.id, flapping: true });
+    clock.advance(4 * M);
+    await p.tick();
+    expect(r.got).toHaveLength(4);
+    clock.advance(1 * M); // quiet for 5 min: settled
+    await p.tick();
+    expect(r.got).toHaveLength(5);
+    expect(r.got[4]).toMatchObject({ reason: 'settled' });
+    expect(r.got[4].alerts.map((a) => [a.id, a.status, a.flapping])).toEqual([[last.id, 'firing', undefined]]);
+    // Settled: ordinary changes are notified again.
+    await p.dispatch([resolved(last)]);
+    expect(r.got.at(-1)!.alerts[0].id).toBe(resolved(last).id);
+  });
+});
+
+describe('acknowledgement', () => {
+  it('records who and when, stops repeats, and is sent with the resolve', async () => {
+    const r = new RecordingReceiver('ops');
+    const { p, clock } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', repeat_interval: 1 * H }) });
+    const a = makeAlert({ key: 'gate-1' });
+    const b = makeAlert({ key: 'gate-2' });
+    await p.dispatch([a, b]);
+    clock.advance(10 * M);
+    const ack = await p.ack(a.id, 'ana', 'on my way');
+    expect(ack).toEqual({ alertId: a.id, by: 'ana', at: clock.now(), comment: 'on my way' });
+    expect((await p.activeAlerts()).find((x) => x.id === a.id)?.ack).toEqual({ by: 'ana', at: new Date(clock.now()).toISOString(), comment: 'on my way' });
+    clock.advance(50 * M);
+    await p.tick();
+    expect(r.got.at(-1)).toMatchObject({ reason: 'repeat' });
+    expect(r.got.at(-1)!.alerts.map((x) => x.id)).toEqual([b.id]); // the acked one no longer repeats
+    await p.dispatch([resolved(a)]);
+    expect(r.got.at(-1)!.alerts[0]).toMatchObject({ id: resolved(a).id, status: 'resolved' });
+    await expect(p.ack('no-such-id', 'ana')).rejects.toThrow(/no firing alert with id "no-such-id"/);
+    await expect(p.ack(a.id, 'ana')).rejects.toThrow(/no firing alert/); // resolved now
+  });
+
+  it('a new episode of the same alert needs a new ack', async () => {
+    const r = new RecordingReceiver('ops');
+    const { p } = testPipeline({ receivers: [r] });
+    const a = makeAlert({ key: 'gate-1', startsAt: 1 });
+    await p.dispatch([a]);
+    await p.ack(a.fingerprint, 'ana');
+    await p.dispatch([resolved(a), makeAlert({ key: 'gate-1', startsAt: 2 })]);
+    expect((await p.activeAlerts())[0].ack).toBeUndefined();
+  });
+});
+
+describe('escalation', () => {
+  const setup = () => {
+    const oncall = new RecordingReceiver('oncall');
+    const lead = new RecordingReceiver('lead');
+    const t = testPipeline({ receivers: [oncall, lead], route: route({ receiver: 'oncall' }), config: { escalation: [{ matchers: ['severity="critical"'], after: 10 * M, receiver: 'lead' }] } });
+    return { oncall, lead, ...t };
+  };
+
+  it('an unacknowledged critical alert goes to the next receiver after the configured time; its resolve follows', async () => {
+    const { oncall, lead, p, clock } = setup();
+    const a = makeAlert({ key: 'gate-1', severity: 'critical' });
+    const w = makeAlert({ key: 'gate-2', severity: 'warning' });
+    await p.dispatch([a, w]);
+    clock.advance(10 * M - 1);
+    await p.tick();
+    expect(lead.got).toEqual([]);
+    clock.advance(1);
+    await p.tick();
+    expect(lead.got.map((n) => [n.reason, n.alerts.map((x) => x.id)])).toEqual([['escalation', [a.id]]]);
+    clock.advance(1 * H);
+    await p.tick();
+    expect(lead.got).toHaveLength(1); // once per episode
+    await p.dispatch([resolved(a)]);
+    expect(lead.got.at(-1)!.alerts[0].id).toBe(resolved(a).id);
+    expect(oncall.ids()).toEqual([a.id, w.id, resolved(a).id]);
+  });
+
+  it('an acknowledged alert does not escalate', async () => {
+    const { lead, p, clock } = setup();
+    const a = makeAlert({ key: 'gate-1', severity: 'critical' });
+    await p.dispatch([a]);
+    clock.advance(5 * M);
+    await p.ack(a.id, 'ana');
+    clock.advance(1 * H);
+    await p.tick();
+    expect(lead.got).toEqual([]);
+  });
+});
+
+describe('delivery', () => {
+  it('a failing receiver gets every notification, in order, when it is back (backoff, no waiting in dispatch)', async () => {
+    const r = new RecordingReceiver('hook');
+    const { p, clock, store } = testPipeline({ receivers: [r], config: { delivery: { initial_backoff: 1 * S, max_backoff: 8 * S, poll_interval: 1 * S, lease: 30 * S, drain_timeout: 0 } } });
+    r.fail = 'retryable';
+    const sent: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const a = makeAlert({ key: `k${i % 2}`, startsAt: i });
+      await p.dispatch([a]);
+      await p.dispatch([resolved(a)]);
+      sent.push(a.id, resolved(a).id);
+      clock.advance(2 * S);
+    }
+    expect(r.got).toEqual([]);
+    expect(await store.depth(K.outbox('hook'))).toBe(10);
+    const attemptsWhileDown = r.attempts;
+    for (let i = 0; i < 60; i++) {
+      clock.advance(1 * S);
+      await p.tick();
+    }
+    expect(r.attempts - attemptsWhileDown).toBeLessThan(20); // backoff, not a retry per tick
+    r.fail = null;
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1 * S);
+      await p.tick();
+    }
+    expect(r.ids()).toEqual(sent);
+    expect(await store.depth(K.outbox('hook'))).toBe(0);
+  });
+
+  it('a permanent rejection goes to the dead list and the rest flows on', async () => {
+    const r = new RecordingReceiver('hook');
+    const { p, store } = testPipeline({ receivers: [r] });
+    r.fail = 'permanent';
+    await p.dispatch([makeAlert({ key: 'a' })]);
+    r.fail = null;
+    const b = makeAlert({ key: 'b' });
+    await p.dispatch([b]);
+    expect(r.ids()).toEqual([b.id]);
+    expect(await store.depth(K.dead('hook'))).toBe(1);
+    expect((await p.snapshot()).dead).toEqual({ hook: 1 });
+  });
+
+  it('one receiver down does not hold back another', async () => {
+    const down = new RecordingReceiver('down');
+    const up = new RecordingReceiver('up');
+    const { p } = testPipeline({ receivers: [down, up], route: route({ receiver: 'down', routes: [route({ receiver: 'down', continue: true }), route({ receiver: 'up' })] }) });
+    down.fail = 'retryable';
+    const a = makeAlert({ key: 'a' });
+    await p.dispatch([a]);
+    expect(up.ids()).toEqual([a.id]);
+  });
+});

@@ -1,0 +1,475 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock';
+import { FlowwatchError } from '../core/errors';
+import type { Alert } from '../core/types';
+import type { AlertingConfig, InhibitRuleConfig, RouteConfig } from './config';
+import type { AlertDispatcher } from './dispatch';
+import { DeliveryWorker, type DeliveryMetrics } from './delivery/worker';
+import { escalate, escalationRules, nextEscalation, type EscalationRule } from './escalation';
+import { addChange, flushGroup, groupKey, type ChangeKind, type GroupDoc } from './group/group';
+import { parseMatchers } from './matchers';
+import { Inhibitor } from './mute/inhibit';
+import { MuteStage, type Muter } from './mute/muter';
+import { Silencer, silenceState, type Silence, type SilencesDoc } from './mute/silence';
+import { alertJson, stableId, type AckInfo, type Notification } from './notification';
+import type { Receiver } from './receivers/types';
+import { acceptChange, settleFlap, type AlertRecord } from './record';
+import { Router, groupLabels, type Route } from './route/route';
+import { K, type AlertStore, type Writes } from './store/types';
+
+export interface AlertingMetrics extends DeliveryMetrics {
+  /** State changes accepted (after de-duplication), by status. */
+  change(status: string): void;
+}
+
+export interface AlertingOptions {
+  store: AlertStore;
+  receivers: readonly Receiver[];
+  route: RouteConfig;
+  inhibitRules?: readonly InhibitRuleConfig[];
+  config: AlertingConfig;
+  clock: Clock;
+  log: Logger;
+  metrics?: AlertingMetrics;
+  /** Distinguishes workers sharing a store (delivery leases). */
+  workerId?: string;
+  /** Jitter source (tests pass a fixed one). */
+  random?: () => number;
+  /** Timers for the poll loop; tests don't start the loop and call tick() instead. */
+  timers?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(h: unknown): void };
+}
+
+/** An active alert as the API shows it. */
+export interface ActiveAlertView extends Record<string, unknown> {
+  id: string;
+  fingerprint: string;
+  mutedBy: string | null;
+}
+
+const DUE_BATCH = 200;
+
+/**
+ * The delivery pipeline after the lifecycle: each state change is de-duplicated by id and
+ * checked for flapping (alert record) → routed (routing tree) → added to its aggregation groups
+ * — all in one store transaction, so it is durable before the batch moves on. Groups whose time
+ * has come are flushed through the mute stage (silences + inhibition) into per-receiver
+ * outboxes; delivery workers drain the outboxes in order, with retry. Timers (group_wait,
+ * group_interval, repeat, escalation, flap settling) are due times in the store, looked at on
+ * each tick with the injected clock, so any worker sharing the store can act on them — once.
+ */
+export class AlertingPipeline implements AlertDispatcher {
+  readonly router: Router;
+  private readonly workers = new Map<string, DeliveryWorker>();
+  private readonly escalations: EscalationRule[];
+  private readonly log: Logger;
+  private readonly workerId: string;
+  private loopTimer: unknown = null;
+  private ticking: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly o: AlertingOptions) {
+    this.log = o.log;
+    this.workerId = o.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+    const names = o.receivers.map((r) => r.name);
+    this.router = new Router(o.route, names[0]);
+    for (const r of this.router.all()) {
+      if (!names.includes(r.receiver)) throw new FlowwatchError('FW_NOTIFY', `route ${r.id} names receiver "${r.receiver}", which is not configured (receivers: ${names.join(', ')})`);
+    }
+    this.escalations = escalationRules(o.config.escalation);
+    for (const e of this.escalations) if (!names.includes(e.receiver)) throw new FlowwatchError('FW_NOTIFY', `escalation names receiver "${e.receiver}", which is not configured`);
+    for (const receiver of o.receivers) {
+      this.workers.set(
+        receiver.name,
+        new DeliveryWorker({
+          store: o.store,
+          receiver,
+          clock: o.clock,
+          log: o.log,
+          workerId: this.workerId,
+          initialBackoff: o.config.delivery.initial_backoff,
+          maxBackoff: o.config.delivery.max_backoff,
+          leaseMs: o.config.delivery.lease,
+          logTtlMs: o.config.retention,
+          metrics: o.metrics,
+          random: o.random,
+        }),
+      );
+    }
+  }
+
+  /** The pipeline's clock (the API computes silence times with it). */
+  now(): number {
+    return this.o.clock.now();
+  }
+
+  get store(): AlertStore {
+    return this.o.store;
+  }
+
+  /**
+   * The runner's call, once per batch: makes the batch's state changes durable in the store,
+   * flushes groups that are due and delivers to receivers that are up (a receiver that is
+   * failing is retried by the poll loop, not waited for here).
+   */
+  async dispatch(alerts: readonly Alert[]): Promise<void> {
+    if (alerts.length === 0) return;
+    for (const a of alerts) await this.accept(a);
+    await this.flushDueGroups();
+    await this.deliver(false);
+  }
+
+  /** Looks at everything due: timers, groups, outboxes. The poll loop calls it; tests call it after advancing the clock. */
+  tick(): Promise<void> {
+    if (!this.ticking) {
+      this.ticking = (async () => {
+        await this.runTimers();
+        await this.flushDueGroups();
+        await this.deliver(true);
+      })().finally(() => {
+        this.ticking = null;
+      });
+    }
+    return this.ticking;
+  }
+
+  /** Starts the poll loop (real timers). */
+  start(): void {
+    const timers = this.o.timers ?? { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
+    const loop = () => {
+      this.loopTimer = timers.setTimeout(() => {
+        this.tick()
+          .catch((err: unknown) => this.log.warn({ err }, 'alerting tick failed; trying again'))
+          .finally(() => {
+            if (!this.closed) loop();
+          });
+      }, this.o.config.delivery.poll_interval);
+    };
+    if (this.loopTimer === null) loop();
+    this.stopLoop = () => {
+      if (this.loopTimer !== null) timers.clearTimeout(this.loopTimer);
+      this.loopTimer = null;
+    };
+  }
+
+  private stopLoop: () => void = () => undefined;
+
+  // ---- accept: dedup, flap, route, group — one transaction per change ----
+
+  private routesFor(a: Alert): Array<{ route: Route; key: string; labels: Record<string, string> }> {
+    return this.router.match(a.labels).map((route) => {
+      const labels = groupLabels(route, a.labels);
+      return { route, key: groupKey(route, labels), labels };
+    });
+  }
+
+  private async accept(alert: Alert): Promise<void> {
+    const routes = this.routesFor(alert);
+    const flap = this.o.config.flap;
+    const fp = alert.fingerprint;
+    const decision = await this.o.store.transact([K.record(fp), ...routes.map((r) => K.group(r.key))], (docs, w) => {
+      const now = this.o.clock.now();
+      const prev = docs[0] as AlertRecord | undefined;
+      const { record, decision } = acceptChange(prev, alert, now, flap);
+      if (decision === 'duplicate') return decision;
+      this.putRecord(w, record);
+      if (alert.status === 'firing') w.schedule(K.active, fp, alert.startsAt);
+      else w.unschedule(K.active, fp);
+      if (record.flapping) w.schedule(K.timers, `flap:${fp}`, record.lastChange + flap.quiet);
+      const esc = nextEscalation(record, this.escalations);
+      if (esc !== null) w.schedule(K.timers, `esc:${fp}`, esc);
+      else w.unschedule(K.timers, `esc:${fp}`);
+      if (decision === 'suppress') return decision;
+      const kind: ChangeKind = decision === 'flapping' ? 'flapping' : 'new';
+      routes.forEach((r, i) => this.putGroup(w, addChange(docs[i + 1] as GroupDoc | undefined, r.route, r.key, r.labels, alert, kind, now)));
+      // Whoever an escalation reached hears the resolution too.
+      if (alert.status === 'resolved' && prev?.escalated) {
+        for (const receiver of prev.escalated.receivers) {
+          if (routes.some((r) => r.route.receiver === receiver)) continue;
+          w.enqueue(K.outbox(receiver), this.direct(receiver, 'new', alert, now, prev.ack));
+        }
+      }
+      return decision;
+    });
+    if (decision !== 'duplicate') this.o.metrics?.change(alert.status);
+  }
+
+  private putRecord(w: Writes, r: AlertRecord): void {
+    // Resolved (and not flapping) records stay only as long as the notification log, for de-duplication.
+    const ttl = r.alert.status === 'resolved' && !r.flapping ? this.o.config.retention : 0;
+    w.put(K.record(r.fingerprint), r, ttl);
+  }
+
+  private putGroup(w: Writes, g: GroupDoc | null, key?: string): void {
+    if (g === null) {
+      w.del(K.group(key!));
+      w.unschedule(K.groupsDue, key!);
+      return;
+    }
+    w.put(K.group(g.key), g);
+    if (g.due === null) w.unschedule(K.groupsDue, g.key);
+    else w.schedule(K.groupsDue, g.key, g.due);
+  }
+
+  private direct(receiver: string, reason: Notification['reason'], alert: Alert, now: number, ack?: AckInfo): Notification {
+    return {
+      id: stableId('direct', receiver, reason, alert.id, now),
+      receiver,
+      reason,
+      groupKey: `direct:${alert.fingerprint}`,
+      groupLabels: {},
+      createdAt: now,
+      alerts: [ack && ack.alertId === alert.id ? { ...alert, ack } : alert],
+    };
+  }
+
+  // ---- mute stage: silences + inhibition, from one snapshot per pass ----
+
+  private async muter(now: number): Promise<{ muter: Muter; records: Map<string, AlertRecord> }> {
+    const [silences] = (await this.o.store.mget([K.silences])) as [SilencesDoc | undefined];
+    const records = await this.activeRecords();
+    const firing = [...records.values()].filter((r) => r.alert.status === 'firing').map((r) => ({ fingerprint: r.fingerprint, labels: r.alert.labels }));
+    const muter = new MuteStage([new Silencer(Object.values(silences?.items ?? {}), now), new Inhibitor(this.o.inhibitRules ?? [], firing)]);
+    return { muter, records };
+  }
+
+  private async activeRecords(): Promise<Map<string, AlertRecord>> {
+    const fps = await this.o.store.members(K.active);
+    const docs = (await this.o.store.mget(fps.map(K.record))) as Array<AlertRecord | undefined>;
+    const out = new Map<string, AlertRecord>();
+    for (const r of docs) if (r) out.set(r.fingerprint, r);
+    return out;
+  }
+
+  // ---- groups ----
+
+  private routeById(id: string): Route | undefined {
+    return this.router.all().find((r) => r.id === id);
+  }
+
+  /** Flushes groups whose due time has come (all of them with `force`: shutdown of a memory store). */
+  private async flushDueGroups(force = false): Promise<void> {
+    const now = this.o.clock.now();
+    const keys = force ? await this.o.store.members(K.groupsDue) : await this.o.store.due(K.groupsDue, now, DUE_BATCH);
+    if (keys.length === 0) return;
+    const { muter, records } = await this.muter(now);
+    const acks = new Map<string, AckInfo>();
+    for (const r of records.values()) if (r.ack) acks.set(r.fingerprint, r.ack);
+    for (const key of keys) {
+      await this.o.store.transact([K.group(key)], (docs, w) => {
+        const g = docs[0] as GroupDoc | undefined;
+        const route = g && this.routeById(g.routeId);
+        if (!g || !route || route.receiver !== g.receiver) {
+          // Gone, or left over from a route that no longer exists: its pending changes go out as they are.
+          if (g && g.pending.length > 0 && this.workers.has(g.receiver)) {
+            w.enqueue(K.outbox(g.receiver), { id: stableId(g.key, g.createdAt, g.seq), receiver: g.receiver, reason: 'new', groupKey: g.key, groupLabels: g.labels, createdAt: now, alerts: g.pending.map((p) => p.alert) });
+          }
+          this.putGroup(w, null, key);
+          return;
+        }
+        if (!force && (g.due === null || g.due > now)) return; // another worker got there first
+        const { group, notification } = flushGroup(g, route, now, muter, acks);
+        this.putGroup(w, group, key);
+        if (notification) w.enqueue(K.outbox(notification.receiver), notification);
+      });
+    }
+  }
+
+  // ---- timers: escalation, flap settling ----
+
+  private async runTimers(): Promise<void> {
+    const now = this.o.clock.now();
+    const due = await this.o.store.due(K.timers, now, DUE_BATCH);
+    if (due.length === 0) return;
+    let muter: Muter | null = null;
+    for (const member of due) {
+      const [kind, fp] = [member.slice(0, member.indexOf(':')), member.slice(member.indexOf(':') + 1)];
+      if (kind === 'esc') {
+        muter ??= (await this.muter(now)).muter;
+        await this.escalateOne(fp, member, now, muter);
+      } else await this.settleOne(fp, member, now);
+    }
+  }
+
+  private async escalateOne(fp: string, member: string, now: number, muter: Muter): Promise<void> {
+    await this.o.store.transact([K.record(fp)], (docs, w) => {
+      const r = docs[0] as AlertRecord | undefined;
+      if (!r) return void w.unschedule(K.timers, member);
+      if (muter.mutedBy(r.alert.labels, fp) !== null) {
+        // Silenced or inhibited: no escalation while muted; look again later.
+        const next = nextEscalation(r, this.escalations);
+        if (next === null) w.unschedule(K.timers, member);
+        else w.schedule(K.timers, member, Math.max(next, now + 15_000));
+        return;
+      }
+      const { record, receivers } = escalate(r, this.escalations, now);
+      for (const { receiver } of receivers) w.enqueue(K.outbox(receiver), this.direct(receiver, 'escalation', record.alert, now));
+      if (receivers.length > 0) this.putRecord(w, record);
+      const next = nextEscalation(record, this.escalations);
+      if (next === null) w.unschedule(K.timers, member);
+      else w.schedule(K.timers, member, next);
+    });
+  }
+
+  private async settleOne(fp: string, member: string, now: number): Promise<void> {
+    const [pre] = (await this.o.store.mget([K.record(fp)])) as [AlertRecord | undefined];
+    const routes = pre ? this.routesFor(pre.alert) : [];
+    await this.o.store.transact([K.record(fp), ...routes.map((r) => K.group(r.key))], (docs, w) => {
+      const r = docs[0] as AlertRecord | undefined;
+      if (!r || !r.flapping) return void w.unschedule(K.timers, member);
+      const { record, settled, recheckAt } = settleFlap(r, now, this.o.config.flap);
+      if (!settled) return void w.schedule(K.timers, member, recheckAt!);
+      w.unschedule(K.timers, member);
+      this.putRecord(w, record);
+      // The routes were computed from the same alert (the record is unchanged, or we retry).
+      if (r.alert.id === pre?.alert.id) routes.forEach((x, i) => this.putGroup(w, addChange(docs[i + 1] as GroupDoc | undefined, x.route, x.key, x.labels, record.alert, 'settled', now)));
+    });
+  }
+
+  // ---- delivery ----
+
+  private async deliver(all: boolean): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const w of this.workers.values()) {
+      const p = w.pump();
+      // Inline (from dispatch) only wait for receivers that are up; a failing one must not hold the batch.
+      if (all || w.healthy) waits.push(p);
+      else p.catch((err: unknown) => this.log.warn({ err, receiver: w.name }, 'delivery pump failed'));
+    }
+    await Promise.all(waits);
+  }
+
+  // ---- people in the loop: the API's operations ----
+
+  /** Firing alerts with evidence, ack, flapping and whether (and why) they are muted now. */
+  async activeAlerts(): Promise<ActiveAlertView[]> {
+    const now = this.o.clock.now();
+    const { muter, records } = await this.muter(now);
+    return [...records.values()]
+      .filter((r) => r.alert.status === 'firing')
+      .map((r) => ({
+        ...alertJson(r.flapping ? { ...r.alert, flapping: true } : r.alert),
+        ...(r.ack ? { ack: { by: r.ack.by, at: new Date(r.ack.at).toISOString(), ...(r.ack.comment ? { comment: r.ack.comment } : {}) } } : {}),
+        mutedBy: muter.mutedBy(r.alert.labels, r.fingerprint),
+        ...(r.escalated ? { escalatedTo: r.escalated.receivers } : {}),
+      })) as ActiveAlertView[];
+  }
+
+  /** Acknowledges a firing alert by its id (or fingerprint): it stops repeating and escalating. */
+  async ack(idOrFingerprint: string, by: string, comment?: string): Promise<AckInfo> {
+    const records = await this.activeRecords();
+    const target = [...records.values()].find((r) => r.alert.status === 'firing' && (r.alert.id === idOrFingerprint || r.fingerprint === idOrFingerprint));
+    if (!target) throw inputError(404, `no firing alert with id ${JSON.stringify(idOrFingerprint)}`);
+    return this.o.store.transact([K.record(target.fingerprint)], (docs, w) => {
+      const r = docs[0] as AlertRecord | undefined;
+      if (!r || r.alert.status !== 'firing' || r.alert.id !== target.alert.id) throw inputError(409, `alert ${idOrFingerprint} changed state meanwhile; list alerts again`);
+      const ack: AckInfo = { alertId: r.alert.id, by, at: this.o.clock.now(), ...(comment ? { comment } : {}) };
+      if (r.ack) return r.ack; // acknowledged already: the first ack stands
+      this.putRecord(w, { ...r, ack });
+      w.unschedule(K.timers, `esc:${r.fingerprint}`);
+      return ack;
+    });
+  }
+
+  async silences(): Promise<Array<Silence & { state: string }>> {
+    const now = this.o.clock.now();
+    const [doc] = (await this.o.store.mget([K.silences])) as [SilencesDoc | undefined];
+    return Object.values(doc?.items ?? {})
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((s) => ({ ...s, state: silenceState(s, now) }));
+  }
+
+  async createSilence(input: { matchers: string[]; startsAt?: number; endsAt: number; createdBy: string; comment?: string }): Promise<Silence> {
+    parseMatchers(input.matchers); // throws MatcherError on a bad one: nothing is stored
+    const now = this.o.clock.now();
+    const startsAt = input.startsAt ?? now;
+    if (input.endsAt <= startsAt) throw inputError(400, 'endsAt must be after startsAt');
+    if (input.endsAt <= now) throw inputError(400, 'endsAt is in the past');
+    const silence: Silence = { id: randomUUID(), matchers: input.matchers, startsAt, endsAt: input.endsAt, createdBy: input.createdBy, comment: input.comment ?? '', createdAt: now };
+    await this.o.store.transact([K.silences], (docs, w) => {
+      const doc = (docs[0] as SilencesDoc | undefined) ?? { items: {} };
+      const items: Record<string, Silence> = {};
+      for (const s of Object.values(doc.items)) if (s.endsAt > now - this.o.config.retention) items[s.id] = s; // forget long-expired ones
+      items[silence.id] = silence;
+      w.put(K.silences, { items });
+    });
+    return silence;
+  }
+
+  /** Expires a silence now (kept, as expired, for the retention time). */
+  async expireSilence(id: string): Promise<Silence> {
+    return this.o.store.transact([K.silences], (docs, w) => {
+      const now = this.o.clock.now();
+      const doc = docs[0] as SilencesDoc | undefined;
+      const s = doc?.items[id];
+      if (!s) throw inputError(404, `no silence with id ${JSON.stringify(id)}`);
+      if (silenceState(s, now) === 'expired') throw inputError(409, `silence ${id} has already expired`);
+      const expired = { ...s, endsAt: now };
+      w.put(K.silences, { items: { ...doc!.items, [id]: expired } });
+      return expired;
+    });
+  }
+
+  /** Numbers for /metrics: outbox depth per receiver and active alerts by state. */
+  async snapshot(): Promise<{ outbox: Record<string, number>; dead: Record<string, number>; alerts: Record<string, number> }> {
+    const outbox: Record<string, number> = {};
+    const dead: Record<string, number> = {};
+    for (const name of this.workers.keys()) {
+      outbox[name] = await this.o.store.depth(K.outbox(name));
+      dead[name] = await this.o.store.depth(K.dead(name));
+    }
+    const alerts = { firing: 0, acked: 0, flapping: 0, muted: 0 };
+    for (const a of await this.activeAlerts()) {
+      alerts.firing++;
+      if (a.ack) alerts.acked++;
+      if (a.flapping) alerts.flapping++;
+      if (a.mutedBy) alerts.muted++;
+    }
+    return { outbox, dead, alerts };
+  }
+
+  /**
+   * Stops the poll loop and delivers what it can. With a memory store, groups still waiting are
+   * flushed now (their state would be lost); with a shared store they stay for the other workers
+   * or the next start.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopLoop();
+    await this.ticking?.catch(() => undefined);
+    try {
+      if (!this.o.store.shared) {
+        await this.flushDueGroups(true);
+        const deadline = Date.now() + this.o.config.delivery.drain_timeout;
+        await this.deliver(true);
+        while ((await this.undelivered()) > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          for (const w of this.workers.values()) w.retryNow();
+          await this.deliver(true);
+        }
+        const left = await this.undelivered();
+        if (left > 0) this.log.error({ notifications: left }, 'stopping with undelivered notifications (memory store: they are lost; use the redis store to keep them)');
+      } else {
+        await this.deliver(false);
+        const left = await this.undelivered();
+        if (left > 0) this.log.warn({ notifications: left }, 'stopping with undelivered notifications; they stay in Redis for the other workers or the next start');
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'final alert delivery failed');
+    }
+    await Promise.allSettled([...this.workers.values()].map((w) => w.release()));
+    await Promise.allSettled(this.o.receivers.map((r) => r.close()));
+    await this.o.store.close();
+  }
+
+  private async undelivered(): Promise<number> {
+    let n = 0;
+    for (const name of this.workers.keys()) n += await this.o.store.depth(K.outbox(name));
+    return n;
+  }
+}
+
+function inputError(status: number, message: string): FlowwatchError {
+  return new FlowwatchError('FW_INPUT', message, { details: { status } });
+}

@@ -1,0 +1,182 @@
+/**
+ * The alerting part of the config: receivers, the routing tree, inhibition rules and the
+ * `alerting` block (store, flap detection, escalation, delivery, HTTP API). config/schema.ts
+ * includes these; the cross-field checks (receiver names that must exist) are in checkAlertingConfig.
+ */
+import { z } from 'zod';
+import { duration } from '../config/duration';
+import { matcherProblem } from './matchers';
+
+const receiverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a receiver name like "oncall" (letters, digits, _ . -)');
+
+const matcherList = z.array(
+  z.string().superRefine((s, ctx) => {
+    const p = matcherProblem(s);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  }),
+);
+
+const consoleReceiverSchema = z
+  .object({ type: z.literal('console'), name: receiverName.default('console'), json: z.boolean().optional() })
+  .strict();
+const jsonlReceiverSchema = z
+  .object({ type: z.literal('jsonl'), name: receiverName.default('jsonl'), path: z.string().min(1) })
+  .strict();
+const webhookReceiverSchema = z
+  .object({
+    type: z.literal('webhook'),
+    name: receiverName.default('webhook'),
+    url: z.string().regex(/^https?:\/\/[^\s]+$/, 'expected an http(s) URL'),
+    /** Name of the environment variable holding the HMAC-SHA256 key; the key itself never sits in a config file. */
+    secret_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name like FW_WEBHOOK_SECRET').optional(),
+    timeout: duration({ min: 1 }).default(10_000),
+    /** Extra, non-secret request headers. */
+    headers: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+const kafkaReceiverSchema = z
+  .object({ type: z.literal('kafka'), name: receiverName.default('kafka'), topic: z.string().min(1).default('flowwatch.alerts') })
+  .strict();
+
+export const receiverSchema = z.discriminatedUnion('type', [consoleReceiverSchema, jsonlReceiverSchema, webhookReceiverSchema, kafkaReceiverSchema]);
+
+export interface RouteInput {
+  receiver?: string;
+  matchers?: string[];
+  continue?: boolean;
+  group_by?: string[];
+  group_wait?: string | number;
+  group_interval?: string | number;
+  repeat_interval?: string | number;
+  routes?: RouteInput[];
+}
+
+/** A route; unset group settings are inherited from the parent (the root's defaults are below). */
+export interface RouteConfig {
+  receiver?: string;
+  matchers: string[];
+  continue: boolean;
+  group_by?: string[];
+  group_wait?: number;
+  group_interval?: number;
+  repeat_interval?: number;
+  routes: RouteConfig[];
+}
+
+export const routeSchema: z.ZodType<RouteConfig, RouteInput> = z.lazy(() =>
+  z
+    .object({
+      receiver: receiverName.optional(),
+      matchers: matcherList.default([]),
+      continue: z.boolean().default(false),
+      group_by: z.array(z.string().min(1)).optional(),
+      group_wait: duration().optional(),
+      group_interval: duration().optional(),
+      repeat_interval: duration({ min: 1000 }).optional(),
+      routes: z.array(routeSchema).default([]),
+    })
+    .strict(),
+);
+
+export const ROUTE_DEFAULTS = {
+  group_by: ['stream', 'detector'],
+  /** No batching by default: each change goes out as soon as it is produced (early). */
+  group_wait: 0,
+  group_interval: 0,
+  repeat_interval: 4 * 3_600_000,
+} as const;
+
+export const inhibitRuleSchema = z
+  .object({
+    /** A firing alert matching these mutes... */
+    source_matchers: matcherList.min(1, 'expected at least one matcher'),
+    /** ...alerts matching these... */
+    target_matchers: matcherList.min(1, 'expected at least one matcher'),
+    /** ...that carry the same values of these labels. */
+    equal: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+const escalationSchema = z
+  .object({
+    matchers: matcherList.default(['severity="critical"']),
+    /** Time since the alert was first notified, unacknowledged, before it goes to `receiver`. */
+    after: duration({ min: 1000 }),
+    receiver: receiverName,
+  })
+  .strict();
+
+const flapSchema = z
+  .object({
+    /** State changes counted over this window... */
+    window: duration({ min: 1000 }).default(3_600_000),
+    /** ...this many (or more) make the alert flapping: notified once, further changes held back. 0 disables. */
+    threshold: z.number().int().min(0).default(6),
+    /** A flapping alert that has not changed for this long is settled: its current state is notified. */
+    quiet: duration({ min: 1000 }).default(30 * 60_000),
+  })
+  .strict();
+
+const deliverySchema = z
+  .object({
+    initial_backoff: duration({ min: 1 }).default(1000),
+    max_backoff: duration({ min: 1 }).default(60_000),
+    /** How often each worker looks for due groups, timers and undelivered notifications. */
+    poll_interval: duration({ min: 10 }).default(1000),
+    /** A worker delivering to a receiver holds its lease this long (renewed per attempt). */
+    lease: duration({ min: 1000 }).default(30_000),
+    /** On shutdown, how long to keep delivering what is due (memory store: what would be lost). */
+    drain_timeout: duration().default(5000),
+  })
+  .strict();
+
+const apiSchema = z
+  .object({
+    /** host:port to listen on. */
+    listen: z.string().regex(/^[^\s:]*:\d+$/, 'expected host:port like "127.0.0.1:9464"').default('127.0.0.1:9464'),
+    /** Environment variable holding the bearer token; the API refuses to start without it. */
+    token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').default('FLOWWATCH_API_TOKEN'),
+  })
+  .strict();
+
+export const alertingSchema = z
+  .object({
+    /** Where alert state lives: memory (one process) or redis (shared by workers; url and prefix from `state`). Default: like state.backend. */
+    store: z.enum(['memory', 'redis']).optional(),
+    flap: flapSchema.default(flapSchema.parse({})),
+    escalation: z.array(escalationSchema).default([]),
+    delivery: deliverySchema.default(deliverySchema.parse({})),
+    /** How long resolved alerts, the notification log and expired silences are kept. */
+    retention: duration({ min: 60_000 }).default(86_400_000),
+    /** The HTTP API (alerts, acks, silences, health, metrics); off unless configured. */
+    api: apiSchema.optional(),
+  })
+  .strict();
+
+export type ReceiverConfig = z.output<typeof receiverSchema>;
+export type InhibitRuleConfig = z.output<typeof inhibitRuleSchema>;
+export type AlertingConfig = z.output<typeof alertingSchema>;
+export type EscalationConfig = z.output<typeof escalationSchema>;
+export type ApiConfig = z.output<typeof apiSchema>;
+
+export const ALERTING_DEFAULTS: AlertingConfig = alertingSchema.parse({});
+
+/** Cross-field checks: unique receiver names, routes and escalations naming existing receivers. */
+export function checkAlertingConfig(c: { receivers: readonly ReceiverConfig[]; route?: RouteConfig; alerting: AlertingConfig }): Array<{ path: (string | number)[]; message: string }> {
+  const problems: Array<{ path: (string | number)[]; message: string }> = [];
+  const names = new Set<string>();
+  c.receivers.forEach((r, i) => {
+    if (names.has(r.name)) problems.push({ path: ['receivers', i, 'name'], message: `duplicate receiver name "${r.name}"; give each receiver a unique name` });
+    names.add(r.name);
+  });
+  const known = () => [...names].join(', ');
+  const walk = (r: RouteConfig, path: (string | number)[]) => {
+    if (r.receiver !== undefined && !names.has(r.receiver)) problems.push({ path: [...path, 'receiver'], message: `unknown receiver "${r.receiver}"; receivers are ${known()}` });
+    r.routes.forEach((child, i) => walk(child, [...path, 'routes', i]));
+  };
+  if (c.route) walk(c.route, ['route']);
+  c.alerting.escalation.forEach((e, i) => {
+    if (!names.has(e.receiver)) problems.push({ path: ['alerting', 'escalation', i, 'receiver'], message: `unknown receiver "${e.receiver}"; receivers are ${known()}` });
+  });
+  return problems;
+}

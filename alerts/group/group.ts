@@ -1,0 +1,155 @@
+import type { Alert } from '../../core/types';
+import type { AckInfo, Notification, NotificationReason, NotifiedAlert } from '../notification';
+import { stableId } from '../notification';
+import type { Muter } from '../mute/muter';
+import type { Route } from '../route/route';
+
+/** How a change reached the group: an ordinary change, the one flapping notice, or a settled flapper's state. */
+export type ChangeKind = 'new' | 'flapping' | 'settled';
+
+/**
+ * An aggregation group: the alerts one route sends to its receiver with the same group_by
+ * values. It holds the changes not yet notified and the alerts still firing (for repeats).
+ */
+export interface GroupDoc {
+  key: string;
+  routeId: string;
+  receiver: string;
+  labels: Record<string, string>;
+  pending: Array<{ alert: Alert; kind: ChangeKind }>;
+  firing: Record<string, { alert: Alert; notified: boolean; flapping?: boolean }>;
+  createdAt: number;
+  /** When the last notification went out (null: none yet, still in group_wait). */
+  lastSent: number | null;
+  /** When the group is next looked at (group_wait, group_interval, repeat, mute re-check). */
+  due: number | null;
+  seq: number;
+}
+
+/** How often a group with muted firing alerts looks again (a silence may have expired). */
+export const MUTE_RECHECK_MS = 15_000;
+
+export function groupKey(route: Route, labels: Record<string, string>): string {
+  const sorted = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`);
+  return stableId(route.id, route.receiver, ...sorted);
+}
+
+/**
+ * Adds a change; returns the group and when it is due: a new group waits group_wait, an
+ * existing one sends at most once per group_interval.
+ */
+export function addChange(prev: GroupDoc | undefined, route: Route, key: string, labels: Record<string, string>, alert: Alert, kind: ChangeKind, now: number): GroupDoc {
+  const g: GroupDoc = prev
+    ? { ...prev, pending: [...prev.pending], firing: { ...prev.firing } }
+    : { key, routeId: route.id, receiver: route.receiver, labels, pending: [], firing: {}, createdAt: now, lastSent: null, due: null, seq: 0 };
+  g.pending.push({ alert, kind });
+  const wanted = g.lastSent === null ? g.createdAt + route.groupWait : Math.max(now, g.lastSent + route.groupInterval);
+  g.due = g.due === null ? wanted : Math.min(g.due, wanted);
+  return g;
+}
+
+export interface FlushResult {
+  /** The group after the flush; null when nothing is left in it (delete it). */
+  group: GroupDoc | null;
+  notification: Notification | null;
+}
+
+/**
+ * The group's due time has come: notify the pending changes that are not muted, firing alerts
+ * that were muted and no longer are, and — when nothing changed for repeat_interval — the
+ * alerts still firing that nobody acknowledged. A resolved change is sent when its firing was.
+ */
+export function flushGroup(prev: GroupDoc, route: Route, now: number, muter: Muter, acks: ReadonlyMap<string, AckInfo>): FlushResult {
+  const g: GroupDoc = { ...prev, pending: [], firing: { ...prev.firing } };
+  const out: NotifiedAlert[] = [];
+  const kinds = new Set<NotificationReason>();
+  const withAck = (a: Alert): NotifiedAlert => {
+    const ack = acks.get(a.fingerprint);
+    return ack && ack.alertId === a.id ? { ...a, ack } : a;
+  };
+  const sentNow = new Set<string>();
+  for (const { alert, kind } of prev.pending) {
+    const fp = alert.fingerprint;
+    if (alert.status === 'firing' && kind !== 'settled') {
+      const flapping = kind === 'flapping';
+      if (muter.mutedBy(alert.labels, fp) !== null) {
+        g.firing[fp] = { alert, notified: false, flapping };
+        continue;
+      }
+      g.firing[fp] = { alert, notified: true, flapping };
+      out.push(flapping ? { ...withAck(alert), flapping: true } : withAck(alert));
+      kinds.add(flapping ? 'flapping' : 'new');
+      sentNow.add(fp);
+      continue;
+    }
+    if (kind === 'flapping') {
+      // Started flapping on a resolve: the notice says so; the alert is not firing.
+      const was = g.firing[fp];
+      delete g.firing[fp];
+      if (was?.notified || muter.mutedBy(alert.labels, fp) === null) {
+        out.push({ ...alert, flapping: true });
+        kinds.add('flapping');
+      }
+      continue;
+    }
+    if (kind === 'settled') {
+      if (alert.status === 'firing') {
+        const muted = muter.mutedBy(alert.labels, fp) !== null;
+        g.firing[fp] = { alert, notified: !muted };
+        if (!muted) {
+          out.push(withAck(alert));
+          kinds.add('settled');
+          sentNow.add(fp);
+        }
+      } else {
+        delete g.firing[fp];
+        out.push(withAck(alert));
+        kinds.add('settled');
+      }
+      continue;
+    }
+    // resolved: only worth saying when the firing was said (to this receiver).
+    const was = g.firing[fp];
+    delete g.firing[fp];
+    if (was?.notified) {
+      out.push(withAck(alert));
+      kinds.add('new');
+    }
+  }
+  // Firing alerts held back by a silence or inhibition that has since ended.
+  for (const [fp, f] of Object.entries(g.firing)) {
+    if (f.notified || sentNow.has(fp) || muter.mutedBy(f.alert.labels, fp) !== null) continue;
+    g.firing[fp] = { ...f, notified: true };
+    out.push(f.flapping ? { ...withAck(f.alert), flapping: true } : withAck(f.alert));
+    kinds.add(f.flapping ? 'flapping' : 'new');
+  }
+  let reason: NotificationReason = kinds.size === 1 ? [...kinds][0] : 'new';
+  if (out.length === 0 && prev.lastSent !== null && now >= prev.lastSent + route.repeatInterval) {
+    for (const f of Object.values(g.firing)) {
+      if (!f.notified || f.flapping || acks.get(f.alert.fingerprint)?.alertId === f.alert.id) continue;
+      if (muter.mutedBy(f.alert.labels, f.alert.fingerprint) !== null) continue;
+      out.push(f.alert);
+    }
+    reason = 'repeat';
+  }
+  let notification: Notification | null = null;
+  if (out.length > 0) {
+    notification = {
+      id: stableId(g.key, g.createdAt, g.seq),
+      receiver: g.receiver,
+      reason,
+      groupKey: g.key,
+      groupLabels: g.labels,
+      createdAt: now,
+      alerts: out,
+    };
+    g.seq++;
+    g.lastSent = now;
+  }
+  const firing = Object.values(g.firing);
+  if (firing.length === 0) return { group: null, notification };
+  if (firing.some((f) => !f.notified)) g.due = now + Math.max(route.groupInterval, MUTE_RECHECK_MS);
+  else if (firing.some((f) => !f.flapping)) g.due = (g.lastSent ?? now) + route.repeatInterval;
+  else g.due = null;
+  return { group: g, notification };
+}

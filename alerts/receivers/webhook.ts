@@ -1,0 +1,105 @@
+import { createHmac } from 'node:crypto';
+import type { Alert } from '../../core/types';
+import { FlowwatchError } from '../../core/errors';
+import { notificationBody, stableId, type Notification, type NotifyContext } from '../notification';
+import { PermanentError, RetryableError, type Receiver } from './types';
+
+export const SIGNATURE_HEADER = 'x-flowwatch-signature';
+
+/** `sha256=<hex HMAC-SHA256 of the exact body bytes>`, as GitHub signs its webhooks. */
+export function signBody(body: string | Buffer, secret: string): string {
+  return 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
+}
+
+export interface WebhookOptions {
+  url: string;
+  /** The HMAC key itself (read from the environment by the factory); never logged. */
+  secret?: string;
+  timeoutMs: number;
+  headers?: Record<string, string>;
+  fetch?: typeof fetch;
+}
+
+/**
+ * POSTs each notification as JSON (notificationBody: version, id, reason, status, alerts with
+ * their stable ids and evidence). Signs the body when a secret is configured. Connection
+ * errors, timeouts, 408, 429 and 5xx are retryable; other non-2xx answers are permanent.
+ */
+export class WebhookReceiver implements Receiver {
+  readonly #secret?: string;
+  readonly #url: string;
+  readonly #auth?: string;
+  private readonly fetchFn: typeof fetch;
+  /** The URL without credentials or query, for logs and error messages. */
+  readonly target: string;
+
+  constructor(
+    readonly name: string,
+    private readonly o: WebhookOptions,
+  ) {
+    this.#secret = o.secret;
+    this.fetchFn = o.fetch ?? fetch;
+    const u = new URL(o.url);
+    this.target = `${u.protocol}//${u.host}${u.pathname}`;
+    // fetch refuses URLs with credentials: send them as Basic auth instead.
+    if (u.username || u.password) {
+      this.#auth = 'Basic ' + Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+      u.username = '';
+      u.password = '';
+    }
+    this.#url = u.toString();
+  }
+
+  async notify(alerts: readonly Alert[], ctx?: NotifyContext): Promise<void> {
+    const n: Notification = ctx?.notification ?? {
+      id: stableId(this.name, ...alerts.map((a) => a.id)),
+      receiver: this.name,
+      reason: 'new',
+      groupKey: '',
+      groupLabels: {},
+      createdAt: Date.now(),
+      alerts: [...alerts],
+    };
+    const body = JSON.stringify(notificationBody(n));
+    const headers: Record<string, string> = {
+      ...this.o.headers,
+      'content-type': 'application/json',
+      'user-agent': 'flowwatch',
+      'x-flowwatch-notification-id': n.id,
+    };
+    if (this.#secret !== undefined) headers[SIGNATURE_HEADER] = signBody(body, this.#secret);
+    if (this.#auth !== undefined) headers.authorization = this.#auth;
+    const timeout = AbortSignal.timeout(this.o.timeoutMs);
+    const signal = ctx?.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.#url, { method: 'POST', body, headers, signal });
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      // Never the raw message alone: it may quote the URL, and the URL may carry credentials.
+      const why = timeout.aborted ? `timed out after ${this.o.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.name);
+      throw new RetryableError(`webhook ${this.name} (${this.target}): ${why}`);
+    }
+    // Drain the body so the connection can be reused; its content only matters for the message.
+    const text = await res.text().catch(() => '');
+    if (res.ok) return;
+    const detail = `webhook ${this.name} (${this.target}) answered ${res.status}${text ? ': ' + text.slice(0, 200) : ''}`;
+    if (res.status >= 500 || res.status === 408 || res.status === 429) {
+      const retryAfter = Number(res.headers.get('retry-after'));
+      throw new RetryableError(detail, { retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined });
+    }
+    throw new PermanentError(detail);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Reads a webhook secret from the environment; a missing variable stops startup with a clear message. */
+export function webhookSecret(name: string, envName: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (envName === undefined) return undefined;
+  const v = env[envName];
+  if (v === undefined || v === '') {
+    throw new FlowwatchError('FW_NOTIFY', `receiver ${name}: secret_env names ${envName}, but it is not set in the environment`);
+  }
+  return v;
+}

@@ -1,0 +1,249 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { AlertingPipeline } from '../alerts/alerting';
+import type { ApiConfig } from '../alerts/config';
+import { matcherProblem } from '../alerts/matchers';
+import { parseDuration } from '../config/duration';
+import { FlowwatchError, isFlowwatchError } from '../core/errors';
+import type { FlowwatchMetrics } from './metrics';
+
+const MAX_BODY = 64 * 1024;
+
+/** The bearer token from the environment variable the config names; no token, no API. */
+export function apiToken(cfg: Pick<ApiConfig, 'token_env'>, env: NodeJS.ProcessEnv = process.env): string {
+  const token = env[cfg.token_env];
+  if (!token) throw new FlowwatchError('FW_USAGE', `the HTTP API needs a bearer token: set ${cfg.token_env} in the environment (refusing to start the API without one)`);
+  if (token.length < 16) throw new FlowwatchError('FW_USAGE', `${cfg.token_env} is too short for a bearer token (at least 16 characters)`);
+  return token;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  return { host: listen.slice(0, i) || '127.0.0.1', port: Number(listen.slice(i + 1)) };
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const ackBody = z
+  .object({
+    by: z.string().trim().min(1, 'who acknowledges: "by" must be a non-empty string').max(200),
+    comment: z.string().max(2000).optional(),
+  })
+  .strict();
+
+const silenceBody = z
+  .object({
+    matchers: z
+      .array(z.string())
+      .min(1, 'a silence needs at least one matcher')
+      .superRefine((ms, ctx) => {
+        ms.forEach((m, i) => {
+          const p = matcherProblem(m);
+          if (p) ctx.addIssue({ code: 'custom', path: [i], message: p });
+        });
+      }),
+    startsAt: z.string().datetime({ offset: true }).optional(),
+    endsAt: z.string().datetime({ offset: true }).optional(),
+    /** Instead of endsAt: how long from startsAt (or now), e.g. "2h". */
+    duration: z.string().optional(),
+    createdBy: z.string().trim().min(1, '"createdBy" must be a non-empty string').max(200),
+    comment: z.string().max(2000).optional(),
+  })
+  .strict();
+
+function zodMessage(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`).join('; ');
+}
+
+/**
+ * The small HTTP API (docs/alerting.md): alerts with evidence, acks, silences, health and
+ * Prometheus metrics. /api/* needs `Authorization: Bearer <token>`; /healthz, /readyz and
+ * /metrics do not. A bad request changes nothing and gets a 4xx with a message saying why.
+ */
+export class ApiServer {
+  private server?: Server;
+  private readonly tokenDigest: Buffer;
+
+  constructor(
+    private readonly o: {
+      alerting: AlertingPipeline;
+      metrics?: FlowwatchMetrics;
+      token: string;
+      log: Logger;
+      /** Readiness beyond the alert store answering (e.g. sources connected). */
+      ready?: () => boolean;
+    },
+  ) {
+    this.tokenDigest = digest(o.token);
+  }
+
+  async listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const addr = server.address() as AddressInfo;
+    this.o.log.info({ host: addr.address, port: addr.port }, 'HTTP API listening');
+    return { host: addr.address, port: addr.port };
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    await new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeAllConnections?.();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    try {
+      const out = await this.route(method, url, req);
+      send(res, out.status ?? 200, out.body, out.contentType);
+    } catch (err) {
+      const status = err instanceof HttpError ? err.status : isFlowwatchError(err) && typeof err.details?.status === 'number' ? (err.details.status as number) : 500;
+      const message = status === 500 ? 'internal error' : (err as Error).message;
+      if (status === 500) this.o.log.error({ err, method, path: url.pathname }, 'API request failed');
+      else this.o.log.info({ method, path: url.pathname, status, reason: message }, 'API request refused');
+      send(res, status, { error: message }, undefined, status === 401 ? { 'www-authenticate': 'Bearer realm="flowwatch"' } : undefined);
+    }
+  }
+
+  private async route(method: string, url: URL, req: IncomingMessage): Promise<{ status?: number; body: unknown; contentType?: string }> {
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (path === '/healthz') return { body: { status: 'ok' } };
+    if (path === '/readyz') {
+      const ok = (await withTimeout(this.o.alerting.store.ping(), 2000)) && (this.o.ready?.() ?? true);
+      if (!ok) throw new HttpError(503, 'not ready: the alert store does not answer');
+      return { body: { status: 'ready' } };
+    }
+    if (path === '/metrics' && method === 'GET') {
+      if (!this.o.metrics) throw new HttpError(404, 'metrics are not enabled');
+      return { body: await this.o.metrics.text(), contentType: this.o.metrics.contentType };
+    }
+    if (!path.startsWith('/api/')) throw new HttpError(404, `no such endpoint: ${method} ${path}`);
+    this.authorize(req);
+    const a = this.o.alerting;
+
+    if (path === '/api/alerts') {
+      allow(method, ['GET']);
+      return { body: { alerts: await a.activeAlerts() } };
+    }
+    let m = /^\/api\/alerts\/([^/]+)\/ack$/.exec(path);
+    if (m) {
+      allow(method, ['POST']);
+      const body = ackBody.safeParse(await readJson(req));
+      if (!body.success) throw new HttpError(400, zodMessage(body.error));
+      const ack = await a.ack(decodeURIComponent(m[1]), body.data.by, body.data.comment);
+      return { body: { ack: { alertId: ack.alertId, by: ack.by, at: new Date(ack.at).toISOString(), ...(ack.comment ? { comment: ack.comment } : {}) } } };
+    }
+    if (path === '/api/silences') {
+      allow(method, ['GET', 'POST']);
+      if (method === 'GET') return { body: { silences: (await a.silences()).map(silenceJson) } };
+      const body = silenceBody.safeParse(await readJson(req));
+      if (!body.success) throw new HttpError(400, zodMessage(body.error));
+      const s = body.data;
+      const startsAt = s.startsAt ? Date.parse(s.startsAt) : undefined;
+      let endsAt: number;
+      if (s.endsAt && s.duration) throw new HttpError(400, 'give either endsAt or duration, not both');
+      if (s.endsAt) endsAt = Date.parse(s.endsAt);
+      else if (s.duration) {
+        const ms = parseDuration(s.duration);
+        if (ms === null || ms <= 0) throw new HttpError(400, `duration: expected a duration like "2h", got ${JSON.stringify(s.duration)}`);
+        endsAt = (startsAt ?? a.now()) + ms;
+      } else throw new HttpError(400, 'a silence needs endsAt or duration');
+      const created = await a.createSilence({ matchers: s.matchers, startsAt, endsAt, createdBy: s.createdBy, comment: s.comment });
+      return { status: 201, body: { silence: silenceJson({ ...created, state: created.startsAt > a.now() ? 'pending' : 'active' }) } };
+    }
+    m = /^\/api\/silences\/([^/]+)$/.exec(path);
+    if (m) {
+      allow(method, ['GET', 'DELETE']);
+      const id = decodeURIComponent(m[1]);
+      if (method === 'GET') {
+        const s = (await a.silences()).find((x) => x.id === id);
+        if (!s) throw new HttpError(404, `no silence with id ${JSON.stringify(id)}`);
+        return { body: { silence: silenceJson(s) } };
+      }
+      const expired = await a.expireSilence(id);
+      return { body: { silence: silenceJson({ ...expired, state: 'expired' }) } };
+    }
+    throw new HttpError(404, `no such endpoint: ${method} ${path}`);
+  }
+
+  private authorize(req: IncomingMessage): void {
+    const h = req.headers.authorization;
+    if (!h) throw new HttpError(401, 'missing bearer token: send "Authorization: Bearer <token>"');
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+    if (!m) throw new HttpError(401, 'malformed Authorization header: expected "Bearer <token>"');
+    if (!timingSafeEqual(digest(m[1]), this.tokenDigest)) throw new HttpError(401, 'wrong bearer token');
+  }
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function allow(method: string, methods: string[]): void {
+  if (!methods.includes(method)) throw new HttpError(405, `method ${method} not allowed here; use ${methods.join(' or ')}`);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(413, `request body larger than ${MAX_BODY} bytes`);
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw new HttpError(400, 'expected a JSON body');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
+  }
+}
+
+function silenceJson(s: { id: string; matchers: string[]; startsAt: number; endsAt: number; createdBy: string; comment: string; createdAt: number; state: string }) {
+  return {
+    id: s.id,
+    state: s.state,
+    matchers: s.matchers,
+    startsAt: new Date(s.startsAt).toISOString(),
+    endsAt: new Date(s.endsAt).toISOString(),
+    createdBy: s.createdBy,
+    comment: s.comment,
+    createdAt: new Date(s.createdAt).toISOString(),
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown, contentType?: string, headers?: Record<string, string>): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType ?? 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(text);
+}
+
+async function withTimeout(p: Promise<void>, ms: number): Promise<boolean> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p.then(() => true), new Promise<boolean>((resolve) => (t = setTimeout(() => resolve(false), ms)))]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(t);
+  }
+}

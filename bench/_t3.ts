@@ -1,0 +1,16 @@
+import { buildPayloads, runPipelinePass } from './inproc';
+import { Workload } from './workload';
+import { Pipeline } from '../core/pipeline';
+import { loadDefaultConfig } from '../config/load';
+import { silentLogger } from '../core/logger';
+const flow = process.argv[2] as any;
+const g = (global as any).gc;
+const w = new Workload({ flows: [flow], keys: 20000, skew: 0, sequentialFirst: true });
+const t0 = Date.now() - 3600000;
+const set = buildPayloads(w, 200000, t0, 5);
+g(); const h0 = process.memoryUsage().heapUsed;
+const p = new Pipeline(loadDefaultConfig(), silentLogger());
+runPipelinePass(p, set, 0, 200000, 1000, 's');
+g(); const h1 = process.memoryUsage().heapUsed;
+console.log(flow, 'entries', p.stateSize(), 'bytes/entry', Math.round((h1 - h0) / p.stateSize()), 'bytes/key', Math.round((h1-h0)/20000));
+(global as any).keep = [p, set];

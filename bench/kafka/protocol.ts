@@ -1,0 +1,29 @@
+import type { FlowName } from '../../ingest/simulator';
+
+/** Messages between the bench and its producer process (child_process IPC). */
+export interface ProducerSetup {
+  type: 'setup';
+  brokers: string[];
+  /** stream → topic */
+  topics: Partial<Record<FlowName, string>>;
+  flows: FlowName[];
+  keys: number;
+  skew: number;
+  seed: number;
+}
+
+export interface ProducerRun {
+  type: 'run';
+  /** Offered rate, events/s, for durationMs; event i is due at startAt + i/rate. */
+  rate: number;
+  durationMs: number;
+  startAt: number;
+}
+
+export type ToProducer = ProducerSetup | ProducerRun | { type: 'stop' };
+
+export type FromProducer =
+  | { type: 'ready' }
+  | { type: 'progress'; sent: number; acked: number; lagMs: number }
+  | { type: 'done'; sent: number; acked: number; maxLagMs: number; errors: number }
+  | { type: 'error'; message: string };

@@ -1,0 +1,508 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Kafka, logLevel } from 'kafkajs';
+import Redis from 'ioredis';
+import { parseConfigText, validateConfig } from '../../config/load';
+import type { FlowwatchConfig } from '../../config/schema';
+import { createRootLogger, type Logger } from '../../core/logger';
+import { Pipeline } from '../../core/pipeline';
+import { runPipeline, type BatchInfo } from '../../core/runner';
+import type { Clock } from '../../core/clock';
+import type { FlowName } from '../../ingest/simulator';
+import { KafkaSource, type KafkaSourceBatch } from '../../ingest/sources/kafka-source';
+import { RedisStateStore } from '../../state/redis-store';
+import { wire } from '../../cli/app';
+import type { AlertDispatcher } from '../../alerts/dispatch';
+import type { Alert } from '../../core/types';
+import { LatencyHistogram, type LatencySummary } from '../histogram';
+import { DEFAULT_CRITERIA, judgeStep, searchSustainable, type StepMeasure, type SustainCriteria } from '../search';
+import { ensureServices, type Services } from '../services';
+import { perSecond, round } from '../stats';
+import type { FromProducer, ToProducer } from './protocol';
+
+export interface KafkaBenchOptions {
+  flows: FlowName[];
+  keys: number;
+  skew: number;
+  /** Length of each offered-rate step, ms. */
+  stepMs: number;
+  /** Fixed offered rate: one step at this rate instead of the search. */
+  rate?: number;
+  /** First rate of the search, and its ceiling. */
+  startRate: number;
+  maxRate: number;
+  sink: boolean;
+  partitions: number;
+  seed: number;
+  /** Skip the raw-consumer and naive references. */
+  skipReferences?: boolean;
+  criteria?: SustainCriteria;
+  /**
+   * full: alerts go through the configured alerting stage (routing, grouping, alert store, outbox:
+   * what `flowwatch run` wires). direct: straight to a JSONL file, one write per batch — the core
+   * pipeline without the alerting stage's cost.
+   */
+  alerting?: 'full' | 'direct';
+  /** Where the alerting stage keeps alert state (config `alerting.store`); default: the config's (like state: redis). */
+  alertStore?: 'memory' | 'redis';
+  /** Progress lines (stderr). */
+  progress: (line: string, final?: boolean) => void;
+  log?: Logger;
+}
+
+export interface StepReport {
+  phase: 'warmup' | 'search' | 'latency' | 'fixed';
+  offered: number;
+  sent: number;
+  achieved: number;
+  sustainable: boolean;
+  reason: string;
+  backlogEnd: number;
+  backlogGrowthPerSec: number;
+  producerMaxLagMs: number;
+  workerCpuPct: number;
+  batches: number;
+  /** Wall ms per second spent awaiting the alerting stage (dispatcher.dispatch) and state commits. */
+  alertStageMsPerSec: number;
+  stateCommitMsPerSec: number;
+  latencyMs: { state: LatencySummary; alert: LatencySummary };
+}
+
+export interface KafkaBenchResult {
+  scenario: 'kafka';
+  flows: FlowName[];
+  keys: number;
+  skew: number;
+  sink: boolean;
+  alerting: 'full' | 'direct';
+  partitions: number;
+  stepSeconds: number;
+  sustainableEventsPerSec: number;
+  /** Lowest offered rate that failed (null if none did). */
+  unsustainableEventsPerSec: number | null;
+  latencyOfferedEventsPerSec: number;
+  latencyMs: { state: LatencySummary; alert: LatencySummary };
+  rawConsumerEventsPerSec: number | null;
+  naiveEventsPerSec: number | null;
+  ratioToRawConsumer: number | null;
+  ratioToNaive: number | null;
+  steps: StepReport[];
+  services: string;
+}
+
+/** Wall clock with sub-millisecond resolution (latencies of a few ms need it). */
+function hiresClock(): Clock {
+  const offset = Date.now() - performance.now();
+  return { now: () => offset + performance.now() };
+}
+
+class StepRecorder {
+  state = new LatencyHistogram();
+  alert = new LatencyHistogram();
+  thirds = [new LatencyHistogram(), new LatencyHistogram(), new LatencyHistogram()];
+  constructor(readonly start: number, readonly durationMs: number) {}
+  record(ts: number, at: number): void {
+    const ms = at - ts;
+    this.state.recordMs(ms);
+    const k = Math.floor(((ts - this.start) * 3) / this.durationMs);
+    this.thirds[k < 0 ? 0 : k > 2 ? 2 : k].recordMs(ms);
+  }
+}
+
+/** The config the worker runs: examples/kafka.yaml on this run's topics, Redis prefix and files. */
+export function benchConfig(o: { examples: string; flows: FlowName[]; topics: Record<string, string>; brokers: string[]; redisUrl: string; prefix: string; groupId: string; sink: boolean; influxBucket: string; dir: string; alertStore?: 'memory' | 'redis' }): FlowwatchConfig {
+  const file = path.join(o.examples, 'kafka.yaml');
+  const raw = parseConfigText(fs.readFileSync(file, 'utf8'), file) as Record<string, any>;
+  const streams: Record<string, any> = {};
+  for (const f of o.flows) streams[f] = { ...raw.streams[f], source: { type: 'kafka', topics: [o.topics[f]] } };
+  raw.streams = streams;
+  raw.kafka = { ...raw.kafka, brokers: o.brokers, group_id: o.groupId, from_beginning: true };
+  raw.state = { ...raw.state, backend: 'redis', url: o.redisUrl, prefix: o.prefix };
+  raw.sinks = o.sink ? (raw.sinks ?? []).map((s: Record<string, unknown>) => ({ ...s, bucket: o.influxBucket })) : [];
+  raw.dead_letter = { type: 'file', path: path.join(o.dir, 'dead-letter.jsonl') };
+  raw.receivers = [{ type: 'jsonl', name: 'bench', path: path.join(o.dir, 'alerts.jsonl') }];
+  if (o.alertStore) raw.alerting = { ...raw.alerting, store: o.alertStore };
+  return validateConfig(raw, 'bench config');
+}
+
+export function examplesDir(): string {
+  for (const c of [path.resolve(__dirname, '..', '..', 'examples'), path.resolve(__dirname, '..', '..', '..', 'examples')]) {
+    if (fs.existsSync(path.join(c, 'kafka.yaml'))) return c;
+  }
+  throw new Error(`examples/kafka.yaml not found above ${__dirname}`);
+}
+
+class ProducerProcess {
+  private readonly child: ChildProcess;
+  private listeners: Array<(m: FromProducer) => void> = [];
+  sent = 0;
+  lagMs = 0;
+  constructor() {
+    // Compiled: dist/bench/kafka/producer-child.js next to this file.
+    this.child = fork(path.join(__dirname, 'producer-child.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (m: FromProducer) => {
+      if (m.type === 'progress') {
+        this.sent = m.sent;
+        this.lagMs = m.lagMs;
+      }
+      for (const l of [...this.listeners]) l(m);
+    });
+  }
+  send(m: ToProducer): void {
+    this.child.send(m);
+  }
+  wait<T extends FromProducer['type']>(type: T): Promise<Extract<FromProducer, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const l = (m: FromProducer) => {
+        if (m.type === type || m.type === 'error') {
+          this.listeners = this.listeners.filter((x) => x !== l);
+          if (m.type === 'error') reject(new Error(`producer: ${m.message}`));
+          else resolve(m as Extract<FromProducer, { type: T }>);
+        }
+      };
+      this.listeners.push(l);
+    });
+  }
+  stop(): void {
+    try {
+      this.child.send({ type: 'stop' });
+    } catch {
+      /* already gone */
+    }
+    setTimeout(() => this.child.kill('SIGKILL'), 3000).unref();
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchResult> {
+  const log = o.log ?? createRootLogger({ level: process.env.FLOWWATCH_LOG_LEVEL ?? 'warn' });
+  const services: Services = ensureServices(o.sink ? ['kafka', 'redis', 'influxdb'] : ['kafka', 'redis'], (m) => o.progress(m, true));
+  const id = `fwbench-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${id}-`));
+  const topics: Record<string, string> = {};
+  for (const f of o.flows) topics[f] = `${id}.${f}`;
+  const influxDb = `fwbench_${id.replace(/[^a-z0-9]/g, '_')}`;
+  const kafka = new Kafka({ clientId: 'flowwatch-bench', brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const cleanups: Array<() => Promise<void> | void> = [];
+  let producer: ProducerProcess | null = null;
+  try {
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: o.partitions, replicationFactor: 1 })), waitForLeaders: true });
+    cleanups.push(async () => void (await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined)));
+    if (o.sink) {
+      await influxQuery(services.influxUrl!, `CREATE DATABASE "${influxDb}"`);
+      cleanups.push(() => influxQuery(services.influxUrl!, `DROP DATABASE "${influxDb}"`).catch(() => undefined));
+    }
+    cleanups.push(() => deleteRedisPrefix(services.redisUrl, id));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const config = benchConfig({ examples: examplesDir(), flows: o.flows, topics, brokers: services.kafkaBrokers, redisUrl: services.redisUrl, prefix: id, groupId: `${id}-worker`, sink: o.sink, influxBucket: `${influxDb}/autogen`, dir, alertStore: o.alertStore });
+
+    producer = new ProducerProcess();
+    producer.send({ type: 'setup', brokers: services.kafkaBrokers, topics, flows: o.flows, keys: o.keys, skew: o.skew, seed: o.seed });
+    await producer.wait('ready');
+
+    // ---- the worker: the full pipeline, in this process
+    const clock = hiresClock();
+    const store = new RedisStateStore({ url: services.redisUrl, prefix: id, ttlSeconds: 3600 });
+    const w = wire(config, log, { store });
+    const topicToStream = new Map(Object.entries(topics).map(([f, t]) => [t, f]));
+    const source = new KafkaSource({ connection: { brokers: services.kafkaBrokers, clientId: 'flowwatch-bench-worker' }, groupId: `${id}-worker`, topics: topicToStream, fromBeginning: true, log: log.child({ component: 'kafka' }), appliedPosition: (s) => store.position(s), timestamps: true });
+    await w.start();
+    // Time spent in the alerting stage and in state commits (where a batch's wall time goes).
+    let dispatchMs = 0;
+    let commitMs = 0;
+    let batches = 0;
+    const dispatcher: AlertDispatcher = o.alerting === 'direct' ? new JsonlDispatcher(path.join(dir, 'alerts-direct.jsonl')) : w.dispatcher;
+    const origDispatch = dispatcher.dispatch.bind(dispatcher);
+    dispatcher.dispatch = async (alerts) => {
+      const a = performance.now();
+      try {
+        return await origDispatch(alerts);
+      } finally {
+        dispatchMs += performance.now() - a;
+      }
+    };
+    const controller = new AbortController();
+    let committed = 0;
+    let rec: StepRecorder | null = null;
+    const onBatch = (info: BatchInfo) => {
+      committed += info.records;
+      batches++;
+      if (info.committedAt !== undefined && info.alertedAt !== undefined) commitMs += info.committedAt - info.alertedAt;
+      const r = rec;
+      const stamps = (info.batch as KafkaSourceBatch | undefined)?.timestamps;
+      if (r && stamps && info.committedAt !== undefined) for (let i = 0; i < stamps.length; i++) r.record(stamps[i], info.committedAt);
+      if (r && info.alerts && info.alertedAt !== undefined) {
+        for (const a of info.alerts) r.alert.recordMs(info.alertedAt - (a.evidence.window?.end ?? a.startsAt));
+      }
+    };
+    const running = runPipeline({ config, sources: [source], dispatcher, deadLetter: w.deadLetter, store, sinks: w.sinks, log, clock, signal: controller.signal, onBatch, progressEvery: 3_600_000 });
+    let workerError: unknown = null;
+    running.catch((err) => (workerError = err));
+
+    const steps: StepReport[] = [];
+    const runStep = async (rate: number, phase: StepReport['phase'], durationMs = o.stepMs): Promise<{ report: StepReport; measure: StepMeasure }> => {
+      if (workerError) throw workerError;
+      const startAt = Date.now() + 200;
+      const r = new StepRecorder(startAt, durationMs);
+      const committed0 = committed;
+      producer!.sent = 0;
+      rec = r;
+      const cpu0 = process.cpuUsage();
+      const dispatch0 = dispatchMs;
+      const commit0 = commitMs;
+      const batches0 = batches;
+      const wall0 = performance.now();
+      producer!.send({ type: 'run', rate, durationMs, startAt });
+      const done = producer!.wait('done');
+      const lag: StepMeasure['lag'] = [];
+      let finished: Extract<FromProducer, { type: 'done' }> | null = null;
+      void done.then((d) => (finished = d));
+      let committedAtEnd = -1;
+      while (!finished) {
+        await sleep(250);
+        const t = (Date.now() - startAt) / 1000;
+        if (t < 0) continue;
+        const backlog = Math.max(0, producer!.sent - (committed - committed0));
+        if (t <= durationMs / 1000) lag.push({ t, events: backlog });
+        if (committedAtEnd < 0 && t >= durationMs / 1000) committedAtEnd = committed - committed0;
+        o.progress(`  ${phase} ${fmt(rate)}/s  t=${t.toFixed(1)}s  sent ${fmt(producer!.sent)}  committed ${fmt(committed - committed0)}  backlog ${fmt(backlog)}  p99 ${r.state.percentileMs(99).toFixed(1)} ms`);
+        if (workerError) throw workerError;
+      }
+      const d = finished as Extract<FromProducer, { type: 'done' }>;
+      if (committedAtEnd < 0) committedAtEnd = committed - committed0;
+      const cpu = process.cpuUsage(cpu0);
+      const wallMs = performance.now() - wall0;
+      // Let the backlog drain before the next step (bounded), so steps do not bleed into each other.
+      const drainUntil = Date.now() + Math.max(5000, durationMs);
+      while (committed - committed0 < d.sent && Date.now() < drainUntil) await sleep(100);
+      await sleep(300);
+      rec = null;
+      const measure: StepMeasure = {
+        offered: rate,
+        sent: perSecond(d.sent, durationMs),
+        achieved: perSecond(committedAtEnd, durationMs),
+        lag,
+        p99First: r.thirds[0].percentileMs(99),
+        p99Last: r.thirds[2].percentileMs(99),
+        latency: r.state.summary(),
+      };
+      const v = judgeStep(measure, o.criteria ?? DEFAULT_CRITERIA);
+      const report: StepReport = {
+        phase,
+        offered: rate,
+        sent: round(measure.sent),
+        achieved: round(measure.achieved),
+        sustainable: v.sustainable,
+        reason: v.reason,
+        backlogEnd: lag.length ? lag[lag.length - 1].events : 0,
+        backlogGrowthPerSec: round(v.lagGrowthPerSec),
+        producerMaxLagMs: round(d.maxLagMs, 1),
+        workerCpuPct: round(((cpu.user + cpu.system) / 1000 / wallMs) * 100, 1),
+        batches: batches - batches0,
+        alertStageMsPerSec: round(((dispatchMs - dispatch0) / wallMs) * 1000, 1),
+        stateCommitMsPerSec: round(((commitMs - commit0) / wallMs) * 1000, 1),
+        latencyMs: { state: r.state.summary(), alert: r.alert.summary() },
+      };
+      steps.push(report);
+      o.progress(stepLine(report), true);
+      return { report, measure };
+    };
+
+    o.progress(`kafka bench ${id}: flows ${o.flows.join(',')}, ${o.keys} keys${o.skew > 0 ? `, zipf ${o.skew}` : ''}, ${o.partitions} partitions, sink ${o.sink ? 'influxdb' : 'none'}, alerting ${o.alerting ?? 'full'}, steps of ${o.stepMs / 1000}s (servers: ${services.origin})`, true);
+    o.progress(STEP_HEADER, true);
+    // Warm-up: group join, JIT, every key's state created once.
+    await runStep(Math.max(1000, Math.round((o.rate ?? o.startRate) / 4)), 'warmup', Math.max(5000, Math.min(o.stepMs, 10_000)));
+
+    let sustainable = 0;
+    let unsustainable: number | null = null;
+    if (o.rate !== undefined) {
+      const s = await runStep(o.rate, 'fixed');
+      sustainable = s.report.sustainable ? o.rate : 0;
+      if (!s.report.sustainable) unsustainable = o.rate;
+    } else {
+      const res = await searchSustainable(async (rate) => {
+        const s = await runStep(rate, 'search');
+        return { sustainable: s.report.sustainable, result: s.report };
+      }, { start: o.startRate, max: o.maxRate, min: 2000 });
+      sustainable = res.sustainable;
+      unsustainable = Number.isFinite(res.unsustainable) ? res.unsustainable : null;
+    }
+    const latencyRate = o.rate !== undefined ? o.rate : Math.max(1000, Math.round(sustainable / 2 / 1000) * 1000);
+    const lat = o.rate !== undefined ? steps[steps.length - 1] : (await runStep(latencyRate, 'latency', Math.max(o.stepMs, 20_000))).report;
+
+    controller.abort();
+    await running.catch(() => undefined);
+    if (dispatcher !== w.dispatcher) await dispatcher.close();
+    await w.close();
+
+    let raw: number | null = null;
+    let naive: number | null = null;
+    if (!o.skipReferences) {
+      const total = await topicSize(admin, Object.values(topics));
+      o.progress(`references over the ${fmt(total)} events now in the topics (consumed from the beginning):`, true);
+      raw = await rawConsumer(kafka, `${id}-raw`, Object.values(topics), total, o.stepMs, o.progress);
+      o.progress(`  raw consumer (kafkajs eachBatch, consume and drop): ${fmt(raw)} events/s`, true);
+      naive = await naiveConsumer(kafka, config, services.redisUrl, `${id}-naive`, topicToStream, total, o.stepMs, o.progress);
+      o.progress(`  naive (eachMessage + one Redis round trip per event): ${fmt(naive)} events/s`, true);
+    }
+    return {
+      scenario: 'kafka',
+      flows: o.flows,
+      keys: o.keys,
+      skew: o.skew,
+      sink: o.sink,
+      alerting: o.alerting ?? 'full',
+      partitions: o.partitions,
+      stepSeconds: o.stepMs / 1000,
+      sustainableEventsPerSec: sustainable,
+      unsustainableEventsPerSec: unsustainable,
+      latencyOfferedEventsPerSec: latencyRate,
+      latencyMs: lat.latencyMs,
+      rawConsumerEventsPerSec: raw,
+      naiveEventsPerSec: naive,
+      ratioToRawConsumer: raw ? round(sustainable / raw, 3) : null,
+      ratioToNaive: naive ? round(sustainable / naive, 2) : null,
+      steps,
+      services: services.origin,
+    };
+  } finally {
+    producer?.stop();
+    for (const c of cleanups.reverse()) await Promise.resolve().then(c).catch(() => undefined);
+    services.stop();
+  }
+}
+
+export const STEP_HEADER = '  phase     offered/s   sent/s  commit/s  backlog  cpu%  batches  alerts ms/s  commit ms/s   p50 ms   p99 ms  p99.9 ms   max ms  alert p99  verdict';
+
+export function stepLine(r: StepReport): string {
+  const l = r.latencyMs.state;
+  return `  ${r.phase.padEnd(8)} ${fmt(r.offered).padStart(10)} ${fmt(r.sent).padStart(8)} ${fmt(r.achieved).padStart(9)} ${fmt(r.backlogEnd).padStart(8)} ${r.workerCpuPct.toFixed(0).padStart(5)} ${fmt(r.batches).padStart(8)} ${r.alertStageMsPerSec.toFixed(0).padStart(12)} ${r.stateCommitMsPerSec.toFixed(0).padStart(12)} ${ms(l.p50).padStart(8)} ${ms(l.p99).padStart(8)} ${ms(l.p999).padStart(9)} ${ms(l.max).padStart(8)} ${ms(r.latencyMs.alert.p99).padStart(10)}  ${r.phase === 'warmup' ? '(warm-up)' : r.sustainable ? 'sustainable' : 'NOT: ' + r.reason}`;
+}
+
+function fmt(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-';
+}
+function ms(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(1) : '-';
+}
+
+async function topicSize(admin: ReturnType<Kafka['admin']>, topics: string[]): Promise<number> {
+  let n = 0;
+  for (const t of topics) for (const p of await admin.fetchTopicOffsets(t)) n += Number(p.high) - Number(p.low);
+  return n;
+}
+
+/** Reference 1: kafkajs consuming and dropping (eachBatch, offsets committed per batch), as fast as it can. */
+async function rawConsumer(kafka: Kafka, groupId: string, topics: string[], total: number, durationMs: number, progress: KafkaBenchOptions['progress']): Promise<number> {
+  const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 4 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+  let n = 0;
+  let first = 0;
+  let last = 0;
+  await consumer.run({
+    eachBatch: async ({ batch, resolveOffset }) => {
+      if (first === 0) first = performance.now();
+      n += batch.messages.length;
+      last = performance.now();
+      resolveOffset(batch.lastOffset());
+    },
+  });
+  return measureUntil(() => ({ n, first, last }), total, durationMs, progress, 'raw consumer', () => consumer.disconnect());
+}
+
+/**
+ * Reference 2: the naive approach — kafkajs eachMessage (one handler and one promise per message)
+ * and one Redis round trip per event (the event's changed state written with one HSET), the same
+ * decoding and detectors.
+ */
+async function naiveConsumer(kafka: Kafka, config: FlowwatchConfig, redisUrl: string, groupId: string, topicToStream: Map<string, string>, total: number, durationMs: number, progress: KafkaBenchOptions['progress']): Promise<number> {
+  const { silentLogger } = await import('../../core/logger');
+  const pipeline = new Pipeline(config, silentLogger());
+  const redis = new Redis(redisUrl);
+  const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 4 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...topicToStream.keys()], fromBeginning: true });
+  let n = 0;
+  let first = 0;
+  let last = 0;
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      if (first === 0) first = performance.now();
+      const scope = `${topic}:${partition}`;
+      pipeline.processBatch([{ stream: topicToStream.get(topic)!, payload: message.value ?? '' }], Date.now(), scope);
+      const changes = pipeline.takeChanges().get(scope);
+      const args: string[] = [];
+      if (changes) for (const [k, v] of changes) args.push(k, JSON.stringify(v));
+      if (args.length > 0) await redis.hset(`${groupId}:{${scope}}:state`, ...args);
+      n++;
+      last = performance.now();
+    },
+  });
+  try {
+    return await measureUntil(() => ({ n, first, last }), total, durationMs, progress, 'naive', () => consumer.disconnect());
+  } finally {
+    await deleteRedisPrefix(redisUrl, groupId);
+    redis.disconnect();
+  }
+}
+
+async function measureUntil(get: () => { n: number; first: number; last: number }, total: number, durationMs: number, progress: KafkaBenchOptions['progress'], what: string, stop: () => Promise<void>): Promise<number> {
+  const deadline = performance.now() + durationMs + 30_000;
+  for (;;) {
+    await sleep(250);
+    const s = get();
+    const busy = s.first > 0 ? performance.now() - s.first : 0;
+    progress(`  ${what}: ${fmt(s.n)} events, ${fmt(perSecond(s.n, busy))}/s`);
+    if (s.n >= total || busy >= durationMs || performance.now() > deadline) {
+      await stop();
+      const f = get();
+      return round(perSecond(f.n, (f.n >= total ? f.last : performance.now()) - f.first));
+    }
+  }
+}
+
+async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
+  const r = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await r.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
+
+async function influxQuery(url: string, q: string): Promise<void> {
+  const res = await fetch(`${url.replace(/\/$/, '')}/query`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `q=${encodeURIComponent(q)}` });
+  if (!res.ok) throw new Error(`InfluxDB ${q}: HTTP ${res.status}`);
+}
+
+/** Alerts straight to a JSONL file, one write per batch (the `--alerting direct` mode). */
+class JsonlDispatcher implements AlertDispatcher {
+  private readonly out: fs.WriteStream;
+  constructor(file: string) {
+    this.out = fs.createWriteStream(file, { flags: 'a' });
+  }
+  async dispatch(alerts: readonly Alert[]): Promise<void> {
+    if (alerts.length === 0) return;
+    let text = '';
+    for (const a of alerts) text += JSON.stringify(a) + '\n';
+    await new Promise<void>((resolve, reject) => this.out.write(text, (err) => (err ? reject(err) : resolve())));
+  }
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.out.end(resolve));
+  }
+}

@@ -1,0 +1,198 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { runPipeline } from '../core/runner';
+import { systemClock } from '../core/clock';
+import { createRootLogger } from '../core/logger';
+import type { RawRecord } from '../core/types';
+import type { FlowName } from '../ingest/simulator';
+import type { Source, SourceBatch } from '../ingest/sources/types';
+import { RedisStateStore } from '../state/redis-store';
+import { parseConfigText, validateConfig } from '../config/load';
+import { examplesDir } from './kafka/scenario';
+import { wire } from '../cli/app';
+import { ensureServices } from './services';
+import { Workload } from './workload';
+import { round, slope } from './stats';
+
+export interface MemoryOptions {
+  /** Config file whose streams to run; default: examples/{people,goods,funds}.yaml. */
+  configFile?: string;
+  flows: FlowName[];
+  keys: number;
+  skew: number;
+  rate: number;
+  durationMs: number;
+  partitions: number;
+  batchSize: number;
+  seed: number;
+  sampleEveryMs?: number;
+  progress: (line: string, final?: boolean) => void;
+}
+
+export interface MemorySample {
+  t: number;
+  rssMB: number;
+  heapUsedMB: number;
+  externalMB: number;
+  stateEntries: number;
+  events: number;
+}
+
+export interface MemoryResult {
+  scenario: 'memory';
+  flows: FlowName[];
+  keys: number;
+  rate: number;
+  durationSeconds: number;
+  events: number;
+  stateEntries: number;
+  rssStartMB: number;
+  rssEndMB: number;
+  rssMaxMB: number;
+  /** Least-squares RSS slope over the run after warm-up (all keys active), MB per minute. */
+  rssSlopeMBPerMin: number;
+  heapUsedEndMB: number;
+  /** (heap used after warm-up − heap used before the pipeline existed) / active keys. */
+  bytesPerKey: number;
+  bytesPerStateEntry: number;
+  samples: MemorySample[];
+}
+
+/** Live-like generator source: `rate` events/s with event time = now, one batch per partition per tick. */
+class PacedSource implements Source {
+  readonly name = 'bench';
+  readonly replay = false;
+  constructor(readonly streams: readonly string[], private readonly w: Workload, private readonly rate: number, private readonly partitions: number, private readonly tickMs = 50) {}
+  async *batches(signal: AbortSignal): AsyncIterable<SourceBatch> {
+    const start = Date.now();
+    let sent = 0;
+    const position = new Array<number>(this.partitions).fill(0);
+    while (!signal.aborted) {
+      const now = Date.now();
+      const due = Math.floor(((now - start) * this.rate) / 1000);
+      const parts: RawRecord[][] = Array.from({ length: this.partitions }, () => []);
+      const from = sent;
+      const span = Math.max(1, due - from);
+      for (; sent < due; sent++) {
+        // Event times spread over the tick (a key's two events in one tick are not "duplicates").
+        const e = this.w.next(now - this.tickMs + Math.floor(((sent - from) * this.tickMs) / span));
+        parts[hashKey(e.key) % this.partitions].push({ stream: e.stream, payload: Buffer.from(e.value) });
+      }
+      for (let p = 0; p < this.partitions; p++) {
+        if (parts[p].length > 0) yield { records: parts[p], scope: `bench:${p}`, position: (position[p] += parts[p].length) };
+      }
+      await new Promise((r) => setTimeout(r, this.tickMs));
+    }
+  }
+}
+
+function hashKey(k: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * A worker's memory with many active keys: the full runner (decode → detectors → lifecycle →
+ * Redis state commits per batch) fed by an in-process generator at a steady rate, every key
+ * touched in the first pass, RSS and heap sampled over the run.
+ */
+export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
+  const services = ensureServices(['redis'], (m) => o.progress(m, true));
+  const id = `fwbench-mem-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${id}-`));
+  const log = createRootLogger({ level: process.env.FLOWWATCH_LOG_LEVEL ?? 'warn' });
+  const heap0 = process.memoryUsage().heapUsed;
+  const raw: Record<string, any> = o.configFile
+    ? (parseConfigText(fs.readFileSync(o.configFile, 'utf8'), o.configFile) as Record<string, any>)
+    : { streams: Object.assign({}, ...o.flows.map((f) => (parseConfigText(fs.readFileSync(path.join(examplesDir(), `${f}.yaml`), 'utf8'), f) as Record<string, any>).streams)) };
+  const streams: Record<string, unknown> = {};
+  for (const f of o.flows) if (raw.streams[f]) streams[f] = raw.streams[f];
+  raw.streams = streams;
+  raw.sinks = [];
+  raw.receivers = [{ type: 'jsonl', name: 'bench', path: path.join(dir, 'alerts.jsonl') }];
+  raw.state = { ...raw.state, backend: 'redis', url: services.redisUrl, prefix: id };
+  raw.dead_letter = { type: 'file', path: path.join(dir, 'dead-letter.jsonl') };
+  const config = validateConfig(raw, 'bench memory config');
+  const store = new RedisStateStore({ url: services.redisUrl, prefix: id, ttlSeconds: 3600 });
+  const w = wire(config, log, { store });
+  const workload = new Workload({ flows: o.flows, keys: o.keys, skew: o.skew, seed: o.seed, sequentialFirst: true });
+  const source = new PacedSource(o.flows, workload, o.rate, o.partitions);
+  const controller = new AbortController();
+  const samples: MemorySample[] = [];
+  let events = 0;
+  let entries = 0;
+  const started = Date.now();
+  let stateSize: (() => number) | null = null;
+  const timer = setTimeout(() => controller.abort(), o.durationMs);
+  const every = o.sampleEveryMs ?? 10_000;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    if (stateSize) entries = stateSize();
+    const s: MemorySample = { t: round((Date.now() - started) / 1000, 1), rssMB: round(m.rss / 1048576, 1), heapUsedMB: round(m.heapUsed / 1048576, 1), externalMB: round((m.external + m.arrayBuffers) / 1048576, 1), stateEntries: entries, events };
+    samples.push(s);
+    o.progress(`  t=${s.t}s  events ${events.toLocaleString('en-US')}  state entries ${entries.toLocaleString('en-US')}  rss ${s.rssMB} MB  heap ${s.heapUsedMB} MB`, true);
+  }, every);
+  try {
+    await runPipeline({
+      config,
+      sources: [source],
+      dispatcher: w.dispatcher,
+      deadLetter: w.deadLetter,
+      store,
+      sinks: [],
+      log,
+      clock: systemClock,
+      signal: controller.signal,
+      progressEvery: 3_600_000,
+      onBatch: (info) => {
+        events += info.records;
+        stateSize = info.stateSize ?? null;
+      },
+      onAlerts: () => undefined,
+    }).then(() => undefined);
+  } finally {
+    clearTimeout(timer);
+    clearInterval(sampler);
+    await w.close().catch(() => undefined);
+    const r = new Redis(services.redisUrl);
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await r.scan(cursor, 'MATCH', `${id}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await r.unlink(...keys);
+      } while (cursor !== '0');
+    } finally {
+      r.disconnect();
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    services.stop();
+  }
+  // Steady part: after every key has been seen (first pass) — the last two thirds of the run.
+  const steady = samples.filter((s) => s.t * 1000 >= o.durationMs / 3);
+  const base = steady.length > 0 ? steady : samples;
+  const last = samples[samples.length - 1];
+  const keys = workload.keys;
+  const heapKeys = base.length > 0 ? (base.reduce((a, s) => a + s.heapUsedMB, 0) / base.length) * 1048576 - heap0 : 0;
+  return {
+    scenario: 'memory',
+    flows: o.flows,
+    keys,
+    rate: o.rate,
+    durationSeconds: round(o.durationMs / 1000),
+    events,
+    stateEntries: last?.stateEntries ?? 0,
+    rssStartMB: base[0]?.rssMB ?? NaN,
+    rssEndMB: last?.rssMB ?? NaN,
+    rssMaxMB: Math.max(...samples.map((s) => s.rssMB)),
+    rssSlopeMBPerMin: round(slope(base.map((s) => s.t / 60), base.map((s) => s.rssMB)), 2),
+    heapUsedEndMB: last?.heapUsedMB ?? NaN,
+    bytesPerKey: round(heapKeys / keys),
+    bytesPerStateEntry: last && last.stateEntries > 0 ? round(heapKeys / last.stateEntries) : NaN,
+    samples,
+  };
+}

@@ -1,0 +1,146 @@
+import * as os from 'node:os';
+import type { FlowwatchConfig } from '../config/schema';
+import { FLOW_NAMES, type FlowName } from '../ingest/simulator';
+import { FlowwatchError } from '../core/errors';
+import { runInproc, type InprocResult } from './inproc';
+import { runKafkaBench, type KafkaBenchResult } from './kafka/scenario';
+import { runMemory, type MemoryResult } from './memory';
+
+export interface BenchFlags {
+  scenario: string;
+  rate?: number;
+  duration?: number;
+  keys?: number;
+  skew: number;
+  flows?: FlowName[];
+  sink: boolean;
+  partitions: number;
+  startRate: number;
+  maxRate: number;
+  references: boolean;
+  batch: number;
+  seed: number;
+  json?: boolean;
+  alertStore?: 'memory' | 'redis';
+  alerting: 'full' | 'direct';
+}
+
+export type BenchResult = (InprocResult | KafkaBenchResult | MemoryResult) & { machine: MachineInfo };
+
+export interface MachineInfo {
+  cpus: number;
+  node: string;
+  /** 1-minute load average before and after the run (other work on the box shows here). */
+  loadBefore: number;
+  loadAfter: number;
+}
+
+/** Progress: a rewritten line on a terminal, only lines marked final otherwise. */
+export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (line: string, final?: boolean) => void {
+  const tty = stream.isTTY === true;
+  let open = false;
+  return (line, final) => {
+    if (tty) {
+      stream.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
+      open = !final;
+    } else if (final) stream.write(line + '\n');
+    void open;
+  };
+}
+
+export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; configFile?: string; cpus: number }): Promise<BenchResult> {
+  const progress = progressPrinter();
+  const flows = f.flows ?? [...FLOW_NAMES];
+  const loadBefore = os.loadavg()[0];
+  let result: InprocResult | KafkaBenchResult | MemoryResult;
+  if (f.scenario === 'inproc') {
+    result = runInproc({
+      config: f.loadedConfig,
+      flows,
+      keys: f.keys ?? 10_000,
+      skew: f.skew,
+      durationMs: f.duration ?? 20_000,
+      batchSize: f.batch,
+      seed: f.seed,
+      onProgress: (p) => progress(`  ${p.phase}: ${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')}${p.eventsPerSec ? `  pipeline ${Math.round(p.eventsPerSec).toLocaleString('en-US')}/s  JSON.parse ${Math.round(p.ceilingEventsPerSec ?? 0).toLocaleString('en-US')}/s` : ''}`),
+    });
+  } else if (f.scenario === 'kafka') {
+    result = await runKafkaBench({
+      flows,
+      keys: f.keys ?? 10_000,
+      skew: f.skew,
+      stepMs: f.duration ?? 15_000,
+      rate: f.rate,
+      startRate: f.startRate,
+      maxRate: f.maxRate,
+      sink: f.sink,
+      partitions: f.partitions,
+      seed: f.seed,
+      skipReferences: !f.references,
+      alertStore: f.alertStore,
+      alerting: f.alerting,
+      progress,
+    });
+  } else if (f.scenario === 'memory') {
+    result = await runMemory({
+      configFile: f.configFile,
+      flows,
+      keys: f.keys ?? 100_000,
+      skew: f.skew,
+      rate: f.rate ?? 20_000,
+      durationMs: f.duration ?? 600_000,
+      partitions: f.partitions,
+      batchSize: f.batch,
+      seed: f.seed,
+      progress,
+    });
+  } else {
+    throw new FlowwatchError('FW_USAGE', `unknown scenario "${f.scenario}"; expected inproc, kafka or memory`);
+  }
+  progress('', true);
+  const full: BenchResult = { ...result, machine: { cpus: f.cpus, node: process.version, loadBefore: round2(loadBefore), loadAfter: round2(os.loadavg()[0]) } };
+  process.stdout.write(table(full) + '\n');
+  if (f.json) process.stdout.write(JSON.stringify(full) + '\n');
+  return full;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+const n = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : Math.round(x).toLocaleString('en-US'));
+const r = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
+
+/** The human-readable summary (stdout). */
+export function table(res: BenchResult): string {
+  const rows: Array<[string, string]> = [];
+  const m = res.machine;
+  if (res.scenario === 'inproc') {
+    rows.push(['scenario', `inproc: ${res.flows.join('+')}, ${n(res.keys)} keys${res.skew > 0 ? `, zipf ${res.skew}` : ''}, batches of ${res.batchSize}`]);
+    rows.push(['events measured', `${n(res.events)} (${r(res.payloadBytes / res.events, 0)} bytes avg)`]);
+    rows.push(['pipeline', `${n(res.eventsPerSec)} events/s`]);
+    rows.push(['ceiling: JSON.parse(bytes)', `${n(res.ceilingEventsPerSec)} events/s`]);
+    rows.push(['ratio to ceiling', `${r(res.ratioToCeiling, 3)}  (target >= 0.6)`]);
+    rows.push(['JSON.parse(string) only', `${n(res.stringParseEventsPerSec)} events/s (ratio ${r(res.ratioToStringParse, 3)})`]);
+    rows.push(['alerts / rejects', `${n(res.alerts)} / ${n(res.rejects)}`]);
+    rows.push(['state entries / heap / rss', `${n(res.stateEntries)} / ${r(res.heapUsedMB, 0)} MB / ${r(res.rssMB, 0)} MB`]);
+  } else if (res.scenario === 'kafka') {
+    rows.push(['scenario', `kafka: ${res.flows.join('+')}, ${n(res.keys)} keys${res.skew > 0 ? `, zipf ${res.skew}` : ''}, ${res.partitions} partitions, sink ${res.sink ? 'influxdb' : 'none'}, alerting ${res.alerting}`]);
+    rows.push(['sustainable', `${n(res.sustainableEventsPerSec)} events/s${res.unsustainableEventsPerSec ? ` (${n(res.unsustainableEventsPerSec)}/s was not)` : ''}  (target >= 100,000)`]);
+    const s = res.latencyMs.state;
+    const a = res.latencyMs.alert;
+    rows.push([`send→state at ${n(res.latencyOfferedEventsPerSec)}/s`, `p50 ${r(s.p50, 1)}  p99 ${r(s.p99, 1)}  p99.9 ${r(s.p999, 1)}  max ${r(s.max, 1)} ms  (${n(s.count)} events; target p99 <= 25)`]);
+    rows.push([`send→alert at ${n(res.latencyOfferedEventsPerSec)}/s`, `p50 ${r(a.p50, 1)}  p99 ${r(a.p99, 1)}  p99.9 ${r(a.p999, 1)}  max ${r(a.max, 1)} ms  (${n(a.count)} alerts)`]);
+    rows.push(['raw consumer (kafkajs)', `${n(res.rawConsumerEventsPerSec)} events/s; sustainable/raw = ${r(res.ratioToRawConsumer, 3)}  (target >= 0.8)`]);
+    rows.push(['naive (per message + Redis)', `${n(res.naiveEventsPerSec)} events/s; sustainable/naive = ${r(res.ratioToNaive, 1)}  (target >= 5)`]);
+  } else {
+    rows.push(['scenario', `memory: ${res.flows.join('+')}, ${n(res.keys)} keys at ${n(res.rate)} events/s for ${n(res.durationSeconds)} s`]);
+    rows.push(['events / state entries', `${n(res.events)} / ${n(res.stateEntries)}`]);
+    rows.push(['rss start → end (max)', `${r(res.rssStartMB, 0)} → ${r(res.rssEndMB, 0)} MB (max ${r(res.rssMaxMB, 0)})  (target < 500, flat)`]);
+    rows.push(['rss slope after warm-up', `${r(res.rssSlopeMBPerMin, 2)} MB/min`]);
+    rows.push(['bytes per key / per state', `${n(res.bytesPerKey)} / ${n(res.bytesPerStateEntry)}`]);
+  }
+  rows.push(['machine', `${m.cpus} cpus, node ${m.node}, load ${m.loadBefore} → ${m.loadAfter}`]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}

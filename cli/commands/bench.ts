@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import * as os from 'node:os';
+import { InvalidArgumentError } from 'commander';
+import { loadConfigFile, loadDefaultConfig } from '../../config/load';
+import { FLOW_NAMES, type FlowName } from '../../ingest/simulator';
+import { durationOption, intOption } from '../options';
+import { runBench, type BenchFlags } from '../../bench/run';
+
+function flowsOption(value: string): FlowName[] {
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const f of list) if (!(FLOW_NAMES as readonly string[]).includes(f)) throw new InvalidArgumentError(`unknown flow "${f}"; expected people, goods, funds`);
+  if (list.length === 0) throw new InvalidArgumentError('expected at least one flow');
+  return list as FlowName[];
+}
+
+function skewOption(value: string): number {
+  if (value === 'uniform') return 0;
+  const m = /^zipf(?::([\d.]+))?$/.exec(value);
+  const n = m ? (m[1] ? Number(m[1]) : 1) : Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected "uniform", "zipf", "zipf:S" or an exponent >= 0, got "${value}"`);
+  return n;
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('measure throughput and latency: inproc (CPU path vs the JSON.parse ceiling), kafka (open-loop load through Kafka, Redis and InfluxDB), memory (RSS with many keys over time)')
+    .requiredOption('-s, --scenario <name>', 'inproc | kafka | memory')
+    .option('-r, --rate <n>', 'kafka: one step at this offered rate (events/s) instead of the sustainable-rate search; memory: the paced rate', intOption)
+    .option('-d, --duration <d>', 'inproc: measured time (default 20s); kafka: length of each step (default 15s); memory: run length (default 10m)', durationOption)
+    .option('-k, --keys <n>', 'active keys, spread over the flows (default 10000; memory: 100000)', intOption)
+    .option('--skew <s>', 'key popularity: uniform, zipf (exponent 1) or zipf:S', skewOption, 0)
+    .option('--flows <list>', 'flows to mix (default people,goods,funds)', flowsOption)
+    .option('--no-sink', 'kafka: without the InfluxDB sink')
+    .option('--partitions <n>', 'kafka: partitions per topic', intOption, 4)
+    .option('--start-rate <n>', 'kafka: first offered rate of the search', intOption, 40_000)
+    .option('--max-rate <n>', 'kafka: highest offered rate the search tries', intOption, 400_000)
+    .option('--alerting <mode>', 'kafka: full (the configured alerting stage, as `flowwatch run`) or direct (alerts straight to a file: the core alone)', (v: string) => {
+      if (v !== 'full' && v !== 'direct') throw new InvalidArgumentError('expected full or direct');
+      return v;
+    }, 'full')
+    .option('--alert-store <backend>', 'kafka: alert state in memory or redis (default: the config\'s, like state: redis)', (v: string) => {
+      if (v !== 'memory' && v !== 'redis') throw new InvalidArgumentError('expected memory or redis');
+      return v;
+    })
+    .option('--no-references', 'kafka: skip the raw-consumer and naive references')
+    .option('--batch <n>', 'inproc/memory: records per batch', intOption, 1000)
+    .option('-c, --config <file>', 'inproc/memory: config whose streams to run (default: the examples)')
+    .option('--seed <n>', 'workload seed', intOption, 1)
+    .option('--json', 'one JSON object with the results on the last line of stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  flowwatch bench --scenario inproc                         no servers; pipeline vs JSON.parse over the same bytes
+  flowwatch bench --scenario kafka                          starts Kafka/Redis/InfluxDB with scripts/services if $KAFKA_BROKERS is unset
+  flowwatch bench --scenario kafka --rate 50000 --duration 60s --json
+  flowwatch bench --scenario kafka --keys 100000 --skew zipf --no-sink
+  flowwatch bench --scenario memory --keys 100000 --duration 10m
+
+Progress goes to stderr; the results table to stdout (docs/bench.md explains every number).
+`,
+    )
+    .action(async (flags: BenchFlags & { config?: string }) => {
+      const config = flags.config ? loadConfigFile(flags.config) : loadDefaultConfig();
+      await runBench({ ...flags, loadedConfig: config, configFile: flags.config, cpus: os.cpus().length });
+    });
+}

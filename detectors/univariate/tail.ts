@@ -1,0 +1,105 @@
+/**
+ * Calibration: turns a raw deviation into a tail probability that means the same on every series.
+ *
+ * Each raw feature f is made scale-free by its own exponentially weighted, clipped RMS (so a feature
+ * that is naturally large on this series — autocorrelated noise, a random walk, a daily swing the
+ * seasonal model misses — is judged against its own habit). The tail of z² = f²/RMS² above U² = 4
+ * (|z| > 2) is then modelled by peaks over threshold, as streaming POT/SPOT detectors do
+ * (Siffer et al., KDD 2017): a generalized Pareto distribution fitted to the excesses y = z² − 4 by
+ * the method of moments,
+ *
+ *   P(Z² ≥ u² + y) ≈ q · (1 + ξ·y/σ)^(−1/ξ)          (q = share of values with |z| > 2)
+ *   ξ = ½·(1 − m₁²/v),  σ = ½·m₁·(m₁²/v + 1)          (m₁ mean excess, v its variance)
+ *
+ * with ξ kept in [0, 0.45]: ξ = 0 is the exponential tail of a Gaussian's z² (then p(4.7σ) ≈ 1e-5),
+ * ξ > 0 the heavier tails of bursty series, which thus need a larger deviation for the same p.
+ * q, m₁ and the second moment are learned online from the series' own past (exponentially weighted,
+ * excesses clipped so one anomaly cannot blow the tail up at once), judged before learning, so a
+ * value never calibrates itself. Priors (a Gaussian tail) weigh PRIOR_N values at start-up.
+ *
+ * State per feature: TAIL_STRIDE numbers in a flat array at offset o: [RMS², q, m₁, m₂, updates].
+ */
+export const TAIL_STRIDE = 5;
+const U2 = 4;
+const PRIOR_Q = 0.05;
+const PRIOR_M1 = 2.2;
+const PRIOR_N = 30;
+const MAX_XI = 0.45;
+
+export interface TailRates {
+  /** EW rate of the RMS and of q (per value). */
+  slow: number;
+  /** EW rate of the excess moments (per exceedance). */
+  excess: number;
+}
+
+export function initTail(t: number[], o: number): void {
+  t[o] = 0;
+  t[o + 1] = PRIOR_Q;
+  t[o + 2] = PRIOR_M1;
+  t[o + 3] = 2 * PRIOR_M1 * PRIOR_M1;
+  t[o + 4] = 0;
+}
+
+/** Forget the scale (the feature now measures something else, e.g. after the seasonal model switched). */
+export function resetScale(t: number[], o: number): void {
+  t[o] = 0;
+  t[o + 4] = 0;
+}
+
+/** z² = f²/RMS² (0 before any RMS exists). */
+export function standardize(t: readonly number[], o: number, f: number): number {
+  const ms = t[o];
+  return ms > 0 ? (f * f) / ms : 0;
+}
+
+/** GPD shape and scale from the learned moments. */
+export function tailShape(t: readonly number[], o: number): { xi: number; sigma: number } {
+  const m1 = t[o + 2];
+  const v = t[o + 3] - m1 * m1;
+  let xi = v > 0 ? 0.5 * (1 - (m1 * m1) / v) : 0;
+  if (!(xi > 0)) xi = 0;
+  else if (xi > MAX_XI) xi = MAX_XI;
+  return { xi, sigma: m1 * (1 - xi) };
+}
+
+/** −log10 of the tail probability of z² under the learned tail (0 when |z| ≤ 2). */
+export function surprise(t: readonly number[], o: number, z2: number): number {
+  if (!(z2 > U2)) return 0;
+  const { xi, sigma } = tailShape(t, o);
+  const y = z2 - U2;
+  const tail = xi > 1e-9 ? Math.log10(1 + (xi * y) / sigma) / xi : (y / sigma) * Math.LOG10E;
+  const l = -Math.log10(t[o + 1]) + tail;
+  return l > 0 ? l : 0;
+}
+
+/** Learns from one raw value f (after it was judged). */
+export function learnTail(t: number[], o: number, f: number, r: TailRates): void {
+  const n = t[o + 4];
+  const f2 = f * f;
+  const ms = t[o];
+  const z2 = ms > 0 ? f2 / ms : 0;
+  if (n === 0 || !(ms > 0)) {
+    t[o] = f2;
+  } else {
+    // Start-up: running mean; then EW. Clipped at 3 RMS: a robust scale that outliers barely move.
+    const a = r.slow > 1 / (n + 1) ? r.slow : 1 / (n + 1);
+    const cap = 9 * ms;
+    t[o] = ms + a * ((f2 < cap ? f2 : cap) - ms);
+  }
+  if (ms > 0) {
+    const above = z2 > U2 ? 1 : 0;
+    const aq = Math.max(r.slow, 1 / (n + 1 + PRIOR_N));
+    t[o + 1] += aq * (above - t[o + 1]);
+    if (t[o + 1] < 1e-4) t[o + 1] = 1e-4;
+    if (above) {
+      const m1 = t[o + 2];
+      let y = z2 - U2;
+      if (y > 10 * m1) y = 10 * m1;
+      const ae = Math.max(r.excess, 1 / (n * t[o + 1] + 1 + PRIOR_N));
+      t[o + 2] = m1 + ae * (y - m1);
+      t[o + 3] += ae * (y * y - t[o + 3]);
+    }
+  }
+  t[o + 4] = n + 1;
+}

@@ -1,0 +1,328 @@
+import type { FlowEvent, Observation } from '../../core/types';
+import type { Detector } from '../types';
+import type { Direction } from '../scoring';
+import { DAY_MS, INTERVAL_SAMPLES, WEEK_HOURS, dayBin, dayBins, median, weekHour } from './seasonal';
+import { TAIL_STRIDE, initTail, learnTail, resetScale, standardize, surprise, type TailRates } from './tail';
+
+export type Seasonality = 'auto' | 'none' | 'daily' | 'weekly';
+
+export interface UnivariateParams {
+  measurement: string;
+  /** Surprise (−log10 of the tail probability) at which an episode starts; the score is 0.5 there. */
+  threshold: number;
+  direction: Direction;
+  /** Values learned from before the first verdict. */
+  warmup: number;
+  seasonality: Seasonality;
+  /** Quiet values (surprise below half the threshold) that end an episode. */
+  hold: number;
+}
+
+/** Plain-JSON state, bounded: at most ~2·(144 + 168) + 60 numbers per key. */
+export interface UnivariateState {
+  n: number;
+  last: number;
+  /** First gaps (ms) until the interval is known, then []. */
+  gaps: number[];
+  /** Sampling interval (ms), 0 while unknown. */
+  dt: number;
+  bins: number;
+  day: number[];
+  dayN: number[];
+  week: number[];
+  weekN: number[];
+  /** Slow level of x minus the profiles (what the profiles learn against), and of x alone. */
+  lvl: number;
+  lvl0: number;
+  /** EW mean |residual| of the profile model: the clip scale for its updates. */
+  mad: number;
+  /** EW squared prediction error: [level only, + daily, + daily + weekly]. */
+  err: number[];
+  /** Profiles in use: 0 none, 1 daily, 2 daily + weekly. */
+  season: number;
+  /** EW means of the deseasonalized value over ~2, 8, 32, 128, 512 values. */
+  m: number[];
+  /** EW squared one-step error of predicting with m[0], m[1], m[2]. */
+  pe: number[];
+  /** Tail calibrators, TAIL_STRIDE numbers per feature. */
+  tails: number[];
+  /** Repeated identical values: current run, longest recent run (decaying), the last value. */
+  run: number;
+  runMax: number;
+  lastX: number;
+  firing: boolean;
+  peak: number;
+  quiet: number;
+  /** Values to wait (learning only) after the profile in use changed. */
+  settle: number;
+}
+
+/** Horizons of the EW means (values): α = 2/(h+1). */
+const HORIZONS = [2, 8, 32, 128, 512];
+const ALPHAS = HORIZONS.map((h) => 2 / (h + 1));
+/** Features: one-step residual, three band-pass differences, flatline (not calibrated: its own run model). */
+const F_STEP = 0;
+const CALIBRATED = 4;
+export const CAUSES = ['spike', 'shift', 'shift', 'drift', 'flatline'] as const;
+/** Subtracted from the best feature's surprise: several features look at every value. */
+const MULTIPLICITY = 0.6;
+const RATES: TailRates = { slow: 0.002, excess: 0.02 };
+/** Values learned from (no verdict) after the seasonal model switched. */
+const SETTLE = 64;
+/** Surprise (decades) that opens an episode; later values of the episode report at most this. */
+const EPISODE = 1.5;
+
+/**
+ * The default univariate profile: any single numeric series, any sampling interval, no tuning.
+ *
+ * Per value, O(1) work and bounded plain-JSON state:
+ *  1. learn the sampling interval from the first gaps; learn daily and weekly profiles and use
+ *     them only when they cut the prediction error (seasonal.ts);
+ *  2. on the deseasonalized value d, keep EW means at horizons 2…512 values; features are the
+ *     one-step residual (spikes, dips), differences of neighbouring EW means (band-pass filters
+ *     that respond to level shifts at three time scales and to gradual drifts — a smoothed CUSUM),
+ *     short/long variance of the residual (variance changes), and runs of identical values
+ *     (flatlines: stuck sensors);
+ *  3. calibrate each feature into a tail probability learned from the series' own past
+ *     (tail.ts), so the surprise −log10(p) means the same on every series, and take the most
+ *     surprising feature;
+ *  4. episodes: the score is surprise / (2·threshold), 0.5 at the threshold. Once an episode
+ *     fires, further values of it are capped at half the threshold unless the surprise grows by
+ *     two decades: one anomaly is one early detection, not a run of alerts. `firing` holds until
+ *     `hold` consecutive quiet values.
+ * Warm-up: no verdict (null) for the first `warmup` values and for a short settle after the
+ * seasonal model switches.
+ */
+export class UnivariateDetector implements Detector<UnivariateState> {
+  readonly type = 'univariate';
+
+  constructor(private readonly p: UnivariateParams) {}
+
+  init(): UnivariateState {
+    const tails: number[] = new Array(CALIBRATED * TAIL_STRIDE);
+    for (let f = 0; f < CALIBRATED; f++) initTail(tails, f * TAIL_STRIDE);
+    return {
+      n: 0, last: 0, gaps: [], dt: 0, bins: 0, day: [], dayN: [], week: [], weekN: [],
+      lvl: 0, lvl0: 0, mad: 0, err: [0, 0, 0], season: 0,
+      m: [0, 0, 0, 0, 0], pe: [0, 0, 0], tails,
+      run: 0, runMax: 0, lastX: 0, firing: false, peak: 0, quiet: 0, settle: 0,
+    };
+  }
+
+  observe(s: UnivariateState, e: FlowEvent): Observation | null {
+    const x = e.values[this.p.measurement];
+    if (typeof x !== 'number') return null;
+    const ts = e.ts;
+    if (s.n === 0) {
+      s.n = 1;
+      s.last = ts;
+      s.lvl = s.lvl0 = s.lastX = x;
+      for (let k = 0; k < 5; k++) s.m[k] = x;
+      return null;
+    }
+    this.learnInterval(s, ts);
+
+    // --- seasonal model: prediction errors (before learning) and the deseasonalized value ------
+    const perDay = s.dt > 0 ? DAY_MS / s.dt : 0;
+    const b = s.bins > 0 ? dayBin(ts, s.bins) : -1;
+    const wh = s.week.length > 0 ? weekHour(ts) : -1;
+    const sd = b >= 0 && s.dayN[b] > 0 ? s.day[b] : 0;
+    const sw = wh >= 0 && s.weekN[wh] > 0 ? s.week[wh] : 0;
+    this.chooseSeason(s, x, sd, sw, perDay);
+    const seasonal = s.season >= 1 ? sd + (s.season === 2 ? sw : 0) : 0;
+    const d = x - seasonal;
+
+    // --- features (judged before the models learn from this value) ------------------------------
+    const m = s.m;
+    const pe = s.pe;
+    let best = 0;
+    if (pe[1] < pe[best]) best = 1;
+    if (pe[2] < pe[best]) best = 2;
+    const pred = m[best];
+    const step = d - pred;
+    for (let k = 0; k < 3; k++) {
+      const r = d - m[k];
+      pe[k] += 0.01 * (r * r - pe[k]);
+    }
+    for (let k = 0; k < 5; k++) m[k] += ALPHAS[k] * (d - m[k]);
+    const short = m[1] - m[2];
+    const mid = m[2] - m[3];
+    const long = m[3] - m[4];
+    // Flatline: identical values in a row, against the longest recent run.
+    const same = x === s.lastX || Math.abs(x - s.lastX) <= 1e-12 * Math.max(1, Math.abs(x));
+    if (same) s.run++;
+    else {
+      if (s.run > s.runMax) s.runMax = s.run;
+      s.run = 0;
+    }
+    s.runMax *= 1 - (perDay > 0 ? 1 / (7 * perDay) : 1 / 4000);
+    s.lastX = x;
+
+    const t = s.tails;
+    const dir = this.p.direction;
+    const zStep = standardize(t, F_STEP * TAIL_STRIDE, step);
+    const feats = [step, short, mid, long];
+    let L = 0;
+    let cause = 0;
+    for (let f = 0; f < CALIBRATED; f++) {
+      const v = feats[f];
+      if (((dir === 'up' && v < 0) || (dir === 'down' && v > 0))) continue;
+      const o = f * TAIL_STRIDE;
+      const l = surprise(t, o, standardize(t, o, v));
+      if (l > L) {
+        L = l;
+        cause = f;
+      }
+    }
+    const flatL = s.run > s.runMax ? ((s.run - s.runMax) / (0.5 * s.runMax + 1)) * Math.LOG10E : 0;
+    if (flatL > L) {
+      L = flatL;
+      cause = CALIBRATED;
+    }
+    L = L > MULTIPLICITY ? L - MULTIPLICITY : 0;
+
+    // --- learn ----------------------------------------------------------------------------------
+    for (let f = 0; f < CALIBRATED; f++) learnTail(t, f * TAIL_STRIDE, feats[f], RATES);
+    this.learnSeason(s, x, b, wh, sd, sw, perDay);
+    s.n++;
+    s.last = ts;
+    if (s.n <= this.p.warmup || s.settle > 0) {
+      if (s.settle > 0) s.settle--;
+      return null;
+    }
+
+    // --- episodes -------------------------------------------------------------------------------
+    const lim = this.p.threshold;
+    let reported = L;
+    if (s.peak === 0) {
+      if (L > EPISODE) {
+        s.peak = L;
+        s.quiet = 0;
+        if (L >= lim) s.firing = true;
+      }
+    } else {
+      const escalates = L > s.peak + 1 && (L > 2 * s.peak || (s.peak < lim && L >= lim));
+      if (escalates) {
+        s.peak = L;
+        if (L >= lim) s.firing = true;
+      } else if (reported > EPISODE) reported = EPISODE;
+      if (L < EPISODE) {
+        if (++s.quiet >= this.p.hold) {
+          s.peak = 0;
+          s.firing = false;
+        }
+      } else s.quiet = 0;
+      if (s.firing && L < 0.5 * lim) {
+        if (s.quiet >= this.p.hold) s.firing = false;
+      }
+    }
+    const score = reported >= 2 * lim ? 1 : reported / (2 * lim);
+    const sigma = Math.sqrt(t[F_STEP * TAIL_STRIDE]);
+    const baseline = (cause === F_STEP || cause === CALIBRATED ? pred : m[4]) + seasonal;
+    return {
+      score,
+      firing: s.firing,
+      evidence: {
+        measure: this.p.measurement,
+        value: x,
+        baseline,
+        deviation: sigma > 0 ? (x - baseline) / sigma : null,
+        unit: 'sigma',
+        limit: lim,
+        window: { start: ts, end: ts },
+        detail: {
+          cause: cause === F_STEP ? (step < 0 ? 'dip' : 'spike') : CAUSES[cause],
+          surprise: round3(L),
+          p: Number((10 ** -L).toPrecision(3)),
+          z: round3(Math.sqrt(zStep)),
+          season: s.season === 2 ? 'daily+weekly' : s.season === 1 ? 'daily' : 'none',
+          interval_s: s.dt / 1000,
+          n: s.n,
+        },
+      },
+    };
+  }
+
+  /** Median of the first gaps; then bins and profile arrays are allocated once. */
+  private learnInterval(s: UnivariateState, ts: number): void {
+    if (s.dt > 0) return;
+    const gap = ts - s.last;
+    if (gap > 0) s.gaps.push(gap);
+    if (s.gaps.length < INTERVAL_SAMPLES) return;
+    s.dt = median(s.gaps);
+    s.gaps = [];
+    if (this.p.seasonality === 'none') return;
+    s.bins = dayBins(s.dt);
+    if (s.bins > 0) {
+      s.day = new Array(s.bins).fill(0);
+      s.dayN = new Array(s.bins).fill(0);
+      if (s.dt <= 3_600_000) {
+        s.week = new Array(WEEK_HOURS).fill(0);
+        s.weekN = new Array(WEEK_HOURS).fill(0);
+      }
+    }
+  }
+
+  /** Switches profiles on when they clearly cut the prediction error, off when they stop doing so. */
+  private chooseSeason(s: UnivariateState, x: number, sd: number, sw: number, perDay: number): void {
+    if (s.bins === 0) return;
+    const r0 = x - s.lvl0;
+    const r1 = x - s.lvl - sd;
+    const r2 = r1 - sw;
+    const a = Math.min(0.05, 2 / perDay);
+    const err = s.err;
+    err[0] += a * (r0 * r0 - err[0]);
+    err[1] += a * (r1 * r1 - err[1]);
+    err[2] += a * (r2 * r2 - err[2]);
+    const forced = this.p.seasonality;
+    let want = s.season;
+    if (forced === 'daily') want = s.n >= perDay ? 1 : 0;
+    else if (forced === 'weekly') want = s.n >= 7 * perDay && s.week.length > 0 ? 2 : s.n >= perDay ? 1 : 0;
+    else {
+      const daily = s.season >= 1 ? err[1] < 0.9 * err[0] : s.n >= 1.5 * perDay && err[1] < 0.6 * err[0];
+      const weekly = s.week.length > 0 && daily && (s.season === 2 ? err[2] < 0.95 * err[1] : s.n >= 14 * perDay && err[2] < 0.75 * err[1]);
+      want = weekly ? 2 : daily ? 1 : 0;
+    }
+    if (want !== s.season) {
+      // The deseasonalized series changes definition: restart its means at the new value.
+      const seasonal = want >= 1 ? sd + (want === 2 ? sw : 0) : 0;
+      for (let k = 0; k < 5; k++) s.m[k] = x - seasonal;
+      for (let f = 0; f < CALIBRATED; f++) resetScale(s.tails, f * TAIL_STRIDE);
+      s.season = want;
+      s.settle = SETTLE;
+    }
+  }
+
+  private learnSeason(s: UnivariateState, x: number, b: number, wh: number, sd: number, sw: number, perDay: number): void {
+    const resid = x - s.lvl - sd - sw;
+    const absR = resid < 0 ? -resid : resid;
+    const clip = s.mad > 0 ? 5 * s.mad : Infinity;
+    const rc = resid > clip ? clip : resid < -clip ? -clip : resid;
+    const aL = perDay > 0 ? Math.min(0.05, 3 / perDay) : Math.max(0.02, 1 / (s.n + 1));
+    s.mad += (perDay > 0 ? aL : 0.05) * ((absR < clip ? absR : clip) - s.mad);
+    // Gauss–Seidel: each component learns what the ones before it left of the residual.
+    s.lvl += aL * rc;
+    let r = rc * (1 - aL);
+    s.lvl0 += aL * (x - s.lvl0);
+    if (b >= 0) {
+      const perBin = perDay / s.bins;
+      const n = ++s.dayN[b];
+      const g = Math.max(0.15 / perBin, 1 / n);
+      // A bin's first days learn unclipped: a sharp daily edge is not an outlier.
+      const rb = n <= 3 * perBin ? resid * (1 - aL) : r;
+      s.day[b] += g * rb;
+      r = rb * (1 - g);
+    }
+    // Weekly offsets learn, slowly, what the daily profile leaves, once it has a week behind it
+    // (earlier they would soak up the daily shape itself).
+    if (wh >= 0 && s.n >= 7 * perDay) {
+      const perHour = 3_600_000 / s.dt;
+      s.weekN[wh]++;
+      s.week[wh] += Math.min(0.5, 0.25 / perHour) * r;
+    }
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
