@@ -74,6 +74,11 @@ export const streamSchema = z
     /** Events further than this behind the clock are rejected (0 = no limit). */
     max_age: duration().default(30 * 86_400_000),
     detectors: z.array(detectorSchema).default([]),
+    /**
+     * The default univariate profile (detectors/univariate) for measurements no detector names:
+     * auto = only when the stream has no detectors at all; all = every uncovered measurement; off = never.
+     */
+    default_profile: z.enum(['auto', 'all', 'off']).default('auto'),
   })
   .strict();
 

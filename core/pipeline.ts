@@ -6,6 +6,7 @@ import { detectorName } from '../config/schema';
 import { measurementNames } from '../config/semantics';
 import type { Detector } from '../detectors/types';
 import { createDetector } from '../detectors/registry';
+import { univariateSchema } from '../detectors/univariate';
 import { createDecoder, makeReject, type Decoder } from '../ingest/decode/decoder';
 import { EventAdmission, type AdmissionPolicy } from '../ingest/admission';
 import { initLifecycle, stepLifecycle, type LifecycleState, type Transition } from '../alerts/lifecycle';
@@ -131,8 +132,9 @@ export class Pipeline {
 
   private buildStream(name: string, s: StreamConfig): StreamRuntime {
     const measurements = measurementNames(s.mapping);
-    const rules = s.detectors.map((d, i): Rule => {
-      const ruleName = detectorName(d, i, s.detectors);
+    const detectors = [...s.detectors, ...defaultProfileDetectors(s, measurements)];
+    const rules = detectors.map((d, i): Rule => {
+      const ruleName = detectorName(d, i, detectors);
       return {
         stream: name,
         name: ruleName,
@@ -248,7 +250,8 @@ export class Pipeline {
       const rule = rules[j];
       let entry = row[j];
       if (entry === undefined) {
-        entry = { id: s.name + SEP + rule.name + SEP + e.key, scope, key: e.key, d: rule.detector.init(e), l: initLifecycle(), attrs: e.attrs, touched: e.ts, obs: null, obsTs: 0, dirty: false, view: null };
+        // join(): one flat string (+ would keep a rope of cons cells alive in every entry).
+        entry = { id: [s.name, rule.name, e.key].join(SEP), scope, key: e.key, d: rule.detector.init(e), l: initLifecycle(), attrs: e.attrs, touched: e.ts, obs: null, obsTs: 0, dirty: false, view: null };
         row[j] = entry;
       }
       entry.attrs = e.attrs;
@@ -401,6 +404,8 @@ export class Pipeline {
       if (!m) out.set(scope, (m = new Map()));
       return m;
     };
+    let lastScope: string | null = null;
+    let last: Map<string, unknown | null> | null = null;
     for (const e of this.dirty) {
       if (!e.dirty) continue; // dropped as idle since it changed
       e.dirty = false;
@@ -412,7 +417,11 @@ export class Pipeline {
         v.attrs = e.attrs;
         v.touched = e.touched;
       }
-      of(e.scope).set(e.id, v);
+      if (e.scope !== lastScope || last === null) {
+        lastScope = e.scope;
+        last = of(e.scope);
+      }
+      last.set(e.id, v);
       e.obs = null;
     }
     for (const [id, scope] of this.deleted) of(scope).set(id, null);
@@ -456,6 +465,24 @@ export class Pipeline {
     for (const s of this.streams.values()) for (const row of s.rows.values()) for (const e of row) if (e !== undefined) n++;
     return n;
   }
+}
+
+/**
+ * The default univariate profile for measurements no detector names (`default_profile`), so a
+ * new stream is watched before anyone writes a rule for it: the same detector backtests use.
+ */
+export function defaultProfileDetectors(s: StreamConfig, measurements: readonly string[]): StreamConfig['detectors'] {
+  if (s.default_profile === 'off' || (s.default_profile === 'auto' && s.detectors.length > 0)) return [];
+  const covered = new Set<string>();
+  for (const d of s.detectors) {
+    const p = d as { measurement?: unknown; measurements?: unknown; expression?: unknown };
+    if (typeof p.measurement === 'string') covered.add(p.measurement);
+    if (Array.isArray(p.measurements)) for (const m of p.measurements) covered.add(String(m));
+    if (typeof p.expression === 'string') for (const m of measurements) if (new RegExp(`\\b${m}\\b`).test(p.expression)) covered.add(m);
+  }
+  return measurements
+    .filter((m) => !covered.has(m))
+    .map((m) => univariateSchema.parse({ type: 'univariate', name: `auto-${m.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`, measurement: m }) as StreamConfig['detectors'][number]);
 }
 
 function admissionOf(s: StreamRuntime, scope: string): EventAdmission {

@@ -25,6 +25,8 @@ export interface RunOptions {
   onAlerts?: (alerts: readonly Alert[]) => void;
   /** Called after each batch is durable (tests, progress bars, bench). */
   onBatch?: (info: BatchInfo) => void;
+  /** Per-batch counters for /metrics (events, rejects by reason, batch latency). */
+  metrics?: { batch(report: { events: number; rejectsByReason: Record<string, number>; latencyMs: number }): void };
   /** How often to log a progress line (wall ms). */
   progressEvery?: number;
   /**
@@ -146,7 +148,8 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         await waitForSinks(batch, log);
       }
       await durable('dead-letter write', batch, log, () => o.deadLetter.write(result.rejects));
-      await o.dispatcher.dispatch(alerts);
+      // Retried like the state commit (heartbeats keep the partition); repeated changes are dropped by alert id.
+      await durable('alert dispatch', batch, log, () => o.dispatcher.dispatch(alerts));
       if (alerts.length > 0) o.onAlerts?.(alerts);
       const alertedAt = o.onBatch ? o.clock.now() : 0;
       await durable('state commit', batch, log, () => pipeline.commit(o.store, scope, batch.position ?? null));
@@ -157,6 +160,11 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         log.warn({ err }, 'offset commit failed (partition moved?); the next owner resumes from the state position');
       }
       batches++;
+      if (o.metrics) {
+        const rejectsByReason: Record<string, number> = {};
+        for (const r of result.rejects) rejectsByReason[r.reason] = (rejectsByReason[r.reason] ?? 0) + 1;
+        o.metrics.batch({ events: result.events, rejectsByReason, latencyMs: o.clock.now() - wall });
+      }
       o.onBatch?.({ source: source.name, records: batch.records.length, events: result.events, position: batch.position, batch, alerts: result.alerts, alertedAt, committedAt, stateSize });
       if (result.rejects.length > 0) log.warn({ rejects: result.rejects.length, first: { reason: result.rejects[0].reason, detail: result.rejects[0].detail } }, 'records rejected to dead letter');
       if (wall - lastProgress >= progressEvery) {

@@ -66,7 +66,7 @@ export function registerRun(program: Command): void {
           clock: systemClock,
           signal: controller.signal,
           // Until the runner reports per batch (reasons, latency), events are counted here.
-          onBatch: (b) => w.metrics.batch({ events: b.events }),
+          metrics: w.metrics,
         });
         const perStream = Object.entries(s.eventsByStream).map(([k, v]) => `${k} ${v}`).join(', ');
         process.stderr.write(
@@ -74,11 +74,18 @@ export function registerRun(program: Command): void {
         );
       } finally {
         if (timer) clearTimeout(timer);
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
+        // A client stuck in a reconnect loop (kafkajs after a broker restart) must not keep a
+        // stopped worker alive: everything durable is done by now.
+        setTimeout(() => {
+          process.stderr.write('flowwatch: shutdown did not finish within 15 s; exiting\n');
+          process.exit(1);
+        }, 15_000).unref();
         await api?.close();
         await w.close();
         log.flush();
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+        setTimeout(() => process.exit(), 1000).unref();
       }
     });
 }

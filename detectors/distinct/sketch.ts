@@ -48,8 +48,9 @@ export class DistinctSketch {
   init(): DistinctSketchState {
     return {
       maxTs: NO_TIME,
-      hash: new Array<number>(EXACT_CAPACITY).fill(0),
-      seen: new Array<number>(EXACT_CAPACITY).fill(NO_PANE),
+      // The exact set grows on demand up to EXACT_CAPACITY: most keys see a few values.
+      hash: [],
+      seen: [],
       overflowPane: NO_PANE,
       pane: new Array<number>(this.geometry.panes).fill(NO_PANE),
       reg: [],
@@ -75,7 +76,8 @@ export class DistinctSketch {
 
     let found = false;
     let free = -1;
-    for (let i = 0; i < EXACT_CAPACITY; i++) {
+    const len = s.seen.length;
+    for (let i = 0; i < len; i++) {
       const at = s.seen[i];
       if (at < live0) {
         if (free < 0) free = i;
@@ -86,7 +88,10 @@ export class DistinctSketch {
       }
     }
     if (!found) {
-      if (free >= 0) {
+      if (free < 0 && len < EXACT_CAPACITY) {
+        s.hash.push(h);
+        s.seen.push(p);
+      } else if (free >= 0) {
         s.hash[free] = h;
         s.seen[free] = p;
       } else {
@@ -109,7 +114,7 @@ export class DistinctSketch {
     const live0 = firstLivePane(g, at);
     const head = paneOf(g, at);
     let exact = 0;
-    for (let i = 0; i < EXACT_CAPACITY; i++) if (s.seen[i] >= live0 && s.seen[i] <= head) exact++;
+    for (let i = 0; i < s.seen.length; i++) if (s.seen[i] >= live0 && s.seen[i] <= head) exact++;
     if (this.isExact(s, at)) return exact;
 
     const m = this.merged;
@@ -135,14 +140,14 @@ export class DistinctSketch {
   /** Frees exact entries and register panes that left the window at `now`. */
   expire(s: DistinctSketchState, now: number): void {
     const live0 = firstLivePane(this.geometry, this.readTime(s, now));
-    for (let i = 0; i < EXACT_CAPACITY; i++) if (s.seen[i] !== NO_PANE && s.seen[i] < live0) s.seen[i] = NO_PANE;
+    for (let i = 0; i < s.seen.length; i++) if (s.seen[i] !== NO_PANE && s.seen[i] < live0) s.seen[i] = NO_PANE;
     if (s.reg.length > 0 && s.overflowPane < live0) this.dropRegisters(s);
   }
 
   private startRegisters(s: DistinctSketchState, live0: number): void {
     s.reg = new Array<number>(this.geometry.panes * REGISTERS).fill(0);
     s.pane.fill(NO_PANE);
-    for (let i = 0; i < EXACT_CAPACITY; i++) if (s.seen[i] >= live0) this.addToRegisters(s, s.seen[i], s.hash[i]);
+    for (let i = 0; i < s.seen.length; i++) if (s.seen[i] >= live0) this.addToRegisters(s, s.seen[i], s.hash[i]);
   }
 
   private dropRegisters(s: DistinctSketchState): void {

@@ -46,7 +46,14 @@ export class ExpressionDetector implements Detector<ExpressionState> {
   constructor(private readonly p: ExpressionParams, streamMeasurements?: readonly string[]) {
     this.compiled = compileDetectorExpressions(p, streamMeasurements);
     const names = this.compiled.measurements;
-    this.win = new PaneWindow(p.window, p.slide ?? defaultSlide(p.window, EXPRESSION_DEFAULT_PANES), names);
+    // Keep only the statistics the expressions read (bare names read the latest value in advance()).
+    const kinds = new Set([...this.compiled.condition.aggregates, ...(this.compiled.score?.aggregates ?? [])].map((a) => a.kind));
+    const bareNames = this.compiled.condition.symbols.length + (this.compiled.score?.symbols.length ?? 0) > 0;
+    this.win = new PaneWindow(p.window, p.slide ?? defaultSlide(p.window, EXPRESSION_DEFAULT_PANES), names, {
+      m2: kinds.has('std'),
+      minMax: kinds.has('min') || kinds.has('max'),
+      last: kinds.has('last') || bareNames,
+    });
     this.agg = this.win.newAggregate();
     this.cond = new AggregateBinding(this.compiled.condition.aggregates, names);
     this.score = this.compiled.score && new AggregateBinding(this.compiled.score.aggregates, names);

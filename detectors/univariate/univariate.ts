@@ -49,6 +49,8 @@ export interface UnivariateState {
   /** Repeated identical values: current run, longest recent run (decaying), the last value. */
   run: number;
   runMax: number;
+  /** Value changes seen; a series that never varied (a setpoint, a constant) cannot flatline. */
+  changes?: number;
   lastX: number;
   firing: boolean;
   peak: number;
@@ -60,6 +62,9 @@ export interface UnivariateState {
 /** Horizons of the EW means (values): α = 2/(h+1). */
 const HORIZONS = [2, 8, 32, 128, 512];
 const ALPHAS = HORIZONS.map((h) => 2 / (h + 1));
+/** A series must have changed value this often before a run of identical values counts as a flatline. */
+const FLAT_MIN_CHANGES = 20;
+
 /** Features: one-step residual, three band-pass differences, flatline (not calibrated: its own run model). */
 const F_STEP = 0;
 const CALIBRATED = 4;
@@ -105,7 +110,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       n: 0, last: 0, gaps: [], dt: 0, bins: 0, day: [], dayN: [], week: [], weekN: [],
       lvl: 0, lvl0: 0, mad: 0, err: [0, 0, 0], season: 0,
       m: [0, 0, 0, 0, 0], pe: [0, 0, 0], tails,
-      run: 0, runMax: 0, lastX: 0, firing: false, peak: 0, quiet: 0, settle: 0,
+      run: 0, runMax: 0, changes: 0, lastX: 0, firing: false, peak: 0, quiet: 0, settle: 0,
     };
   }
 
@@ -154,6 +159,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     else {
       if (s.run > s.runMax) s.runMax = s.run;
       s.run = 0;
+      s.changes = (s.changes ?? 0) + 1;
     }
     s.runMax *= 1 - (perDay > 0 ? 1 / (7 * perDay) : 1 / 4000);
     s.lastX = x;
@@ -174,7 +180,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
         cause = f;
       }
     }
-    const flatL = s.run > s.runMax ? ((s.run - s.runMax) / (0.5 * s.runMax + 1)) * Math.LOG10E : 0;
+    const flatL = s.run > s.runMax && (s.changes ?? 0) >= FLAT_MIN_CHANGES ? ((s.run - s.runMax) / (0.5 * s.runMax + 1)) * Math.LOG10E : 0;
     if (flatL > L) {
       L = flatL;
       cause = CALIBRATED;

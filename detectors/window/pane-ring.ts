@@ -20,8 +20,13 @@ export interface PaneGeometry {
   readonly panes: number;
 }
 
-/** Pane index stored in an empty slot. JSON-safe (unlike -Infinity) and older than any real pane. */
-export const NO_PANE = Number.MIN_SAFE_INTEGER;
+/**
+ * Pane index stored in an empty slot. JSON-safe (unlike -Infinity) and older than any real pane.
+ * -1e21 is the shortest such number in JSON ("-1e+21", where MIN_SAFE_INTEGER takes 17
+ * characters): empty slots are most of a young window's persisted bytes. States persisted with
+ * the old MIN_SAFE_INTEGER still read as empty (older than any live pane) and are rewritten.
+ */
+export const NO_PANE = -1e21;
 
 /** "No event yet" for max-time fields; below every real time, so `ts > maxTs` needs no special case. */
 export const NO_TIME = Number.MIN_SAFE_INTEGER;

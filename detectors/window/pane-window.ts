@@ -47,33 +47,71 @@ export interface WindowAggregate {
   end: number;
 }
 
+/**
+ * Which statistics a window keeps beyond count, n and sum. Per-key memory is mostly these
+ * arrays, so a detector asks only for what it reads (a rate needs none of them). A statistic
+ * not kept has an empty array in the state and aggregates to NaN.
+ */
+export interface PaneStats {
+  /** Welford M2 per pane: variance, std. */
+  m2: boolean;
+  /** min and max. */
+  minMax: boolean;
+  /** latest value (and its time). */
+  last: boolean;
+}
+
+export const ALL_STATS: PaneStats = { m2: true, minMax: true, last: true };
+
 export class PaneWindow {
   readonly geometry: PaneGeometry;
   /** Tracked measurement names; index i in every per-measurement array. */
   readonly names: readonly string[];
+  readonly stats: PaneStats;
   private readonly lastTsScratch: number[];
 
-  constructor(windowMs: number, slideMs: number, names: readonly string[]) {
+  constructor(windowMs: number, slideMs: number, names: readonly string[], stats: PaneStats = ALL_STATS) {
     this.geometry = paneGeometry(windowMs, slideMs);
     this.names = names;
+    this.stats = { ...stats };
     this.lastTsScratch = new Array<number>(names.length).fill(0);
   }
 
   init(): PaneWindowState {
     const P = this.geometry.panes;
     const PM = P * this.names.length;
+    const st = this.stats;
+    const arr = (on: boolean) => (on ? new Array<number>(PM).fill(0) : []);
     return {
       maxTs: NO_TIME,
       pane: new Array<number>(P).fill(NO_PANE),
       count: new Array<number>(P).fill(0),
       n: new Array<number>(PM).fill(0),
       sum: new Array<number>(PM).fill(0),
-      m2: new Array<number>(PM).fill(0),
-      min: new Array<number>(PM).fill(0),
-      max: new Array<number>(PM).fill(0),
-      last: new Array<number>(PM).fill(0),
-      lastTs: new Array<number>(PM).fill(0),
+      m2: arr(st.m2),
+      min: arr(st.minMax),
+      max: arr(st.minMax),
+      last: arr(st.last),
+      lastTs: arr(st.last),
     };
+  }
+
+  /**
+   * A state restored from an older config may lack arrays this window keeps now: they start
+   * empty (the panes' other statistics are kept).
+   */
+  private ensure(s: PaneWindowState): void {
+    const PM = this.geometry.panes * this.names.length;
+    const st = this.stats;
+    if (st.m2 && s.m2.length < PM) s.m2 = new Array<number>(PM).fill(0);
+    if (st.minMax && (s.min.length < PM || s.max.length < PM)) {
+      s.min = new Array<number>(PM).fill(0);
+      s.max = new Array<number>(PM).fill(0);
+    }
+    if (st.last && (s.last.length < PM || s.lastTs.length < PM)) {
+      s.last = new Array<number>(PM).fill(0);
+      s.lastTs = new Array<number>(PM).fill(0);
+    }
   }
 
   newAggregate(): WindowAggregate {
@@ -103,23 +141,34 @@ export class PaneWindow {
     if (s.pane[slot] !== p) this.resetSlot(s, slot, p);
     s.count[slot]++;
     const M = this.names.length;
+    if (M === 0) {
+      if (ts > s.maxTs) s.maxTs = ts;
+      return true;
+    }
+    this.ensure(s);
+    const { m2, minMax, last } = this.stats;
     for (let i = 0; i < M; i++) {
       const v = values[this.names[i]];
       if (typeof v !== 'number') continue;
       const k = slot * M + i;
       const n0 = s.n[k];
       if (n0 === 0) {
-        s.n[k] = 1; s.sum[k] = v; s.m2[k] = 0; s.min[k] = v; s.max[k] = v; s.last[k] = v; s.lastTs[k] = ts;
+        s.n[k] = 1; s.sum[k] = v;
+        if (m2) s.m2[k] = 0;
+        if (minMax) { s.min[k] = v; s.max[k] = v; }
+        if (last) { s.last[k] = v; s.lastTs[k] = ts; }
         continue;
       }
       // Welford with the mean derived from the exact running sum (sums of integers stay exact).
       const mean0 = s.sum[k] / n0;
       s.n[k] = n0 + 1;
       s.sum[k] += v;
-      s.m2[k] += (v - mean0) * (v - s.sum[k] / (n0 + 1));
-      if (v < s.min[k]) s.min[k] = v;
-      if (v > s.max[k]) s.max[k] = v;
-      if (ts >= s.lastTs[k]) { s.last[k] = v; s.lastTs[k] = ts; }
+      if (m2) s.m2[k] += (v - mean0) * (v - s.sum[k] / (n0 + 1));
+      if (minMax) {
+        if (v < s.min[k]) s.min[k] = v;
+        if (v > s.max[k]) s.max[k] = v;
+      }
+      if (last && ts >= s.lastTs[k]) { s.last[k] = v; s.lastTs[k] = ts; }
     }
     if (ts > s.maxTs) s.maxTs = ts;
     return true;
@@ -152,6 +201,8 @@ export class PaneWindow {
     const head = paneOf(g, at);
     const M = this.names.length;
     const lastTs = this.lastTsScratch;
+    if (M > 0) this.ensure(s);
+    const { m2: keepM2, minMax, last } = this.stats;
     out.count = 0;
     for (let i = 0; i < M; i++) {
       out.n[i] = 0; out.sum[i] = 0; out.m2[i] = 0;
@@ -167,9 +218,11 @@ export class PaneWindow {
         if (s.n[k] === 0) continue;
         out.n[i] += s.n[k];
         out.sum[i] += s.sum[k];
-        if (!(s.min[k] >= out.min[i])) out.min[i] = s.min[k]; // NaN-aware: first sample wins
-        if (!(s.max[k] <= out.max[i])) out.max[i] = s.max[k];
-        if (s.lastTs[k] >= lastTs[i]) { out.last[i] = s.last[k]; lastTs[i] = s.lastTs[k]; }
+        if (minMax) {
+          if (!(s.min[k] >= out.min[i])) out.min[i] = s.min[k]; // NaN-aware: first sample wins
+          if (!(s.max[k] <= out.max[i])) out.max[i] = s.max[k];
+        }
+        if (last && s.lastTs[k] >= lastTs[i]) { out.last[i] = s.last[k]; lastTs[i] = s.lastTs[k]; }
       }
     }
     // Chan merge, second pass: M2 = Σ M2_p + Σ n_p (mean_p − mean)². The between-pane term is a
@@ -177,6 +230,10 @@ export class PaneWindow {
     for (let i = 0; i < M; i++) {
       const n = out.n[i];
       if (n === 0) continue;
+      if (!keepM2) {
+        out.m2[i] = NaN;
+        continue;
+      }
       const mean = out.sum[i] / n;
       let m2 = 0;
       for (let slot = 0; slot < P; slot++) {
