@@ -437,6 +437,19 @@ export class AlertingPipeline implements AlertDispatcher {
     if (this.closed) return;
     this.closed = true;
     this.stopLoop();
+    // Bounded: with the store unreachable (Redis down) a final drain would wait forever.
+    const limit = this.o.config.delivery.drain_timeout + 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limit)));
+    const outcome = await Promise.race([this.drainOnClose().then(() => 'done' as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') this.log.warn({ limitMs: limit }, 'final alert delivery did not finish in time (store or receivers unavailable); undelivered notifications stay in the outbox when it is Redis');
+    await Promise.race([Promise.allSettled([...this.workers.values()].map((w) => w.release())), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await Promise.allSettled(this.o.receivers.map((r) => r.close()));
+    await this.o.store.close();
+  }
+
+  private async drainOnClose(): Promise<void> {
     await this.ticking?.catch(() => undefined);
     try {
       if (!this.o.store.shared) {
@@ -458,9 +471,6 @@ export class AlertingPipeline implements AlertDispatcher {
     } catch (err) {
       this.log.warn({ err }, 'final alert delivery failed');
     }
-    await Promise.allSettled([...this.workers.values()].map((w) => w.release()));
-    await Promise.allSettled(this.o.receivers.map((r) => r.close()));
-    await this.o.store.close();
   }
 
   private async undelivered(): Promise<number> {

@@ -14,6 +14,8 @@ import { parseConfigText, validateConfig } from '../config/load';
 import { examplesDir } from './kafka/scenario';
 import { wire } from '../cli/app';
 import { ensureServices } from './services';
+import { JsonlDispatcher } from './alerts';
+import type { AlertDispatcher } from '../alerts/dispatch';
 import { Workload } from './workload';
 import { round, slope } from './stats';
 
@@ -29,6 +31,8 @@ export interface MemoryOptions {
   batchSize: number;
   seed: number;
   sampleEveryMs?: number;
+  /** full: the configured alerting stage; direct: alerts straight to a file (see the kafka scenario). */
+  alerting?: 'full' | 'direct';
   progress: (line: string, final?: boolean) => void;
 }
 
@@ -43,6 +47,7 @@ export interface MemorySample {
 
 export interface MemoryResult {
   scenario: 'memory';
+  alerting: 'full' | 'direct';
   flows: FlowName[];
   keys: number;
   rate: number;
@@ -119,6 +124,7 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
   const config = validateConfig(raw, 'bench memory config');
   const store = new RedisStateStore({ url: services.redisUrl, prefix: id, ttlSeconds: 3600 });
   const w = wire(config, log, { store });
+  const dispatcher: AlertDispatcher = o.alerting === 'direct' ? new JsonlDispatcher(path.join(dir, 'alerts-direct.jsonl')) : w.dispatcher;
   const workload = new Workload({ flows: o.flows, keys: o.keys, skew: o.skew, seed: o.seed, sequentialFirst: true });
   const source = new PacedSource(o.flows, workload, o.rate, o.partitions);
   const controller = new AbortController();
@@ -140,7 +146,7 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
     await runPipeline({
       config,
       sources: [source],
-      dispatcher: w.dispatcher,
+      dispatcher,
       deadLetter: w.deadLetter,
       store,
       sinks: [],
@@ -157,6 +163,7 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
   } finally {
     clearTimeout(timer);
     clearInterval(sampler);
+    if (dispatcher !== w.dispatcher) await dispatcher.close().catch(() => undefined);
     await w.close().catch(() => undefined);
     const r = new Redis(services.redisUrl);
     try {
@@ -180,6 +187,7 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
   const heapKeys = base.length > 0 ? (base.reduce((a, s) => a + s.heapUsedMB, 0) / base.length) * 1048576 - heap0 : 0;
   return {
     scenario: 'memory',
+    alerting: o.alerting ?? 'full',
     flows: o.flows,
     keys,
     rate: o.rate,

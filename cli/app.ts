@@ -77,7 +77,9 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
     simulator = new SimulatorSource({ flows: simFlows, config: simConfig, seed: o.seed, simDuration: o.simDuration, sleep: o.sleep });
     sources.unshift(simulator);
   }
-  const store = o.store ?? createStore(config);
+  // Fail fast on a missing Kafka setting, before any connection is opened.
+  if (kafkaTopics.size > 0 || config.dead_letter.type === 'kafka') kafkaConnection(config);
+  const store = o.store ?? createStore(config, log);
   if (kafkaTopics.size > 0) {
     sources.push(
       new KafkaSource({
@@ -125,7 +127,7 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
   const clock = o.clock ?? systemClock;
   const metrics = new FlowwatchMetrics();
   const alerting = new AlertingPipeline({
-    store: o.alertStore ?? createAlertStore(config, clock),
+    store: o.alertStore ?? createAlertStore(config, clock, log),
     receivers,
     route: o.receivers || !config.route ? fanOutRoute(receivers.map((r) => r.name)) : config.route,
     inhibitRules: config.inhibit_rules,
@@ -160,17 +162,18 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
 }
 
 /** Alert state: memory for one process, Redis (state.url, state.prefix) for workers sharing it. */
-function createAlertStore(config: FlowwatchConfig, clock: Clock): AlertStore {
+function createAlertStore(config: FlowwatchConfig, clock: Clock, log: Logger): AlertStore {
   const backend = config.alerting.store ?? config.state.backend;
   if (backend === 'memory') return new MemoryAlertStore(clock);
-  return new RedisAlertStore({ url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: config.state.prefix });
+  return new RedisAlertStore({ url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: config.state.prefix, log: log.child({ component: 'alert-store' }) });
 }
 
-function createStore(config: FlowwatchConfig): StateStore {
+function createStore(config: FlowwatchConfig, log: Logger): StateStore {
   if (config.state.backend === 'memory') return new MemoryStateStore();
   return new RedisStateStore({
     url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     prefix: config.state.prefix,
+    log: log.child({ component: 'state' }),
     ttlSeconds: Math.round(config.state.idle_ttl / 1000),
   });
 }

@@ -1,4 +1,7 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import type Redis from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { closeRedis, openRedis } from './redis-connection';
 import { FlowwatchError } from '../core/errors';
 import type { StateStore } from './types';
 
@@ -47,6 +50,7 @@ export interface RedisStateStoreOptions {
   /** A partition nobody wrote to for this long disappears (seconds; 0 = never). */
   ttlSeconds?: number;
   redisOptions?: RedisOptions;
+  log?: Logger;
 }
 
 type CommitFn = (hash: string, posKey: string, ...args: string[]) => Promise<number>;
@@ -62,13 +66,7 @@ export class RedisStateStore implements StateStore {
   private readonly ttl: number;
 
   constructor(opts: RedisStateStoreOptions) {
-    this.redis = new Redis(opts.url, {
-      lazyConnect: false,
-      // Keep retrying while Redis is down: the consumer pauses (commit awaits) instead of failing.
-      maxRetriesPerRequest: null,
-      enableOfflineQueue: true,
-      ...opts.redisOptions,
-    });
+    this.redis = openRedis(opts.url, opts.log, opts.redisOptions);
     this.prefix = opts.prefix ?? 'fw';
     this.ttl = opts.ttlSeconds ?? 0;
     this.redis.defineCommand('fwCommit', { numberOfKeys: 2, lua: COMMIT_SCRIPT });
@@ -110,6 +108,6 @@ export class RedisStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }

@@ -1,4 +1,7 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import type Redis from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { closeRedis, openRedis } from '../../state/redis-connection';
 import { FlowwatchError } from '../../core/errors';
 import type { AlertStore, Writes } from './types';
 
@@ -72,6 +75,7 @@ export interface RedisAlertStoreOptions {
   /** Keys are `<prefix>:{alerts}:...`: one hash tag, so Redis Cluster keeps them in one slot. */
   prefix?: string;
   redisOptions?: RedisOptions;
+  log?: Logger;
 }
 
 /**
@@ -85,7 +89,7 @@ export class RedisAlertStore implements AlertStore {
   private readonly base: string;
 
   constructor(opts: RedisAlertStoreOptions) {
-    this.redis = new Redis(opts.url, { maxRetriesPerRequest: null, enableOfflineQueue: true, ...opts.redisOptions });
+    this.redis = openRedis(opts.url, opts.log, opts.redisOptions);
     this.base = `${opts.prefix ?? 'fw'}:{alerts}:`;
     this.redis.defineCommand('fwAlertApply', { lua: APPLY_SCRIPT });
     this.redis.defineCommand('fwAlertAckHead', { numberOfKeys: 2, lua: ACK_HEAD_SCRIPT });
@@ -173,6 +177,6 @@ export class RedisAlertStore implements AlertStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }

@@ -17,7 +17,7 @@ import { KafkaSource, type KafkaSourceBatch } from '../../ingest/sources/kafka-s
 import { RedisStateStore } from '../../state/redis-store';
 import { wire } from '../../cli/app';
 import type { AlertDispatcher } from '../../alerts/dispatch';
-import type { Alert } from '../../core/types';
+import { JsonlDispatcher } from '../alerts';
 import { LatencyHistogram, type LatencySummary } from '../histogram';
 import { DEFAULT_CRITERIA, judgeStep, searchSustainable, type StepMeasure, type SustainCriteria } from '../search';
 import { ensureServices, type Services } from '../services';
@@ -86,6 +86,8 @@ export interface KafkaBenchResult {
   unsustainableEventsPerSec: number | null;
   latencyOfferedEventsPerSec: number;
   latencyMs: { state: LatencySummary; alert: LatencySummary };
+  /** send→alert over every step after the warm-up (alerts are rare at a steady state: more samples). */
+  alertLatencyAllStepsMs: LatencySummary;
   rawConsumerEventsPerSec: number | null;
   naiveEventsPerSec: number | null;
   ratioToRawConsumer: number | null;
@@ -191,6 +193,14 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
   const admin = kafka.admin();
   const cleanups: Array<() => Promise<void> | void> = [];
   let producer: ProducerProcess | null = null;
+  // Ctrl-C: stop at the next check and clean up (topics, Redis keys, database, servers) on the way out.
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    o.progress('interrupted: cleaning up', true);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     await admin.connect();
     cleanups.push(() => admin.disconnect());
@@ -249,8 +259,10 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
     running.catch((err) => (workerError = err));
 
     const steps: StepReport[] = [];
+    const alertsAllSteps = new LatencyHistogram();
     const runStep = async (rate: number, phase: StepReport['phase'], durationMs = o.stepMs): Promise<{ report: StepReport; measure: StepMeasure }> => {
       if (workerError) throw workerError;
+      if (interrupted) throw new Error('interrupted');
       const startAt = Date.now() + 200;
       const r = new StepRecorder(startAt, durationMs);
       const committed0 = committed;
@@ -276,6 +288,10 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
         if (committedAtEnd < 0 && t >= durationMs / 1000) committedAtEnd = committed - committed0;
         o.progress(`  ${phase} ${fmt(rate)}/s  t=${t.toFixed(1)}s  sent ${fmt(producer!.sent)}  committed ${fmt(committed - committed0)}  backlog ${fmt(backlog)}  p99 ${r.state.percentileMs(99).toFixed(1)} ms`);
         if (workerError) throw workerError;
+        if (interrupted) {
+          controller.abort();
+          throw new Error('interrupted');
+        }
       }
       const d = finished as Extract<FromProducer, { type: 'done' }>;
       if (committedAtEnd < 0) committedAtEnd = committed - committed0;
@@ -283,7 +299,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
       const wallMs = performance.now() - wall0;
       // Let the backlog drain before the next step (bounded), so steps do not bleed into each other.
       const drainUntil = Date.now() + Math.max(5000, durationMs);
-      while (committed - committed0 < d.sent && Date.now() < drainUntil) await sleep(100);
+      while (committed - committed0 < d.sent && Date.now() < drainUntil && !interrupted) await sleep(100);
       await sleep(300);
       rec = null;
       const measure: StepMeasure = {
@@ -313,6 +329,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
         latencyMs: { state: r.state.summary(), alert: r.alert.summary() },
       };
       steps.push(report);
+      if (phase !== 'warmup') alertsAllSteps.add(r.alert);
       o.progress(stepLine(report), true);
       return { report, measure };
     };
@@ -367,6 +384,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
       unsustainableEventsPerSec: unsustainable,
       latencyOfferedEventsPerSec: latencyRate,
       latencyMs: lat.latencyMs,
+      alertLatencyAllStepsMs: alertsAllSteps.summary(),
       rawConsumerEventsPerSec: raw,
       naiveEventsPerSec: naive,
       ratioToRawConsumer: raw ? round(sustainable / raw, 3) : null,
@@ -375,6 +393,8 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
       services: services.origin,
     };
   } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     producer?.stop();
     for (const c of cleanups.reverse()) await Promise.resolve().then(c).catch(() => undefined);
     services.stop();
@@ -488,21 +508,4 @@ async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
 async function influxQuery(url: string, q: string): Promise<void> {
   const res = await fetch(`${url.replace(/\/$/, '')}/query`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `q=${encodeURIComponent(q)}` });
   if (!res.ok) throw new Error(`InfluxDB ${q}: HTTP ${res.status}`);
-}
-
-/** Alerts straight to a JSONL file, one write per batch (the `--alerting direct` mode). */
-class JsonlDispatcher implements AlertDispatcher {
-  private readonly out: fs.WriteStream;
-  constructor(file: string) {
-    this.out = fs.createWriteStream(file, { flags: 'a' });
-  }
-  async dispatch(alerts: readonly Alert[]): Promise<void> {
-    if (alerts.length === 0) return;
-    let text = '';
-    for (const a of alerts) text += JSON.stringify(a) + '\n';
-    await new Promise<void>((resolve, reject) => this.out.write(text, (err) => (err ? reject(err) : resolve())));
-  }
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.out.end(resolve));
-  }
 }

@@ -35,7 +35,7 @@ export function registerBench(program: Command): void {
     .option('--partitions <n>', 'kafka: partitions per topic', intOption, 4)
     .option('--start-rate <n>', 'kafka: first offered rate of the search', intOption, 40_000)
     .option('--max-rate <n>', 'kafka: highest offered rate the search tries', intOption, 400_000)
-    .option('--alerting <mode>', 'kafka: full (the configured alerting stage, as `flowwatch run`) or direct (alerts straight to a file: the core alone)', (v: string) => {
+    .option('--alerting <mode>', 'kafka/memory: full (the configured alerting stage, as `flowwatch run`) or direct (alerts straight to a file: the core alone)', (v: string) => {
       if (v !== 'full' && v !== 'direct') throw new InvalidArgumentError('expected full or direct');
       return v;
     }, 'full')

@@ -103,3 +103,176 @@ export function learnTail(t: number[], o: number, f: number, r: TailRates): void
   }
   t[o + 4] = n + 1;
 }
+
+/**
+ * Signed calibrator: one scale (RMS²) and two tails, for positive and for negative values, so a
+ * series whose bursts only go up (traffic, counts) keeps a light lower tail and a dip still counts.
+ * Layout at offset o: [RMS², n, q⁺, m₁⁺, m₂⁺, q⁻, m₁⁻, m₂⁻]; q± = share of values with z > 2 / z < −2.
+ */
+export const SIGNED_STRIDE = 8;
+
+const LOG_CLIP = Number(process.env.FW_LCLIP ?? 4);
+export let DEDH = Number(process.env.FW_DEDH ?? 0);
+export const DEDH_STEP_ONLY = Number(process.env.FW_DSTEP ?? 0);
+export function setDedh(v: number): void {
+  DEDH = v;
+}
+const DEDH_MAX = Number(process.env.FW_DMAX ?? 0.9);
+const G_M1 = 0.323;
+const G_M2 = 0.174;
+export function initSigned(t: number[], o: number): void {
+  t[o] = 0;
+  t[o + 1] = 0;
+  for (const s of [2, 5]) {
+    t[o + s] = PRIOR_Q / 2;
+    t[o + s + 1] = DEDH ? G_M1 : PRIOR_M1;
+    t[o + s + 2] = DEDH ? G_M2 : 2 * PRIOR_M1 * PRIOR_M1;
+  }
+}
+
+/** log10 of the conditional tail (1 + ξy/σ)^(−1/ξ), negated, from log-moments (Dekkers–Einmahl–de Haan). */
+function dedhTail(M1: number, M2: number, y: number): number {
+  const r = M2 > 0 ? (M1 * M1) / M2 : 0;
+  let g = M1 + 1 - 0.5 / (1 - (r < 0.99 ? r : 0.99));
+  const sigma = U2 * M1 * (1 - (g < 0 ? g : 0));
+  if (!(g > 0)) g = 0;
+  else if (g > DEDH_MAX) g = DEDH_MAX;
+  return g > 1e-9 ? Math.log10(1 + (g * y) / sigma) / g : (y / sigma) * Math.LOG10E;
+}
+
+export function resetSignedScale(t: number[], o: number): void {
+  t[o] = 0;
+  t[o + 1] = 0;
+}
+
+/** −log10 of the one-sided tail probability of f (its sign's tail); 0 when |z| ≤ 2. */
+export function surpriseSigned(t: readonly number[], o: number, f: number): number {
+  const ms = t[o];
+  if (!(ms > 0)) return 0;
+  const z2 = (f * f) / ms;
+  if (!(z2 > U2)) return 0;
+  const s = o + (f > 0 ? 2 : 5);
+  if (DEDH) {
+    const l = -Math.log10(t[s]) + dedhTail(t[s + 1], t[s + 2], z2 - U2);
+    return l > 0 ? l : 0;
+  }
+  const m1 = t[s + 1];
+  const v = t[s + 2] - m1 * m1;
+  let xi = v > 0 ? 0.5 * (1 - (m1 * m1) / v) : 0;
+  if (!(xi > 0)) xi = 0;
+  else if (xi > MAX_XI) xi = MAX_XI;
+  const sigma = m1 * (1 - xi);
+  const y = z2 - U2;
+  const tail = xi > 1e-9 ? Math.log10(1 + (xi * y) / sigma) / xi : (y / sigma) * Math.LOG10E;
+  const l = -Math.log10(t[s]) + tail;
+  return l > 0 ? l : 0;
+}
+
+export function learnSigned(t: number[], o: number, f: number, r: TailRates): void {
+  const n = t[o + 1];
+  const f2 = f * f;
+  const ms = t[o];
+  const z2 = ms > 0 ? f2 / ms : 0;
+  if (n === 0 || !(ms > 0)) {
+    t[o] = f2;
+  } else {
+    const a = r.slow > 1 / (n + 1) ? r.slow : 1 / (n + 1);
+    const cap = 9 * ms;
+    t[o] = ms + a * ((f2 < cap ? f2 : cap) - ms);
+  }
+  if (ms > 0) {
+    const aq = Math.max(r.slow, 1 / (n + 1 + PRIOR_N));
+    const above = z2 > U2;
+    const pos = f > 0;
+    for (const s of [o + 2, o + 5]) {
+      const hit = above && (s === o + 2) === pos ? 1 : 0;
+      t[s] += aq * (hit - t[s]);
+      if (t[s] < 5e-5) t[s] = 5e-5;
+      if (hit) {
+        const m1 = t[s + 1];
+        const ae = Math.max(r.excess, 1 / (n * t[s] + 1 + PRIOR_N / 2));
+        if (DEDH) {
+          let l = Math.log(z2 / U2);
+          if (l > LOG_CLIP) l = LOG_CLIP;
+          t[s + 1] = m1 + ae * (l - m1);
+          t[s + 2] += ae * (l * l - t[s + 2]);
+        } else {
+          let y = z2 - U2;
+          if (y > 10 * m1) y = 10 * m1;
+          t[s + 1] = m1 + ae * (y - m1);
+          t[s + 2] += ae * (y * y - t[s + 2]);
+        }
+      }
+    }
+  }
+  t[o + 1] = n + 1;
+}
+
+/** Both tails of a signed calibrator pooled: the two-sided tail probability of |f|. */
+export function surprisePooled(t: readonly number[], o: number, f: number): number {
+  const ms = t[o];
+  if (!(ms > 0)) return 0;
+  const z2 = (f * f) / ms;
+  if (!(z2 > U2)) return 0;
+  const qp = t[o + 2];
+  const qn = t[o + 5];
+  const q = qp + qn;
+  const m1 = (qp * t[o + 3] + qn * t[o + 6]) / q;
+  const m2 = (qp * t[o + 4] + qn * t[o + 7]) / q;
+  if (DEDH) {
+    const l = -Math.log10(q) + dedhTail(m1, m2, z2 - U2);
+    return l > 0 ? l : 0;
+  }
+  const v = m2 - m1 * m1;
+  let xi = v > 0 ? 0.5 * (1 - (m1 * m1) / v) : 0;
+  if (!(xi > 0)) xi = 0;
+  else if (xi > MAX_XI) xi = MAX_XI;
+  const sigma = m1 * (1 - xi);
+  const y = z2 - U2;
+  const tail = xi > 1e-9 ? Math.log10(1 + (xi * y) / sigma) / xi : (y / sigma) * Math.LOG10E;
+  const l = -Math.log10(q) + tail;
+  return l > 0 ? l : 0;
+}
+
+/**
+ * Second stage: the surprise L of each value (−log10 p, max over features) against this series'
+ * own history of L. Peaks over U_L decades, GPD by moments. Layout [q, m₁, m₂, n].
+ */
+export const LIK_STRIDE = 4;
+export const U_L = Number(process.env.FW_UL ?? 1);
+const LIK_PRIOR_N = Number(process.env.FW_LN ?? 200);
+export function initLik(t: number[], o: number): void {
+  t[o] = Number(process.env.FW_LQ ?? 0.3) * 10 ** -U_L;
+  t[o + 1] = Math.LOG10E;
+  t[o + 2] = 2 * Math.LOG10E * Math.LOG10E;
+  t[o + 3] = 0;
+}
+export function surpriseLik(t: readonly number[], o: number, l: number): number {
+  if (!(l > U_L)) return l;
+  const m1 = t[o + 1];
+  const v = t[o + 2] - m1 * m1;
+  let xi = v > 0 ? 0.5 * (1 - (m1 * m1) / v) : 0;
+  if (!(xi > 0)) xi = 0;
+  else if (xi > MAX_XI) xi = MAX_XI;
+  const sigma = m1 * (1 - xi);
+  const y = l - U_L;
+  const tail = xi > 1e-9 ? Math.log10(1 + (xi * y) / sigma) / xi : (y / sigma) * Math.LOG10E;
+  const r = -Math.log10(t[o]) + tail;
+  return r > U_L ? r : U_L;
+}
+export function learnLik(t: number[], o: number, l: number, slow: number, excess: number): void {
+  const n = t[o + 3];
+  const above = l > U_L ? 1 : 0;
+  const aq = Math.max(slow, 1 / (n + 1 + LIK_PRIOR_N));
+  t[o] += aq * (above - t[o]);
+  if (t[o] < 1e-5) t[o] = 1e-5;
+  if (above) {
+    const m1 = t[o + 1];
+    let y = l - U_L;
+    if (y > 10 * m1) y = 10 * m1;
+    const ae = Math.max(excess, 1 / (n * t[o] + 1 + LIK_PRIOR_N * 10 ** -U_L));
+    t[o + 1] = m1 + ae * (y - m1);
+    t[o + 2] += ae * (y * y - t[o + 2]);
+  }
+  t[o + 3] = n + 1;
+}

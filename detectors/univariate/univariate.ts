@@ -2,7 +2,7 @@ import type { FlowEvent, Observation } from '../../core/types';
 import type { Detector } from '../types';
 import type { Direction } from '../scoring';
 import { DAY_MS, INTERVAL_SAMPLES, WEEK_HOURS, dayBin, dayBins, median, weekHour } from './seasonal';
-import { TAIL_STRIDE, initTail, learnTail, resetScale, standardize, surprise, type TailRates } from './tail';
+import { SIGNED_STRIDE as TAIL_STRIDE, initSigned as initTail, learnSigned as learnTail, resetSignedScale as resetScale, standardize, surpriseSigned, setDedh, DEDH_STEP_ONLY, surprisePooled, initLik, learnLik, surpriseLik, type TailRates } from './tail';
 
 export type Seasonality = 'auto' | 'none' | 'daily' | 'weekly';
 
@@ -57,6 +57,9 @@ export interface UnivariateState {
   quiet: number;
   /** Values to wait (learning only) after the profile in use changed. */
   settle: number;
+  lik?: number[];
+  het?: number[];
+  loc?: number[];
 }
 
 /** Horizons of the EW means (values): α = 2/(h+1). */
@@ -71,11 +74,27 @@ const CALIBRATED = 4;
 export const CAUSES = ['spike', 'shift', 'shift', 'drift', 'flatline'] as const;
 /** Subtracted from the best feature's surprise: several features look at every value. */
 const MULTIPLICITY = 0.6;
-const RATES: TailRates = { slow: 0.002, excess: 0.02 };
+const RATES: TailRates = { slow: 0.002, excess: Number(process.env.FW_EXC ?? 0.02) };
 /** Values learned from (no verdict) after the seasonal model switched. */
 const SETTLE = 64;
 /** Surprise (decades) that opens an episode; later values of the episode report at most this. */
 const EPISODE = 1.5;
+export const DEBUG_FEATS = [0, 0, 0, 0];
+const CLIP = Number(process.env.FW_CLIP ?? 3);
+const UNCLIPPED_DAYS = Number(process.env.FW_UD ?? 3);
+const FULL_RESET = Number(process.env.FW_FR ?? 1);
+const LOC = Number(process.env.FW_LOC ?? 0);
+const LOC_H = Number(process.env.FW_LOCH ?? 50);
+const LOC_LO = Number(process.env.FW_LOCLO ?? 0.5);
+const LOC_HI = Number(process.env.FW_LOCHI ?? 2);
+const LOC_MIX = Number(process.env.FW_LOCMIX ?? 1);
+const HET = Number(process.env.FW_HET ?? 0);
+const HET_C = Number(process.env.FW_HETC ?? 0.1);
+const HET_RATE = Number(process.env.FW_HETR ?? 0.001);
+const HET_DU = Number(process.env.FW_HETDU ?? 0.3);
+const HET_MAX = Number(process.env.FW_HETMAX ?? 1.5);
+const LIK = Number(process.env.FW_LIK ?? 0);
+const LIK_SLOW = Number(process.env.FW_LS ?? 0.002);
 
 /**
  * The default univariate profile: any single numeric series, any sampling interval, no tuning.
@@ -105,11 +124,14 @@ export class UnivariateDetector implements Detector<UnivariateState> {
 
   init(): UnivariateState {
     const tails: number[] = new Array(CALIBRATED * TAIL_STRIDE);
-    for (let f = 0; f < CALIBRATED; f++) initTail(tails, f * TAIL_STRIDE);
+    for (let f = 0; f < CALIBRATED; f++) {
+      if (DEDH_STEP_ONLY) setDedh(f === F_STEP ? 1 : 0);
+      initTail(tails, f * TAIL_STRIDE);
+    }
     return {
       n: 0, last: 0, gaps: [], dt: 0, bins: 0, day: [], dayN: [], week: [], weekN: [],
-      lvl: 0, lvl0: 0, mad: 0, err: [0, 0, 0], season: 0,
-      m: [0, 0, 0, 0, 0], pe: [0, 0, 0], tails,
+      lvl: 0, lvl0: 0, mad: 0, err: [0, 0, 0, 0, 0, 0], season: 0,
+      m: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], pe: [0, 0, 0], tails,
       run: 0, runMax: 0, changes: 0, lastX: 0, firing: false, peak: 0, quiet: 0, settle: 0,
     };
   }
@@ -122,7 +144,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       s.n = 1;
       s.last = ts;
       s.lvl = s.lvl0 = s.lastX = x;
-      for (let k = 0; k < 5; k++) s.m[k] = x;
+      for (let k = 0; k < 10; k++) s.m[k] = x;
       return null;
     }
     this.learnInterval(s, ts);
@@ -133,7 +155,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     const wh = s.week.length > 0 ? weekHour(ts) : -1;
     const sd = b >= 0 && s.dayN[b] > 0 ? s.day[b] : 0;
     const sw = wh >= 0 && s.weekN[wh] > 0 ? s.week[wh] : 0;
-    this.chooseSeason(s, x, sd, sw, perDay);
+    this.chooseSeason(s, x, sd, sw, perDay, b, wh);
     const seasonal = s.season >= 1 ? sd + (s.season === 2 ? sw : 0) : 0;
     const d = x - seasonal;
 
@@ -145,14 +167,59 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     if (pe[2] < pe[best]) best = 2;
     const pred = m[best];
     const step = d - pred;
+    let hs = 1;
+    if (HET) {
+      // [neg seen, mean u, n_lo, u_lo, v_lo, n_hi, u_hi, v_hi]
+      const h = (s.het ??= [0, 0, 0, 0, 0, 0, 0, 0]);
+      if (x < 0) h[0] = 1;
+      if (h[0] === 0 && s.lvl0 > 0) {
+        const c = HET_C * s.lvl0;
+        const lev = m[3] + seasonal;
+        const u = Math.log(((lev > 0 ? lev : 0) + c) / (s.lvl0 + c));
+        const du = h[6] - h[3];
+        let beta = 0;
+        if (h[2] > 50 && h[5] > 50 && du > HET_DU && h[4] > 0 && h[7] > 0) {
+          beta = Math.log(h[7] / h[4]) / du;
+          beta = beta < 0 ? 0 : beta > HET_MAX ? HET_MAX : beta;
+        }
+        hs = Math.exp(0.5 * beta * (u - h[1]));
+        const ms = s.tails[F_STEP * TAIL_STRIDE] * hs * hs;
+        const r2 = ms > 0 && step * step > 9 * ms ? 9 * ms : step * step;
+        h[1] += Math.max(1 / (h[2] + h[5] + 1), HET_RATE) * (u - h[1]);
+        const k = u >= h[1] ? 5 : 2;
+        const a = Math.max(1 / ++h[k], HET_RATE);
+        h[k + 1] += a * (u - h[k + 1]);
+        h[k + 2] += a * (r2 - h[k + 2]);
+      }
+    }
+    if (LOC) {
+      // local scale: EW mean square of the clipped one-step residual over ~LOC_H values, relative to the calibrator's
+      const g2 = s.tails[F_STEP * TAIL_STRIDE];
+      const l = (s.loc ??= [0]);
+      if (g2 > 0) {
+        if (!(l[0] > 0)) l[0] = g2;
+        let ratio = Math.sqrt(l[0] / g2);
+        ratio = ratio < LOC_LO ? LOC_LO : ratio > LOC_HI ? LOC_HI : ratio;
+        hs *= LOC_MIX * ratio + (1 - LOC_MIX);
+        const r2 = step * step;
+        const cap = 9 * l[0];
+        l[0] += (1 / LOC_H) * ((r2 < cap ? r2 : cap) - l[0]);
+      }
+    }
     for (let k = 0; k < 3; k++) {
       const r = d - m[k];
       pe[k] += 0.01 * (r * r - pe[k]);
     }
     for (let k = 0; k < 5; k++) m[k] += ALPHAS[k] * (d - m[k]);
-    const short = m[1] - m[2];
-    const mid = m[2] - m[3];
-    const long = m[3] - m[4];
+    // The band-pass (shift, drift) features see the value winsorized around the prediction: one
+    // outlier is the step feature's business, a shift is many values off in the same direction.
+    const rms = Math.sqrt(s.tails[F_STEP * TAIL_STRIDE]) * hs;
+    const cl = CLIP * rms;
+    const dc = rms > 0 ? (step > cl ? pred + cl : step < -cl ? pred - cl : d) : d;
+    for (let k = 5; k < 10; k++) m[k] += ALPHAS[k - 5] * (dc - m[k]);
+    const short = m[6] - m[7];
+    const mid = m[7] - m[8];
+    const long = m[8] - m[9];
     // Flatline: identical values in a row, against the longest recent run.
     const same = x === s.lastX || Math.abs(x - s.lastX) <= 1e-12 * Math.max(1, Math.abs(x));
     if (same) s.run++;
@@ -166,15 +233,17 @@ export class UnivariateDetector implements Detector<UnivariateState> {
 
     const t = s.tails;
     const dir = this.p.direction;
-    const zStep = standardize(t, F_STEP * TAIL_STRIDE, step);
-    const feats = [step, short, mid, long];
+    const zStep = standardize(t, F_STEP * TAIL_STRIDE, step / hs);
+    const feats = [step / hs, short / hs, mid / hs, long / hs];
     let L = 0;
     let cause = 0;
     for (let f = 0; f < CALIBRATED; f++) {
       const v = feats[f];
       if (((dir === 'up' && v < 0) || (dir === 'down' && v > 0))) continue;
       const o = f * TAIL_STRIDE;
-      const l = surprise(t, o, standardize(t, o, v));
+      if (DEDH_STEP_ONLY) setDedh(f === F_STEP ? 1 : 0);
+      const l = f === F_STEP ? surpriseSigned(t, o, v) - 0.3 : surprisePooled(t, o, v);
+      DEBUG_FEATS[f] = l;
       if (l > L) {
         L = l;
         cause = f;
@@ -186,9 +255,18 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       cause = CALIBRATED;
     }
     L = L > MULTIPLICITY ? L - MULTIPLICITY : 0;
+    if (LIK) {
+      if (!s.lik) { s.lik = []; initLik(s.lik, 0); }
+      const L2 = surpriseLik(s.lik, 0, L);
+      if (s.peak === 0) learnLik(s.lik, 0, L, LIK_SLOW, 0.02);
+      if (cause !== CALIBRATED) L = LIK === 1 ? L2 : LIK === 2 ? 0.5 * (L + L2) : Math.min(L, L2);
+    }
 
     // --- learn ----------------------------------------------------------------------------------
-    for (let f = 0; f < CALIBRATED; f++) learnTail(t, f * TAIL_STRIDE, feats[f], RATES);
+    for (let f = 0; f < CALIBRATED; f++) {
+      if (DEDH_STEP_ONLY) setDedh(f === F_STEP ? 1 : 0);
+      learnTail(t, f * TAIL_STRIDE, feats[f], RATES);
+    }
     this.learnSeason(s, x, b, wh, sd, sw, perDay);
     s.n++;
     s.last = ts;
@@ -270,30 +348,46 @@ export class UnivariateDetector implements Detector<UnivariateState> {
   }
 
   /** Switches profiles on when they clearly cut the prediction error, off when they stop doing so. */
-  private chooseSeason(s: UnivariateState, x: number, sd: number, sw: number, perDay: number): void {
+  private chooseSeason(s: UnivariateState, x: number, sd: number, sw: number, perDay: number, b: number, wh: number): void {
     if (s.bins === 0) return;
-    const r0 = x - s.lvl0;
-    const r1 = x - s.lvl - sd;
-    const r2 = r1 - sw;
-    const a = Math.min(0.05, 2 / perDay);
     const err = s.err;
-    err[0] += a * (r0 * r0 - err[0]);
-    err[1] += a * (r1 * r1 - err[1]);
-    err[2] += a * (r2 * r2 - err[2]);
+    // Paired comparisons, each over the values where the richer model has something to say:
+    // level vs level + daily once the bin was seen (memory ~2 days); daily vs daily + weekly once
+    // the weekly offsets learn (memory ~a week).
+    if (b >= 0 && s.dayN[b] > 0) {
+      const r0 = x - s.lvl0;
+      const r1 = x - s.lvl - sd;
+      const a = Math.max(1 / ++err[4], 1 / (2 * perDay));
+      err[0] += a * (clipSq(r0, err[0], err[4]) - err[0]);
+      err[1] += a * (clipSq(r1, err[1], err[4]) - err[1]);
+    }
+    if (wh >= 0 && s.weekN[wh] > 0) {
+      const r1 = x - s.lvl - sd;
+      const r2 = r1 - sw;
+      const a = Math.max(1 / ++err[5], 1 / (7 * perDay));
+      err[2] += a * (clipSq(r1, err[2], err[5]) - err[2]);
+      err[3] += a * (clipSq(r2, err[3], err[5]) - err[3]);
+    }
     const forced = this.p.seasonality;
     let want = s.season;
     if (forced === 'daily') want = s.n >= perDay ? 1 : 0;
     else if (forced === 'weekly') want = s.n >= 7 * perDay && s.week.length > 0 ? 2 : s.n >= perDay ? 1 : 0;
     else {
-      const daily = s.season >= 1 ? err[1] < 0.9 * err[0] : s.n >= 1.5 * perDay && err[1] < 0.6 * err[0];
-      const weekly = s.week.length > 0 && daily && (s.season === 2 ? err[2] < 0.95 * err[1] : s.n >= 14 * perDay && err[2] < 0.75 * err[1]);
-      want = weekly ? 2 : daily ? 1 : 0;
+      const canWeek = s.week.length > 0 && s.n >= 14 * perDay;
+      const weekGain = err[2] > 0 ? err[3] / err[2] : 1;
+      const weekly = canWeek && (s.season === 2 ? weekGain < 0.95 : weekGain < 0.75);
+      const eSeas = weekly ? err[1] * weekGain : err[1];
+      const seasonal = s.season >= 1 ? eSeas < 0.9 * err[0] : s.n >= 1.5 * perDay && err[4] >= 0.5 * perDay && eSeas < 0.6 * err[0];
+      want = seasonal ? (weekly ? 2 : 1) : 0;
     }
     if (want !== s.season) {
       // The deseasonalized series changes definition: restart its means at the new value.
       const seasonal = want >= 1 ? sd + (want === 2 ? sw : 0) : 0;
-      for (let k = 0; k < 5; k++) s.m[k] = x - seasonal;
-      for (let f = 0; f < CALIBRATED; f++) resetScale(s.tails, f * TAIL_STRIDE);
+      for (let k = 0; k < 10; k++) s.m[k] = x - seasonal;
+      for (let f = 0; f < CALIBRATED; f++) {
+        if (FULL_RESET) initTail(s.tails, f * TAIL_STRIDE);
+        else resetScale(s.tails, f * TAIL_STRIDE);
+      }
       s.season = want;
       s.settle = SETTLE;
     }
@@ -315,7 +409,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       const n = ++s.dayN[b];
       const g = Math.max(0.15 / perBin, 1 / n);
       // A bin's first days learn unclipped: a sharp daily edge is not an outlier.
-      const rb = n <= 3 * perBin ? resid * (1 - aL) : r;
+      const rb = n <= UNCLIPPED_DAYS * perBin ? resid * (1 - aL) : r;
       s.day[b] += g * rb;
       r = rb * (1 - g);
     }
@@ -327,6 +421,12 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       s.week[wh] += Math.min(0.5, 0.25 / perHour) * r;
     }
   }
+}
+
+/** r², clipped at 9× the running mean once it has a few values behind it: one anomaly barely moves a model choice. */
+function clipSq(r: number, ms: number, count: number): number {
+  const r2 = r * r;
+  return count > 10 && r2 > 9 * ms ? 9 * ms : r2;
 }
 
 function round3(x: number): number {

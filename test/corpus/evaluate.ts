@@ -1,6 +1,8 @@
 /**
  * Scores a detector on the synthetic corpus, in process (no files): the development loop.
- *   node test/corpus/ts-run.js test/corpus/evaluate.ts --seeds 1 [--threshold 5] [--detector univariate|gaussian]
+ *   node test/corpus/ts-run.js test/corpus/evaluate.ts --seeds 1 [--params '{"threshold":3}'] [--detector univariate|gaussian] [--verbose]
+ * --seeds takes a list and ranges ("1,2", "6-10") or the split names "tuning" (1, 2, 6–10: develop
+ * on these) and "held-out" (3, 4, 5: report only).
  * The published numbers come from the real CLI (docs/backtest.md); this gives the same scores faster.
  */
 import { generateCorpus, type CorpusSeries } from './generate';
@@ -84,16 +86,48 @@ export function byKind(scored: readonly Scored[], threshold: number): Record<str
   return Object.fromEntries(Object.entries(tally).map(([k, [h, n]]) => [k, `${h}/${n}`]));
 }
 
+/** The seed split: the profile is tuned on these seeds only … */
+export const TUNING_SEEDS = [1, 2, 6, 7, 8, 9, 10];
+/** … and reported on these, untouched by tuning. */
+export const HELD_OUT_SEEDS = [3, 4, 5];
+
+/** "1,2", "6-10", "tuning", "held-out" (or combinations: "tuning,11"). */
+export function parseSeeds(spec: string): number[] {
+  const out: number[] = [];
+  for (const part of spec.split(',')) {
+    const p = part.trim();
+    if (p === 'tuning') out.push(...TUNING_SEEDS);
+    else if (p === 'held-out' || p === 'holdout') out.push(...HELD_OUT_SEEDS);
+    else if (/^\d+-\d+$/.test(p)) {
+      const [a, b] = p.split('-').map(Number);
+      for (let k = a; k <= b; k++) out.push(k);
+    } else if (p !== '') out.push(Number(p));
+  }
+  if (out.some((k) => !Number.isInteger(k))) throw new Error(`bad --seeds ${spec}`);
+  return out;
+}
+
 if (require.main === module) {
   const args = process.argv.slice(2);
   const get = (name: string, dflt: string) => {
     const i = args.indexOf(name);
     return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
   };
-  const seeds = get('--seeds', '1').split(',').map(Number);
+  const seeds = parseSeeds(get('--seeds', '1'));
   const detector = get('--detector', 'univariate');
   const params = JSON.parse(get('--params', '{}')) as Record<string, unknown>;
   const verbose = args.includes('--verbose');
+  const brief = args.includes('--brief');
+  const all: Scored[] = [];
+  let found = 0;
+  let windows = 0;
+  let falseRows = 0;
+  let alertsTrue = 0;
+  let alertsAll = 0;
+  let alertWindows = 0;
+  let sum = 0;
+  let rowsAll = 0;
+  let msAll = 0;
   for (const seed of seeds) {
     const corpus = generateCorpus(seed);
     const t0 = Date.now();
@@ -101,7 +135,21 @@ if (require.main === module) {
     const ms = Date.now() - t0;
     const rows = corpus.reduce((a, s) => a + s.ts.length, 0);
     const r = sweep(scored);
+    sum += r.best.normalized;
+    found += r.best.detectedWindows;
+    windows += r.windows;
+    falseRows += r.best.falseRows;
+    if (brief) all.push(...scored);
+    rowsAll += rows;
+    msAll += ms;
     const m = alertMetrics(scored.map((s) => ({ ts: s.ts, alert: s.alert, windows: s.windows })));
+    alertsTrue += m.trueAlerts;
+    alertsAll += m.alerts;
+    alertWindows += m.detected;
+    if (brief) {
+      process.stdout.write(`${seed}:${r.best.normalized.toFixed(1)} `);
+      continue;
+    }
     process.stdout.write(
       `seed ${seed} ${detector}: NAB ${r.best.normalized.toFixed(1)} at threshold ${r.best.threshold.toFixed(4)} ` +
         `(windows ${r.best.detectedWindows}/${r.windows}, false rows ${r.best.falseRows}); ` +
@@ -116,5 +164,14 @@ if (require.main === module) {
         process.stdout.write(`  ${s.name.padEnd(50)} windows ${String(s.windows.length)} kinds ${s.series.anomalies.map((a) => a.kind).join(',').padEnd(40)} at-best: det ${at.detectedWindows} false ${at.falseRows} raw ${at.raw.toFixed(2)} | own best ${one.best.normalized.toFixed(0)}\n`);
       }
     }
+  }
+  if (brief) {
+    const pooled = sweep(all).best;
+    process.stdout.write(
+      `| mean ${(sum / seeds.length).toFixed(2)} pooled ${pooled.normalized.toFixed(2)} @${pooled.threshold.toFixed(3)} | windows ${found}/${windows} false ${falseRows} | alerts P ${(alertsTrue / alertsAll).toFixed(3)} R ${(alertWindows / windows).toFixed(3)} (${alertsAll})\n`,
+    );
+  } else if (seeds.length > 1) {
+    const rate = msAll > 0 ? (rowsAll / msAll) * 60_000 : 0;
+    process.stdout.write(`mean NAB over seeds ${seeds.join(',')}: ${(sum / seeds.length).toFixed(2)} (${(rate / 1e6).toFixed(1)} M rows/min in process)\n`);
   }
 }
