@@ -28,6 +28,11 @@ export function buildProgram(): Command {
 
 /** Entry point used by bin/flowwatch.js. Errors print one clear message, never a stack for user mistakes. */
 export function main(argv: string[]): void {
+  // `flowwatch run --json | head`: a closed pipe ends the program quietly, as Unix tools do.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const program = buildProgram();
   program.exitOverride();
   program.parseAsync(argv).catch((err: unknown) => {

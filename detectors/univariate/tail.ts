@@ -24,7 +24,8 @@ const U2 = 4;
 const PRIOR_Q = 0.05;
 const PRIOR_M1 = 2.2;
 const PRIOR_N = 30;
-const MAX_XI = 0.45;
+const MAX_XI = Number(process.env.FW_XI ?? 0.45);
+const EXC_CLIP = Number(process.env.FW_ECL ?? 10);
 
 export interface TailRates {
   /** EW rate of the RMS and of q (per value). */
@@ -84,7 +85,7 @@ export function learnTail(t: number[], o: number, f: number, r: TailRates): void
   } else {
     // Start-up: running mean; then EW. Clipped at 3 RMS: a robust scale that outliers barely move.
     const a = r.slow > 1 / (n + 1) ? r.slow : 1 / (n + 1);
-    const cap = 9 * ms;
+    const cap = SCALE_CLIP * ms;
     t[o] = ms + a * ((f2 < cap ? f2 : cap) - ms);
   }
   if (ms > 0) {
@@ -95,7 +96,7 @@ export function learnTail(t: number[], o: number, f: number, r: TailRates): void
     if (above) {
       const m1 = t[o + 2];
       let y = z2 - U2;
-      if (y > 10 * m1) y = 10 * m1;
+      if (y > EXC_CLIP * m1) y = EXC_CLIP * m1;
       const ae = Math.max(r.excess, 1 / (n * t[o + 1] + 1 + PRIOR_N));
       t[o + 2] = m1 + ae * (y - m1);
       t[o + 3] += ae * (y * y - t[o + 3]);
@@ -111,6 +112,7 @@ export function learnTail(t: number[], o: number, f: number, r: TailRates): void
  */
 export const SIGNED_STRIDE = 8;
 
+const SCALE_CLIP = Number(process.env.FW_SC ?? 9);
 const LOG_CLIP = Number(process.env.FW_LCLIP ?? 4);
 export let DEDH = Number(process.env.FW_DEDH ?? 0);
 export const DEDH_STEP_ONLY = Number(process.env.FW_DSTEP ?? 0);
@@ -168,7 +170,7 @@ export function surpriseSigned(t: readonly number[], o: number, f: number): numb
   return l > 0 ? l : 0;
 }
 
-export function learnSigned(t: number[], o: number, f: number, r: TailRates): void {
+export function learnSigned(t: number[], o: number, f: number, r: TailRates, scaleWeight = 1): void {
   const n = t[o + 1];
   const f2 = f * f;
   const ms = t[o];
@@ -176,8 +178,8 @@ export function learnSigned(t: number[], o: number, f: number, r: TailRates): vo
   if (n === 0 || !(ms > 0)) {
     t[o] = f2;
   } else {
-    const a = r.slow > 1 / (n + 1) ? r.slow : 1 / (n + 1);
-    const cap = 9 * ms;
+    const a = (r.slow > 1 / (n + 1) ? r.slow : 1 / (n + 1)) * scaleWeight;
+    const cap = SCALE_CLIP * ms;
     t[o] = ms + a * ((f2 < cap ? f2 : cap) - ms);
   }
   if (ms > 0) {
@@ -198,7 +200,7 @@ export function learnSigned(t: number[], o: number, f: number, r: TailRates): vo
           t[s + 2] += ae * (l * l - t[s + 2]);
         } else {
           let y = z2 - U2;
-          if (y > 10 * m1) y = 10 * m1;
+          if (y > EXC_CLIP * m1) y = EXC_CLIP * m1;
           t[s + 1] = m1 + ae * (y - m1);
           t[s + 2] += ae * (y * y - t[s + 2]);
         }
@@ -269,10 +271,59 @@ export function learnLik(t: number[], o: number, l: number, slow: number, excess
   if (above) {
     const m1 = t[o + 1];
     let y = l - U_L;
-    if (y > 10 * m1) y = 10 * m1;
+    if (y > EXC_CLIP * m1) y = EXC_CLIP * m1;
     const ae = Math.max(excess, 1 / (n * t[o] + 1 + LIK_PRIOR_N * 10 ** -U_L));
     t[o + 1] = m1 + ae * (y - m1);
     t[o + 2] += ae * (y * y - t[o + 2]);
   }
   t[o + 3] = n + 1;
+}
+
+/**
+ * Empirical exceedance rates of z (in RMS units of a calibrator) at fixed levels, per sign: the
+ * tail as observed, which a smooth parametric fit can miss (benign bursts up to a size, heavy
+ * tails). Layout: [n, r⁺ per level..., r⁻ per level...].
+ */
+export const EMP_LEVELS = (process.env.FW_EL ?? '3,4,5,6,7,8,10,12').split(',').map(Number);
+const EMP_K = EMP_LEVELS.length;
+export const EMP_STRIDE = 1 + 2 * EMP_K;
+const EMP_N0 = Number(process.env.FW_EN0 ?? 100);
+const EMP_M = Number(process.env.FW_EM ?? 3000);
+const LN10 = Math.LN10;
+/** One-sided Gaussian tail (for the priors). */
+function gaussTail(z: number): number {
+  // Abramowitz–Stegun 7.1.26 via erfc.
+  const x = z / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const y = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+  return 0.5 * y;
+}
+export function initEmp(e: number[], o: number): void {
+  e[o] = 0;
+  for (let k = 0; k < EMP_K; k++) e[o + 1 + k] = e[o + 1 + EMP_K + k] = gaussTail(EMP_LEVELS[k]);
+}
+export function learnEmp(e: number[], o: number, z: number): void {
+  const n = e[o];
+  const a = Math.max(1 / (n + 1 + EMP_N0), 1 / EMP_M);
+  const az = z < 0 ? -z : z;
+  const base = o + 1 + (z >= 0 ? 0 : EMP_K);
+  const other = o + 1 + (z >= 0 ? EMP_K : 0);
+  for (let k = 0; k < EMP_K; k++) {
+    e[base + k] += a * ((az > EMP_LEVELS[k] ? 1 : 0) - e[base + k]);
+    e[other + k] -= a * e[other + k];
+  }
+  e[o] = n + 1;
+}
+/** −log10 of the empirical one-sided tail at z (log-linear between levels; 0 below the first). */
+export function surpriseEmp(e: readonly number[], o: number, z: number): number {
+  const az = z < 0 ? -z : z;
+  if (!(az > EMP_LEVELS[0])) return 0;
+  const base = o + 1 + (z >= 0 ? 0 : EMP_K);
+  let k = 0;
+  while (k + 1 < EMP_K && EMP_LEVELS[k + 1] <= az) k++;
+  const l0 = Math.log(Math.max(e[base + k], 1e-300));
+  if (k + 1 >= EMP_K) return -l0 / LN10;
+  const l1 = Math.log(Math.max(e[base + k + 1], 1e-300));
+  const f = (az - EMP_LEVELS[k]) / (EMP_LEVELS[k + 1] - EMP_LEVELS[k]);
+  return -(l0 + f * (l1 - l0)) / LN10;
 }

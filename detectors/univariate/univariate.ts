@@ -2,7 +2,7 @@ import type { FlowEvent, Observation } from '../../core/types';
 import type { Detector } from '../types';
 import type { Direction } from '../scoring';
 import { DAY_MS, INTERVAL_SAMPLES, WEEK_HOURS, dayBin, dayBins, median, weekHour } from './seasonal';
-import { SIGNED_STRIDE as TAIL_STRIDE, initSigned as initTail, learnSigned as learnTail, resetSignedScale as resetScale, standardize, surpriseSigned, setDedh, DEDH_STEP_ONLY, surprisePooled, initLik, learnLik, surpriseLik, type TailRates } from './tail';
+import { SIGNED_STRIDE as TAIL_STRIDE, initSigned as initTail, learnSigned as learnTail, resetSignedScale as resetScale, standardize, surpriseSigned, initEmp, learnEmp, surpriseEmp, setDedh, DEDH_STEP_ONLY, surprisePooled, initLik, learnLik, surpriseLik, type TailRates } from './tail';
 
 export type Seasonality = 'auto' | 'none' | 'daily' | 'weekly';
 
@@ -60,27 +60,55 @@ export interface UnivariateState {
   lik?: number[];
   het?: number[];
   loc?: number[];
+  /** Time the daily profile started its first day (0 once it has one). */
+  pinit?: number;
+  /** EW mean |x − lvl0|: the clip scale of the level-only model. */
+  mad0?: number;
+  ar?: number[];
+  emp?: number[];
+  rc?: number[];
+  amp?: number[];
 }
 
 /** Horizons of the EW means (values): α = 2/(h+1). */
-const HORIZONS = [2, 8, 32, 128, 512];
+const HORIZONS = (process.env.FW_H ?? "3,8,32,128,512").split(",").map(Number);
 const ALPHAS = HORIZONS.map((h) => 2 / (h + 1));
 /** A series must have changed value this often before a run of identical values counts as a flatline. */
 const FLAT_MIN_CHANGES = 20;
 
 /** Features: one-step residual, three band-pass differences, flatline (not calibrated: its own run model). */
 const F_STEP = 0;
-const CALIBRATED = 4;
-export const CAUSES = ['spike', 'shift', 'shift', 'drift', 'flatline'] as const;
+const EXTRA = Number(process.env.FW_EX ?? 1);
+const CALIBRATED = EXTRA ? 5 : 4;
+export const CAUSES = EXTRA ? (['spike', 'shift', 'shift', 'drift', 'shift', 'flatline'] as const) : (['spike', 'shift', 'shift', 'drift', 'flatline'] as const);
 /** Subtracted from the best feature's surprise: several features look at every value. */
 const MULTIPLICITY = 0.6;
 const RATES: TailRates = { slow: 0.002, excess: Number(process.env.FW_EXC ?? 0.02) };
 /** Values learned from (no verdict) after the seasonal model switched. */
 const SETTLE = 64;
 /** Surprise (decades) that opens an episode; later values of the episode report at most this. */
-const EPISODE = 1.5;
-export const DEBUG_FEATS = [0, 0, 0, 0];
+const EPISODE = Number(process.env.FW_EPI ?? 1.5);
+export const DEBUG_FEATS = [0, 0, 0, 0, 0];
 const CLIP = Number(process.env.FW_CLIP ?? 3);
+const REFRACT = Number(process.env.FW_RF ?? 32);
+const EP_SCALE_W = Number(process.env.FW_EPW ?? 1);
+const FW = (process.env.FW_W ?? '1,1,1,1,1,1').split(',').map(Number);
+const RUN_GROW = Number(process.env.FW_RG ?? 2);
+const ROBUST_L0 = Number(process.env.FW_RL0 ?? 1);
+const L0_START = Number(process.env.FW_L0S ?? 1);
+const AR = Number(process.env.FW_AR ?? 0);
+const EMP = Number(process.env.FW_EMP ?? 0);
+const RATEC = Number(process.env.FW_RC ?? 0);
+const RC_U = Number(process.env.FW_RCU ?? 1.5);
+const RC_Q0 = Number(process.env.FW_RCQ ?? 0.01);
+const RC_K = Number(process.env.FW_RCK ?? 0.5);
+const RC_N0 = Number(process.env.FW_RCN ?? 300);
+const RC_RATE = Number(process.env.FW_RCR ?? 0.001);
+const AMP = Number(process.env.FW_AMP ?? 0);
+const AMP_H = Number(process.env.FW_AMPH ?? 0.25);
+const AMP_LO = Number(process.env.FW_AMPLO ?? 0);
+const AMP_HI = Number(process.env.FW_AMPHI ?? 2);
+const SOFT_WEEK = Number(process.env.FW_SW ?? 1);
 const UNCLIPPED_DAYS = Number(process.env.FW_UD ?? 3);
 const FULL_RESET = Number(process.env.FW_FR ?? 1);
 const LOC = Number(process.env.FW_LOC ?? 0);
@@ -156,7 +184,16 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     const sd = b >= 0 && s.dayN[b] > 0 ? s.day[b] : 0;
     const sw = wh >= 0 && s.weekN[wh] > 0 ? s.week[wh] : 0;
     this.chooseSeason(s, x, sd, sw, perDay, b, wh);
-    const seasonal = s.season >= 1 ? sd + (s.season === 2 ? sw : 0) : 0;
+    const seas0 = s.season >= 1 ? sd + (s.season === 2 ? sw : 0) : 0;
+    let amp = 1;
+    if (AMP && s.season >= 1) {
+      const A = (s.amp ??= [0, 0]);
+      if (A[1] > 0) {
+        const ah = A[0] / A[1];
+        amp = ah < AMP_LO ? AMP_LO : ah > AMP_HI ? AMP_HI : ah;
+      }
+    }
+    const seasonal = amp * seas0;
     const d = x - seasonal;
 
     // --- features (judged before the models learn from this value) ------------------------------
@@ -165,7 +202,15 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     let best = 0;
     if (pe[1] < pe[best]) best = 1;
     if (pe[2] < pe[best]) best = 2;
-    const pred = m[best];
+    let pred = m[best];
+    let predAr = 0;
+    if (AR) {
+      // AR(1) around the slow mean: the deviation from m128 decays at the learned rate φ.
+      const ar = (s.ar ??= [0, 0, 0, 1e300]);
+      const phi = ar[1] > 0 ? Math.max(0, Math.min(0.98, ar[0] / ar[1])) : 0;
+      predAr = m[3] + phi * ar[2];
+      if (ar[3] < pe[best]) pred = predAr;
+    }
     const step = d - pred;
     let hs = 1;
     if (HET) {
@@ -210,6 +255,17 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       const r = d - m[k];
       pe[k] += 0.01 * (r * r - pe[k]);
     }
+    if (AR) {
+      const ar = s.ar!;
+      const r = d - predAr;
+      ar[3] = ar[3] > 1e299 ? r * r : ar[3] + 0.01 * (r * r - ar[3]);
+      const dev = d - m[3];
+      const rc = s.tails[F_STEP * TAIL_STRIDE] > 0 ? 3 * Math.sqrt(s.tails[F_STEP * TAIL_STRIDE]) : Infinity;
+      const devc = dev > rc * 3 ? rc * 3 : dev < -rc * 3 ? -rc * 3 : dev;
+      ar[0] += 0.005 * (devc * ar[2] - ar[0]);
+      ar[1] += 0.005 * (devc * devc - ar[1]);
+      ar[2] = devc;
+    }
     for (let k = 0; k < 5; k++) m[k] += ALPHAS[k] * (d - m[k]);
     // The band-pass (shift, drift) features see the value winsorized around the prediction: one
     // outlier is the step feature's business, a shift is many values off in the same direction.
@@ -224,7 +280,9 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     const same = x === s.lastX || Math.abs(x - s.lastX) <= 1e-12 * Math.max(1, Math.abs(x));
     if (same) s.run++;
     else {
-      if (s.run > s.runMax) s.runMax = s.run;
+      // A run longer than the longest recent one raises it, but an anomalous run (a stuck sensor)
+      // only up to where it stops being surprising: one flatline does not hide the next.
+      if (s.run > s.runMax) s.runMax = Math.min(s.run, s.runMax + (0.5 * s.runMax + 1) * RUN_GROW);
       s.run = 0;
       s.changes = (s.changes ?? 0) + 1;
     }
@@ -234,7 +292,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     const t = s.tails;
     const dir = this.p.direction;
     const zStep = standardize(t, F_STEP * TAIL_STRIDE, step / hs);
-    const feats = [step / hs, short / hs, mid / hs, long / hs];
+    const feats = EXTRA ? [step / hs, short / hs, mid / hs, long / hs, (EXTRA === 1 ? m[6] - m[9] : EXTRA === 2 ? m[7] - m[9] : m[6] - m[8]) / hs] : [step / hs, short / hs, mid / hs, long / hs];
     let L = 0;
     let cause = 0;
     for (let f = 0; f < CALIBRATED; f++) {
@@ -242,7 +300,11 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       if (((dir === 'up' && v < 0) || (dir === 'down' && v > 0))) continue;
       const o = f * TAIL_STRIDE;
       if (DEDH_STEP_ONLY) setDedh(f === F_STEP ? 1 : 0);
-      const l = f === F_STEP ? surpriseSigned(t, o, v) - 0.3 : surprisePooled(t, o, v);
+      let l = (f === F_STEP ? surpriseSigned(t, o, v) - 0.3 : surprisePooled(t, o, v)) * FW[f];
+      if (EMP && f === F_STEP && t[o] > 0) {
+        const le = surpriseEmp(s.emp!, 0, v / Math.sqrt(t[o])) - 0.3;
+        if (le < l) l = le > 0 ? le : 0;
+      }
       DEBUG_FEATS[f] = l;
       if (l > L) {
         L = l;
@@ -255,6 +317,20 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       cause = CALIBRATED;
     }
     L = L > MULTIPLICITY ? L - MULTIPLICITY : 0;
+    if (RATEC) {
+      // How often this series' surprise reaches RC_U decades, against how often it should.
+      const rc = (s.rc ??= [0, RC_Q0, 0]);
+      const nominal = RC_Q0;
+      const excess = Math.log10(rc[1] / nominal);
+      const corr = excess > 0 ? RC_K * excess : RATEC === 2 ? RC_K * excess : 0;
+      const Lraw = L;
+      if (cause !== CALIBRATED) L = L - corr > 0 ? L - corr : 0;
+      if (s.n > this.p.warmup) {
+        const a = Math.max(1 / (rc[0]++ + RC_N0), RC_RATE);
+        rc[1] += a * ((Lraw >= RC_U && rc[2] < RC_U ? 1 : 0) - rc[1]);
+        rc[2] = Lraw;
+      }
+    }
     if (LIK) {
       if (!s.lik) { s.lik = []; initLik(s.lik, 0); }
       const L2 = surpriseLik(s.lik, 0, L);
@@ -263,11 +339,30 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     }
 
     // --- learn ----------------------------------------------------------------------------------
+    if (EMP) {
+      if (!s.emp) {
+        s.emp = [];
+        initEmp(s.emp, 0);
+      }
+      const ms = t[F_STEP * TAIL_STRIDE];
+      if (ms > 0) learnEmp(s.emp, 0, feats[F_STEP] / Math.sqrt(ms));
+    }
     for (let f = 0; f < CALIBRATED; f++) {
       if (DEDH_STEP_ONLY) setDedh(f === F_STEP ? 1 : 0);
-      learnTail(t, f * TAIL_STRIDE, feats[f], RATES);
+      learnTail(t, f * TAIL_STRIDE, feats[f], RATES, s.peak > 0 ? EP_SCALE_W : 1);
     }
-    this.learnSeason(s, x, b, wh, sd, sw, perDay);
+    if (AMP && s.season >= 1 && s.amp) {
+      // Today's amplitude of the profile: EW regression of (x − level) on the profile, memory ~AMP_H day.
+      const A = s.amp;
+      const r = x - s.lvl;
+      const e = r - amp * seas0;
+      const c = s.mad > 0 ? 5 * s.mad : Infinity;
+      const rc = amp * seas0 + (e > c ? c : e < -c ? -c : e);
+      const a = 1 / (AMP_H * perDay);
+      A[0] += a * (rc * seas0 - A[0]);
+      A[1] += a * (seas0 * seas0 - A[1]);
+    }
+    this.learnSeason(s, x, b, wh, sd, sw, perDay, ts);
     s.n++;
     s.last = ts;
     if (s.n <= this.p.warmup || s.settle > 0) {
@@ -291,10 +386,9 @@ export class UnivariateDetector implements Detector<UnivariateState> {
         if (L >= lim) s.firing = true;
       } else if (reported > EPISODE) reported = EPISODE;
       if (L < EPISODE) {
-        if (++s.quiet >= this.p.hold) {
-          s.peak = 0;
-          s.firing = false;
-        }
+        ++s.quiet;
+        if (s.quiet >= this.p.hold) s.firing = false;
+        if (s.quiet >= this.p.hold && s.quiet >= REFRACT) s.peak = 0;
       } else s.quiet = 0;
       if (s.firing && L < 0.5 * lim) {
         if (s.quiet >= this.p.hold) s.firing = false;
@@ -340,6 +434,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     if (s.bins > 0) {
       s.day = new Array(s.bins).fill(0);
       s.dayN = new Array(s.bins).fill(0);
+      s.pinit = ts;
       if (s.dt <= 3_600_000) {
         s.week = new Array(WEEK_HOURS).fill(0);
         s.weekN = new Array(WEEK_HOURS).fill(0);
@@ -349,7 +444,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
 
   /** Switches profiles on when they clearly cut the prediction error, off when they stop doing so. */
   private chooseSeason(s: UnivariateState, x: number, sd: number, sw: number, perDay: number, b: number, wh: number): void {
-    if (s.bins === 0) return;
+    if (s.bins === 0 || (s.pinit ?? 0) > 0) return;
     const err = s.err;
     // Paired comparisons, each over the values where the richer model has something to say:
     // level vs level + daily once the bin was seen (memory ~2 days); daily vs daily + weekly once
@@ -380,7 +475,13 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       const seasonal = s.season >= 1 ? eSeas < 0.9 * err[0] : s.n >= 1.5 * perDay && err[4] >= 0.5 * perDay && eSeas < 0.6 * err[0];
       want = seasonal ? (weekly ? 2 : 1) : 0;
     }
-    if (want !== s.season) {
+    if (want !== s.season && want >= 1 && s.season >= 1 && SOFT_WEEK) {
+      // Daily ⇄ daily + weekly: the weekly offsets are small corrections; shift the means by the
+      // current offset and keep the calibration.
+      const delta = want === 2 ? sw : -sw;
+      for (let k = 0; k < 10; k++) s.m[k] -= delta;
+      s.season = want;
+    } else if (want !== s.season) {
       // The deseasonalized series changes definition: restart its means at the new value.
       const seasonal = want >= 1 ? sd + (want === 2 ? sw : 0) : 0;
       for (let k = 0; k < 10; k++) s.m[k] = x - seasonal;
@@ -393,7 +494,39 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     }
   }
 
-  private learnSeason(s: UnivariateState, x: number, b: number, wh: number, sd: number, sw: number, perDay: number): void {
+  /** The level-only model (the reference a profile must beat), Huber-clipped like the others. */
+  private learnLevel0(s: UnivariateState, x: number, a: number): void {
+    const r = x - s.lvl0;
+    if (!ROBUST_L0) {
+      s.lvl0 += a * r;
+      return;
+    }
+    const mad0 = s.mad0 ?? 0;
+    if (L0_START) a = Math.max(a, 1 / (s.n + 1));
+    const clip = mad0 > 0 && s.n > 10 ? 5 * mad0 : Infinity;
+    const abs = r < 0 ? -r : r;
+    s.lvl0 += a * (r > clip ? clip : r < -clip ? -clip : r);
+    s.mad0 = mad0 + a * ((abs < clip ? abs : clip) - mad0);
+  }
+
+  private learnSeason(s: UnivariateState, x: number, b: number, wh: number, sd: number, sw: number, perDay: number, ts: number): void {
+    if ((s.pinit ?? 0) > 0) {
+      // The first day: each bin averages its raw values; then the profile is centred on the
+      // day's mean, which becomes the level (profile and level start from one reference).
+      this.learnLevel0(s, x, Math.min(0.05, 3 / perDay));
+      if (b >= 0) s.day[b] += (x - s.day[b]) / ++s.dayN[b];
+      if (ts - s.pinit! >= DAY_MS) {
+        let sum = 0;
+        let k = 0;
+        for (let i = 0; i < s.bins; i++) if (s.dayN[i] > 0) ((sum += s.day[i]), k++);
+        const mean = k > 0 ? sum / k : x;
+        for (let i = 0; i < s.bins; i++) if (s.dayN[i] > 0) s.day[i] -= mean;
+        s.lvl = mean;
+        s.mad = 0;
+        s.pinit = 0;
+      }
+      return;
+    }
     const resid = x - s.lvl - sd - sw;
     const absR = resid < 0 ? -resid : resid;
     const clip = s.mad > 0 ? 5 * s.mad : Infinity;
@@ -403,7 +536,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     // Gauss–Seidel: each component learns what the ones before it left of the residual.
     s.lvl += aL * rc;
     let r = rc * (1 - aL);
-    s.lvl0 += aL * (x - s.lvl0);
+    this.learnLevel0(s, x, aL);
     if (b >= 0) {
       const perBin = perDay / s.bins;
       const n = ++s.dayN[b];

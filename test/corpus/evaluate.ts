@@ -8,7 +8,8 @@
 import { generateCorpus, type CorpusSeries } from './generate';
 import { univariate, univariateSchema } from '../../detectors/univariate';
 import { initLifecycle, stepLifecycle } from '../../alerts/lifecycle';
-import { alertMetrics, rowWeights, sweep, type ScoredSeries } from '../../backtest/nab';
+import { alertMetrics, rowWeights, scoreAt, sweep, type ScoredSeries } from '../../backtest/nab';
+import { onsetsOf } from '../../backtest/backtest';
 
 export interface Scored extends ScoredSeries {
   series: CorpusSeries;
@@ -125,6 +126,7 @@ if (require.main === module) {
   let alertsTrue = 0;
   let alertsAll = 0;
   let alertWindows = 0;
+  let alertNabSum = 0;
   let sum = 0;
   let rowsAll = 0;
   let msAll = 0;
@@ -146,6 +148,8 @@ if (require.main === module) {
     alertsTrue += m.trueAlerts;
     alertsAll += m.alerts;
     alertWindows += m.detected;
+    const alertNab = scoreAt(scored.map((s) => ({ name: s.name, ts: s.ts, scores: onsetsOf(s.alert), windows: s.windows })), 1).normalized;
+    alertNabSum += alertNab;
     if (brief) {
       process.stdout.write(`${seed}:${r.best.normalized.toFixed(1)} `);
       continue;
@@ -153,7 +157,7 @@ if (require.main === module) {
     process.stdout.write(
       `seed ${seed} ${detector}: NAB ${r.best.normalized.toFixed(1)} at threshold ${r.best.threshold.toFixed(4)} ` +
         `(windows ${r.best.detectedWindows}/${r.windows}, false rows ${r.best.falseRows}); ` +
-        `alerts: precision ${m.precision?.toFixed(3)} recall ${m.recall?.toFixed(3)} (${m.trueAlerts}/${m.alerts} alerts, ${m.detected}/${m.windows} windows), delay ${(m.meanDelayShare ?? 0).toFixed(2)} of window; ` +
+        `alerts: NAB ${alertNab.toFixed(1)} precision ${m.precision?.toFixed(3)} recall ${m.recall?.toFixed(3)} (${m.trueAlerts}/${m.alerts} alerts, ${m.detected}/${m.windows} windows), delay ${(m.meanDelayShare ?? 0).toFixed(2)} of window; ` +
         `${rows} rows in ${ms} ms\n`,
     );
     process.stdout.write(`  by kind: ${JSON.stringify(byKind(scored, r.best.threshold))}\n`);
@@ -168,7 +172,7 @@ if (require.main === module) {
   if (brief) {
     const pooled = sweep(all).best;
     process.stdout.write(
-      `| mean ${(sum / seeds.length).toFixed(2)} pooled ${pooled.normalized.toFixed(2)} @${pooled.threshold.toFixed(3)} | windows ${found}/${windows} false ${falseRows} | alerts P ${(alertsTrue / alertsAll).toFixed(3)} R ${(alertWindows / windows).toFixed(3)} (${alertsAll})\n`,
+      `| mean ${(sum / seeds.length).toFixed(2)} pooled ${pooled.normalized.toFixed(2)} @${pooled.threshold.toFixed(3)} | windows ${found}/${windows} false ${falseRows} | alerts NAB ${(alertNabSum / seeds.length).toFixed(2)} P ${(alertsTrue / alertsAll).toFixed(3)} R ${(alertWindows / windows).toFixed(3)} (${alertsAll})\n`,
     );
   } else if (seeds.length > 1) {
     const rate = msAll > 0 ? (rowsAll / msAll) * 60_000 : 0;
