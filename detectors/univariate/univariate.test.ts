@@ -1,41 +1,65 @@
 import { univariate, univariateSchema } from './index';
-import type { UnivariateState } from './univariate';
+import { STATE_VERSION, type UnivariateState } from './univariate';
 import { dayBin, dayBins, median, weekHour } from './seasonal';
-import { initTail, learnTail, standardize, surprise, tailShape } from './tail';
+import { TAIL_STRIDE, initTail, learnTail, standardize, surpriseOneSided, surpriseTwoSided, tailSurprise, tailXi } from './tail';
 import { Rng } from '../../ingest/simulator/random';
+import { generateCorpus } from '../../test/corpus/generate';
 import { ev } from '../test-events';
 
 const make = (params: Record<string, unknown> = {}) => univariate.create(univariateSchema.parse({ type: 'univariate', measurement: 'x', ...params }), { stream: 's', name: 'u' });
 const MIN5 = 300_000;
 
 describe('tail calibration', () => {
-  it('starts from a Gaussian-like exponential tail of z²: q = 0.05, mean excess 2.2', () => {
+  const rates = { slow: 0.01, excess: 0.02 };
+
+  it('starts from a Gaussian-like exponential tail of z²: q = 0.025 per sign, mean excess 2.2', () => {
     const t: number[] = [];
     initTail(t, 0);
-    expect(tailShape(t, 0)).toEqual({ xi: 0, sigma: 2.2 }); // v = 9.68 − 4.84 = 4.84 = m1² → ξ = 0
-    expect(surprise(t, 0, 4)).toBe(0); // |z| = 2 is not in the tail
-    // y = 2.2·ln 10 above 4 is one decade past q: −log10(0.05) + 1 = 2.30103
-    expect(surprise(t, 0, 4 + 2.2 * Math.LN10)).toBeCloseTo(2.30103, 5);
+    expect(t.length).toBe(TAIL_STRIDE);
+    expect(tailXi(2.2, 2 * 2.2 * 2.2)).toBe(0); // v = 9.68 − 4.84 = 4.84 = m1² → ξ = 0
+    expect(surpriseOneSided(t, 0, 5)).toBe(0); // no scale yet: no opinion
+    learnTail(t, 0, 2, rates); // the first value sets RMS² = 4 and nothing else
+    expect(t.slice(0, 4)).toEqual([4, 1, 0.025, 2.2]);
+    expect(t[4]).toBeCloseTo(9.68, 12); // 2·2.2²
+    expect(t.slice(5, 7)).toEqual([0.025, 2.2]);
+    expect(surpriseOneSided(t, 0, 4)).toBe(0); // |z| = 2 is not in the tail
+    // z² = 4 + 2.2·ln 10 is one decade past q: one-sided −log10(0.025) + 1, two-sided −log10(0.05) + 1
+    const f = 2 * Math.sqrt(4 + 2.2 * Math.LN10);
+    expect(surpriseOneSided(t, 0, f)).toBeCloseTo(2.60206, 5);
+    expect(surpriseOneSided(t, 0, -f)).toBeCloseTo(2.60206, 5);
+    expect(surpriseTwoSided(t, 0, f)).toBeCloseTo(2.30103, 5);
   });
 
   it('fits a heavier tail (ξ > 0) from the moments of the excesses', () => {
-    const t = [1, 0.05, 2, 16, 100];
     // v = 16 − 4 = 12, m1²/v = 1/3 → ξ = ½(1 − 1/3) = 1/3, σ = m1(1 − ξ) = 4/3
-    const { xi, sigma } = tailShape(t, 0);
-    expect(xi).toBeCloseTo(1 / 3, 12);
-    expect(sigma).toBeCloseTo(4 / 3, 12);
+    expect(tailXi(2, 16)).toBeCloseTo(1 / 3, 12);
     // P = q·(1 + ξy/σ)^(−1/ξ) at y = 4: (1 + 1)^(−3) = 1/8 → −log10(0.05/8) = 2.20412
-    expect(surprise(t, 0, 8)).toBeCloseTo(2.20412, 5);
+    expect(tailSurprise(0.05, 2, 16, 8)).toBeCloseTo(2.20412, 5);
+    expect(tailXi(2, 100)).toBe(0.45); // capped
   });
 
-  it('standardizes by a clipped running RMS and learns before judging nothing', () => {
+  it('keeps one tail per sign: a dip is judged by the lower tail, both pooled for |f|', () => {
+    const t = [1, 100, 0.04, 4, 48, 0.01, 2, 8];
+    // lower tail: q = 0.01, m1 = 2, v = 8 − 4 = 4 = m1² → ξ = 0, σ = 2; z² = 9, y = 5 → 2 + 2.5·log10(e)
+    expect(surpriseOneSided(t, 0, -3)).toBeCloseTo(2 + 2.5 * Math.LOG10E, 10);
+    expect(surpriseOneSided(t, 0, 3)).toBeCloseTo(tailSurprise(0.04, 4, 48, 9), 12);
+    // pooled: q = 0.05, m1 = (0.04·4 + 0.01·2)/0.05 = 3.6, m2 = (0.04·48 + 0.01·8)/0.05 = 40
+    expect(surpriseTwoSided(t, 0, -3)).toBeCloseTo(tailSurprise(0.05, 3.6, 40, 9), 12);
+  });
+
+  it('learns a clipped running RMS and the exceedance share of the value\'s sign only', () => {
     const t: number[] = [];
     initTail(t, 0);
-    learnTail(t, 0, 2, { slow: 0.01, excess: 0.02 }); // first value sets RMS² = 4
-    expect(t[0]).toBe(4);
+    learnTail(t, 0, 2, rates); // RMS² = 4
     expect(standardize(t, 0, 4)).toBe(4); // z² = 16/4
-    learnTail(t, 0, 100, { slow: 0.01, excess: 0.02 }); // 10000 clipped to 9·4 = 36; running mean weight 1/2
-    expect(t[0]).toBe(20);
+    learnTail(t, 0, 10, rates); // z² = 25: an upper exceedance
+    expect(t[0]).toBe(20); // 100 clipped to 9·4 = 36; running-mean weight 1/2: 4 + (36 − 4)/2
+    expect(t[1]).toBe(2);
+    // q: weight max(0.01, 1/(1 + 1 + 30)) = 1/32 towards 1 (upper) and towards 0 (lower)
+    expect(t[2]).toBeCloseTo(0.025 + 0.975 / 32, 12);
+    expect(t[5]).toBeCloseTo(0.025 * (31 / 32), 12);
+    expect(t[3]).toBeGreaterThan(2.2); // the upper mean excess moved towards 21
+    expect(t[6]).toBe(2.2); // the lower tail did not
   });
 });
 
@@ -136,11 +160,100 @@ describe('univariate detector', () => {
     expect(out[600]!.score).toBeLessThan(0.5);
   });
 
+  it('settles its seasonal model on the corpus\' daily + weekly series (no switching back and forth)', () => {
+    // Taxi demand and payments (30 min and 1 h, weekends at 30–85 % of the weekday rhythm, a
+    // wandering daily amplitude): daily-only is as bad as no profile on weekends, daily + weekly is
+    // not; the model must keep daily + weekly rather than flap (each switch costs a settle).
+    for (const series of generateCorpus(2).filter((c) => /nyc_taxi|city_taxi|payments/.test(c.path))) {
+      const d = make({ measurement: 'value' });
+      const s = d.init(ev(series.ts[0])) as UnivariateState;
+      let switches = 0;
+      let nulls = 0;
+      series.values.forEach((x, i) => {
+        const before = s.season;
+        if (d.observe(s, ev(series.ts[i], { value: x })) === null) nulls++;
+        if (s.season !== before) switches++;
+      });
+      expect(s.season).toBe(2);
+      expect(switches).toBeLessThanOrEqual(4);
+      expect(nulls / series.values.length).toBeLessThan(0.12);
+    }
+  });
+
+  it('learns a sharp daily square wave without recurring alarms', () => {
+    // 20 at night, 75 by day, little noise, starting at midnight: the first day's bins are raw
+    // averages, centred once the day is complete, so every bin starts from the same reference.
+    const d = make();
+    const s = d.init(ev(0)) as UnivariateState;
+    const rng = new Rng(7);
+    const t0 = Date.UTC(2014, 2, 6);
+    const xs = Array.from({ length: 288 * 10 }, (_, i) => {
+      const h = (i % 288) / 12;
+      return (h >= 8 && h < 20 ? 75 : 20) + 0.05 * rng.normal();
+    });
+    const out = run(d, s, xs, t0);
+    const alarms = out.map((o, i) => (i >= 3 * 288 && o && o.score >= 0.5 ? i % 288 : -1)).filter((b) => b >= 0);
+    expect(s.season).toBe(1);
+    // No bin of the day alarms on two days.
+    expect(new Set(alarms).size).toBe(alarms.length);
+    expect(alarms.length).toBeLessThanOrEqual(3);
+  });
+
+  it('catches a second stuck period after a first, longer one', () => {
+    const d = make();
+    const s = d.init(ev(0)) as UnivariateState;
+    const rng = new Rng(11);
+    let ar = 0;
+    const xs = Array.from({ length: 3000 }, () => {
+      ar = 0.85 * ar + Math.sqrt(1 - 0.85 * 0.85) * rng.normal();
+      return Math.round((80 + ar) * 1000) / 1000;
+    });
+    for (let i = 1000; i < 1070; i++) xs[i] = xs[999];
+    for (let i = 2000; i < 2030; i++) xs[i] = xs[1999];
+    const out = run(d, s, xs);
+    const first = (from: number) => out.findIndex((o, i) => i >= from && o !== null && o.score >= 0.5 && o.evidence.detail!.cause === 'flatline');
+    expect(first(1000)).toBeLessThan(1015);
+    expect(first(2000)).toBeGreaterThanOrEqual(2000);
+    expect(first(2000)).toBeLessThan(2025);
+  });
+
+  it('does not take a stretch of zeros for a daily rhythm (the level-only reference is robust)', () => {
+    const d = make();
+    const s = d.init(ev(0)) as UnivariateState;
+    const rng = new Rng(13);
+    let walk = 0;
+    const xs = Array.from({ length: 288 * 16 }, () => {
+      walk += 0.05 * rng.normal();
+      return 85 + walk + rng.normal();
+    });
+    for (let i = 288 * 12; i < 288 * 12 + 45; i++) xs[i] = 0;
+    const seasons: number[] = [];
+    xs.forEach((x, i) => {
+      d.observe(s, ev(i * MIN5, { x }));
+      seasons.push(s.season);
+    });
+    expect(Math.max(...seasons)).toBe(0);
+  });
+
+  it('starts afresh from a state of an older layout', () => {
+    const d = make();
+    const old = { n: 500, last: 0, gaps: [], dt: MIN5, bins: 288, err: [1, 2, 3], m: [1, 2, 3, 4, 5], tails: [1, 0.05, 2.2, 9.68, 0] } as unknown as UnivariateState;
+    expect(d.observe(old, ev(MIN5, { x: 3 }))).toBeNull();
+    expect(old.v).toBe(STATE_VERSION);
+    expect(old.n).toBe(1);
+    expect(old.tails.length).toBe(5 * TAIL_STRIDE);
+    run(d, old, noise(300), 2 * MIN5);
+    expect(Number.isFinite(old.tails[0])).toBe(true);
+  });
+
   it('keeps bounded state', () => {
     const d = make();
     const s = d.init(ev(0)) as UnivariateState;
-    run(d, s, noise(20_000), 0, 60_000);
-    const numbers = JSON.stringify(s).split(',').length;
-    expect(numbers).toBeLessThan(2 * (288 + 168) + 80);
+    run(d, s, noise(40_000), 0, 60_000); // 1-min values for four weeks: both profiles allocated
+    expect(s.day.length).toBe(288);
+    expect(s.week.length).toBe(168);
+    const json = JSON.stringify(s);
+    expect(json.split(',').length).toBeLessThan(2 * (288 + 168) + 100);
+    expect(json.length).toBeLessThan(16_000);
   });
 });

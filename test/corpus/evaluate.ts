@@ -1,8 +1,8 @@
 /**
  * Scores a detector on the synthetic corpus, in process (no files): the development loop.
- *   node test/corpus/ts-run.js test/corpus/evaluate.ts --seeds 1 [--params '{"threshold":3}'] [--detector univariate|gaussian] [--verbose]
+ *   node test/corpus/ts-run.js test/corpus/evaluate.ts --seeds 1 [--params '{"threshold":3}'] [--detector univariate|gaussian] [--verbose] [--brief]
  * --seeds takes a list and ranges ("1,2", "6-10") or the split names "tuning" (1, 2, 6–10: develop
- * on these) and "held-out" (3, 4, 5: report only).
+ * on these) and "held-out" (3, 4, 5: report only). --brief: one line (per-seed NAB, mean, pooled, alerts).
  * The published numbers come from the real CLI (docs/backtest.md); this gives the same scores faster.
  */
 import { generateCorpus, type CorpusSeries } from './generate';
