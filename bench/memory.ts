@@ -134,6 +134,10 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
   const started = Date.now();
   let stateSize: (() => number) | null = null;
   const timer = setTimeout(() => controller.abort(), o.durationMs);
+  // Ctrl-C ends the run early; the results so far are reported and the Redis keys removed.
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const every = o.sampleEveryMs ?? 10_000;
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
@@ -163,6 +167,8 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
   } finally {
     clearTimeout(timer);
     clearInterval(sampler);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     if (dispatcher !== w.dispatcher) await dispatcher.close().catch(() => undefined);
     await w.close().catch(() => undefined);
     const r = new Redis(services.redisUrl);

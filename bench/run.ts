@@ -22,7 +22,7 @@ export interface BenchFlags {
   seed: number;
   json?: boolean;
   alertStore?: 'memory' | 'redis';
-  alerting: 'full' | 'direct';
+  alerting?: 'full' | 'direct';
 }
 
 export type BenchResult = (InprocResult | KafkaBenchResult | MemoryResult) & { machine: MachineInfo };
@@ -78,7 +78,7 @@ export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; 
       seed: f.seed,
       skipReferences: !f.references,
       alertStore: f.alertStore,
-      alerting: f.alerting,
+      alerting: f.alerting ?? 'full',
       progress,
     });
   } else if (f.scenario === 'memory') {
@@ -87,12 +87,12 @@ export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; 
       flows,
       keys: f.keys ?? 100_000,
       skew: f.skew,
-      rate: f.rate ?? 20_000,
+      rate: f.rate ?? 5_000,
       durationMs: f.duration ?? 600_000,
       partitions: f.partitions,
       batchSize: f.batch,
       seed: f.seed,
-      alerting: f.alerting,
+      alerting: f.alerting ?? 'direct',
       progress,
     });
   } else {

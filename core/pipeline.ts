@@ -49,7 +49,8 @@ interface Entry {
 /** The persisted form of an entry (plain JSON). */
 interface PersistedEntry {
   d: unknown;
-  l: LifecycleState;
+  /** Left out (undefined: JSON drops it) while the lifecycle is in its initial state. */
+  l: LifecycleState | undefined;
   attrs: Record<string, string>;
   touched: number;
 }
@@ -410,10 +411,11 @@ export class Pipeline {
       if (!e.dirty) continue; // dropped as idle since it changed
       e.dirty = false;
       let v = e.view;
-      if (v === null) e.view = v = { d: e.d, l: e.l, attrs: e.attrs, touched: e.touched };
+      const l = e.l.phase === 0 && e.l.since === 0 && e.l.peak === 0 ? undefined : e.l;
+      if (v === null) e.view = v = { d: e.d, l, attrs: e.attrs, touched: e.touched };
       else {
         v.d = e.d;
-        v.l = e.l;
+        v.l = l;
         v.attrs = e.attrs;
         v.touched = e.touched;
       }
@@ -450,10 +452,10 @@ export class Pipeline {
       const s = this.streams.get(stream);
       const j = s ? s.rules.findIndex((r) => r.name === ruleName) : -1;
       if (!s || j < 0 || value === null || typeof value !== 'object') continue;
-      const v = value as { d: unknown; l: LifecycleState; attrs: Record<string, string>; touched: number };
+      const v = value as { d: unknown; l?: LifecycleState; attrs: Record<string, string>; touched: number };
       let row = s.rows.get(key);
       if (row === undefined) s.rows.set(key, (row = new Array<Entry | undefined>(s.rules.length)));
-      row[j] = { id, scope, key, d: v.d, l: v.l, attrs: v.attrs ?? {}, touched: v.touched ?? 0, obs: null, obsTs: 0, dirty: false, view: null };
+      row[j] = { id, scope, key, d: v.d, l: v.l ?? initLifecycle(), attrs: v.attrs ?? {}, touched: v.touched ?? 0, obs: null, obsTs: 0, dirty: false, view: null };
       n++;
     }
     return n;

@@ -18,9 +18,21 @@ if pos ~= '' then
   if cur and tonumber(cur) >= tonumber(pos) then return 0 end
 end
 local n = #ARGV
+-- unpack() is limited by the Lua stack (~8000 values): write big batches in chunks.
+local CHUNK = 1000
+local dels = 0
+for k = 4, n, 2 do
+  if ARGV[k] == '' then dels = dels + 1 end
+end
+if dels == 0 then
+  -- The common case, no deletions: HSET straight from ARGV, without copying it into a table.
+  for j = 3, n, CHUNK do
+    redis.call('HSET', KEYS[1], unpack(ARGV, j, math.min(j + CHUNK - 1, n)))
+  end
+end
 local i = 3
 local sets = {}
-while i < n do
+while dels > 0 and i < n do
   if ARGV[i + 1] == '' then
     redis.call('HDEL', KEYS[1], ARGV[i])
   else
@@ -29,8 +41,6 @@ while i < n do
   end
   i = i + 2
 end
--- unpack() is limited by the Lua stack (~8000 values): write big batches in chunks.
-local CHUNK = 1000
 for j = 1, #sets, CHUNK do
   redis.call('HSET', KEYS[1], unpack(sets, j, math.min(j + CHUNK - 1, #sets)))
 end

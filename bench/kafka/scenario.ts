@@ -9,6 +9,7 @@ import Redis from 'ioredis';
 import { parseConfigText, validateConfig } from '../../config/load';
 import type { FlowwatchConfig } from '../../config/schema';
 import { createRootLogger, type Logger } from '../../core/logger';
+import { FlowwatchError } from '../../core/errors';
 import { Pipeline } from '../../core/pipeline';
 import { runPipeline, type BatchInfo } from '../../core/runner';
 import type { Clock } from '../../core/clock';
@@ -106,8 +107,13 @@ class StepRecorder {
   state = new LatencyHistogram();
   alert = new LatencyHistogram();
   thirds = [new LatencyHistogram(), new LatencyHistogram(), new LatencyHistogram()];
+  /** Events of this step (intended send time at or after its start) made durable so far. */
+  committed = 0;
   constructor(readonly start: number, readonly durationMs: number) {}
   record(ts: number, at: number): void {
+    // Leftovers of an earlier step (sent before this one started) are not this step's work.
+    if (ts < this.start - 1) return;
+    this.committed++;
     const ms = at - ts;
     this.state.recordMs(ms);
     const k = Math.floor(((ts - this.start) * 3) / this.durationMs);
@@ -180,6 +186,9 @@ class ProducerProcess {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** The references read at least this many events (a consumer timed over a few batches means nothing). */
+const MIN_REFERENCE_EVENTS = 500_000;
+const interruptedError = () => new FlowwatchError('FW_USAGE', 'bench interrupted; topics, Redis keys and the InfluxDB database of this run were removed');
 
 export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchResult> {
   const log = o.log ?? createRootLogger({ level: process.env.FLOWWATCH_LOG_LEVEL ?? 'warn' });
@@ -254,6 +263,16 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
         for (const a of info.alerts) r.alert.recordMs(info.alertedAt - (a.evidence.window?.end ?? a.startsAt));
       }
     };
+    let workerStopped = false;
+    const stopWorker = async () => {
+      if (workerStopped) return;
+      workerStopped = true;
+      controller.abort();
+      await Promise.race([running.catch(() => undefined), sleep(20_000)]);
+      if (dispatcher !== w.dispatcher) await dispatcher.close().catch(() => undefined);
+      await w.close().catch(() => undefined);
+    };
+    cleanups.push(stopWorker);
     const running = runPipeline({ config, sources: [source], dispatcher, deadLetter: w.deadLetter, store, sinks: w.sinks, log, clock, signal: controller.signal, onBatch, progressEvery: 3_600_000 });
     let workerError: unknown = null;
     running.catch((err) => (workerError = err));
@@ -262,10 +281,9 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
     const alertsAllSteps = new LatencyHistogram();
     const runStep = async (rate: number, phase: StepReport['phase'], durationMs = o.stepMs): Promise<{ report: StepReport; measure: StepMeasure }> => {
       if (workerError) throw workerError;
-      if (interrupted) throw new Error('interrupted');
+      if (interrupted) throw interruptedError();
       const startAt = Date.now() + 200;
       const r = new StepRecorder(startAt, durationMs);
-      const committed0 = committed;
       producer!.sent = 0;
       rec = r;
       const cpu0 = process.cpuUsage();
@@ -283,23 +301,21 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
         await sleep(250);
         const t = (Date.now() - startAt) / 1000;
         if (t < 0) continue;
-        const backlog = Math.max(0, producer!.sent - (committed - committed0));
+        const backlog = Math.max(0, producer!.sent - r.committed);
         if (t <= durationMs / 1000) lag.push({ t, events: backlog });
-        if (committedAtEnd < 0 && t >= durationMs / 1000) committedAtEnd = committed - committed0;
-        o.progress(`  ${phase} ${fmt(rate)}/s  t=${t.toFixed(1)}s  sent ${fmt(producer!.sent)}  committed ${fmt(committed - committed0)}  backlog ${fmt(backlog)}  p99 ${r.state.percentileMs(99).toFixed(1)} ms`);
+        if (committedAtEnd < 0 && t >= durationMs / 1000) committedAtEnd = r.committed;
+        o.progress(`  ${phase} ${fmt(rate)}/s  t=${t.toFixed(1)}s  sent ${fmt(producer!.sent)}  committed ${fmt(r.committed)}  backlog ${fmt(backlog)}  p99 ${r.state.percentileMs(99).toFixed(1)} ms`);
         if (workerError) throw workerError;
-        if (interrupted) {
-          controller.abort();
-          throw new Error('interrupted');
-        }
+        if (interrupted) throw interruptedError();
       }
       const d = finished as Extract<FromProducer, { type: 'done' }>;
-      if (committedAtEnd < 0) committedAtEnd = committed - committed0;
+      if (committedAtEnd < 0) committedAtEnd = r.committed;
       const cpu = process.cpuUsage(cpu0);
       const wallMs = performance.now() - wall0;
-      // Let the backlog drain before the next step (bounded), so steps do not bleed into each other.
-      const drainUntil = Date.now() + Math.max(5000, durationMs);
-      while (committed - committed0 < d.sent && Date.now() < drainUntil && !interrupted) await sleep(100);
+      // Let the backlog drain before the next step (bounded), so the next step starts clean; what
+      // is left over is not counted as the next step's work (see StepRecorder.record).
+      const drainUntil = Date.now() + Math.max(30_000, 2 * durationMs);
+      while (r.committed < d.sent && Date.now() < drainUntil && !interrupted) await sleep(100);
       await sleep(300);
       rec = null;
       const measure: StepMeasure = {
@@ -356,15 +372,20 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
     const latencyRate = o.rate !== undefined ? o.rate : Math.max(1000, Math.round(sustainable / 2 / 1000) * 1000);
     const lat = o.rate !== undefined ? steps[steps.length - 1] : (await runStep(latencyRate, 'latency', Math.max(o.stepMs, 20_000))).report;
 
-    controller.abort();
-    await running.catch(() => undefined);
-    if (dispatcher !== w.dispatcher) await dispatcher.close();
-    await w.close();
+    await stopWorker();
 
     let raw: number | null = null;
     let naive: number | null = null;
     if (!o.skipReferences) {
-      const total = await topicSize(admin, Object.values(topics));
+      let total = await topicSize(admin, Object.values(topics));
+      if (total < MIN_REFERENCE_EVENTS) {
+        // A short run leaves too little to time a consumer on: top the topics up, as fast as the producer goes.
+        const missing = MIN_REFERENCE_EVENTS - total;
+        o.progress(`  topping the topics up with ${fmt(missing)} events for the references`, true);
+        producer.send({ type: 'run', rate: 1_000_000, durationMs: Math.ceil(missing / 1000), startAt: Date.now() });
+        await producer.wait('done');
+        total = await topicSize(admin, Object.values(topics));
+      }
       o.progress(`references over the ${fmt(total)} events now in the topics (consumed from the beginning):`, true);
       raw = await rawConsumer(kafka, `${id}-raw`, Object.values(topics), total, o.stepMs, o.progress);
       o.progress(`  raw consumer (kafkajs eachBatch, consume and drop): ${fmt(raw)} events/s`, true);
@@ -429,9 +450,13 @@ async function rawConsumer(kafka: Kafka, groupId: string, topics: string[], tota
   let n = 0;
   let first = 0;
   let last = 0;
+  // The clock starts at the first fetch after joining the group: a batch is decoded before its
+  // handler runs, so starting at the first handler would leave the first fetch's work out.
+  consumer.on(consumer.events.FETCH_START, () => {
+    if (first === 0) first = performance.now();
+  });
   await consumer.run({
     eachBatch: async ({ batch, resolveOffset }) => {
-      if (first === 0) first = performance.now();
       n += batch.messages.length;
       last = performance.now();
       resolveOffset(batch.lastOffset());
@@ -455,9 +480,11 @@ async function naiveConsumer(kafka: Kafka, config: FlowwatchConfig, redisUrl: st
   let n = 0;
   let first = 0;
   let last = 0;
+  consumer.on(consumer.events.FETCH_START, () => {
+    if (first === 0) first = performance.now();
+  });
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
-      if (first === 0) first = performance.now();
       const scope = `${topic}:${partition}`;
       pipeline.processBatch([{ stream: topicToStream.get(topic)!, payload: message.value ?? '' }], Date.now(), scope);
       const changes = pipeline.takeChanges().get(scope);

@@ -26,7 +26,7 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('measure throughput and latency: inproc (CPU path vs the JSON.parse ceiling), kafka (open-loop load through Kafka, Redis and InfluxDB), memory (RSS with many keys over time)')
     .requiredOption('-s, --scenario <name>', 'inproc | kafka | memory')
-    .option('-r, --rate <n>', 'kafka: one step at this offered rate (events/s) instead of the sustainable-rate search; memory: the paced rate', intOption)
+    .option('-r, --rate <n>', 'kafka: one step at this offered rate (events/s) instead of the sustainable-rate search; memory: the paced rate (default 5000)', intOption)
     .option('-d, --duration <d>', 'inproc: measured time (default 20s); kafka: length of each step (default 15s); memory: run length (default 10m)', durationOption)
     .option('-k, --keys <n>', 'active keys, spread over the flows (default 10000; memory: 100000)', intOption)
     .option('--skew <s>', 'key popularity: uniform, zipf (exponent 1) or zipf:S', skewOption, 0)
@@ -35,16 +35,16 @@ export function registerBench(program: Command): void {
     .option('--partitions <n>', 'kafka: partitions per topic', intOption, 4)
     .option('--start-rate <n>', 'kafka: first offered rate of the search', intOption, 40_000)
     .option('--max-rate <n>', 'kafka: highest offered rate the search tries', intOption, 400_000)
-    .option('--alerting <mode>', 'kafka/memory: full (the configured alerting stage, as `flowwatch run`) or direct (alerts straight to a file: the core alone)', (v: string) => {
+    .option('--alerting <mode>', 'full (the configured alerting stage, as `flowwatch run`; kafka default) or direct (alerts straight to a file: the core alone; memory default)', (v: string) => {
       if (v !== 'full' && v !== 'direct') throw new InvalidArgumentError('expected full or direct');
       return v;
-    }, 'full')
+    })
     .option('--alert-store <backend>', 'kafka: alert state in memory or redis (default: the config\'s, like state: redis)', (v: string) => {
       if (v !== 'memory' && v !== 'redis') throw new InvalidArgumentError('expected memory or redis');
       return v;
     })
     .option('--no-references', 'kafka: skip the raw-consumer and naive references')
-    .option('--batch <n>', 'inproc/memory: records per batch', intOption, 1000)
+    .option('--batch <n>', 'inproc: records per batch', intOption, 1000)
     .option('-c, --config <file>', 'inproc/memory: config whose streams to run (default: the examples)')
     .option('--seed <n>', 'workload seed', intOption, 1)
     .option('--json', 'one JSON object with the results on the last line of stdout')

@@ -1,0 +1,36 @@
+import { slope, perSecond, round } from './stats';
+import { table, type BenchResult } from './run';
+
+describe('stats', () => {
+  it('least-squares slope of known lines', () => {
+    expect(slope([0, 1, 2, 3], [5, 7, 9, 11])).toBeCloseTo(2, 12);
+    expect(slope([0, 1, 2, 3], [4, 4, 4, 4])).toBe(0);
+    expect(slope([1], [1])).toBe(0);
+    // noisy flat series: slope near 0
+    expect(Math.abs(slope([0, 1, 2, 3, 4, 5], [10, 12, 9, 11, 10, 11]))).toBeLessThan(0.3);
+  });
+  it('rates and rounding', () => {
+    expect(perSecond(5000, 250)).toBe(20_000);
+    expect(perSecond(1, 0)).toBe(0);
+    expect(round(0.12345, 3)).toBe(0.123);
+  });
+});
+
+describe('table (the terminal summary)', () => {
+  const machine = { cpus: 2, node: 'v20', loadBefore: 1.5, loadAfter: 1.7 };
+  it('shows the inproc figures and the ratio against its target', () => {
+    const t = table({ scenario: 'inproc', flows: ['people'], keys: 10, skew: 0, batchSize: 100, events: 1000, payloadBytes: 130_000, eventsPerSec: 60_000, ceilingEventsPerSec: 100_000, ratioToCeiling: 0.6, stringParseEventsPerSec: 120_000, ratioToStringParse: 0.5, rejects: 0, alerts: 3, stateEntries: 30, heapUsedMB: 10, rssMB: 50, machine } as BenchResult);
+    expect(t).toMatch(/pipeline\s+60,000 events\/s/);
+    expect(t).toMatch(/ratio to ceiling\s+0\.600/);
+    expect(t).toMatch(/load 1\.5 → 1\.7/);
+  });
+  it('shows kafka latencies, references and missing values as "-"', () => {
+    const lat = { count: 10, p50: 1.5, p99: 9.25, p999: 12, max: 13 };
+    const none = { count: 0, p50: NaN, p99: NaN, p999: NaN, max: NaN };
+    const t = table({ scenario: 'kafka', flows: ['funds'], keys: 10, skew: 1, sink: false, alerting: 'direct', partitions: 4, stepSeconds: 10, sustainableEventsPerSec: 50_000, unsustainableEventsPerSec: 60_000, latencyOfferedEventsPerSec: 25_000, latencyMs: { state: lat, alert: none }, alertLatencyAllStepsMs: none, rawConsumerEventsPerSec: 100_000, naiveEventsPerSec: 5000, ratioToRawConsumer: 0.5, ratioToNaive: 10, steps: [], services: 'environment', machine } as BenchResult);
+    expect(t).toMatch(/sustainable\s+50,000 events\/s \(60,000\/s was not\)/);
+    expect(t).toMatch(/send→state at 25,000\/s\s+p50 1\.5\s+p99 9\.3/);
+    expect(t).toMatch(/send→alert at 25,000\/s\s+p50 -/);
+    expect(t).toMatch(/sustainable\/raw = 0\.500/);
+  });
+});
