@@ -1,3 +1,4 @@
+import { parse as parseCsv } from 'csv-parse/sync';
 import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseTime } from '../ingest/decode/time';
@@ -54,29 +55,15 @@ export function parseCsvHeader(line: string): CsvHeader | string {
   return { timestamp, value, columns: cols.length };
 }
 
-/** Splits one CSV line; quoted fields ("a,b", "say ""hi""") are honoured. */
+/** Splits one CSV line; quoted fields ("a,b", "say ""hi""") are left to csv-parse (plain lines take the fast path). */
 export function splitCsvLine(line: string): string[] {
   if (line.indexOf('"') < 0) return line.split(',');
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"') {
-        if (line[i + 1] === '"') {
-          cur += '"';
-          i++;
-        } else quoted = false;
-      } else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
+  try {
+    const rows = parseCsv(line, { relax_quotes: true }) as string[][];
+    return rows[0] ?? [''];
+  } catch {
+    return line.split(','); // unbalanced quotes: the column checks downstream report the line
   }
-  out.push(cur);
-  return out;
 }
 
 /** A numeric value as written in a file: finite numbers only. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import { ConfigError, FlowwatchError } from '../core/errors';
@@ -64,13 +64,7 @@ export function loadDefaultConfig(): FlowwatchConfig {
 function examplesDir(): string {
   // Compiled code runs from dist/config, sources from config/ (tests): examples/ sits at the project root.
   const candidates = [path.resolve(__dirname, '..', 'examples'), path.resolve(__dirname, '..', '..', 'examples')];
-  for (const c of candidates) {
-    try {
-      readFileSync(path.join(c, 'people.yaml'));
-      return c;
-    } catch {
-      /* try next */
-    }
-  }
+  const found = candidates.find((c) => existsSync(path.join(c, 'people.yaml')));
+  if (found) return found;
   throw new FlowwatchError('FW_CONFIG_READ', `examples/ not found next to ${__dirname}; the embedded default is built from examples/*.yaml`);
 }

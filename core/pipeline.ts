@@ -7,6 +7,7 @@ import { measurementNames } from '../config/semantics';
 import type { Detector } from '../detectors/types';
 import { createDetector } from '../detectors/registry';
 import { univariateSchema } from '../detectors/univariate';
+import { compileRestricted } from '../config/expression';
 import { createDecoder, makeReject, type Decoder } from '../ingest/decode/decoder';
 import { EventAdmission, type AdmissionPolicy } from '../ingest/admission';
 import { initLifecycle, stepLifecycle, type LifecycleState, type Transition } from '../alerts/lifecycle';
@@ -480,7 +481,8 @@ export function defaultProfileDetectors(s: StreamConfig, measurements: readonly 
     const p = d as { measurement?: unknown; measurements?: unknown; expression?: unknown };
     if (typeof p.measurement === 'string') covered.add(p.measurement);
     if (Array.isArray(p.measurements)) for (const m of p.measurements) covered.add(String(m));
-    if (typeof p.expression === 'string') for (const m of measurements) if (new RegExp(`\\b${m}\\b`).test(p.expression)) covered.add(m);
+    // The compiler already knows which measurements an expression reads (validated at load).
+    if (typeof p.expression === 'string') for (const m of compileRestricted(p.expression, { symbols: () => true, aggregates: true }).measurements) covered.add(m);
   }
   return measurements
     .filter((m) => !covered.has(m))

@@ -3,6 +3,7 @@
  * InfluxQL (/query) and Flux (/api/v2/query). Each run writes to its own measurement
  * (people_test_<random>) and its own alert stream tag, and deletes them afterwards.
  */
+import { parse as parseCsv } from 'csv-parse/sync';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -70,25 +71,7 @@ async function influxql(q: string): Promise<Array<{ name?: string; tags?: Record
 
 /** One CSV line into fields (RFC 4180 quotes; Flux CSV has no newlines in our values). */
 function csvFields(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
+  return (parseCsv(line) as string[][])[0] ?? [];
 }
 
 /** Runs Flux; returns the rows of every table as objects keyed by column name. */
