@@ -114,7 +114,7 @@ export class AlertingPipeline implements AlertDispatcher {
    */
   async dispatch(alerts: readonly Alert[]): Promise<void> {
     if (alerts.length === 0) return;
-    for (const a of alerts) await this.accept(a);
+    await this.acceptAll(alerts);
     await this.flushDueGroups();
     await this.deliver(false);
   }
@@ -163,35 +163,66 @@ export class AlertingPipeline implements AlertDispatcher {
     });
   }
 
-  private async accept(alert: Alert): Promise<void> {
-    const routes = this.routesFor(alert);
-    const flap = this.o.config.flap;
-    const fp = alert.fingerprint;
-    const decision = await this.o.store.transact([K.record(fp), ...routes.map((r) => K.group(r.key))], (docs, w) => {
+  /**
+   * The batch's state changes in one store transaction: every record and group they touch is
+   * read once, the changes are applied in order in memory, and each document is written once —
+   * a batch with many alerts for one group rewrites that group once, not once per alert.
+   */
+  private async acceptAll(alerts: readonly Alert[]): Promise<void> {
+    const plans = alerts.map((alert) => ({ alert, routes: this.routesFor(alert) }));
+    const keys: string[] = [];
+    const slot = new Map<string, number>();
+    const want = (key: string) => {
+      if (!slot.has(key)) slot.set(key, keys.push(key) - 1);
+    };
+    for (const p of plans) {
+      want(K.record(p.alert.fingerprint));
+      for (const r of p.routes) want(K.group(r.key));
+    }
+    const accepted = await this.o.store.transact(keys, (docs, w) => {
       const now = this.o.clock.now();
-      const prev = docs[0] as AlertRecord | undefined;
-      const { record, decision } = acceptChange(prev, alert, now, flap);
-      if (decision === 'duplicate') return decision;
-      this.putRecord(w, record);
-      if (alert.status === 'firing') w.schedule(K.active, fp, alert.startsAt);
-      else w.unschedule(K.active, fp);
-      if (record.flapping) w.schedule(K.timers, `flap:${fp}`, record.lastChange + flap.quiet);
-      const esc = nextEscalation(record, this.escalations);
-      if (esc !== null) w.schedule(K.timers, `esc:${fp}`, esc);
-      else w.unschedule(K.timers, `esc:${fp}`);
-      if (decision === 'suppress') return decision;
-      const kind: ChangeKind = decision === 'flapping' ? 'flapping' : 'new';
-      routes.forEach((r, i) => this.putGroup(w, addChange(docs[i + 1] as GroupDoc | undefined, r.route, r.key, r.labels, alert, kind, now)));
-      // Whoever an escalation reached hears the resolution too.
-      if (alert.status === 'resolved' && prev?.escalated) {
-        for (const receiver of prev.escalated.receivers) {
-          if (routes.some((r) => r.route.receiver === receiver)) continue;
-          w.enqueue(K.outbox(receiver), this.direct(receiver, 'new', alert, now, prev.ack));
+      const current = (key: string) => docs[slot.get(key)!];
+      const records = new Map<string, AlertRecord>();
+      const groups = new Map<string, GroupDoc>();
+      const statuses: string[] = [];
+      for (const { alert, routes } of plans) {
+        const fp = alert.fingerprint;
+        const prev = records.get(fp) ?? (current(K.record(fp)) as AlertRecord | undefined);
+        const { record, decision } = acceptChange(prev, alert, now, this.o.config.flap);
+        if (decision === 'duplicate') continue;
+        statuses.push(alert.status);
+        records.set(fp, record);
+        this.recordWrites(w, record);
+        if (decision === 'suppress') continue;
+        const kind: ChangeKind = decision === 'flapping' ? 'flapping' : 'new';
+        for (const r of routes) {
+          const g = groups.get(r.key) ?? (current(K.group(r.key)) as GroupDoc | undefined);
+          groups.set(r.key, addChange(g, r.route, r.key, r.labels, alert, kind, now));
+        }
+        // Whoever an escalation reached hears the resolution too.
+        if (alert.status === 'resolved' && prev?.escalated) {
+          for (const receiver of prev.escalated.receivers) {
+            if (routes.some((r) => r.route.receiver === receiver)) continue;
+            w.enqueue(K.outbox(receiver), this.direct(receiver, 'new', alert, now, prev.ack));
+          }
         }
       }
-      return decision;
+      for (const r of records.values()) this.putRecord(w, r);
+      for (const g of groups.values()) this.putGroup(w, g);
+      return statuses;
     });
-    if (decision !== 'duplicate') this.o.metrics?.change(alert.status);
+    for (const status of accepted) this.o.metrics?.change(status);
+  }
+
+  /** Index and timer writes of one accepted change (the record itself is written once per batch). */
+  private recordWrites(w: Writes, record: AlertRecord): void {
+    const fp = record.fingerprint;
+    if (record.alert.status === 'firing') w.schedule(K.active, fp, record.alert.startsAt);
+    else w.unschedule(K.active, fp);
+    if (record.flapping) w.schedule(K.timers, `flap:${fp}`, record.lastChange + this.o.config.flap.quiet);
+    const esc = nextEscalation(record, this.escalations);
+    if (esc !== null) w.schedule(K.timers, `esc:${fp}`, esc);
+    else w.unschedule(K.timers, `esc:${fp}`);
   }
 
   private putRecord(w: Writes, r: AlertRecord): void {
@@ -225,12 +256,19 @@ export class AlertingPipeline implements AlertDispatcher {
 
   // ---- mute stage: silences + inhibition, from one snapshot per pass ----
 
-  private async muter(now: number): Promise<{ muter: Muter; records: Map<string, AlertRecord> }> {
+  /**
+   * The mute stage now. Inhibition needs every firing alert (their records); without inhibit
+   * rules nothing reads them, so a pass does not load thousands of records for nothing.
+   */
+  private async muter(now: number, active?: Map<string, AlertRecord>): Promise<Muter> {
     const [silences] = (await this.o.store.mget([K.silences])) as [SilencesDoc | undefined];
-    const records = await this.activeRecords();
-    const firing = [...records.values()].filter((r) => r.alert.status === 'firing').map((r) => ({ fingerprint: r.fingerprint, labels: r.alert.labels }));
-    const muter = new MuteStage([new Silencer(Object.values(silences?.items ?? {}), now), new Inhibitor(this.o.inhibitRules ?? [], firing)]);
-    return { muter, records };
+    const rules = this.o.inhibitRules ?? [];
+    let firing: Array<{ fingerprint: string; labels: Record<string, string> }> = [];
+    if (rules.length > 0) {
+      const records = active ?? (await this.activeRecords());
+      firing = [...records.values()].filter((r) => r.alert.status === 'firing').map((r) => ({ fingerprint: r.fingerprint, labels: r.alert.labels }));
+    }
+    return new MuteStage([new Silencer(Object.values(silences?.items ?? {}), now), new Inhibitor(rules, firing)]);
   }
 
   private async activeRecords(): Promise<Map<string, AlertRecord>> {
@@ -252,12 +290,22 @@ export class AlertingPipeline implements AlertDispatcher {
     const now = this.o.clock.now();
     const keys = force ? await this.o.store.members(K.groupsDue) : await this.o.store.due(K.groupsDue, now, DUE_BATCH);
     if (keys.length === 0) return;
-    const { muter, records } = await this.muter(now);
-    const acks = new Map<string, AckInfo>();
-    for (const r of records.values()) if (r.ack) acks.set(r.fingerprint, r.ack);
-    for (const key of keys) {
-      await this.o.store.transact([K.group(key)], (docs, w) => {
-        const g = docs[0] as GroupDoc | undefined;
+    // The records of the groups' alerts (their acks, the content of repeats): read first, so
+    // the transaction reads only the groups.
+    const seen = (await this.o.store.mget(keys.map(K.group))) as Array<GroupDoc | undefined>;
+    const fps = new Set<string>();
+    for (const g of seen) {
+      if (!g) continue;
+      for (const p of g.pending) fps.add(p.alert.fingerprint);
+      for (const fp of Object.keys(g.firing)) fps.add(fp);
+    }
+    const current = new Map<string, AlertRecord>();
+    for (const r of (await this.o.store.mget([...fps].map(K.record))) as Array<AlertRecord | undefined>) if (r) current.set(r.fingerprint, r);
+    const muter = await this.muter(now);
+    // One transaction for every due group.
+    await this.o.store.transact(keys.map(K.group), (docs, w) => {
+      keys.forEach((key, i) => {
+        const g = docs[i] as GroupDoc | undefined;
         const route = g && this.routeById(g.routeId);
         if (!g || !route || route.receiver !== g.receiver) {
           // Gone, or left over from a route that no longer exists: its pending changes go out as they are.
@@ -268,11 +316,11 @@ export class AlertingPipeline implements AlertDispatcher {
           return;
         }
         if (!force && (g.due === null || g.due > now)) return; // another worker got there first
-        const { group, notification } = flushGroup(g, route, now, muter, acks);
+        const { group, notification } = flushGroup(g, route, now, muter, current);
         this.putGroup(w, group, key);
         if (notification) w.enqueue(K.outbox(notification.receiver), notification);
       });
-    }
+    });
   }
 
   // ---- timers: escalation, flap settling ----
@@ -285,7 +333,7 @@ export class AlertingPipeline implements AlertDispatcher {
     for (const member of due) {
       const [kind, fp] = [member.slice(0, member.indexOf(':')), member.slice(member.indexOf(':') + 1)];
       if (kind === 'esc') {
-        muter ??= (await this.muter(now)).muter;
+        muter ??= await this.muter(now);
         await this.escalateOne(fp, member, now, muter);
       } else await this.settleOne(fp, member, now);
     }
@@ -344,7 +392,8 @@ export class AlertingPipeline implements AlertDispatcher {
   /** Firing alerts with evidence, ack, flapping and whether (and why) they are muted now. */
   async activeAlerts(): Promise<ActiveAlertView[]> {
     const now = this.o.clock.now();
-    const { muter, records } = await this.muter(now);
+    const records = await this.activeRecords();
+    const muter = await this.muter(now, records);
     return [...records.values()]
       .filter((r) => r.alert.status === 'firing')
       .map((r) => ({

@@ -436,10 +436,10 @@ export class Pipeline {
   /**
    * Write-behind of this batch's changes: one store call for the batch's scope (with its
    * position, so a re-delivered batch is skipped), plus one per other scope touched by time
-   * passing (rare: alerts resolving by silence).
+   * passing (rare: alerts resolving by silence). A caller that retries a failed commit passes
+   * the change set it took once: taking it again would find it empty and lose the batch's state.
    */
-  async commit(store: StateStore, scope: string, position: number | null): Promise<boolean> {
-    const changes = this.takeChanges();
+  async commit(store: StateStore, scope: string, position: number | null, changes = this.takeChanges()): Promise<boolean> {
     const applied = await store.commit(scope, position, changes.get(scope) ?? new Map());
     for (const [other, c] of changes) if (other !== scope) await store.commit(other, null, c);
     return applied;

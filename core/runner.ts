@@ -152,7 +152,9 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       await durable('alert dispatch', batch, log, () => o.dispatcher.dispatch(alerts));
       if (alerts.length > 0) o.onAlerts?.(alerts);
       const alertedAt = o.onBatch ? o.clock.now() : 0;
-      await durable('state commit', batch, log, () => pipeline.commit(o.store, scope, batch.position ?? null));
+      // Taken once: a retried commit writes the same changes (the entries are not touched meanwhile).
+      const changes = pipeline.takeChanges();
+      await durable('state commit', batch, log, () => pipeline.commit(o.store, scope, batch.position ?? null, changes));
       const committedAt = o.onBatch ? o.clock.now() : 0;
       try {
         await batch.ack?.();

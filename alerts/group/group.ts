@@ -17,7 +17,12 @@ export interface GroupDoc {
   receiver: string;
   labels: Record<string, string>;
   pending: Array<{ alert: Alert; kind: ChangeKind }>;
-  firing: Record<string, { alert: Alert; notified: boolean; flapping?: boolean }>;
+  /**
+   * Alerts of the group still firing, by fingerprint: the alert's id, not the alert — its content
+   * lives once in its record. (Whole alerts here made a group of thousands of firing alerts a
+   * document of megabytes, rewritten on every change.)
+   */
+  firing: Record<string, FiringEntry>;
   createdAt: number;
   /** When the last notification went out (null: none yet, still in group_wait). */
   lastSent: number | null;
@@ -25,6 +30,15 @@ export interface GroupDoc {
   due: number | null;
   seq: number;
 }
+
+export interface FiringEntry {
+  id: string;
+  notified: boolean;
+  flapping?: boolean;
+}
+
+/** Current alerts by fingerprint (from their records): what repeats and un-muted alerts send. */
+export type AlertLookup = ReadonlyMap<string, { alert: Alert; ack?: AckInfo }>;
 
 /** How often a group with muted firing alerts looks again (a silence may have expired). */
 export const MUTE_RECHECK_MS = 15_000;
@@ -59,13 +73,23 @@ export interface FlushResult {
  * that were muted and no longer are, and — when nothing changed for repeat_interval — the
  * alerts still firing that nobody acknowledged. A resolved change is sent when its firing was.
  */
-export function flushGroup(prev: GroupDoc, route: Route, now: number, muter: Muter, acks: ReadonlyMap<string, AckInfo>): FlushResult {
+export function flushGroup(prev: GroupDoc, route: Route, now: number, muter: Muter, current: AlertLookup): FlushResult {
   const g: GroupDoc = { ...prev, pending: [], firing: { ...prev.firing } };
   const out: NotifiedAlert[] = [];
   const kinds = new Set<NotificationReason>();
   const withAck = (a: Alert): NotifiedAlert => {
-    const ack = acks.get(a.fingerprint);
+    const ack = current.get(a.fingerprint)?.ack;
     return ack && ack.alertId === a.id ? { ...a, ack } : a;
+  };
+  // The alert a firing entry stands for: this flush's pending change, else its record (null:
+  // the record moved on to another change, which is pending and will settle the entry).
+  const pendingAlerts = new Map<string, Alert>();
+  for (const { alert } of prev.pending) pendingAlerts.set(alert.fingerprint, alert);
+  const alertOf = (fp: string, f: FiringEntry): Alert | null => {
+    const a = pendingAlerts.get(fp);
+    if (a !== undefined && a.id === f.id) return a;
+    const r = current.get(fp)?.alert;
+    return r !== undefined && r.id === f.id ? r : null;
   };
   const sentNow = new Set<string>();
   for (const { alert, kind } of prev.pending) {
@@ -73,10 +97,10 @@ export function flushGroup(prev: GroupDoc, route: Route, now: number, muter: Mut
     if (alert.status === 'firing' && kind !== 'settled') {
       const flapping = kind === 'flapping';
       if (muter.mutedBy(alert.labels, fp) !== null) {
-        g.firing[fp] = { alert, notified: false, flapping };
+        g.firing[fp] = { id: alert.id, notified: false, flapping };
         continue;
       }
-      g.firing[fp] = { alert, notified: true, flapping };
+      g.firing[fp] = { id: alert.id, notified: true, flapping };
       out.push(flapping ? { ...withAck(alert), flapping: true } : withAck(alert));
       kinds.add(flapping ? 'flapping' : 'new');
       sentNow.add(fp);
@@ -95,7 +119,7 @@ export function flushGroup(prev: GroupDoc, route: Route, now: number, muter: Mut
     if (kind === 'settled') {
       if (alert.status === 'firing') {
         const muted = muter.mutedBy(alert.labels, fp) !== null;
-        g.firing[fp] = { alert, notified: !muted };
+        g.firing[fp] = { id: alert.id, notified: !muted };
         if (!muted) {
           out.push(withAck(alert));
           kinds.add('settled');
@@ -118,17 +142,20 @@ export function flushGroup(prev: GroupDoc, route: Route, now: number, muter: Mut
   }
   // Firing alerts held back by a silence or inhibition that has since ended.
   for (const [fp, f] of Object.entries(g.firing)) {
-    if (f.notified || sentNow.has(fp) || muter.mutedBy(f.alert.labels, fp) !== null) continue;
+    if (f.notified || sentNow.has(fp)) continue;
+    const alert = alertOf(fp, f);
+    if (alert === null || muter.mutedBy(alert.labels, fp) !== null) continue;
     g.firing[fp] = { ...f, notified: true };
-    out.push(f.flapping ? { ...withAck(f.alert), flapping: true } : withAck(f.alert));
+    out.push(f.flapping ? { ...withAck(alert), flapping: true } : withAck(alert));
     kinds.add(f.flapping ? 'flapping' : 'new');
   }
   let reason: NotificationReason = kinds.size === 1 ? [...kinds][0] : 'new';
   if (out.length === 0 && prev.lastSent !== null && now >= prev.lastSent + route.repeatInterval) {
-    for (const f of Object.values(g.firing)) {
-      if (!f.notified || f.flapping || acks.get(f.alert.fingerprint)?.alertId === f.alert.id) continue;
-      if (muter.mutedBy(f.alert.labels, f.alert.fingerprint) !== null) continue;
-      out.push(f.alert);
+    for (const [fp, f] of Object.entries(g.firing)) {
+      if (!f.notified || f.flapping || current.get(fp)?.ack?.alertId === f.id) continue;
+      const alert = alertOf(fp, f);
+      if (alert === null || muter.mutedBy(alert.labels, fp) !== null) continue;
+      out.push(alert);
     }
     reason = 'repeat';
   }

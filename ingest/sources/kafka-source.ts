@@ -28,6 +28,11 @@ export interface KafkaSourceOptions {
   timestamps?: boolean;
 }
 
+/** How often processed offsets are committed to the group (the state store holds the exact position). */
+export const OFFSET_COMMIT_INTERVAL_MS = 1000;
+/** Partitions whose batches may wait in the queue at once. */
+const PARTITIONS_IN_FLIGHT = 8;
+
 /** A batch from KafkaSource; `timestamps` only with the `timestamps` option. */
 export interface KafkaSourceBatch extends SourceBatch {
   timestamps?: Float64Array;
@@ -127,7 +132,10 @@ export class KafkaSource implements Source {
       throw new FlowwatchError('FW_SOURCE', `cannot consume ${topics.join(', ')} from Kafka at ${this.o.connection.brokers.join(',')}: ${(err as Error).message}`, { cause: err });
     }
     await consumer.run({
-      autoCommit: false,
+      autoCommit: true,
+      autoCommitInterval: OFFSET_COMMIT_INTERVAL_MS,
+      // Every partition's batch is fetched and queued while the previous one is processed.
+      partitionsConsumedConcurrently: PARTITIONS_IN_FLIGHT,
       eachBatchAutoResolve: false,
       eachBatch: async (p: EachBatchPayload) => {
         // After a stop request nothing new is taken: unacked batches are re-delivered to the next owner.
@@ -149,7 +157,7 @@ export class KafkaSource implements Source {
           records.push({ stream, payload: m.value ?? '', source: `${topic}/${partition}@${m.offset}` });
         }
         const last = p.batch.lastOffset();
-        await new Promise<void>((resolve, reject) => {
+        await new Promise<void>((resolve) => {
           if (signal.aborted) return resolve();
           queue.push({
             release: resolve,
@@ -160,16 +168,13 @@ export class KafkaSource implements Source {
               position: Number(last),
               heartbeat: () => p.heartbeat(),
               ack: async () => {
-                try {
-                  p.resolveOffset(last);
-                  await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
-                  this.applied.set(scope, Number(last));
-                  resolve();
-                } catch (err) {
-                  // The group moved on (rebalance): the next owner resumes from the state's position.
-                  reject(err);
-                  throw err;
-                }
+                // The state store's position (written with the state) is what makes the batch
+                // count once; the group offset only saves a restart from re-reading, so kafkajs
+                // commits resolved offsets every OFFSET_COMMIT_INTERVAL_MS and on stop or
+                // rebalance — not one broker round trip per batch.
+                p.resolveOffset(last);
+                this.applied.set(scope, Number(last));
+                resolve();
               },
             },
           });

@@ -30,7 +30,7 @@ function source(n: number): Source {
     name: 'test', streams: ['funds'], replay: false,
     async *batches(): AsyncIterable<SourceBatch> {
       for (let i = 1; i <= n; i++) {
-        const records: RawRecord[] = [{ stream: 'funds', payload: { a: 'k', x: i, t: T0 + i } }];
+        const records: RawRecord[] = [{ stream: 'funds', payload: { a: `k${i}`, x: i, t: T0 + i } }];
         log.push(`fetch ${i}`);
         yield { records, position: i, scope: 'p0', ack: async () => void log.push(`ack ${i}`), heartbeat: async () => void log.push(`heartbeat ${i}`) };
       }
@@ -62,6 +62,9 @@ it('holds a batch while the state store fails, heartbeats, and acks only after t
   expect(log).toEqual(['fetch 1', 'commit failed', 'heartbeat 1', 'commit failed', 'heartbeat 1', 'commit ok', 'ack 1', 'fetch 2', 'commit ok', 'ack 2']);
   expect(summary.events).toBe(2);
   expect(await store.position('p0')).toBe(2);
+  // The failed attempts did not use up the batch's changes: its state is stored.
+  const keys = [...(await store.loadAll('p0')).keys()].map((id) => id.split('\u0000')[2]);
+  expect(keys.sort()).toEqual(['k1', 'k2']);
 });
 
 function fakeSink(drainAfterFlushes: number): Sink & { flushes: number } {
