@@ -196,8 +196,8 @@ export class AlertingPipeline implements AlertDispatcher {
         if (decision === 'suppress') continue;
         const kind: ChangeKind = decision === 'flapping' ? 'flapping' : 'new';
         for (const r of routes) {
-          const g = groups.get(r.key) ?? (current(K.group(r.key)) as GroupDoc | undefined);
-          groups.set(r.key, addChange(g, r.route, r.key, r.labels, alert, kind, now));
+          const mine = groups.get(r.key);
+          groups.set(r.key, addChange(mine ?? (current(K.group(r.key)) as GroupDoc | undefined), r.route, r.key, r.labels, alert, kind, now, mine !== undefined));
         }
         // Whoever an escalation reached hears the resolution too.
         if (alert.status === 'resolved' && prev?.escalated) {

@@ -28,36 +28,50 @@ interface Rule {
   advances: boolean;
 }
 
-/** Per (stream, detector, key): detector state, alert lifecycle, last attributes for summaries. */
+/** One detector's state for one key: detector state, alert lifecycle, latest verdict. */
 interface Entry {
-  id: string;
-  /** Where the entry's state is committed: the partition its key arrives on (or the source). */
-  scope: string;
-  key: string;
   d: unknown;
   l: LifecycleState;
-  attrs: Record<string, string>;
-  touched: number;
   /** Latest observation in the current batch (for time-series sinks); not persisted. */
   obs: Observation | null;
   obsTs: number;
-  /** In the pipeline's dirty list (changed since the last commit). */
-  dirty: boolean;
-  /** What the store persists for this entry; made once, refreshed at each commit. */
+  /** This entry's part of the row's persisted form; made once, refreshed at each commit. */
   view: PersistedEntry | null;
 }
 
-/** The persisted form of an entry (plain JSON). */
 interface PersistedEntry {
   d: unknown;
   /** Left out (undefined: JSON drops it) while the lifecycle is in its initial state. */
   l: LifecycleState | undefined;
-  attrs: Record<string, string>;
-  touched: number;
 }
 
-/** All entries of one key of a stream, indexed like the stream's rules (undefined = none yet). */
-type Row = Array<Entry | undefined>;
+/**
+ * Everything about one key of a stream: one entry per rule (indexed like the stream's rules;
+ * undefined = none yet), plus what they share. Every event of the key goes through every rule,
+ * so attributes, last-touched time and the commit scope are per key, stored and written once —
+ * one state field per key, not one per (key, rule).
+ */
+interface KeyRow {
+  /** Persisted id: "<stream>\u0000<key>". */
+  id: string;
+  key: string;
+  stream: StreamRuntime;
+  /** Where the row is committed: the partition its key arrives on (or the source). */
+  scope: string;
+  entries: Array<Entry | undefined>;
+  attrs: Record<string, string>;
+  touched: number;
+  /** In the pipeline's dirty list (changed since the last commit). */
+  dirty: boolean;
+  view: PersistedRow | null;
+}
+
+/** The persisted form of a key's row (plain JSON): entries by rule name. */
+interface PersistedRow {
+  attrs: Record<string, string>;
+  touched: number;
+  e: Record<string, PersistedEntry>;
+}
 
 /** The latest verdict of one detector for one key in a batch: what time-series sinks record. */
 export interface ObservationRecord {
@@ -75,8 +89,8 @@ interface StreamRuntime {
   admissions: Map<string, EventAdmission>;
   policy: AdmissionPolicy;
   rules: Rule[];
-  /** key → the key's entries, one per rule: one map lookup per event, not one per rule. */
-  rows: Map<string, Row>;
+  /** key → the key's row: one map lookup per event, not one per rule. */
+  rows: Map<string, KeyRow>;
   events: number;
 }
 
@@ -113,13 +127,13 @@ export const ADVANCE_PERIOD_MS = 1000;
 export class Pipeline {
   private readonly streams = new Map<string, StreamRuntime>();
   private readonly streamList: StreamRuntime[] = [];
-  private readonly dirty: Entry[] = [];
+  private readonly dirty: KeyRow[] = [];
   private readonly deleted = new Map<string, string>();
   private readonly idleTtl: number;
   private lastAdvance = -Infinity;
   /** Where the incremental advance left off: stream index and that stream's row iterator. */
   private cursorStream = 0;
-  private cursor: Iterator<[string, Row]> | null = null;
+  private cursor: Iterator<KeyRow> | null = null;
   readonly stats: PipelineStats = { events: 0, rejects: 0, alertsFiring: 0, alertsResolved: 0, rejectsByReason: {} };
 
   constructor(
@@ -245,30 +259,28 @@ export class Pipeline {
     const rules = s.rules;
     let row = s.rows.get(e.key);
     if (row === undefined) {
-      row = new Array<Entry | undefined>(rules.length);
+      // join(): one flat string (+ would keep a rope of cons cells alive in every row).
+      row = { id: [s.name, e.key].join(SEP), key: e.key, stream: s, scope, entries: new Array<Entry | undefined>(rules.length), attrs: e.attrs, touched: e.ts, dirty: false, view: null };
       s.rows.set(e.key, row);
     }
+    row.attrs = e.attrs;
+    row.scope = scope;
+    if (e.ts > row.touched) row.touched = e.ts;
+    if (!row.dirty) {
+      row.dirty = true;
+      this.dirty.push(row);
+    }
+    const entries = row.entries;
     for (let j = 0; j < rules.length; j++) {
       const rule = rules[j];
-      let entry = row[j];
-      if (entry === undefined) {
-        // join(): one flat string (+ would keep a rope of cons cells alive in every entry).
-        entry = { id: [s.name, rule.name, e.key].join(SEP), scope, key: e.key, d: rule.detector.init(e), l: initLifecycle(), attrs: e.attrs, touched: e.ts, obs: null, obsTs: 0, dirty: false, view: null };
-        row[j] = entry;
-      }
-      entry.attrs = e.attrs;
-      entry.scope = scope;
-      if (e.ts > entry.touched) entry.touched = e.ts;
-      if (!entry.dirty) {
-        entry.dirty = true;
-        this.dirty.push(entry);
-      }
+      let entry = entries[j];
+      if (entry === undefined) entries[j] = entry = { d: rule.detector.init(e), l: initLifecycle(), obs: null, obsTs: 0, view: null };
       const obs = rule.detector.observe(entry.d, e);
       if (obs === null) continue;
       entry.obs = obs;
       entry.obsTs = e.ts;
       const t = stepLifecycle(entry.l, obs, e.ts, rule.forMs);
-      if (t !== null) alerts.push(this.makeAlert(rule, entry, obs, t, e.ts));
+      if (t !== null) alerts.push(this.makeAlert(rule, row, entry, obs, t, e.ts));
     }
   }
 
@@ -290,7 +302,7 @@ export class Pipeline {
     for (let hops = 0; budget > 0 && hops <= streams.length; ) {
       if (this.cursorStream >= streams.length) this.cursorStream = 0;
       const s = streams[this.cursorStream];
-      if (this.cursor === null) this.cursor = s.rows.entries();
+      if (this.cursor === null) this.cursor = s.rows.values();
       const visited = this.visitRows(s, this.cursor, budget, now, alerts);
       budget -= visited.count;
       if (visited.done) {
@@ -303,18 +315,18 @@ export class Pipeline {
     return alerts;
   }
 
-  /** Advances up to `max` rows from `it` and drops entries idle past the state TTL. */
-  private visitRows(s: StreamRuntime, it: Iterator<[string, Row]>, max: number, now: number, alerts: Alert[]): { count: number; done: boolean } {
+  /** Advances up to `max` rows from `it` and drops rows idle past the state TTL. */
+  private visitRows(s: StreamRuntime, it: Iterator<KeyRow>, max: number, now: number, alerts: Alert[]): { count: number; done: boolean } {
     const rules = s.rules;
     let count = 0;
     while (count < max) {
       const next = it.next();
       if (next.done) return { count, done: true };
       count++;
-      const [key, row] = next.value;
-      let live = 0;
+      const row = next.value;
+      let firing = false;
       for (let j = 0; j < rules.length; j++) {
-        const entry = row[j];
+        const entry = row.entries[j];
         if (entry === undefined) continue;
         const rule = rules[j];
         if (rule.advances) {
@@ -324,42 +336,40 @@ export class Pipeline {
             // Only transitions must be durable now: drained windows re-drain identically after a
             // restore, and the next event for the key persists them anyway.
             if (t !== null) {
-              if (!entry.dirty) {
-                entry.dirty = true;
-                this.dirty.push(entry);
+              if (!row.dirty) {
+                row.dirty = true;
+                this.dirty.push(row);
               }
-              alerts.push(this.makeAlert(rule, entry, obs, t, now));
+              alerts.push(this.makeAlert(rule, row, entry, obs, t, now));
             }
           }
         }
-        // A firing alert is never forgotten silently: it must resolve first.
-        if (now - entry.touched > this.idleTtl && entry.l.phase !== 2) {
-          row[j] = undefined;
-          entry.dirty = false;
-          this.deleted.set(entry.id, entry.scope);
-          continue;
-        }
-        live++;
+        if (entry.l.phase === 2) firing = true;
       }
-      if (live === 0) s.rows.delete(key);
+      // A firing alert is never forgotten silently: it must resolve first.
+      if (now - row.touched > this.idleTtl && !firing) {
+        s.rows.delete(row.key);
+        row.dirty = false;
+        this.deleted.set(row.id, row.scope);
+      }
     }
     return { count, done: false };
   }
 
-  private makeAlert(rule: Rule, entry: Entry, obs: Observation, t: Exclude<Transition, null>, ts: number): Alert {
+  private makeAlert(rule: Rule, row: KeyRow, entry: Entry, obs: Observation, t: Exclude<Transition, null>, ts: number): Alert {
     const startsAt = entry.l.since;
-    const fingerprint = `${rule.stream}/${rule.name}/${entry.key}`;
-    const summaryInput = { key: entry.key, stream: rule.stream, detector: rule.name, unit: rule.unit, attrs: entry.attrs, evidence: obs.evidence };
+    const fingerprint = `${rule.stream}/${rule.name}/${row.key}`;
+    const summaryInput = { key: row.key, stream: rule.stream, detector: rule.name, unit: rule.unit, attrs: row.attrs, evidence: obs.evidence };
     const text = rule.template ? renderTemplate(rule.template, summaryInput) : defaultSummary(summaryInput);
     const alert: Alert = {
       id: alertId(fingerprint, t, startsAt),
       fingerprint,
       status: t,
       stream: rule.stream,
-      key: entry.key,
+      key: row.key,
       detector: rule.name,
       severity: rule.severity,
-      labels: { ...rule.labels, stream: rule.stream, key: entry.key, detector: rule.name, severity: rule.severity },
+      labels: { ...rule.labels, stream: rule.stream, key: row.key, detector: rule.name, severity: rule.severity },
       startsAt,
       score: t === 'firing' ? Math.max(obs.score, entry.l.peak) : obs.score,
       summary: t === 'resolved' ? `resolved: ${text}` : text,
@@ -372,10 +382,13 @@ export class Pipeline {
   /** Latest observation per (stream, detector, key) touched since the last commit: one point each, not one per event. */
   latestObservations(): ObservationRecord[] {
     const out: ObservationRecord[] = [];
-    for (const e of this.dirty) {
-      if (!e.dirty || e.obs === null) continue;
-      const [stream, detector] = e.id.split(SEP, 2);
-      out.push({ stream, detector, key: e.key, ts: e.obsTs, obs: e.obs });
+    for (const row of this.dirty) {
+      if (!row.dirty) continue;
+      const rules = row.stream.rules;
+      for (let j = 0; j < row.entries.length; j++) {
+        const e = row.entries[j];
+        if (e !== undefined && e.obs !== null) out.push({ stream: row.stream.name, detector: rules[j].name, key: row.key, ts: e.obsTs, obs: e.obs });
+      }
     }
     return out;
   }
@@ -384,21 +397,12 @@ export class Pipeline {
   dropScope(scope: string): void {
     for (const s of this.streams.values()) {
       s.admissions.delete(scope);
-      for (const [k, row] of s.rows) {
-        let live = 0;
-        for (let j = 0; j < row.length; j++) {
-          const e = row[j];
-          if (e === undefined) continue;
-          if (e.scope === scope) row[j] = undefined;
-          else live++;
-        }
-        if (live === 0) s.rows.delete(k);
-      }
+      for (const [k, row] of s.rows) if (row.scope === scope) s.rows.delete(k);
     }
     this.cursor = null;
   }
 
-  /** Changed entries since the last call, per scope, as the store wants them (null = deleted). */
+  /** Changed rows since the last call, per scope, as the store wants them (null = deleted). */
   takeChanges(): Map<string, Map<string, unknown | null>> {
     const out = new Map<string, Map<string, unknown | null>>();
     const of = (scope: string) => {
@@ -408,24 +412,32 @@ export class Pipeline {
     };
     let lastScope: string | null = null;
     let last: Map<string, unknown | null> | null = null;
-    for (const e of this.dirty) {
-      if (!e.dirty) continue; // dropped as idle since it changed
-      e.dirty = false;
-      let v = e.view;
-      const l = e.l.phase === 0 && e.l.since === 0 && e.l.peak === 0 ? undefined : e.l;
-      if (v === null) e.view = v = { d: e.d, l, attrs: e.attrs, touched: e.touched };
+    for (const row of this.dirty) {
+      if (!row.dirty) continue; // dropped as idle since it changed
+      row.dirty = false;
+      let v = row.view;
+      if (v === null) row.view = v = { attrs: row.attrs, touched: row.touched, e: {} };
       else {
-        v.d = e.d;
-        v.l = l;
-        v.attrs = e.attrs;
-        v.touched = e.touched;
+        v.attrs = row.attrs;
+        v.touched = row.touched;
       }
-      if (e.scope !== lastScope || last === null) {
-        lastScope = e.scope;
-        last = of(e.scope);
+      const rules = row.stream.rules;
+      for (let j = 0; j < row.entries.length; j++) {
+        const e = row.entries[j];
+        if (e === undefined) continue;
+        const l = e.l.phase === 0 && e.l.since === 0 && e.l.peak === 0 ? undefined : e.l;
+        if (e.view === null) v.e[rules[j].name] = e.view = { d: e.d, l };
+        else {
+          e.view.d = e.d;
+          e.view.l = l;
+        }
+        e.obs = null;
       }
-      last.set(e.id, v);
-      e.obs = null;
+      if (row.scope !== lastScope || last === null) {
+        lastScope = row.scope;
+        last = of(row.scope);
+      }
+      last.set(row.id, v);
     }
     for (const [id, scope] of this.deleted) of(scope).set(id, null);
     this.dirty.length = 0;
@@ -445,27 +457,36 @@ export class Pipeline {
     return applied;
   }
 
-  /** Restores per-key state (after a restart or when taking over a partition). */
-  restore(entries: Map<string, unknown>, scope = 'default'): number {
+  /**
+   * Restores per-key state (after a restart or when taking over a partition); returns the
+   * number of detector states restored. Rows of streams or rules no longer configured are
+   * skipped (a rule that is new starts from scratch at the key's next event).
+   */
+  restore(rows: Map<string, unknown>, scope = 'default'): number {
     let n = 0;
-    for (const [id, value] of entries) {
-      const [stream, ruleName, key] = id.split(SEP);
+    for (const [id, value] of rows) {
+      const parts = id.split(SEP);
+      if (parts.length !== 2 || value === null || typeof value !== 'object') continue; // not a row of this layout
+      const [stream, key] = parts;
       const s = this.streams.get(stream);
-      const j = s ? s.rules.findIndex((r) => r.name === ruleName) : -1;
-      if (!s || j < 0 || value === null || typeof value !== 'object') continue;
-      const v = value as { d: unknown; l?: LifecycleState; attrs: Record<string, string>; touched: number };
-      let row = s.rows.get(key);
-      if (row === undefined) s.rows.set(key, (row = new Array<Entry | undefined>(s.rules.length)));
-      row[j] = { id, scope, key, d: v.d, l: v.l ?? initLifecycle(), attrs: v.attrs ?? {}, touched: v.touched ?? 0, obs: null, obsTs: 0, dirty: false, view: null };
-      n++;
+      const v = value as Partial<PersistedRow>;
+      if (!s || typeof v.e !== 'object' || v.e === null) continue;
+      const row: KeyRow = { id, key, stream: s, scope, entries: new Array<Entry | undefined>(s.rules.length), attrs: v.attrs ?? {}, touched: v.touched ?? 0, dirty: false, view: null };
+      s.rules.forEach((rule, j) => {
+        const pe = v.e![rule.name];
+        if (pe === undefined || pe === null || typeof pe !== 'object') return;
+        row.entries[j] = { d: pe.d, l: pe.l ?? initLifecycle(), obs: null, obsTs: 0, view: null };
+        n++;
+      });
+      s.rows.set(key, row);
     }
     return n;
   }
 
-  /** Number of live per-key states (memory sizing). */
+  /** Number of live per-key detector states (memory sizing). */
   stateSize(): number {
     let n = 0;
-    for (const s of this.streams.values()) for (const row of s.rows.values()) for (const e of row) if (e !== undefined) n++;
+    for (const s of this.streams.values()) for (const row of s.rows.values()) for (const e of row.entries) if (e !== undefined) n++;
     return n;
   }
 }

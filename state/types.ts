@@ -1,7 +1,7 @@
 /**
  * Durable home of per-key detector and alert state. The pipeline keeps the hot copy in memory
  * and writes changed entries behind once per batch — one round trip, never one per event.
- * Entry ids are "<stream>\u0000<detector>\u0000<key>"; values are plain JSON.
+ * Entry ids are "<stream>\u0000<key>" (one per key: its detectors' states together); values are plain JSON.
  */
 export interface StateStore {
   /** Everything stored for the given scope (a stream now; a Kafka partition later). */

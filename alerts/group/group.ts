@@ -52,8 +52,12 @@ export function groupKey(route: Route, labels: Record<string, string>): string {
  * Adds a change; returns the group and when it is due: a new group waits group_wait, an
  * existing one sends at most once per group_interval.
  */
-export function addChange(prev: GroupDoc | undefined, route: Route, key: string, labels: Record<string, string>, alert: Alert, kind: ChangeKind, now: number): GroupDoc {
-  const g: GroupDoc = prev
+export function addChange(prev: GroupDoc | undefined, route: Route, key: string, labels: Record<string, string>, alert: Alert, kind: ChangeKind, now: number, owned = false): GroupDoc {
+  // `owned`: prev is the caller's own copy (an earlier change of the same batch) and may be
+  // extended in place — copying a pending list of n changes for each of n changes is quadratic.
+  const g: GroupDoc = owned && prev
+    ? prev
+    : prev
     ? { ...prev, pending: [...prev.pending], firing: { ...prev.firing } }
     : { key, routeId: route.id, receiver: route.receiver, labels, pending: [], firing: {}, createdAt: now, lastSent: null, due: null, seq: 0 };
   g.pending.push({ alert, kind });

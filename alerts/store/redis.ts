@@ -6,9 +6,12 @@ import { FlowwatchError } from '../../core/errors';
 import type { AlertStore, Writes } from './types';
 
 /**
- * KEYS[1..n] were read; ARGV[1] = n, ARGV[2..n+1] their raw values at read time ("" = absent),
- * ARGV[n+2] = JSON list of ops [op, keyIndex, value, extra]. Applies every op only if no read
- * key changed; returns 1 applied, 0 conflict. Numbers travel as strings (exact epoch ms).
+ * Optimistic concurrency by version: every document key has a version key beside it, bumped on
+ * each write. KEYS[1..n] are the version keys of the n documents read, then every key written;
+ * ARGV[1] = n, ARGV[2..n+1] the versions seen at read time ("" = none), ARGV[n+2] = JSON list of
+ * ops [op, keyIndex, value, extra, versionKeyIndex]. Applies every op only if no version moved;
+ * returns 1 applied, 0 conflict. (Comparing versions instead of the documents' text keeps a big
+ * document from travelling back to Redis with every write that read it.)
  */
 const APPLY_SCRIPT = `
 local n = tonumber(ARGV[1])
@@ -26,9 +29,21 @@ for _, op in ipairs(ops) do
   local k = KEYS[tonumber(op[2])]
   local kind = op[1]
   if kind == 'put' then
-    if op[4] ~= '0' then redis.call('SET', k, op[3], 'PX', op[4]) else redis.call('SET', k, op[3]) end
+    local v = KEYS[tonumber(op[5])]
+    redis.call('INCR', v)
+    if op[4] ~= '0' then
+      redis.call('SET', k, op[3], 'PX', op[4])
+      redis.call('PEXPIRE', v, op[4])
+    else
+      redis.call('SET', k, op[3])
+      redis.call('PERSIST', v)
+    end
   elseif kind == 'del' then
+    local v = KEYS[tonumber(op[5])]
     redis.call('DEL', k)
+    -- The version outlives the document for a while, so a reader of the old one still conflicts.
+    redis.call('INCR', v)
+    redis.call('PEXPIRE', v, 86400000)
   elseif kind == 'zadd' then
     redis.call('ZADD', k, op[4], op[3])
   elseif kind == 'zrem' then
@@ -101,31 +116,40 @@ export class RedisAlertStore implements AlertStore {
     return this.base + key;
   }
 
+  /** The version key of a document (same hash tag: same cluster slot). */
+  private v(key: string): string {
+    return this.base + key + '#v';
+  }
+
   private get scripts(): Scripts {
     return this.redis as unknown as Scripts;
   }
 
   async transact<R>(keys: readonly string[], fn: (docs: Array<unknown | undefined>, w: Writes) => R): Promise<R> {
+    const versionKeys = keys.map((k) => this.v(k));
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const raws = keys.length > 0 ? await this.redis.mget(...keys.map((k) => this.k(k))) : [];
-      const docs = raws.map((r) => (r === null ? undefined : JSON.parse(r)));
-      const allKeys = [...keys];
-      const indexOf = (key: string) => {
-        let i = allKeys.indexOf(key);
-        if (i < 0) i = allKeys.push(key) - 1;
+      const raws = keys.length > 0 ? await this.redis.mget(...keys.map((k) => this.k(k)), ...versionKeys) : [];
+      const docs = raws.slice(0, keys.length).map((r) => (r === null ? undefined : JSON.parse(r)));
+      const versions = raws.slice(keys.length).map((r) => r ?? '');
+      const allKeys = [...versionKeys];
+      const slots = new Map<string, number>();
+      allKeys.forEach((k, i) => slots.set(k, i));
+      const indexOf = (fullKey: string) => {
+        let i = slots.get(fullKey);
+        if (i === undefined) slots.set(fullKey, (i = allKeys.push(fullKey) - 1));
         return String(i + 1);
       };
       const ops: string[][] = [];
       const w: Writes = {
-        put: (key, value, ttlMs = 0) => void ops.push(['put', indexOf(key), JSON.stringify(value), String(Math.max(0, Math.round(ttlMs)))]),
-        del: (key) => void ops.push(['del', indexOf(key), '', '']),
-        schedule: (index, member, at) => void ops.push(['zadd', indexOf(index), member, String(Math.round(at))]),
-        unschedule: (index, member) => void ops.push(['zrem', indexOf(index), member, '']),
-        enqueue: (queue, value) => void ops.push(['rpush', indexOf(queue), JSON.stringify(value), '']),
+        put: (key, value, ttlMs = 0) => void ops.push(['put', indexOf(this.k(key)), JSON.stringify(value), String(Math.max(0, Math.round(ttlMs))), indexOf(this.v(key))]),
+        del: (key) => void ops.push(['del', indexOf(this.k(key)), '', '', indexOf(this.v(key))]),
+        schedule: (index, member, at) => void ops.push(['zadd', indexOf(this.k(index)), member, String(Math.round(at))]),
+        unschedule: (index, member) => void ops.push(['zrem', indexOf(this.k(index)), member, '']),
+        enqueue: (queue, value) => void ops.push(['rpush', indexOf(this.k(queue)), JSON.stringify(value), '']),
       };
       const result = fn(docs, w);
       if (ops.length === 0) return result;
-      const args = [String(allKeys.length), ...allKeys.map((k) => this.k(k)), String(keys.length), ...raws.map((r) => r ?? ''), JSON.stringify(ops)];
+      const args = [String(allKeys.length), ...allKeys, String(keys.length), ...versions, JSON.stringify(ops)];
       // defineCommand without numberOfKeys: the first argument is the number of keys.
       const applied = await this.scripts.fwAlertApply(...args);
       if (applied === 1) return result;

@@ -101,10 +101,11 @@ streams:
       for (let p = 0; p < PARTITIONS; p++) {
         const entries = await redis.hgetall(`${group}:{${topic}:${p}}:state`);
         for (const [id, json] of Object.entries(entries)) {
-          const [, detector, key] = id.split('\u0000');
-          if (detector !== 'count') continue;
-          const state = JSON.parse(json) as { d: { win: { count: number[] } } };
-          counts.set(key, (counts.get(key) ?? 0) + state.d.win.count.reduce((a, b) => a + b, 0));
+          // One field per key: "<stream>\u0000<key>" → { e: { <detector>: { d: <state> } } }.
+          const [, key] = id.split('\u0000');
+          const state = JSON.parse(json) as { e: { count?: { d: { win: { count: number[] } } } } };
+          if (!state.e.count) continue;
+          counts.set(key, (counts.get(key) ?? 0) + state.e.count.d.win.count.reduce((a, b) => a + b, 0));
         }
       }
       expect(Object.fromEntries([...counts].sort())).toEqual(Object.fromEntries([...expected].sort()));

@@ -63,7 +63,7 @@ it('holds a batch while the state store fails, heartbeats, and acks only after t
   expect(summary.events).toBe(2);
   expect(await store.position('p0')).toBe(2);
   // The failed attempts did not use up the batch's changes: its state is stored.
-  const keys = [...(await store.loadAll('p0')).keys()].map((id) => id.split('\u0000')[2]);
+  const keys = [...(await store.loadAll('p0')).keys()].map((id) => id.split('\u0000')[1]);
   expect(keys.sort()).toEqual(['k1', 'k2']);
 });
 
