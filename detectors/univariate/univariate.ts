@@ -19,9 +19,9 @@ export interface UnivariateParams {
 }
 
 /** Layout version of the state; a state of another version (an older release) is started afresh. */
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
-/** Plain-JSON state, bounded: at most 2·(288 + 168) + ~90 numbers per key. */
+/** Plain-JSON state, bounded: at most 2·(288 + 168 + 24) + ~110 numbers per key. */
 export interface UnivariateState {
   v: number;
   n: number;
@@ -67,6 +67,11 @@ export interface UnivariateState {
   quiet: number;
   /** Values to wait (learning only) after the profile in use changed. */
   settle: number;
+  /** Spread of the one-step residual per phase of the day: EW mean of its (clipped) square per bin, and counts. */
+  ps: number[];
+  psN: number[];
+  /** EW mean |one-step residual|, short run (~32 values) and long run (~512). */
+  va: number[];
 }
 
 /** Horizons of the EW means (values): α = 2/(h+1). */
@@ -81,9 +86,25 @@ const FLAT_MIN_CHANGES = 20;
  */
 const F_STEP = 0;
 const LOG10_2 = Math.log10(2);
-const CALIBRATED = 5;
+/**
+ * Then two more: a dip against the spread of its own phase of the day (the residual divided by
+ * that phase's RMS; judged for dips only, when a daily profile is in use: a quiet night's drop
+ * counts even when the day's swings set the global scale), and the variance ratio
+ * log(short-run / long-run mean |residual|) (judged upwards only).
+ */
+const F_PHASE = 5;
+const F_VAR = 6;
+const CALIBRATED = 7;
 const F_FLAT = CALIBRATED;
-export const CAUSES = ['spike', 'shift', 'shift', 'drift', 'shift', 'flatline'] as const;
+export const CAUSES = ['spike', 'shift', 'shift', 'drift', 'shift', 'dip', 'variance', 'flatline'] as const;
+/** Phase bins of the residual spread (at most; fewer when a day has fewer samples), their memory in days. */
+const PHASE_BINS = 24;
+const PHASE_DAYS = 14;
+/** A phase bin's spread is used once it has this many values. */
+const PHASE_MIN = 3;
+/** EW rates of the short- and long-run mean |residual| (horizons 32 and 512 values). */
+const VAR_SHORT = 2 / 33;
+const VAR_LONG = 2 / 513;
 /** Subtracted from the best feature's surprise: several features look at every value. */
 const MULTIPLICITY = 0.6;
 /**
@@ -138,6 +159,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       lvl: 0, lvl0: 0, mad: 0, mad0: 0, err: [0, 0, 0, 0, 0, 0], season: 0,
       m: [0, 0, 0, 0, 0], pe: [0, 0, 0], tails,
       run: 0, runMax: 0, changes: 0, lastX: 0, firing: false, peak: 0, quiet: 0, settle: 0,
+      ps: [], psN: [], va: [0, 0],
     };
   }
 
@@ -178,6 +200,16 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       pe[k] += 0.01 * (r * r - pe[k]);
     }
     for (let k = 0; k < 5; k++) m[k] += ALPHAS[k] * (d - m[k]);
+    // Variance change: short-run against long-run mean |residual| (clipped, so one spike is not a
+    // variance change on its own).
+    const va = s.va;
+    const absStep = step < 0 ? -step : step;
+    if (va[1] === 0) va[0] = va[1] = absStep;
+    else {
+      va[0] += VAR_SHORT * ((absStep < 6 * va[1] ? absStep : 6 * va[1]) - va[0]);
+      va[1] += VAR_LONG * ((absStep < 3 * va[1] ? absStep : 3 * va[1]) - va[1]);
+    }
+    const varRatio = va[0] > 0 && va[1] > 0 ? Math.log(va[0] / va[1]) : 0;
     // Flatline: identical values in a row, against the longest recent run.
     const same = x === s.lastX || Math.abs(x - s.lastX) <= 1e-12 * Math.max(1, Math.abs(x));
     if (same) s.run++;
@@ -194,14 +226,21 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     const t = s.tails;
     const dir = this.p.direction;
     const zStep = standardize(t, F_STEP * TAIL_STRIDE, step);
+    // The residual against the spread of its phase of day, kept on the residual's scale.
+    const pb = s.ps.length > 0 ? dayBin(ts, s.ps.length) : -1;
+    const g = t[F_STEP * TAIL_STRIDE];
+    const psb = pb >= 0 && s.psN[pb] >= PHASE_MIN ? s.ps[pb] : 0;
+    const phaseStep = psb > 0 && g > 0 ? step * Math.sqrt(g / psb) : step;
     let L = 0;
     let cause = 0;
     for (let f = 0; f < CALIBRATED; f++) {
-      const v = feature(m, step, f);
-      if ((dir === 'up' && v < 0) || (dir === 'down' && v > 0)) continue;
+      const v = feature(m, step, phaseStep, varRatio, f);
+      if (f === F_PHASE && (v >= 0 || s.season === 0)) continue;
+      if (f === F_VAR && v <= 0) continue;
+      if (f !== F_VAR && ((dir === 'up' && v < 0) || (dir === 'down' && v > 0))) continue;
       const o = f * TAIL_STRIDE;
       // The residual's sign has a tail of its own: −log10 2 puts the one-sided p on the two-sided scale.
-      const l = f === F_STEP ? surpriseOneSided(t, o, v) - LOG10_2 : surpriseTwoSided(t, o, v);
+      const l = f === F_STEP || f === F_PHASE || f === F_VAR ? surpriseOneSided(t, o, v) - LOG10_2 : surpriseTwoSided(t, o, v);
       if (l > L) {
         L = l;
         cause = f;
@@ -215,7 +254,14 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     L = L > MULTIPLICITY ? L - MULTIPLICITY : 0;
 
     // --- learn ----------------------------------------------------------------------------------
-    for (let f = 0; f < CALIBRATED; f++) learnTail(t, f * TAIL_STRIDE, feature(m, step, f), f === F_STEP ? STEP_RATES : BAND_RATES);
+    for (let f = 0; f < CALIBRATED; f++) learnTail(t, f * TAIL_STRIDE, feature(m, step, phaseStep, varRatio, f), f === F_STEP || f === F_PHASE ? STEP_RATES : BAND_RATES);
+    if (pb >= 0) {
+      const n = ++s.psN[pb];
+      const ref = n > PHASE_MIN ? s.ps[pb] : g;
+      const q = step * step;
+      const a = Math.max(1 / n, Math.min(0.2, s.ps.length / (PHASE_DAYS * perDay)));
+      s.ps[pb] += a * ((ref > 0 && q > 9 * ref ? 9 * ref : q) - s.ps[pb]);
+    }
     this.learnSeason(s, x, b, wh, sd, sw, perDay, ts);
     s.n++;
     s.last = ts;
@@ -249,7 +295,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     }
     const score = reported >= 2 * lim ? 1 : reported / (2 * lim);
     const sigma = Math.sqrt(t[F_STEP * TAIL_STRIDE]);
-    const baseline = (cause === F_STEP || cause === F_FLAT ? pred : m[4]) + seasonal;
+    const baseline = (cause === F_STEP || cause === F_PHASE || cause === F_FLAT ? pred : m[4]) + seasonal;
     return {
       score,
       firing: s.firing,
@@ -285,6 +331,8 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     if (this.p.seasonality === 'none') return;
     s.bins = dayBins(s.dt);
     if (s.bins > 0) {
+      s.ps = new Array(Math.min(PHASE_BINS, s.bins)).fill(0);
+      s.psN = new Array(s.ps.length).fill(0);
       s.day = new Array(s.bins).fill(0);
       s.dayN = new Array(s.bins).fill(0);
       s.pinit = ts;
@@ -411,7 +459,7 @@ function clipSq(r: number, ms: number, count: number): number {
 }
 
 /** Calibrated feature f of the current value (m already updated with it). */
-function feature(m: readonly number[], step: number, f: number): number {
+function feature(m: readonly number[], step: number, phaseStep: number, varRatio: number, f: number): number {
   switch (f) {
     case 0:
       return step;
@@ -421,8 +469,12 @@ function feature(m: readonly number[], step: number, f: number): number {
       return m[2] - m[3];
     case 3:
       return m[3] - m[4];
-    default:
+    case 4:
       return m[1] - m[4];
+    case 5:
+      return phaseStep;
+    default:
+      return varRatio;
   }
 }
 
