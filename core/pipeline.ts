@@ -12,7 +12,7 @@ import { createDecoder, makeReject, type Decoder } from '../ingest/decode/decode
 import { EventAdmission, type AdmissionPolicy } from '../ingest/admission';
 import { initLifecycle, stepLifecycle, type LifecycleState, type Transition } from '../alerts/lifecycle';
 import { defaultSummary, renderTemplate } from '../alerts/summary';
-import type { StateStore } from '../state/types';
+import type { PreparedCommit, StateStore } from '../state/types';
 
 /** One detector of one stream, with its per-key state. */
 interface Rule {
@@ -448,13 +448,20 @@ export class Pipeline {
   /**
    * Write-behind of this batch's changes: one store call for the batch's scope (with its
    * position, so a re-delivered batch is skipped), plus one per other scope touched by time
-   * passing (rare: alerts resolving by silence). A caller that retries a failed commit passes
-   * the change set it took once: taking it again would find it empty and lose the batch's state.
+   * passing (rare: alerts resolving by silence).
    */
-  async commit(store: StateStore, scope: string, position: number | null, changes = this.takeChanges()): Promise<boolean> {
-    const applied = await store.commit(scope, position, changes.get(scope) ?? new Map());
-    for (const [other, c] of changes) if (other !== scope) await store.commit(other, null, c);
-    return applied;
+  async commit(store: StateStore, scope: string, position: number | null): Promise<boolean> {
+    return writeAll(this.prepareCommit(store, scope, position, this.takeChanges()));
+  }
+
+  /**
+   * The same, serialised now and written later (by `writeAll`, retried as needed): the runner
+   * processes the next batch while this one's commit is in flight.
+   */
+  prepareCommit(store: StateStore, scope: string, position: number | null, changes: Map<string, Map<string, unknown | null>>): PreparedCommit[] {
+    const out = [store.prepare(scope, position, changes.get(scope) ?? new Map())];
+    for (const [other, c] of changes) if (other !== scope) out.push(store.prepare(other, null, c));
+    return out;
   }
 
   /**
@@ -514,6 +521,16 @@ function admissionOf(s: StreamRuntime, scope: string): EventAdmission {
   let a = s.admissions.get(scope);
   if (a === undefined) s.admissions.set(scope, (a = new EventAdmission(s.policy)));
   return a;
+}
+
+/** Writes prepared commits in order; true when the first (the batch's own scope) was applied. */
+export async function writeAll(commits: readonly PreparedCommit[]): Promise<boolean> {
+  let applied = true;
+  for (let i = 0; i < commits.length; i++) {
+    const ok = await commits[i].write();
+    if (i === 0) applied = ok;
+  }
+  return applied;
 }
 
 /** Stable id: a retried delivery of the same state change carries the same id. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock';
 import type { Alert } from './types';
 import type { FlowwatchConfig } from '../config/schema';
-import { Pipeline } from './pipeline';
+import { Pipeline, writeAll } from './pipeline';
 import type { Source, SourceBatch } from '../ingest/sources/types';
 import type { DeadLetterOutput } from '../ingest/dead-letter';
 import { AlertDispatcher } from '../alerts/dispatch';
@@ -74,7 +74,8 @@ const defaultRetryDelay = (attempt: number, signal: AbortSignal) =>
 
 /**
  * Drives sources through the pipeline, one batch at a time: process (CPU only) → dead letters,
- * notifications, time series and state commit (I/O, once per batch) → ack. Sources run
+ * notifications, time series and state commit (I/O, once per batch) → ack. The next batch is
+ * processed while the previous one's commit is in flight (its writes wait for that commit). Sources run
  * concurrently. A batch whose state cannot be committed (Redis down) is retried — the source
  * is not read meanwhile, which is the backpressure — and acked only once it is durable.
  */
@@ -127,10 +128,15 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
 
   async function drive(source: Source): Promise<void> {
     const log = o.log.child({ component: 'source', source: source.name });
+    // The previous batch's state commit and ack, in flight while this batch is processed (CPU
+    // only). Everything that writes — dead letters, alerts, the commit — waits for it, so
+    // batches become durable and are acked strictly in order.
+    let previous: Promise<void> = Promise.resolve();
     for await (const batch of source.batches(o.signal)) {
       const wall = o.clock.now();
       const scope = batch.scope ?? source.name;
       if (!loaded.has(scope)) {
+        await previous; // a commit to this scope in flight must land before its state is read
         const state = await durable('state load', batch, log, () => o.store.loadAll(scope));
         pipeline.dropScope(scope);
         if (state) pipeline.restore(state, scope);
@@ -147,33 +153,41 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         for (const s of sinks) s.write(points);
         await waitForSinks(batch, log);
       }
+      await previous;
       await durable('dead-letter write', batch, log, () => o.deadLetter.write(result.rejects));
       // Retried like the state commit (heartbeats keep the partition); repeated changes are dropped by alert id.
       await durable('alert dispatch', batch, log, () => o.dispatcher.dispatch(alerts));
       if (alerts.length > 0) o.onAlerts?.(alerts);
       const alertedAt = o.onBatch ? o.clock.now() : 0;
-      // Taken once: a retried commit writes the same changes (the entries are not touched meanwhile).
-      const changes = pipeline.takeChanges();
-      await durable('state commit', batch, log, () => pipeline.commit(o.store, scope, batch.position ?? null, changes));
-      const committedAt = o.onBatch ? o.clock.now() : 0;
-      try {
-        await batch.ack?.();
-      } catch (err) {
-        log.warn({ err }, 'offset commit failed (partition moved?); the next owner resumes from the state position');
-      }
-      batches++;
-      if (o.metrics) {
-        const rejectsByReason: Record<string, number> = {};
-        for (const r of result.rejects) rejectsByReason[r.reason] = (rejectsByReason[r.reason] ?? 0) + 1;
-        o.metrics.batch({ events: result.events, rejectsByReason, latencyMs: o.clock.now() - wall });
-      }
-      o.onBatch?.({ source: source.name, records: batch.records.length, events: result.events, position: batch.position, batch, alerts: result.alerts, alertedAt, committedAt, stateSize });
-      if (result.rejects.length > 0) log.warn({ rejects: result.rejects.length, first: { reason: result.rejects[0].reason, detail: result.rejects[0].detail } }, 'records rejected to dead letter');
-      if (wall - lastProgress >= progressEvery) {
-        lastProgress = wall;
-        o.log.info({ events: pipeline.stats.events, alertsFiring: pipeline.stats.alertsFiring, rejects: pipeline.stats.rejects, keys: pipeline.stateSize() }, 'progress');
-      }
+      // Serialised now, once: a retried commit writes the same bytes, whatever the next batch changes.
+      const commits = pipeline.prepareCommit(o.store, scope, batch.position ?? null, pipeline.takeChanges());
+      const done = (async () => {
+        await durable('state commit', batch, log, () => writeAll(commits));
+        const committedAt = o.onBatch ? o.clock.now() : 0;
+        try {
+          await batch.ack?.();
+        } catch (err) {
+          log.warn({ err }, 'offset commit failed (partition moved?); the next owner resumes from the state position');
+        }
+        batches++;
+        if (o.metrics) {
+          const rejectsByReason: Record<string, number> = {};
+          for (const r of result.rejects) rejectsByReason[r.reason] = (rejectsByReason[r.reason] ?? 0) + 1;
+          o.metrics.batch({ events: result.events, rejectsByReason, latencyMs: o.clock.now() - wall });
+        }
+        o.onBatch?.({ source: source.name, records: batch.records.length, events: result.events, position: batch.position, batch, alerts: result.alerts, alertedAt, committedAt, stateSize });
+        if (result.rejects.length > 0) log.warn({ rejects: result.rejects.length, first: { reason: result.rejects[0].reason, detail: result.rejects[0].detail } }, 'records rejected to dead letter');
+        if (wall - lastProgress >= progressEvery) {
+          lastProgress = wall;
+          o.log.info({ events: pipeline.stats.events, alertsFiring: pipeline.stats.alertsFiring, rejects: pipeline.stats.rejects, keys: pipeline.stateSize() }, 'progress');
+        }
+      })();
+      // Awaited at the next batch or at the end; marked handled so a failure while the source
+      // waits for records is not an unhandled rejection (it is rethrown where awaited).
+      done.catch(() => undefined);
+      previous = done;
     }
+    await previous;
   }
 
   await Promise.all(o.sources.map(drive));

@@ -1,4 +1,4 @@
-import type { StateStore } from './types';
+import type { PreparedCommit, StateStore } from './types';
 
 /**
  * In-memory store for the embedded default and tests. Values are stored serialised, exactly as a
@@ -20,14 +20,24 @@ export class MemoryStateStore implements StateStore {
   }
 
   async commit(scope: string, position: number | null, changes: ReadonlyMap<string, unknown | null>): Promise<boolean> {
-    const s = this.scope(scope);
-    if (position !== null && s.position !== null && position <= s.position) return false;
-    for (const [k, v] of changes) {
-      if (v === null) s.entries.delete(k);
-      else s.entries.set(k, JSON.stringify(v));
-    }
-    if (position !== null) s.position = position;
-    return true;
+    return this.prepare(scope, position, changes).write();
+  }
+
+  prepare(scope: string, position: number | null, changes: ReadonlyMap<string, unknown | null>): PreparedCommit {
+    const serialised: Array<[string, string | null]> = [];
+    for (const [k, v] of changes) serialised.push([k, v === null ? null : JSON.stringify(v)]);
+    return {
+      write: async () => {
+        const s = this.scope(scope);
+        if (position !== null && s.position !== null && position <= s.position) return false;
+        for (const [k, v] of serialised) {
+          if (v === null) s.entries.delete(k);
+          else s.entries.set(k, v);
+        }
+        if (position !== null) s.position = position;
+        return true;
+      },
+    };
   }
 
   async position(scope: string): Promise<number | null> {

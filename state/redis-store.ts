@@ -3,7 +3,7 @@ import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { closeRedis, openRedis } from './redis-connection';
 import { FlowwatchError } from '../core/errors';
-import type { StateStore } from './types';
+import type { PreparedCommit, StateStore } from './types';
 
 /**
  * Applies one batch atomically: skips it when its position is not after the stored one
@@ -100,16 +100,24 @@ export class RedisStateStore implements StateStore {
   }
 
   async commit(scope: string, position: number | null, changes: ReadonlyMap<string, unknown | null>): Promise<boolean> {
-    if (changes.size === 0 && position === null) return true;
+    return this.prepare(scope, position, changes).write();
+  }
+
+  prepare(scope: string, position: number | null, changes: ReadonlyMap<string, unknown | null>): PreparedCommit {
+    if (changes.size === 0 && position === null) return { write: async () => true };
     const [hash, pos] = this.keys(scope);
     const args: string[] = [position === null ? '' : String(position), String(this.ttl)];
     for (const [id, v] of changes) args.push(id, v === null ? '' : JSON.stringify(v));
-    try {
-      const applied = await (this.redis as unknown as { fwCommit: CommitFn }).fwCommit(hash, pos, ...args);
-      return applied === 1;
-    } catch (err) {
-      throw new FlowwatchError('FW_STATE', `state commit for ${scope} failed: ${(err as Error).message}`, { cause: err });
-    }
+    return {
+      write: async () => {
+        try {
+          const applied = await (this.redis as unknown as { fwCommit: CommitFn }).fwCommit(hash, pos, ...args);
+          return applied === 1;
+        } catch (err) {
+          throw new FlowwatchError('FW_STATE', `state commit for ${scope} failed: ${(err as Error).message}`, { cause: err });
+        }
+      },
+    };
   }
 
   async position(scope: string): Promise<number | null> {

@@ -12,7 +12,18 @@ export interface StateStore {
    * re-delivered batches are applied exactly once.
    */
   commit(scope: string, position: number | null, changes: ReadonlyMap<string, unknown | null>): Promise<boolean>;
+  /**
+   * The same commit in two steps: the changes are serialised now (the live entries may change
+   * right after, while the next batch is processed) and written by `write()`, which can be
+   * retried — every attempt writes the same bytes.
+   */
+  prepare(scope: string, position: number | null, changes: ReadonlyMap<string, unknown | null>): PreparedCommit;
   /** Last applied position of a scope, or null. */
   position(scope: string): Promise<number | null>;
   close(): Promise<void>;
+}
+
+/** A state commit serialised and ready to write; `write()` may be called again after a failure. */
+export interface PreparedCommit {
+  write(): Promise<boolean>;
 }

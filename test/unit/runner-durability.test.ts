@@ -45,21 +45,28 @@ beforeEach(() => (log.length = 0));
 it('holds a batch while the state store fails, heartbeats, and acks only after the commit', async () => {
   const store = new MemoryStateStore();
   let failures = 2;
-  const commit = store.commit.bind(store);
-  store.commit = async (...args) => {
-    if (failures-- > 0) {
-      log.push('commit failed');
-      throw new Error('ECONNREFUSED');
-    }
-    log.push('commit ok');
-    return commit(...args);
+  const prepare = store.prepare.bind(store);
+  store.prepare = (...args) => {
+    const prepared = prepare(...args);
+    return {
+      write: async () => {
+        if (failures-- > 0) {
+          log.push('commit failed');
+          throw new Error('ECONNREFUSED');
+        }
+        log.push('commit ok');
+        return prepared.write();
+      },
+    };
   };
   const clock = new ManualClock(T0);
   const summary = await runPipeline({
     config, sources: [source(2)], dispatcher, deadLetter: new MemoryDeadLetter(), store, log: silentLogger(), clock,
     signal: new AbortController().signal, retryDelay: async () => clock.advance(1000),
   });
-  expect(log).toEqual(['fetch 1', 'commit failed', 'heartbeat 1', 'commit failed', 'heartbeat 1', 'commit ok', 'ack 1', 'fetch 2', 'commit ok', 'ack 2']);
+  // Batch 2 is fetched and processed (CPU only) while batch 1's commit is retried; nothing of
+  // batch 2 is written before batch 1 is durable and acked.
+  expect(log).toEqual(['fetch 1', 'commit failed', 'fetch 2', 'heartbeat 1', 'commit failed', 'heartbeat 1', 'commit ok', 'ack 1', 'commit ok', 'ack 2']);
   expect(summary.events).toBe(2);
   expect(await store.position('p0')).toBe(2);
   // The failed attempts did not use up the batch's changes: its state is stored.
@@ -89,7 +96,8 @@ it('pauses intake while a sink is saturated and resumes once it drains', async (
   });
   // batch 1 waits for three flushes (the third drains) before its commit, ack and the next fetch
   expect(log.slice(0, 6)).toEqual(['fetch 1', 'write 1', 'heartbeat 1', 'flush', 'heartbeat 1', 'flush']);
-  expect(log.indexOf('ack 1')).toBeLessThan(log.indexOf('fetch 2'));
+  const thirdFlush = log.map((l, i) => (l === 'flush' ? i : -1)).filter((i) => i >= 0)[2];
+  expect(log.indexOf('fetch 2')).toBeGreaterThan(thirdFlush);
   expect(log.filter((l) => l === 'flush').length).toBeGreaterThanOrEqual(3);
 });
 
@@ -104,4 +112,36 @@ it('stops pausing after maxSinkPause: alerting must not wait on the time-series 
   expect(log).toContain('ack 2');
   // about five 1-second waits per batch, not forever
   expect(sink.flushes).toBeLessThanOrEqual(14);
+});
+
+it('a retried commit writes the batch as it was, not as the next batch left the key', async () => {
+  const store = new MemoryStateStore();
+  let failures = 1;
+  const written: number[] = [];
+  const prepare = store.prepare.bind(store);
+  store.prepare = (...args) => {
+    const prepared = prepare(...args);
+    return {
+      write: async () => {
+        if (failures-- > 0) throw new Error('ECONNREFUSED');
+        const ok = await prepared.write();
+        const rows = await store.loadAll('p0');
+        written.push((rows.get('funds\u0000k') as { touched: number }).touched);
+        return ok;
+      },
+    };
+  };
+  const sameKey: Source = {
+    name: 'test', streams: ['funds'], replay: false,
+    async *batches(): AsyncIterable<SourceBatch> {
+      for (let i = 1; i <= 2; i++) yield { records: [{ stream: 'funds', payload: { a: 'k', x: i, t: T0 + i } }], position: i, scope: 'p0' };
+    },
+  };
+  const clock = new ManualClock(T0);
+  await runPipeline({
+    config, sources: [sameKey], dispatcher, deadLetter: new MemoryDeadLetter(), store, log: silentLogger(), clock,
+    signal: new AbortController().signal, retryDelay: async () => clock.advance(1000),
+  });
+  // Batch 2 was processed while batch 1's write was being retried; batch 1's retry still wrote t = T0 + 1.
+  expect(written).toEqual([T0 + 1, T0 + 2]);
 });
