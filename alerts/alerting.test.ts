@@ -25,9 +25,12 @@ describe('routing and de-duplication', () => {
     const account = makeAlert({ stream: 'funds', key: 'acct-9' });
     const container = makeAlert({ stream: 'goods', key: 'c-7' });
     await p.dispatch([gate, account, container]);
+    await p.idle();
     await p.dispatch([resolved(gate)]);
+    await p.idle();
     // The same changes again (a re-delivered batch): nothing more.
     await p.dispatch([gate, account, container, resolved(gate)]);
+    await p.idle();
     expect(oncall.ids()).toEqual([gate.id, resolved(gate).id]);
     expect(fraud.ids()).toEqual([account.id]);
     expect(ops.ids().sort()).toEqual([container.id].sort());
@@ -38,6 +41,7 @@ describe('routing and de-duplication', () => {
       const r = new RecordingReceiver('a');
       const { p } = testPipeline({ receivers: [r] });
       await p.dispatch([makeAlert({ key: 'k' })]);
+      await p.idle();
       return r.got[0].id;
     };
     expect(await run()).toBe(await run());
@@ -49,8 +53,10 @@ describe('grouping', () => {
     const r = new RecordingReceiver('ops');
     const { p, clock } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', group_by: ['stream'], group_wait: 30 * S, group_interval: 5 * M }) });
     await p.dispatch([makeAlert({ key: 'gate-1' })]);
+    await p.idle();
     clock.advance(10 * S);
     await p.dispatch([makeAlert({ key: 'gate-2' })]);
+    await p.idle();
     await p.tick();
     expect(r.got).toHaveLength(0); // still in group_wait
     clock.advance(20 * S);
@@ -61,6 +67,7 @@ describe('grouping', () => {
 
     clock.advance(1 * M);
     await p.dispatch([makeAlert({ key: 'gate-3' }), makeAlert({ stream: 'goods', key: 'c-1' })]);
+    await p.idle();
     await p.tick();
     clock.advance(30 * S);
     await p.tick();
@@ -78,6 +85,7 @@ describe('grouping', () => {
     const r = new RecordingReceiver('ops');
     const { p, clock } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', group_by: ['key'], group_wait: 10 * S }) });
     await p.dispatch([makeAlert({ key: 'a' }), makeAlert({ key: 'b' }), makeAlert({ key: 'a', detector: 'other' })]);
+    await p.idle();
     clock.advance(10 * S);
     await p.tick();
     expect(r.got.map((n) => n.alerts.map((a) => a.fingerprint))).toEqual([['people/surge/a', 'people/other/a'], ['people/surge/b']]);
@@ -90,6 +98,7 @@ describe('repeat and resolved', () => {
     const { p, clock } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', repeat_interval: 1 * H }) });
     const a = makeAlert({ key: 'gate-1' });
     await p.dispatch([a]);
+    await p.idle();
     clock.advance(59 * M);
     await p.tick();
     expect(r.got.map((n) => n.reason)).toEqual(['new']);
@@ -101,6 +110,7 @@ describe('repeat and resolved', () => {
     await p.tick();
     expect(r.got.map((n) => n.reason)).toEqual(['new', 'repeat', 'repeat']);
     await p.dispatch([resolved(a)]);
+    await p.idle();
     clock.advance(5 * H);
     await p.tick();
     expect(r.alerts().map((x) => `${x.reason}:${x.status}`)).toEqual(['new:firing', 'repeat:firing', 'repeat:firing', 'new:resolved']);
@@ -115,6 +125,7 @@ describe('silences', () => {
     const a = makeAlert({ key: 'gate-1' });
     const other = makeAlert({ key: 'platform-2' });
     await p.dispatch([a, other]);
+    await p.idle();
     expect(r.ids()).toEqual([other.id]);
     expect((await p.activeAlerts()).find((x) => x.id === a.id)?.mutedBy).toBe(`silence:${s.id}`);
     clock.advance(10 * M);
@@ -130,8 +141,10 @@ describe('silences', () => {
     await p.createSilence({ matchers: ['stream="people"'], endsAt: clock.now() + H, createdBy: 'ana' });
     const a = makeAlert({ key: 'gate-1' });
     await p.dispatch([a]);
+    await p.idle();
     clock.advance(5 * M);
     await p.dispatch([resolved(a)]);
+    await p.idle();
     clock.advance(2 * H);
     await p.tick();
     expect(r.got).toEqual([]);
@@ -142,6 +155,7 @@ describe('silences', () => {
     const { p, clock } = testPipeline({ receivers: [r] });
     const s = await p.createSilence({ matchers: ['stream="people"'], endsAt: clock.now() + H, createdBy: 'ana' });
     await p.dispatch([makeAlert({ key: 'gate-1' })]);
+    await p.idle();
     await p.expireSilence(s.id);
     clock.advance(15 * S);
     await p.tick();
@@ -165,10 +179,13 @@ describe('inhibition', () => {
     const gate = makeAlert({ key: 'central-gate-3', severity: 'warning', labels: { station: 'central' } });
     const elsewhere = makeAlert({ key: 'north-gate-1', severity: 'warning', labels: { station: 'north' } });
     await p.dispatch([station]);
+    await p.idle();
     await p.dispatch([gate, elsewhere]);
+    await p.idle();
     expect(r.ids()).toEqual([station.id, elsewhere.id]);
     expect((await p.activeAlerts()).find((x) => x.id === gate.id)?.mutedBy).toBe(`inhibited:${station.fingerprint}`);
     await p.dispatch([resolved(station)]);
+    await p.idle();
     clock.advance(15 * S);
     await p.tick();
     expect(r.ids()).toEqual([station.id, elsewhere.id, resolved(station).id, gate.id]);
@@ -184,8 +201,10 @@ describe('flap detection', () => {
       startsAt += 1;
       const a = makeAlert({ key: 'gate-1', startsAt });
       await p.dispatch([a]);
+      await p.idle();
       clock.advance(30 * S);
       await p.dispatch([resolved(a)]);
+      await p.idle();
       clock.advance(30 * S);
       return a;
     };
@@ -194,6 +213,7 @@ describe('flap detection', () => {
     for (let i = 0; i < 5; i++) await cycle(); // held back
     const last = makeAlert({ key: 'gate-1', startsAt: 99 });
     await p.dispatch([last]); // ...and it stays firing
+    await p.idle();
     expect(r.alerts().map((a) => `${a.status}${a.flapping ? ' flapping' : ''}`)).toEqual(['firing', 'resolved', 'firing', 'resolved flapping']);
     expect((await p.activeAlerts())[0]).toMatchObject({ id: last.id, flapping: true });
     clock.advance(4 * M);
@@ -206,6 +226,7 @@ describe('flap detection', () => {
     expect(r.got[4].alerts.map((a) => [a.id, a.status, a.flapping])).toEqual([[last.id, 'firing', undefined]]);
     // Settled: ordinary changes are notified again.
     await p.dispatch([resolved(last)]);
+    await p.idle();
     expect(r.got.at(-1)!.alerts[0].id).toBe(resolved(last).id);
   });
 });
@@ -217,6 +238,7 @@ describe('acknowledgement', () => {
     const a = makeAlert({ key: 'gate-1' });
     const b = makeAlert({ key: 'gate-2' });
     await p.dispatch([a, b]);
+    await p.idle();
     clock.advance(10 * M);
     const ack = await p.ack(a.id, 'ana', 'on my way');
     expect(ack).toEqual({ alertId: a.id, by: 'ana', at: clock.now(), comment: 'on my way' });
@@ -226,6 +248,7 @@ describe('acknowledgement', () => {
     expect(r.got.at(-1)).toMatchObject({ reason: 'repeat' });
     expect(r.got.at(-1)!.alerts.map((x) => x.id)).toEqual([b.id]); // the acked one no longer repeats
     await p.dispatch([resolved(a)]);
+    await p.idle();
     expect(r.got.at(-1)!.alerts[0]).toMatchObject({ id: resolved(a).id, status: 'resolved' });
     await expect(p.ack('no-such-id', 'ana')).rejects.toThrow(/no firing alert with id "no-such-id"/);
     await expect(p.ack(a.id, 'ana')).rejects.toThrow(/no firing alert/); // resolved now
@@ -236,8 +259,10 @@ describe('acknowledgement', () => {
     const { p } = testPipeline({ receivers: [r] });
     const a = makeAlert({ key: 'gate-1', startsAt: 1 });
     await p.dispatch([a]);
+    await p.idle();
     await p.ack(a.fingerprint, 'ana');
     await p.dispatch([resolved(a), makeAlert({ key: 'gate-1', startsAt: 2 })]);
+    await p.idle();
     expect((await p.activeAlerts())[0].ack).toBeUndefined();
   });
 });
@@ -255,6 +280,7 @@ describe('escalation', () => {
     const a = makeAlert({ key: 'gate-1', severity: 'critical' });
     const w = makeAlert({ key: 'gate-2', severity: 'warning' });
     await p.dispatch([a, w]);
+    await p.idle();
     clock.advance(10 * M - 1);
     await p.tick();
     expect(lead.got).toEqual([]);
@@ -265,6 +291,7 @@ describe('escalation', () => {
     await p.tick();
     expect(lead.got).toHaveLength(1); // once per episode
     await p.dispatch([resolved(a)]);
+    await p.idle();
     expect(lead.got.at(-1)!.alerts[0].id).toBe(resolved(a).id);
     expect(oncall.ids()).toEqual([a.id, w.id, resolved(a).id]);
   });
@@ -273,6 +300,7 @@ describe('escalation', () => {
     const { lead, p, clock } = setup();
     const a = makeAlert({ key: 'gate-1', severity: 'critical' });
     await p.dispatch([a]);
+    await p.idle();
     clock.advance(5 * M);
     await p.ack(a.id, 'ana');
     clock.advance(1 * H);
@@ -290,7 +318,9 @@ describe('delivery', () => {
     for (let i = 0; i < 5; i++) {
       const a = makeAlert({ key: `k${i % 2}`, startsAt: i });
       await p.dispatch([a]);
+      await p.idle();
       await p.dispatch([resolved(a)]);
+      await p.idle();
       sent.push(a.id, resolved(a).id);
       clock.advance(2 * S);
     }
@@ -316,9 +346,11 @@ describe('delivery', () => {
     const { p, store } = testPipeline({ receivers: [r] });
     r.fail = 'permanent';
     await p.dispatch([makeAlert({ key: 'a' })]);
+    await p.idle();
     r.fail = null;
     const b = makeAlert({ key: 'b' });
     await p.dispatch([b]);
+    await p.idle();
     expect(r.ids()).toEqual([b.id]);
     expect(await store.depth(K.dead('hook'))).toBe(1);
     expect((await p.snapshot()).dead).toEqual({ hook: 1 });
@@ -331,6 +363,7 @@ describe('delivery', () => {
     down.fail = 'retryable';
     const a = makeAlert({ key: 'a' });
     await p.dispatch([a]);
+    await p.idle();
     expect(up.ids()).toEqual([a.id]);
   });
 });

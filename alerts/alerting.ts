@@ -116,7 +116,26 @@ export class AlertingPipeline implements AlertDispatcher {
     if (alerts.length === 0) return;
     await this.acceptAll(alerts);
     await this.flushDueGroups();
-    await this.deliver(false);
+    // Durable in the outbox now; receivers are served in the background, so a slow receiver
+    // never holds the stream (idle() waits for it, where that matters).
+    this.kick();
+  }
+
+  private delivering: Promise<void> | null = null;
+
+  /** Starts delivery to the receivers that are up, without waiting for it. */
+  private kick(): void {
+    const run: Promise<void> = this.deliver(false)
+      .catch((err: unknown) => this.log.warn({ err }, 'alert delivery failed; the poll loop retries'))
+      .finally(() => {
+        if (this.delivering === run) this.delivering = null;
+      });
+    this.delivering = run;
+  }
+
+  /** Resolves when delivery started by dispatch() has finished (tests, orderly shutdown). */
+  async idle(): Promise<void> {
+    while (this.delivering) await this.delivering;
   }
 
   /** Looks at everything due: timers, groups, outboxes. The poll loop calls it; tests call it after advancing the clock. */
@@ -500,6 +519,7 @@ export class AlertingPipeline implements AlertDispatcher {
 
   private async drainOnClose(): Promise<void> {
     await this.ticking?.catch(() => undefined);
+    await this.idle();
     try {
       if (!this.o.store.shared) {
         await this.flushDueGroups(true);

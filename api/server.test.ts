@@ -57,6 +57,7 @@ describe('HTTP API', () => {
   it('lists firing alerts with evidence, acknowledges one, and records who and when', async () => {
     const a = makeAlert({ key: 'gate-1', severity: 'critical' });
     await t.p.dispatch([a, makeAlert({ key: 'gate-2' })]);
+    await t.p.idle();
     const list = await t.req('GET', '/api/alerts');
     expect(list.status).toBe(200);
     expect(list.json.alerts).toHaveLength(2);
@@ -75,6 +76,7 @@ describe('HTTP API', () => {
     expect(created.json.silence).toMatchObject({ state: 'active', matchers: ['stream="people"', 'key=~"gate-.*"'], endsAt: new Date(t.clock.now() + 2 * 3_600_000).toISOString() });
     const a = makeAlert({ key: 'gate-1' });
     await t.p.dispatch([a]);
+    await t.p.idle();
     expect(t.receiver.got).toEqual([]);
     expect((await t.req('GET', '/api/alerts')).json.alerts[0].mutedBy).toBe(`silence:${id}`);
     expect((await t.req('GET', '/api/silences')).json.silences.map((s: any) => [s.id, s.state])).toEqual([[id, 'active']]);
@@ -87,6 +89,7 @@ describe('HTTP API', () => {
   it('bad requests get a 4xx with a clear message, and nothing changes', async () => {
     const a = makeAlert({ key: 'gate-1' });
     await t.p.dispatch([a]);
+    await t.p.idle();
     const before = JSON.stringify([await t.p.activeAlerts(), await t.p.silences()]);
     const cases: Array<[string, string, { body?: string | object; token?: string | null }, number, RegExp]> = [
       ['GET', '/api/alerts', { token: null }, 401, /missing bearer token/],
@@ -120,6 +123,7 @@ describe('HTTP API', () => {
 
   it('health, readiness and Prometheus metrics need no token', async () => {
     await t.p.dispatch([makeAlert({ key: 'gate-1' })]);
+    await t.p.idle();
     t.metrics.batch({ eventsByStream: { people: 10 }, rejectsByReason: { late: 2 }, latencyMs: 12 });
     expect((await t.req('GET', '/healthz', { token: null })).json).toEqual({ status: 'ok' });
     expect((await t.req('GET', '/readyz', { token: null })).json).toEqual({ status: 'ready' });
@@ -162,6 +166,7 @@ describe('flowwatch alerts (CLI over the API)', () => {
   it('ls, ack, silence, silences, expire', async () => {
     const a = makeAlert({ key: 'gate-1', severity: 'critical' });
     await t.p.dispatch([a]);
+    await t.p.idle();
     await cli('ls');
     expect(out.join('')).toMatch(new RegExp(`^${a.id}  critical .* people/surge  gate-1: something\\n$`));
     out.length = 0;

@@ -146,11 +146,14 @@ describe('alert delivery through Redis to a real webhook', () => {
       const account = makeAlert({ stream: 'funds', key: 'acct-9' });
       const container = makeAlert({ stream: 'goods', key: 'c-7' });
       await w.dispatcher.dispatch([gate, account, container]);
+      await w.alerting.idle();
       // The ops receiver fails once: the retry is logged (without the secret), then delivered.
       hook.mode = 'error';
       await w.dispatcher.dispatch([resolved(container)]);
+      await w.alerting.idle();
       hook.mode = 'ok';
       await w.dispatcher.dispatch([resolved(gate), gate, account]); // gate and account again: a re-delivered batch
+      await w.alerting.idle();
       for (let i = 0; i < 5; i++) {
         clock.advance(10 * S);
         await w.alerting.tick();
@@ -197,6 +200,7 @@ describe('alert delivery through Redis to a real webhook', () => {
         batch.push(a);
         firing.set(key, a);
         await p.dispatch(batch);
+        await p.idle();
         sent.push(...batch);
         batches++;
       }
@@ -238,6 +242,7 @@ describe('alert delivery through Redis to a real webhook', () => {
         all.push(...batch);
         // Both workers see the same changes (a rebalance re-delivers a batch to the other worker), at the same time.
         await Promise.all([w1.dispatch(batch), w2.dispatch(batch)]);
+        await Promise.all([w1.idle(), w2.idle()]);
         clock.advance(1 * S);
         await Promise.all([w1.tick(), w2.tick(), w1.tick(), w2.tick()]);
       }
