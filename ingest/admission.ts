@@ -1,5 +1,7 @@
 import type { FlowEvent, RejectReason } from '../core/types';
 import { formatDuration } from '../config/duration';
+import { Fingerprinter } from './fingerprint';
+import { FingerprintSet } from './fingerprint-set';
 
 export interface AdmissionPolicy {
   /** Allowed lateness behind the highest event time seen (the watermark). */
@@ -22,19 +24,14 @@ const OK: Admitted = { ok: true };
  */
 export class EventAdmission {
   private maxTs = -Infinity;
-  /** Recent identities; the oldest are evicted past capacity (FIFO through `ring`). */
-  private readonly recent = new Set<string>();
   /**
-   * Identities in arrival order, a ring of `capacity` slots: evicting the oldest is O(1). (Deleting
-   * a Map's first entry and asking for the next "first" walks over every deleted slot until the
-   * table is compacted, which made dedup the costliest step of admission.)
+   * Fingerprints of recent records (of the id, or of key + time + values without one); the oldest
+   * are evicted past capacity. Fingerprints, not strings: see FingerprintSet.
    */
-  private readonly ring: string[] = [];
-  private ringPos = 0;
-  private readonly capacity: number;
+  private readonly recent: FingerprintSet;
 
   constructor(private readonly policy: AdmissionPolicy) {
-    this.capacity = Math.max(1, policy.dedupCapacity ?? 100_000);
+    this.recent = new FingerprintSet(Math.max(1, policy.dedupCapacity ?? 100_000));
   }
 
   /** Watermark: windows ending before it are closed. */
@@ -52,15 +49,8 @@ export class EventAdmission {
     if (e.ts < this.maxTs - this.policy.lateness) {
       return { ok: false, reason: 'late', detail: `event time ${iso(e.ts)} is behind the watermark ${iso(this.watermark)} (allowed lateness ${formatDuration(this.policy.lateness)})` };
     }
-    const id = e.id !== undefined ? e.id : identity(e);
-    if (this.recent.has(id)) return { ok: false, reason: 'duplicate', detail: e.id !== undefined ? `record id ${e.id} already processed` : `same key, time and values as an earlier record` };
-    this.recent.add(id);
-    if (this.ring.length < this.capacity) this.ring.push(id);
-    else {
-      this.recent.delete(this.ring[this.ringPos]);
-      this.ring[this.ringPos] = id;
-      this.ringPos = this.ringPos + 1 === this.capacity ? 0 : this.ringPos + 1;
-    }
+    const f = fingerprint(e);
+    if (!this.recent.add(f.hi, f.lo)) return { ok: false, reason: 'duplicate', detail: e.id !== undefined ? `record id ${e.id} already processed` : `same key, time and values as an earlier record` };
     if (e.ts > this.maxTs) this.maxTs = e.ts;
     return OK;
   }
@@ -74,12 +64,17 @@ export class EventAdmission {
   }
 }
 
-function identity(e: FlowEvent): string {
-  // join() builds one flat string. Appending with += leaves a rope of cons cells behind each
-  // identity the dedup window holds (~0.5 KB each for an event with 8 values).
-  const parts: Array<string | number> = [e.key, e.ts];
-  for (const k in e.values) parts.push(e.values[k]);
-  return parts.join('\u0000');
+const ID = 1;
+const CONTENT = 2;
+const fp = new Fingerprinter();
+
+/** The record's identity: its id, else key, time and values (in mapping order, as decoded). */
+function fingerprint(e: FlowEvent): Fingerprinter {
+  if (e.id !== undefined) return fp.begin(ID).string(e.id).end();
+  fp.begin(CONTENT).string(e.key).number(e.ts);
+  const values = e.values;
+  for (const k in values) fp.number(values[k]);
+  return fp.end();
 }
 
 function iso(t: number): string {

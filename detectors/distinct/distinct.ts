@@ -2,6 +2,7 @@ import type { FlowEvent, Observation } from '../../core/types';
 import { formatDuration } from '../../config/duration';
 import type { Detector } from '../types';
 import { boundScore, latchAbove } from '../scoring';
+import { constantDetail } from '../evidence';
 import { defaultSlide } from '../window/pane-ring';
 import { hash32 } from './hash';
 import { DistinctSketch, DistinctSketchState } from './sketch';
@@ -31,13 +32,16 @@ export class DistinctDetector implements Detector<DistinctState> {
   private readonly sketch: DistinctSketch;
   private readonly clear: number;
   private readonly measure: string;
-  private readonly windowText: string;
+  private readonly exactDetail: Record<string, string>;
+  private readonly estimateDetail: Record<string, string>;
 
   constructor(private readonly p: DistinctParams) {
     this.sketch = new DistinctSketch(p.window, p.slide ?? defaultSlide(p.window, DISTINCT_DEFAULT_PANES));
     this.clear = p.clear_below ?? p.above;
     this.measure = `distinct(${p.attribute})`;
-    this.windowText = formatDuration(p.window);
+    const windowText = formatDuration(p.window);
+    this.exactDetail = constantDetail({ window: windowText, method: 'exact' });
+    this.estimateDetail = constantDetail({ window: windowText, method: 'hyperloglog' });
   }
 
   init(): DistinctState {
@@ -73,7 +77,7 @@ export class DistinctDetector implements Detector<DistinctState> {
         unit: 'count',
         limit: above,
         window: { start: this.sketch.windowStart(at), end: at },
-        detail: { window: this.windowText, method: this.sketch.isExact(s.sketch, at) ? 'exact' : 'hyperloglog' },
+        detail: this.sketch.isExact(s.sketch, at) ? this.exactDetail : this.estimateDetail,
       },
     };
   }

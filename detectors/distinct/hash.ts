@@ -1,3 +1,5 @@
+import { fmix32 } from '../../core/hash';
+
 /**
  * 32-bit string hash for the distinct sketch: FNV-1a over UTF-16 code units, then murmur3's fmix32
  * finalizer. FNV-1a alone is fast but its top bits (the HLL register index) barely change between
@@ -9,10 +11,5 @@ export function hash32(text: string): number {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }

@@ -2,6 +2,7 @@ import type { FlowEvent, Observation } from '../../core/types';
 import { formatDuration } from '../../config/duration';
 import type { Detector } from '../types';
 import { boundScore, latchAbove } from '../scoring';
+import { constantDetail } from '../evidence';
 import { defaultSlide } from '../window/pane-ring';
 import { PaneWindow, PaneWindowState, WindowAggregate } from '../window/pane-window';
 
@@ -34,7 +35,7 @@ export class RateDetector implements Detector<RateState> {
   private readonly sum: boolean;
   private readonly clear: number;
   private readonly measure: string;
-  private readonly windowText: string;
+  private readonly detail: Record<string, string>;
 
   constructor(private readonly p: RateParams) {
     const m = p.measurement;
@@ -44,7 +45,7 @@ export class RateDetector implements Detector<RateState> {
     this.sum = (p.agg ?? (m ? 'sum' : 'count')) === 'sum';
     this.clear = p.clear_below ?? p.above;
     this.measure = this.sum ? `sum(${m})` : m ? `count(${m})` : 'count';
-    this.windowText = formatDuration(p.window);
+    this.detail = constantDetail({ window: formatDuration(p.window) });
   }
 
   init(): RateState {
@@ -81,7 +82,7 @@ export class RateDetector implements Detector<RateState> {
         unit: this.sum ? 'abs' : 'count',
         limit: above,
         window: { start: a.start, end: a.end },
-        detail: { window: this.windowText },
+        detail: this.detail,
       },
     };
   }

@@ -1,6 +1,7 @@
 import type { FlowEvent, Observation } from '../../core/types';
 import type { Detector } from '../types';
 import { boundScore, latchAbove, latchBelow } from '../scoring';
+import { constantDetail } from '../evidence';
 
 export interface ThresholdParams {
   measurement: string;
@@ -14,6 +15,9 @@ export interface ThresholdParams {
 export interface ThresholdState {
   side: number;
 }
+
+const ABOVE = constantDetail({ bound: 'above' });
+const BELOW = constantDetail({ bound: 'below' });
 
 /** Compares each value with fixed bounds; stateful only for hysteresis. */
 export class ThresholdDetector implements Detector<ThresholdState> {
@@ -53,7 +57,7 @@ export class ThresholdDetector implements Detector<ThresholdState> {
         unit: 'abs',
         limit: bound,
         window: { start: e.ts, end: e.ts },
-        detail: { bound: useUp ? 'above' : 'below' },
+        detail: useUp ? ABOVE : BELOW,
       },
     };
   }

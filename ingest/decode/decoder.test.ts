@@ -91,3 +91,28 @@ describe('CSV decoding', () => {
     expect(d.decode('2026-11-27T08:00:00Z,g3,')).toMatchObject({ ok: false, reason: 'missing_field' });
   });
 });
+
+describe('fast path (flat JSON bytes) and parsed records agree', () => {
+  const d = createDecoder('people', mappingSchema.parse({ key: ['site', 'gate_id'], time: { field: 'time', format: 'iso' }, measurements: ['entries'], attributes: ['station', 'toString'] }));
+  it.each([
+    '{"site":"north","gate_id":"g1","time":"2026-11-27T08:00:00.000Z","entries":3,"station":"Riverside"}',
+    '{"site":"north","gate_id":7,"time":"2026-11-27T08:00:00Z","entries":"4","station":"Riverside","toString":"x"}',
+    '{"site":"north","gate_id":"g1","time":"2026-11-27T08:00:00.000Z","entries":3}',
+    '{"site":"north","time":"2026-11-27T08:00:00.000Z","entries":3}',
+    '{"site":"north","gate_id":"g1","time":"2026-02-30T08:00:00Z","entries":3}',
+    '{"site":"north","gate_id":"g1","time":"2026-11-27T08:00:00.000Z","entries":null}',
+    '{"site":"north","gate_id":"g1","time":"2026-11-27T08:00:00.000Z","entries":3,"station":"Zürich"}',
+  ])('%s', (text) => {
+    const viaBytes = d.decode(Buffer.from(text));
+    expect(viaBytes).toEqual(d.decode(text));
+    expect(viaBytes).toEqual(d.decode(JSON.parse(text)));
+  });
+
+  it('gives equal events for repeated records (reused key and attribute strings)', () => {
+    const text = '{"site":"north","gate_id":"g1","time":"2026-11-27T08:00:00.000Z","entries":3,"station":"Riverside"}';
+    const a = d.decode(Buffer.from(text));
+    const b = d.decode(Buffer.from(text.replace('"entries":3', '"entries":4')));
+    expect(a).toMatchObject({ ok: true, event: { key: 'north:g1', attrs: { station: 'Riverside' }, values: { entries: 3 } } });
+    expect(b).toMatchObject({ ok: true, event: { key: 'north:g1', attrs: { station: 'Riverside' }, values: { entries: 4 } } });
+  });
+});

@@ -19,18 +19,26 @@ export interface Decoder {
 
 /** Turns raw records of one stream into events by the stream's field mapping. Built once at load. */
 export function createDecoder(stream: string, m: MappingConfig): Decoder {
-  const keyGetters = (Array.isArray(m.key) ? m.key : [m.key]).map((f) => ({ field: f, get: fieldGetter(f) }));
+  // Every mapped field path gets a slot; a record is first read into the slots (straight from the
+  // bytes, or through getters from a parsed object), then one routine builds the event from them.
+  const paths: string[] = [];
+  const slotOf = (field: string): number => {
+    const i = paths.indexOf(field);
+    return i >= 0 ? i : paths.push(field) - 1;
+  };
+  const keyFields = Array.isArray(m.key) ? m.key : [m.key];
+  const keySlots = keyFields.map(slotOf);
   const timeField = typeof m.time === 'string' ? m.time : m.time.field;
   const timeFormat: TimeFormat = typeof m.time === 'string' ? 'auto' : m.time.format;
-  const getTime = fieldGetter(timeField);
+  const timeSlot = slotOf(timeField);
   const measurements = (Array.isArray(m.measurements)
     ? m.measurements.map((f) => [lastSegment(f), { field: f, optional: false }] as const)
     : Object.entries(m.measurements).map(([name, spec]) => [name, typeof spec === 'string' ? { field: spec, optional: false } : spec] as const)
-  ).map(([name, spec]) => ({ name, field: spec.field, optional: spec.optional, get: fieldGetter(spec.field) }));
-  const attributes = (Array.isArray(m.attributes) ? m.attributes.map((f) => [lastSegment(f), f] as const) : Object.entries(m.attributes)).map(
-    ([name, field]) => ({ name, get: fieldGetter(field) }),
-  );
-  const getId = m.id ? fieldGetter(m.id) : undefined;
+  ).map(([name, spec]) => ({ name, field: spec.field, optional: spec.optional, slot: slotOf(spec.field) }));
+  const attributeFields = Array.isArray(m.attributes) ? m.attributes.map((f) => [lastSegment(f), f] as const) : Object.entries(m.attributes);
+  const attributes = attributeFields.map(([name, field]) => ({ name, slot: slotOf(field) }));
+  const idSlot = m.id ? slotOf(m.id) : -1;
+  const getters = paths.map(fieldGetter);
   const known = new Set(measurements.map((x) => x.name));
   const derived = Object.entries(m.derive).map(([name, text]) => {
     const compiled = compileRestricted(text, { symbols: (n: string) => known.has(n), knownNames: [...known] });
@@ -38,11 +46,15 @@ export function createDecoder(stream: string, m: MappingConfig): Decoder {
     return { name, compiled };
   });
   // Flat JSON payloads (the common case) are read from the bytes without JSON.parse when every
-  // mapped field is a top-level name; anything unusual falls back to JSON.parse.
-  const paths = [...keyGetters.map((k) => k.field), timeField, ...measurements.map((x) => x.field), ...(Array.isArray(m.attributes) ? m.attributes : Object.values(m.attributes)), ...(m.id ? [m.id] : [])];
-  const fast = m.format === 'json' && paths.every((f) => !f.includes('.') && f !== '__proto__') ? flatReader(paths) : null;
+  // mapped field is a top-level name; anything unusual falls back to JSON.parse. Key and attribute
+  // values repeat from record to record, so their strings are reused.
+  const fast = m.format === 'json' && paths.every((f) => !f.includes('.') && f !== '__proto__')
+    ? flatReader(paths, { intern: [...keyFields, ...attributeFields.map(([, f]) => f)] })
+    : null;
   const csvColumns = m.csv?.columns;
   const csvDelimiter = m.csv?.delimiter ?? ',';
+  /** The current record's field values by slot; decode() is synchronous, so one array serves every call. */
+  const slots: unknown[] = new Array(paths.length).fill(undefined);
 
   function toRecord(payload: string | Buffer | Record<string, unknown>): Record<string, unknown> | string {
     if (typeof payload === 'object' && !Buffer.isBuffer(payload)) return payload;
@@ -70,51 +82,64 @@ export function createDecoder(stream: string, m: MappingConfig): Decoder {
     }
   }
 
+  /** Fills `slots` from the payload; an error text when it is not a record. */
+  function readSlots(payload: string | Buffer | Record<string, unknown>): string | null {
+    if (fast !== null && Buffer.isBuffer(payload) && fast.readInto(payload, slots)) return null;
+    const rec = toRecord(payload);
+    if (typeof rec === 'string') return rec;
+    for (let i = 0; i < getters.length; i++) slots[i] = getters[i](rec);
+    return null;
+  }
+
+  function fromSlots(): Decoded {
+    let key = '';
+    for (let i = 0; i < keySlots.length; i++) {
+      const v = slots[keySlots[i]];
+      if (v === undefined || v === null || v === '') return { ok: false, reason: 'missing_field', detail: `key field "${keyFields[i]}" is missing` };
+      if (typeof v !== 'string' && typeof v !== 'number') return { ok: false, reason: 'bad_value', detail: `key field "${keyFields[i]}" must be a string or number, got ${typeof v}` };
+      key = i === 0 ? String(v) : key + ':' + String(v);
+    }
+
+    const ts = parseTime(slots[timeSlot], timeFormat);
+    if (typeof ts === 'string') return { ok: false, reason: 'bad_time', detail: `field "${timeField}": ${ts}` };
+
+    const values: Record<string, number> = {};
+    for (let i = 0; i < measurements.length; i++) {
+      const x = measurements[i];
+      const v = slots[x.slot];
+      if (v === undefined || v === null || v === '') {
+        if (x.optional) continue;
+        return { ok: false, reason: 'missing_field', detail: `measurement field "${x.field}" is missing` };
+      }
+      const n = typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'string' ? Number(v.trim() === '' ? NaN : v) : NaN;
+      if (!Number.isFinite(n)) return { ok: false, reason: 'bad_value', detail: `measurement field "${x.field}": expected a finite number, got ${JSON.stringify(v)}` };
+      values[x.name] = n;
+    }
+    for (let i = 0; i < derived.length; i++) {
+      const n = derived[i].compiled.evaluate(values);
+      if (Number.isFinite(n)) values[derived[i].name] = n;
+    }
+
+    const attrs: Record<string, string> = {};
+    for (let i = 0; i < attributes.length; i++) {
+      const v = slots[attributes[i].slot];
+      if (v !== undefined && v !== null) attrs[attributes[i].name] = typeof v === 'string' ? v : String(v);
+    }
+
+    const event: FlowEvent = { stream, key, ts, values, attrs };
+    if (idSlot >= 0) {
+      const id = slots[idSlot];
+      if (id !== undefined && id !== null) event.id = String(id);
+    }
+    return { ok: true, event };
+  }
+
   return {
     stream,
     decode(payload) {
-      const rec = (fast !== null && Buffer.isBuffer(payload) ? fast.read(payload) : null) ?? toRecord(payload);
-      if (typeof rec === 'string') return { ok: false, reason: 'malformed', detail: rec };
-
-      let key = '';
-      for (let i = 0; i < keyGetters.length; i++) {
-        const v = keyGetters[i].get(rec);
-        if (v === undefined || v === null || v === '') return { ok: false, reason: 'missing_field', detail: `key field "${keyGetters[i].field}" is missing` };
-        if (typeof v !== 'string' && typeof v !== 'number') return { ok: false, reason: 'bad_value', detail: `key field "${keyGetters[i].field}" must be a string or number, got ${typeof v}` };
-        key = i === 0 ? String(v) : key + ':' + String(v);
-      }
-
-      const ts = parseTime(getTime(rec), timeFormat);
-      if (typeof ts === 'string') return { ok: false, reason: 'bad_time', detail: `field "${timeField}": ${ts}` };
-
-      const values: Record<string, number> = {};
-      for (const x of measurements) {
-        const v = x.get(rec);
-        if (v === undefined || v === null || v === '') {
-          if (x.optional) continue;
-          return { ok: false, reason: 'missing_field', detail: `measurement field "${x.field}" is missing` };
-        }
-        const n = typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'string' ? Number(v.trim() === '' ? NaN : v) : NaN;
-        if (!Number.isFinite(n)) return { ok: false, reason: 'bad_value', detail: `measurement field "${x.field}": expected a finite number, got ${JSON.stringify(v)}` };
-        values[x.name] = n;
-      }
-      for (const d of derived) {
-        const n = d.compiled.evaluate(values);
-        if (Number.isFinite(n)) values[d.name] = n;
-      }
-
-      const attrs: Record<string, string> = {};
-      for (const a of attributes) {
-        const v = a.get(rec);
-        if (v !== undefined && v !== null) attrs[a.name] = typeof v === 'string' ? v : String(v);
-      }
-
-      const event: FlowEvent = { stream, key, ts, values, attrs };
-      if (getId) {
-        const id = getId(rec);
-        if (id !== undefined && id !== null) event.id = String(id);
-      }
-      return { ok: true, event };
+      const error = readSlots(payload);
+      if (error !== null) return { ok: false, reason: 'malformed', detail: error };
+      return fromSlots();
     },
   };
 }

@@ -6,6 +6,7 @@
  * splitmix32 from a 32-bit hash of (seed, stream ids...), so independent sub-streams are cheap.
  */
 
+import { fmix32 } from '../../core/hash';
 /** Mixes any number of integers (e.g. seed, flow id, purpose, index) into one 32-bit hash. */
 export function mix(...parts: number[]): number {
   let h = 0x9e3779b9 | 0;
@@ -21,15 +22,6 @@ export function mix(...parts: number[]): number {
   return h >>> 0;
 }
 
-/** MurmurHash3 finalizer: a bijective avalanche on 32 bits. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** Uniform double in [0,1) from a hash of the parts: stateless randomness (e.g. per-day factors). */
 export function hashUniform(...parts: number[]): number {
