@@ -35,8 +35,6 @@ interface Entry {
   /** Latest observation in the current batch (for time-series sinks); not persisted. */
   obs: Observation | null;
   obsTs: number;
-  /** This entry's part of the row's persisted form; made once, refreshed at each commit. */
-  view: PersistedEntry | null;
 }
 
 interface PersistedEntry {
@@ -63,7 +61,6 @@ interface KeyRow {
   touched: number;
   /** In the pipeline's dirty list (changed since the last commit). */
   dirty: boolean;
-  view: PersistedRow | null;
 }
 
 /** The persisted form of a key's row (plain JSON): entries by rule name. */
@@ -260,10 +257,12 @@ export class Pipeline {
     let row = s.rows.get(e.key);
     if (row === undefined) {
       // join(): one flat string (+ would keep a rope of cons cells alive in every row).
-      row = { id: [s.name, e.key].join(SEP), key: e.key, stream: s, scope, entries: new Array<Entry | undefined>(rules.length), attrs: e.attrs, touched: e.ts, dirty: false, view: null };
+      row = { id: [s.name, e.key].join(SEP), key: e.key, stream: s, scope, entries: new Array<Entry | undefined>(rules.length), attrs: e.attrs, touched: e.ts, dirty: false };
       s.rows.set(e.key, row);
     }
-    row.attrs = e.attrs;
+    // Keep the row's attributes object while they are unchanged (the usual case): replacing it
+    // on every event promoted one small object per event to the old generation.
+    if (row.attrs !== e.attrs && !sameAttrs(row.attrs, e.attrs)) row.attrs = e.attrs;
     row.scope = scope;
     if (e.ts > row.touched) row.touched = e.ts;
     if (!row.dirty) {
@@ -274,7 +273,7 @@ export class Pipeline {
     for (let j = 0; j < rules.length; j++) {
       const rule = rules[j];
       let entry = entries[j];
-      if (entry === undefined) entries[j] = entry = { d: rule.detector.init(e), l: initLifecycle(), obs: null, obsTs: 0, view: null };
+      if (entry === undefined) entries[j] = entry = { d: rule.detector.init(e), l: initLifecycle(), obs: null, obsTs: 0 };
       const obs = rule.detector.observe(entry.d, e);
       if (obs === null) continue;
       entry.obs = obs;
@@ -415,24 +414,18 @@ export class Pipeline {
     for (const row of this.dirty) {
       if (!row.dirty) continue; // dropped as idle since it changed
       row.dirty = false;
-      let v = row.view;
-      if (v === null) row.view = v = { attrs: row.attrs, touched: row.touched, e: {} };
-      else {
-        v.attrs = row.attrs;
-        v.touched = row.touched;
-      }
+      // Made per commit (short-lived, serialised at once) rather than kept per row: 100k keys'
+      // worth of persisted-form objects cost more memory than their allocation costs time.
+      const persisted: Record<string, PersistedEntry> = {};
       const rules = row.stream.rules;
       for (let j = 0; j < row.entries.length; j++) {
         const e = row.entries[j];
         if (e === undefined) continue;
-        const l = e.l.phase === 0 && e.l.since === 0 && e.l.peak === 0 ? undefined : e.l;
-        if (e.view === null) v.e[rules[j].name] = e.view = { d: e.d, l };
-        else {
-          e.view.d = e.d;
-          e.view.l = l;
-        }
+        const det = rules[j].detector;
+        persisted[rules[j].name] = { d: det.persist ? det.persist(e.d) : e.d, l: e.l.phase === 0 && e.l.since === 0 && e.l.peak === 0 ? undefined : e.l };
         e.obs = null;
       }
+      const v: PersistedRow = { attrs: row.attrs, touched: row.touched, e: persisted };
       if (row.scope !== lastScope || last === null) {
         lastScope = row.scope;
         last = of(row.scope);
@@ -478,11 +471,13 @@ export class Pipeline {
       const s = this.streams.get(stream);
       const v = value as Partial<PersistedRow>;
       if (!s || typeof v.e !== 'object' || v.e === null) continue;
-      const row: KeyRow = { id, key, stream: s, scope, entries: new Array<Entry | undefined>(s.rules.length), attrs: v.attrs ?? {}, touched: v.touched ?? 0, dirty: false, view: null };
+      const row: KeyRow = { id, key, stream: s, scope, entries: new Array<Entry | undefined>(s.rules.length), attrs: v.attrs ?? {}, touched: v.touched ?? 0, dirty: false };
       s.rules.forEach((rule, j) => {
         const pe = v.e![rule.name];
         if (pe === undefined || pe === null || typeof pe !== 'object') return;
-        row.entries[j] = { d: pe.d, l: pe.l ?? initLifecycle(), obs: null, obsTs: 0, view: null };
+        const d = rule.detector.revive ? rule.detector.revive(pe.d) : pe.d;
+        if (d === null) return; // not usable any more: the key's next event starts it afresh
+        row.entries[j] = { d, l: pe.l ?? initLifecycle(), obs: null, obsTs: 0 };
         n++;
       });
       s.rows.set(key, row);
@@ -521,6 +516,18 @@ function admissionOf(s: StreamRuntime, scope: string): EventAdmission {
   let a = s.admissions.get(scope);
   if (a === undefined) s.admissions.set(scope, (a = new EventAdmission(s.policy)));
   return a;
+}
+
+function sameAttrs(a: Record<string, string>, b: Record<string, string>): boolean {
+  let n = 0;
+  for (const k in b) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  // Same values for every key of b; equal when a has no other keys.
+  let m = 0;
+  for (const _ in a) m++;
+  return m === n;
 }
 
 /** Writes prepared commits in order; true when the first (the batch's own scope) was applied. */

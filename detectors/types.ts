@@ -22,6 +22,13 @@ export interface Detector<S = unknown> {
    * deadman fires, windowed detectors let old panes drain and may clear.
    */
   advance?(state: S, now: number): Observation | null;
+  /**
+   * The form a store keeps, when it differs from the state (e.g. only the live panes of a
+   * window); plain JSON. Without it the state itself is stored.
+   */
+  persist?(state: S): unknown;
+  /** The state from what persist() returned; null when it cannot be used (the key starts afresh). */
+  revive?(stored: unknown): S | null;
 }
 
 /** Context a factory gets besides its own config. */

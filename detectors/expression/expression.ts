@@ -65,6 +65,16 @@ export class ExpressionDetector implements Detector<ExpressionState> {
     return { win: this.win.init(), firing: false };
   }
 
+  persist(s: ExpressionState): unknown {
+    return { win: this.win.persist(s.win), firing: s.firing };
+  }
+
+  revive(v: unknown): ExpressionState | null {
+    const stored = v as { win?: unknown; firing?: unknown } | null;
+    if (!stored || typeof stored !== 'object') return null;
+    return { win: this.win.revive(stored.win), firing: stored.firing === true };
+  }
+
   observe(s: ExpressionState, e: FlowEvent): Observation | null {
     for (let i = 0; i < this.bare.length; i++) if (typeof e.values[this.bare[i]] !== 'number') return null;
     if (!this.win.add(s.win, e.ts, e.values)) return null;

@@ -52,6 +52,16 @@ export class RateDetector implements Detector<RateState> {
     return { win: this.win.init(), firing: false };
   }
 
+  persist(s: RateState): unknown {
+    return { win: this.win.persist(s.win), firing: s.firing };
+  }
+
+  revive(v: unknown): RateState | null {
+    const stored = v as { win?: unknown; firing?: unknown } | null;
+    if (!stored || typeof stored !== 'object') return null;
+    return { win: this.win.revive(stored.win), firing: stored.firing === true };
+  }
+
   observe(s: RateState, e: FlowEvent): Observation | null {
     const m = this.p.measurement;
     if (m !== undefined && typeof e.values[m] !== 'number') return null;

@@ -131,4 +131,27 @@ describe('PaneWindow', () => {
     w.add(copy, 1_200, { x: 4 });
     expect(w.aggregate(copy, 1_200, w.newAggregate()).sum[X]).toBe(6);
   });
+
+  it('stores only live panes, and revives to a window that aggregates and grows the same', () => {
+    const s = w.init();
+    w.add(s, 1_000, { x: 2 }); // pane 0: out of the window once time reaches pane 5
+    w.add(s, 9_000, { x: 4, y: 7 }); // pane 4
+    w.add(s, 11_000, { x: 6 }); // pane 5 (slot 0)
+    const stored = JSON.parse(JSON.stringify(w.persist(s)));
+    expect(stored.s.map((row: number[]) => row[0])).toEqual([5, 4]); // ring order (slots 0 and 4); pane 0 has left the window
+    const back = w.revive(stored);
+    for (const x of [s, back]) w.add(x, 12_500, { x: 1, y: 1 });
+    const at = 13_000;
+    expect(w.aggregate(back, at, w.newAggregate())).toEqual(w.aggregate(s, at, w.newAggregate()));
+  });
+
+  it('revives an empty window from a form that does not fit (another slide, another layout, garbage)', () => {
+    const s = w.init();
+    w.add(s, 1_000, { x: 2 });
+    const other = new PaneWindow(10_000, 1_000, ['x', 'y']);
+    for (const bad of [other.persist(other.init()), { ...w.persist(s), s: [[0, 1]] }, null, 'x', { t: 'no' }]) {
+      expect(w.aggregate(w.revive(bad), 1_000, w.newAggregate()).count).toBe(0);
+    }
+    expect(w.aggregate(w.revive(w.persist(s)), 1_000, w.newAggregate()).count).toBe(1);
+  });
 });

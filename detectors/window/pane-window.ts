@@ -28,6 +28,17 @@ export interface PaneWindowState {
   lastTs: number[];
 }
 
+/** What a store holds for a pane window (see PaneWindow.persist). */
+export interface PersistedPaneWindow {
+  /** maxTs */
+  t: number;
+  /** slide (ms) and panes of the window that wrote it. */
+  w: number;
+  p: number;
+  /** Live panes: [pane, count, per measurement: n, sum, (m2), (min, max), (last, lastTs)]. */
+  s: number[][];
+}
+
 /**
  * Aggregate of the window at some time. A scratch object owned by the caller (one per detector
  * instance, reused for every key and event): copy numbers out, do not keep it.
@@ -61,6 +72,13 @@ export interface PaneStats {
   last: boolean;
 }
 
+/**
+ * The array of a statistic a window does not keep: one shared, frozen empty array instead of an
+ * empty array per key and statistic (a few hundred thousand keys × up to five of them). Never
+ * written: a window that starts keeping the statistic replaces it first (ensure()).
+ */
+const NOT_KEPT = Object.freeze([]) as unknown as number[];
+
 export const ALL_STATS: PaneStats = { m2: true, minMax: true, last: true };
 
 export class PaneWindow {
@@ -81,7 +99,7 @@ export class PaneWindow {
     const P = this.geometry.panes;
     const PM = P * this.names.length;
     const st = this.stats;
-    const arr = (on: boolean) => (on ? new Array<number>(PM).fill(0) : []);
+    const arr = (on: boolean) => (on ? new Array<number>(PM).fill(0) : NOT_KEPT);
     return {
       maxTs: NO_TIME,
       pane: new Array<number>(P).fill(NO_PANE),
@@ -248,6 +266,68 @@ export class PaneWindow {
     out.start = windowStart(g, at);
     out.end = at;
     return out;
+  }
+
+  /**
+   * The stored form: only the live panes, each as one row [pane, count, then per measurement n,
+   * sum and the kept statistics]. A young or sparse window is mostly empty slots, which the
+   * in-memory ring keeps for speed but a store need not rewrite on every commit. `w`/`p` (slide
+   * and pane count) guard a restore under a changed window.
+   */
+  persist(s: PaneWindowState): PersistedPaneWindow {
+    const g = this.geometry;
+    const live0 = s.maxTs === NO_TIME ? Infinity : firstLivePane(g, s.maxTs);
+    const M = this.names.length;
+    const { m2, minMax, last } = this.stats;
+    const rows: number[][] = [];
+    for (let slot = 0; slot < s.pane.length; slot++) {
+      const p = s.pane[slot];
+      if (p === NO_PANE || p < live0) continue;
+      const row = [p, s.count[slot]];
+      for (let i = 0; i < M; i++) {
+        const k = slot * M + i;
+        row.push(s.n[k], s.sum[k]);
+        if (m2) row.push(s.m2[k]);
+        if (minMax) row.push(s.min[k], s.max[k]);
+        if (last) row.push(s.last[k], s.lastTs[k]);
+      }
+      rows.push(row);
+    }
+    return { t: s.maxTs, w: g.slideMs, p: g.panes, s: rows };
+  }
+
+  /** The window from its stored form; an empty window when the form does not fit this window's layout. */
+  revive(v: unknown): PaneWindowState {
+    const s = this.init();
+    const stored = v as Partial<PersistedPaneWindow> | null;
+    const g = this.geometry;
+    if (!stored || typeof stored.t !== 'number' || stored.w !== g.slideMs || stored.p !== g.panes || !Array.isArray(stored.s)) return s;
+    const M = this.names.length;
+    const { m2, minMax, last } = this.stats;
+    const width = 2 + M * (2 + (m2 ? 1 : 0) + (minMax ? 2 : 0) + (last ? 2 : 0));
+    for (const row of stored.s) if (!Array.isArray(row) || row.length !== width) return s;
+    s.maxTs = stored.t;
+    for (const row of stored.s) {
+      const slot = slotOf(g, row[0]);
+      s.pane[slot] = row[0];
+      s.count[slot] = row[1];
+      let c = 2;
+      for (let i = 0; i < M; i++) {
+        const k = slot * M + i;
+        s.n[k] = row[c++];
+        s.sum[k] = row[c++];
+        if (m2) s.m2[k] = row[c++];
+        if (minMax) {
+          s.min[k] = row[c++];
+          s.max[k] = row[c++];
+        }
+        if (last) {
+          s.last[k] = row[c++];
+          s.lastTs[k] = row[c++];
+        }
+      }
+    }
+    return s;
   }
 
   private resetSlot(s: PaneWindowState, slot: number, pane: number): void {

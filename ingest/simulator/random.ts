@@ -7,6 +7,7 @@
  */
 
 import { fmix32 } from '../../core/hash';
+
 /** Mixes any number of integers (e.g. seed, flow id, purpose, index) into one 32-bit hash. */
 export function mix(...parts: number[]): number {
   let h = 0x9e3779b9 | 0;

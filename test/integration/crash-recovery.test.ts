@@ -101,11 +101,12 @@ streams:
       for (let p = 0; p < PARTITIONS; p++) {
         const entries = await redis.hgetall(`${group}:{${topic}:${p}}:state`);
         for (const [id, json] of Object.entries(entries)) {
-          // One field per key: "<stream>\u0000<key>" → { e: { <detector>: { d: <state> } } }.
+          // One field per key: "<stream>\u0000<key>" → { e: { <detector>: { d: <state> } } }; a
+          // window is stored as its live panes, rows [pane, count, ...].
           const [, key] = id.split('\u0000');
-          const state = JSON.parse(json) as { e: { count?: { d: { win: { count: number[] } } } } };
+          const state = JSON.parse(json) as { e: { count?: { d: { win: { s: number[][] } } } } };
           if (!state.e.count) continue;
-          counts.set(key, (counts.get(key) ?? 0) + state.e.count.d.win.count.reduce((a, b) => a + b, 0));
+          counts.set(key, (counts.get(key) ?? 0) + state.e.count.d.win.s.reduce((a, row) => a + row[1], 0));
         }
       }
       expect(Object.fromEntries([...counts].sort())).toEqual(Object.fromEntries([...expected].sort()));
