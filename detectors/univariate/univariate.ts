@@ -19,9 +19,9 @@ export interface UnivariateParams {
 }
 
 /** Layout version of the state; a state of another version (an older release) is started afresh. */
-export const STATE_VERSION = 3;
+export const STATE_VERSION = 4;
 
-/** Plain-JSON state, bounded: at most 2·(288 + 168 + 24) + ~110 numbers per key. */
+/** Plain-JSON state, bounded: at most 2·(288 + 168 + 24) + 24 + ~120 numbers per key. */
 export interface UnivariateState {
   v: number;
   n: number;
@@ -72,6 +72,8 @@ export interface UnivariateState {
   psN: number[];
   /** EW mean |one-step residual|, short run (~32 values) and long run (~512). */
   va: number[];
+  /** Spread of the recent level against the long-run one (m8 − m512) per phase of the day: EW mean of its (clipped) square per bin. */
+  pl: number[];
 }
 
 /** Horizons of the EW means (values): α = 2/(h+1). */
@@ -94,14 +96,27 @@ const LOG10_2 = Math.log10(2);
  */
 const F_PHASE = 5;
 const F_VAR = 6;
-const CALIBRATED = 7;
+/**
+ * And the recent level against the long-run one (m8 − m512) divided by its own spread at this phase
+ * of the day, judged only at quiet phases (spread below half the global one), on any series with
+ * phase bins: a night's level shift counts even when the day's swings (weekends, a wandering daily
+ * amplitude) set the global scale of m8 − m512.
+ */
+const F_PL = 7;
+const CALIBRATED = 8;
 const F_FLAT = CALIBRATED;
-export const CAUSES = ['spike', 'shift', 'shift', 'drift', 'shift', 'dip', 'variance', 'flatline'] as const;
+export const CAUSES = ['spike', 'shift', 'shift', 'drift', 'shift', 'dip', 'variance', 'shift', 'flatline'] as const;
 /** Phase bins of the residual spread (at most; fewer when a day has fewer samples), their memory in days. */
 const PHASE_BINS = 24;
 const PHASE_DAYS = 14;
 /** A phase bin's spread is used once it has this many values. */
 const PHASE_MIN = 3;
+/** The phase-scaled level is judged once its phase bin has this many days of values, at phases whose spread is below PL_QUIET of the global one (floored at PL_FLOOR of it). */
+const PL_DAYS = 4;
+const PL_QUIET = 0.5;
+const PL_FLOOR = 0.1;
+/** Its calibrator starts from unit RMS weighted as this many values (the feature is already scale-free). */
+const PL_PRIOR = 50;
 /** EW rates of the short- and long-run mean |residual| (horizons 32 and 512 values). */
 const VAR_SHORT = 2 / 33;
 const VAR_LONG = 2 / 513;
@@ -153,13 +168,13 @@ export class UnivariateDetector implements Detector<UnivariateState> {
 
   init(): UnivariateState {
     const tails: number[] = new Array(CALIBRATED * TAIL_STRIDE);
-    for (let f = 0; f < CALIBRATED; f++) initTail(tails, f * TAIL_STRIDE);
+    initTails(tails);
     return {
       v: STATE_VERSION, n: 0, last: 0, gaps: [], dt: 0, bins: 0, day: [], dayN: [], week: [], weekN: [], pinit: 0,
       lvl: 0, lvl0: 0, mad: 0, mad0: 0, err: [0, 0, 0, 0, 0, 0], season: 0,
       m: [0, 0, 0, 0, 0], pe: [0, 0, 0], tails,
       run: 0, runMax: 0, changes: 0, lastX: 0, firing: false, peak: 0, quiet: 0, settle: 0,
-      ps: [], psN: [], va: [0, 0],
+      ps: [], psN: [], va: [0, 0], pl: [],
     };
   }
 
@@ -231,10 +246,17 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     const g = t[F_STEP * TAIL_STRIDE];
     const psb = pb >= 0 && s.psN[pb] >= PHASE_MIN ? s.ps[pb] : 0;
     const phaseStep = psb > 0 && g > 0 ? step * Math.sqrt(g / psb) : step;
+    // The recent level against the long-run one, in units of its spread at this phase of the day.
+    const lvlDev = m[1] - m[4];
+    const gl = t[4 * TAIL_STRIDE];
+    const plb = pb >= 0 && s.psN[pb] >= PL_DAYS * (perDay / s.ps.length) ? s.pl[pb] : 0;
+    const plOn = plb > 0 && gl > 0 && plb < PL_QUIET * gl;
+    const phaseLvl = plOn ? lvlDev / Math.sqrt(Math.max(plb, PL_FLOOR * gl)) : 0;
     let L = 0;
     let cause = 0;
     for (let f = 0; f < CALIBRATED; f++) {
-      const v = feature(m, step, phaseStep, varRatio, f);
+      if (f === F_PL && !plOn) continue;
+      const v = feature(m, step, phaseStep, varRatio, phaseLvl, f);
       if (f === F_PHASE && (v >= 0 || s.season === 0)) continue;
       if (f === F_VAR && v <= 0) continue;
       if (f !== F_VAR && ((dir === 'up' && v < 0) || (dir === 'down' && v > 0))) continue;
@@ -254,13 +276,19 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     L = L > MULTIPLICITY ? L - MULTIPLICITY : 0;
 
     // --- learn ----------------------------------------------------------------------------------
-    for (let f = 0; f < CALIBRATED; f++) learnTail(t, f * TAIL_STRIDE, feature(m, step, phaseStep, varRatio, f), f === F_STEP || f === F_PHASE ? STEP_RATES : BAND_RATES);
+    for (let f = 0; f < CALIBRATED; f++) {
+      if (f === F_PL && !plOn) continue;
+      learnTail(t, f * TAIL_STRIDE, feature(m, step, phaseStep, varRatio, phaseLvl, f), f === F_STEP || f === F_PHASE ? STEP_RATES : BAND_RATES);
+    }
     if (pb >= 0) {
       const n = ++s.psN[pb];
       const ref = n > PHASE_MIN ? s.ps[pb] : g;
       const q = step * step;
       const a = Math.max(1 / n, Math.min(0.2, s.ps.length / (PHASE_DAYS * perDay)));
       s.ps[pb] += a * ((ref > 0 && q > 9 * ref ? 9 * ref : q) - s.ps[pb]);
+      const refL = n > PHASE_MIN ? s.pl[pb] : gl;
+      const qL = lvlDev * lvlDev;
+      s.pl[pb] += a * ((refL > 0 && qL > 9 * refL ? 9 * refL : qL) - s.pl[pb]);
     }
     this.learnSeason(s, x, b, wh, sd, sw, perDay, ts);
     s.n++;
@@ -333,6 +361,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     if (s.bins > 0) {
       s.ps = new Array(Math.min(PHASE_BINS, s.bins)).fill(0);
       s.psN = new Array(s.ps.length).fill(0);
+      s.pl = new Array(s.ps.length).fill(0);
       s.day = new Array(s.bins).fill(0);
       s.dayN = new Array(s.bins).fill(0);
       s.pinit = ts;
@@ -388,7 +417,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       // calibration from the priors (what the features learned no longer describes them).
       const seasonal = want >= 1 ? sd + (want === 2 ? sw : 0) : 0;
       for (let k = 0; k < 5; k++) s.m[k] = x - seasonal;
-      for (let f = 0; f < CALIBRATED; f++) initTail(s.tails, f * TAIL_STRIDE);
+      initTails(s.tails);
       s.season = want;
       s.settle = SETTLE;
     }
@@ -452,6 +481,13 @@ export class UnivariateDetector implements Detector<UnivariateState> {
   }
 }
 
+/** All calibrators at their priors; the phase-scaled level (scale-free already) from unit RMS. */
+function initTails(t: number[]): void {
+  for (let f = 0; f < CALIBRATED; f++) initTail(t, f * TAIL_STRIDE);
+  t[F_PL * TAIL_STRIDE] = 1;
+  t[F_PL * TAIL_STRIDE + 1] = PL_PRIOR;
+}
+
 /** r², clipped at 9× the running mean once it has a few values behind it: one anomaly barely moves a model choice. */
 function clipSq(r: number, ms: number, count: number): number {
   const r2 = r * r;
@@ -459,7 +495,7 @@ function clipSq(r: number, ms: number, count: number): number {
 }
 
 /** Calibrated feature f of the current value (m already updated with it). */
-function feature(m: readonly number[], step: number, phaseStep: number, varRatio: number, f: number): number {
+function feature(m: readonly number[], step: number, phaseStep: number, varRatio: number, phaseLvl: number, f: number): number {
   switch (f) {
     case 0:
       return step;
@@ -473,8 +509,10 @@ function feature(m: readonly number[], step: number, phaseStep: number, varRatio
       return m[1] - m[4];
     case 5:
       return phaseStep;
-    default:
+    case 6:
       return varRatio;
+    default:
+      return phaseLvl;
   }
 }
 
