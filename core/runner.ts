@@ -66,6 +66,9 @@ export interface RunSummary {
   wallMs: number;
 }
 
+/** Scopes (partitions) whose commits may be in flight at once. */
+const MAX_SCOPES_IN_FLIGHT = 8;
+
 const defaultRetryDelay = (attempt: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)));
@@ -126,22 +129,31 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     }
   }
 
+  /** The state store's position per scope, as far as this worker knows (loaded, then committed). */
+  const stored = new Map<string, number>();
+
   async function drive(source: Source): Promise<void> {
     const log = o.log.child({ component: 'source', source: source.name });
-    // The previous batch's state commit and ack, in flight while this batch is processed (CPU
-    // only). Everything that writes — dead letters, alerts, the commit — waits for it, so
-    // batches become durable and are acked strictly in order.
-    let previous: Promise<void> = Promise.resolve();
+    // Commits and acks in flight, the latest per scope (partition). A batch is processed (CPU
+    // only) while earlier ones commit; its writes — dead letters, alerts, the commit — wait for
+    // the previous batch of its own scope, so each partition becomes durable and is acked
+    // strictly in order, while partitions do not wait for each other's round trips.
+    const inFlight = new Map<string, Promise<void>>();
+    const previousOf = (scope: string) => inFlight.get(scope) ?? Promise.resolve();
     for await (const batch of source.batches(o.signal)) {
       const wall = o.clock.now();
       const scope = batch.scope ?? source.name;
       if (!loaded.has(scope)) {
-        await previous; // a commit to this scope in flight must land before its state is read
+        await previousOf(scope); // a commit to this scope in flight must land before its state is read
         const state = await durable('state load', batch, log, () => o.store.loadAll(scope));
+        const position = await durable('state position', batch, log, () => o.store.position(scope));
         pipeline.dropScope(scope);
         if (state) pipeline.restore(state, scope);
+        stored.set(scope, position ?? -1);
         loaded.add(scope);
       }
+      // Records the store already holds (re-read after a rebalance) are not applied twice.
+      batch.skipUpTo?.(stored.get(scope) ?? -1);
       const now = batch.time ?? wall;
       const result = pipeline.processBatch(batch.records, now, scope);
       // Replayed files have no clock of their own: silence is judged by event time.
@@ -153,7 +165,8 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         for (const s of sinks) s.write(points);
         await waitForSinks(batch, log);
       }
-      await previous;
+      await previousOf(scope);
+      if (inFlight.size >= MAX_SCOPES_IN_FLIGHT && !inFlight.has(scope)) await Promise.race(inFlight.values());
       await durable('dead-letter write', batch, log, () => o.deadLetter.write(result.rejects));
       // Retried like the state commit (heartbeats keep the partition); repeated changes are dropped by alert id.
       await durable('alert dispatch', batch, log, () => o.dispatcher.dispatch(alerts));
@@ -162,7 +175,8 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       // Serialised now, once: a retried commit writes the same bytes, whatever the next batch changes.
       const commits = pipeline.prepareCommit(o.store, scope, batch.position ?? null, pipeline.takeChanges());
       const done = (async () => {
-        await durable('state commit', batch, log, () => writeAll(commits));
+        const applied = await durable('state commit', batch, log, () => writeAll(commits));
+        if (applied && batch.position !== undefined) stored.set(scope, Math.max(stored.get(scope) ?? -1, batch.position));
         const committedAt = o.onBatch ? o.clock.now() : 0;
         try {
           await batch.ack?.();
@@ -185,9 +199,15 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       // Awaited at the next batch or at the end; marked handled so a failure while the source
       // waits for records is not an unhandled rejection (it is rethrown where awaited).
       done.catch(() => undefined);
-      previous = done;
+      inFlight.set(scope, done);
+      // Forget it once settled, unless a later batch of the scope has taken its place.
+      done.then(
+        () => inFlight.get(scope) === done && inFlight.delete(scope),
+        () => undefined,
+      );
     }
-    await previous;
+    // Rethrows a commit that failed for good (aborted while retrying).
+    await Promise.all(inFlight.values());
   }
 
   await Promise.all(o.sources.map(drive));

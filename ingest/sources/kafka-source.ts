@@ -36,6 +36,24 @@ const PARTITIONS_IN_FLIGHT = 8;
 /** A batch from KafkaSource; `timestamps` only with the `timestamps` option. */
 export interface KafkaSourceBatch extends SourceBatch {
   timestamps?: Float64Array;
+  /** Offset of each record. */
+  offsets?: Float64Array;
+}
+
+/**
+ * Drops a batch's records at or below `position`, with their offsets and timestamps. (After a
+ * rebalance kafkajs fetches again from the committed offsets, which trail the state store's
+ * position, and a commit may still have been in flight when the first filter looked.)
+ */
+export function skipUpTo(b: KafkaSourceBatch, position: number): void {
+  const offsets = b.offsets;
+  if (!offsets || offsets.length === 0 || offsets[0] > position) return;
+  let keep = 0;
+  while (keep < offsets.length && offsets[keep] <= position) keep++;
+  // Offsets increase within a batch: the records to drop are a prefix.
+  b.records = b.records.slice(keep);
+  b.offsets = offsets.subarray(keep);
+  if (b.timestamps) b.timestamps = b.timestamps.subarray(keep);
 }
 
 /** kafkajs logs through our pino logger, at warn and above (its info level is chatty). */
@@ -63,17 +81,26 @@ export function createKafka(c: KafkaConnection, log: Logger): Kafka {
 }
 
 interface Pending {
-  batch: SourceBatch;
-  /** Lets the batch handler return without committing (stop requested before it was processed). */
-  release(): void;
+  batch: KafkaSourceBatch;
 }
 
 /**
+ * Records fetched but not yet handed to the pipeline, at most: beyond, the batch handler waits,
+ * which stops kafkajs fetching further (backpressure).
+ */
+const MAX_QUEUED_RECORDS = 50_000;
+/** Records one merged batch may hold (consecutive fetches of one partition). */
+const MAX_MERGED_RECORDS = 20_000;
+
+/**
  * Consumer-group source: one batch handler per fetched partition batch, never one per message.
- * Each batch waits in the handler until the pipeline has made its state, alerts and dead letters
- * durable (ack), so Kafka does not fetch ahead of what Redis and the receivers can take
- * (backpressure), and offsets are committed only after that. Messages at or below the offset
- * already applied to state (from the store) are skipped: exactly-once state over at-least-once delivery.
+ * The handler queues the batch and returns, so Kafka keeps fetching while the pipeline works;
+ * when the pipeline asks for the next batch, consecutive queued batches of one partition are
+ * merged — under load batches grow by themselves and the per-batch costs (a state commit, an
+ * alert transaction) are paid once for many fetches, while a quiet stream still goes through
+ * one fetch at a time. Offsets are resolved (and committed by kafkajs every second) only once a
+ * batch's state, alerts and dead letters are durable. Messages at or below the offset already
+ * applied to state (from the store) are skipped: exactly-once state over at-least-once delivery.
  */
 export class KafkaSource implements Source {
   readonly name = 'kafka';
@@ -101,6 +128,9 @@ export class KafkaSource implements Source {
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: Number.MAX_SAFE_INTEGER },
     });
     const queue: Pending[] = [];
+    let queued = 0;
+    /** Handlers waiting for the queue to shrink. */
+    const drained: Array<() => void> = [];
     let wake: (() => void) | null = null;
     let crashed: Error | null = null;
     const notify = () => {
@@ -111,6 +141,11 @@ export class KafkaSource implements Source {
 
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.applied.clear();
+      // Fetched under the old assignment and not yet processed: whoever owns those partitions
+      // now reads them again from the committed offsets.
+      queue.length = 0;
+      queued = 0;
+      for (const r of drained.splice(0)) r();
       this.o.log.info({ assignment: e.payload.memberAssignment }, 'partitions assigned');
       for (const l of this.rebalanceListeners) l();
     });
@@ -131,12 +166,24 @@ export class KafkaSource implements Source {
     } catch (err) {
       throw new FlowwatchError('FW_SOURCE', `cannot consume ${topics.join(', ')} from Kafka at ${this.o.connection.brokers.join(',')}: ${(err as Error).message}`, { cause: err });
     }
+    // Offsets of batches made durable, committed to the group at most every
+    // OFFSET_COMMIT_INTERVAL_MS and at stop. (Fetching moves on as soon as a batch is queued —
+    // kafkajs fetches from the resolved offsets — so commits cannot follow resolution.)
+    const durableOffsets = new Map<string, { topic: string; partition: number; offset: string }>();
+    let commitTimer: NodeJS.Timeout | null = null;
+    const commitDurable = async () => {
+      commitTimer = null;
+      if (durableOffsets.size === 0) return;
+      const offsets = [...durableOffsets.values()];
+      durableOffsets.clear();
+      // A failure (rebalance, broker away) is harmless: the state store's positions skip what is re-read.
+      await consumer.commitOffsets(offsets).catch((err: unknown) => this.o.log.debug({ err }, 'offset commit failed; the next owner re-reads from the last committed offset'));
+    };
     await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: OFFSET_COMMIT_INTERVAL_MS,
+      autoCommit: false,
       // Every partition's batch is fetched and queued while the previous one is processed.
       partitionsConsumedConcurrently: PARTITIONS_IN_FLIGHT,
-      eachBatchAutoResolve: false,
+      eachBatchAutoResolve: true,
       eachBatch: async (p: EachBatchPayload) => {
         // After a stop request nothing new is taken: unacked batches are re-delivered to the next owner.
         if (signal.aborted || !p.isRunning() || p.isStale() || p.batch.isEmpty()) return;
@@ -151,35 +198,42 @@ export class KafkaSource implements Source {
         const records: RawRecord[] = [];
         const messages = p.batch.messages;
         const stamps = this.o.timestamps ? new Float64Array(messages.length) : undefined;
+        const offsets = new Float64Array(messages.length);
         for (const m of messages) {
-          if (Number(m.offset) <= applied) continue; // already in state: a re-delivery
+          const offset = Number(m.offset);
+          if (offset <= applied) continue; // already in state: a re-delivery
           if (stamps) stamps[records.length] = Number(m.timestamp);
+          offsets[records.length] = offset;
           records.push({ stream, payload: m.value ?? '', source: `${topic}/${partition}@${m.offset}` });
         }
         const last = p.batch.lastOffset();
-        await new Promise<void>((resolve) => {
-          if (signal.aborted) return resolve();
-          queue.push({
-            release: resolve,
-            batch: {
-              records,
-              ...(stamps ? { timestamps: stamps.subarray(0, records.length) } : {}),
-              scope,
-              position: Number(last),
-              heartbeat: () => p.heartbeat(),
-              ack: async () => {
-                // The state store's position (written with the state) is what makes the batch
-                // count once; the group offset only saves a restart from re-reading, so kafkajs
-                // commits resolved offsets every OFFSET_COMMIT_INTERVAL_MS and on stop or
-                // rebalance — not one broker round trip per batch.
-                p.resolveOffset(last);
-                this.applied.set(scope, Number(last));
-                resolve();
-              },
+        queue.push({
+          batch: {
+            records,
+            ...(stamps ? { timestamps: stamps.subarray(0, records.length) } : {}),
+            offsets: offsets.subarray(0, records.length),
+            skipUpTo(position) {
+              skipUpTo(this, position);
             },
-          });
-          notify();
+            scope,
+            position: Number(last),
+            heartbeat: () => p.heartbeat(),
+            ack: async () => {
+              // The state store's position (written with the state) is what makes the batch
+              // count once; the group offset only saves a restart from re-reading: committed
+              // every OFFSET_COMMIT_INTERVAL_MS and at stop, not one broker round trip per batch.
+              this.applied.set(scope, Number(last));
+              durableOffsets.set(scope, { topic, partition, offset: (BigInt(last) + 1n).toString() });
+              commitTimer ??= setTimeout(() => void commitDurable(), OFFSET_COMMIT_INTERVAL_MS).unref();
+            },
+          },
         });
+        queued += records.length;
+        notify();
+        while (queued > MAX_QUEUED_RECORDS && !signal.aborted && p.isRunning()) {
+          await new Promise<void>((r) => drained.push(r));
+          await p.heartbeat().catch(() => undefined);
+        }
       },
     });
 
@@ -190,17 +244,78 @@ export class KafkaSource implements Source {
         if (crashed) throw crashed;
         const next = queue.shift();
         if (next) {
-          yield next.batch;
+          const batch = mergeFollowing(next.batch, queue);
+          queued -= batch.records.length;
+          for (const r of drained.splice(0)) r();
+          yield batch;
           continue;
         }
         await new Promise<void>((resolve) => (wake = resolve));
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
-      // Batches fetched but not processed: let their handlers return uncommitted so disconnect can finish.
-      for (const p of queue.splice(0)) p.release();
+      // Batches fetched but not processed stay uncommitted (the next owner reads them again);
+      // handlers waiting for room return so disconnect can finish.
+      queue.length = 0;
+      for (const r of drained.splice(0)) r();
+      if (commitTimer) clearTimeout(commitTimer);
+      await commitDurable();
       // Graceful stop: the batch in flight was acked above; leave the group so partitions move at once.
       await consumer.disconnect().catch((err: unknown) => this.o.log.warn({ err }, 'kafka disconnect failed'));
     }
   }
+}
+
+/**
+ * `first` plus the queued batches of the same partition that follow it, as one batch (records in
+ * offset order, the last position, every ack in order); they leave the queue. Batches of other
+ * partitions keep their places.
+ */
+export function mergeFollowing(first: KafkaSourceBatch, queue: Pending[]): KafkaSourceBatch {
+  const parts: KafkaSourceBatch[] = [first];
+  let records = first.records.length;
+  for (let i = 0; i < queue.length && records < MAX_MERGED_RECORDS; ) {
+    const b = queue[i].batch;
+    if (b.scope !== first.scope) {
+      i++;
+      continue;
+    }
+    // Too big to add: stop here, as a later batch of the partition would skip its offsets.
+    if (records + b.records.length > MAX_MERGED_RECORDS) break;
+    parts.push(b);
+    records += b.records.length;
+    queue.splice(i, 1);
+  }
+  if (parts.length === 1) return first;
+  const merged: KafkaSourceBatch = {
+    records: parts.flatMap((b) => b.records),
+    scope: first.scope,
+    position: parts[parts.length - 1].position,
+    skipUpTo(position) {
+      skipUpTo(this, position);
+    },
+    heartbeat: first.heartbeat,
+    ack: async () => {
+      for (const b of parts) await b.ack?.();
+    },
+  };
+  if (first.offsets) {
+    const offsets = new Float64Array(records);
+    let o = 0;
+    for (const b of parts) {
+      offsets.set(b.offsets!, o);
+      o += b.records.length;
+    }
+    merged.offsets = offsets;
+  }
+  if (first.timestamps) {
+    const ts = new Float64Array(records);
+    let o = 0;
+    for (const b of parts) {
+      ts.set(b.timestamps!, o);
+      o += b.records.length;
+    }
+    merged.timestamps = ts;
+  }
+  return merged;
 }

@@ -16,6 +16,12 @@ export interface SourceBatch {
   ack?(): Promise<void>;
   /** Keeps group membership alive while a slow batch (Redis or a receiver down) is retried. */
   heartbeat?(): Promise<void>;
+  /**
+   * Drops the records at or below `position` (already in the state store). Sources that can
+   * deliver a record again after a rebalance implement it; the runner calls it with the store's
+   * position, read after the scope's commits in flight have landed.
+   */
+  skipUpTo?(position: number): void;
 }
 
 export interface Source {
