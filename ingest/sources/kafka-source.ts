@@ -30,6 +30,9 @@ export interface KafkaSourceOptions {
 
 /** How often processed offsets are committed to the group (the state store holds the exact position). */
 export const OFFSET_COMMIT_INTERVAL_MS = 1000;
+/** A fetch is answered once this much is there, or after FETCH_WAIT_MS. */
+const FETCH_MIN_BYTES = 64 * 1024;
+const FETCH_WAIT_MS = 5;
 /** Partitions whose batches may wait in the queue at once. */
 const PARTITIONS_IN_FLIGHT = 8;
 
@@ -125,6 +128,11 @@ export class KafkaSource implements Source {
       sessionTimeout: this.o.sessionTimeout ?? 30_000,
       heartbeatInterval: 3000,
       maxBytesPerPartition: this.o.maxBatchBytes ?? 4 * 1024 * 1024,
+      // Let the broker gather a little before answering a fetch (at most FETCH_WAIT_MS): at
+      // moderate rates a fetch otherwise returns a handful of records per partition, and each
+      // batch costs a state commit and an alert transaction however small it is.
+      minBytes: FETCH_MIN_BYTES,
+      maxWaitTimeInMs: FETCH_WAIT_MS,
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: Number.MAX_SAFE_INTEGER },
     });
     const queue: Pending[] = [];
