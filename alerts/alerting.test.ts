@@ -49,6 +49,29 @@ describe('routing and de-duplication', () => {
 });
 
 describe('grouping', () => {
+  it('an alert storm: a group document stays small however many changes wait, and the flush sends them all in order', async () => {
+    const r = new RecordingReceiver('ops');
+    const { p, clock, store } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', group_by: ['stream'], group_wait: 1 * M, group_interval: 5 * M }) });
+    const sent: string[] = [];
+    const sizes: number[] = [];
+    for (let b = 0; b < 100; b++) {
+      const batch = Array.from({ length: 10 }, (_, i) => makeAlert({ key: `gate-${b * 10 + i}` }));
+      sent.push(...batch.map((a) => a.id));
+      await p.dispatch(batch);
+      const [group] = (await store.mget([K.group((await store.members(K.groupsDue))[0])])) as [unknown];
+      sizes.push(JSON.stringify(group).length);
+    }
+    expect(await store.depth(K.pending((await store.members(K.groupsDue))[0]))).toBe(1000);
+    expect(Math.max(...sizes)).toBe(sizes[0]); // the waiting changes are not in the document
+    expect(r.got).toHaveLength(0); // still in group_wait
+    clock.advance(1 * M);
+    await p.tick();
+    expect(r.got).toHaveLength(1);
+    expect(r.got[0].alerts.map((a) => a.id)).toEqual(sent);
+    const key = (await store.members(K.groupsDue))[0];
+    expect(await store.depth(K.pending(key))).toBe(0); // the flush took what it sent
+  });
+
   it('group_wait collects the first alerts; group_interval spaces later notifications', async () => {
     const r = new RecordingReceiver('ops');
     const { p, clock } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', group_by: ['stream'], group_wait: 30 * S, group_interval: 5 * M }) });

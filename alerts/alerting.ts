@@ -7,7 +7,7 @@ import type { AlertingConfig, InhibitRuleConfig, RouteConfig } from './config';
 import type { AlertDispatcher } from './dispatch';
 import { DeliveryWorker, type DeliveryMetrics } from './delivery/worker';
 import { escalate, escalationRules, nextEscalation, type EscalationRule } from './escalation';
-import { addChange, flushGroup, groupKey, type ChangeKind, type GroupDoc } from './group/group';
+import { flushGroup, groupKey, touchGroup, type ChangeKind, type GroupDoc, type PendingChange } from './group/group';
 import { parseMatchers } from './matchers';
 import { Inhibitor } from './mute/inhibit';
 import { MuteStage, type Muter } from './mute/muter';
@@ -48,6 +48,8 @@ export interface ActiveAlertView extends Record<string, unknown> {
 }
 
 const DUE_BATCH = 200;
+/** Read at most this many queued changes of a group ahead of its flush (to find their records). */
+const MAX_PENDING_PEEK = 100_000;
 
 /**
  * The delivery pipeline after the lifecycle: each state change is de-duplicated by id and
@@ -216,7 +218,8 @@ export class AlertingPipeline implements AlertDispatcher {
         const kind: ChangeKind = decision === 'flapping' ? 'flapping' : 'new';
         for (const r of routes) {
           const mine = groups.get(r.key);
-          groups.set(r.key, addChange(mine ?? (current(K.group(r.key)) as GroupDoc | undefined), r.route, r.key, r.labels, alert, kind, now, mine !== undefined));
+          groups.set(r.key, touchGroup(mine ?? (current(K.group(r.key)) as GroupDoc | undefined), r.route, r.key, r.labels, now, mine !== undefined));
+          w.enqueue<PendingChange>(K.pending(r.key), { alert, kind });
         }
         // Whoever an escalation reached hears the resolution too.
         if (alert.status === 'resolved' && prev?.escalated) {
@@ -310,36 +313,47 @@ export class AlertingPipeline implements AlertDispatcher {
     const keys = force ? await this.o.store.members(K.groupsDue) : await this.o.store.due(K.groupsDue, now, DUE_BATCH);
     if (keys.length === 0) return;
     // The records of the groups' alerts (their acks, the content of repeats): read first, so
-    // the transaction reads only the groups.
+    // the transaction reads only the groups and their queues.
     const seen = (await this.o.store.mget(keys.map(K.group))) as Array<GroupDoc | undefined>;
+    const queuedBefore = await Promise.all(keys.map((k) => this.o.store.peek(K.pending(k), MAX_PENDING_PEEK)));
     const fps = new Set<string>();
-    for (const g of seen) {
-      if (!g) continue;
-      for (const p of g.pending) fps.add(p.alert.fingerprint);
+    seen.forEach((g, i) => {
+      for (const p of queuedBefore[i] as PendingChange[]) fps.add(p.alert.fingerprint);
+      if (!g) return;
+      for (const p of g.pending ?? []) fps.add(p.alert.fingerprint);
       for (const fp of Object.keys(g.firing)) fps.add(fp);
-    }
+    });
     const current = new Map<string, AlertRecord>();
     for (const r of (await this.o.store.mget([...fps].map(K.record))) as Array<AlertRecord | undefined>) if (r) current.set(r.fingerprint, r);
     const muter = await this.muter(now);
-    // One transaction for every due group.
-    await this.o.store.transact(keys.map(K.group), (docs, w) => {
-      keys.forEach((key, i) => {
-        const g = docs[i] as GroupDoc | undefined;
-        const route = g && this.routeById(g.routeId);
-        if (!g || !route || route.receiver !== g.receiver) {
-          // Gone, or left over from a route that no longer exists: its pending changes go out as they are.
-          if (g && g.pending.length > 0 && this.workers.has(g.receiver)) {
-            w.enqueue(K.outbox(g.receiver), { id: stableId(g.key, g.createdAt, g.seq), receiver: g.receiver, reason: 'new', groupKey: g.key, groupLabels: g.labels, createdAt: now, alerts: g.pending.map((p) => p.alert) });
+    // One transaction for every due group, with the changes queued in each.
+    await this.o.store.transact(
+      keys.map(K.group),
+      (docs, w, queues) => {
+        keys.forEach((key, i) => {
+          const g = docs[i] as GroupDoc | undefined;
+          const queued = queues[i] as PendingChange[];
+          const route = g && this.routeById(g.routeId);
+          if (!g || !route || route.receiver !== g.receiver) {
+            // Gone, or left over from a route that no longer exists: its pending changes go out as they are.
+            const pending = [...(g?.pending ?? []), ...queued];
+            const receiver = g?.receiver;
+            if (g && receiver && pending.length > 0 && this.workers.has(receiver)) {
+              w.enqueue(K.outbox(receiver), { id: stableId(g.key, g.createdAt, g.seq), receiver, reason: 'new', groupKey: g.key, groupLabels: g.labels, createdAt: now, alerts: pending.map((p) => p.alert) });
+            }
+            w.trim(K.pending(key), queued.length);
+            this.putGroup(w, null, key);
+            return;
           }
-          this.putGroup(w, null, key);
-          return;
-        }
-        if (!force && (g.due === null || g.due > now)) return; // another worker got there first
-        const { group, notification } = flushGroup(g, route, now, muter, current);
-        this.putGroup(w, group, key);
-        if (notification) w.enqueue(K.outbox(notification.receiver), notification);
-      });
-    });
+          if (!force && (g.due === null || g.due > now)) return; // another worker got there first
+          const { group, notification } = flushGroup(g, queued, route, now, muter, current);
+          w.trim(K.pending(key), queued.length);
+          this.putGroup(w, group, key);
+          if (notification) w.enqueue(K.outbox(notification.receiver), notification);
+        });
+      },
+      keys.map(K.pending),
+    );
   }
 
   // ---- timers: escalation, flap settling ----
@@ -389,7 +403,12 @@ export class AlertingPipeline implements AlertDispatcher {
       w.unschedule(K.timers, member);
       this.putRecord(w, record);
       // The routes were computed from the same alert (the record is unchanged, or we retry).
-      if (r.alert.id === pre?.alert.id) routes.forEach((x, i) => this.putGroup(w, addChange(docs[i + 1] as GroupDoc | undefined, x.route, x.key, x.labels, record.alert, 'settled', now)));
+      if (r.alert.id === pre?.alert.id) {
+        routes.forEach((x, i) => {
+          this.putGroup(w, touchGroup(docs[i + 1] as GroupDoc | undefined, x.route, x.key, x.labels, now));
+          w.enqueue<PendingChange>(K.pending(x.key), { alert: record.alert, kind: 'settled' });
+        });
+      }
     });
   }
 

@@ -7,16 +7,25 @@ import type { Route } from '../route/route';
 /** How a change reached the group: an ordinary change, the one flapping notice, or a settled flapper's state. */
 export type ChangeKind = 'new' | 'flapping' | 'settled';
 
+/** A change waiting in a group for its next notification. */
+export interface PendingChange {
+  alert: Alert;
+  kind: ChangeKind;
+}
+
 /**
  * An aggregation group: the alerts one route sends to its receiver with the same group_by
- * values. It holds the changes not yet notified and the alerts still firing (for repeats).
+ * values. The changes not yet notified wait in the group's own queue (K.pending: appended per
+ * change, trimmed by the flush), so adding one costs the same however many wait; the document
+ * keeps the alerts still firing (for repeats) and the timing.
  */
 export interface GroupDoc {
   key: string;
   routeId: string;
   receiver: string;
   labels: Record<string, string>;
-  pending: Array<{ alert: Alert; kind: ChangeKind }>;
+  /** Changes stored in the document by an older release; read once by the next flush. */
+  pending?: PendingChange[];
   /**
    * Alerts of the group still firing, by fingerprint: the alert's id, not the alert — its content
    * lives once in its record. (Whole alerts here made a group of thousands of firing alerts a
@@ -49,18 +58,13 @@ export function groupKey(route: Route, labels: Record<string, string>): string {
 }
 
 /**
- * Adds a change; returns the group and when it is due: a new group waits group_wait, an
- * existing one sends at most once per group_interval.
+ * A change arrives (the caller queues it in K.pending): returns the group and when it is due — a
+ * new group waits group_wait, an existing one sends at most once per group_interval.
+ * `owned`: prev is the caller's own copy (an earlier change of the same batch) and may be updated
+ * in place.
  */
-export function addChange(prev: GroupDoc | undefined, route: Route, key: string, labels: Record<string, string>, alert: Alert, kind: ChangeKind, now: number, owned = false): GroupDoc {
-  // `owned`: prev is the caller's own copy (an earlier change of the same batch) and may be
-  // extended in place — copying a pending list of n changes for each of n changes is quadratic.
-  const g: GroupDoc = owned && prev
-    ? prev
-    : prev
-    ? { ...prev, pending: [...prev.pending], firing: { ...prev.firing } }
-    : { key, routeId: route.id, receiver: route.receiver, labels, pending: [], firing: {}, createdAt: now, lastSent: null, due: null, seq: 0 };
-  g.pending.push({ alert, kind });
+export function touchGroup(prev: GroupDoc | undefined, route: Route, key: string, labels: Record<string, string>, now: number, owned = false): GroupDoc {
+  const g: GroupDoc = owned && prev ? prev : prev ? { ...prev } : { key, routeId: route.id, receiver: route.receiver, labels, firing: {}, createdAt: now, lastSent: null, due: null, seq: 0 };
   const wanted = g.lastSent === null ? g.createdAt + route.groupWait : Math.max(now, g.lastSent + route.groupInterval);
   g.due = g.due === null ? wanted : Math.min(g.due, wanted);
   return g;
@@ -77,8 +81,10 @@ export interface FlushResult {
  * that were muted and no longer are, and — when nothing changed for repeat_interval — the
  * alerts still firing that nobody acknowledged. A resolved change is sent when its firing was.
  */
-export function flushGroup(prev: GroupDoc, route: Route, now: number, muter: Muter, current: AlertLookup): FlushResult {
-  const g: GroupDoc = { ...prev, pending: [], firing: { ...prev.firing } };
+export function flushGroup(prev: GroupDoc, queued: readonly PendingChange[], route: Route, now: number, muter: Muter, current: AlertLookup): FlushResult {
+  const pending = prev.pending ? [...prev.pending, ...queued] : queued;
+  const g: GroupDoc = { ...prev, firing: { ...prev.firing } };
+  delete g.pending;
   const out: NotifiedAlert[] = [];
   const kinds = new Set<NotificationReason>();
   const withAck = (a: Alert): NotifiedAlert => {
@@ -88,7 +94,7 @@ export function flushGroup(prev: GroupDoc, route: Route, now: number, muter: Mut
   // The alert a firing entry stands for: this flush's pending change, else its record (null:
   // the record moved on to another change, which is pending and will settle the entry).
   const pendingAlerts = new Map<string, Alert>();
-  for (const { alert } of prev.pending) pendingAlerts.set(alert.fingerprint, alert);
+  for (const { alert } of pending) pendingAlerts.set(alert.fingerprint, alert);
   const alertOf = (fp: string, f: FiringEntry): Alert | null => {
     const a = pendingAlerts.get(fp);
     if (a !== undefined && a.id === f.id) return a;
@@ -96,7 +102,7 @@ export function flushGroup(prev: GroupDoc, route: Route, now: number, muter: Mut
     return r !== undefined && r.id === f.id ? r : null;
   };
   const sentNow = new Set<string>();
-  for (const { alert, kind } of prev.pending) {
+  for (const { alert, kind } of pending) {
     const fp = alert.fingerprint;
     if (alert.status === 'firing' && kind !== 'settled') {
       const flapping = kind === 'flapping';

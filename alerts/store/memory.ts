@@ -28,11 +28,12 @@ export class MemoryAlertStore implements AlertStore {
     return e.raw;
   }
 
-  async transact<R>(keys: readonly string[], fn: (docs: Array<unknown | undefined>, w: Writes) => R): Promise<R> {
+  async transact<R>(keys: readonly string[], fn: (docs: Array<unknown | undefined>, w: Writes, queues: unknown[][]) => R, queues: readonly string[] = []): Promise<R> {
     const docs = keys.map((k) => {
       const raw = this.read(k);
       return raw === undefined ? undefined : JSON.parse(raw);
     });
+    const lists = queues.map((q) => this.queue(q).map((raw) => JSON.parse(raw) as unknown));
     const ops: Op[] = [];
     const now = this.clock.now();
     const w: Writes = {
@@ -47,8 +48,9 @@ export class MemoryAlertStore implements AlertStore {
         const raw = JSON.stringify(value);
         ops.push((s) => s.queue(queue).push(raw));
       },
+      trim: (queue, n) => ops.push((s) => void s.queue(queue).splice(0, n)),
     };
-    const result = fn(docs, w);
+    const result = fn(docs, w, lists);
     for (const op of ops) op(this);
     return result;
   }

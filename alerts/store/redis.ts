@@ -50,6 +50,8 @@ for _, op in ipairs(ops) do
     redis.call('ZREM', k, op[3])
   elseif kind == 'rpush' then
     redis.call('RPUSH', k, op[3])
+  elseif kind == 'ltrim' then
+    redis.call('LTRIM', k, tonumber(op[3]), -1)
   end
 end
 return 1
@@ -125,10 +127,12 @@ export class RedisAlertStore implements AlertStore {
     return this.redis as unknown as Scripts;
   }
 
-  async transact<R>(keys: readonly string[], fn: (docs: Array<unknown | undefined>, w: Writes) => R): Promise<R> {
+  async transact<R>(keys: readonly string[], fn: (docs: Array<unknown | undefined>, w: Writes, queues: unknown[][]) => R, queues: readonly string[] = []): Promise<R> {
     const versionKeys = keys.map((k) => this.v(k));
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const raws = keys.length > 0 ? await this.redis.mget(...keys.map((k) => this.k(k)), ...versionKeys) : [];
+      // After the versions: an append in between bumps a version we compare at the end.
+      const lists = await Promise.all(queues.map(async (q) => (await this.redis.lrange(this.k(q), 0, -1)).map((r) => JSON.parse(r) as unknown)));
       const docs = raws.slice(0, keys.length).map((r) => (r === null ? undefined : JSON.parse(r)));
       const versions = raws.slice(keys.length).map((r) => r ?? '');
       const allKeys = [...versionKeys];
@@ -146,8 +150,9 @@ export class RedisAlertStore implements AlertStore {
         schedule: (index, member, at) => void ops.push(['zadd', indexOf(this.k(index)), member, String(Math.round(at))]),
         unschedule: (index, member) => void ops.push(['zrem', indexOf(this.k(index)), member, '']),
         enqueue: (queue, value) => void ops.push(['rpush', indexOf(this.k(queue)), JSON.stringify(value), '']),
+        trim: (queue, n) => void ops.push(['ltrim', indexOf(this.k(queue)), String(n), '']),
       };
-      const result = fn(docs, w);
+      const result = fn(docs, w, lists);
       if (ops.length === 0) return result;
       const args = [String(allKeys.length), ...allKeys, String(keys.length), ...versions, JSON.stringify(ops)];
       // defineCommand without numberOfKeys: the first argument is the number of keys.

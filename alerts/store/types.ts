@@ -14,17 +14,22 @@ export interface Writes {
   /** Add or move a member of a time index (a sorted set scored by epoch ms). */
   schedule(index: string, member: string, at: number): void;
   unschedule(index: string, member: string): void;
-  /** Append to a FIFO queue (an outbox). */
-  enqueue<T extends { id: string }>(queue: string, value: T): void;
+  /** Append to a FIFO queue (an outbox, a group's pending changes). */
+  enqueue<T extends object>(queue: string, value: T): void;
+  /** Remove the first `n` entries of a queue (those a transaction read and handled). */
+  trim(queue: string, n: number): void;
 }
 
 export interface AlertStore {
   /**
    * Reads `keys`, calls `fn` with their parsed values (undefined when absent) and applies the
    * writes it made — all or nothing — only if none of the keys changed since the read; otherwise
-   * reads and calls again. `fn` must be pure: it may run more than once.
+   * reads and calls again. `fn` must be pure: it may run more than once. `queues` are read whole,
+   * after the documents, and passed as the third argument: a queue that is only appended to in
+   * transactions that also write one of `keys` is then consistent with the documents (an append
+   * in between makes the compare-and-set fail).
    */
-  transact<R>(keys: readonly string[], fn: (docs: Array<unknown | undefined>, w: Writes) => R): Promise<R>;
+  transact<R>(keys: readonly string[], fn: (docs: Array<unknown | undefined>, w: Writes, queues: unknown[][]) => R, queues?: readonly string[]): Promise<R>;
   mget(keys: readonly string[]): Promise<Array<unknown | undefined>>;
   /** Members of a time index due at or before `now`, earliest first. */
   due(index: string, now: number, limit: number): Promise<string[]>;
@@ -61,6 +66,8 @@ export const K = {
   /** Index of firing alerts by start time. */
   active: 'active',
   outbox: (receiver: string) => `outbox:${receiver}`,
+  /** A group's changes waiting for its next notification (appended per change, trimmed by the flush). */
+  pending: (group: string) => `pend:${group}`,
   /** Notifications a receiver rejected permanently, kept for inspection. */
   dead: (receiver: string) => `dead:${receiver}`,
   sent: (receiver: string, id: string) => `sent:${receiver}:${id}`,
