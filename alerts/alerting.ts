@@ -48,8 +48,6 @@ export interface ActiveAlertView extends Record<string, unknown> {
 }
 
 const DUE_BATCH = 200;
-/** Read at most this many queued changes of a group ahead of its flush (to find their records). */
-const MAX_PENDING_PEEK = 100_000;
 
 /**
  * The delivery pipeline after the lifecycle: each state change is de-duplicated by id and
@@ -312,17 +310,17 @@ export class AlertingPipeline implements AlertDispatcher {
     const now = this.o.clock.now();
     const keys = force ? await this.o.store.members(K.groupsDue) : await this.o.store.due(K.groupsDue, now, DUE_BATCH);
     if (keys.length === 0) return;
-    // The records of the groups' alerts (their acks, the content of repeats): read first, so
-    // the transaction reads only the groups and their queues.
+    // The records of the groups' firing alerts (their acks, the content of repeats): read first,
+    // so the transaction reads only the groups and their queues. Queued changes need no record:
+    // they carry their alert, a firing change starts a new episode (no ack yet), and a resolve
+    // or settle matters only for an alert the group has as firing.
     const seen = (await this.o.store.mget(keys.map(K.group))) as Array<GroupDoc | undefined>;
-    const queuedBefore = await Promise.all(keys.map((k) => this.o.store.peek(K.pending(k), MAX_PENDING_PEEK)));
     const fps = new Set<string>();
-    seen.forEach((g, i) => {
-      for (const p of queuedBefore[i] as PendingChange[]) fps.add(p.alert.fingerprint);
-      if (!g) return;
+    for (const g of seen) {
+      if (!g) continue;
       for (const p of g.pending ?? []) fps.add(p.alert.fingerprint);
       for (const fp of Object.keys(g.firing)) fps.add(fp);
-    });
+    }
     const current = new Map<string, AlertRecord>();
     for (const r of (await this.o.store.mget([...fps].map(K.record))) as Array<AlertRecord | undefined>) if (r) current.set(r.fingerprint, r);
     const muter = await this.muter(now);
