@@ -198,6 +198,7 @@ export function runRecordsPass(p: Pipeline, set: PayloadSet, records: RawRecord[
   for (let i = 0; i < records.length; i += batchSize) {
     const end = Math.min(records.length, i + batchSize);
     const batch = records.slice(i, end);
+    // The batch's clock: its newest event's time (a live source's wall clock, events sent "now").
     const now = set.t0 + Math.floor((first + end - 1) * set.spacingMs);
     const r = p.processBatch(batch, now, scope);
     const adv = p.advance(now);
@@ -210,22 +211,7 @@ export function runRecordsPass(p: Pipeline, set: PayloadSet, records: RawRecord[
 
 /** Batches of raw records (Buffer payloads, as Kafka delivers them) through the pipeline. */
 export function runPipelinePass(p: Pipeline, set: PayloadSet, from: number, to: number, batchSize: number, scope: string): { rejects: number; alerts: number } {
-  const { buf, offsets, streams } = set;
-  let rejects = 0;
-  let alerts = 0;
-  for (let i = from; i < to; i += batchSize) {
-    const end = Math.min(to, i + batchSize);
-    const records: RawRecord[] = new Array(end - i);
-    for (let j = i; j < end; j++) records[j - i] = { stream: streams[j], payload: buf.subarray(offsets[j], offsets[j + 1]) };
-    // The batch's clock: its newest event's time (a live source's wall clock, events sent "now").
-    const now = set.t0 + Math.floor((end - 1) * set.spacingMs);
-    const r = p.processBatch(records, now, scope);
-    const adv = p.advance(now);
-    p.takeChanges();
-    rejects += r.rejects.length;
-    alerts += r.alerts.length + adv.length;
-  }
-  return { rejects, alerts };
+  return runRecordsPass(p, set, makeRecords(set, from, to), from, batchSize, scope);
 }
 
 export function _sink(): number {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import Redis from 'ioredis';
 import { parseConfigText, validateConfig } from '../../config/load';
 import type { FlowwatchConfig } from '../../config/schema';
@@ -444,17 +444,9 @@ async function topicSize(admin: ReturnType<Kafka['admin']>, topics: string[]): P
 
 /** Reference 1: kafkajs consuming and dropping (eachBatch, offsets committed per batch), as fast as it can. */
 async function rawConsumer(kafka: Kafka, groupId: string, topics: string[], total: number, durationMs: number, progress: KafkaBenchOptions['progress']): Promise<number> {
-  const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 4 * 1024 * 1024 });
-  await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
+  const { consumer, clock } = await referenceConsumer(kafka, groupId, topics);
   let n = 0;
-  let first = 0;
   let last = 0;
-  // The clock starts at the first fetch after joining the group: a batch is decoded before its
-  // handler runs, so starting at the first handler would leave the first fetch's work out.
-  consumer.on(consumer.events.FETCH_START, () => {
-    if (first === 0) first = performance.now();
-  });
   await consumer.run({
     eachBatch: async ({ batch, resolveOffset }) => {
       n += batch.messages.length;
@@ -462,7 +454,7 @@ async function rawConsumer(kafka: Kafka, groupId: string, topics: string[], tota
       resolveOffset(batch.lastOffset());
     },
   });
-  return measureUntil(() => ({ n, first, last }), total, durationMs, progress, 'raw consumer', () => consumer.disconnect());
+  return measureUntil(() => ({ n, first: clock.first, last }), total, durationMs, progress, 'raw consumer', () => consumer.disconnect());
 }
 
 /**
@@ -474,15 +466,9 @@ async function naiveConsumer(kafka: Kafka, config: FlowwatchConfig, redisUrl: st
   const { silentLogger } = await import('../../core/logger');
   const pipeline = new Pipeline(config, silentLogger());
   const redis = new Redis(redisUrl);
-  const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 4 * 1024 * 1024 });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [...topicToStream.keys()], fromBeginning: true });
+  const { consumer, clock } = await referenceConsumer(kafka, groupId, [...topicToStream.keys()]);
   let n = 0;
-  let first = 0;
   let last = 0;
-  consumer.on(consumer.events.FETCH_START, () => {
-    if (first === 0) first = performance.now();
-  });
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
       const scope = `${topic}:${partition}`;
@@ -496,11 +482,27 @@ async function naiveConsumer(kafka: Kafka, config: FlowwatchConfig, redisUrl: st
     },
   });
   try {
-    return await measureUntil(() => ({ n, first, last }), total, durationMs, progress, 'naive', () => consumer.disconnect());
+    return await measureUntil(() => ({ n, first: clock.first, last }), total, durationMs, progress, 'naive', () => consumer.disconnect());
   } finally {
     await deleteRedisPrefix(redisUrl, groupId);
     redis.disconnect();
   }
+}
+
+/**
+ * A consumer for a reference measurement, reading the topics from the beginning. Its clock starts
+ * at the first fetch after joining the group: a batch is decoded before its handler runs, so
+ * starting at the first handler would leave the first fetch's work out.
+ */
+async function referenceConsumer(kafka: Kafka, groupId: string, topics: string[]): Promise<{ consumer: Consumer; clock: { first: number } }> {
+  const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 4 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+  const clock = { first: 0 };
+  consumer.on(consumer.events.FETCH_START, () => {
+    if (clock.first === 0) clock.first = performance.now();
+  });
+  return { consumer, clock };
 }
 
 async function measureUntil(get: () => { n: number; first: number; last: number }, total: number, durationMs: number, progress: KafkaBenchOptions['progress'], what: string, stop: () => Promise<void>): Promise<number> {

@@ -1,16 +1,6 @@
 import type { Command } from 'commander';
 import { createRootLogger } from '../../core/logger';
-import { runBacktest } from '../../backtest/backtest';
-
-interface BacktestFlags {
-  input: string;
-  out: string;
-  config?: string;
-  stream?: string;
-  measurement?: string;
-  labels?: string;
-  report?: string;
-}
+import { runBacktest, type BacktestOptions } from '../../backtest/backtest';
 
 export function registerBacktest(program: Command): void {
   program
@@ -29,7 +19,7 @@ export function registerBacktest(program: Command): void {
         'With --labels: precision, recall, mean detection delay and the NAB early-detection score (docs/backtest.md).\n' +
         'Bad rows are reported as FILE:LINE on stderr; that file gets no output, the others go on. Exit code 1 if any file failed.\n',
     )
-    .action(async (flags: BacktestFlags) => {
+    .action(async (flags: BacktestOptions) => {
       const log = createRootLogger({ level: process.env.FLOWWATCH_LOG_LEVEL ?? 'warn' });
       try {
         const r = await runBacktest(flags, {

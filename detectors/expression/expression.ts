@@ -3,7 +3,7 @@ import { truthy } from '../../config/expression';
 import type { Detector } from '../types';
 import { clamp01 } from '../common';
 import { defaultSlide } from '../window/pane-ring';
-import { PaneWindow, PaneWindowState, WindowAggregate } from '../window/pane-window';
+import { PaneWindow, PaneWindowState, WindowAggregate, persistWindowed, reviveWindowed } from '../window/pane-window';
 import { AggregateBinding } from './aggregate-view';
 import { CompiledDetectorExpressions, compileDetectorExpressions } from './compile';
 
@@ -66,13 +66,11 @@ export class ExpressionDetector implements Detector<ExpressionState> {
   }
 
   persist(s: ExpressionState): unknown {
-    return { win: this.win.persist(s.win), firing: s.firing };
+    return persistWindowed(this.win, s);
   }
 
   revive(v: unknown): ExpressionState | null {
-    const stored = v as { win?: unknown; firing?: unknown } | null;
-    if (!stored || typeof stored !== 'object') return null;
-    return { win: this.win.revive(stored.win), firing: stored.firing === true };
+    return reviveWindowed(this.win, v);
   }
 
   observe(s: ExpressionState, e: FlowEvent): Observation | null {

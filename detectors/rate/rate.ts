@@ -4,7 +4,7 @@ import type { Detector } from '../types';
 import { boundScore, latchAbove } from '../scoring';
 import { constantDetail } from '../evidence';
 import { defaultSlide } from '../window/pane-ring';
-import { PaneWindow, PaneWindowState, WindowAggregate } from '../window/pane-window';
+import { PaneWindow, PaneWindowState, WindowAggregate, persistWindowed, reviveWindowed } from '../window/pane-window';
 
 export interface RateParams {
   measurement?: string;
@@ -53,13 +53,11 @@ export class RateDetector implements Detector<RateState> {
   }
 
   persist(s: RateState): unknown {
-    return { win: this.win.persist(s.win), firing: s.firing };
+    return persistWindowed(this.win, s);
   }
 
   revive(v: unknown): RateState | null {
-    const stored = v as { win?: unknown; firing?: unknown } | null;
-    if (!stored || typeof stored !== 'object') return null;
-    return { win: this.win.revive(stored.win), firing: stored.firing === true };
+    return reviveWindowed(this.win, v);
   }
 
   observe(s: RateState, e: FlowEvent): Observation | null {

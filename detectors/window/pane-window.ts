@@ -351,3 +351,21 @@ export function stdOf(a: WindowAggregate, i: number): number {
   const v = a.m2[i] / (n - 1);
   return v > 0 ? Math.sqrt(v) : 0;
 }
+
+/** The state of a detector that is a window plus a firing latch (rate, expression). */
+export interface WindowedState {
+  win: PaneWindowState;
+  firing: boolean;
+}
+
+/** Stored form of a WindowedState: the window's live panes (PaneWindow.persist) and the latch. */
+export function persistWindowed(w: PaneWindow, s: WindowedState): unknown {
+  return { win: w.persist(s.win), firing: s.firing };
+}
+
+/** A WindowedState from persistWindowed's form; null when it is not one. */
+export function reviveWindowed(w: PaneWindow, v: unknown): WindowedState | null {
+  const stored = v as { win?: unknown; firing?: unknown } | null;
+  if (!stored || typeof stored !== 'object') return null;
+  return { win: w.revive(stored.win), firing: stored.firing === true };
+}

@@ -307,23 +307,18 @@ export function mergeFollowing(first: KafkaSourceBatch, queue: Pending[]): Kafka
       for (const b of parts) await b.ack?.();
     },
   };
-  if (first.offsets) {
-    const offsets = new Float64Array(records);
-    let o = 0;
-    for (const b of parts) {
-      offsets.set(b.offsets!, o);
-      o += b.records.length;
-    }
-    merged.offsets = offsets;
-  }
-  if (first.timestamps) {
-    const ts = new Float64Array(records);
-    let o = 0;
-    for (const b of parts) {
-      ts.set(b.timestamps!, o);
-      o += b.records.length;
-    }
-    merged.timestamps = ts;
-  }
+  if (first.offsets) merged.offsets = concatPerRecord(parts, records, (b) => b.offsets!);
+  if (first.timestamps) merged.timestamps = concatPerRecord(parts, records, (b) => b.timestamps!);
   return merged;
+}
+
+/** One per-record array (offsets, timestamps) of merged batches, end to end. */
+function concatPerRecord(parts: readonly KafkaSourceBatch[], length: number, of: (b: KafkaSourceBatch) => Float64Array): Float64Array {
+  const out = new Float64Array(length);
+  let o = 0;
+  for (const b of parts) {
+    out.set(of(b), o);
+    o += b.records.length;
+  }
+  return out;
 }
