@@ -35,6 +35,8 @@ interface Entry {
   /** Latest observation in the current batch (for time-series sinks); not persisted. */
   obs: Observation | null;
   obsTs: number;
+  /** Event-time interval (ts / resolution) of the latest point written for this series; not persisted. */
+  written: number;
 }
 
 interface PersistedEntry {
@@ -273,7 +275,7 @@ export class Pipeline {
     for (let j = 0; j < rules.length; j++) {
       const rule = rules[j];
       let entry = entries[j];
-      if (entry === undefined) entries[j] = entry = { d: rule.detector.init(e), l: initLifecycle(), obs: null, obsTs: 0 };
+      if (entry === undefined) entries[j] = entry = { d: rule.detector.init(e), l: initLifecycle(), obs: null, obsTs: 0, written: NaN };
       const obs = rule.detector.observe(entry.d, e);
       if (obs === null) continue;
       entry.obs = obs;
@@ -378,15 +380,27 @@ export class Pipeline {
     return alert;
   }
 
-  /** Latest observation per (stream, detector, key) touched since the last commit: one point each, not one per event. */
-  latestObservations(): ObservationRecord[] {
+  /**
+   * Latest observation per (stream, detector, key) touched since the last commit: one point
+   * each, not one per event. With a `resolutionMs`, a series gets at most one point per interval
+   * of event time — the first verdict that falls in a new interval — so a hot key costs the
+   * time-series store what a dashboard can show, not what the event rate is (alerts are written
+   * as they happen, elsewhere). Keys quieter than the resolution keep every point.
+   */
+  latestObservations(resolutionMs = 0): ObservationRecord[] {
     const out: ObservationRecord[] = [];
     for (const row of this.dirty) {
       if (!row.dirty) continue;
       const rules = row.stream.rules;
       for (let j = 0; j < row.entries.length; j++) {
         const e = row.entries[j];
-        if (e !== undefined && e.obs !== null) out.push({ stream: row.stream.name, detector: rules[j].name, key: row.key, ts: e.obsTs, obs: e.obs });
+        if (e === undefined || e.obs === null) continue;
+        if (resolutionMs > 0) {
+          const interval = Math.floor(e.obsTs / resolutionMs);
+          if (interval === e.written) continue;
+          e.written = interval;
+        }
+        out.push({ stream: row.stream.name, detector: rules[j].name, key: row.key, ts: e.obsTs, obs: e.obs });
       }
     }
     return out;
@@ -477,7 +491,7 @@ export class Pipeline {
         if (pe === undefined || pe === null || typeof pe !== 'object') return;
         const d = rule.detector.revive ? rule.detector.revive(pe.d) : pe.d;
         if (d === null) return; // not usable any more: the key's next event starts it afresh
-        row.entries[j] = { d, l: pe.l ?? initLifecycle(), obs: null, obsTs: 0 };
+        row.entries[j] = { d, l: pe.l ?? initLifecycle(), obs: null, obsTs: 0, written: NaN };
         n++;
       });
       s.rows.set(key, row);

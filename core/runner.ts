@@ -115,6 +115,8 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   }
 
   const maxSinkPause = o.maxSinkPause ?? 60_000;
+  // The finest series resolution any sink asks for (0: every batch's latest verdict).
+  const resolution = sinks.length > 0 ? Math.min(...sinks.map((s) => s.resolution ?? 0)) : 0;
   async function waitForSinks(batch: SourceBatch, log: Logger): Promise<void> {
     for (const s of sinks) {
       if (!s.saturated?.()) continue;
@@ -160,7 +162,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       const advanceTo = source.replay && batch.time === undefined ? (pipeline.eventTime(source.streams) ?? wall) : now;
       const alerts = result.alerts.concat(pipeline.advance(advanceTo));
       if (sinks.length > 0) {
-        const points = pipeline.latestObservations().map((x) => aggregatePoint(x.stream, x.key, x.detector, x.obs, x.ts));
+        const points = pipeline.latestObservations(resolution).map((x) => aggregatePoint(x.stream, x.key, x.detector, x.obs, x.ts));
         for (const a of alerts) points.push(alertPoint(a));
         for (const s of sinks) s.write(points);
         await waitForSinks(batch, log);

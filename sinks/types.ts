@@ -34,6 +34,11 @@ export interface SinkStats {
  */
 export interface Sink {
   readonly name: string;
+  /**
+   * Event-time resolution of detector series, ms: at most one point per (stream, key, detector)
+   * per interval. 0 or absent: every batch's latest verdict. With several sinks the finest applies.
+   */
+  readonly resolution?: number;
   write(points: readonly Point[]): void;
   flush(): Promise<void>;
   close(): Promise<void>;

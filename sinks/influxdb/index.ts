@@ -35,6 +35,11 @@ export const influxdbSinkSchema = z
     bucket: z.string().min(1, 'expected a bucket like "flowwatch/autogen"').default('flowwatch/autogen'),
     /** Longest time a point waits in a batch before it is sent. */
     flush_interval: duration({ min: 1 }).default(1000),
+    /**
+     * At most one point per series (stream, key, detector) per this much event time: the first
+     * verdict in each interval. Alert changes are always written. 0 = every batch's latest verdict.
+     */
+    resolution: duration({ min: 0 }).default(1000),
     /** Most points per write request. */
     batch_size: z.int().positive().default(5000),
     /** Most points held while InfluxDB is slow or down; more are dropped (counted and logged). */
@@ -57,6 +62,7 @@ export function createInfluxDbSink(config: InfluxDbSinkConfig, log: Logger): Inf
       org: config.org,
       bucket: config.bucket,
       flushInterval: config.flush_interval,
+      resolution: config.resolution,
       batchSize: config.batch_size,
       maxBufferPoints: config.max_buffer_points,
       maxRetries: config.max_retries,

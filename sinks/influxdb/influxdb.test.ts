@@ -96,6 +96,7 @@ describe('influxdbSinkSchema', () => {
         org: '-',
         bucket: 'flowwatch/autogen',
         flush_interval: 1000,
+        resolution: 1000,
         batch_size: 5000,
         max_buffer_points: 100_000,
         max_retries: 5,

@@ -29,6 +29,8 @@ export interface InfluxDbSinkOptions {
   bucket: string;
   /** Most time a point waits in the client's batch before it is sent, ms. */
   flushInterval: number;
+  /** Event-time resolution of detector series, ms (see Sink.resolution). Default 0: every batch's latest verdict. */
+  resolution?: number;
   /** Most points per write request. */
   batchSize: number;
   /** Most points held (queued, in flight or waiting for a retry); more are dropped and counted. */
@@ -91,6 +93,7 @@ function httpStatus(error: unknown): number | undefined {
 export class InfluxDbSink implements Sink {
   readonly name: string;
   readonly url: string;
+  readonly resolution: number;
   private readonly log: Logger;
   private readonly api: WriteApi;
   private readonly agent: http.Agent;
@@ -129,6 +132,7 @@ export class InfluxDbSink implements Sink {
 
   constructor(opts: InfluxDbSinkOptions, log: Logger) {
     this.name = opts.name ?? 'influxdb';
+    this.resolution = opts.resolution ?? 0;
     this.url = safeUrl(opts.url);
     this.log = log.child({ component: 'sink', sink: this.name });
     for (const [k, v] of Object.entries({ batchSize: opts.batchSize, maxBufferPoints: opts.maxBufferPoints, timeout: opts.timeout })) {

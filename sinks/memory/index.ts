@@ -6,6 +6,8 @@ export interface MemorySinkOptions {
   name?: string;
   /** Most points kept; further writes are counted as dropped (newest dropped first). Default 100000. */
   max?: number;
+  /** Event-time resolution of detector series, ms (see Sink.resolution). Default 0. */
+  resolution?: number;
   /** Where drop warnings go (rate-limited). Without it drops are only counted. */
   log?: Logger;
 }
@@ -14,6 +16,7 @@ export interface MemorySinkOptions {
 export class MemorySink implements Sink {
   readonly name: string;
   readonly max: number;
+  readonly resolution: number;
   private readonly kept: Point[] = [];
   private stored = 0;
   private dropped = 0;
@@ -23,6 +26,7 @@ export class MemorySink implements Sink {
   constructor(opts: MemorySinkOptions = {}) {
     this.name = opts.name ?? 'memory';
     this.max = opts.max ?? 100_000;
+    this.resolution = opts.resolution ?? 0;
     if (!(Number.isInteger(this.max) && this.max >= 0)) throw new RangeError(`MemorySink max must be a non-negative integer, got ${opts.max}`);
     if (opts.log) this.drops = new DropReporter(opts.log.child({ component: 'sink', sink: this.name }), `${this.name} sink`);
   }
