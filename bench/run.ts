@@ -131,6 +131,9 @@ export function table(res: BenchResult): string {
     const s = res.latencyMs.state;
     const a = res.latencyMs.alert;
     rows.push([`send→state at ${n(res.latencyOfferedEventsPerSec)}/s`, `p50 ${r(s.p50, 1)}  p99 ${r(s.p99, 1)}  p99.9 ${r(s.p999, 1)}  max ${r(s.max, 1)} ms  (${n(s.count)} events; target p99 <= 25)`]);
+    const pk = res.latencyMs.pickup;
+    // Absent from results of older builds read back in; shown as "-".
+    if (pk) rows.push([`  of which send→pickup`, `p50 ${r(pk.p50, 1)}  p99 ${r(pk.p99, 1)}  p99.9 ${r(pk.p999, 1)}  max ${r(pk.max, 1)} ms  (producer, broker, fetch, batches queued ahead)`]);
     rows.push([`send→alert at ${n(res.latencyOfferedEventsPerSec)}/s`, `p50 ${r(a.p50, 1)}  p99 ${r(a.p99, 1)}  p99.9 ${r(a.p999, 1)}  max ${r(a.max, 1)} ms  (${n(a.count)} alerts)`]);
     const aa = res.alertLatencyAllStepsMs;
     rows.push(['send→alert, all steps', `p50 ${r(aa.p50, 1)}  p99 ${r(aa.p99, 1)}  p99.9 ${r(aa.p999, 1)}  max ${r(aa.max, 1)} ms  (${n(aa.count)} alerts)`]);

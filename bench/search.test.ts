@@ -24,6 +24,13 @@ describe('judgeStep', () => {
     expect(judgeStep({ ...flat(50_000), sent: 30_000 }).reason).toMatch(/producer/);
   });
 
+  it('fails when the producer sent everything but seconds behind schedule', () => {
+    const late = { ...flat(75_000), achieved: 24_000, producerMaxLagMs: 23_693 };
+    expect(judgeStep(late).reason).toBe('producer fell 23.7 s behind schedule (broker or box saturated)');
+    // Behind by less than the allowance (batching, a GC pause): judged on the worker's figures.
+    expect(judgeStep({ ...flat(50_000), producerMaxLagMs: 250 }).sustainable).toBe(true);
+  });
+
   it('fails when the backlog grows, from the least-squares slope', () => {
     const m = { ...flat(10_000), lag: Array.from({ length: 10 }, (_, i) => ({ t: i, events: 1000 + 500 * i })) };
     const v = judgeStep(m);

@@ -7,6 +7,8 @@ export interface StepMeasure {
   offered: number;
   /** Events the producer actually sent per second over the step (falls short if the producer saturates). */
   sent: number;
+  /** How far the producer fell behind its schedule at worst, ms (a stalled broker or a saturated box). */
+  producerMaxLagMs?: number;
   /** Events made durable (state committed) per second over the step. */
   achieved: number;
   /** Backlog (sent − committed) samples over the step: seconds since step start, events. */
@@ -20,6 +22,8 @@ export interface StepMeasure {
 export interface SustainCriteria {
   /** achieved/offered at least this (default 0.95). */
   minThroughputRatio: number;
+  /** The producer may fall at most this far behind schedule, ms (default 1000). */
+  maxProducerLagMs: number;
   /** Backlog may grow by at most this fraction of the offered rate per second (default 0.02). */
   maxLagGrowth: number;
   /** Backlog at the end at most this many seconds of offered load (default 1). */
@@ -33,6 +37,7 @@ export interface SustainCriteria {
 
 export const DEFAULT_CRITERIA: SustainCriteria = {
   minThroughputRatio: 0.95,
+  maxProducerLagMs: 1000,
   maxLagGrowth: 0.02,
   maxEndLagSeconds: 1,
   p99GrowthFactor: 1.5,
@@ -57,6 +62,9 @@ export function judgeStep(m: StepMeasure, c: SustainCriteria = DEFAULT_CRITERIA)
   const endLag = m.lag.length > 0 ? m.lag[m.lag.length - 1].events : 0;
   const fail = (reason: string): Verdict => ({ sustainable: false, reason, lagGrowthPerSec: growth });
   if (m.sent < c.minThroughputRatio * m.offered) return fail(`producer sent only ${Math.round(m.sent)}/s of ${m.offered}/s offered`);
+  // Sent in the end, but seconds late: the load was not offered as scheduled (the broker or the
+  // box could not take it), so what the worker did in this step says little about the worker.
+  if ((m.producerMaxLagMs ?? 0) > c.maxProducerLagMs) return fail(`producer fell ${((m.producerMaxLagMs ?? 0) / 1000).toFixed(1)} s behind schedule (broker or box saturated)`);
   if (m.achieved < c.minThroughputRatio * m.offered) return fail(`committed ${Math.round(m.achieved)}/s < ${c.minThroughputRatio} × offered`);
   if (growth > c.maxLagGrowth * m.offered) return fail(`backlog grows ${Math.round(growth)} events/s`);
   if (endLag > c.maxEndLagSeconds * m.offered) return fail(`backlog ${endLag} events at the end (> ${c.maxEndLagSeconds}s of load)`);

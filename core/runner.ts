@@ -49,6 +49,8 @@ export interface BatchInfo {
   batch?: SourceBatch;
   /** Alerts raised by the batch's events (not by time passing), after delivery to receivers. */
   alerts?: readonly Alert[];
+  /** Clock time when processing of the batch began (it had waited in the source until then). */
+  startedAt?: number;
   /** Clock time when the batch's alerts were delivered and when its state was committed. */
   alertedAt?: number;
   committedAt?: number;
@@ -191,7 +193,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
           for (const r of result.rejects) rejectsByReason[r.reason] = (rejectsByReason[r.reason] ?? 0) + 1;
           o.metrics.batch({ events: result.events, rejectsByReason, latencyMs: o.clock.now() - wall });
         }
-        o.onBatch?.({ source: source.name, records: batch.records.length, events: result.events, position: batch.position, batch, alerts: result.alerts, alertedAt, committedAt, stateSize });
+        o.onBatch?.({ source: source.name, records: batch.records.length, events: result.events, position: batch.position, batch, alerts: result.alerts, startedAt: wall, alertedAt, committedAt, stateSize });
         if (result.rejects.length > 0) log.warn({ rejects: result.rejects.length, first: { reason: result.rejects[0].reason, detail: result.rejects[0].detail } }, 'records rejected to dead letter');
         if (wall - lastProgress >= progressEvery) {
           lastProgress = wall;

@@ -70,7 +70,7 @@ export interface StepReport {
   /** Wall ms per second spent awaiting the alerting stage (dispatcher.dispatch) and state commits. */
   alertStageMsPerSec: number;
   stateCommitMsPerSec: number;
-  latencyMs: { state: LatencySummary; alert: LatencySummary };
+  latencyMs: { state: LatencySummary; alert: LatencySummary; pickup: LatencySummary };
 }
 
 export interface KafkaBenchResult {
@@ -86,7 +86,12 @@ export interface KafkaBenchResult {
   /** Lowest offered rate that failed (null if none did). */
   unsustainableEventsPerSec: number | null;
   latencyOfferedEventsPerSec: number;
-  latencyMs: { state: LatencySummary; alert: LatencySummary };
+  /**
+   * At the half-rate step: send → state committed, send → alert delivered, and send → the worker
+   * starting on the event's batch (`pickup`: producer, broker, fetch and batches queued ahead of
+   * it; state − pickup is the pipeline's own work and commit).
+   */
+  latencyMs: { state: LatencySummary; alert: LatencySummary; pickup: LatencySummary };
   /** send→alert over every step after the warm-up (alerts are rare at a steady state: more samples). */
   alertLatencyAllStepsMs: LatencySummary;
   rawConsumerEventsPerSec: number | null;
@@ -106,16 +111,18 @@ function hiresClock(): Clock {
 class StepRecorder {
   state = new LatencyHistogram();
   alert = new LatencyHistogram();
+  pickup = new LatencyHistogram();
   thirds = [new LatencyHistogram(), new LatencyHistogram(), new LatencyHistogram()];
   /** Events of this step (intended send time at or after its start) made durable so far. */
   committed = 0;
   constructor(readonly start: number, readonly durationMs: number) {}
-  record(ts: number, at: number): void {
+  record(ts: number, at: number, startedAt: number): void {
     // Leftovers of an earlier step (sent before this one started) are not this step's work.
     if (ts < this.start - 1) return;
     this.committed++;
     const ms = at - ts;
     this.state.recordMs(ms);
+    this.pickup.recordMs(startedAt - ts);
     const k = Math.floor(((ts - this.start) * 3) / this.durationMs);
     this.thirds[k < 0 ? 0 : k > 2 ? 2 : k].recordMs(ms);
   }
@@ -258,7 +265,10 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
       if (info.committedAt !== undefined && info.alertedAt !== undefined) commitMs += info.committedAt - info.alertedAt;
       const r = rec;
       const stamps = (info.batch as KafkaSourceBatch | undefined)?.timestamps;
-      if (r && stamps && info.committedAt !== undefined) for (let i = 0; i < stamps.length; i++) r.record(stamps[i], info.committedAt);
+      if (r && stamps && info.committedAt !== undefined) {
+        const started = info.startedAt ?? info.committedAt;
+        for (let i = 0; i < stamps.length; i++) r.record(stamps[i], info.committedAt, started);
+      }
       if (r && info.alerts && info.alertedAt !== undefined) {
         for (const a of info.alerts) r.alert.recordMs(info.alertedAt - (a.evidence.window?.end ?? a.startsAt));
       }
@@ -321,6 +331,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
       const measure: StepMeasure = {
         offered: rate,
         sent: perSecond(d.sent, durationMs),
+        producerMaxLagMs: d.maxLagMs,
         achieved: perSecond(committedAtEnd, durationMs),
         lag,
         p99First: r.thirds[0].percentileMs(99),
@@ -342,7 +353,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
         batches: batches - batches0,
         alertStageMsPerSec: round(((dispatchMs - dispatch0) / wallMs) * 1000, 1),
         stateCommitMsPerSec: round(((commitMs - commit0) / wallMs) * 1000, 1),
-        latencyMs: { state: r.state.summary(), alert: r.alert.summary() },
+        latencyMs: { state: r.state.summary(), alert: r.alert.summary(), pickup: r.pickup.summary() },
       };
       steps.push(report);
       if (phase !== 'warmup') alertsAllSteps.add(r.alert);
@@ -422,11 +433,11 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
   }
 }
 
-export const STEP_HEADER = '  phase     offered/s   sent/s  commit/s  backlog  cpu%  batches  alerts ms/s  commit ms/s   p50 ms   p99 ms  p99.9 ms   max ms  alert p99  verdict';
+export const STEP_HEADER = '  phase     offered/s   sent/s  commit/s  backlog  cpu%  batches  alerts ms/s  commit ms/s   p50 ms   p99 ms  p99.9 ms   max ms  pickup p99  alert p99  verdict';
 
 export function stepLine(r: StepReport): string {
   const l = r.latencyMs.state;
-  return `  ${r.phase.padEnd(8)} ${fmt(r.offered).padStart(10)} ${fmt(r.sent).padStart(8)} ${fmt(r.achieved).padStart(9)} ${fmt(r.backlogEnd).padStart(8)} ${r.workerCpuPct.toFixed(0).padStart(5)} ${fmt(r.batches).padStart(8)} ${r.alertStageMsPerSec.toFixed(0).padStart(12)} ${r.stateCommitMsPerSec.toFixed(0).padStart(12)} ${ms(l.p50).padStart(8)} ${ms(l.p99).padStart(8)} ${ms(l.p999).padStart(9)} ${ms(l.max).padStart(8)} ${ms(r.latencyMs.alert.p99).padStart(10)}  ${r.phase === 'warmup' ? '(warm-up)' : r.sustainable ? 'sustainable' : 'NOT: ' + r.reason}`;
+  return `  ${r.phase.padEnd(8)} ${fmt(r.offered).padStart(10)} ${fmt(r.sent).padStart(8)} ${fmt(r.achieved).padStart(9)} ${fmt(r.backlogEnd).padStart(8)} ${r.workerCpuPct.toFixed(0).padStart(5)} ${fmt(r.batches).padStart(8)} ${r.alertStageMsPerSec.toFixed(0).padStart(12)} ${r.stateCommitMsPerSec.toFixed(0).padStart(12)} ${ms(l.p50).padStart(8)} ${ms(l.p99).padStart(8)} ${ms(l.p999).padStart(9)} ${ms(l.max).padStart(8)} ${ms(r.latencyMs.pickup.p99).padStart(10)} ${ms(r.latencyMs.alert.p99).padStart(10)}  ${r.phase === 'warmup' ? '(warm-up)' : r.sustainable ? 'sustainable' : 'NOT: ' + r.reason}`;
 }
 
 function fmt(n: number): string {
