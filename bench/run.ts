@@ -134,6 +134,8 @@ export function table(res: BenchResult): string {
     const pk = res.latencyMs.pickup;
     // Absent from results of older builds read back in; shown as "-".
     if (pk) rows.push([`  of which send→pickup`, `p50 ${r(pk.p50, 1)}  p99 ${r(pk.p99, 1)}  p99.9 ${r(pk.p999, 1)}  max ${r(pk.max, 1)} ms  (producer, broker, fetch, batches queued ahead)`]);
+    const dl = res.latencyMs.delivery;
+    if (dl) rows.push([`  of which send→fetched`, `p50 ${r(dl.p50, 1)}  p99 ${r(dl.p99, 1)}  p99.9 ${r(dl.p999, 1)}  max ${r(dl.max, 1)} ms  (producer, broker, fetch wait: before the worker has it)`]);
     rows.push([`send→alert at ${n(res.latencyOfferedEventsPerSec)}/s`, `p50 ${r(a.p50, 1)}  p99 ${r(a.p99, 1)}  p99.9 ${r(a.p999, 1)}  max ${r(a.max, 1)} ms  (${n(a.count)} alerts)`]);
     const aa = res.alertLatencyAllStepsMs;
     rows.push(['send→alert, all steps', `p50 ${r(aa.p50, 1)}  p99 ${r(aa.p99, 1)}  p99.9 ${r(aa.p999, 1)}  max ${r(aa.max, 1)} ms  (${n(aa.count)} alerts)`]);

@@ -70,7 +70,7 @@ export interface StepReport {
   /** Wall ms per second spent awaiting the alerting stage (dispatcher.dispatch) and state commits. */
   alertStageMsPerSec: number;
   stateCommitMsPerSec: number;
-  latencyMs: { state: LatencySummary; alert: LatencySummary; pickup: LatencySummary };
+  latencyMs: { state: LatencySummary; alert: LatencySummary; pickup: LatencySummary; delivery: LatencySummary };
 }
 
 export interface KafkaBenchResult {
@@ -89,9 +89,10 @@ export interface KafkaBenchResult {
   /**
    * At the half-rate step: send → state committed, send → alert delivered, and send → the worker
    * starting on the event's batch (`pickup`: producer, broker, fetch and batches queued ahead of
-   * it; state − pickup is the pipeline's own work and commit).
+   * it; state − pickup is the pipeline's own work and commit), and of pickup the part before the
+   * record's fetch reached the worker (`delivery`: producer, broker, fetch wait).
    */
-  latencyMs: { state: LatencySummary; alert: LatencySummary; pickup: LatencySummary };
+  latencyMs: { state: LatencySummary; alert: LatencySummary; pickup: LatencySummary; delivery: LatencySummary };
   /** send→alert over every step after the warm-up (alerts are rare at a steady state: more samples). */
   alertLatencyAllStepsMs: LatencySummary;
   rawConsumerEventsPerSec: number | null;
@@ -112,17 +113,19 @@ class StepRecorder {
   state = new LatencyHistogram();
   alert = new LatencyHistogram();
   pickup = new LatencyHistogram();
+  delivery = new LatencyHistogram();
   thirds = [new LatencyHistogram(), new LatencyHistogram(), new LatencyHistogram()];
   /** Events of this step (intended send time at or after its start) made durable so far. */
   committed = 0;
   constructor(readonly start: number, readonly durationMs: number) {}
-  record(ts: number, at: number, startedAt: number): void {
+  record(ts: number, at: number, startedAt: number, receivedAt: number): void {
     // Leftovers of an earlier step (sent before this one started) are not this step's work.
     if (ts < this.start - 1) return;
     this.committed++;
     const ms = at - ts;
     this.state.recordMs(ms);
     this.pickup.recordMs(startedAt - ts);
+    this.delivery.recordMs(receivedAt - ts);
     const k = Math.floor(((ts - this.start) * 3) / this.durationMs);
     this.thirds[k < 0 ? 0 : k > 2 ? 2 : k].recordMs(ms);
   }
@@ -267,7 +270,8 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
       const stamps = (info.batch as KafkaSourceBatch | undefined)?.timestamps;
       if (r && stamps && info.committedAt !== undefined) {
         const started = info.startedAt ?? info.committedAt;
-        for (let i = 0; i < stamps.length; i++) r.record(stamps[i], info.committedAt, started);
+        const received = (info.batch as KafkaSourceBatch).receivedAt;
+        for (let i = 0; i < stamps.length; i++) r.record(stamps[i], info.committedAt, started, received ? received[i] : started);
       }
       if (r && info.alerts && info.alertedAt !== undefined) {
         for (const a of info.alerts) r.alert.recordMs(info.alertedAt - (a.evidence.window?.end ?? a.startsAt));
@@ -353,7 +357,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
         batches: batches - batches0,
         alertStageMsPerSec: round(((dispatchMs - dispatch0) / wallMs) * 1000, 1),
         stateCommitMsPerSec: round(((commitMs - commit0) / wallMs) * 1000, 1),
-        latencyMs: { state: r.state.summary(), alert: r.alert.summary(), pickup: r.pickup.summary() },
+        latencyMs: { state: r.state.summary(), alert: r.alert.summary(), pickup: r.pickup.summary(), delivery: r.delivery.summary() },
       };
       steps.push(report);
       if (phase !== 'warmup') alertsAllSteps.add(r.alert);

@@ -39,6 +39,8 @@ const PARTITIONS_IN_FLIGHT = 8;
 /** A batch from KafkaSource; `timestamps` only with the `timestamps` option. */
 export interface KafkaSourceBatch extends SourceBatch {
   timestamps?: Float64Array;
+  /** With `timestamps`: when each record's fetch reached this worker (epoch ms). */
+  receivedAt?: Float64Array;
   /** Offset of each record. */
   offsets?: Float64Array;
 }
@@ -57,6 +59,7 @@ export function skipUpTo(b: KafkaSourceBatch, position: number): void {
   b.records = b.records.slice(keep);
   b.offsets = offsets.subarray(keep);
   if (b.timestamps) b.timestamps = b.timestamps.subarray(keep);
+  if (b.receivedAt) b.receivedAt = b.receivedAt.subarray(keep);
 }
 
 /** kafkajs logs through our pino logger, at warn and above (its info level is chatty). */
@@ -206,6 +209,7 @@ export class KafkaSource implements Source {
         const records: RawRecord[] = [];
         const messages = p.batch.messages;
         const stamps = this.o.timestamps ? new Float64Array(messages.length) : undefined;
+        const receivedAt = stamps ? Date.now() : 0;
         const offsets = new Float64Array(messages.length);
         for (const m of messages) {
           const offset = Number(m.offset);
@@ -218,7 +222,7 @@ export class KafkaSource implements Source {
         queue.push({
           batch: {
             records,
-            ...(stamps ? { timestamps: stamps.subarray(0, records.length) } : {}),
+            ...(stamps ? { timestamps: stamps.subarray(0, records.length), receivedAt: new Float64Array(records.length).fill(receivedAt) } : {}),
             offsets: offsets.subarray(0, records.length),
             skipUpTo(position) {
               skipUpTo(this, position);
@@ -309,6 +313,7 @@ export function mergeFollowing(first: KafkaSourceBatch, queue: Pending[]): Kafka
   };
   if (first.offsets) merged.offsets = concatPerRecord(parts, records, (b) => b.offsets!);
   if (first.timestamps) merged.timestamps = concatPerRecord(parts, records, (b) => b.timestamps!);
+  if (first.receivedAt) merged.receivedAt = concatPerRecord(parts, records, (b) => b.receivedAt!);
   return merged;
 }
 
