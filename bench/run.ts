@@ -1,10 +1,13 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import type { FlowwatchConfig } from '../config/schema';
 import { FLOW_NAMES, type FlowName } from '../ingest/simulator';
 import { FlowwatchError } from '../core/errors';
 import { runInproc, type InprocResult } from './inproc';
 import { runKafkaBench, type KafkaBenchResult } from './kafka/scenario';
 import { runMemory, type MemoryResult } from './memory';
+import { renderLatencyPlot } from './plot';
 
 export interface BenchFlags {
   scenario: string;
@@ -23,6 +26,8 @@ export interface BenchFlags {
   json?: boolean;
   alertStore?: 'memory' | 'redis';
   alerting?: 'full' | 'direct';
+  /** kafka: write an SVG of latency against offered rate here. */
+  plot?: string;
 }
 
 export type BenchResult = (InprocResult | KafkaBenchResult | MemoryResult) & { machine: MachineInfo };
@@ -49,6 +54,15 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (l
 }
 
 export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; configFile?: string; cpus: number }): Promise<BenchResult> {
+  if (f.plot !== undefined) {
+    if (f.scenario !== 'kafka') throw new FlowwatchError('FW_USAGE', `--plot draws latency against offered rate: kafka scenario only (got --scenario ${f.scenario})`);
+    // Found out now, not after the run.
+    try {
+      fs.accessSync(path.dirname(path.resolve(f.plot)), fs.constants.W_OK);
+    } catch (err) {
+      throw new FlowwatchError('FW_USAGE', `--plot ${f.plot}: its folder is missing or not writable`, { cause: err });
+    }
+  }
   const progress = progressPrinter();
   const flows = f.flows ?? [...FLOW_NAMES];
   const loadBefore = os.loadavg()[0];
@@ -101,6 +115,15 @@ export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; 
   progress('', true);
   const full: BenchResult = { ...result, machine: { cpus: f.cpus, node: process.version, loadBefore: round2(loadBefore), loadAfter: round2(os.loadavg()[0]) } };
   process.stdout.write(table(full) + '\n');
+  if (f.plot !== undefined && full.scenario === 'kafka') {
+    const svg = await renderLatencyPlot(full);
+    try {
+      fs.writeFileSync(f.plot, svg);
+    } catch (err) {
+      throw new FlowwatchError('FW_USAGE', `cannot write the plot to ${f.plot}: ${(err as Error).message}`, { cause: err });
+    }
+    process.stderr.write(`latency plot written to ${f.plot}\n`);
+  }
   if (f.json) process.stdout.write(JSON.stringify(full) + '\n');
   return full;
 }

@@ -48,6 +48,7 @@ export function registerBench(program: Command): void {
     .option('-c, --config <file>', 'inproc/memory: config whose streams to run (default: the examples)')
     .option('--seed <n>', 'workload seed', intOption, 1)
     .option('--json', 'one JSON object with the results on the last line of stdout')
+    .option('--plot <file.svg>', 'kafka: also draw send→state latency (p50, p99, p99.9, max) against offered rate, sustainable rate marked, as SVG')
     .addHelpText(
       'after',
       `
@@ -55,6 +56,7 @@ Examples:
   flowwatch bench --scenario inproc                         no servers; pipeline vs JSON.parse over the same bytes
   flowwatch bench --scenario kafka                          starts Kafka/Redis/InfluxDB with scripts/services if $KAFKA_BROKERS is unset
   flowwatch bench --scenario kafka --rate 50000 --duration 60s --json
+  flowwatch bench --scenario kafka --plot latency.svg
   flowwatch bench --scenario kafka --keys 100000 --skew zipf --no-sink
   flowwatch bench --scenario memory --keys 100000 --duration 10m
 
