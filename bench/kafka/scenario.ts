@@ -384,8 +384,8 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
     // raises at most SETTLED_ALERTS alert changes (at most MAX_WARMUPS steps).
     const warmRate = Math.max(1000, Math.round((o.rate ?? o.startRate) / 4));
     for (let i = 0; i < MAX_WARMUPS; i++) {
-      const w = await runStep(warmRate, 'warmup', Math.max(5000, Math.min(o.stepMs, 10_000)));
-      if (w.report.alertChanges <= SETTLED_ALERTS) break;
+      const warm = await runStep(warmRate, 'warmup', Math.max(5000, Math.min(o.stepMs, 10_000)));
+      if (warm.report.alertChanges <= SETTLED_ALERTS) break;
     }
 
     let sustainable = 0;
