@@ -105,9 +105,13 @@ export interface KafkaBenchResult {
   services: string;
 }
 
-/** Warm-up steps at most, and the alert changes a warm-up step may raise to count as settled. */
+/**
+ * Warm-up steps at most; the alert changes a warm-up step may raise to count as settled; and the
+ * events every key must have had first (the example detectors' own warm-ups end within ~20).
+ */
 const MAX_WARMUPS = 8;
 const SETTLED_ALERTS = 20;
+const MIN_WARM_EVENTS_PER_KEY = 20;
 
 /** Wall clock with sub-millisecond resolution (latencies of a few ms need it). */
 function hiresClock(): Clock {
@@ -382,10 +386,14 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
     // (~3,000 with 10k keys; a step or two later a few per step at most) that used to land in the
     // first measured step and decide the search. So the warm-up repeats until a step of it
     // raises at most SETTLED_ALERTS alert changes (at most MAX_WARMUPS steps).
+    // A quiet step only counts once every key has had MIN_WARM_EVENTS_PER_KEY events: before
+    // that the detectors are still in their own warm-up and say nothing yet.
     const warmRate = Math.max(1000, Math.round((o.rate ?? o.startRate) / 4));
-    for (let i = 0; i < MAX_WARMUPS; i++) {
-      const warm = await runStep(warmRate, 'warmup', Math.max(5000, Math.min(o.stepMs, 10_000)));
-      if (warm.report.alertChanges <= SETTLED_ALERTS) break;
+    const warmMs = Math.max(5000, Math.min(o.stepMs, 10_000));
+    for (let i = 1; i <= MAX_WARMUPS; i++) {
+      const warm = await runStep(warmRate, 'warmup', warmMs);
+      const perKey = (warmRate * warmMs * i) / 1000 / o.keys;
+      if (warm.report.alertChanges <= SETTLED_ALERTS && perKey >= MIN_WARM_EVENTS_PER_KEY) break;
     }
 
     let sustainable = 0;
