@@ -39,6 +39,8 @@ export function plotPoints(res: Pick<KafkaBenchResult, 'steps'>): PlotPoint[] {
 
 /** The Vega-Lite spec: lines per percentile over offered rate (log latency), a rule at the sustainable rate. */
 export function latencySpec(res: Pick<KafkaBenchResult, 'steps' | 'sustainableEventsPerSec' | 'keys' | 'sink' | 'alerting' | 'partitions'>): TopLevelSpec {
+  const points = plotPoints(res) as unknown as Array<Record<string, unknown>>;
+  const color = { field: 'percentile', type: 'nominal' as const, sort: PERCENTILES.map(([, l]) => l), title: null };
   const subtitle = `${res.keys.toLocaleString('en-US')} keys, ${res.partitions} partitions, sink ${res.sink ? 'influxdb' : 'none'}, alerting ${res.alerting}; filled points kept up`;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -47,23 +49,23 @@ export function latencySpec(res: Pick<KafkaBenchResult, 'steps' | 'sustainableEv
     height: 360,
     layer: [
       {
-        data: { values: plotPoints(res) as unknown as Array<Record<string, unknown>> },
+        data: { values: points },
         mark: { type: 'line', point: { filled: false, size: 60 } },
         encoding: {
           x: { field: 'offered', type: 'quantitative', title: 'offered rate (events/s)', axis: { format: '~s' } },
           y: { field: 'latencyMs', type: 'quantitative', title: 'latency (ms, log scale)', scale: { type: 'log' } },
-          color: { field: 'percentile', type: 'nominal', sort: PERCENTILES.map(([, l]) => l), title: null },
+          color,
           tooltip: [{ field: 'offered' }, { field: 'percentile' }, { field: 'latencyMs' }, { field: 'verdict' }],
         },
       },
       // Steps that kept up get filled points over the hollow ones.
       {
-        data: { values: plotPoints(res).filter((p) => p.verdict === 'sustainable') as unknown as Array<Record<string, unknown>> },
+        data: { values: points.filter((p) => p.verdict === 'sustainable') },
         mark: { type: 'point', filled: true, size: 60 },
         encoding: {
           x: { field: 'offered', type: 'quantitative' },
           y: { field: 'latencyMs', type: 'quantitative', scale: { type: 'log' } },
-          color: { field: 'percentile', type: 'nominal', sort: PERCENTILES.map(([, l]) => l), title: null },
+          color,
         },
       },
       ...(res.sustainableEventsPerSec > 0

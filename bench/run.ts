@@ -8,6 +8,7 @@ import { runInproc, type InprocResult } from './inproc';
 import { runKafkaBench, type KafkaBenchResult } from './kafka/scenario';
 import { runMemory, type MemoryResult } from './memory';
 import { renderLatencyPlot } from './plot';
+import type { LatencySummary } from './histogram';
 
 export interface BenchFlags {
   scenario: string;
@@ -135,6 +136,9 @@ function round2(x: number): number {
 const n = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : Math.round(x).toLocaleString('en-US'));
 const r = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
 
+/** "p50 …  p99 …  p99.9 …  max … ms" of a latency summary ("-" where there are no samples). */
+const percentiles = (l: LatencySummary) => `p50 ${r(l.p50, 1)}  p99 ${r(l.p99, 1)}  p99.9 ${r(l.p999, 1)}  max ${r(l.max, 1)} ms`;
+
 /** The human-readable summary (stdout). */
 export function table(res: BenchResult): string {
   const rows: Array<[string, string]> = [];
@@ -153,15 +157,15 @@ export function table(res: BenchResult): string {
     rows.push(['sustainable', `${n(res.sustainableEventsPerSec)} events/s${res.unsustainableEventsPerSec ? ` (${n(res.unsustainableEventsPerSec)}/s was not)` : ''}  (target >= 100,000)`]);
     const s = res.latencyMs.state;
     const a = res.latencyMs.alert;
-    rows.push([`send→state at ${n(res.latencyOfferedEventsPerSec)}/s`, `p50 ${r(s.p50, 1)}  p99 ${r(s.p99, 1)}  p99.9 ${r(s.p999, 1)}  max ${r(s.max, 1)} ms  (${n(s.count)} events; target p99 <= 25)`]);
+    rows.push([`send→state at ${n(res.latencyOfferedEventsPerSec)}/s`, `${percentiles(s)}  (${n(s.count)} events; target p99 <= 25)`]);
     const pk = res.latencyMs.pickup;
     // Absent from results of older builds read back in; shown as "-".
-    if (pk) rows.push([`  of which send→pickup`, `p50 ${r(pk.p50, 1)}  p99 ${r(pk.p99, 1)}  p99.9 ${r(pk.p999, 1)}  max ${r(pk.max, 1)} ms  (producer, broker, fetch, batches queued ahead)`]);
+    if (pk) rows.push([`  of which send→pickup`, `${percentiles(pk)}  (producer, broker, fetch, batches queued ahead)`]);
     const dl = res.latencyMs.delivery;
-    if (dl) rows.push([`  of which send→fetched`, `p50 ${r(dl.p50, 1)}  p99 ${r(dl.p99, 1)}  p99.9 ${r(dl.p999, 1)}  max ${r(dl.max, 1)} ms  (producer, broker, fetch wait: before the worker has it)`]);
-    rows.push([`send→alert at ${n(res.latencyOfferedEventsPerSec)}/s`, `p50 ${r(a.p50, 1)}  p99 ${r(a.p99, 1)}  p99.9 ${r(a.p999, 1)}  max ${r(a.max, 1)} ms  (${n(a.count)} alerts)`]);
+    if (dl) rows.push([`  of which send→fetched`, `${percentiles(dl)}  (producer, broker, fetch wait: before the worker has it)`]);
+    rows.push([`send→alert at ${n(res.latencyOfferedEventsPerSec)}/s`, `${percentiles(a)}  (${n(a.count)} alerts)`]);
     const aa = res.alertLatencyAllStepsMs;
-    rows.push(['send→alert, all steps', `p50 ${r(aa.p50, 1)}  p99 ${r(aa.p99, 1)}  p99.9 ${r(aa.p999, 1)}  max ${r(aa.max, 1)} ms  (${n(aa.count)} alerts)`]);
+    rows.push(['send→alert, all steps', `${percentiles(aa)}  (${n(aa.count)} alerts)`]);
     rows.push(['raw consumer (kafkajs)', `${n(res.rawConsumerEventsPerSec)} events/s; sustainable/raw = ${r(res.ratioToRawConsumer, 3)}  (target >= 0.8)`]);
     rows.push(['naive (per message + Redis)', `${n(res.naiveEventsPerSec)} events/s; sustainable/naive = ${r(res.ratioToNaive, 1)}  (target >= 5)`]);
   } else {
