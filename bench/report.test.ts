@@ -27,7 +27,8 @@ describe('table (the terminal summary)', () => {
   it('shows kafka latencies, references and missing values as "-"', () => {
     const lat = { count: 10, p50: 1.5, p99: 9.25, p999: 12, max: 13 };
     const none = { count: 0, p50: NaN, p99: NaN, p999: NaN, max: NaN };
-    const t = table({ scenario: 'kafka', flows: ['funds'], keys: 10, skew: 1, sink: false, alerting: 'direct', partitions: 4, stepSeconds: 10, sustainableEventsPerSec: 50_000, unsustainableEventsPerSec: 60_000, latencyOfferedEventsPerSec: 25_000, latencyMs: { state: lat, alert: none, pickup: { count: 10, p50: 0.5, p99: 4.25, p999: 6, max: 7 }, delivery: { count: 10, p50: 0.25, p99: 2, p999: 3, max: 3.5 } }, alertLatencyAllStepsMs: none, rawConsumerEventsPerSec: 100_000, naiveEventsPerSec: 5000, ratioToRawConsumer: 0.5, ratioToNaive: 10, steps: [], services: 'environment', machine } as BenchResult);
+    const t = table({ scenario: 'kafka', flows: ['funds'], keys: 10, skew: 1, sink: false, alerting: 'direct', partitions: 4, producerClient: 'kafkajs', stepSeconds: 10, sustainableEventsPerSec: 50_000, unsustainableEventsPerSec: 60_000, latencyOfferedEventsPerSec: 25_000, latencyMs: { state: lat, alert: none, pickup: { count: 10, p50: 0.5, p99: 4.25, p999: 6, max: 7 }, delivery: { count: 10, p50: 0.25, p99: 2, p999: 3, max: 3.5 } }, alertLatencyAllStepsMs: none, rawConsumerEventsPerSec: 100_000, naiveEventsPerSec: 5000, ratioToRawConsumer: 0.5, ratioToNaive: 10, steps: [], services: 'environment', machine } as BenchResult);
+    expect(t).toMatch(/alerting direct, load sent with kafkajs/);
     expect(t).toMatch(/sustainable\s+50,000 events\/s \(60,000\/s was not\)/);
     expect(t).toMatch(/send→state at 25,000\/s\s+p50 1\.5\s+p99 9\.3/);
     expect(t).toMatch(/of which send→pickup\s+p50 0\.5\s+p99 4\.3/);

@@ -6,6 +6,7 @@ import { FLOW_NAMES, type FlowName } from '../ingest/simulator';
 import { FlowwatchError } from '../core/errors';
 import { runInproc, type InprocResult } from './inproc';
 import { runKafkaBench, type KafkaBenchResult } from './kafka/scenario';
+import type { ProducerClientName } from './kafka/protocol';
 import { runMemory, type MemoryResult } from './memory';
 import { renderLatencyPlot } from './plot';
 import type { LatencySummary } from './histogram';
@@ -27,6 +28,8 @@ export interface BenchFlags {
   json?: boolean;
   alertStore?: 'memory' | 'redis';
   alerting?: 'full' | 'direct';
+  /** kafka: the Kafka client the load generator sends with. */
+  producer?: ProducerClientName;
   /** kafka: write an SVG of latency against offered rate here. */
   plot?: string;
 }
@@ -94,6 +97,7 @@ export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; 
       skipReferences: !f.references,
       alertStore: f.alertStore,
       alerting: f.alerting ?? 'full',
+      producerClient: f.producer ?? 'platformatic',
       progress,
     });
   } else if (f.scenario === 'memory') {
@@ -153,7 +157,7 @@ export function table(res: BenchResult): string {
     rows.push(['alerts / rejects', `${n(res.alerts)} / ${n(res.rejects)}`]);
     rows.push(['state entries / heap / rss', `${n(res.stateEntries)} / ${r(res.heapUsedMB, 0)} MB / ${r(res.rssMB, 0)} MB`]);
   } else if (res.scenario === 'kafka') {
-    rows.push(['scenario', `kafka: ${res.flows.join('+')}, ${n(res.keys)} keys${res.skew > 0 ? `, zipf ${res.skew}` : ''}, ${res.partitions} partitions, sink ${res.sink ? 'influxdb' : 'none'}, alerting ${res.alerting}`]);
+    rows.push(['scenario', `kafka: ${res.flows.join('+')}, ${n(res.keys)} keys${res.skew > 0 ? `, zipf ${res.skew}` : ''}, ${res.partitions} partitions, sink ${res.sink ? 'influxdb' : 'none'}, alerting ${res.alerting}, load sent with ${res.producerClient}`]);
     rows.push(['sustainable', `${n(res.sustainableEventsPerSec)} events/s${res.unsustainableEventsPerSec ? ` (${n(res.unsustainableEventsPerSec)}/s was not)` : ''}  (target >= 100,000)`]);
     const s = res.latencyMs.state;
     const a = res.latencyMs.alert;

@@ -3,16 +3,16 @@
  * worker's: open-loop sends at a fixed offered rate, every message stamped with its INTENDED send
  * time (Kafka message timestamp = CreateTime, and the payload's event time), keyed by entity.
  */
-import { Kafka, Partitioners, logLevel, type Producer, type Message } from 'kafkajs';
 import { OpenLoopSchedule } from '../schedule';
 import { Workload } from '../workload';
+import { connectProducer, type BenchMessage, type BenchProducerClient } from './producer-clients';
 import type { FromProducer, ProducerSetup, ToProducer } from './protocol';
 
 const TICK_MS = 1;
 /** Produce requests in flight at most; beyond, the sender waits (and falls behind schedule, which is reported). */
 const MAX_IN_FLIGHT = 16;
 
-let producer: Producer | null = null;
+let producer: BenchProducerClient | null = null;
 let workload: Workload | null = null;
 let setup: ProducerSetup | null = null;
 
@@ -22,9 +22,7 @@ function send(m: FromProducer): void {
 
 async function onSetup(s: ProducerSetup): Promise<void> {
   setup = s;
-  const kafka = new Kafka({ clientId: 'flowwatch-bench-producer', brokers: s.brokers, logLevel: logLevel.NOTHING });
-  producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+  producer = await connectProducer(s.client, s.brokers);
   workload = new Workload({ flows: s.flows, keys: s.keys, skew: s.skew, seed: s.seed });
   send({ type: 'ready' });
 }
@@ -41,7 +39,6 @@ async function onRun(rate: number, durationMs: number, startAt: number): Promise
   let errors = 0;
   let maxLagMs = 0;
   let lastProgress = 0;
-  const flows = setup!.flows;
   while (sent < total) {
     const now = Date.now();
     if (now < startAt) {
@@ -52,17 +49,16 @@ async function onRun(rate: number, durationMs: number, startAt: number): Promise
     if (due > sent && inFlight < MAX_IN_FLIGHT) {
       const lag = sched.lagMs(sent, now);
       if (lag > maxLagMs) maxLagMs = lag;
-      const byTopic = new Map<string, Message[]>();
-      for (const f of flows) byTopic.set(topics[f]!, []);
+      const messages: BenchMessage[] = [];
       const n = due - sent;
       for (let i = sent; i < due; i++) {
         const t = Math.round(sched.intendedTime(i));
         const e = w.next(t);
-        byTopic.get(topics[e.stream]!)!.push({ key: e.key, value: e.value, timestamp: String(t) });
+        messages.push({ topic: topics[e.stream]!, key: e.key, value: e.value, timestamp: t });
       }
       sent = due;
       inFlight++;
-      p.sendBatch({ topicMessages: [...byTopic].filter(([, m]) => m.length > 0).map(([topic, messages]) => ({ topic, messages })), acks: 1 })
+      p.send(messages)
         .then(() => (acked += n))
         .catch(() => (errors += n))
         .finally(() => inFlight--);
@@ -87,7 +83,7 @@ process.on('message', (m: ToProducer) => {
     if (m.type === 'setup') await onSetup(m);
     else if (m.type === 'run') await onRun(m.rate, m.durationMs, m.startAt);
     else if (m.type === 'stop') {
-      await producer?.disconnect().catch(() => undefined);
+      await producer?.close().catch(() => undefined);
       process.exit(0);
     }
   };

@@ -1,9 +1,15 @@
 import type { FlowName } from '../../ingest/simulator';
 
+/** Kafka clients the load generator can send with (bench/kafka/producer-clients.ts). */
+export const PRODUCER_CLIENTS = ['platformatic', 'kafkajs'] as const;
+export type ProducerClientName = (typeof PRODUCER_CLIENTS)[number];
+
 /** Messages between the bench and its producer process (child_process IPC). */
 export interface ProducerSetup {
   type: 'setup';
   brokers: string[];
+  /** The Kafka client the load is sent with. */
+  client: ProducerClientName;
   /** stream → topic */
   topics: Partial<Record<FlowName, string>>;
   flows: FlowName[];

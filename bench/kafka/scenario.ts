@@ -23,7 +23,7 @@ import { LatencyHistogram, type LatencySummary } from '../histogram';
 import { DEFAULT_CRITERIA, judgeStep, searchSustainable, type StepMeasure, type SustainCriteria } from '../search';
 import { ensureServices, type Services } from '../services';
 import { perSecond, round } from '../stats';
-import type { FromProducer, ToProducer } from './protocol';
+import type { FromProducer, ProducerClientName, ToProducer } from './protocol';
 
 export interface KafkaBenchOptions {
   flows: FlowName[];
@@ -50,6 +50,8 @@ export interface KafkaBenchOptions {
   alerting?: 'full' | 'direct';
   /** Where the alerting stage keeps alert state (config `alerting.store`); default: the config's (like state: redis). */
   alertStore?: 'memory' | 'redis';
+  /** The Kafka client the load generator (a separate process) sends with. */
+  producerClient: ProducerClientName;
   /** Progress lines (stderr). */
   progress: (line: string, final?: boolean) => void;
   log?: Logger;
@@ -83,6 +85,8 @@ export interface KafkaBenchResult {
   sink: boolean;
   alerting: 'full' | 'direct';
   partitions: number;
+  /** The load generator's Kafka client. */
+  producerClient: ProducerClientName;
   stepSeconds: number;
   sustainableEventsPerSec: number;
   /** Lowest offered rate that failed (null if none did). */
@@ -245,7 +249,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
     const config = benchConfig({ examples: examplesDir(), flows: o.flows, topics, brokers: services.kafkaBrokers, redisUrl: services.redisUrl, prefix: id, groupId: `${id}-worker`, sink: o.sink, influxBucket: `${influxDb}/autogen`, dir, alertStore: o.alertStore });
 
     producer = new ProducerProcess();
-    producer.send({ type: 'setup', brokers: services.kafkaBrokers, topics, flows: o.flows, keys: o.keys, skew: o.skew, seed: o.seed });
+    producer.send({ type: 'setup', client: o.producerClient, brokers: services.kafkaBrokers, topics, flows: o.flows, keys: o.keys, skew: o.skew, seed: o.seed });
     await producer.wait('ready');
 
     // ---- the worker: the full pipeline, in this process
@@ -441,6 +445,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
       sink: o.sink,
       alerting: o.alerting ?? 'full',
       partitions: o.partitions,
+      producerClient: o.producerClient,
       stepSeconds: o.stepMs / 1000,
       sustainableEventsPerSec: sustainable,
       unsustainableEventsPerSec: unsustainable,

@@ -5,6 +5,7 @@ import { loadConfigFile, loadDefaultConfig } from '../../config/load';
 import { FLOW_NAMES, type FlowName } from '../../ingest/simulator';
 import { durationOption, intOption } from '../options';
 import { runBench, type BenchFlags } from '../../bench/run';
+import { PRODUCER_CLIENTS } from '../../bench/kafka/protocol';
 
 function flowsOption(value: string): FlowName[] {
   const list = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -41,6 +42,10 @@ export function registerBench(program: Command): void {
     })
     .option('--alert-store <backend>', 'kafka: alert state in memory or redis (default: the config\'s, like state: redis)', (v: string) => {
       if (v !== 'memory' && v !== 'redis') throw new InvalidArgumentError('expected memory or redis');
+      return v;
+    })
+    .option('--producer <client>', `kafka: Kafka client of the load generator: ${PRODUCER_CLIENTS.join(' or ')} (default platformatic: a third of kafkajs's CPU per message, left to the worker)`, (v: string) => {
+      if (!(PRODUCER_CLIENTS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected ${PRODUCER_CLIENTS.join(' or ')}`);
       return v;
     })
     .option('--no-references', 'kafka: skip the raw-consumer and naive references')
