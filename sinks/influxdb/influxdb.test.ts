@@ -76,6 +76,13 @@ describe('toLine', () => {
     expect(line).toBe('my\\ people,key=g\\=1\\,x,z=a\\ b ok=true,summary="say \\"hi\\" \\\\ now",value=3 1700000000000');
   });
 
+  it('orders any number of names, own properties only, line after line', () => {
+    const fields = Object.assign(Object.create({ inherited: 9 }) as Record<string, number>, { f: 6, e: 5, d: 4, c: 3, b: 2, a: 1 });
+    const first = toLine({ measurement: 'm', tags: { zz: '1', yy: '2', aa: '3', mm: '4' }, fields, ts: 5 });
+    expect(first).toBe('m,aa=3,mm=4,yy=2,zz=1 a=1,b=2,c=3,d=4,e=5,f=6 5');
+    expect(toLine({ measurement: 'm', tags: { b: 'x' }, fields: { y: 1, x: 2 }, ts: 6 })).toBe('m,b=x x=2,y=1 6');
+  });
+
   it('leaves out non-finite numbers and empty tags; null when nothing is left', () => {
     expect(toLine({ measurement: 'm', tags: { key: '' }, fields: { a: NaN, b: 1.5, c: Infinity }, ts: 1 })).toBe('m b=1.5 1');
     expect(toLine({ measurement: 'm', tags: {}, fields: { a: NaN }, ts: 1 })).toBeNull();
