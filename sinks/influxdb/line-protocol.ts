@@ -14,7 +14,9 @@ import type { Point } from '../types';
 export function toLine(p: Point): string | null {
   if (typeof p.measurement !== 'string' || p.measurement === '' || !Number.isFinite(p.ts)) return null;
   let fields = '';
-  for (const name of sortedNames(p.fields)) {
+  const nf = sortNames(p.fields);
+  for (let i = 0; i < nf; i++) {
+    const name = scratch[i];
     if (name === '') continue;
     const v = p.fields[name];
     let text: string;
@@ -33,7 +35,9 @@ export function toLine(p: Point): string | null {
   }
   if (fields === '') return null;
   let tags = '';
-  for (const name of sortedNames(p.tags)) {
+  const nt = sortNames(p.tags);
+  for (let i = 0; i < nt; i++) {
+    const name = scratch[i];
     const v = p.tags[name];
     if (name === '' || typeof v !== 'string' || v === '') continue;
     tags += ',' + escape.tag(name) + '=' + escape.tag(v);
@@ -42,23 +46,23 @@ export function toLine(p: Point): string | null {
 }
 
 /**
- * The object's own keys in ascending order, in a scratch array reused by every call (valid until
- * the next call). `Object.keys(o).sort()` allocated a key array plus the sort's work array per
- * call: measured, a quarter of all the bytes a Kafka worker allocated (heap sampling at 20k
- * events/s); an insertion sort over the handful of names of a point allocates nothing.
+ * Puts the object's own keys in ascending order into `scratch[0, n)`, reused by every call (valid
+ * until the next call), and returns n. `Object.keys(o).sort()` allocated a key array plus the
+ * sort's work array per call: measured, a quarter of all the bytes a Kafka worker allocated
+ * (heap sampling at 20k events/s). An insertion sort over a point's handful of names, into an
+ * array that is never shortened (so never reallocated), allocates nothing.
  */
 const scratch: string[] = [];
-function sortedNames(o: object): string[] {
-  scratch.length = 0;
+function sortNames(o: object): number {
+  let n = 0;
   for (const k in o) {
     if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
-    let i = scratch.length;
-    scratch.push(k);
+    let i = n++;
     while (i > 0 && scratch[i - 1] > k) {
       scratch[i] = scratch[i - 1];
       i--;
     }
     scratch[i] = k;
   }
-  return scratch;
+  return n;
 }
