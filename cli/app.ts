@@ -89,6 +89,7 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
         fromBeginning: config.kafka?.from_beginning ?? true,
         sessionTimeout: config.kafka?.session_timeout,
         maxBatchBytes: config.kafka?.max_batch_bytes,
+        fetchWaitMs: config.kafka?.fetch_wait,
         log: log.child({ component: 'kafka' }),
         appliedPosition: (scope) => store.position(scope),
       }),

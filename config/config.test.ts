@@ -83,6 +83,13 @@ streams:
     expect(() => validateConfig(raw)).toThrow(/duplicate detector name "big"/);
   });
 
+  it('kafka.fetch_wait: optional (the source has the default), a duration up to 1s', () => {
+    const streams = 'streams:\n  funds:\n    mapping: { key: account, time: ts, measurements: [amount] }\n';
+    expect(validateConfig(parseConfigText(`kafka: { group_id: g }\n${streams}`)).kafka?.fetch_wait).toBeUndefined();
+    expect(validateConfig(parseConfigText(`kafka: { fetch_wait: 25ms }\n${streams}`)).kafka?.fetch_wait).toBe(25);
+    expect(() => validateConfig(parseConfigText(`kafka: { fetch_wait: 5s }\n${streams}`))).toThrow(/fetch_wait.*at most 1s/s);
+  });
+
   it('accepts JSON too (JSON is YAML)', () => {
     const c = validateConfig(parseConfigText('{"streams":{"funds":{"source":{"type":"file","path":"x.jsonl"},"mapping":{"key":"account","time":"ts","measurements":["amount"]}}}}'));
     expect(c.streams.funds.lateness).toBe(120_000);

@@ -21,6 +21,14 @@ describe('parseDuration', () => {
     expect(formatDuration(1500)).toBe('1s500ms');
   });
 
+  it('bounds a duration from above when asked', () => {
+    const schema = z.object({ wait: duration({ max: 1000 }) });
+    expect(schema.parse({ wait: '25ms' }).wait).toBe(25);
+    const r = schema.safeParse({ wait: '2s' });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0].message).toBe('expected a duration of at most 1s, got "2s"');
+  });
+
   it('schema error says what was expected and what was there', () => {
     const r = z.object({ window: duration() }).safeParse({ window: '5 minutes' });
     expect(r.success).toBe(false);

@@ -34,7 +34,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** zod schema for a duration string; the parsed value is milliseconds. */
-export function duration(opts: { min?: number } = {}) {
+export function duration(opts: { min?: number; max?: number } = {}) {
   return z.union([z.string(), z.number()]).transform((v, ctx) => {
     const ms = typeof v === 'number' ? (v === 0 ? 0 : null) : parseDuration(v);
     if (ms === null) {
@@ -43,6 +43,10 @@ export function duration(opts: { min?: number } = {}) {
     }
     if (opts.min !== undefined && ms < opts.min) {
       ctx.addIssue({ code: 'custom', message: `expected a duration of at least ${formatDuration(opts.min)}, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    if (opts.max !== undefined && ms > opts.max) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration of at most ${formatDuration(opts.max)}, got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
     return ms;

@@ -59,6 +59,13 @@ export const kafkaSchema = z
     session_timeout: duration({ min: 6000 }).default(30_000),
     /** Most bytes fetched per partition per batch: bigger batches, more throughput; smaller, lower latency. */
     max_batch_bytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+    /**
+     * How long the broker may hold a fetch for more data (Kafka's fetch.max.wait.ms; answered at
+     * once when 64 KB are there). Longer: fewer, bigger batches, so less CPU per event (each
+     * batch costs a state commit); shorter: lower latency at low rates. docs/bench.md has both.
+     * Default FETCH_WAIT_MS (ingest/sources/kafka-source.ts).
+     */
+    fetch_wait: duration({ max: 1000 }).optional(),
   })
   .strict();
 
