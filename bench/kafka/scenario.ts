@@ -24,6 +24,7 @@ import { DEFAULT_CRITERIA, judgeStep, searchSustainable, type StepMeasure, type 
 import { ensureServices, type Services } from '../services';
 import { perSecond, round } from '../stats';
 import type { FromProducer, ProducerClientName, ToProducer } from './protocol';
+import { warmupVerdict } from '../warmup';
 
 export interface KafkaBenchOptions {
   flows: FlowName[];
@@ -109,13 +110,6 @@ export interface KafkaBenchResult {
   services: string;
 }
 
-/**
- * Warm-up steps at most; the alert changes a warm-up step may raise to count as settled; and the
- * events every key must have had first (the example detectors' own warm-ups end within ~20).
- */
-const MAX_WARMUPS = 8;
-const SETTLED_ALERTS = 20;
-const MIN_WARM_EVENTS_PER_KEY = 20;
 
 /** Wall clock with sub-millisecond resolution (latencies of a few ms need it). */
 function hiresClock(): Clock {
@@ -385,19 +379,17 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
 
     o.progress(`kafka bench ${id}: flows ${o.flows.join(',')}, ${o.keys} keys${o.skew > 0 ? `, zipf ${o.skew}` : ''}, ${o.partitions} partitions, sink ${o.sink ? 'influxdb' : 'none'}, alerting ${o.alerting ?? 'full'}, steps of ${o.stepMs / 1000}s (servers: ${services.origin})`, true);
     o.progress(STEP_HEADER, true);
-    // Warm-up: group join, JIT, every key's state created once — and the detectors' first
-    // verdicts: once their windows fill, the workload's keys raise a one-time storm of alerts
-    // (~3,000 with 10k keys; a step or two later a few per step at most) that used to land in the
-    // first measured step and decide the search. So the warm-up repeats until a step of it
-    // raises at most SETTLED_ALERTS alert changes (at most MAX_WARMUPS steps).
-    // A quiet step only counts once every key has had MIN_WARM_EVENTS_PER_KEY events: before
-    // that the detectors are still in their own warm-up and say nothing yet.
+    // Warm-up: group join, JIT, every key's state created once, and the workload's one-time
+    // storm of first alerts kept out of the measured steps (bench/warmup.ts).
     const warmRate = Math.max(1000, Math.round((o.rate ?? o.startRate) / 4));
     const warmMs = Math.max(5000, Math.min(o.stepMs, 10_000));
-    for (let i = 1; i <= MAX_WARMUPS; i++) {
+    const eventsPerKeyPerStep = (warmRate * warmMs) / 1000 / o.keys;
+    for (let steps = 1; ; steps++) {
       const warm = await runStep(warmRate, 'warmup', warmMs);
-      const perKey = (warmRate * warmMs * i) / 1000 / o.keys;
-      if (warm.report.alertChanges <= SETTLED_ALERTS && perKey >= MIN_WARM_EVENTS_PER_KEY) break;
+      const v = warmupVerdict({ steps, eventsPerKey: eventsPerKeyPerStep * steps, eventsPerKeyPerStep, alertChanges: warm.report.alertChanges });
+      if (!v.done) continue;
+      if (!v.settled) o.progress(`  warning: warm-up stopped after ${steps} steps unsettled (${v.why}); the first measured step may carry the workload's first-alert storm — use fewer --keys, a higher --rate or a longer --duration`, true);
+      break;
     }
 
     let sustainable = 0;
