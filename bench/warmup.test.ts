@@ -2,10 +2,10 @@ import { MIN_EVENTS_PER_KEY, SETTLED_ALERTS, warmupBudget, warmupVerdict } from 
 
 describe('kafka bench warm-up', () => {
   it('stops once every key had its events and a step is quiet', () => {
-    expect(warmupVerdict({ steps: 3, eventsPerKey: 30, eventsPerKeyPerStep: 10, alertChanges: 9 })).toEqual({ done: true, settled: true });
-    expect(warmupVerdict({ steps: 3, eventsPerKey: 30, eventsPerKeyPerStep: 10, alertChanges: SETTLED_ALERTS + 1 })).toEqual({ done: false });
+    expect(warmupVerdict({ steps: 3, eventsPerKeyPerStep: 10, alertChanges: 9 })).toEqual({ done: true, settled: true });
+    expect(warmupVerdict({ steps: 3, eventsPerKeyPerStep: 10, alertChanges: SETTLED_ALERTS + 1 })).toEqual({ done: false });
     // Quiet only because the detectors are still warming up: not settled.
-    expect(warmupVerdict({ steps: 1, eventsPerKey: 5, eventsPerKeyPerStep: 5, alertChanges: 0 })).toEqual({ done: false });
+    expect(warmupVerdict({ steps: 1, eventsPerKeyPerStep: 5, alertChanges: 0 })).toEqual({ done: false });
   });
 
   it('gives slow warm-ups the steps they need, within bounds', () => {
@@ -16,10 +16,10 @@ describe('kafka bench warm-up', () => {
   });
 
   it('says why when it runs out of steps', () => {
-    expect(warmupVerdict({ steps: 40, eventsPerKey: 4, eventsPerKeyPerStep: 0.1, alertChanges: 0 })).toEqual({
+    expect(warmupVerdict({ steps: 40, eventsPerKeyPerStep: 0.1, alertChanges: 0 })).toEqual({
       done: true, settled: false, why: `keys have had 4.0 events each of the ${MIN_EVENTS_PER_KEY} the detectors need`,
     });
-    expect(warmupVerdict({ steps: 8, eventsPerKey: 80, eventsPerKeyPerStep: 10, alertChanges: 300 })).toEqual({
+    expect(warmupVerdict({ steps: 8, eventsPerKeyPerStep: 10, alertChanges: 300 })).toEqual({
       done: true, settled: false, why: 'the last step still raised 300 alert changes (settled: at most 20)',
     });
   });

@@ -19,8 +19,6 @@ const MAX_STEPS = 40;
 export interface WarmupProgress {
   /** Warm-up steps run so far (1 after the first). */
   steps: number;
-  /** Events every key has had on average so far. */
-  eventsPerKey: number;
   /** Events per key one warm-up step brings. */
   eventsPerKeyPerStep: number;
   /** Alert changes the last step raised. */
@@ -30,11 +28,12 @@ export interface WarmupProgress {
 export type WarmupVerdict = { done: true; settled: true } | { done: true; settled: false; why: string } | { done: false };
 
 export function warmupVerdict(p: WarmupProgress): WarmupVerdict {
-  if (p.eventsPerKey >= MIN_EVENTS_PER_KEY && p.alertChanges <= SETTLED_ALERTS) return { done: true, settled: true };
+  const eventsPerKey = p.eventsPerKeyPerStep * p.steps;
+  if (eventsPerKey >= MIN_EVENTS_PER_KEY && p.alertChanges <= SETTLED_ALERTS) return { done: true, settled: true };
   if (p.steps < warmupBudget(p.eventsPerKeyPerStep)) return { done: false };
   const why =
-    p.eventsPerKey < MIN_EVENTS_PER_KEY
-      ? `keys have had ${p.eventsPerKey.toFixed(1)} events each of the ${MIN_EVENTS_PER_KEY} the detectors need`
+    eventsPerKey < MIN_EVENTS_PER_KEY
+      ? `keys have had ${eventsPerKey.toFixed(1)} events each of the ${MIN_EVENTS_PER_KEY} the detectors need`
       : `the last step still raised ${p.alertChanges} alert changes (settled: at most ${SETTLED_ALERTS})`;
   return { done: true, settled: false, why };
 }

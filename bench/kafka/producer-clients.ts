@@ -11,7 +11,6 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Producer as PlatformaticProducer, compatibilityPartitioner, stringSerializers } from '@platformatic/kafka';
 import type { ProducerClientName } from './protocol';
 
-
 export interface BenchMessage {
   topic: string;
   key: string;

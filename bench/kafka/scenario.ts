@@ -110,7 +110,6 @@ export interface KafkaBenchResult {
   services: string;
 }
 
-
 /** Wall clock with sub-millisecond resolution (latencies of a few ms need it). */
 function hiresClock(): Clock {
   const offset = Date.now() - performance.now();
@@ -386,7 +385,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
     const eventsPerKeyPerStep = (warmRate * warmMs) / 1000 / o.keys;
     for (let steps = 1; ; steps++) {
       const warm = await runStep(warmRate, 'warmup', warmMs);
-      const v = warmupVerdict({ steps, eventsPerKey: eventsPerKeyPerStep * steps, eventsPerKeyPerStep, alertChanges: warm.report.alertChanges });
+      const v = warmupVerdict({ steps, eventsPerKeyPerStep, alertChanges: warm.report.alertChanges });
       if (!v.done) continue;
       if (!v.settled) o.progress(`  warning: warm-up stopped after ${steps} steps unsettled (${v.why}); the first measured step may carry the workload's first-alert storm — use fewer --keys, a higher --rate or a longer --duration`, true);
       break;
