@@ -7,7 +7,7 @@ import type { AlertingConfig, InhibitRuleConfig, RouteConfig } from './config';
 import type { AlertDispatcher } from './dispatch';
 import { DeliveryWorker, type DeliveryMetrics } from './delivery/worker';
 import { escalate, escalationRules, nextEscalation, type EscalationRule } from './escalation';
-import { flushGroup, groupKey, touchGroup, type ChangeKind, type GroupDoc, type PendingChange } from './group/group';
+import { flushGroup, groupKey, recordsForFlush, touchGroup, type ChangeKind, type GroupDoc, type PendingChange } from './group/group';
 import { parseMatchers } from './matchers';
 import { Inhibitor } from './mute/inhibit';
 import { MuteStage, type Muter } from './mute/muter';
@@ -310,48 +310,63 @@ export class AlertingPipeline implements AlertDispatcher {
     const now = this.o.clock.now();
     const keys = force ? await this.o.store.members(K.groupsDue) : await this.o.store.due(K.groupsDue, now, DUE_BATCH);
     if (keys.length === 0) return;
-    // The records of the groups' firing alerts (their acks, the content of repeats): read first,
-    // so the transaction reads only the groups and their queues. Queued changes need no record:
-    // they carry their alert, a firing change starts a new episode (no ack yet), and a resolve
-    // or settle matters only for an alert the group has as firing.
+    // The records the flushes need (recordsForFlush: acks, muted or repeated alerts' content),
+    // read first so the transaction reads only the groups and their queues.
     const seen = (await this.o.store.mget(keys.map(K.group))) as Array<GroupDoc | undefined>;
-    const fps = new Set<string>();
-    for (const g of seen) {
-      if (!g) continue;
-      for (const p of g.pending ?? []) fps.add(p.alert.fingerprint);
-      for (const fp of Object.keys(g.firing)) fps.add(fp);
-    }
     const current = new Map<string, AlertRecord>();
-    for (const r of (await this.o.store.mget([...fps].map(K.record))) as Array<AlertRecord | undefined>) if (r) current.set(r.fingerprint, r);
+    const asked = new Set<string>();
+    const fetchRecords = async (fps: Iterable<string>) => {
+      const list: string[] = [];
+      for (const fp of fps) {
+        if (asked.has(fp)) continue;
+        asked.add(fp);
+        list.push(fp);
+      }
+      for (const r of (await this.o.store.mget(list.map(K.record))) as Array<AlertRecord | undefined>) if (r) current.set(r.fingerprint, r);
+    };
+    await fetchRecords(seen.flatMap((g) => (g ? recordsForFlush(g, this.routeById(g.routeId), now) : [])));
     const muter = await this.muter(now);
-    // One transaction for every due group, with the changes queued in each.
-    await this.o.store.transact(
-      keys.map(K.group),
-      (docs, w, queues) => {
-        keys.forEach((key, i) => {
-          const g = docs[i] as GroupDoc | undefined;
-          const queued = queues[i] as PendingChange[];
-          const route = g && this.routeById(g.routeId);
-          if (!g || !route || route.receiver !== g.receiver) {
-            // Gone, or left over from a route that no longer exists: its pending changes go out as they are.
-            const pending = [...(g?.pending ?? []), ...queued];
-            const receiver = g?.receiver;
-            if (g && receiver && pending.length > 0 && this.workers.has(receiver)) {
-              w.enqueue(K.outbox(receiver), { id: stableId(g.key, g.createdAt, g.seq), receiver, reason: 'new', groupKey: g.key, groupLabels: g.labels, createdAt: now, alerts: pending.map((p) => p.alert) });
-            }
-            w.trim(K.pending(key), queued.length);
-            this.putGroup(w, null, key);
-            return;
+    // One transaction for every due group, with the changes queued in each. Another worker may
+    // have changed a group since it was read above; if the group now needs records not read, the
+    // transaction writes nothing and runs again with them (twice at most, then as it is).
+    for (let attempt = 0; ; attempt++) {
+      const missing = await this.o.store.transact(
+        keys.map(K.group),
+        (docs, w, queues) => {
+          const unread: string[] = [];
+          if (attempt < 2) {
+            for (const d of docs as Array<GroupDoc | undefined>) if (d) for (const fp of recordsForFlush(d, this.routeById(d.routeId), now)) if (!asked.has(fp)) unread.push(fp);
+            if (unread.length > 0) return unread; // no writes: nothing applied
           }
-          if (!force && (g.due === null || g.due > now)) return; // another worker got there first
-          const { group, notification } = flushGroup(g, queued, route, now, muter, current);
-          w.trim(K.pending(key), queued.length);
-          this.putGroup(w, group, key);
-          if (notification) w.enqueue(K.outbox(notification.receiver), notification);
-        });
-      },
-      keys.map(K.pending),
-    );
+          keys.forEach((key, i) => this.flushOne(key, docs[i] as GroupDoc | undefined, queues[i] as PendingChange[], w, now, muter, current, force));
+          return unread;
+        },
+        keys.map(K.pending),
+      );
+      if (missing.length === 0) return;
+      await fetchRecords(missing);
+    }
+  }
+
+  /** One due group inside the flush transaction: its notification, its queue trimmed, the group written. */
+  private flushOne(key: string, g: GroupDoc | undefined, queued: PendingChange[], w: Writes, now: number, muter: Muter, current: Map<string, AlertRecord>, force: boolean): void {
+    const route = g && this.routeById(g.routeId);
+    if (!g || !route || route.receiver !== g.receiver) {
+      // Gone, or left over from a route that no longer exists: its pending changes go out as they are.
+      const pending = [...(g?.pending ?? []), ...queued];
+      const receiver = g?.receiver;
+      if (g && receiver && pending.length > 0 && this.workers.has(receiver)) {
+        w.enqueue(K.outbox(receiver), { id: stableId(g.key, g.createdAt, g.seq), receiver, reason: 'new', groupKey: g.key, groupLabels: g.labels, createdAt: now, alerts: pending.map((p) => p.alert) });
+      }
+      w.trim(K.pending(key), queued.length);
+      this.putGroup(w, null, key);
+      return;
+    }
+    if (!force && (g.due === null || g.due > now)) return; // another worker got there first
+    const { group, notification } = flushGroup(g, queued, route, now, muter, current);
+    w.trim(K.pending(key), queued.length);
+    this.putGroup(w, group, key);
+    if (notification) w.enqueue(K.outbox(notification.receiver), notification);
   }
 
   // ---- timers: escalation, flap settling ----

@@ -70,6 +70,22 @@ export function touchGroup(prev: GroupDoc | undefined, route: Route, key: string
   return g;
 }
 
+/**
+ * The fingerprints whose records a flush of `g` must see (acks, the content of firing alerts):
+ * changes still kept in the document, firing alerts held back by a mute (re-checked now), and —
+ * only when a repeat may be due — every firing alert. An ordinary flush in a storm then reads the
+ * records of its changes, not of every alert the group has firing (a group of 1,000 firing
+ * alerts had cost 1,000 record reads per change). Queued changes carry their alert; a resolve
+ * or settle needs only its firing entry.
+ */
+export function recordsForFlush(g: GroupDoc, route: Route | undefined, now: number): string[] {
+  const out: string[] = [];
+  for (const p of g.pending ?? []) out.push(p.alert.fingerprint);
+  const repeatDue = route !== undefined && g.lastSent !== null && now >= g.lastSent + route.repeatInterval;
+  for (const fp in g.firing) if (repeatDue || !g.firing[fp].notified) out.push(fp);
+  return out;
+}
+
 export interface FlushResult {
   /** The group after the flush; null when nothing is left in it (delete it). */
   group: GroupDoc | null;
