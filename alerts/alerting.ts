@@ -310,31 +310,20 @@ export class AlertingPipeline implements AlertDispatcher {
     const now = this.o.clock.now();
     const keys = force ? await this.o.store.members(K.groupsDue) : await this.o.store.due(K.groupsDue, now, DUE_BATCH);
     if (keys.length === 0) return;
-    // The records the flushes need (recordsForFlush: acks, muted or repeated alerts' content),
-    // read first so the transaction reads only the groups and their queues.
-    const seen = (await this.o.store.mget(keys.map(K.group))) as Array<GroupDoc | undefined>;
+    // A flush needs some alerts' records (recordsForFlush: acks, the content of muted or repeated
+    // alerts); usually, in a storm, none. So the transaction runs first with none read: if a group
+    // needs records, it writes nothing, they are read, and it runs again — and once more if another
+    // worker changed the groups meanwhile, then with what it has. (Reading the groups up front to
+    // find out had cost a second parse of every due group's document per flush.)
     const current = new Map<string, AlertRecord>();
     const asked = new Set<string>();
-    const fetchRecords = async (fps: Iterable<string>) => {
-      const list: string[] = [];
-      for (const fp of fps) {
-        if (asked.has(fp)) continue;
-        asked.add(fp);
-        list.push(fp);
-      }
-      for (const r of (await this.o.store.mget(list.map(K.record))) as Array<AlertRecord | undefined>) if (r) current.set(r.fingerprint, r);
-    };
-    await fetchRecords(seen.flatMap((g) => (g ? recordsForFlush(g, this.routeById(g.routeId), now) : [])));
     const muter = await this.muter(now);
-    // One transaction for every due group, with the changes queued in each. Another worker may
-    // have changed a group since it was read above; if the group now needs records not read, the
-    // transaction writes nothing and runs again with them (twice at most, then as it is).
     for (let attempt = 0; ; attempt++) {
-      const missing = await this.o.store.transact(
+      const unread = await this.o.store.transact(
         keys.map(K.group),
         (docs, w, queues) => {
           const unread: string[] = [];
-          if (attempt < 2) {
+          if (attempt < 3) {
             for (const d of docs as Array<GroupDoc | undefined>) if (d) for (const fp of recordsForFlush(d, this.routeById(d.routeId), now)) if (!asked.has(fp)) unread.push(fp);
             if (unread.length > 0) return unread; // no writes: nothing applied
           }
@@ -343,8 +332,10 @@ export class AlertingPipeline implements AlertDispatcher {
         },
         keys.map(K.pending),
       );
-      if (missing.length === 0) return;
-      await fetchRecords(missing);
+      if (unread.length === 0) return;
+      const list = [...new Set(unread)];
+      for (const fp of list) asked.add(fp);
+      for (const r of (await this.o.store.mget(list.map(K.record))) as Array<AlertRecord | undefined>) if (r) current.set(r.fingerprint, r);
     }
   }
 
