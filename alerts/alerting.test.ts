@@ -160,6 +160,8 @@ describe('flush reads', () => {
     await p.idle();
     expect(recordReads(mget.mock.calls)).toBe(0); // the queued change carries its alert: no record read
     expect(transact).toHaveBeenCalledTimes(2); // accept, then one flush pass: the group read once each
+    // The change itself reads and writes the group's small head, not its 301 firing alerts.
+    expect((transact.mock.calls[0][0] as string[]).some((k) => k.startsWith('grpf:'))).toBe(false);
     expect(r.ids()).toEqual([...storm.map((a) => a.id), late.id]);
     // A repeat still needs (and reads) every firing alert: all 301 go out again.
     mget.mockClear();
@@ -170,6 +172,34 @@ describe('flush reads', () => {
     expect(transact).toHaveBeenCalledTimes(2); // the first pass found the records needed
     expect(r.got.at(-1)!.reason).toBe('repeat');
     expect(r.got.at(-1)!.alerts).toHaveLength(301);
+  });
+
+  it("a group's firing alerts live in their own document; one stored in the group by an older release is still used, and moved out", async () => {
+    const r = new RecordingReceiver('ops');
+    const { p, store } = testPipeline({ receivers: [r] });
+    const a = makeAlert({ key: 'gate-1' });
+    const b = makeAlert({ key: 'gate-2' });
+    await p.dispatch([a, b]);
+    await p.idle();
+    const key = (await store.members(K.groupsDue))[0];
+    const [head, firing] = (await store.mget([K.group(key), K.firing(key)])) as [Record<string, unknown>, { firing: Record<string, unknown> }];
+    expect(head.firing).toBeUndefined();
+    expect(Object.keys(firing.firing).sort()).toEqual([a.fingerprint, b.fingerprint].sort());
+    // As an older release stored it: the firing alerts inside the group document.
+    await store.transact([], (_, w) => {
+      w.put(K.group(key), { ...head, firing: firing.firing });
+      w.del(K.firing(key));
+    });
+    await p.dispatch([resolved(a)]);
+    await p.idle();
+    // The resolve goes out because the group knew gate-1's firing was notified.
+    expect(r.ids()).toEqual([a.id, b.id, resolved(a).id]);
+    const [head2, firing2] = (await store.mget([K.group(key), K.firing(key)])) as [Record<string, unknown>, { firing: Record<string, unknown> }];
+    expect(head2.firing).toBeUndefined();
+    expect(Object.keys(firing2.firing)).toEqual([b.fingerprint]);
+    await p.dispatch([resolved(b)]);
+    await p.idle();
+    expect(await store.mget([K.group(key), K.firing(key)])).toEqual([undefined, undefined]); // nothing left firing: both gone
   });
 
   it('a flush that needs records (a muted alert looked at again) reads them and runs once more', async () => {

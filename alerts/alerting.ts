@@ -7,7 +7,7 @@ import type { AlertingConfig, InhibitRuleConfig, RouteConfig } from './config';
 import type { AlertDispatcher } from './dispatch';
 import { DeliveryWorker, type DeliveryMetrics } from './delivery/worker';
 import { escalate, escalationRules, nextEscalation, type EscalationRule } from './escalation';
-import { flushGroup, groupKey, recordsForFlush, touchGroup, type ChangeKind, type GroupDoc, type PendingChange } from './group/group';
+import { assembleGroup, flushGroup, groupKey, recordsForFlush, splitGroup, touchGroup, type ChangeKind, type GroupDoc, type GroupHead, type PendingChange } from './group/group';
 import { parseMatchers } from './matchers';
 import { Inhibitor } from './mute/inhibit';
 import { MuteStage, type Muter } from './mute/muter';
@@ -202,7 +202,7 @@ export class AlertingPipeline implements AlertDispatcher {
       const now = this.o.clock.now();
       const current = (key: string) => docs[slot.get(key)!];
       const records = new Map<string, AlertRecord>();
-      const groups = new Map<string, GroupDoc>();
+      const groups = new Map<string, GroupHead>();
       const statuses: string[] = [];
       for (const { alert, routes } of plans) {
         const fp = alert.fingerprint;
@@ -216,7 +216,7 @@ export class AlertingPipeline implements AlertDispatcher {
         const kind: ChangeKind = decision === 'flapping' ? 'flapping' : 'new';
         for (const r of routes) {
           const mine = groups.get(r.key);
-          groups.set(r.key, touchGroup(mine ?? (current(K.group(r.key)) as GroupDoc | undefined), r.route, r.key, r.labels, now, mine !== undefined));
+          groups.set(r.key, touchGroup(mine ?? (current(K.group(r.key)) as GroupHead | undefined), r.route, r.key, r.labels, now, mine !== undefined));
           w.enqueue<PendingChange>(K.pending(r.key), { alert, kind });
         }
         // Whoever an escalation reached hears the resolution too.
@@ -228,7 +228,7 @@ export class AlertingPipeline implements AlertDispatcher {
         }
       }
       for (const r of records.values()) this.putRecord(w, r);
-      for (const g of groups.values()) this.putGroup(w, g);
+      for (const g of groups.values()) this.putHead(w, g);
       return statuses;
     });
     for (const status of accepted) this.o.metrics?.change(status);
@@ -251,12 +251,21 @@ export class AlertingPipeline implements AlertDispatcher {
     w.put(K.record(r.fingerprint), r, ttl);
   }
 
-  private putGroup(w: Writes, g: GroupDoc | null, key?: string): void {
+  /** A flushed group: both its documents (see GroupHead), or neither when nothing is left in it. */
+  private putGroup(w: Writes, g: GroupDoc | null, key: string): void {
     if (g === null) {
-      w.del(K.group(key!));
-      w.unschedule(K.groupsDue, key!);
+      w.del(K.group(key));
+      w.del(K.firing(key));
+      w.unschedule(K.groupsDue, key);
       return;
     }
+    const { head, firing } = splitGroup(g);
+    w.put(K.firing(key), firing);
+    this.putHead(w, head);
+  }
+
+  /** A group's timing after a change: its head document only. */
+  private putHead(w: Writes, g: GroupHead): void {
     w.put(K.group(g.key), g);
     if (g.due === null) w.unschedule(K.groupsDue, g.key);
     else w.schedule(K.groupsDue, g.key, g.due);
@@ -320,14 +329,15 @@ export class AlertingPipeline implements AlertDispatcher {
     const muter = await this.muter(now);
     for (let attempt = 0; ; attempt++) {
       const unread = await this.o.store.transact(
-        keys.map(K.group),
+        [...keys.map(K.group), ...keys.map(K.firing)],
         (docs, w, queues) => {
+          const groups = keys.map((_, i) => assembleGroup(docs[i] as GroupHead | undefined, docs[keys.length + i] as { firing: GroupDoc['firing'] } | undefined));
           const unread: string[] = [];
           if (attempt < 3) {
-            for (const d of docs as Array<GroupDoc | undefined>) if (d) for (const fp of recordsForFlush(d, this.routeById(d.routeId), now)) if (!asked.has(fp)) unread.push(fp);
+            for (const g of groups) if (g) for (const fp of recordsForFlush(g, this.routeById(g.routeId), now)) if (!asked.has(fp)) unread.push(fp);
             if (unread.length > 0) return unread; // no writes: nothing applied
           }
-          keys.forEach((key, i) => this.flushOne(key, docs[i] as GroupDoc | undefined, queues[i] as PendingChange[], w, now, muter, current, force));
+          keys.forEach((key, i) => this.flushOne(key, groups[i], queues[i] as PendingChange[], w, now, muter, current, force));
           return unread;
         },
         keys.map(K.pending),
@@ -409,7 +419,7 @@ export class AlertingPipeline implements AlertDispatcher {
       // The routes were computed from the same alert (the record is unchanged, or we retry).
       if (r.alert.id === pre?.alert.id) {
         routes.forEach((x, i) => {
-          this.putGroup(w, touchGroup(docs[i + 1] as GroupDoc | undefined, x.route, x.key, x.labels, now));
+          this.putHead(w, touchGroup(docs[i + 1] as GroupHead | undefined, x.route, x.key, x.labels, now));
           w.enqueue<PendingChange>(K.pending(x.key), { alert: record.alert, kind: 'settled' });
         });
       }

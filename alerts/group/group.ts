@@ -16,8 +16,8 @@ export interface PendingChange {
 /**
  * An aggregation group: the alerts one route sends to its receiver with the same group_by
  * values. The changes not yet notified wait in the group's own queue (K.pending: appended per
- * change, trimmed by the flush), so adding one costs the same however many wait; the document
- * keeps the alerts still firing (for repeats) and the timing.
+ * change, trimmed by the flush), so adding one costs the same however many wait; the group keeps
+ * the alerts still firing (for repeats) and the timing, stored as two documents (GroupHead).
  */
 export interface GroupDoc {
   key: string;
@@ -38,6 +38,27 @@ export interface GroupDoc {
   /** When the group is next looked at (group_wait, group_interval, repeat, mute re-check). */
   due: number | null;
   seq: number;
+}
+
+/**
+ * The group as stored under K.group: identity and timing, without its firing alerts — those are
+ * a document of their own (K.firing) that only a flush reads and writes, so a change, which only
+ * moves the group's due time, does not read and rewrite a map of every alert still firing (~30 KB
+ * for 300 alerts). `firing` here: stored in the document by an older release; the next flush
+ * moves it out.
+ */
+export type GroupHead = Omit<GroupDoc, 'firing'> & { firing?: Record<string, FiringEntry> };
+
+/** A flush's view of a group: its head with the firing alerts from their own document (or, stored by an older release, from the head). */
+export function assembleGroup(head: GroupHead | undefined, firing: { firing: Record<string, FiringEntry> } | undefined): GroupDoc | undefined {
+  if (head === undefined) return undefined;
+  return { ...head, firing: firing?.firing ?? head.firing ?? {} };
+}
+
+/** The two documents a group is stored as (see GroupHead). */
+export function splitGroup(g: GroupDoc): { head: GroupHead; firing: { firing: Record<string, FiringEntry> } } {
+  const { firing, ...head } = g;
+  return { head, firing: { firing } };
 }
 
 export interface FiringEntry {
@@ -63,8 +84,8 @@ export function groupKey(route: Route, labels: Record<string, string>): string {
  * `owned`: prev is the caller's own copy (an earlier change of the same batch) and may be updated
  * in place.
  */
-export function touchGroup(prev: GroupDoc | undefined, route: Route, key: string, labels: Record<string, string>, now: number, owned = false): GroupDoc {
-  const g: GroupDoc = owned && prev ? prev : prev ? { ...prev } : { key, routeId: route.id, receiver: route.receiver, labels, firing: {}, createdAt: now, lastSent: null, due: null, seq: 0 };
+export function touchGroup(prev: GroupHead | undefined, route: Route, key: string, labels: Record<string, string>, now: number, owned = false): GroupHead {
+  const g: GroupHead = owned && prev ? prev : prev ? { ...prev } : { key, routeId: route.id, receiver: route.receiver, labels, createdAt: now, lastSent: null, due: null, seq: 0 };
   const wanted = g.lastSent === null ? g.createdAt + route.groupWait : Math.max(now, g.lastSent + route.groupInterval);
   g.due = g.due === null ? wanted : Math.min(g.due, wanted);
   return g;

@@ -58,6 +58,8 @@ export interface AlertStore {
 export const K = {
   record: (fingerprint: string) => `rec:${fingerprint}`,
   group: (id: string) => `grp:${id}`,
+  /** A group's firing alerts, apart from its document (GroupHead): only flushes read and write it. */
+  firing: (group: string) => `grpf:${group}`,
   silences: 'silences',
   /** Index of groups by next due time. */
   groupsDue: 'due:groups',
