@@ -48,6 +48,17 @@ export class DistinctDetector implements Detector<DistinctState> {
     return { sketch: this.sketch.init(), firing: false };
   }
 
+  persist(s: DistinctState): unknown {
+    return { sketch: this.sketch.persist(s.sketch), firing: s.firing };
+  }
+
+  revive(stored: unknown): DistinctState | null {
+    const o = stored as Partial<{ sketch: unknown; firing: unknown }> | null;
+    if (o === null || typeof o !== 'object') return null;
+    const sketch = this.sketch.revive(o.sketch);
+    return sketch === null ? null : { sketch, firing: o.firing === true };
+  }
+
   observe(s: DistinctState, e: FlowEvent): Observation | null {
     const v = e.attrs[this.p.attribute];
     if (typeof v !== 'string') return null;

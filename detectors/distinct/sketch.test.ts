@@ -98,3 +98,38 @@ describe('DistinctSketch', () => {
     expect(sk.estimate(s, 120 * MIN)).toBe(1);
   });
 });
+
+describe('DistinctSketch persist/revive', () => {
+  const roundTrip = (v: unknown) => sk.revive(JSON.parse(JSON.stringify(v)));
+
+  it('stores no pane tags in exact mode, and revives to a sketch that counts on the same', () => {
+    const s = sk.init();
+    for (let i = 0; i < 10; i++) sk.add(s, i * MIN, H(`cp-${i}`));
+    const stored = sk.persist(s);
+    expect('pane' in stored).toBe(false);
+    const back = roundTrip(stored)!;
+    expect(back).toEqual(s);
+    sk.add(back, 11 * MIN, H('cp-new'));
+    sk.add(s, 11 * MIN, H('cp-new'));
+    expect(sk.estimate(back, 11 * MIN)).toBe(sk.estimate(s, 11 * MIN));
+  });
+
+  it('keeps HLL mode (registers and their pane tags) across a round trip', () => {
+    const s = sk.init();
+    for (let i = 0; i < 1000; i++) sk.add(s, (i % 6) * 10 * MIN, H(`acct-${i}`));
+    const back = roundTrip(sk.persist(s))!;
+    expect(back.reg.length).toBe(6 * REGISTERS);
+    expect(sk.estimate(back, 59 * MIN)).toBe(sk.estimate(s, 59 * MIN));
+  });
+
+  it('revives what older releases stored (the full state), and refuses what is not a sketch', () => {
+    const s = sk.init();
+    sk.add(s, 0, H('a'));
+    expect(roundTrip(s)).toEqual(s);
+    for (const bad of [null, 'x', { hash: [1], seen: [] }, { seen: [] }]) expect(sk.revive(bad)).toBeNull();
+    // Registers whose pane tags do not fit this window: back to exact mode, the exact set kept.
+    const wrong = { ...JSON.parse(JSON.stringify(s)), reg: [1, 2, 3], pane: [0] };
+    const back = sk.revive(wrong)!;
+    expect([back.reg, back.pane.length, sk.estimate(back, 0)]).toEqual([[], 6, 1]);
+  });
+});

@@ -57,6 +57,33 @@ export class DistinctSketch {
     };
   }
 
+  /**
+   * The stored form: without `pane` while not in HLL mode, when it is only NO_PANE markers
+   * (−1e21 each: a dozen of them were the dearest part of a funds key's state to serialise).
+   */
+  persist(s: DistinctSketchState): Omit<DistinctSketchState, 'pane'> & { pane?: number[] } {
+    if (s.reg.length > 0) return s;
+    return { maxTs: s.maxTs, hash: s.hash, seen: s.seen, overflowPane: s.overflowPane, reg: s.reg };
+  }
+
+  /** The state from persist()'s form (or the full form older releases stored); null when unusable. */
+  revive(v: unknown): DistinctSketchState | null {
+    const o = v as Partial<DistinctSketchState> | null;
+    if (o === null || typeof o !== 'object' || !Array.isArray(o.hash) || !Array.isArray(o.seen) || o.hash.length !== o.seen.length) return null;
+    const panes = this.geometry.panes;
+    const reg = Array.isArray(o.reg) ? o.reg : [];
+    const paneOk = Array.isArray(o.pane) && o.pane.length === panes && reg.length === panes * REGISTERS;
+    return {
+      maxTs: typeof o.maxTs === 'number' ? o.maxTs : NO_TIME,
+      hash: o.hash,
+      seen: o.seen,
+      // Registers without their pane tags (or for another window) cannot be read: exact mode again.
+      overflowPane: paneOk && typeof o.overflowPane === 'number' ? o.overflowPane : NO_PANE,
+      pane: paneOk ? o.pane! : new Array<number>(panes).fill(NO_PANE),
+      reg: paneOk ? reg : [],
+    };
+  }
+
   readTime(s: DistinctSketchState, now: number): number {
     return now > s.maxTs ? now : s.maxTs;
   }
