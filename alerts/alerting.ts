@@ -321,9 +321,10 @@ export class AlertingPipeline implements AlertDispatcher {
     if (keys.length === 0) return;
     // A flush needs some alerts' records (recordsForFlush: acks, the content of muted or repeated
     // alerts); usually, in a storm, none. So the transaction runs first with none read: if a group
-    // needs records, it writes nothing, they are read, and it runs again — and once more if another
-    // worker changed the groups meanwhile, then with what it has. (Reading the groups up front to
-    // find out had cost a second parse of every due group's document per flush.)
+    // needs records, it writes nothing, they are read, and it runs again (if another worker changed
+    // the groups meanwhile and they need yet others: again, at most three times, then with what it
+    // has). Reading the groups up front to find out had cost a second parse of every due group's
+    // documents per flush.
     const current = new Map<string, AlertRecord>();
     const asked = new Set<string>();
     const muter = await this.muter(now);
