@@ -25,6 +25,7 @@ import { ensureServices, type Services } from '../services';
 import { perSecond, round } from '../stats';
 import type { FromProducer, ProducerClientName, ToProducer } from './protocol';
 import { warmupVerdict } from '../warmup';
+import { settleWithin } from './settle';
 
 export interface KafkaBenchOptions {
   flows: FlowName[];
@@ -291,7 +292,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
       if (workerStopped) return;
       workerStopped = true;
       controller.abort();
-      await Promise.race([running.catch(() => undefined), sleep(20_000)]);
+      await settleWithin(running, 20_000);
       if (dispatcher !== w.dispatcher) await dispatcher.close().catch(() => undefined);
       await w.close().catch(() => undefined);
     };

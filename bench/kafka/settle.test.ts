@@ -1,0 +1,28 @@
+import { settleWithin } from './settle';
+
+describe('settleWithin', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('returns when the promise settles, and leaves no timer behind', async () => {
+    let resolve!: () => void;
+    const p = new Promise<void>((r) => (resolve = r));
+    const out = settleWithin(p, 20_000);
+    expect(jest.getTimerCount()).toBe(1);
+    resolve();
+    await expect(out).resolves.toBe('settled');
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('counts a rejection as settled', async () => {
+    await expect(settleWithin(Promise.reject(new Error('stopped badly')), 20_000)).resolves.toBe('settled');
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('gives up after the time, without waiting for the promise', async () => {
+    const out = settleWithin(new Promise(() => undefined), 20_000);
+    jest.advanceTimersByTime(20_000);
+    await expect(out).resolves.toBe('timeout');
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});
