@@ -36,4 +36,15 @@ describe('table (the terminal summary)', () => {
     expect(t).toMatch(/send→alert at 25,000\/s\s+p50 -/);
     expect(t).toMatch(/sustainable\/raw = 0\.500/);
   });
+  it("shows where the box's CPU went at the sustainable and the half rate", () => {
+    const lat = { count: 10, p50: 1.5, p99: 9.25, p999: 12, max: 13 };
+    const step = (phase: string, offered: number, sustainable: boolean, cpuPct: Record<string, number>) => ({ phase, offered, sustainable, workerCpuPct: cpuPct.worker, cpuPct });
+    const t = table({ scenario: 'kafka', flows: ['funds'], keys: 10, skew: 0, sink: true, alerting: 'full', partitions: 4, producerClient: 'platformatic', stepSeconds: 10, sustainableEventsPerSec: 40_000, unsustainableEventsPerSec: 60_000, latencyOfferedEventsPerSec: 20_000, latencyMs: { state: lat, alert: lat, pickup: lat, delivery: lat }, alertLatencyAllStepsMs: lat, rawConsumerEventsPerSec: 100_000, naiveEventsPerSec: 5000, ratioToRawConsumer: 0.4, ratioToNaive: 8, steps: [step('search', 40_000, true, { worker: 90.4, influxdb: 31, producer: 30.6, kafka: 14, redis: 9 }), step('search', 60_000, false, { worker: 99 }), step('latency', 20_000, true, { worker: 60, producer: 15 })], services: 'environment', machine } as unknown as BenchResult);
+    expect(t).toMatch(/CPU at 40,000\/s \(% of a core\)\s+worker 90 %, producer 31 %, kafka 14 %, redis 9 %, influxdb 31 %; 175 of 200/);
+    expect(t).toMatch(/CPU at 20,000\/s \(% of a core\)\s+worker 60 %, producer 15 %; 75 of 200/);
+    expect(t).not.toMatch(/CPU at 60,000/);
+    // A fixed-rate run: the one step is both; shown once.
+    const fixed = table({ scenario: 'kafka', flows: ['funds'], keys: 10, skew: 0, sink: false, alerting: 'direct', partitions: 4, producerClient: 'platformatic', stepSeconds: 10, sustainableEventsPerSec: 20_000, unsustainableEventsPerSec: null, latencyOfferedEventsPerSec: 20_000, latencyMs: { state: lat, alert: lat, pickup: lat, delivery: lat }, alertLatencyAllStepsMs: lat, rawConsumerEventsPerSec: null, naiveEventsPerSec: null, ratioToRawConsumer: null, ratioToNaive: null, steps: [step('fixed', 20_000, true, { worker: 60, kafka: 10 })], services: 'environment', machine } as unknown as BenchResult);
+    expect(fixed.match(/CPU at 20,000/g)).toHaveLength(1);
+  });
 });

@@ -5,7 +5,7 @@ import type { FlowwatchConfig } from '../config/schema';
 import { FLOW_NAMES, type FlowName } from '../ingest/simulator';
 import { FlowwatchError } from '../core/errors';
 import { runInproc, type InprocResult } from './inproc';
-import { runKafkaBench, type KafkaBenchResult } from './kafka/scenario';
+import { boxCpuPct, runKafkaBench, type KafkaBenchResult } from './kafka/scenario';
 import type { ProducerClientName } from './kafka/protocol';
 import { runMemory, type MemoryResult } from './memory';
 import { renderLatencyPlot } from './plot';
@@ -137,6 +137,13 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
+/** "worker 80 %, producer 27 %, kafka 19 %, …" in a fixed order, then anything else. */
+export function cpuSplit(cpu: Record<string, number>): string {
+  const order = ['worker', 'producer', 'kafka', 'redis', 'influxdb'];
+  const names = [...order.filter((k) => k in cpu), ...Object.keys(cpu).filter((k) => !order.includes(k))];
+  return names.map((k) => `${k} ${Math.round(cpu[k])} %`).join(', ');
+}
+
 const n = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : Math.round(x).toLocaleString('en-US'));
 const r = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
 
@@ -170,6 +177,11 @@ export function table(res: BenchResult): string {
     rows.push([`send→alert at ${n(res.latencyOfferedEventsPerSec)}/s`, `${percentiles(a)}  (${n(a.count)} alerts)`]);
     const aa = res.alertLatencyAllStepsMs;
     rows.push(['send→alert, all steps', `${percentiles(aa)}  (${n(aa.count)} alerts)`]);
+    const latencyStep = [...res.steps].reverse().find((x) => x.offered === res.latencyOfferedEventsPerSec && x.phase !== 'warmup');
+    const sustainedStep = [...res.steps].reverse().find((x) => x.offered === res.sustainableEventsPerSec && x.sustainable && x.phase !== 'warmup');
+    for (const st of new Set([sustainedStep, latencyStep])) {
+      if (st?.cpuPct) rows.push([`CPU at ${n(st.offered)}/s (% of a core)`, `${cpuSplit(st.cpuPct)}; ${r(boxCpuPct(st), 0)} of ${m.cpus * 100}`]);
+    }
     rows.push(['raw consumer (kafkajs)', `${n(res.rawConsumerEventsPerSec)} events/s; sustainable/raw = ${r(res.ratioToRawConsumer, 3)}  (target >= 0.8)`]);
     rows.push(['naive (per message + Redis)', `${n(res.naiveEventsPerSec)} events/s; sustainable/naive = ${r(res.ratioToNaive, 1)}  (target >= 5)`]);
   } else {

@@ -26,6 +26,7 @@ import { perSecond, round } from '../stats';
 import type { FromProducer, ProducerClientName, ToProducer } from './protocol';
 import { warmupVerdict } from '../warmup';
 import { settleWithin } from './settle';
+import { pidListeningOn, portOf, ProcessCpu } from '../proc-cpu';
 
 export interface KafkaBenchOptions {
   flows: FlowName[];
@@ -70,6 +71,11 @@ export interface StepReport {
   backlogGrowthPerSec: number;
   producerMaxLagMs: number;
   workerCpuPct: number;
+  /**
+   * CPU (% of a core) of each process on the box during the step, where it could be read
+   * (bench/proc-cpu.ts): worker, producer (the load generator), kafka, redis, influxdb.
+   */
+  cpuPct: Record<string, number>;
   batches: number;
   /** Alert state changes (firing, resolved) the worker handed to the alerting stage during the step. */
   alertChanges: number;
@@ -177,6 +183,9 @@ class ProducerProcess {
       }
       for (const l of [...this.listeners]) l(m);
     });
+  }
+  get pid(): number | undefined {
+    return this.child.pid;
   }
   send(m: ToProducer): void {
     this.child.send(m);
@@ -301,6 +310,20 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
     let workerError: unknown = null;
     running.catch((err) => (workerError = err));
 
+    // The other busy processes on the box, by the port they listen on (see bench/proc-cpu.ts).
+    const others = new Map<string, number>();
+    if (producer.pid !== undefined) others.set('producer', producer.pid);
+    const serverPorts: Array<[string, number | null]> = [
+      ['kafka', portOf(services.kafkaBrokers[0])],
+      ['redis', portOf(services.redisUrl)],
+      ['influxdb', o.sink ? portOf(services.influxUrl) : null],
+    ];
+    for (const [name, port] of serverPorts) {
+      const pid = port === null ? null : pidListeningOn(port);
+      if (pid !== null && pid !== process.pid) others.set(name, pid);
+    }
+    const boxCpu = new ProcessCpu(others);
+
     const steps: StepReport[] = [];
     const alertsAllSteps = new LatencyHistogram();
     const runStep = async (rate: number, phase: StepReport['phase'], durationMs = o.stepMs): Promise<{ report: StepReport; measure: StepMeasure }> => {
@@ -311,6 +334,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
       producer!.sent = 0;
       rec = r;
       const cpu0 = process.cpuUsage();
+      boxCpu.start();
       const dispatch0 = dispatchMs;
       const alerts0 = alertChanges;
       const commit0 = commitMs;
@@ -337,6 +361,8 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
       if (committedAtEnd < 0) committedAtEnd = r.committed;
       const cpu = process.cpuUsage(cpu0);
       const wallMs = performance.now() - wall0;
+      const workerCpuPct = round(((cpu.user + cpu.system) / 1000 / wallMs) * 100, 1);
+      const cpuPct = { worker: workerCpuPct, ...boxCpu.stop(wallMs) };
       // Let the backlog drain before the next step (bounded), so the next step starts clean; what
       // is left over is not counted as the next step's work (see StepRecorder.record).
       const drainUntil = Date.now() + Math.max(30_000, 2 * durationMs);
@@ -364,7 +390,8 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
         backlogEnd: lag.length ? lag[lag.length - 1].events : 0,
         backlogGrowthPerSec: round(v.lagGrowthPerSec),
         producerMaxLagMs: round(d.maxLagMs, 1),
-        workerCpuPct: round(((cpu.user + cpu.system) / 1000 / wallMs) * 100, 1),
+        workerCpuPct,
+        cpuPct,
         batches: batches - batches0,
         alertChanges: alertChanges - alerts0,
         alertStageMsPerSec: round(((dispatchMs - dispatch0) / wallMs) * 1000, 1),
@@ -460,11 +487,19 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
   }
 }
 
-export const STEP_HEADER = '  phase     offered/s   sent/s  commit/s  backlog  cpu%  batches  alerts  alerts ms/s  commit ms/s   p50 ms   p99 ms  p99.9 ms   max ms  pickup p99  alert p99  verdict';
+export const STEP_HEADER = '  phase     offered/s   sent/s  commit/s  backlog  cpu%  box%  batches  alerts  alerts ms/s  commit ms/s   p50 ms   p99 ms  p99.9 ms   max ms  pickup p99  alert p99  verdict';
+
+/** CPU of every process sampled in a step (worker, load generator, servers), in % of one core. */
+export function boxCpuPct(r: Pick<StepReport, 'workerCpuPct' | 'cpuPct'>): number {
+  if (!r.cpuPct) return r.workerCpuPct; // results of older builds
+  let sum = 0;
+  for (const v of Object.values(r.cpuPct)) sum += v;
+  return sum;
+}
 
 export function stepLine(r: StepReport): string {
   const l = r.latencyMs.state;
-  return `  ${r.phase.padEnd(8)} ${fmt(r.offered).padStart(10)} ${fmt(r.sent).padStart(8)} ${fmt(r.achieved).padStart(9)} ${fmt(r.backlogEnd).padStart(8)} ${r.workerCpuPct.toFixed(0).padStart(5)} ${fmt(r.batches).padStart(8)} ${fmt(r.alertChanges).padStart(7)} ${r.alertStageMsPerSec.toFixed(0).padStart(12)} ${r.stateCommitMsPerSec.toFixed(0).padStart(12)} ${ms(l.p50).padStart(8)} ${ms(l.p99).padStart(8)} ${ms(l.p999).padStart(9)} ${ms(l.max).padStart(8)} ${ms(r.latencyMs.pickup.p99).padStart(10)} ${ms(r.latencyMs.alert.p99).padStart(10)}  ${r.phase === 'warmup' ? '(warm-up)' : r.sustainable ? 'sustainable' : 'NOT: ' + r.reason}`;
+  return `  ${r.phase.padEnd(8)} ${fmt(r.offered).padStart(10)} ${fmt(r.sent).padStart(8)} ${fmt(r.achieved).padStart(9)} ${fmt(r.backlogEnd).padStart(8)} ${r.workerCpuPct.toFixed(0).padStart(5)} ${boxCpuPct(r).toFixed(0).padStart(5)} ${fmt(r.batches).padStart(8)} ${fmt(r.alertChanges).padStart(7)} ${r.alertStageMsPerSec.toFixed(0).padStart(12)} ${r.stateCommitMsPerSec.toFixed(0).padStart(12)} ${ms(l.p50).padStart(8)} ${ms(l.p99).padStart(8)} ${ms(l.p999).padStart(9)} ${ms(l.max).padStart(8)} ${ms(r.latencyMs.pickup.p99).padStart(10)} ${ms(r.latencyMs.alert.p99).padStart(10)}  ${r.phase === 'warmup' ? '(warm-up)' : r.sustainable ? 'sustainable' : 'NOT: ' + r.reason}`;
 }
 
 function fmt(n: number): string {
