@@ -48,6 +48,8 @@ export interface ActiveAlertView extends Record<string, unknown> {
 }
 
 const DUE_BATCH = 200;
+/** Flush transactions that may stop to read the records they need, before the last one. */
+const MAX_RECORD_PASSES = 3;
 
 /**
  * The delivery pipeline after the lifecycle: each state change is de-duplicated by id and
@@ -321,10 +323,10 @@ export class AlertingPipeline implements AlertDispatcher {
     if (keys.length === 0) return;
     // A flush needs some alerts' records (recordsForFlush: acks, the content of muted or repeated
     // alerts); usually, in a storm, none. So the transaction runs first with none read: if a group
-    // needs records, it writes nothing, they are read, and it runs again (if another worker changed
-    // the groups meanwhile and they need yet others: again, at most three times, then with what it
-    // has). Reading the groups up front to find out had cost a second parse of every due group's
-    // documents per flush.
+    // needs records, it writes nothing, they are read, and it runs again — up to MAX_RECORD_PASSES
+    // times if other workers keep changing the groups; then the groups still short of records stay
+    // due for the next tick. Reading the groups up front to find out had cost a second parse of
+    // every due group's documents per flush.
     const current = new Map<string, AlertRecord>();
     const asked = new Set<string>();
     const muter = await this.muter(now);
@@ -333,13 +335,15 @@ export class AlertingPipeline implements AlertDispatcher {
         [...keys.map(K.group), ...keys.map(K.firing)],
         (docs, w, queues) => {
           const groups = keys.map((_, i) => assembleGroup(docs[i] as GroupHead | undefined, docs[keys.length + i] as { firing: GroupDoc['firing'] } | undefined));
-          const unread: string[] = [];
-          if (attempt < 3) {
-            for (const g of groups) if (g) for (const fp of recordsForFlush(g, this.routeById(g.routeId), now)) if (!asked.has(fp)) unread.push(fp);
-            if (unread.length > 0) return unread; // no writes: nothing applied
-          }
-          keys.forEach((key, i) => this.flushOne(key, groups[i], queues[i] as PendingChange[], w, now, muter, current, force));
-          return unread;
+          const missing = groups.map((g, i) => (g ? recordsForFlush(g, queues[i] as PendingChange[], this.routeById(g.routeId), now).filter((fp) => !asked.has(fp)) : []));
+          const all = missing.flat();
+          if (all.length > 0 && attempt < MAX_RECORD_PASSES) return all; // no writes: nothing applied
+          keys.forEach((key, i) => {
+            // Still short of records after the last pass (other workers kept changing it): the
+            // group stays due for the next tick rather than sending a partial repeat.
+            if (missing[i].length === 0) this.flushOne(key, groups[i], queues[i] as PendingChange[], w, now, muter, current, force);
+          });
+          return [];
         },
         keys.map(K.pending),
       );

@@ -26,6 +26,10 @@ describe('/proc parsing', () => {
     expect(portOf('http://127.0.0.1:18086/')).toBe(18086);
     expect(portOf('redis://user:secret@127.0.0.1:6380/0')).toBe(6380);
     expect(portOf('kafka-host')).toBeNull();
+    expect(portOf('kafka-host', 9092)).toBe(9092);
+    expect(portOf('redis://localhost')).toBe(6379);
+    expect(portOf('http://127.0.0.1')).toBe(80);
+    expect(portOf('ftp://host')).toBeNull();
     expect(portOf(undefined)).toBeNull();
   });
 });

@@ -75,11 +75,18 @@ function safeReaddir(dir: string): string[] {
   }
 }
 
-/** The local port of "host:port" or a URL like redis://host:port; null when there is none. */
-export function portOf(address: string | undefined): number | null {
+const DEFAULT_PORTS: Record<string, number> = { redis: 6379, rediss: 6379, http: 80, https: 443 };
+
+/**
+ * The port of "host:port" or of a URL like redis://host:port, else the scheme's default
+ * (`defaultPort` for a bare host, e.g. Kafka's 9092); null when there is none.
+ */
+export function portOf(address: string | undefined, defaultPort: number | null = null): number | null {
   if (!address) return null;
+  const scheme = /^([a-z]+):\/\//i.exec(address)?.[1].toLowerCase();
   const m = /:(\d+)(?:\/|$)/.exec(address.replace(/^[a-z]+:\/\//i, ''));
-  return m ? Number(m[1]) : null;
+  if (m) return Number(m[1]);
+  return scheme !== undefined ? (DEFAULT_PORTS[scheme] ?? null) : defaultPort;
 }
 
 /** CPU ticks used so far by `pid`, or null when it cannot be read. */

@@ -49,10 +49,11 @@ export interface GroupDoc {
  */
 export type GroupHead = Omit<GroupDoc, 'firing'> & { firing?: Record<string, FiringEntry> };
 
-/** A flush's view of a group: its head with the firing alerts from their own document (or, stored by an older release, from the head). */
+/** A flush's view of a group: its head with the firing alerts from their own document (or, as an older release stored them, from the head). */
 export function assembleGroup(head: GroupHead | undefined, firing: { firing: Record<string, FiringEntry> } | undefined): GroupDoc | undefined {
   if (head === undefined) return undefined;
-  return { ...head, firing: firing?.firing ?? head.firing ?? {} };
+  // head.firing only exists as an older release wrote it; prefer it, it is the newer.
+  return { ...head, firing: head.firing ?? firing?.firing ?? {} };
 }
 
 /** The two documents a group is stored as (see GroupHead). */
@@ -93,15 +94,17 @@ export function touchGroup(prev: GroupHead | undefined, route: Route, key: strin
 
 /**
  * The fingerprints whose records a flush of `g` must see (acks, the content of firing alerts):
- * changes still kept in the document, firing alerts held back by a mute (re-checked now), and —
- * only when a repeat may be due — every firing alert. An ordinary flush in a storm then reads the
- * records of its changes, not of every alert the group has firing (a group of 1,000 firing
- * alerts had cost 1,000 record reads per change). Queued changes carry their alert; a resolve
- * or settle needs only its firing entry.
+ * changes kept in the document by an older release; queued changes that may carry an ack — a
+ * flapper's settled state, or any change to an alert the group has firing; firing alerts held
+ * back by a mute (re-checked now); and — only when a repeat may be due — every firing alert. An
+ * ordinary flush in a storm then reads the records of its changes, not of every alert the group
+ * has firing (a group of 1,000 firing alerts had cost 1,000 record reads per change). A new
+ * firing change carries its alert and starts an episode with no ack yet.
  */
-export function recordsForFlush(g: GroupDoc, route: Route | undefined, now: number): string[] {
+export function recordsForFlush(g: GroupDoc, queued: readonly PendingChange[], route: Route | undefined, now: number): string[] {
   const out: string[] = [];
   for (const p of g.pending ?? []) out.push(p.alert.fingerprint);
+  for (const p of queued) if (p.kind === 'settled' || g.firing[p.alert.fingerprint] !== undefined) out.push(p.alert.fingerprint);
   const repeatDue = route !== undefined && g.lastSent !== null && now >= g.lastSent + route.repeatInterval;
   for (const fp in g.firing) if (repeatDue || !g.firing[fp].notified) out.push(fp);
   return out;

@@ -314,7 +314,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
     const others = new Map<string, number>();
     if (producer.pid !== undefined) others.set('producer', producer.pid);
     const serverPorts: Array<[string, number | null]> = [
-      ['kafka', portOf(services.kafkaBrokers[0])],
+      ['kafka', portOf(services.kafkaBrokers[0], 9092)],
       ['redis', portOf(services.redisUrl)],
       ['influxdb', o.sink ? portOf(services.influxUrl) : null],
     ];
@@ -323,6 +323,8 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
       if (pid !== null && pid !== process.pid) others.set(name, pid);
     }
     const boxCpu = new ProcessCpu(others);
+    const unsampled = serverPorts.filter(([name]) => (name !== 'influxdb' || o.sink) && !others.has(name)).map(([name, port]) => `${name}${port === null ? '' : ` (:${port})`}`);
+    if (unsampled.length > 0) o.progress(`  cpu: not sampled (not a process on this machine this user can read): ${unsampled.join(', ')}`, true);
 
     const steps: StepReport[] = [];
     const alertsAllSteps = new LatencyHistogram();

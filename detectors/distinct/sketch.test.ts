@@ -109,6 +109,7 @@ describe('DistinctSketch persist/revive', () => {
     expect('pane' in stored).toBe(false);
     const back = roundTrip(stored)!;
     expect(back).toEqual(s);
+    expect(new DistinctSketch(60 * MIN, 5 * MIN).revive(JSON.parse(JSON.stringify(stored)))).toBeNull(); // another slide: pane numbers mean other times
     sk.add(back, 11 * MIN, H('cp-new'));
     sk.add(s, 11 * MIN, H('cp-new'));
     expect(sk.estimate(back, 11 * MIN)).toBe(sk.estimate(s, 11 * MIN));

@@ -61,15 +61,18 @@ export class DistinctSketch {
    * The stored form: without `pane` while not in HLL mode, when it is only NO_PANE markers
    * (−1e21 each: a dozen of them were the dearest part of a funds key's state to serialise).
    */
-  persist(s: DistinctSketchState): Omit<DistinctSketchState, 'pane'> & { pane?: number[] } {
-    if (s.reg.length > 0) return s;
-    return { maxTs: s.maxTs, hash: s.hash, seen: s.seen, overflowPane: s.overflowPane, reg: s.reg };
+  persist(s: DistinctSketchState): Omit<DistinctSketchState, 'pane'> & { pane?: number[]; w: number } {
+    // `w` (the slide) guards a restore under a changed window: pane numbers are in its units.
+    if (s.reg.length > 0) return { ...s, w: this.geometry.slideMs };
+    return { maxTs: s.maxTs, hash: s.hash, seen: s.seen, overflowPane: s.overflowPane, reg: s.reg, w: this.geometry.slideMs };
   }
 
-  /** The state from persist()'s form (or the full form older releases stored); null when unusable. */
+  /** The state from persist()'s form (or the full form older releases stored); null when unusable or from another window. */
   revive(v: unknown): DistinctSketchState | null {
-    const o = v as Partial<DistinctSketchState> | null;
+    const o = v as (Partial<DistinctSketchState> & { w?: unknown }) | null;
     if (o === null || typeof o !== 'object' || !Array.isArray(o.hash) || !Array.isArray(o.seen) || o.hash.length !== o.seen.length) return null;
+    // Stored under another slide (older releases stored none): its pane numbers mean other times.
+    if (o.w !== undefined && o.w !== this.geometry.slideMs) return null;
     const panes = this.geometry.panes;
     const reg = Array.isArray(o.reg) ? o.reg : [];
     const paneOk = Array.isArray(o.pane) && o.pane.length === panes && reg.length === panes * REGISTERS;
