@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock';
 import { FlowwatchError } from '../core/errors';
+import { settleWithin } from '../core/settle';
 import type { Alert } from '../core/types';
 import type { AlertingConfig, InhibitRuleConfig, RouteConfig } from './config';
 import type { AlertDispatcher } from './dispatch';
@@ -545,11 +546,7 @@ export class AlertingPipeline implements AlertDispatcher {
     this.stopLoop();
     // Bounded: with the store unreachable (Redis down) a final drain would wait forever.
     const limit = this.o.config.delivery.drain_timeout + 1000;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limit)));
-    const outcome = await Promise.race([this.drainOnClose().then(() => 'done' as const), timedOut]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') this.log.warn({ limitMs: limit }, 'final alert delivery did not finish in time (store or receivers unavailable); undelivered notifications stay in the outbox when it is Redis');
+    if ((await settleWithin(this.drainOnClose(), limit)) === 'timeout') this.log.warn({ limitMs: limit }, 'final alert delivery did not finish in time (store or receivers unavailable); undelivered notifications stay in the outbox when it is Redis');
     await Promise.race([Promise.allSettled([...this.workers.values()].map((w) => w.release())), new Promise((r) => setTimeout(r, 1000).unref())]);
     await Promise.allSettled(this.o.receivers.map((r) => r.close()));
     await this.o.store.close();

@@ -89,6 +89,23 @@ export function portOf(address: string | undefined, defaultPort: number | null =
   return scheme !== undefined ? (DEFAULT_PORTS[scheme] ?? null) : defaultPort;
 }
 
+/**
+ * The processes to sample: `known` by pid (the load generator), and servers by the port of their
+ * address (a "host:port" or a URL; `defaultPort` for a bare host). Also names the servers that
+ * could not be found on this machine, so a report can say what its split leaves out.
+ */
+export function boxProcesses(known: ReadonlyMap<string, number>, servers: ReadonlyArray<{ name: string; address: string | undefined; defaultPort?: number }>): { pids: Map<string, number>; unsampled: string[] } {
+  const pids = new Map(known);
+  const unsampled: string[] = [];
+  for (const { name, address, defaultPort } of servers) {
+    const port = portOf(address, defaultPort ?? null);
+    const pid = port === null ? null : pidListeningOn(port);
+    if (pid !== null && pid !== process.pid) pids.set(name, pid);
+    else unsampled.push(port === null ? name : `${name} (:${port})`);
+  }
+  return { pids, unsampled };
+}
+
 /** CPU ticks used so far by `pid`, or null when it cannot be read. */
 export function cpuTicks(pid: number, proc = '/proc'): number | null {
   try {

@@ -25,8 +25,8 @@ import { ensureServices, type Services } from '../services';
 import { perSecond, round } from '../stats';
 import type { FromProducer, ProducerClientName, ToProducer } from './protocol';
 import { warmupVerdict } from '../warmup';
-import { settleWithin } from './settle';
-import { pidListeningOn, portOf, ProcessCpu } from '../proc-cpu';
+import { settleWithin } from '../../core/settle';
+import { boxProcesses, ProcessCpu } from '../proc-cpu';
 
 export interface KafkaBenchOptions {
   flows: FlowName[];
@@ -310,21 +310,14 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
     let workerError: unknown = null;
     running.catch((err) => (workerError = err));
 
-    // The other busy processes on the box, by the port they listen on (see bench/proc-cpu.ts).
-    const others = new Map<string, number>();
-    if (producer.pid !== undefined) others.set('producer', producer.pid);
-    const serverPorts: Array<[string, number | null]> = [
-      ['kafka', portOf(services.kafkaBrokers[0], 9092)],
-      ['redis', portOf(services.redisUrl)],
-      ['influxdb', o.sink ? portOf(services.influxUrl) : null],
-    ];
-    for (const [name, port] of serverPorts) {
-      const pid = port === null ? null : pidListeningOn(port);
-      if (pid !== null && pid !== process.pid) others.set(name, pid);
-    }
-    const boxCpu = new ProcessCpu(others);
-    const unsampled = serverPorts.filter(([name]) => (name !== 'influxdb' || o.sink) && !others.has(name)).map(([name, port]) => `${name}${port === null ? '' : ` (:${port})`}`);
-    if (unsampled.length > 0) o.progress(`  cpu: not sampled (not a process on this machine this user can read): ${unsampled.join(', ')}`, true);
+    // The other busy processes on the box, the servers by the port they listen on (bench/proc-cpu.ts).
+    const box = boxProcesses(new Map(producer.pid === undefined ? [] : [['producer', producer.pid]]), [
+      { name: 'kafka', address: services.kafkaBrokers[0], defaultPort: 9092 },
+      { name: 'redis', address: services.redisUrl },
+      ...(o.sink ? [{ name: 'influxdb', address: services.influxUrl }] : []),
+    ]);
+    const boxCpu = new ProcessCpu(box.pids);
+    if (box.unsampled.length > 0) o.progress(`  cpu: not sampled (not a process on this machine this user can read): ${box.unsampled.join(', ')}`, true);
 
     const steps: StepReport[] = [];
     const alertsAllSteps = new LatencyHistogram();

@@ -1,7 +1,7 @@
 /**
  * Waits until `p` settles or `ms` pass, whichever comes first, and clears its timer either way: a
- * pending 20 s timer left by a plain race with sleep() kept the bench process alive for 20 s after
- * Ctrl-C (everything else had been cleaned up in 60 ms).
+ * pending timer left by a plain race with a sleep keeps the process alive (it held the kafka bench
+ * 20 s after Ctrl-C, when everything else had been cleaned up in 60 ms).
  */
 export async function settleWithin(p: Promise<unknown>, ms: number): Promise<'settled' | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
