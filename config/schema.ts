@@ -80,6 +80,12 @@ export const streamSchema = z
     max_future: duration().default(3_600_000),
     /** Events further than this behind the clock are rejected (0 = no limit). */
     max_age: duration().default(30 * 86_400_000),
+    /**
+     * A partition with no record for this long (clock time) is idle: its watermark moves on with
+     * the clock, so windows of quiet keys still drain and a silent partition's deadman still
+     * fires. 0 = never (event time only: a silent partition then judges nothing until it resumes).
+     */
+    idle_timeout: duration().default(60_000),
     detectors: z.array(detectorSchema).default([]),
     /**
      * The default univariate profile (detectors/univariate) for measurements no detector names:

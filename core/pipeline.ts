@@ -24,8 +24,8 @@ interface Rule {
   labels: Record<string, string>;
   template?: string;
   unit?: string;
-  /** Whether the detector judges time passing (deadman, windows draining). */
-  advances: boolean;
+  /** Whether the detector judges time passing (deadman, windows draining): it has event-time timers. */
+  timed: boolean;
 }
 
 /** One detector's state for one key: detector state, alert lifecycle, latest verdict. */
@@ -37,6 +37,13 @@ interface Entry {
   obsTs: number;
   /** Event-time interval (ts / resolution) of the latest point written for this series; not persisted. */
   written: number;
+  /**
+   * Timed rules only: the latest event time judged (an event's or a timer's) and the next timer
+   * (Infinity: none). Not persisted: after a restore, timers restart from the detector state,
+   * and judging a time again gives the same verdict, so nothing is notified twice.
+   */
+  at: number;
+  due: number;
 }
 
 interface PersistedEntry {
@@ -63,6 +70,8 @@ interface KeyRow {
   touched: number;
   /** In the pipeline's dirty list (changed since the last commit). */
   dirty: boolean;
+  /** Earliest timer of the key's timed rules (Infinity: none): one comparison per event. */
+  due: number;
 }
 
 /** The persisted form of a key's row (plain JSON): entries by rule name. */
@@ -86,6 +95,8 @@ interface StreamRuntime {
   decoder: Decoder;
   /** Watermark and dedup per scope (partition): partitions advance independently. */
   admissions: Map<string, EventAdmission>;
+  /** Max event time per scope as last handed to the store (only changed watermarks are written). */
+  persistedMaxTs: Map<string, number>;
   policy: AdmissionPolicy;
   rules: Rule[];
   /** key → the key's row: one map lookup per event, not one per rule. */
@@ -108,12 +119,21 @@ export interface PipelineStats {
 }
 
 const SEP = '\u0000';
+/**
+ * Id of a scope's stored watermark (max admitted event time) for a stream: "\u0001wm\u0000<stream>".
+ * A restarted worker resumes with it, so late records are judged late as before the restart.
+ */
+const WATERMARK_ID = '\u0001wm';
+
+/** Timers one key may fire in one catch-up before the rest waits for the next (a guard, not a limit reached in practice). */
+const MAX_TIMERS_PER_CATCH_UP = 10_000;
 
 /**
- * Time passing is judged incrementally: each advance(now) visits the share of keys that the time
- * since the previous call represents of this period, so every key is visited at least once per
- * period of clock time (and all of them when the clock jumps by a period or more, as replays do),
- * while a batch never pays for a sweep over every key.
+ * Due timers of quiet keys are found incrementally: each advance(now) visits the share of keys
+ * that the time since the previous call represents of this period, so every key is visited at
+ * least once per period of clock time (and all of them when the clock jumps by a period or more,
+ * as replays do), while a batch never pays for a sweep over every key. A visit costs one
+ * comparison unless a timer is due. Keys with events fire their due timers before each event.
  */
 export const ADVANCE_PERIOD_MS = 1000;
 // Idle keys (untouched for state.idle_ttl) are dropped on the same visits.
@@ -159,15 +179,16 @@ export class Pipeline {
         labels: d.labels,
         template: d.summary,
         unit: d.unit,
-        advances: false,
+        timed: false,
       };
     });
-    for (const r of rules) r.advances = typeof r.detector.advance === 'function';
+    for (const r of rules) r.timed = typeof r.detector.advance === 'function' && typeof r.detector.nextTimer === 'function';
     return {
       name,
       decoder: createDecoder(name, s.mapping),
       admissions: new Map(),
-      policy: { lateness: s.lateness, maxFuture: s.max_future, maxAge: s.max_age },
+      persistedMaxTs: new Map(),
+      policy: { lateness: s.lateness, maxFuture: s.max_future, maxAge: s.max_age, idleTimeout: s.idle_timeout },
       rules,
       rows: new Map(),
       events: 0,
@@ -259,9 +280,12 @@ export class Pipeline {
     let row = s.rows.get(e.key);
     if (row === undefined) {
       // join(): one flat string (+ would keep a rope of cons cells alive in every row).
-      row = { id: [s.name, e.key].join(SEP), key: e.key, stream: s, scope, entries: new Array<Entry | undefined>(rules.length), attrs: e.attrs, touched: e.ts, dirty: false };
+      row = { id: [s.name, e.key].join(SEP), key: e.key, stream: s, scope, entries: new Array<Entry | undefined>(rules.length), attrs: e.attrs, touched: e.ts, dirty: false, due: Infinity };
       s.rows.set(e.key, row);
     }
+    // Event time is the key's own: timers due at or before this event fire first, whatever the
+    // batching, the lag or the other keys of the partition (see Detector.nextTimer).
+    if (row.due <= e.ts) this.catchUp(row, e.ts, alerts);
     // Keep the row's attributes object while they are unchanged (the usual case): replacing it
     // on every event promoted one small object per event to the old generation.
     if (row.attrs !== e.attrs && !sameAttrs(row.attrs, e.attrs)) row.attrs = e.attrs;
@@ -272,25 +296,70 @@ export class Pipeline {
       this.dirty.push(row);
     }
     const entries = row.entries;
+    let due = Infinity;
     for (let j = 0; j < rules.length; j++) {
       const rule = rules[j];
       let entry = entries[j];
-      if (entry === undefined) entries[j] = entry = { d: rule.detector.init(e), l: initLifecycle(), obs: null, obsTs: 0, written: NaN };
+      if (entry === undefined) entries[j] = entry = { d: rule.detector.init(e), l: initLifecycle(), obs: null, obsTs: 0, written: NaN, at: -Infinity, due: Infinity };
       const obs = rule.detector.observe(entry.d, e);
-      if (obs === null) continue;
-      entry.obs = obs;
-      entry.obsTs = e.ts;
-      const t = stepLifecycle(entry.l, obs, e.ts, rule.forMs);
-      if (t !== null) alerts.push(this.makeAlert(rule, row, entry, obs, t, e.ts));
+      if (obs !== null) {
+        entry.obs = obs;
+        entry.obsTs = e.ts;
+        const t = stepLifecycle(entry.l, obs, e.ts, rule.forMs);
+        if (t !== null) alerts.push(this.makeAlert(rule, row, entry, obs, t, e.ts));
+      }
+      if (rule.timed) {
+        if (e.ts > entry.at) entry.at = e.ts;
+        const d = (entry.due = dueOf(rule, entry));
+        if (d < due) due = d;
+      }
     }
+    row.due = due;
   }
 
   /**
-   * Time passes: detectors that judge silence (deadman) or drain windows get `now`; idle keys
-   * past the state TTL are dropped. Call once per batch: it visits the share of keys due since
-   * the previous call (see ADVANCE_PERIOD_MS), so it stays cheap however many keys there are.
+   * Fires the key's timers due at or before event time `limit`, each at its own time and in order
+   * per rule: a window drains pane by pane, silence is judged when it passes the timeout, a
+   * pending `for` is judged when it has held long enough. The alerts' times are the timers'.
    */
-  advance(now: number): Alert[] {
+  private catchUp(row: KeyRow, limit: number, alerts: Alert[]): void {
+    const rules = row.stream.rules;
+    let due = Infinity;
+    for (let j = 0; j < rules.length; j++) {
+      const rule = rules[j];
+      const entry = row.entries[j];
+      if (!rule.timed || entry === undefined) continue;
+      for (let n = 0; entry.due <= limit; n++) {
+        if (n === MAX_TIMERS_PER_CATCH_UP) break;
+        const t = entry.due;
+        const obs = rule.detector.advance!(entry.d, t);
+        if (t > entry.at) entry.at = t;
+        if (obs !== null) {
+          const tr = stepLifecycle(entry.l, obs, t, rule.forMs);
+          if (tr !== null) {
+            if (!row.dirty) {
+              row.dirty = true;
+              this.dirty.push(row);
+            }
+            alerts.push(this.makeAlert(rule, row, entry, obs, tr, t));
+          }
+        }
+        const next = dueOf(rule, entry);
+        entry.due = next > t ? next : Infinity; // a timer that does not move on would fire forever
+      }
+      if (entry.due < due) due = entry.due;
+    }
+    row.due = due;
+  }
+
+  /**
+   * Time passes: quiet keys whose timers the watermark of their partition has passed fire them
+   * (windows drain, silence is noticed); keys idle past the state TTL (in event time) are dropped.
+   * `now` is the clock (a live worker's, the simulator's) or, for replays, the event time; it
+   * paces the sweep (see ADVANCE_PERIOD_MS) and, with `idle`, applies the idle rule
+   * (EventAdmission.watermarkAt). Call once per batch; it stays cheap however many keys there are.
+   */
+  advance(now: number, idle = true): Alert[] {
     const alerts: Alert[] = [];
     const elapsed = now - this.lastAdvance;
     if (!(elapsed > 0)) return alerts;
@@ -304,7 +373,7 @@ export class Pipeline {
       if (this.cursorStream >= streams.length) this.cursorStream = 0;
       const s = streams[this.cursorStream];
       if (this.cursor === null) this.cursor = s.rows.values();
-      const visited = this.visitRows(s, this.cursor, budget, now, alerts);
+      const visited = this.visitRows(s, this.cursor, budget, now, idle, alerts);
       budget -= visited.count;
       if (visited.done) {
         this.cursor = null;
@@ -316,39 +385,28 @@ export class Pipeline {
     return alerts;
   }
 
-  /** Advances up to `max` rows from `it` and drops rows idle past the state TTL. */
-  private visitRows(s: StreamRuntime, it: Iterator<KeyRow>, max: number, now: number, alerts: Alert[]): { count: number; done: boolean } {
-    const rules = s.rules;
+  /** Fires due timers of up to `max` rows from `it` and drops rows idle past the state TTL. */
+  private visitRows(s: StreamRuntime, it: Iterator<KeyRow>, max: number, now: number, idle: boolean, alerts: Alert[]): { count: number; done: boolean } {
     let count = 0;
+    let scope = '';
+    let watermark = -Infinity;
     while (count < max) {
       const next = it.next();
       if (next.done) return { count, done: true };
       count++;
       const row = next.value;
-      let firing = false;
-      for (let j = 0; j < rules.length; j++) {
-        const entry = row.entries[j];
-        if (entry === undefined) continue;
-        const rule = rules[j];
-        if (rule.advances) {
-          const obs = rule.detector.advance!(entry.d, now);
-          if (obs !== null) {
-            const t = stepLifecycle(entry.l, obs, now, rule.forMs);
-            // Only transitions must be durable now: drained windows re-drain identically after a
-            // restore, and the next event for the key persists them anyway.
-            if (t !== null) {
-              if (!row.dirty) {
-                row.dirty = true;
-                this.dirty.push(row);
-              }
-              alerts.push(this.makeAlert(rule, row, entry, obs, t, now));
-            }
-          }
-        }
-        if (entry.l.phase === 2) firing = true;
+      if (row.scope !== scope) {
+        scope = row.scope;
+        watermark = s.admissions.get(scope)?.watermarkAt(now, idle) ?? -Infinity;
       }
+      // Only transitions are marked for commit: drained windows re-drain identically after a
+      // restore, and the next event for the key persists them anyway.
+      if (row.due <= watermark) this.catchUp(row, watermark, alerts);
+      if (!(watermark - row.touched > this.idleTtl)) continue;
+      let firing = false;
+      for (const entry of row.entries) if (entry !== undefined && entry.l.phase === 2) firing = true;
       // A firing alert is never forgotten silently: it must resolve first.
-      if (now - row.touched > this.idleTtl && !firing) {
+      if (!firing) {
         s.rows.delete(row.key);
         row.dirty = false;
         this.deleted.set(row.id, row.scope);
@@ -410,6 +468,7 @@ export class Pipeline {
   dropScope(scope: string): void {
     for (const s of this.streams.values()) {
       s.admissions.delete(scope);
+      s.persistedMaxTs.delete(scope);
       for (const [k, row] of s.rows) if (row.scope === scope) s.rows.delete(k);
     }
     this.cursor = null;
@@ -447,6 +506,15 @@ export class Pipeline {
       last.set(row.id, v);
     }
     for (const [id, scope] of this.deleted) of(scope).set(id, null);
+    // Watermarks that moved, in the same commit as the rows they judged.
+    for (const s of this.streamList) {
+      for (const [scope, a] of s.admissions) {
+        const maxTs = a.maxEventTime;
+        if (maxTs === -Infinity || s.persistedMaxTs.get(scope) === maxTs) continue;
+        s.persistedMaxTs.set(scope, maxTs);
+        of(scope).set(WATERMARK_ID + SEP + s.name, { maxTs });
+      }
+    }
     this.dirty.length = 0;
     this.deleted.clear();
     return out;
@@ -476,22 +544,36 @@ export class Pipeline {
    * number of detector states restored. Rows of streams or rules no longer configured are
    * skipped (a rule that is new starts from scratch at the key's next event).
    */
-  restore(rows: Map<string, unknown>, scope = 'default'): number {
+  restore(rows: Map<string, unknown>, scope = 'default', now = -Infinity): number {
     let n = 0;
     for (const [id, value] of rows) {
       const parts = id.split(SEP);
+      if (parts.length === 2 && parts[0] === WATERMARK_ID) {
+        const s = this.streams.get(parts[1]);
+        const maxTs = (value as { maxTs?: unknown } | null)?.maxTs;
+        if (s && typeof maxTs === 'number') {
+          admissionOf(s, scope).restore({ maxTs }, now);
+          s.persistedMaxTs.set(scope, maxTs);
+        }
+        continue;
+      }
       if (parts.length !== 2 || value === null || typeof value !== 'object') continue; // not a row of this layout
       const [stream, key] = parts;
       const s = this.streams.get(stream);
       const v = value as Partial<PersistedRow>;
       if (!s || typeof v.e !== 'object' || v.e === null) continue;
-      const row: KeyRow = { id, key, stream: s, scope, entries: new Array<Entry | undefined>(s.rules.length), attrs: v.attrs ?? {}, touched: v.touched ?? 0, dirty: false };
+      const row: KeyRow = { id, key, stream: s, scope, entries: new Array<Entry | undefined>(s.rules.length), attrs: v.attrs ?? {}, touched: v.touched ?? 0, dirty: false, due: Infinity };
       s.rules.forEach((rule, j) => {
         const pe = v.e![rule.name];
         if (pe === undefined || pe === null || typeof pe !== 'object') return;
         const d = rule.detector.revive ? rule.detector.revive(pe.d) : pe.d;
         if (d === null) return; // not usable any more: the key's next event starts it afresh
-        row.entries[j] = { d, l: pe.l ?? initLifecycle(), obs: null, obsTs: 0, written: NaN };
+        const entry: Entry = { d, l: pe.l ?? initLifecycle(), obs: null, obsTs: 0, written: NaN, at: -Infinity, due: Infinity };
+        if (rule.timed) {
+          entry.due = dueOf(rule, entry);
+          if (entry.due < row.due) row.due = entry.due;
+        }
+        row.entries[j] = entry;
         n++;
       });
       s.rows.set(key, row);
@@ -524,6 +606,16 @@ export function defaultProfileDetectors(s: StreamConfig, measurements: readonly 
   return measurements
     .filter((m) => !covered.has(m))
     .map((m) => univariateSchema.parse({ type: 'univariate', name: `auto-${m.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`, measurement: m }) as StreamConfig['detectors'][number]);
+}
+
+/** A timed rule's next timer: the detector's, or the end of a pending `for` if sooner. */
+function dueOf(rule: Rule, entry: Entry): number {
+  let t = rule.detector.nextTimer!(entry.d, entry.at);
+  if (entry.l.phase === 1) {
+    const ready = entry.l.since + rule.forMs;
+    if (ready < t) t = ready;
+  }
+  return t;
 }
 
 function admissionOf(s: StreamRuntime, scope: string): EventAdmission {

@@ -3,6 +3,7 @@ import type { Clock } from './clock';
 import type { Alert } from './types';
 import type { FlowwatchConfig } from '../config/schema';
 import { Pipeline, writeAll } from './pipeline';
+import { withIdleTicks } from './idle-ticks';
 import type { Source, SourceBatch } from '../ingest/sources/types';
 import type { DeadLetterOutput } from '../ingest/dead-letter';
 import { AlertDispatcher } from '../alerts/dispatch';
@@ -37,6 +38,11 @@ export interface RunOptions {
   maxSinkPause?: number;
   /** Pause between retries of a failed state commit (tests inject 0). */
   retryDelay?: (attempt: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * How long a live source may deliver nothing before the runner fires due timers anyway (the
+   * idle rule, silence of a whole partition); 0 = never. Default 1 s.
+   */
+  idleTickMs?: number;
 }
 
 /** What onBatch reports about a batch once it is durable. */
@@ -133,6 +139,32 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     }
   }
 
+  /**
+   * Fires the timers the watermarks have passed. A replayed file has no clock of its own: the sweep
+   * is paced by event time and the idle rule does not apply (a pause in reading is not silence).
+   */
+  function advance(source: Source, sourceTime: number | undefined, wall: number): Alert[] {
+    if (source.replay && sourceTime === undefined) return pipeline.advance(pipeline.eventTime(source.streams) ?? wall, false);
+    return pipeline.advance(sourceTime ?? wall, true);
+  }
+
+  /**
+   * The source delivered nothing for a while: fire the timers its quiet partitions have due (by the
+   * idle rule), notify, and commit the rows that changed — after every commit in flight, since
+   * those rows may belong to any partition.
+   */
+  async function idleTick(source: Source, log: Logger, inFlight: ReadonlyMap<string, Promise<void>>): Promise<void> {
+    const alerts = advance(source, undefined, o.clock.now());
+    const changes = pipeline.takeChanges();
+    if (alerts.length === 0 && changes.size === 0) return;
+    const quiet: SourceBatch = { records: [] };
+    await durable('alert dispatch', quiet, log, () => o.dispatcher.dispatch(alerts));
+    if (alerts.length > 0) o.onAlerts?.(alerts);
+    const commits = [...changes].map(([scope, c]) => o.store.prepare(scope, null, c));
+    await Promise.all(inFlight.values());
+    await durable('state commit', quiet, log, () => writeAll(commits));
+  }
+
   /** The state store's position per scope, as far as this worker knows (loaded, then committed). */
   const stored = new Map<string, number>();
 
@@ -144,7 +176,13 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     // strictly in order, while partitions do not wait for each other's round trips.
     const inFlight = new Map<string, Promise<void>>();
     const previousOf = (scope: string) => inFlight.get(scope) ?? Promise.resolve();
-    for await (const batch of source.batches(o.signal)) {
+    const tickMs = o.idleTickMs ?? 1000;
+    const items = source.replay || tickMs <= 0 ? source.batches(o.signal) : withIdleTicks(source.batches(o.signal), tickMs);
+    for await (const batch of items) {
+      if (batch === null) {
+        await idleTick(source, log, inFlight);
+        continue;
+      }
       const wall = o.clock.now();
       const scope = batch.scope ?? source.name;
       if (!loaded.has(scope)) {
@@ -152,7 +190,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         const state = await durable('state load', batch, log, () => o.store.loadAll(scope));
         const position = await durable('state position', batch, log, () => o.store.position(scope));
         pipeline.dropScope(scope);
-        if (state) pipeline.restore(state, scope);
+        if (state) pipeline.restore(state, scope, batch.time ?? wall);
         stored.set(scope, position ?? -1);
         loaded.add(scope);
       }
@@ -160,9 +198,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       batch.skipUpTo?.(stored.get(scope) ?? -1);
       const now = batch.time ?? wall;
       const result = pipeline.processBatch(batch.records, now, scope);
-      // Replayed files have no clock of their own: silence is judged by event time.
-      const advanceTo = source.replay && batch.time === undefined ? (pipeline.eventTime(source.streams) ?? wall) : now;
-      const alerts = result.alerts.concat(pipeline.advance(advanceTo));
+      const alerts = result.alerts.concat(advance(source, batch.time, wall));
       if (sinks.length > 0) {
         const points = pipeline.latestObservations(resolution).map((x) => aggregatePoint(x.stream, x.key, x.detector, x.obs, x.ts));
         for (const a of alerts) points.push(alertPoint(a));

@@ -17,11 +17,20 @@ export interface Detector<S = unknown> {
   /** Judge one event. null = no opinion yet (warm-up, measurement absent in this event). */
   observe(state: S, e: FlowEvent): Observation | null;
   /**
-   * Time passes without an event for this key (called once per batch with the watermark or the
-   * injected clock). Only detectors whose verdict can change without events implement it:
-   * deadman fires, windowed detectors let old panes drain and may clear.
+   * The verdict at event time `at` without a new event: windows drain, silence grows. Called by
+   * the pipeline at the times nextTimer() names (event-time timers), in order, never with a time
+   * before one already judged. Only detectors whose verdict can change without events implement it.
    */
-  advance?(state: S, now: number): Observation | null;
+  advance?(state: S, at: number): Observation | null;
+  /**
+   * The earliest event time after `after` at which advance() may give a different verdict than
+   * the last one (Infinity: none until the next event). Pure arithmetic on the state: the
+   * pipeline asks after every event of the key, so it must cost next to nothing. Results depend
+   * only on the key's own records because timers fire at these exact times — before any later
+   * event of the key at or after them, or once the partition's watermark passes them — however
+   * the records were batched or how far the worker lags.
+   */
+  nextTimer?(state: S, after: number): number;
   /**
    * The form a store keeps, when it differs from the state (e.g. only the live panes of a
    * window); plain JSON. Without it the state itself is stored.

@@ -12,6 +12,11 @@ export interface AdmissionPolicy {
   maxAge: number;
   /** How many recent record identities to remember for duplicate detection. */
   dedupCapacity?: number;
+  /**
+   * A scope (partition) without records for this long (clock time) is idle: its watermark then
+   * moves on with the clock, so quiet keys still drain and silence is still noticed. 0 = never.
+   */
+  idleTimeout?: number;
 }
 
 export type Admitted = { ok: true } | { ok: false; reason: RejectReason; detail: string };
@@ -24,6 +29,8 @@ const OK: Admitted = { ok: true };
  */
 export class EventAdmission {
   private maxTs = -Infinity;
+  /** Clock time of the last admitted event (idleness); -Infinity before the first. */
+  private lastClock = -Infinity;
   /**
    * Fingerprints of recent records (of the id, or of key + time + values without one); the oldest
    * are evicted past capacity. Fingerprints, not strings: see FingerprintSet.
@@ -34,9 +41,29 @@ export class EventAdmission {
     this.recent = new FingerprintSet(Math.max(1, policy.dedupCapacity ?? 100_000));
   }
 
-  /** Watermark: windows ending before it are closed. */
+  /** Watermark: events behind it are late; event-time timers at or before it are due. */
   get watermark(): number {
     return this.maxTs - this.policy.lateness;
+  }
+
+  /** Highest admitted event time (-Infinity before the first). */
+  get maxEventTime(): number {
+    return this.maxTs;
+  }
+
+  /**
+   * The watermark as of clock time `now`, with the idle rule: once the scope has had no record for
+   * `idleTimeout`, event time is taken to have moved on as the clock did since its last record
+   * (like Flink's withIdleness, but advancing rather than only not holding others back: a
+   * partition is often a stream's only one here). Results that depend on it are processing-time
+   * results — only silence of a whole partition needs it.
+   */
+  watermarkAt(now: number, idle: boolean): number {
+    const w = this.maxTs - this.policy.lateness;
+    const timeout = this.policy.idleTimeout ?? 0;
+    if (!idle || !(timeout > 0) || this.lastClock === -Infinity) return w;
+    const quiet = now - this.lastClock;
+    return quiet >= timeout ? w + quiet : w;
   }
 
   admit(e: FlowEvent, now: number): Admitted {
@@ -52,6 +79,7 @@ export class EventAdmission {
     const f = fingerprint(e);
     if (!this.recent.add(f.hi, f.lo)) return { ok: false, reason: 'duplicate', detail: e.id !== undefined ? `record id ${e.id} already processed` : `same key, time and values as an earlier record` };
     if (e.ts > this.maxTs) this.maxTs = e.ts;
+    this.lastClock = now;
     return OK;
   }
 
@@ -59,8 +87,10 @@ export class EventAdmission {
   snapshot(): { maxTs: number } {
     return { maxTs: this.maxTs };
   }
-  restore(s: { maxTs: number }): void {
-    this.maxTs = s.maxTs;
+  /** A restored scope resumes with the stored max event time (not idle until `idleTimeout` from `now`). */
+  restore(s: { maxTs: number }, now = -Infinity): void {
+    if (typeof s.maxTs === 'number' && s.maxTs > this.maxTs) this.maxTs = s.maxTs;
+    if (now > this.lastClock) this.lastClock = now;
   }
 }
 

@@ -40,14 +40,20 @@ export class DeadmanDetector implements Detector<DeadmanState> {
     return this.verdict(s, gap, s.lastSeen - gap, s.lastSeen, 0, false);
   }
 
-  /** Fires once now − lastSeen > timeout; null while quiet for less than that and not firing. */
-  advance(s: DeadmanState, now: number): Observation | null {
+  /** Fires once at − lastSeen > timeout; null while quiet for less than that and not firing. */
+  advance(s: DeadmanState, at: number): Observation | null {
+    const now = at;
     const silent = now - s.lastSeen;
     const over = silent > this.p.timeout;
     if (!over && !s.firing) return null;
     s.firing = over;
     // 0.5 at the timeout, 2/3 at twice the timeout, → 1 as silence grows
     return this.verdict(s, silent > 0 ? silent : 0, s.lastSeen, now, scoreAgainstLimit(silent / this.p.timeout), true);
+  }
+
+  /** The first millisecond of silence past the timeout; a firing deadman clears only with an event. */
+  nextTimer(s: DeadmanState): number {
+    return s.firing ? Infinity : s.lastSeen + this.p.timeout + 1;
   }
 
   private verdict(s: DeadmanState, silentMs: number, start: number, end: number, score: number, detail: boolean): Observation {

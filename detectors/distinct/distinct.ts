@@ -3,7 +3,7 @@ import { formatDuration } from '../../config/duration';
 import type { Detector } from '../types';
 import { boundScore, latchAbove } from '../scoring';
 import { constantDetail } from '../evidence';
-import { defaultSlide } from '../window/pane-ring';
+import { defaultSlide, nextDrain } from '../window/pane-ring';
 import { hash32 } from './hash';
 import { DistinctSketch, DistinctSketchState } from './sketch';
 
@@ -67,10 +67,15 @@ export class DistinctDetector implements Detector<DistinctState> {
   }
 
   /** Frees expired entries. Returns a verdict only while firing (a distinct count cannot rise without events). */
-  advance(s: DistinctState, now: number): Observation | null {
-    this.sketch.expire(s.sketch, now);
+  advance(s: DistinctState, at: number): Observation | null {
+    this.sketch.expire(s.sketch, at);
     if (!s.firing) return null;
-    return this.judge(s, this.sketch.readTime(s.sketch, now));
+    return this.judge(s, this.sketch.readTime(s.sketch, at));
+  }
+
+  /** While firing, each pane boundary may clear it; a quiet count cannot rise, so no timer then. */
+  nextTimer(s: DistinctState, after: number): number {
+    return s.firing ? nextDrain(this.sketch.geometry, s.sketch.maxTs, after) : Infinity;
   }
 
   private judge(s: DistinctState, at: number): Observation {

@@ -2,7 +2,7 @@ import type { FlowEvent, Observation } from '../../core/types';
 import { truthy } from '../../config/expression';
 import type { Detector } from '../types';
 import { clamp01 } from '../common';
-import { defaultSlide } from '../window/pane-ring';
+import { defaultSlide, nextDrain } from '../window/pane-ring';
 import { PaneWindow, PaneWindowState, WindowAggregate, persistWindowed, reviveWindowed } from '../window/pane-window';
 import { AggregateBinding } from './aggregate-view';
 import { CompiledDetectorExpressions, compileDetectorExpressions } from './compile';
@@ -81,13 +81,21 @@ export class ExpressionDetector implements Detector<ExpressionState> {
   }
 
   /** Panes drain with time, so the verdict can change either way; returns it while firing or when it changes. */
-  advance(s: ExpressionState, now: number): Observation | null {
-    this.win.expire(s.win, now);
+  advance(s: ExpressionState, at: number): Observation | null {
+    this.win.expire(s.win, at);
     const was = s.firing;
-    const a = this.win.aggregate(s.win, this.win.readTime(s.win, now), this.agg);
+    const a = this.win.aggregate(s.win, this.win.readTime(s.win, at), this.agg);
     for (let i = 0; i < this.bare.length; i++) this.latest[this.bare[i]] = a.last[this.bareIndex[i]];
     const obs = this.judge(s, a, this.latest);
     return obs.firing || was ? obs : null;
+  }
+
+  /**
+   * Every pane boundary until the window is empty: an expression may turn either way as panes
+   * leave (`count < 3` starts to hold as a key goes quiet), so each boundary is judged.
+   */
+  nextTimer(s: ExpressionState, after: number): number {
+    return nextDrain(this.win.geometry, s.win.maxTs, after);
   }
 
   private judge(s: ExpressionState, a: WindowAggregate, values: Record<string, number>): Observation {

@@ -3,7 +3,7 @@ import { formatDuration } from '../../config/duration';
 import type { Detector } from '../types';
 import { boundScore, latchAbove } from '../scoring';
 import { constantDetail } from '../evidence';
-import { defaultSlide } from '../window/pane-ring';
+import { defaultSlide, nextDrain } from '../window/pane-ring';
 import { PaneWindow, PaneWindowState, WindowAggregate, persistWindowed, reviveWindowed } from '../window/pane-window';
 
 export interface RateParams {
@@ -68,10 +68,15 @@ export class RateDetector implements Detector<RateState> {
   }
 
   /** Drains old panes. Returns a verdict only while firing (a rate cannot rise without events). */
-  advance(s: RateState, now: number): Observation | null {
-    this.win.expire(s.win, now);
+  advance(s: RateState, at: number): Observation | null {
+    this.win.expire(s.win, at);
     if (!s.firing) return null;
-    return this.judge(s, this.win.readTime(s.win, now));
+    return this.judge(s, this.win.readTime(s.win, at));
+  }
+
+  /** While firing, each pane boundary may clear it; a quiet rate cannot rise, so no timer then. */
+  nextTimer(s: RateState, after: number): number {
+    return s.firing ? nextDrain(this.win.geometry, s.win.maxTs, after) : Infinity;
   }
 
   private judge(s: RateState, at: number): Observation {

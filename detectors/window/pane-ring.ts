@@ -75,3 +75,17 @@ export function firstLivePane(g: PaneGeometry, at: number): number {
 export function windowStart(g: PaneGeometry, at: number): number {
   return firstLivePane(g, at) * g.slideMs;
 }
+
+/**
+ * When a window whose newest event is at `maxTs` next changes without new events, after event
+ * time `after`: the next pane boundary (a pane leaves the window there), up to and including the
+ * boundary where the newest event's pane leaves and the window is empty; Infinity after that or
+ * for a window that never held an event. Detectors use it as their event-time timer.
+ */
+export function nextDrain(g: PaneGeometry, maxTs: number, after: number): number {
+  if (maxTs === NO_TIME) return Infinity;
+  const from = after > maxTs ? after : maxTs;
+  const next = (paneOf(g, from) + 1) * g.slideMs;
+  const emptyAt = (paneOf(g, maxTs) + g.panes) * g.slideMs;
+  return next <= emptyAt ? next : Infinity;
+}

@@ -69,9 +69,10 @@ it('holds a batch while the state store fails, heartbeats, and acks only after t
   expect(log).toEqual(['fetch 1', 'commit failed', 'fetch 2', 'heartbeat 1', 'commit failed', 'heartbeat 1', 'commit ok', 'ack 1', 'commit ok', 'ack 2']);
   expect(summary.events).toBe(2);
   expect(await store.position('p0')).toBe(2);
-  // The failed attempts did not use up the batch's changes: its state is stored.
-  const keys = [...(await store.loadAll('p0')).keys()].map((id) => id.split('\u0000')[1]);
-  expect(keys.sort()).toEqual(['k1', 'k2']);
+  // The failed attempts did not use up the batch's changes: its state is stored, with the
+  // partition's watermark (the max event time admitted) beside the keys' rows.
+  const ids = [...(await store.loadAll('p0')).keys()].map((id) => id.split('\u0000'));
+  expect(ids.sort()).toEqual([['\u0001wm', 'funds'], ['funds', 'k1'], ['funds', 'k2']]);
 });
 
 function fakeSink(drainAfterFlushes: number): Sink & { flushes: number } {
