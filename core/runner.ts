@@ -157,6 +157,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     const alerts = advance(source, undefined, o.clock.now());
     const changes = pipeline.takeChanges();
     if (alerts.length === 0 && changes.size === 0) return;
+    if (alerts.length > 0) for (const s of sinks) s.write(alerts.map((a) => alertPoint(a)));
     const quiet: SourceBatch = { records: [] };
     await durable('alert dispatch', quiet, log, () => o.dispatcher.dispatch(alerts));
     if (alerts.length > 0) o.onAlerts?.(alerts);
