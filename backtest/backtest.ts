@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { FlowwatchError } from '../core/errors';
+import type { Alert } from '../core/types';
 import { loadConfigFile, validateConfig } from '../config/load';
 import { measurementNames } from '../config/semantics';
 import { formatDuration } from '../config/duration';
@@ -23,6 +24,8 @@ export interface BacktestOptions {
   measurement?: string;
   labels?: string;
   report?: string;
+  /** JSON lines: every alert state change the backtest saw (firing, resolved), in order. */
+  alerts?: string;
 }
 
 export interface BacktestResult {
@@ -34,6 +37,8 @@ export interface BacktestResult {
   nab?: SweepResult;
   alertNab?: ThresholdScore;
   alerts?: AlertMetrics;
+  /** Alert state changes written to `--alerts`. */
+  alertChanges: number;
   /** Summary lines as printed. */
   lines: string[];
   exitCode: number;
@@ -43,7 +48,7 @@ export interface BacktestIO {
   log: Logger;
   /** One summary line (stdout). */
   out(line: string): void;
-  /** One problem line (stderr). */
+  /** One problem or per-file note line (stderr). */
   err(line: string): void;
   progressStream?: NodeJS.WriteStream;
 }
@@ -68,22 +73,30 @@ export function defaultProfileConfig(input: string) {
   );
 }
 
-/** The config, stream and measurement a backtest replays into. */
+/**
+ * The config, stream and measurement a backtest replays into. Every stream of a config is kept, so
+ * raw records (`{"stream", "payload"}`) of any of them are judged by it, in one pipeline; series
+ * rows (CSV, JSONL values and events) go to `--stream`, or to the config's only stream.
+ */
 export function replayTarget(o: Pick<BacktestOptions, 'config' | 'stream' | 'measurement' | 'input'>): ReplayTarget {
   if (!o.config) return { config: defaultProfileConfig(o.input), stream: DEFAULT_STREAM, measurement: 'value' };
   const config = loadConfigFile(o.config);
   const names = Object.keys(config.streams);
   const stream = o.stream ?? (names.length === 1 ? names[0] : undefined);
-  if (!stream) throw new FlowwatchError('FW_USAGE', `${o.config} has ${names.length} streams (${names.join(', ')}); choose one with --stream`);
+  // Replay: every event time is plausible (history), nothing else of the config is needed.
+  for (const name of names) config.streams[name] = { ...config.streams[name], source: { type: 'file', path: o.input }, max_age: 0 };
+  config.sinks = [];
+  if (!stream) {
+    if (o.measurement) throw new FlowwatchError('FW_USAGE', `--measurement ${o.measurement}: choose the stream it belongs to with --stream (${o.config} has ${names.join(', ')})`);
+    const noStream = `${o.config} has ${names.length} streams (${names.join(', ')}): choose the one that judges timestamp/value rows with --stream (raw {"stream", "payload"} records name their own)`;
+    return { config, noStream };
+  }
   const s = config.streams[stream];
   if (!s) throw new FlowwatchError('FW_USAGE', `--stream ${stream}: no such stream in ${o.config}; it has ${names.join(', ')}`);
   if (s.detectors.length === 0) throw new FlowwatchError('FW_USAGE', `stream ${stream} in ${o.config} has no detectors to backtest`);
   const measurements = measurementNames(s.mapping);
   const measurement = o.measurement ?? (measurements.includes('value') ? 'value' : measurements[0]);
   if (!measurements.includes(measurement)) throw new FlowwatchError('FW_USAGE', `--measurement ${measurement}: stream ${stream} has ${measurements.join(', ')}`);
-  // Replay: every event time is plausible (history), nothing else of the config is needed.
-  config.streams = { [stream]: { ...s, source: { type: 'file', path: o.input }, max_age: 0 } };
-  config.sinks = [];
   return { config, stream, measurement };
 }
 
@@ -114,6 +127,8 @@ export async function runBacktest(o: BacktestOptions, io: BacktestIO): Promise<B
   const progress = createProgress(totalBytes, io.progressStream);
   const started = Date.now();
   const files: FileOutcome[] = [];
+  const changeLog = o.alerts ? openChangeLog(o.alerts) : null;
+  let alertChanges = 0;
   let doneBytes = 0;
   let doneRows = 0;
   try {
@@ -124,9 +139,13 @@ export async function runBacktest(o: BacktestOptions, io: BacktestIO): Promise<B
       files.push(outcome);
       for (const p of outcome.problems) io.err(p);
       if (!outcome.ok) io.err(`${f.rel}: failed, no output written (other files go on)`);
+      if (outcome.note !== null) io.err(`${f.rel}: ${outcome.note}`);
+      // A failed file has no output, so none of its alerts either.
+      if (changeLog && outcome.ok) alertChanges += changeLog.write(outcome.changes, single ? undefined : f.rel);
     }
   } finally {
     progress.stop();
+    changeLog?.close();
   }
   const wallMs = Date.now() - started;
   const ok = files.filter((f) => f.ok);
@@ -135,9 +154,10 @@ export async function runBacktest(o: BacktestOptions, io: BacktestIO): Promise<B
   const lines: string[] = [];
   const perMin = wallMs > 0 ? (rows / wallMs) * 60_000 : 0;
   lines.push(`backtest: ${files.length} file${files.length === 1 ? '' : 's'}, ${rows.toLocaleString('en-US')} rows in ${formatDuration(wallMs)} (${fmtRate(perMin)} rows/min); ${failed} failed`);
-  lines.push(`profile: ${o.config ? `${o.config}, stream ${target.stream}, measurement ${target.measurement}` : 'built-in default univariate profile'}; output: ${single && ok[0]?.out ? ok[0].out : o.out}`);
+  lines.push(`profile: ${profileOf(o, target)}; output: ${single && ok[0]?.out ? ok[0].out : o.out}`);
+  if (o.alerts) lines.push(`alert changes: ${alertChanges} written to ${o.alerts}`);
 
-  const result: BacktestResult = { files, failed, rows, wallMs, labelProblems: labels?.problems ?? [], lines, exitCode: 0 };
+  const result: BacktestResult = { files, failed, rows, wallMs, labelProblems: labels?.problems ?? [], alertChanges, lines, exitCode: 0 };
   if (labels) {
     const scored = ok.filter((f) => labels.windows.has(f.file.rel));
     const unlabelled = ok.length - scored.length;
@@ -167,6 +187,48 @@ export async function runBacktest(o: BacktestOptions, io: BacktestIO): Promise<B
   for (const l of lines) io.out(l);
   result.exitCode = failed > 0 || (labels?.problems.length ?? 0) > 0 ? 1 : 0;
   return result;
+}
+
+function profileOf(o: BacktestOptions, target: ReplayTarget): string {
+  if (!o.config) return 'built-in default univariate profile';
+  if (target.stream === undefined) return `${o.config}, streams ${Object.keys(target.config.streams).join(', ')} (raw records by their "stream")`;
+  return `${o.config}, stream ${target.stream}, measurement ${target.measurement}`;
+}
+
+/**
+ * `--alerts`: one JSON line per alert state change, in the order the backtest saw them; times are
+ * epoch ms of event time (`endsAt` only on resolved ones). With a directory input each line names
+ * its input file.
+ */
+function openChangeLog(file: string): { write(changes: readonly Alert[], rel: string | undefined): number; close(): void } {
+  // Opened before any file is replayed, so a path that cannot be written stops the run at once.
+  let fd: number;
+  try {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    fd = openSync(file, 'w');
+  } catch (err) {
+    throw new FlowwatchError('FW_USAGE', `--alerts ${file}: ${(err as Error).message}`);
+  }
+  return {
+    // Alert changes are few (a file's worth at a time): written synchronously, no stream to drain.
+    write(changes, rel) {
+      let text = '';
+      for (const a of changes) text += JSON.stringify(changeLine(a, rel)) + '\n';
+      if (text !== '') writeSync(fd, text);
+      return changes.length;
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+/** The fields of an alert state change as `--alerts` writes them, in a fixed order. */
+export function changeLine(a: Alert, file?: string): Record<string, unknown> {
+  const line: Record<string, unknown> = {};
+  if (file !== undefined) line.file = file;
+  Object.assign(line, { id: a.id, fingerprint: a.fingerprint, status: a.status, stream: a.stream, key: a.key, detector: a.detector, severity: a.severity, startsAt: a.startsAt });
+  if (a.status === 'resolved' && a.endsAt !== undefined) line.endsAt = a.endsAt;
+  line.summary = a.summary;
+  return line;
 }
 
 /** 1 on each alert's first row, else 0. */

@@ -48,15 +48,36 @@ export function probationLength(rows: number): number {
   return Math.min(Math.floor(PROBATION_PERCENT * rows), PROBATION_PERCENT * 5000);
 }
 
-/** Windows as inclusive row-index ranges; windows that hold no row are dropped. */
+/**
+ * Windows as inclusive row-index ranges; windows that hold no row are dropped. A file whose times
+ * are not sorted (a clock that jumped back, a repeated hour, out-of-order rows: the backtest judges
+ * them) gets, per window, the rows from the first to the last whose timestamp lies in it.
+ */
 export function windowRows(ts: ArrayLike<number>, windows: readonly (readonly [number, number])[]): [number, number][] {
   const out: [number, number][] = [];
+  const sorted = isSorted(ts);
   for (const [start, end] of windows) {
-    const a = lowerBound(ts, start);
-    const b = lowerBound(ts, end + 1e-9) - 1;
+    const [a, b] = sorted ? [lowerBound(ts, start), lowerBound(ts, end + 1e-9) - 1] : scanRows(ts, start, end);
     if (a <= b && a < ts.length) out.push([a, b]);
   }
   return out.sort((p, q) => p[0] - q[0]);
+}
+
+function isSorted(ts: ArrayLike<number>): boolean {
+  for (let i = 1; i < ts.length; i++) if (ts[i] < ts[i - 1]) return false;
+  return true;
+}
+
+/** First and last row whose time lies in [start, end] (b < a when none does). */
+function scanRows(ts: ArrayLike<number>, start: number, end: number): [number, number] {
+  let a = -1;
+  let b = -2;
+  for (let i = 0; i < ts.length; i++) {
+    if (ts[i] < start || ts[i] > end) continue;
+    if (a < 0) a = i;
+    b = i;
+  }
+  return [a, b];
 }
 
 function lowerBound(ts: ArrayLike<number>, v: number): number {

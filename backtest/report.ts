@@ -56,8 +56,14 @@ function fileSection(f: ReportFile, idx: number): string {
   const onsets = f.alerts.length;
   const head = `<section id="f${idx}"><h2>${esc(f.rel)}</h2><p class="meta">${n.toLocaleString('en-US')} rows, ${n > 0 ? `${fmtTime(f.ts[0])} → ${fmtTime(f.ts[n - 1])}` : ''}; ${onsets} alert${onsets === 1 ? '' : 's'}; ${f.windows.length} labelled window${f.windows.length === 1 ? '' : 's'}</p>`;
   if (n === 0) return head + '</section>';
-  const t0 = f.ts[0];
-  const t1 = f.ts[n - 1] > t0 ? f.ts[n - 1] : t0 + 1;
+  // First and last time, not first and last row: a file's clock may have jumped back (docs/backtest.md).
+  let t0 = Infinity;
+  let tn = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (f.ts[i] < t0) t0 = f.ts[i];
+    if (f.ts[i] > tn) tn = f.ts[i];
+  }
+  const t1 = tn > t0 ? tn : t0 + 1;
   const plotW = W - LEFT - 10;
   const x = (t: number) => LEFT + ((t - t0) / (t1 - t0)) * plotW;
   let lo = Infinity;

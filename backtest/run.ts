@@ -2,16 +2,25 @@ import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync } fr
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import type { Evidence, FlowEvent } from '../core/types';
+import type { Alert, Evidence, FlowEvent } from '../core/types';
 import type { FlowwatchConfig } from '../config/schema';
-import { Pipeline } from '../core/pipeline';
+import { ADVANCE_PERIOD_MS, Pipeline, alertId } from '../core/pipeline';
+import { createDecoder, type Decoder } from '../ingest/decode/decoder';
 import { parseCsvHeader, parseTimestamp, parseValue, splitCsvLine, type CsvHeader, type InputFile } from './input';
+import { QuirkCounts, SeriesClock } from './quirks';
 
-/** How one file becomes events: which stream of the config judges them and under which measurement a CSV value goes. */
+/**
+ * How files become events: the config whose streams judge them; the stream and measurement that
+ * series rows (CSV `timestamp,value`, JSONL values and events) go to. Raw records
+ * (`{"stream", "payload"}`) name their own stream.
+ */
 export interface ReplayTarget {
   config: FlowwatchConfig;
-  stream: string;
-  measurement: string;
+  /** Stream that judges series rows; undefined when the config has several and none was chosen. */
+  stream?: string;
+  measurement?: string;
+  /** Why series rows cannot be judged without a --stream (reported as file:line). */
+  noStream?: string;
 }
 
 /** A firing alert as the backtest saw it: the row it fired on and the lifecycle's evidence. */
@@ -38,9 +47,18 @@ export interface FileOutcome {
   scores: Float64Array;
   alert: Uint8Array;
   alerts: AlertRecord[];
+  /** Every alert state change (firing, resolved), in order, with the file's own times. */
+  changes: Alert[];
+  /** What admission and the clock policy did (duplicates, out-of-order, late rows, clock jumps, gaps). */
+  quirks: QuirkCounts;
+  /** The per-file line saying so, or null when the file had no quirk. */
+  note: string | null;
 }
 
 export const MAX_PROBLEMS = 10;
+
+/** Joins stream and key into one map key (the pipeline's own separator). */
+const SEP = '\u0000';
 
 /** A growable typed column (rows are kept for scoring and the report; 8 bytes a number). */
 class Column<T extends Float64Array | Uint8Array> {
@@ -59,26 +77,43 @@ class Column<T extends Float64Array | Uint8Array> {
   }
 }
 
+/** What the backtest keeps per series (stream + key): its clock, its latest score, its firing detectors. */
+interface Series {
+  stream: string;
+  key: string;
+  /** Admission scope: the series' own, or its stream's for raw records. */
+  scope: string;
+  clock: SeriesClock;
+  score: number;
+  firing: Set<string>;
+}
+
 /**
- * Replays one file through a fresh Pipeline — the live code path: admission, the configured
- * detectors per key, and the alert lifecycle (pending → firing → resolved with `for`). Each row is
- * judged as its own batch so its own verdict can be read back: `anomaly_score` is the highest
- * detector score for the row's key, `alert` is 1 while any of the key's alerts is firing.
+ * Replays one file through a fresh Pipeline — the live code path: admission (lateness behind the
+ * watermark, duplicates), the configured detectors per key, the alert lifecycle (pending → firing
+ * → resolved with `for`) and event time passing (`advance` after each row, with the row's time).
+ * Each row is judged as its own batch so its own verdict can be read back: `anomaly_score` is the
+ * highest detector score for the row's key, `alert` is 1 while any of the key's alerts is firing.
+ * Every input row gets an output row: one that admission drops (duplicate, late) carries its key's
+ * latest score and alert state. A series clock that jumps back is continued (SeriesClock).
  *
  * Output is written to a temporary file and renamed when the whole file was good; on the first
- * bad row the file is failed (no output), but reading goes on to report up to MAX_PROBLEMS problems.
+ * structurally bad row the file is failed (no output), but reading goes on to report up to
+ * MAX_PROBLEMS problems.
  */
 export async function replayFile(file: InputFile, outPath: string, target: ReplayTarget, log: Logger, onProgress?: (bytes: number, rows: number) => void): Promise<FileOutcome> {
   const pipeline = new Pipeline(target.config, log);
-  const stream = target.stream;
   const problems: string[] = [];
   const ts = new Column(new Float64Array(1024));
   const values = new Column(new Float64Array(1024));
   const scores = new Column(new Float64Array(1024));
   const alertCol = new Column(new Uint8Array(1024));
   const alerts: AlertRecord[] = [];
-  const firing = new Map<string, Set<string>>();
-  const lastTs = new Map<string, { ts: number; line: number }>();
+  const changes: Alert[] = [];
+  const quirks = new QuirkCounts();
+  const series = new Map<string, Series>();
+  const decoders = new Map<string, Decoder>();
+  let lastAt = -Infinity;
   const problem = (line: number, msg: string) => {
     if (problems.length < MAX_PROBLEMS) problems.push(`${file.rel}:${line}: ${msg}`);
   };
@@ -102,63 +137,94 @@ export async function replayFile(file: InputFile, outPath: string, target: Repla
   let bytes = 0;
   let failed = false;
 
-  /** Judges one event; returns false when admission rejected it. */
-  const judge = (e: FlowEvent | null, raw: Record<string, unknown> | null, line: number, tsText: string, valueText: string | null): boolean => {
-    const now = e ? e.ts : Number.MAX_SAFE_INTEGER;
-    const res = e ? pipeline.processEvents([e], now) : pipeline.processBatch([{ stream, payload: raw!, source: `${file.rel}:${line}` }], now);
-    if (res.rejects.length > 0) {
-      problem(line, `${res.rejects[0].reason}: ${res.rejects[0].detail}`);
-      return false;
+  // Consecutive rows are mostly of one series (a CSV file is one): the last one is kept at hand.
+  let last: Series | null = null;
+  const seriesOf = (stream: string, key: string, raw: boolean): Series => {
+    if (last !== null && last.key === key && last.stream === stream) return last;
+    const id = stream + SEP + key;
+    let s = series.get(id);
+    if (s === undefined) {
+      const clock = new SeriesClock(key, target.config.streams[stream]?.lateness ?? 0, !raw);
+      // Raw records share one scope per stream (a live partition's watermark); series are independent, one scope each.
+      series.set(id, (s = { stream, key, scope: raw ? 'default' : id, clock, score: 0, firing: new Set() }));
     }
-    const row = ts.n;
+    return (last = s);
+  };
+
+  /** Alert changes of the pipeline (a row's own or time passing): the alert column's state, the change log, the report's onsets. */
+  const record = (list: readonly Alert[], row: number, rowTs: number) => {
+    for (const a of list) {
+      // Alerts come for keys that had events: their series exist.
+      const s = seriesOf(a.stream, a.key, true);
+      changes.push(s.clock.shifted ? onFileClock(a, s.clock) : a);
+      if (a.status === 'firing') {
+        s.firing.add(a.detector);
+        alerts.push({ row, ts: rowTs, detector: a.detector, key: a.key, score: a.score, summary: a.summary, evidence: a.evidence });
+      } else s.firing.delete(a.detector);
+    }
+  };
+
+  /**
+   * Judges one row (event `e` from input line `line`; `tsText`/`valueText` as written there, ''/null:
+   * formatted from the event); false when the row is broken (a problem was reported). Raw records
+   * are judged exactly as a live partition would; series rows get the clock-jump policy.
+   */
+  const judge = (e: FlowEvent, line: number, tsText: string, valueText: string | null, raw: boolean): boolean => {
+    const s = seriesOf(e.stream, e.key, raw);
+    const at = s.clock.place(e.ts, line);
+    const res = pipeline.processEvents([at === e.ts ? e : { ...e, ts: at }], at, s.scope);
     let score = 0;
     let value = NaN;
-    let key = e?.key ?? '';
-    let when = e?.ts ?? NaN;
-    for (const o of pipeline.latestObservations()) {
-      key = o.key;
-      when = o.ts;
-      if (o.obs.score >= score) score = o.obs.score;
-      if (Number.isNaN(value)) value = o.obs.evidence.value;
+    if (res.rejects.length > 0) {
+      const reason = res.rejects[0].reason;
+      if (reason === 'late') quirks.late++;
+      else if (reason === 'duplicate') quirks.exactDuplicates++;
+      else {
+        problem(line, `${reason}: ${res.rejects[0].detail}`);
+        return false;
+      }
+      // Dropped as live would drop it; the row still gets its key's latest verdict, so scoring sees every row.
+      score = s.score;
+    } else {
+      s.clock.admitted(at, quirks);
+      if (at > lastAt) lastAt = at;
+      for (const o of pipeline.latestObservations()) {
+        if (o.key !== e.key || o.stream !== e.stream) continue;
+        if (o.obs.score >= score) score = o.obs.score;
+        if (Number.isNaN(value)) value = o.obs.evidence.value;
+      }
+      s.score = score;
     }
+    if (s.clock.confirmed !== null) quirks.jumps.push(s.clock.confirmed);
+    const row = ts.n;
+    if (res.alerts.length > 0) record(res.alerts, row, e.ts);
+    // Time passes with the row's event time: quiet keys' windows drain, silence and pending `for`s
+    // are judged once the watermark passes them. As for any replay (core/runner.ts), the idle rule
+    // does not apply: it is about clock time, and a file has none.
+    const passed = pipeline.advance(at, false);
+    if (passed.length > 0) record(passed, row, e.ts);
     pipeline.takeChanges();
-    if (e && Number.isNaN(value)) {
-      const v = e.values[target.measurement];
-      value = typeof v === 'number' ? v : firstValue(e.values);
-    }
-    for (const a of res.alerts) {
-      let set = firing.get(a.key);
-      if (!set) firing.set(a.key, (set = new Set()));
-      if (a.status === 'firing') {
-        set.add(a.detector);
-        alerts.push({ row, ts: when, detector: a.detector, key: a.key, score: a.score, summary: a.summary, evidence: a.evidence });
-      } else set.delete(a.detector);
-    }
-    const on = (firing.get(key)?.size ?? 0) > 0 ? 1 : 0;
-    ts.push(when);
+    if (Number.isNaN(value)) value = valueOf(e, target.measurement);
+    const on = s.firing.size > 0 ? 1 : 0;
+    ts.push(e.ts);
     values.push(value);
     scores.push(score);
     alertCol.push(on);
     const vText = valueText ?? (Number.isFinite(value) ? String(value) : '');
-    if (tsText === '' && Number.isFinite(when)) tsText = new Date(when).toISOString();
-    buf += `${csvField(tsText)},${csvField(vText)},${score === 0 ? '0' : score.toFixed(6)},${on}\n`;
+    buf += `${csvField(tsText !== '' ? tsText : new Date(e.ts).toISOString())},${csvField(vText)},${score === 0 ? '0' : score.toFixed(6)},${on}\n`;
     return true;
   };
 
-  const checkOrder = (key: string, t: number, line: number): boolean => {
-    const prev = lastTs.get(key);
-    if (prev !== undefined) {
-      if (t === prev.ts) {
-        problem(line, `duplicate timestamp ${new Date(t).toISOString()} (also on line ${prev.line})`);
-        return false;
-      }
-      if (t < prev.ts) {
-        problem(line, `timestamps not sorted: ${new Date(t).toISOString()} is before ${new Date(prev.ts).toISOString()} on line ${prev.line}`);
-        return false;
-      }
+  let noStreamReported = false;
+  /** A series row for the target stream, or false (with a problem, once) when the config has no stream for series. */
+  const seriesRow = (key: string, t: number, vals: Record<string, number>, attrs: Record<string, string>, line: number, tsText: string, valueText: string | null): boolean => {
+    if (target.stream === undefined) {
+      if (!noStreamReported) problem(line, target.noStream ?? 'no stream to judge timestamp/value rows; choose one with --stream');
+      noStreamReported = true;
+      return false;
     }
-    lastTs.set(key, { ts: t, line });
-    return true;
+    if (failed) return true;
+    return judge({ stream: target.stream, key, ts: t, values: vals, attrs }, line, tsText, valueText, false);
   };
 
   try {
@@ -179,22 +245,7 @@ export async function replayFile(file: InputFile, outPath: string, target: Repla
           header = h;
           continue;
         }
-        const cols = splitCsvLine(line);
-        if (cols.length < header.columns) {
-          problem(lineNo, `expected ${header.columns} columns, got ${cols.length}`);
-          ok = false;
-        } else {
-          const t = parseTimestamp(cols[header.timestamp]);
-          const v = parseValue(cols[header.value]);
-          if (typeof t === 'string') {
-            problem(lineNo, t);
-            ok = false;
-          } else if (typeof v === 'string') {
-            problem(lineNo, v);
-            ok = false;
-          } else if (!checkOrder(file.rel, t, lineNo)) ok = false;
-          else if (!failed) ok = judge({ stream, key: file.rel, ts: t, values: { [target.measurement]: v }, attrs: {} }, null, lineNo, cols[header.timestamp].trim(), cols[header.value].trim());
-        }
+        ok = csvRow(header, line, lineNo);
       } else {
         ok = jsonlRow(line, lineNo);
       }
@@ -208,7 +259,11 @@ export async function replayFile(file: InputFile, outPath: string, target: Repla
     if (!sawContent) problem(Math.max(1, lineNo), `empty file: expected ${file.format === 'csv' ? 'a header "timestamp,value" and' : ''} data rows`);
     else if (!failed && ts.n === 0) problem(lineNo, 'no data rows');
     if (problems.length > 0) failed = true;
-    if (!failed) await flush();
+    if (!failed) {
+      // The end of the file: whatever is due by then fires (windows drain, pending `for`s complete).
+      if (lastAt > -Infinity) record(pipeline.advance(lastAt + ADVANCE_PERIOD_MS, false), ts.n - 1, ts.n > 0 ? ts.data[ts.n - 1] : NaN);
+      await flush();
+    }
   } finally {
     lines.close();
     input.destroy();
@@ -217,7 +272,28 @@ export async function replayFile(file: InputFile, outPath: string, target: Repla
   onProgress?.(file.bytes, ts.n);
   if (failed) rmSync(tmp, { force: true });
   else renameSync(tmp, outPath);
-  return { file, ok: !failed, problems, rows: ts.n, out: failed ? undefined : outPath, ts: ts.done(), values: values.done(), scores: scores.done(), alert: alertCol.done(), alerts };
+  const lateness = target.stream !== undefined ? target.config.streams[target.stream].lateness : Math.max(...Object.values(target.config.streams).map((s) => s.lateness));
+  const note = failed ? null : quirks.note(series.size <= 1, lateness, ts.n);
+  return { file, ok: !failed, problems, rows: ts.n, out: failed ? undefined : outPath, ts: ts.done(), values: values.done(), scores: scores.done(), alert: alertCol.done(), alerts, changes, quirks, note };
+
+  function csvRow(h: CsvHeader, line: string, n: number): boolean {
+    const cols = splitCsvLine(line);
+    if (cols.length < h.columns) {
+      problem(n, `expected ${h.columns} columns, got ${cols.length}`);
+      return false;
+    }
+    const t = parseTimestamp(cols[h.timestamp]);
+    const v = parseValue(cols[h.value]);
+    if (typeof t === 'string') {
+      problem(n, t);
+      return false;
+    }
+    if (typeof v === 'string') {
+      problem(n, v);
+      return false;
+    }
+    return seriesRow(file.rel, t, { [target.measurement ?? 'value']: v }, {}, n, cols[h.timestamp].trim(), cols[h.value].trim());
+  }
 
   function jsonlRow(line: string, n: number): boolean {
     let obj: unknown;
@@ -232,16 +308,7 @@ export async function replayFile(file: InputFile, outPath: string, target: Repla
       return false;
     }
     const o = obj as Record<string, unknown>;
-    if ('payload' in o) {
-      // A raw record of the config's stream ({"stream", "payload"}, as `flowwatch simulate` writes): decoded by the stream's mapping.
-      if (failed) return true;
-      const payload = o.payload;
-      if (payload === null || typeof payload !== 'object') {
-        problem(n, '"payload" must be a JSON object');
-        return false;
-      }
-      return judge(null, payload as Record<string, unknown>, n, '', null);
-    }
+    if ('payload' in o) return rawRecord(o, n);
     const tRaw = o.ts ?? o.timestamp ?? o.time;
     const t = parseTimestamp(tRaw);
     if (typeof t === 'string') {
@@ -268,19 +335,59 @@ export async function replayFile(file: InputFile, outPath: string, target: Repla
         problem(n, v);
         return false;
       }
-      vals = { [target.measurement]: v };
+      vals = { [target.measurement ?? 'value']: v };
     }
     const key = typeof o.key === 'string' || typeof o.key === 'number' ? String(o.key) : file.rel;
-    if (!checkOrder(key, t, n)) return false;
-    if (failed) return true;
     const attrs = o.attrs && typeof o.attrs === 'object' ? (o.attrs as Record<string, string>) : {};
     const tsText = typeof tRaw === 'string' ? tRaw : new Date(t).toISOString();
-    return judge({ stream, key, ts: t, values: vals, attrs }, null, n, tsText, null);
+    return seriesRow(key, t, vals, attrs, n, tsText, null);
+  }
+
+  /**
+   * A raw record (`{"stream", "payload"}`, as `flowwatch simulate` writes): decoded by the mapping of
+   * the config stream it names — or, when the config has no such stream, of the stream series go to
+   * (the config's only one or --stream), as before streams were named.
+   */
+  function rawRecord(o: Record<string, unknown>, n: number): boolean {
+    const named = typeof o.stream === 'string' && Object.hasOwn(target.config.streams, o.stream) ? o.stream : undefined;
+    const stream = named ?? target.stream;
+    if (stream === undefined) {
+      const names = Object.keys(target.config.streams).join(', ');
+      problem(n, o.stream === undefined ? `raw record without "stream": the config has several streams (${names})` : `"stream": ${JSON.stringify(o.stream)} is not a stream of the config (it has ${names})`);
+      return false;
+    }
+    const payload = o.payload;
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+      problem(n, '"payload" must be a JSON object');
+      return false;
+    }
+    let decoder = decoders.get(stream);
+    if (decoder === undefined) decoders.set(stream, (decoder = createDecoder(stream, target.config.streams[stream].mapping)));
+    const d = decoder.decode(payload as Record<string, unknown>);
+    if (!d.ok) {
+      problem(n, `${d.reason}: ${d.detail}`);
+      return false;
+    }
+    if (failed) return true;
+    return judge(d.event, n, '', null, true);
   }
 }
 
-function firstValue(values: Record<string, number>): number {
-  for (const k in values) return values[k];
+/** An alert of a series judged on a continued clock, with the file's own times (and the id they give). */
+function onFileClock(a: Alert, clock: SeriesClock): Alert {
+  const startsAt = clock.original(a.startsAt);
+  const endsAt = a.endsAt === undefined ? undefined : clock.original(a.endsAt);
+  if (startsAt === a.startsAt && endsAt === a.endsAt) return a;
+  const out: Alert = { ...a, id: alertId(a.fingerprint, a.status, startsAt), startsAt };
+  if (endsAt !== undefined) out.endsAt = endsAt;
+  return out;
+}
+
+/** The value column of a row without a verdict: the series' measurement, else the event's first value. */
+function valueOf(e: FlowEvent, measurement: string | undefined): number {
+  const v = measurement !== undefined ? e.values[measurement] : undefined;
+  if (typeof v === 'number') return v;
+  for (const k in e.values) return e.values[k];
   return NaN;
 }
 

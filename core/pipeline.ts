@@ -97,6 +97,8 @@ interface StreamRuntime {
   admissions: Map<string, EventAdmission>;
   /** Max event time per scope as last handed to the store (only changed watermarks are written). */
   persistedMaxTs: Map<string, number>;
+  /** Scopes that admitted an event since the last takeChanges(): only their watermarks can have moved. */
+  admittedScopes: Set<string>;
   policy: AdmissionPolicy;
   rules: Rule[];
   /** key → the key's row: one map lookup per event, not one per rule. */
@@ -187,6 +189,7 @@ export class Pipeline {
       name,
       decoder: createDecoder(name, s.mapping),
       admissions: new Map(),
+      admittedScopes: new Set(),
       persistedMaxTs: new Map(),
       policy: { lateness: s.lateness, maxFuture: s.max_future, maxAge: s.max_age, idleTimeout: s.idle_timeout },
       rules,
@@ -507,13 +510,18 @@ export class Pipeline {
     }
     for (const [id, scope] of this.deleted) of(scope).set(id, null);
     // Watermarks that moved, in the same commit as the rows they judged.
+    // Only scopes that admitted since the last call: a backtest with one scope per key would
+    // otherwise visit every key's admission on every commit.
     for (const s of this.streamList) {
-      for (const [scope, a] of s.admissions) {
+      for (const scope of s.admittedScopes) {
+        const a = s.admissions.get(scope);
+        if (a === undefined) continue;
         const maxTs = a.maxEventTime;
         if (maxTs === -Infinity || s.persistedMaxTs.get(scope) === maxTs) continue;
         s.persistedMaxTs.set(scope, maxTs);
         of(scope).set(WATERMARK_ID + SEP + s.name, { maxTs });
       }
+      s.admittedScopes.clear();
     }
     this.dirty.length = 0;
     this.deleted.clear();
@@ -619,6 +627,7 @@ function dueOf(rule: Rule, entry: Entry): number {
 }
 
 function admissionOf(s: StreamRuntime, scope: string): EventAdmission {
+  s.admittedScopes.add(scope);
   let a = s.admissions.get(scope);
   if (a === undefined) s.admissions.set(scope, (a = new EventAdmission(s.policy)));
   return a;

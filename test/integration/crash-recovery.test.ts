@@ -103,6 +103,8 @@ streams:
         for (const [id, json] of Object.entries(entries)) {
           // One field per key: "<stream>\u0000<key>" → { e: { <detector>: { d: <state> } } }; a
           // window is stored as its live panes, rows [pane, count, ...].
+          // Ids starting with \u0001 are the partition's own bookkeeping (its event-time watermark).
+          if (id.startsWith('\u0001')) continue;
           const [, key] = id.split('\u0000');
           const state = JSON.parse(json) as { e: { count?: { d: { win: { s: number[][] } } } } };
           if (!state.e.count) continue;

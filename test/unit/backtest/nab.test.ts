@@ -1,4 +1,4 @@
-import { alertMetrics, probationLength, rowWeights, scaledSigmoid, scoreAt, sweep, STANDARD_PROFILE, type ScoredSeries } from '../../../backtest/nab';
+import { alertMetrics, probationLength, rowWeights, scaledSigmoid, scoreAt, sweep, windowRows, STANDARD_PROFILE, type ScoredSeries } from '../../../backtest/nab';
 
 /** 100 rows, one per minute; probation = 15 rows; one labelled window on rows 40..59 (20 rows). */
 const MIN = 60_000;
@@ -19,6 +19,14 @@ describe('NAB scoring (standard profile: TP 1, FP 0.11, FN 1)', () => {
     expect(scaledSigmoid(3)).toBe(-1);
     expect(probationLength(100)).toBe(15);
     expect(probationLength(100_000)).toBe(750);
+  });
+
+  it('finds a window\'s rows by binary search, or from the first to the last row in it when the file\'s clock went back', () => {
+    expect(windowRows(ts, windows)).toEqual([[40, 59]]);
+    // A clock that jumped back 20 minutes at row 50 (the backtest judges such files): rows 30..69 carry times in the window.
+    const jumped = ts.map((t, i) => (i >= 50 ? t - 20 * MIN : t));
+    expect(windowRows(jumped, windows)).toEqual([[40, 79]]);
+    expect(windowRows(jumped, [[200 * MIN, 300 * MIN]])).toEqual([]);
   });
 
   it('weights rows by position: 1 at the window start, ~0.86 halfway, −0.11 before any window, discounted after it', () => {
