@@ -94,4 +94,67 @@ streams:
     const c = validateConfig(parseConfigText('{"streams":{"funds":{"source":{"type":"file","path":"x.jsonl"},"mapping":{"key":"account","time":"ts","measurements":["amount"]}}}}'));
     expect(c.streams.funds.lateness).toBe(120_000);
   });
+
+  describe('what a new user trips over (issue 15)', () => {
+    it('a YAML alias bomb is refused as a config error naming the cause, not a crash', () => {
+      const p = problems(bad('alias-bomb.yaml'));
+      expect(p).toHaveLength(1);
+      expect(p[0]).toMatch(/^\(top level\): YAML aliases .* expand too far/);
+    });
+
+    it('every bad expression is reported, one line each (derive entries and detectors together)', () => {
+      const p = problems(bad('many-bad-expressions.yaml'));
+      expect(p.map((l) => l.split(':')[0]).sort()).toEqual([
+        'streams.people.detectors[0].expression',
+        'streams.people.mapping.derive.a',
+        'streams.people.mapping.derive.b',
+        'streams.people.mapping.derive.c',
+        'streams.people.mapping.derive.d',
+        'streams.people.mapping.derive.e',
+      ]);
+      expect(p.find((l) => l.startsWith('streams.people.mapping.derive.d'))).toContain('unknown name "nope"');
+    });
+
+    it('a top-level list is called a list', () => {
+      expect(() => parseConfigText('- a\n- b\n')).toThrow(/got a list/);
+    });
+
+    it('.nan and .inf are shown as such, not as null', () => {
+      let lines: string[] = [];
+      try {
+        validateConfig(parseConfigText('streams:\n  people:\n    lateness: .nan\n    max_future: .inf\n'));
+      } catch (err) {
+        lines = (err as ConfigError).problems;
+      }
+      expect(lines).toContain('streams.people.lateness: expected string, got .nan (not a number)');
+      expect(lines.join('\n')).toMatch(/max_future: .*got \.inf/);
+      expect(lines.join('\n')).not.toMatch(/got null/);
+    });
+
+    it('a truncated JSON config gets JSON wording with its line and column', () => {
+      const p = problems(bad('truncated.json'));
+      expect(p).toHaveLength(1);
+      expect(p[0]).toMatch(/^line 1, column \d+: JSON: /);
+      expect(p[0]).not.toMatch(/flow map/i);
+    });
+
+    it('sizes are said in words, not as raw zod text', () => {
+      let lines: string[] = [];
+      try {
+        validateConfig(parseConfigText('streams:\n  people:\n    source: { type: simulator }\n    mapping: { key: gate_id, time: time, measurements: [] }\n    detectors: []\n'));
+      } catch (err) {
+        lines = (err as ConfigError).problems;
+      }
+      expect(lines).toEqual(['streams.people.mapping.measurements: expected at least 1 item, got an empty list']);
+    });
+
+    it("the README's sample error is what validate prints", () => {
+      const readme = require('node:fs').readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8') as string;
+      // The README's sample has the bad detector second; the fixture has it first.
+      const sample = /\.type: unknown type "isolation-forest"; expected one of [^\n]+/.exec(readme)?.[0];
+      const p = problems(bad('unknown-detector.yaml'));
+      expect(sample).toBeDefined();
+      expect(p).toContain(`streams.funds.detectors[0]${sample}`);
+    });
+  });
 });

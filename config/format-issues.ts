@@ -21,6 +21,9 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
+  // YAML's .nan and .inf parse to numbers JSON cannot spell (it would say null).
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? '.nan (not a number)' : v > 0 ? '.inf' : '-.inf';
+  if (Array.isArray(v) && v.length === 0) return 'an empty list';
   const s = JSON.stringify(v);
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
@@ -58,6 +61,18 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
       case 'custom':
         lines.push(`${path}: ${issue.message}`);
         break;
+      case 'too_small':
+      case 'too_big': {
+        const i = issue as { origin?: string; minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean };
+        const bound = issue.code === 'too_small' ? i.minimum : i.maximum;
+        const word = issue.code === 'too_small' ? 'at least' : 'at most';
+        const what =
+          i.origin === 'array' || i.origin === 'set' ? `${word} ${bound} item${Number(bound) === 1 ? '' : 's'}`
+          : i.origin === 'string' ? `${word} ${bound} character${Number(bound) === 1 ? '' : 's'}`
+          : `${issue.code === 'too_small' ? (i.inclusive === false ? 'more than' : 'at least') : i.inclusive === false ? 'less than' : 'at most'} ${bound}`;
+        lines.push(`${path}: expected ${what}, got ${show(got)}`);
+        break;
+      }
       default:
         lines.push(`${path}: ${issue.message.replace(/^Invalid input: /, '')}${got !== undefined && typeof got !== 'object' ? `, got ${show(got)}` : ''}`);
     }
