@@ -9,10 +9,22 @@ import { registerBacktest } from './commands/backtest';
 import { registerBench } from './commands/bench';
 import { registerAlerts } from './commands/alerts';
 
+/** package.json sits two folders up from dist/cli, one up from cli/ (tests run the sources). */
+function packageVersion(): string {
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      return require(rel).version as string;
+    } catch {
+      // not at this depth
+    }
+  }
+  return 'unknown';
+}
+
 export function buildProgram(): Command {
   const program = new Command('flowwatch')
     .description('Real-time flow monitoring and early warning for people, goods and funds flows.')
-    .version(require('../../package.json').version as string)
+    .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', '\nStart here:\n  flowwatch run                      embedded demo: simulator → detectors → console alerts\n  flowwatch validate --config FILE   check a config without running it\n');
   registerRun(program);

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import * as os from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { loadConfigFile, loadDefaultConfig } from '../../config/load';
@@ -30,7 +30,7 @@ export function registerBench(program: Command): void {
     .option('-r, --rate <n>', 'kafka: one step at this offered rate (events/s) instead of the sustainable-rate search; memory: the paced rate (default 5000)', intOption)
     .option('-d, --duration <d>', 'inproc: measured time (default 20s); kafka: length of each step (default 15s); memory: run length (default 10m)', durationOption)
     .option('-k, --keys <n>', 'active keys, spread over the flows (default 10000; memory: 100000)', intOption)
-    .option('--skew <s>', 'key popularity: uniform, zipf (exponent 1) or zipf:S', skewOption, 0)
+    .addOption(new Option('--skew <s>', 'key popularity: uniform, zipf (exponent 1) or zipf:S').argParser(skewOption).default(0, 'uniform'))
     .option('--flows <list>', 'flows to mix (default people,goods,funds)', flowsOption)
     .option('--no-sink', 'kafka: without the InfluxDB sink')
     .option('--partitions <n>', 'kafka: partitions per topic', intOption, 4)

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadConfigFile } from '../../config/load';
 import { createRootLogger } from '../../core/logger';
 import { FlowwatchError } from '../../core/errors';
@@ -29,7 +29,7 @@ export function registerProduce(program: Command): void {
     .description("write the simulator's flows to Kafka (the topics of the config's kafka streams), for demos through a real broker")
     .option('-c, --config <file>', 'config whose kafka streams name the topics', 'examples/kafka.yaml')
     .option('--seed <n>', 'simulator seed', intOption, 1)
-    .option('--history <d>', 'simulate this much history ending now, produced as fast as the broker takes it', durationOption, 3_600_000)
+    .addOption(new Option('--history <d>', 'simulate this much history ending now, produced as fast as the broker takes it').argParser(durationOption).default(3_600_000, '1h'))
     .option('--follow', 'after the history, keep producing live (real time) until Ctrl-C')
     .option('--scale <x>', 'entity count multiplier', parseFloat, 1)
     .option('--partitions <n>', 'partitions for topics that do not exist yet', intOption, 4)

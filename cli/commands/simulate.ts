@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { FlowSimulator, type FlowName } from '../../ingest/simulator';
 import { defaultSimStart } from '../../ingest/sources/simulator-source';
@@ -12,7 +12,7 @@ export function registerSimulate(program: Command): void {
     .description('write simulated records as JSON lines ({"stream","payload"}) to stdout, for replay or Kafka')
     .option('--flows <list>', 'comma-separated flows', 'people,goods,funds')
     .option('--seed <n>', 'random seed (same seed, same records)', intOption, 1)
-    .option('--duration <d>', 'simulated time span', durationOption, 3_600_000)
+    .addOption(new Option('--duration <d>', 'simulated time span').argParser(durationOption).default(3_600_000, '1h'))
     .option('--start <iso>', 'simulated start time (ISO 8601); default today 06:30 UTC')
     .option('--scale <x>', 'entity count multiplier', parseFloat, 1)
     .option('--labels <file>', 'also write the ground-truth anomaly labels (JSON) to this file')
