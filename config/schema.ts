@@ -31,6 +31,12 @@ export const mappingSchema = z
     id: fieldPath.optional(),
     /** Derived measurements: restricted math expressions over the measurements, e.g. { excess: "temp_c - setpoint_c" }. */
     derive: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier'), z.string().min(1)).default({}),
+    /**
+     * JSON only: whether a measurement may arrive as a numeric string ("12.5", as decimal
+     * serialisers write money). numeric-strings (default) reads it as the number; none rejects it
+     * as bad_value. CSV values are text by nature and always read as numbers.
+     */
+    coerce: z.enum(['numeric-strings', 'none']).default('numeric-strings'),
   })
   .strict()
   .superRefine((m, ctx) => {

@@ -35,8 +35,12 @@ describe('JSON decoding by mapping', () => {
     ['{"account":"A","amount":"lots","ts":1}', 'bad_value', /expected a finite number, got "lots"/],
     ['{"account":"A","amount":"NaN","ts":1}', 'bad_value', /got "NaN"/],
     ['{"account":"A","amount":"Infinity","ts":1}', 'bad_value', /got "Infinity"/],
-    ['{"account":"A","amount":1e999,"ts":1}', 'bad_value', /expected a finite number/],
-    ['{"account":"A","amount":null,"ts":1}', 'missing_field', /"amount" is missing/],
+    ['{"account":"A","amount":1e999,"ts":1}', 'bad_value', /expected a finite number, got a number beyond the double range/],
+    ['{"account":"A","amount":NaN,"ts":1}', 'malformed', /not valid JSON/],
+    ['{"account":"A","amount":null,"ts":1}', 'missing_field', /measurement field "amount" is null/],
+    ['{"account":"A","amount":"","ts":1}', 'missing_field', /measurement field "amount" is empty/],
+    ['{"account":"A","amount":[1],"ts":1}', 'bad_value', /expected a finite number, got a list/],
+    ['{"account":"A","amount":{"v":1},"ts":1}', 'bad_value', /expected a finite number, got an object/],
     ['{"account":"A","amount":1}', 'bad_time', /field "ts": missing time/],
     ['{"account":"A","amount":1,"ts":"yesterday"}', 'bad_time', /expected epoch seconds, got "yesterday"/],
     ['{"account":{"x":1},"amount":1,"ts":1}', 'bad_value', /key field "account" must be a string or number/],
@@ -47,6 +51,22 @@ describe('JSON decoding by mapping', () => {
       expect(d.reason).toBe(reason);
       expect(d.detail).toMatch(detail);
     }
+  });
+});
+
+describe('numeric strings (mapping.coerce)', () => {
+  const mapping = { key: 'account', time: { field: 'ts', format: 'epoch_s' }, measurements: ['amount'] };
+  it('by default a numeric string is read as the number (decimal serialisers write money as "12.5")', () => {
+    const d = createDecoder('funds', mappingSchema.parse(mapping)).decode('{"account":"A","amount":"12.5","ts":1}');
+    expect(d).toMatchObject({ ok: true, event: { values: { amount: 12.5 } } });
+  });
+  it('coerce: none refuses it as bad_value, saying what was found and why', () => {
+    const d = createDecoder('funds', mappingSchema.parse({ ...mapping, coerce: 'none' })).decode('{"account":"A","amount":"12.5","ts":1}');
+    expect(d).toEqual({ ok: false, reason: 'bad_value', detail: 'measurement field "amount": expected a number, got the string "12.5" (mapping.coerce is none)' });
+  });
+  it('booleans count as 1/0 either way', () => {
+    const d = createDecoder('funds', mappingSchema.parse({ ...mapping, coerce: 'none' })).decode('{"account":"A","amount":true,"ts":1}');
+    expect(d).toMatchObject({ ok: true, event: { values: { amount: 1 } } });
   });
 });
 

@@ -51,6 +51,8 @@ export function createDecoder(stream: string, m: MappingConfig): Decoder {
   const fast = m.format === 'json' && paths.every((f) => !f.includes('.') && f !== '__proto__')
     ? flatReader(paths, { intern: [...keyFields, ...attributeFields.map(([, f]) => f)] })
     : null;
+  // CSV fields are always text; JSON strings in numeric fields only when the mapping allows them.
+  const numericStrings = m.format === 'csv' || m.coerce !== 'none';
   const csvColumns = m.csv?.columns;
   const csvDelimiter = m.csv?.delimiter ?? ',';
   /** The current record's field values by slot; decode() is synchronous, so one array serves every call. */
@@ -109,10 +111,28 @@ export function createDecoder(stream: string, m: MappingConfig): Decoder {
       const v = slots[x.slot];
       if (v === undefined || v === null || v === '') {
         if (x.optional) continue;
-        return { ok: false, reason: 'missing_field', detail: `measurement field "${x.field}" is missing` };
+        return { ok: false, reason: 'missing_field', detail: `measurement field "${x.field}" is ${v === null ? 'null' : v === '' ? 'empty' : 'missing'}` };
       }
-      const n = typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'string' ? Number(v.trim() === '' ? NaN : v) : NaN;
-      if (!Number.isFinite(n)) return { ok: false, reason: 'bad_value', detail: `measurement field "${x.field}": expected a finite number, got ${JSON.stringify(v)}` };
+      if (typeof v === 'number') {
+        if (Number.isFinite(v)) {
+          values[x.name] = v;
+          continue;
+        }
+        // JSON has no NaN or Infinity: a finite-looking literal like 1e309 overflowed the double range.
+        return { ok: false, reason: 'bad_value', detail: `measurement field "${x.field}": expected a finite number, got a number beyond the double range (read as ${v})` };
+      }
+      if (typeof v === 'boolean') {
+        values[x.name] = v ? 1 : 0;
+        continue;
+      }
+      if (typeof v === 'string' && !numericStrings) {
+        return { ok: false, reason: 'bad_value', detail: `measurement field "${x.field}": expected a number, got the string ${JSON.stringify(v)} (mapping.coerce is none)` };
+      }
+      const n = typeof v === 'string' ? Number(v.trim() === '' ? NaN : v) : NaN;
+      if (!Number.isFinite(n)) {
+        const got = typeof v === 'string' ? JSON.stringify(v.length > 40 ? v.slice(0, 37) + '...' : v) : Array.isArray(v) ? 'a list' : `a${typeof v === 'object' ? 'n object' : ' ' + typeof v}`;
+        return { ok: false, reason: 'bad_value', detail: `measurement field "${x.field}": expected a finite number, got ${got}` };
+      }
       values[x.name] = n;
     }
     for (let i = 0; i < derived.length; i++) {
