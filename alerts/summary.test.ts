@@ -18,6 +18,13 @@ describe('alert summaries', () => {
     expect(defaultSummary(base)).toBe('central-g3: entries 412 entries/min, 4.83σ above the usual 130');
     expect(defaultSummary({ ...base, unit: undefined, evidence: { measure: 'silence', value: 420, baseline: null, deviation: null, unit: 'seconds', limit: 300 } })).toBe('central-g3: no events for 7m (limit 5m)');
   });
+  it('says the configured window, not the span observed so far; {span} is the span', () => {
+    // 11 payments seen over 9 minutes of a 10-minute window; a 24h window seen over 23h22m.
+    const rate = { ...base, unit: undefined, evidence: { measure: 'count', value: 11, baseline: null, deviation: null, unit: 'count' as const, limit: 10, window: { start: 0, end: 9 * 60_000, size: 10 * 60_000 } } };
+    expect(defaultSummary(rate)).toBe('central-g3: count 11 in 10m, limit 10');
+    const day = { ...rate, evidence: { ...rate.evidence, window: { start: 0, end: (23 * 60 + 22) * 60_000, size: 24 * 3_600_000 } } };
+    expect(renderTemplate('{value} payments in {window} (seen over {span})', day)).toBe('11 payments in 1d (seen over 23h22m)');
+  });
   it('formats numbers for people', () => {
     expect(fmt(12345.6)).toBe('12,346');
     expect(fmt(37.54)).toBe('37.5');

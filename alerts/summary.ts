@@ -22,7 +22,9 @@ export interface SummaryInput {
 
 /**
  * Fills a summary template: {key} {stream} {detector} {measure} {value} {baseline} {deviation}
- * {limit} {unit} {window} {value_duration} (a value in seconds, as "6m") {attr.NAME}. Unknown placeholders are left visible so typos show.
+ * {limit} {unit} {window} (the configured window, as "10m") {span} (the event-time span the value
+ * covers, shorter while a window fills) {value_duration} (a value in seconds, as "6m") {attr.NAME}.
+ * Unknown placeholders are left visible so typos show.
  */
 export function renderTemplate(template: string, x: SummaryInput): string {
   const ev = x.evidence;
@@ -39,7 +41,8 @@ export function renderTemplate(template: string, x: SummaryInput): string {
       case 'direction': return (ev.deviation ?? 0) < 0 ? 'below' : 'above';
       case 'limit': return fmt(ev.limit);
       case 'unit': return x.unit ?? '';
-      case 'window': return ev.window ? formatDuration(roundSpan(ev.window.end - ev.window.start)) : '?';
+      case 'window': return windowText(ev);
+      case 'span': return ev.window ? formatDuration(roundSpan(ev.window.end - ev.window.start)) : '?';
       case 'value_duration': return formatDuration(roundSpan(ev.value * 1000));
       default: return whole;
     }
@@ -57,12 +60,18 @@ export function defaultSummary(x: SummaryInput): string {
     case 'abs':
       return `${x.key}: ${ev.measure} ${fmt(ev.value)}${unit}, ${dir} the limit ${fmt(ev.limit ?? ev.baseline)}`;
     case 'count':
-      return `${x.key}: ${ev.measure} ${fmt(ev.value)}${unit} in ${ev.window ? formatDuration(roundSpan(ev.window.end - ev.window.start)) : 'the window'}, limit ${fmt(ev.limit)}`;
+      return `${x.key}: ${ev.measure} ${fmt(ev.value)}${unit} in ${ev.window ? windowText(ev) : 'the window'}, limit ${fmt(ev.limit)}`;
     case 'seconds':
       return `${x.key}: no events for ${formatDuration(roundSpan(ev.value * 1000))} (limit ${formatDuration((ev.limit ?? 0) * 1000)})`;
     default:
       return `${x.key}: ${ev.measure} = ${fmt(ev.value)}${unit}`;
   }
+}
+
+/** The configured window ("10m" for a 10m window), or the observed span where there is none. */
+function windowText(ev: Evidence): string {
+  if (!ev.window) return '?';
+  return formatDuration(ev.window.size ?? roundSpan(ev.window.end - ev.window.start));
 }
 
 /** Spans as people say them: seconds under two minutes, whole minutes beyond. */

@@ -63,6 +63,12 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
         break;
       case 'too_small':
       case 'too_big': {
+        // A schema's own message says it best; zod's default ("Too small: expected array to have
+        // >=1 items") is said in words here.
+        if (!/^Too (small|big)/.test(issue.message)) {
+          lines.push(`${path}: ${issue.message}`);
+          break;
+        }
         const i = issue as { origin?: string; minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean };
         const bound = issue.code === 'too_small' ? i.minimum : i.maximum;
         const word = issue.code === 'too_small' ? 'at least' : 'at most';

@@ -65,8 +65,11 @@ export interface Evidence {
   unit: 'sigma' | 'abs' | 'count' | 'seconds' | 'ratio';
   /** The limit that decides firing, if any (k sigmas, upper bound, rate limit). */
   limit?: number;
-  /** Event-time span the value covers, epoch ms. */
-  window?: { start: number; end: number };
+  /**
+   * Event-time span the value covers, epoch ms; `size` is the configured window length (ms) of a
+   * windowed detector: the observed span is shorter while the window fills or when events are sparse.
+   */
+  window?: { start: number; end: number; size?: number };
   /** Extra detector-specific numbers (std, count, distinct, ...). */
   detail?: Record<string, number | string>;
 }

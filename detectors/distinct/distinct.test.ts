@@ -17,7 +17,7 @@ describe('distinct', () => {
     expect(out[4].evidence).toEqual({
       measure: 'distinct(cp)', value: 4, baseline: 3, deviation: 1, unit: 'count', limit: 3,
       // default slide 10m: 20 min is pane 2 → window panes −3..2
-      window: { start: -30 * MIN, end: 20 * MIN }, detail: { window: '1h', method: 'exact' },
+      window: { start: -30 * MIN, end: 20 * MIN, size: 60 * MIN }, detail: { window: '1h', method: 'exact' },
     });
   });
 

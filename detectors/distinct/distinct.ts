@@ -92,7 +92,7 @@ export class DistinctDetector implements Detector<DistinctState> {
         deviation: value - above,
         unit: 'count',
         limit: above,
-        window: { start: this.sketch.windowStart(at), end: at },
+        window: { start: this.sketch.windowStart(at), end: at, size: this.p.window },
         detail: this.sketch.isExact(s.sketch, at) ? this.exactDetail : this.estimateDetail,
       },
     };

@@ -27,7 +27,7 @@ describe('expression detector', () => {
       baseline: null,
       deviation: null,
       unit: 'abs',
-      window: { start: -150_000, end: 130_000 }, // 130s is pane 4 → panes −5..4
+      window: { start: -150_000, end: 130_000, size: 300_000 }, // 130s is pane 4 → panes −5..4
       detail: { 'sum(amount)': 51_234, count: 4 },
     });
   });

@@ -122,7 +122,7 @@ export class ExpressionDetector implements Detector<ExpressionState> {
         baseline: null,
         deviation: null,
         unit: this.cond.refs[0]?.kind === 'count' ? 'count' : 'abs',
-        window: { start: a.start, end: a.end },
+        window: { start: a.start, end: a.end, size: this.p.window },
         detail,
       },
     };

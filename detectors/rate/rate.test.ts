@@ -18,7 +18,7 @@ describe('rate', () => {
     expect(seen[3].evidence).toEqual({
       measure: 'count', value: 4, baseline: 3, deviation: 1, unit: 'count', limit: 3,
       // 30s is in pane 3 → window panes −2..3 → nominal start −20s (nothing before 0 exists)
-      window: { start: -20_000, end: 30_000 }, detail: { window: '1m' },
+      window: { start: -20_000, end: 30_000, size: 60_000 }, detail: { window: '1m' },
     });
   });
 

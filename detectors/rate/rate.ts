@@ -94,7 +94,7 @@ export class RateDetector implements Detector<RateState> {
         deviation: value - above,
         unit: this.sum ? 'abs' : 'count',
         limit: above,
-        window: { start: a.start, end: a.end },
+        window: { start: a.start, end: a.end, size: this.p.window },
         detail: this.detail,
       },
     };

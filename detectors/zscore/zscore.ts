@@ -67,7 +67,7 @@ export class ZscoreDetector implements Detector<ZscoreState> {
         deviation: z,
         unit: 'sigma',
         limit: this.p.k,
-        window: { start: a.start, end: a.end },
+        window: { start: a.start, end: a.end, size: this.p.window },
         detail: { std, n },
       },
     };
