@@ -29,6 +29,17 @@ describe('flowwatch CLI', () => {
     expect(r.stderr).toMatch(/flowwatch: stopped after .*: \d+ events \(people \d+, goods \d+, funds \d+\), \d+ alert notifications, 0 rejects/);
   });
 
+  it("the README's quick-start demo runs as written, without npx, and alerts on all three flows within its 30 s", () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const line = /```sh\n(npm ci && [^\n#]+)/.exec(readme)?.[1].trim();
+    expect(line).toBe('npm ci && node bin/flowwatch.js run --duration 30s --seed 1');
+    const r = run(line!.replace(/^npm ci && node bin\/flowwatch\.js /, '').split(/\s+/), 60_000);
+    expect(r.status).toBe(0);
+    const firing = r.stdout.split('\n').filter((l) => /FIRING/.test(l));
+    for (const flow of ['people', 'goods', 'funds']) expect(firing.some((l) => l.includes(flow))).toBe(true);
+    expect(r.stderr).toMatch(/flowwatch: stopped after (29|30)s[\dms]*: \d+ events .* 0 rejects/);
+  }, 70_000);
+
   it('the same seed gives the same alerts', () => {
     const a = run(['run', '--seed', '7', '--json', '--speed', 'max', '--sim-duration', '30m']);
     const b = run(['run', '--seed', '7', '--json', '--speed', 'max', '--sim-duration', '30m']);
