@@ -4,7 +4,8 @@ import { InvalidArgumentError } from 'commander';
 import { loadConfigFile, loadDefaultConfig } from '../../config/load';
 import { FLOW_NAMES, type FlowName } from '../../ingest/simulator';
 import { durationOption, intOption } from '../options';
-import { runBench, type BenchFlags } from '../../bench/run';
+import type { BenchFlags } from '../../bench/run';
+import { FlowwatchError } from '../../core/errors';
 import { PRODUCER_CLIENTS } from '../../bench/kafka/protocol';
 
 function flowsOption(value: string): FlowName[] {
@@ -70,6 +71,16 @@ Progress goes to stderr; the results table to stdout (docs/bench.md explains eve
     )
     .action(async (flags: BenchFlags & { config?: string }) => {
       const config = flags.config ? loadConfigFile(flags.config) : loadDefaultConfig();
+      // Loaded here, not at startup: the bench's own packages (histograms, plots, a second Kafka
+      // client) are development dependencies, absent from a worker installed with --omit=dev.
+      let runBench: typeof import('../../bench/run').runBench;
+      try {
+        ({ runBench } = await import('../../bench/run'));
+      } catch (err) {
+        const missing = /Cannot find (?:module|package) '([^']+)'/.exec((err as Error).message)?.[1];
+        if (!missing) throw err;
+        throw new FlowwatchError('FW_USAGE', `bench needs its development dependencies (${missing} is not installed): run \`npm ci\` in the clone, without --omit=dev`, { cause: err });
+      }
       await runBench({ ...flags, loadedConfig: config, configFile: flags.config, cpus: os.cpus().length });
     });
 }
