@@ -113,6 +113,17 @@ export const stateSchema = z
   })
   .strict();
 
+/**
+ * The worker's telemetry listener (/metrics, /healthz, /readyz; api/telemetry.ts), apart from the
+ * alerting API. "host:port" (port 0: any free port) or "off". Overridden by FLOWWATCH_TELEMETRY and
+ * `run --telemetry`.
+ */
+export const telemetrySchema = z
+  .object({
+    listen: z.union([z.literal('off'), z.string().regex(/^[^\s]*:\d{1,5}$/, 'expected "host:port" (e.g. "127.0.0.1:9464") or "off"')]).default('127.0.0.1:9464'),
+  })
+  .strict();
+
 export const deadLetterSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file'), path: z.string().min(1) }).strict(),
   z.object({ type: z.literal('stderr') }).strict(),
@@ -146,6 +157,7 @@ export const configSchema = z
     sinks: z.array(sinkConfigSchema).default([]),
     state: stateSchema.default({ backend: 'memory', idle_ttl: 7 * 86_400_000, prefix: 'fw' }),
     kafka: kafkaSchema.optional(),
+    telemetry: telemetrySchema.default({ listen: '127.0.0.1:9464' }),
     dead_letter: deadLetterSchema.default({ type: 'file', path: 'flowwatch-dead-letter.jsonl' }),
     simulator: simulatorSchema.default(simulatorSchema.parse({})),
   })
