@@ -64,7 +64,10 @@ export class FlowwatchMetrics implements AlertingMetrics {
   private readonly lagSources: Array<() => Array<{ topic: string; partition: number; lag: number }>> = [];
   private health?: Health;
 
-  constructor() {
+  private readonly snapshotTimeoutMs: number;
+
+  constructor(o: { snapshotTimeoutMs?: number } = {}) {
+    this.snapshotTimeoutMs = o.snapshotTimeoutMs ?? SNAPSHOT_TIMEOUT_MS;
     const registers = [this.registry];
     const self = this;
     // Totals come from the runner's live counters when wired (exact, per stream), else from batch().
@@ -227,7 +230,7 @@ export class FlowwatchMetrics implements AlertingMetrics {
     const read = this.snapshotSource();
     read.catch(() => undefined); // may fail after the scrape stopped waiting
     try {
-      const s = await Promise.race([read, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), SNAPSHOT_TIMEOUT_MS)))]);
+      const s = await Promise.race([read, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.snapshotTimeoutMs)))]);
       if (s) {
         this.lastSnapshot = s;
         this.snapshotStale = false;
