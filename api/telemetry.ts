@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import type { Health } from '../core/health';
 import type { FlowwatchMetrics } from './metrics';
 
-/** Default of config `telemetry.listen`: the port OpenTelemetry's Prometheus exporter uses. */
-export const DEFAULT_TELEMETRY_LISTEN = '127.0.0.1:9464';
+/** Default of config `telemetry.listen`: next to the alerting API's default (127.0.0.1:9464). */
+export const DEFAULT_TELEMETRY_LISTEN = '127.0.0.1:9465';
 
 /** Longest a /metrics scrape may take before it is answered 503 (the store read inside is bounded tighter). */
 const SCRAPE_TIMEOUT_MS = 2000;

@@ -120,7 +120,7 @@ export const stateSchema = z
  */
 export const telemetrySchema = z
   .object({
-    listen: z.union([z.literal('off'), z.string().regex(/^[^\s]*:\d{1,5}$/, 'expected "host:port" (e.g. "127.0.0.1:9464") or "off"')]).default('127.0.0.1:9464'),
+    listen: z.union([z.literal('off'), z.string().regex(/^[^\s]*:\d{1,5}$/, 'expected "host:port" (e.g. "127.0.0.1:9465") or "off"')]).default('127.0.0.1:9465'),
   })
   .strict();
 
@@ -157,7 +157,7 @@ export const configSchema = z
     sinks: z.array(sinkConfigSchema).default([]),
     state: stateSchema.default({ backend: 'memory', idle_ttl: 7 * 86_400_000, prefix: 'fw' }),
     kafka: kafkaSchema.optional(),
-    telemetry: telemetrySchema.default({ listen: '127.0.0.1:9464' }),
+    telemetry: telemetrySchema.default({ listen: '127.0.0.1:9465' }),
     dead_letter: deadLetterSchema.default({ type: 'file', path: 'flowwatch-dead-letter.jsonl' }),
     simulator: simulatorSchema.default(simulatorSchema.parse({})),
   })
@@ -165,6 +165,7 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     if (Object.keys(c.streams).length === 0) ctx.addIssue({ code: 'custom', path: ['streams'], message: 'expected at least one stream' });
     for (const p of checkAlertingConfig(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    if (c.telemetry.listen !== 'off' && c.telemetry.listen === c.alerting.api?.listen) ctx.addIssue({ code: 'custom', path: ['telemetry', 'listen'], message: `the telemetry listener and the alerting API cannot share ${c.telemetry.listen}; give telemetry its own port (default 127.0.0.1:9465) or "off"` });
     for (const [name, s] of Object.entries(c.streams)) {
       const seen = new Set<string>();
       s.detectors.forEach((d, i) => {

@@ -33,7 +33,7 @@ flight and commit it. Whatever happens, the process exits within --shutdown-time
 stop request; a second signal exits at once. Every exit prints one summary line on stderr
 (events, alerts, rejects so far).
 
-Telemetry: /metrics, /healthz and /readyz on 127.0.0.1:9464 (no token), apart from the
+Telemetry: /metrics, /healthz and /readyz on 127.0.0.1:9465 (no token), apart from the
 alerting API. Change with --telemetry HOST:PORT, FLOWWATCH_TELEMETRY or telemetry.listen;
 "off" disables it. A port already taken is one warning; the worker runs on without it.
 
@@ -56,7 +56,7 @@ export function registerRun(program: Command): void {
     .option('--sim-duration <d>', 'stop after this much simulated time, e.g. 24h', durationOption)
     .option('--json', 'alerts as JSON lines on stdout')
     .option('--shutdown-timeout <d>', 'longest time from a stop request (signal, --duration) to exit', durationOption, DEFAULT_SHUTDOWN_TIMEOUT_MS)
-    .option('--telemetry <listen>', 'telemetry listener HOST:PORT or "off" (default: $FLOWWATCH_TELEMETRY, else telemetry.listen, else 127.0.0.1:9464)', listenOption)
+    .option('--telemetry <listen>', 'telemetry listener HOST:PORT or "off" (default: $FLOWWATCH_TELEMETRY, else telemetry.listen, else 127.0.0.1:9465)', listenOption)
     .addHelpText('after', HELP_AFTER)
     .action(async (flags: RunFlags) => {
       const log = createRootLogger();
