@@ -24,6 +24,6 @@ export function listenOption(value: string): string {
   const v = value.trim();
   if (v === 'off') return v;
   const m = /^([^\s]*):(\d{1,5})$/.exec(v);
-  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError(`expected HOST:PORT (e.g. 127.0.0.1:9464) or "off", got "${value}"`);
+  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError(`expected HOST:PORT (e.g. 127.0.0.1:9465) or "off", got "${value}"`);
   return v;
 }
