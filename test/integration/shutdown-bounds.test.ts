@@ -159,7 +159,7 @@ describe('bounded shutdown (real Kafka, a real Redis of our own)', () => {
     const families = parsePrometheusTextFormat(healthy.text);
     const byName = new Map(families.map((f) => [f.name, f]));
     expect(byName.get('flowwatch_events_total')?.metrics).toEqual([expect.objectContaining({ labels: { stream: 'people' }, value: '200' })]);
-    expect(byName.get('flowwatch_build_info')?.metrics[0].labels).toEqual({ version: expect.any(String), node: process.version.replace(/^v/, 'v') });
+    expect(byName.get('flowwatch_build_info')?.metrics[0].labels).toEqual({ version: expect.any(String), node: process.version });
     expect(byName.get('flowwatch_ready')?.metrics[0]).toMatchObject({ value: '1' });
     expect(byName.get('flowwatch_metrics_stale')?.metrics[0]).toMatchObject({ value: '0' });
     expect(byName.get('flowwatch_consumer_lag')?.metrics.map((m) => m.labels?.topic)).toContain(topic);
