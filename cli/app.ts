@@ -18,7 +18,7 @@ import { systemClock, type Clock } from '../core/clock';
 import { MemoryStateStore } from '../state/memory-store';
 import { RedisStateStore } from '../state/redis-store';
 import type { StateStore } from '../state/types';
-import { KafkaSource, createKafka } from '../ingest/sources/kafka-source';
+import { KafkaSource, createKafka, isPermanentKafkaError } from '../ingest/sources/kafka-source';
 import { kafkaConnection } from '../ingest/kafka-env';
 import { KafkaDeadLetter } from '../ingest/kafka-dead-letter';
 import { ensureTopics } from '../ingest/kafka-topics';
@@ -180,6 +180,7 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
             log,
             onFailure: (err) => health.fail(component, (err as Error).message),
             onSuccess: () => health.ok(component),
+            permanent: isPermanentKafkaError,
           });
         }
       }

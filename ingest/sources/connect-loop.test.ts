@@ -1,6 +1,7 @@
 /** connectLoop: retries until it connects, and a stop request ends it at once, even mid-attempt. */
 import { silentLogger } from '../../core/logger';
 import { ConnectAborted, connectLoop } from './connect-loop';
+import { isPermanentKafkaError } from './kafka-source';
 
 describe('connectLoop', () => {
   it('retries failed attempts, reporting each failure, and returns the first success', async () => {
@@ -44,6 +45,20 @@ describe('connectLoop', () => {
       { what: 'test', signal: c.signal, log: silentLogger(), backoff: () => 3_600_000 },
     );
     await expect(loop).rejects.toBeInstanceOf(ConnectAborted);
+    expect(n).toBe(1);
+  });
+
+  it('a permanent failure (wrong credentials) is thrown at once, not retried', async () => {
+    let n = 0;
+    const auth = Object.assign(new Error('SASL PLAIN authentication failed'), { name: 'KafkaJSSASLAuthenticationError' });
+    const loop = connectLoop(
+      async () => {
+        n++;
+        throw new Error('cannot consume', { cause: auth });
+      },
+      { what: 'test', signal: new AbortController().signal, log: silentLogger(), backoff: () => 0, permanent: isPermanentKafkaError },
+    );
+    await expect(loop).rejects.toThrow('cannot consume');
     expect(n).toBe(1);
   });
 });

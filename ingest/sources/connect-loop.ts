@@ -16,6 +16,8 @@ export interface ConnectLoopOptions {
   /** Told on each failure and on success (readiness). */
   onFailure?: (err: unknown) => void;
   onSuccess?: () => void;
+  /** A failure that retrying cannot fix (wrong credentials): thrown at once instead of retried. */
+  permanent?: (err: unknown) => boolean;
   /** Pause after the n-th failure, ms (default: 1 s doubling to 30 s). */
   backoff?: (attempt: number) => number;
 }
@@ -43,6 +45,7 @@ export async function connectLoop<T>(attempt: () => Promise<T>, o: ConnectLoopOp
     } catch (err) {
       if (err instanceof ConnectAborted) throw err;
       o.onFailure?.(err);
+      if (o.permanent?.(err)) throw err;
       if (n === 0 || n % 10 === 0) o.log.warn({ err, attempt: n + 1 }, `${o.what}: cannot connect; retrying until it can or the worker is stopped`);
       await sleep(backoff(n), o.signal);
     }

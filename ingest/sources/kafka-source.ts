@@ -119,6 +119,17 @@ export function createKafka(c: KafkaConnection, log: Logger): Kafka {
   });
 }
 
+/** Kafka errors that retrying a connect cannot fix: wrong credentials, no permission, a bad topic name. */
+const PERMANENT_KAFKA_ERRORS = new Set(['SASL_AUTHENTICATION_FAILED', 'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED', 'INVALID_TOPIC_EXCEPTION']);
+
+/** Whether a connect failure (or any error in its cause chain) is one of PERMANENT_KAFKA_ERRORS or a SASL failure. */
+export function isPermanentKafkaError(err: unknown): boolean {
+  for (let e = err as { name?: string; type?: string; cause?: unknown } | undefined, depth = 0; e && depth < 10; e = e.cause as typeof e, depth++) {
+    if (e.name === 'KafkaJSSASLAuthenticationError' || (e.type !== undefined && PERMANENT_KAFKA_ERRORS.has(e.type))) return true;
+  }
+  return false;
+}
+
 /** Longest a consumer's disconnect may take at stop (leave group, final offset commit) before it is left behind. */
 const DISCONNECT_TIMEOUT_MS = 5000;
 
@@ -242,6 +253,7 @@ export class KafkaSource implements Source {
           signal,
           log: this.o.log,
           onFailure: (err) => this.o.health?.fail(KAFKA_HEALTH, (err as Error).message),
+          permanent: isPermanentKafkaError,
         },
       );
     } catch (err) {
