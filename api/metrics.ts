@@ -1,5 +1,22 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AlertingMetrics } from '../alerts/alerting';
+import type { Health } from '../core/health';
+import type { SinkStats } from '../sinks/types';
+
+type Snapshot = { outbox: Record<string, number>; dead: Record<string, number>; alerts: Record<string, number> };
+
+/**
+ * Longest a scrape waits for the alert store's snapshot (outbox depth, alerts by state), ms. Past
+ * it the last known values are served and flowwatch_metrics_stale is 1: with Redis paused a scrape
+ * used to wait as long as the pause, and with Redis unreachable it never answered.
+ */
+export const SNAPSHOT_TIMEOUT_MS = 500;
+
+/** Running totals of the pipeline (the runner's live counters), read at scrape time. */
+export interface LiveCounts {
+  eventsByStream: Record<string, number>;
+  rejectsByReason: Record<string, number>;
+}
 
 /** What the runner reports once per batch (never per event). */
 export interface BatchReport {
@@ -19,6 +36,14 @@ export interface BatchReport {
  * batch; the alerting pipeline reports changes and deliveries through the AlertingMetrics
  * interface; gauges (outbox depth, alerts by state) are read from the store when scraped.
  */
+const VERSION: string = (() => {
+  try {
+    return (require('../../package.json') as { version: string }).version;
+  } catch {
+    return require('../package.json').version as string;
+  }
+})();
+
 export class FlowwatchMetrics implements AlertingMetrics {
   readonly registry = new Registry();
   private readonly events: Counter<'stream'>;
@@ -27,13 +52,47 @@ export class FlowwatchMetrics implements AlertingMetrics {
   private readonly batches: Counter;
   private readonly changes: Counter<'status'>;
   private readonly notifications: Counter<'receiver' | 'outcome'>;
-  private snapshotSource?: () => Promise<{ outbox: Record<string, number>; dead: Record<string, number>; alerts: Record<string, number> }>;
-  private snapshotCache?: Promise<{ outbox: Record<string, number>; dead: Record<string, number>; alerts: Record<string, number> } | undefined>;
+  private readonly commitLatency: Histogram;
+  private readonly epoch: Gauge;
+  private snapshotSource?: () => Promise<Snapshot>;
+  private snapshotCache?: Promise<Snapshot | undefined>;
+  /** The last snapshot the store gave, served when it does not answer in time. */
+  private lastSnapshot?: Snapshot;
+  private snapshotStale = false;
+  private live?: () => LiveCounts;
+  private readonly sinks: Array<{ name: string; stats(): SinkStats }> = [];
+  private readonly lagSources: Array<() => Array<{ topic: string; partition: number; lag: number }>> = [];
+  private health?: Health;
 
-  constructor() {
+  private readonly snapshotTimeoutMs: number;
+
+  constructor(o: { snapshotTimeoutMs?: number } = {}) {
+    this.snapshotTimeoutMs = o.snapshotTimeoutMs ?? SNAPSHOT_TIMEOUT_MS;
     const registers = [this.registry];
-    this.events = new Counter({ name: 'flowwatch_events_total', help: 'Events admitted into the pipeline', labelNames: ['stream'], registers });
-    this.rejects = new Counter({ name: 'flowwatch_rejects_total', help: 'Records rejected to the dead letter, by reason', labelNames: ['reason'], registers });
+    const self = this;
+    // Totals come from the runner's live counters when wired (exact, per stream), else from batch().
+    this.events = new Counter({
+      name: 'flowwatch_events_total',
+      help: 'Events admitted into the pipeline, by stream',
+      labelNames: ['stream'],
+      registers,
+      collect() {
+        if (!self.live) return;
+        this.reset();
+        for (const [stream, n] of Object.entries(self.live().eventsByStream)) this.inc({ stream }, n);
+      },
+    });
+    this.rejects = new Counter({
+      name: 'flowwatch_rejects_total',
+      help: 'Records rejected to the dead letter, by reason',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        if (!self.live) return;
+        this.reset();
+        for (const [reason, n] of Object.entries(self.live().rejectsByReason)) if (n > 0) this.inc({ reason }, n);
+      },
+    });
     this.batches = new Counter({ name: 'flowwatch_batches_total', help: 'Batches made durable', registers });
     this.batchLatency = new Histogram({
       name: 'flowwatch_batch_duration_seconds',
@@ -48,7 +107,82 @@ export class FlowwatchMetrics implements AlertingMetrics {
       labelNames: ['receiver', 'outcome'],
       registers,
     });
-    const snapshot = () => (this.snapshotCache ??= (this.snapshotSource?.() ?? Promise.resolve(undefined)).finally(() => setImmediate(() => (this.snapshotCache = undefined))));
+    this.commitLatency = new Histogram({
+      name: 'flowwatch_state_commit_duration_seconds',
+      help: "Wall time from a batch's alerts delivered to its state committed (retries included)",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.epoch = new Gauge({ name: 'flowwatch_store_epoch', help: 'Epoch of the state store this worker writes to (changes when the store was wiped or replaced)', registers });
+    new Gauge({
+      name: 'flowwatch_build_info',
+      help: 'Always 1; the labels say which flowwatch and which Node run',
+      labelNames: ['version', 'node'],
+      registers,
+    }).set({ version: VERSION, node: process.version }, 1);
+    new Gauge({
+      name: 'flowwatch_ready',
+      help: '1 when the worker is ready (sources connected, no part reporting a problem), else 0',
+      registers,
+      collect() {
+        this.set(self.health?.ready === false ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'flowwatch_health_problem',
+      help: 'One series per part reporting a problem (see /readyz for the reason)',
+      labelNames: ['component'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of self.health?.list() ?? []) this.set({ component: p.component }, 1);
+      },
+    });
+    new Gauge({
+      name: 'flowwatch_consumer_lag',
+      help: 'Records in each assigned partition past what this worker has made durable, as of its latest fetch',
+      labelNames: ['topic', 'partition'],
+      registers,
+      collect() {
+        this.reset();
+        for (const read of self.lagSources) for (const l of read()) this.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
+      },
+    });
+    new Counter({
+      name: 'flowwatch_sink_points_total',
+      help: 'Time-series points per sink: written (acknowledged by the destination) or dropped (given up, counted with a reason in the logs)',
+      labelNames: ['sink', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of self.sinks) {
+          const st = s.stats();
+          if (st.written > 0) this.inc({ sink: s.name, outcome: 'written' }, st.written);
+          if (st.dropped > 0) this.inc({ sink: s.name, outcome: 'dropped' }, st.dropped);
+        }
+      },
+    });
+    new Gauge({
+      name: 'flowwatch_sink_points_buffered',
+      help: 'Points a sink holds that are not yet written or dropped',
+      labelNames: ['sink'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of self.sinks) this.set({ sink: s.name }, s.stats().buffered);
+      },
+    });
+    new Gauge({
+      name: 'flowwatch_metrics_stale',
+      help: `1 when the alert store did not answer a scrape within ${SNAPSHOT_TIMEOUT_MS} ms and outbox depth and alerts by state are the last known values`,
+      registers,
+      async collect() {
+        await snapshot();
+        this.set(self.snapshotStale ? 1 : 0);
+      },
+    });
+    // One store read per scrape, shared by the gauges below, bounded by SNAPSHOT_TIMEOUT_MS.
+    const snapshot = () => (this.snapshotCache ??= this.readSnapshot().finally(() => setImmediate(() => (this.snapshotCache = undefined))));
     new Gauge({
       name: 'flowwatch_outbox_depth',
       help: 'Notifications waiting for delivery, per receiver',
@@ -85,16 +219,77 @@ export class FlowwatchMetrics implements AlertingMetrics {
   }
 
   /** Where the gauges read outbox depth and alerts by state (the alerting pipeline's snapshot). */
-  readFrom(source: () => Promise<{ outbox: Record<string, number>; dead: Record<string, number>; alerts: Record<string, number> }>): void {
+  readFrom(source: () => Promise<Snapshot>): void {
     this.snapshotSource = source;
+  }
+
+  /** The store's snapshot within SNAPSHOT_TIMEOUT_MS, else the last known one (marked stale). */
+  private async readSnapshot(): Promise<Snapshot | undefined> {
+    if (!this.snapshotSource) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const read = this.snapshotSource();
+    read.catch(() => undefined); // may fail after the scrape stopped waiting
+    try {
+      const s = await Promise.race([read, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.snapshotTimeoutMs)))]);
+      if (s) {
+        this.lastSnapshot = s;
+        this.snapshotStale = false;
+        return s;
+      }
+    } catch {
+      // the store failed: fall through to the last known values
+    } finally {
+      clearTimeout(timer);
+    }
+    this.snapshotStale = true;
+    return this.lastSnapshot;
+  }
+
+  /** Process metrics (CPU, memory, GC, event-loop lag, open handles) in this registry. Once per registry. */
+  collectProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The runner's live counters: events per stream and rejects per reason at scrape time. */
+  readLive(live: () => LiveCounts): void {
+    this.live = live;
+  }
+
+  /** Sinks whose stats() are read at scrape time. */
+  readSinks(sinks: ReadonlyArray<{ name: string; stats(): SinkStats }>): void {
+    this.sinks.push(...sinks);
+  }
+
+  /** A source that knows its consumer lag per partition (KafkaSource.lag). */
+  readLag(lag: () => Array<{ topic: string; partition: number; lag: number }>): void {
+    this.lagSources.push(lag);
+  }
+
+  /** Readiness shown as flowwatch_ready and flowwatch_health_problem. */
+  readHealth(health: Health): void {
+    this.health = health;
+  }
+
+  /** Set by the state store when it learns its epoch. */
+  storeEpoch(n: number): void {
+    this.epoch.set(n);
+  }
+
+  /** From alerts delivered to state committed, per batch. */
+  stateCommit(ms: number): void {
+    this.commitLatency.observe(ms / 1000);
   }
 
   /** The runner's per-batch call. */
   batch(r: BatchReport): void {
     this.batches.inc();
-    if (r.eventsByStream) for (const [stream, n] of Object.entries(r.eventsByStream)) if (n > 0) this.events.inc({ stream }, n);
-    if (r.events !== undefined && r.events > 0 && !r.eventsByStream) this.events.inc({ stream: 'all' }, r.events);
-    if (r.rejectsByReason) for (const [reason, n] of Object.entries(r.rejectsByReason)) if (n > 0) this.rejects.inc({ reason }, n);
+    // With the runner's live counters wired, events and rejects are read from them at scrape time.
+    if (!this.live) {
+      if (r.eventsByStream) {
+        for (const [stream, n] of Object.entries(r.eventsByStream)) if (n > 0) this.events.inc({ stream }, n);
+      } else if (r.events !== undefined && r.events > 0) this.events.inc({ stream: 'all' }, r.events);
+      if (r.rejectsByReason) for (const [reason, n] of Object.entries(r.rejectsByReason)) if (n > 0) this.rejects.inc({ reason }, n);
+    }
     if (r.latencyMs !== undefined) this.batchLatency.observe(r.latencyMs / 1000);
   }
 

@@ -9,6 +9,8 @@ import { matcherProblem } from '../alerts/matchers';
 import { parseDuration } from '../config/duration';
 import { FlowwatchError, isFlowwatchError } from '../core/errors';
 import type { FlowwatchMetrics } from './metrics';
+import type { Health } from '../core/health';
+import { readiness } from './telemetry';
 
 const MAX_BODY = 64 * 1024;
 
@@ -80,8 +82,8 @@ export class ApiServer {
       metrics?: FlowwatchMetrics;
       token: string;
       log: Logger;
-      /** Readiness beyond the alert store answering (e.g. sources connected). */
-      ready?: () => boolean;
+      /** Readiness beyond the alert store answering: the worker's parts (sources connected, stores, sinks). */
+      health?: Health;
     },
   ) {
     this.tokenDigest = digest(o.token);
@@ -127,8 +129,12 @@ export class ApiServer {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (path === '/healthz') return { body: { status: 'ok' } };
     if (path === '/readyz') {
-      const ok = (await withTimeout(this.o.alerting.store.ping(), 2000)) && (this.o.ready?.() ?? true);
-      if (!ok) throw new HttpError(503, 'not ready: the alert store does not answer');
+      // The API serves acks and silences from the alert store: it must answer here, within a bound.
+      if (!(await withTimeout(this.o.alerting.store.ping(), 1000))) {
+        const problems = [{ component: 'alert-store', reason: 'the alert store does not answer within 1 s' }, ...(this.o.health?.list() ?? []).map((p) => ({ component: p.component, reason: p.reason, since: new Date(p.since).toISOString() }))];
+        return { status: 503, body: { status: 'not ready', problems } };
+      }
+      if (this.o.health) return readiness(this.o.health);
       return { body: { status: 'ready' } };
     }
     if (path === '/metrics' && method === 'GET') {

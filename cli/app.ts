@@ -18,13 +18,15 @@ import { systemClock, type Clock } from '../core/clock';
 import { MemoryStateStore } from '../state/memory-store';
 import { RedisStateStore } from '../state/redis-store';
 import type { StateStore } from '../state/types';
-import { KafkaSource, createKafka } from '../ingest/sources/kafka-source';
+import { KafkaSource, createKafka, isPermanentKafkaError } from '../ingest/sources/kafka-source';
 import { kafkaConnection } from '../ingest/kafka-env';
 import { KafkaDeadLetter } from '../ingest/kafka-dead-letter';
 import { ensureTopics } from '../ingest/kafka-topics';
 import { Partitioners } from 'kafkajs';
 import type { Sink } from '../sinks/types';
 import { createSink } from '../sinks/registry';
+import { Health } from '../core/health';
+import { connectLoop } from '../ingest/sources/connect-loop';
 
 export interface Wiring {
   sources: Source[];
@@ -36,8 +38,17 @@ export interface Wiring {
   deadLetter: DeadLetterOutput;
   store: StateStore;
   sinks: Sink[];
-  /** Connects what needs connecting before the first batch (Kafka producer). */
-  start(): Promise<void>;
+  /**
+   * Readiness of the worker: its parts (sources, dead-letter output, sinks, state store) report
+   * problems here; /readyz and /metrics read it.
+   */
+  health: Health;
+  /**
+   * Connects what needs connecting before the first batch (Kafka producers), retrying until it
+   * works or `signal` stops it (then it rejects with ConnectAborted).
+   */
+  start(signal?: AbortSignal): Promise<void>;
+  /** Closes every part at once (each bounds its own wait), so one slow part does not hold the others. */
   close(): Promise<void>;
 }
 
@@ -80,9 +91,10 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
   // Fail fast on a missing Kafka setting, before any connection is opened.
   if (kafkaTopics.size > 0 || config.dead_letter.type === 'kafka') kafkaConnection(config);
   const store = o.store ?? createStore(config, log);
+  const health = new Health();
+  const metrics = new FlowwatchMetrics();
   if (kafkaTopics.size > 0) {
-    sources.push(
-      new KafkaSource({
+    const kafkaSource = new KafkaSource({
         connection: kafkaConnection(config),
         groupId: config.kafka?.group_id ?? 'flowwatch',
         topics: kafkaTopics,
@@ -92,10 +104,12 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
         fetchWaitMs: config.kafka?.fetch_wait,
         log: log.child({ component: 'kafka' }),
         appliedPosition: (scope) => store.position(scope),
-      }),
-    );
+        health,
+      });
+    sources.push(kafkaSource);
+    metrics.readLag(() => kafkaSource.lag());
   }
-  const toStart: Array<() => Promise<void>> = [];
+  const toStart: Array<{ component: string; what: string; connect: () => Promise<void> }> = [];
   let deadLetter = o.deadLetter;
   if (!deadLetter) {
     const dl = config.dead_letter;
@@ -105,9 +119,13 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
       const kafka = createKafka(kafkaConnection(config), log.child({ component: 'dead-letter' }));
       const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       const topic = dl.topic;
-      toStart.push(async () => {
-        await ensureTopics(kafka, [topic]);
-        await producer.connect();
+      toStart.push({
+        component: 'kafka:dead-letter',
+        what: `Kafka producer for the dead-letter topic ${topic}`,
+        connect: async () => {
+          await ensureTopics(kafka, [topic]);
+          await producer.connect();
+        },
       });
       deadLetter = new KafkaDeadLetter(producer, dl.topic);
     }
@@ -120,13 +138,14 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
       color: o.color,
       kafkaProducer: () => {
         const kafka = createKafka(kafkaConnection(config), log.child({ component: 'alerts', receiver: 'kafka' }));
-        toStart.push(() => ensureTopics(kafka, alertTopics).then(() => undefined));
+        toStart.push({ component: 'kafka:alert-topics', what: `Kafka alert topics ${alertTopics.join(', ')}`, connect: () => ensureTopics(kafka, alertTopics).then(() => undefined) });
         return kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       },
     });
   const sinks = config.sinks.map((c) => createSink(c, log));
   const clock = o.clock ?? systemClock;
-  const metrics = new FlowwatchMetrics();
+  metrics.readHealth(health);
+  metrics.readSinks(sinks);
   const alerting = new AlertingPipeline({
     store: o.alertStore ?? createAlertStore(config, clock, log),
     receivers,
@@ -149,15 +168,29 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
     deadLetter: dead,
     store,
     sinks,
-    async start() {
-      for (const s of toStart) await s();
+    health,
+    async start(signal?: AbortSignal) {
+      for (const s of toStart) {
+        if (!signal) await s.connect();
+        else {
+          const component = s.component;
+          await connectLoop(s.connect, {
+            what: s.what,
+            signal,
+            log,
+            onFailure: (err) => health.fail(component, (err as Error).message),
+            onSuccess: () => health.ok(component),
+            permanent: isPermanentKafkaError,
+          });
+        }
+      }
       alerting.start();
     },
     async close() {
-      await dispatcher.close();
-      await dead.close();
-      await Promise.allSettled(sinks.map((s) => s.close()));
-      await store.close();
+      // At once, not one after another: each part bounds its own wait (the alert drain, Redis's
+      // command timeout), and in sequence those bounds added up past the shutdown timeout.
+      const results = await Promise.allSettled([dispatcher.close(), dead.close(), ...sinks.map((s) => s.close()), store.close()]);
+      for (const r of results) if (r.status === 'rejected') log.warn({ err: r.reason }, 'closing a part failed');
     },
   };
 }

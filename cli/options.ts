@@ -18,3 +18,12 @@ export function speedOption(value: string): number | 'max' {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number (simulated seconds per second) or "max", got "${value}"`);
   return n;
 }
+
+/** A listen address "host:port" (port 0: any free port) or "off". */
+export function listenOption(value: string): string {
+  const v = value.trim();
+  if (v === 'off') return v;
+  const m = /^([^\s]*):(\d{1,5})$/.exec(v);
+  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError(`expected HOST:PORT (e.g. 127.0.0.1:9465) or "off", got "${value}"`);
+  return v;
+}

@@ -119,6 +119,17 @@ export const stateSchema = z
   })
   .strict();
 
+/**
+ * The worker's telemetry listener (/metrics, /healthz, /readyz; api/telemetry.ts), apart from the
+ * alerting API. "host:port" (port 0: any free port) or "off". Overridden by FLOWWATCH_TELEMETRY and
+ * `run --telemetry`.
+ */
+export const telemetrySchema = z
+  .object({
+    listen: z.union([z.literal('off'), z.string().regex(/^[^\s]*:\d{1,5}$/, 'expected "host:port" (e.g. "127.0.0.1:9465") or "off"')]).default('127.0.0.1:9465'),
+  })
+  .strict();
+
 export const deadLetterSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file'), path: z.string().min(1) }).strict(),
   z.object({ type: z.literal('stderr') }).strict(),
@@ -152,6 +163,7 @@ export const configSchema = z
     sinks: z.array(sinkConfigSchema).default([]),
     state: stateSchema.default({ backend: 'memory', idle_ttl: 7 * 86_400_000, prefix: 'fw' }),
     kafka: kafkaSchema.optional(),
+    telemetry: telemetrySchema.default({ listen: '127.0.0.1:9465' }),
     dead_letter: deadLetterSchema.default({ type: 'file', path: 'flowwatch-dead-letter.jsonl' }),
     simulator: simulatorSchema.default(simulatorSchema.parse({})),
   })
@@ -159,6 +171,7 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     if (Object.keys(c.streams).length === 0) ctx.addIssue({ code: 'custom', path: ['streams'], message: 'expected at least one stream' });
     for (const p of checkAlertingConfig(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    if (c.telemetry.listen !== 'off' && c.telemetry.listen === c.alerting.api?.listen) ctx.addIssue({ code: 'custom', path: ['telemetry', 'listen'], message: `the telemetry listener and the alerting API cannot share ${c.telemetry.listen}; give telemetry its own port (default 127.0.0.1:9465) or "off"` });
     for (const [name, s] of Object.entries(c.streams)) {
       const seen = new Set<string>();
       s.detectors.forEach((d, i) => {

@@ -10,6 +10,7 @@ import { AlertDispatcher } from '../alerts/dispatch';
 import type { StateStore } from '../state/types';
 import type { Sink } from '../sinks/types';
 import { aggregatePoint, alertPoint } from '../sinks/points';
+import type { Health } from './health';
 
 export interface RunOptions {
   config: FlowwatchConfig;
@@ -43,6 +44,13 @@ export interface RunOptions {
    * idle rule, silence of a whole partition); 0 = never. Default 1 s.
    */
   idleTickMs?: number;
+  /** Readiness the run's parts report into (/readyz, /metrics); the CLI's wiring creates it. */
+  health?: Health;
+  /**
+   * Receives, once at the start, a live view of the counters so far: a forced exit (second
+   * signal, shutdown watchdog) prints its summary line from it.
+   */
+  onStats?: (live: () => RunSummary) => void;
 }
 
 /** What onBatch reports about a batch once it is durable. */
@@ -79,6 +87,8 @@ const MAX_SCOPES_IN_FLIGHT = 8;
 
 const defaultRetryDelay = (attempt: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
+    // Stopping: no wait before the last attempt ('abort' has already fired and would not again).
+    if (signal.aborted) return resolve();
     const t = setTimeout(resolve, Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)));
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
@@ -100,6 +110,16 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   let lastProgress = started;
   const stateSize = () => pipeline.stateSize();
   const progressEvery = o.progressEvery ?? 10_000;
+  const summary = (): RunSummary => ({
+    events: pipeline.stats.events,
+    alerts: pipeline.stats.alertsFiring + pipeline.stats.alertsResolved,
+    rejects: pipeline.stats.rejects,
+    rejectsByReason: { ...(pipeline.stats.rejectsByReason as Record<string, number>) },
+    eventsByStream: pipeline.eventsByStream(),
+    batches,
+    wallMs: o.clock.now() - started,
+  });
+  o.onStats?.(summary);
 
   for (const source of o.sources) {
     (source as { onRebalance?: (l: () => void) => void }).onRebalance?.(() => {
@@ -253,13 +273,5 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
 
   await Promise.all(o.sources.map(drive));
   await Promise.all(sinks.map((s) => s.flush().catch((err: unknown) => o.log.warn({ err }, 'final sink flush failed'))));
-  return {
-    events: pipeline.stats.events,
-    alerts: pipeline.stats.alertsFiring + pipeline.stats.alertsResolved,
-    rejects: pipeline.stats.rejects,
-    rejectsByReason: pipeline.stats.rejectsByReason as Record<string, number>,
-    eventsByStream: pipeline.eventsByStream(),
-    batches,
-    wallMs: o.clock.now() - started,
-  };
+  return summary();
 }

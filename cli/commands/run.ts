@@ -2,11 +2,14 @@ import type { Command } from 'commander';
 import { loadConfigFile, loadDefaultConfig } from '../../config/load';
 import { createRootLogger } from '../../core/logger';
 import { systemClock } from '../../core/clock';
-import { runPipeline } from '../../core/runner';
-import { formatDuration } from '../../config/duration';
+import { runPipeline, type RunSummary } from '../../core/runner';
+import { FlowwatchError, isFlowwatchError } from '../../core/errors';
 import { wire } from '../app';
 import { ApiServer, apiToken, parseListen } from '../../api/server';
-import { durationOption, intOption, speedOption } from '../options';
+import { TelemetryServer } from '../../api/telemetry';
+import { ConnectAborted } from '../../ingest/sources/connect-loop';
+import { durationOption, intOption, listenOption, speedOption } from '../options';
+import { EXIT, processHooks, Shutdown, summaryLine } from '../shutdown';
 
 interface RunFlags {
   config?: string;
@@ -15,7 +18,32 @@ interface RunFlags {
   json?: boolean;
   speed?: number | 'max';
   simDuration?: number;
+  shutdownTimeout: number;
+  telemetry?: string;
 }
+
+/** Default of --shutdown-timeout, ms. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 15_000;
+
+const HELP_AFTER = `
+Alerts go to stdout (one line per state change); logs go to stderr.
+
+Stopping: SIGTERM, SIGINT (Ctrl-C) or --duration stop taking records, finish the batch in
+flight and commit it. Whatever happens, the process exits within --shutdown-timeout of the
+stop request; a second signal exits at once. Every exit prints one summary line on stderr
+(events, alerts, rejects so far).
+
+Telemetry: /metrics, /healthz and /readyz on 127.0.0.1:9465 (no token), apart from the
+alerting API. Change with --telemetry HOST:PORT, FLOWWATCH_TELEMETRY or telemetry.listen;
+"off" disables it. A port already taken is one warning; the worker runs on without it.
+
+Exit codes:
+  0    stopped; everything processed was made durable
+  1    failed, or stopped while a batch was held (a store down): not acked, read again
+  2    invalid config or usage
+  124  shutdown did not finish within --shutdown-timeout
+  130  second SIGINT        143  second SIGTERM
+`;
 
 export function registerRun(program: Command): void {
   program
@@ -27,35 +55,50 @@ export function registerRun(program: Command): void {
     .option('--speed <x>', 'simulator speed: simulated seconds per second, or "max" (default from config: 120)', speedOption)
     .option('--sim-duration <d>', 'stop after this much simulated time, e.g. 24h', durationOption)
     .option('--json', 'alerts as JSON lines on stdout')
-    .addHelpText('after', '\nAlerts go to stdout (one line per state change); logs go to stderr.\nCtrl-C stops cleanly and prints a summary line.\n')
+    .option('--shutdown-timeout <d>', 'longest time from a stop request (signal, --duration) to exit', durationOption, DEFAULT_SHUTDOWN_TIMEOUT_MS)
+    .option('--telemetry <listen>', 'telemetry listener HOST:PORT or "off" (default: $FLOWWATCH_TELEMETRY, else telemetry.listen, else 127.0.0.1:9465)', listenOption)
+    .addHelpText('after', HELP_AFTER)
     .action(async (flags: RunFlags) => {
       const log = createRootLogger();
       const config = flags.config ? loadConfigFile(flags.config) : loadDefaultConfig();
-      const controller = new AbortController();
-      const stop = (why: string) => {
-        if (!controller.signal.aborted) {
-          log.info({ why }, 'stopping: finishing the batch in flight');
-          controller.abort();
-        }
-      };
-      const onSignal = (sig: NodeJS.Signals) => stop(sig);
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      const timer = flags.duration !== undefined ? setTimeout(() => stop('duration reached'), flags.duration) : undefined;
-
       // The API needs its token before anything starts: no token, no run.
       const apiCfg = config.alerting.api;
       const token = apiCfg ? apiToken(apiCfg) : undefined;
+      const telemetryListen = flags.telemetry ?? envListen('FLOWWATCH_TELEMETRY') ?? config.telemetry.listen;
+
+      const startedAt = Date.now();
+      let live: (() => RunSummary) | undefined;
+      const shutdown = new Shutdown({
+        timeoutMs: flags.shutdownTimeout,
+        hooks: processHooks,
+        log,
+        summary: () => summaryLine(live?.() ?? { events: 0, alerts: 0, rejects: 0 }, Date.now() - startedAt),
+      });
+      // Listeners for the whole run (not `once`): a second signal must reach Shutdown, not Node's default.
+      const onSignal = (sig: NodeJS.Signals) => shutdown.onSignal(sig === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const timer = flags.duration !== undefined ? setTimeout(() => shutdown.stop('duration reached'), flags.duration) : undefined;
+
       const w = wire(config, log, { seed: flags.seed, speed: flags.speed, simDuration: flags.simDuration, json: flags.json, color: !flags.json && process.stdout.isTTY });
-      const api = apiCfg && token ? new ApiServer({ alerting: w.alerting, metrics: w.metrics, token, log: log.child({ component: 'api' }) }) : undefined;
+      const api = apiCfg && token ? new ApiServer({ alerting: w.alerting, metrics: w.metrics, health: w.health, token, log: log.child({ component: 'api' }) }) : undefined;
+      const telemetry = telemetryListen !== 'off' ? new TelemetryServer({ metrics: w.metrics, health: w.health, log: log.child({ component: 'telemetry' }) }) : undefined;
+      w.metrics.collectProcessMetrics();
+      w.metrics.readLive(() => live?.() ?? { eventsByStream: {}, rejectsByReason: {} });
       log.info({ streams: Object.keys(config.streams), config: flags.config ?? 'embedded default', seed: flags.seed ?? config.simulator.seed }, 'flowwatch starting');
+      let code: number = EXIT.ok;
       try {
-        await w.start();
+        // First, so /healthz answers while Kafka or Redis is still being waited for.
+        if (telemetry) {
+          const { host, port } = parseListen(telemetryListen);
+          await telemetry.listen(host, port);
+        }
+        await w.start(shutdown.signal);
         if (api && apiCfg) {
           const { host, port } = parseListen(apiCfg.listen);
           await api.listen(host, port);
         }
-        const s = await runPipeline({
+        await runPipeline({
           config,
           sources: w.sources,
           dispatcher: w.dispatcher,
@@ -64,28 +107,43 @@ export function registerRun(program: Command): void {
           sinks: w.sinks,
           log,
           clock: systemClock,
-          signal: controller.signal,
-          // Until the runner reports per batch (reasons, latency), events are counted here.
+          signal: shutdown.signal,
           metrics: w.metrics,
+          health: w.health,
+          onStats: (s) => (live = s),
+          onBatch: (b) => {
+            if (b.committedAt !== undefined && b.alertedAt !== undefined) w.metrics.stateCommit(b.committedAt - b.alertedAt);
+          },
         });
-        const perStream = Object.entries(s.eventsByStream).map(([k, v]) => `${k} ${v}`).join(', ');
-        process.stderr.write(
-          `flowwatch: stopped after ${formatDuration(s.wallMs)}: ${s.events} events (${perStream}), ${s.alerts} alert notifications, ${s.rejects} rejects${s.rejects > 0 ? ' (' + Object.entries(s.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ') + ')' : ''}\n`,
-        );
+      } catch (err) {
+        if (!(err instanceof ConnectAborted)) {
+          code = EXIT.error;
+          const message = isFlowwatchError(err) ? err.message : ((err as Error)?.stack ?? String(err));
+          if (shutdown.signal.aborted) {
+            log.warn({ err }, 'stopped while a batch was held; it was not acknowledged and will be read again');
+            process.stderr.write(`flowwatch: stopped while a batch was held (${message}); it was not acknowledged and will be read again\n`);
+          } else process.stderr.write(`flowwatch: ${message}\n`);
+        }
       } finally {
         if (timer) clearTimeout(timer);
-        // A client stuck in a reconnect loop (kafkajs after a broker restart) must not keep a
-        // stopped worker alive: everything durable is done by now.
-        setTimeout(() => {
-          process.stderr.write('flowwatch: shutdown did not finish within 15 s; exiting\n');
-          process.exit(1);
-        }, 15_000).unref();
-        await api?.close();
-        await w.close();
+        // Closing is I/O too (a final alert drain, Redis, Kafka): bounded by the same watchdog.
+        shutdown.armWatchdog();
+        const closing = Date.now();
+        await Promise.allSettled([api?.close(), w.close()]);
+        await telemetry?.close();
+        log.info({ closeMs: Date.now() - closing }, 'closed');
         log.flush();
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-        setTimeout(() => process.exit(), 1000).unref();
+        shutdown.exit(code);
       }
     });
+}
+
+function envListen(name: string): string | undefined {
+  const v = process.env[name];
+  if (!v) return undefined;
+  try {
+    return listenOption(v);
+  } catch (err) {
+    throw new FlowwatchError('FW_USAGE', `${name}: ${(err as Error).message}`);
+  }
 }

@@ -3,7 +3,10 @@ import type { Logger } from 'pino';
 import type { RawRecord } from '../../core/types';
 import type { Source, SourceBatch } from './types';
 import { FlowwatchError } from '../../core/errors';
+import { settleWithin } from '../../core/settle';
 import { ensureTopics } from '../kafka-topics';
+import type { Health } from '../../core/health';
+import { ConnectAborted, connectLoop } from './connect-loop';
 
 export interface KafkaConnection {
   brokers: string[];
@@ -28,6 +31,15 @@ export interface KafkaSourceOptions {
   fetchWaitMs?: number;
   /** Hand each batch's message timestamps (epoch ms) on as `timestamps` (the bench's send times). */
   timestamps?: boolean;
+  /** Not ready until the consumer has joined its group; a crashed consumer is reported too. */
+  health?: Health;
+}
+
+/** One partition's consumer lag: records in the partition past what this worker has made durable. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  lag: number;
 }
 
 /** How often processed offsets are committed to the group (the state store holds the exact position). */
@@ -82,6 +94,17 @@ export function kafkaLogCreator(log: Logger) {
     };
 }
 
+/** Health component name of the Kafka source. */
+export const KAFKA_HEALTH = 'source:kafka';
+
+/**
+ * Every request and connect is bounded, and a client gives up after a few retries (about 10 s of
+ * backoff): a produce or a connect then FAILS, and the caller's own loop retries it — the runner's
+ * hold-and-retry for a dead-letter or alert produce, connectLoop for a connect, the consumer's
+ * restart-on-crash (its own retry is unbounded) after a broker restart — each of which watches the
+ * stop request. With unbounded client retries a worker whose brokers were unreachable never
+ * stopped. connectionTimeout: a TCP connect to a live broker takes milliseconds.
+ */
 export function createKafka(c: KafkaConnection, log: Logger): Kafka {
   return new Kafka({
     clientId: c.clientId,
@@ -90,10 +113,25 @@ export function createKafka(c: KafkaConnection, log: Logger): Kafka {
     ssl: c.ssl,
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(log),
-    // Reconnect after a broker restart with backoff, for as long as it takes.
-    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: Number.MAX_SAFE_INTEGER },
+    connectionTimeout: 3000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 5 },
   });
 }
+
+/** Kafka errors that retrying a connect cannot fix: wrong credentials, no permission, a bad topic name. */
+const PERMANENT_KAFKA_ERRORS = new Set(['SASL_AUTHENTICATION_FAILED', 'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED', 'INVALID_TOPIC_EXCEPTION']);
+
+/** Whether a connect failure (or any error in its cause chain) is one of PERMANENT_KAFKA_ERRORS or a SASL failure. */
+export function isPermanentKafkaError(err: unknown): boolean {
+  for (let e = err as { name?: string; type?: string; cause?: unknown } | undefined, depth = 0; e && depth < 10; e = e.cause as typeof e, depth++) {
+    if (e.name === 'KafkaJSSASLAuthenticationError' || (e.type !== undefined && PERMANENT_KAFKA_ERRORS.has(e.type))) return true;
+  }
+  return false;
+}
+
+/** Longest a consumer's disconnect may take at stop (leave group, final offset commit) before it is left behind. */
+const DISCONNECT_TIMEOUT_MS = 5000;
 
 interface Pending {
   batch: KafkaSourceBatch;
@@ -122,10 +160,22 @@ export class KafkaSource implements Source {
   readonly replay = false;
   readonly streams: readonly string[];
   private readonly applied = new Map<string, number>();
+  /** Per partition: the high watermark at its latest fetch (what lag is measured against). */
+  private readonly highWatermarks = new Map<string, { topic: string; partition: number; hw: number }>();
   private rebalanceListeners: Array<() => void> = [];
 
   constructor(private readonly o: KafkaSourceOptions) {
     this.streams = [...new Set(o.topics.values())];
+  }
+
+  /**
+   * Consumer lag per assigned partition, as of each partition's latest fetch: high watermark minus
+   * the next offset this worker has yet to make durable. Read at scrape time; no I/O.
+   */
+  lag(): PartitionLag[] {
+    const out: PartitionLag[] = [];
+    for (const [scope, { topic, partition, hw }] of this.highWatermarks) out.push({ topic, partition, lag: Math.max(0, hw - ((this.applied.get(scope) ?? -1) + 1)) });
+    return out;
   }
 
   /** Called after each group (re)join: partition ownership may have changed. */
@@ -160,7 +210,9 @@ export class KafkaSource implements Source {
     };
 
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.o.health?.ok(KAFKA_HEALTH);
       this.applied.clear();
+      this.highWatermarks.clear();
       // Fetched under the old assignment and not yet processed: whoever owns those partitions
       // now reads them again from the committed offsets.
       queue.length = 0;
@@ -170,6 +222,7 @@ export class KafkaSource implements Source {
       for (const l of this.rebalanceListeners) l();
     });
     consumer.on(consumer.events.CRASH, (e) => {
+      this.o.health?.fail(KAFKA_HEALTH, `Kafka consumer crashed (${e.payload.error.message})${e.payload.restart ? '; restarting' : ''}`);
       if (!e.payload.restart) {
         crashed = e.payload.error;
         notify();
@@ -177,14 +230,38 @@ export class KafkaSource implements Source {
     });
 
     const topics = [...this.o.topics.keys()];
+    const brokers = this.o.connection.brokers.join(',');
+    this.o.health?.fail(KAFKA_HEALTH, `connecting to Kafka at ${brokers}`);
     try {
-      // Subscribing to a topic that does not exist fails in kafkajs; create it like broker auto-creation would.
-      const created = await ensureTopics(kafka, topics);
-      if (created.length > 0) this.o.log.info({ topics: created }, 'created missing topics');
-      await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: this.o.fromBeginning });
+      // Retried until it works or the worker is stopped: a broker that is down at start is waited
+      // for (the worker joins once it is up), but never past a stop request.
+      await connectLoop(
+        async () => {
+          try {
+            // Subscribing to a topic that does not exist fails in kafkajs; create it like broker auto-creation would.
+            const created = await ensureTopics(kafka, topics);
+            if (created.length > 0) this.o.log.info({ topics: created }, 'created missing topics');
+            await consumer.connect();
+            await consumer.subscribe({ topics, fromBeginning: this.o.fromBeginning });
+          } catch (err) {
+            await consumer.disconnect().catch(() => undefined);
+            throw new FlowwatchError('FW_SOURCE', `cannot consume ${topics.join(', ')} from Kafka at ${brokers}: ${(err as Error).message}`, { cause: err });
+          }
+        },
+        {
+          what: `Kafka consumer for ${topics.join(', ')}`,
+          signal,
+          log: this.o.log,
+          onFailure: (err) => this.o.health?.fail(KAFKA_HEALTH, (err as Error).message),
+          permanent: isPermanentKafkaError,
+        },
+      );
     } catch (err) {
-      throw new FlowwatchError('FW_SOURCE', `cannot consume ${topics.join(', ')} from Kafka at ${this.o.connection.brokers.join(',')}: ${(err as Error).message}`, { cause: err });
+      if (!(err instanceof ConnectAborted)) throw err;
+      // Stopped before Kafka answered: nothing was read, so nothing to commit; a connect still in
+      // progress is left to time out on its own.
+      void consumer.disconnect().catch(() => undefined);
+      return;
     }
     // Offsets of batches made durable, committed to the group at most every
     // OFFSET_COMMIT_INTERVAL_MS and at stop. (Fetching moves on as soon as a batch is queued —
@@ -209,6 +286,7 @@ export class KafkaSource implements Source {
         if (signal.aborted || !p.isRunning() || p.isStale() || p.batch.isEmpty()) return;
         const { topic, partition } = p.batch;
         const scope = `${topic}:${partition}`;
+        this.highWatermarks.set(scope, { topic, partition, hw: Number(p.batch.highWatermark) });
         let applied = this.applied.get(scope);
         if (applied === undefined) {
           applied = (await this.o.appliedPosition(scope)) ?? -1;
@@ -280,9 +358,15 @@ export class KafkaSource implements Source {
       queue.length = 0;
       for (const r of drained.splice(0)) r();
       if (commitTimer) clearTimeout(commitTimer);
-      await commitDurable();
-      // Graceful stop: the batch in flight was acked above; leave the group so partitions move at once.
-      await consumer.disconnect().catch((err: unknown) => this.o.log.warn({ err }, 'kafka disconnect failed'));
+      // Bounded: with the broker gone, a commit and a leave-group request could each wait out
+      // kafkajs's retries; the next owner re-reads anything not committed, and the state store's
+      // positions skip what is already applied.
+      const leave = (async () => {
+        await commitDurable();
+        // Graceful stop: the batch in flight was acked above; leave the group so partitions move at once.
+        await consumer.disconnect().catch((err: unknown) => this.o.log.warn({ err }, 'kafka disconnect failed'));
+      })();
+      if ((await settleWithin(leave, DISCONNECT_TIMEOUT_MS)) === 'timeout') this.o.log.warn({ limitMs: DISCONNECT_TIMEOUT_MS }, 'kafka disconnect did not finish in time; leaving it behind');
     }
   }
 }

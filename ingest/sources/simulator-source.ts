@@ -1,4 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+
+/** At speed max, the longest the simulator runs without letting timers and signals in, ms. */
+const MAX_SPEED_YIELD_MS = 20;
 import type { SimulatorConfig } from '../../config/schema';
 import { FlowSimulator, type FlowName, type GroundTruthLabel } from '../simulator';
 import type { Source, SourceBatch } from './types';
@@ -54,6 +57,7 @@ export class SimulatorSource implements Source {
     const wallStart = wallNow();
     let t = this.start;
     let position = 0;
+    let lastYield = wallStart;
     while (!signal.aborted && t < end) {
       const until = Math.min(t + step, end);
       const records = this.simulator.advance(until);
@@ -64,6 +68,12 @@ export class SimulatorSource implements Source {
         const due = wallStart + (t - this.start) / speed;
         const wait = due - wallNow();
         if (wait > 0) await pause(wait, signal);
+      } else if (wallNow() - lastYield >= MAX_SPEED_YIELD_MS) {
+        // At full speed with an in-memory store every await is a microtask: without a turn of the
+        // event loop now and then, timers and signal handlers never ran (`run --speed max
+        // --duration 3s` ran on for minutes and SIGTERM went unheard).
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = wallNow();
       }
     }
   }
