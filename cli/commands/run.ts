@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { formatDuration } from '../../config/duration';
 import { loadConfigFile, loadDefaultConfig } from '../../config/load';
 import { createRootLogger } from '../../core/logger';
 import { systemClock } from '../../core/clock';
@@ -55,7 +56,7 @@ export function registerRun(program: Command): void {
     .option('--speed <x>', 'simulator speed: simulated seconds per second, or "max" (default from config: 120)', speedOption)
     .option('--sim-duration <d>', 'stop after this much simulated time, e.g. 24h', durationOption)
     .option('--json', 'alerts as JSON lines on stdout')
-    .option('--shutdown-timeout <d>', 'longest time from a stop request (signal, --duration) to exit', durationOption, DEFAULT_SHUTDOWN_TIMEOUT_MS)
+    .addOption(new Option('--shutdown-timeout <d>', 'longest time from a stop request (signal, --duration) to exit').argParser(durationOption).default(DEFAULT_SHUTDOWN_TIMEOUT_MS, formatDuration(DEFAULT_SHUTDOWN_TIMEOUT_MS)))
     .option('--telemetry <listen>', 'telemetry listener HOST:PORT or "off" (default: $FLOWWATCH_TELEMETRY, else telemetry.listen, else 127.0.0.1:9465)', listenOption)
     .addHelpText('after', HELP_AFTER)
     .action(async (flags: RunFlags) => {
