@@ -88,7 +88,8 @@ export class StoreRecovery {
    * baselines and alerts firing before the wipe are not resolved by this worker.
    */
   scopeLoaded(scope: string, rows: ReadonlyMap<string, unknown> | undefined, position: number | null, batch: SourceBatch): void {
-    if (position !== null || (rows && rows.size > 0) || batch.position === undefined) return;
+    // Only sources that re-deliver by offset (Kafka: they can skip what the store holds) resume past a start that means something.
+    if (position !== null || (rows && rows.size > 0) || batch.position === undefined || !batch.skipUpTo) return;
     const firstOffset = batch.position - batch.records.length + 1;
     if (firstOffset <= 0) return;
     this.o.log.error({ scope, resumesAt: firstOffset, epoch: this.o.store.epoch ?? null }, 'state store holds nothing for this partition although the source resumes past its start: the store was wiped (or is new) while no worker held it; its state starts empty from here');
