@@ -566,8 +566,12 @@ export class Pipeline {
         if (row.scope !== scope) continue;
         row.entries.forEach((entry, j) => {
           if (entry === undefined || entry.l.phase !== 2) return;
-          const obs: Observation = entry.obs ?? { score: entry.l.peak, firing: true, evidence: { measure: s.rules[j].name, value: NaN, baseline: null, deviation: null, unit: 'abs' } };
-          out.push(this.makeAlert(s.rules[j], row, entry, obs, 'firing', entry.l.since));
+          if (entry.obs !== null) return void out.push(this.makeAlert(s.rules[j], row, entry, entry.obs, 'firing', entry.l.since));
+          const rule = s.rules[j];
+          const alert = this.makeAlert(rule, row, entry, { score: entry.l.peak, firing: true, evidence: { measure: rule.name, value: NaN, baseline: null, deviation: null, unit: 'abs' } }, 'firing', entry.l.since);
+          // The summary template would print the missing value as "?": say what is known instead.
+          alert.summary = `${row.key}: ${rule.name} firing since ${new Date(entry.l.since).toISOString()} (peak score ${entry.l.peak.toFixed(2)}; the measured value is not kept between batches)`;
+          out.push(alert);
         });
       }
     }

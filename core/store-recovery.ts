@@ -68,16 +68,20 @@ export class StoreRecovery {
     }
     this.resendDue = true;
     const alerts = await this.resend();
-    store.recovered?.();
     log.warn({ previousEpoch: previous, epoch, scopes, rows, resentFiring: alerts }, 'state store re-seeded; commits resume; firing alerts notified again, marked re-sent');
   }
 
-  /** Notifies the alerts firing now in the scopes held, marked; returns how many. */
+  /**
+   * Notifies the alerts firing now in the scopes held, marked; returns how many. Taken afresh at
+   * each attempt (an alert that resolved meanwhile is not re-sent). The recovery is over once it
+   * succeeds: readiness is ok again.
+   */
   private async resend(): Promise<number> {
     const alerts: Alert[] = [];
     for (const scope of this.o.scopes()) for (const a of this.o.pipeline.firingAlerts(scope)) alerts.push(markResent(a));
     await this.o.dispatcher.dispatch(alerts);
     this.resendDue = false;
+    this.o.store.recovered?.();
     return alerts.length;
   }
 

@@ -150,7 +150,10 @@ async function restartedMidStream(name: string, wipe: boolean) {
   const lines = readJsonLines(mode, 'alerts');
   const dead = readJsonLines(mode, 'dead-letter');
   expect(dead.slice(0, 3)).toEqual([]);
-  return { mode, w, lines, changes: lines.map(toChange), epochBefore, epochAfter: await redis.get(`${mode.prefix}:epoch`), atRestart, stateDiff: stateDiff(referenceState, await storedState(mode)) };
+  const state = await storedState(mode);
+  const diff = stateDiff(referenceState, state);
+  if (process.env.FW_DEBUG_STATE) for (const k of diff.slice(0, 3)) console.log(`${name} ${k}\nclean: ${referenceState[k]}\n${name}: ${state[k]}`);
+  return { mode, w, lines, changes: lines.map(toChange), epochBefore, epochAfter: await redis.get(`${mode.prefix}:epoch`), atRestart, stateDiff: diff };
 }
 
 itOwn('the persistence check reads the real settings: AOF on is fine, AOF off is one loud warn line', async () => {
