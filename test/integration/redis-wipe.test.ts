@@ -190,6 +190,25 @@ it('reference: a clean run (backlog, one worker)', async () => {
 
 itOwn('Redis restarted without persistence mid-stream: wipe found, logged, re-seeded; every change of the clean run notified, re-sent firing marked', async () => {
   const r = await restartedMidStream('wiped', true);
+  const isResent = (l: Record<string, unknown>) => (l.labels as Record<string, string>).resent === 'state-store-lost';
+  const resent = r.lines.filter(isResent);
+  const log = logLines(r.w);
+  const errors = log.filter((l) => l.level === 50);
+  const reseeded = log.find((l) => l.msg.startsWith('state store re-seeded'));
+  const missing = keysOf(reference).filter((k) => !keysOf(r.changes).includes(k));
+  // Measured first, so the numbers are printed even when an expectation below fails.
+  numbers.wiped = {
+    appliedAtRestart: r.atRestart,
+    notifications: r.lines.length,
+    changesCompared: keysOf(r.changes).length,
+    missing: missing.length,
+    firstMissing: missing.slice(0, 8),
+    resentFiring: resent.length,
+    reseeded: reseeded ? { scopes: (reseeded.scopes as string[]).length, rows: reseeded.rows, resentFiring: reseeded.resentFiring } : null,
+    errorLines: errors.length,
+    rowsDifferingFromClean: r.stateDiff.length,
+    firstDiffering: r.stateDiff.slice(0, 5),
+  };
   // Every change of the clean run, and nothing else.
   expect(keysOf(r.changes)).toEqual(keysOf(reference));
   // A change notified more than once: only as a firing re-sent after the loss, and marked so.
@@ -198,32 +217,17 @@ itOwn('Redis restarted without persistence mid-stream: wipe found, logged, re-se
     const k = changeKey(toChange(l));
     byKey.set(k, [...(byKey.get(k) ?? []), l]);
   }
-  const resent = r.lines.filter((l) => (l.labels as Record<string, string>).resent === 'state-store-lost');
   for (const [k, ls] of byKey) {
     if (ls.length === 1) continue;
-    expect({ k, unmarked: ls.filter((l) => (l.labels as Record<string, string>).resent === undefined).length }).toEqual({ k, unmarked: 1 });
+    expect({ k, unmarked: ls.filter((l) => !isResent(l)).length }).toEqual({ k, unmarked: 1 });
   }
   for (const l of resent) {
     expect(l.status).toBe('firing');
     expect(l.summary).toMatch(/^\[re-sent after state store loss\] /);
   }
-  const log = logLines(r.w);
-  const errors = log.filter((l) => l.level === 50);
   expect(errors.map((l) => l.msg)).toContain('state store was wiped or replaced (epoch changed): commits stopped; re-seeding it from the state this worker holds in memory');
-  const reseeded = log.find((l) => l.msg.startsWith('state store re-seeded'));
   expect(reseeded).toBeDefined();
   expect(Number(r.epochAfter)).toBeGreaterThan(Number(r.epochBefore));
-  numbers.wiped = {
-    appliedAtRestart: r.atRestart,
-    notifications: r.lines.length,
-    changesCompared: keysOf(r.changes).length,
-    missing: keysOf(reference).filter((k) => !keysOf(r.changes).includes(k)).length,
-    resentFiring: resent.length,
-    reseeded: { scopes: (reseeded!.scopes as string[]).length, rows: reseeded!.rows, resentFiring: reseeded!.resentFiring },
-    errorLines: errors.length,
-    rowsDifferingFromClean: r.stateDiff.length,
-    firstDiffering: r.stateDiff.slice(0, 5),
-  };
 });
 
 itOwn('Redis restarted with AOF mid-stream: nothing lost, nothing re-seeded, every change notified exactly once', async () => {
