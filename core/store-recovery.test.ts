@@ -70,3 +70,13 @@ it('other commit errors pass through, without a recovery', async () => {
   await expect(t.recovery.commit(async () => Promise.reject(new Error('ECONNREFUSED')))).rejects.toThrow('ECONNREFUSED');
   expect(t.snapshots).toEqual([]);
 });
+
+it('a partition no longer held (moved in a rebalance while its commit was in flight): not applied, no recovery', async () => {
+  const t = setup();
+  await t.store.loadAll('p9');
+  await t.store.commit('p9', 1, new Map([['k', 1]]));
+  t.store.wipe();
+  expect(await t.recovery.commit(() => t.store.commit('p9', 2, new Map([['k', 2]])))).toBe(false);
+  expect(t.snapshots).toEqual([]);
+  expect(await t.store.position('p9')).toBeNull();
+});

@@ -39,13 +39,23 @@ export class StoreRecovery {
 
   constructor(private readonly o: StoreRecoveryOptions) {}
 
-  /** Runs a commit; when the store's epoch changed, recovers (once per wipe) and runs it again. */
-  async commit<T>(write: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a commit; when the store's epoch changed, recovers (once per wipe) and runs it again.
+   * Resolves like the commit: true when the batch's own scope was applied.
+   */
+  async commit(write: () => Promise<boolean>): Promise<boolean> {
     if (this.resendDue) await this.resend();
     try {
       return await write();
     } catch (err) {
       if (!isStoreEpochChanged(err) || !this.o.store.renewEpoch || !this.o.store.reseed) throw err;
+      if (!new Set(this.o.scopes()).has(err.scope)) {
+        // The partition moved away (rebalance) while its commit was in flight: there is nothing to
+        // re-seed it from here, and retrying would never succeed. Not applied: its new owner reads
+        // the batch again from the committed offset.
+        this.o.log.warn({ scope: err.scope, expected: err.expected, found: err.found }, 'state store epoch changed for a partition this worker no longer holds: its batch is left to the new owner');
+        return false;
+      }
       // Concurrent commits of other partitions fail on the same wipe: one recovery serves them all.
       this.running ??= this.recover(err).finally(() => (this.running = null));
       await this.running;
