@@ -18,6 +18,7 @@ import type { Receiver } from './receivers/types';
 import { acceptChange, settleFlap, type AlertRecord } from './record';
 import { Router, groupLabels, type Route } from './route/route';
 import { K, type AlertStore, type Writes } from './store/types';
+import { RESENT_LABEL, RESENT_STORE_LOSS } from '../core/store-recovery';
 
 export interface AlertingMetrics extends DeliveryMetrics {
   /** State changes accepted (after de-duplication), by status. */
@@ -210,12 +211,24 @@ export class AlertingPipeline implements AlertDispatcher {
       for (const { alert, routes } of plans) {
         const fp = alert.fingerprint;
         const prev = records.get(fp) ?? (current(K.record(fp)) as AlertRecord | undefined);
+        // A firing re-sent after the state store was lost (core/store-recovery.ts) is only news
+        // to an alert store that lost this episode too.
+        if (alert.labels[RESENT_LABEL] === RESENT_STORE_LOSS && prev !== undefined && prev.alert.startsAt >= alert.startsAt) continue;
         const { record, decision } = acceptChange(prev, alert, now, this.o.config.flap);
         if (decision === 'duplicate') continue;
         statuses.push(alert.status);
         records.set(fp, record);
         this.recordWrites(w, record);
         if (decision === 'suppress') continue;
+        if (alert.status === 'resolved' && prev === undefined) {
+          // A resolve for an alert this store never saw firing: the store was wiped (or is memory
+          // and the worker restarted) after the firing was notified. A group would drop it (it
+          // sends a resolve only where it sent the firing), and on-call would never hear the
+          // alert cleared: it goes straight to the receivers of its routes — better a resolve
+          // for a firing they missed than a firing that never ends.
+          for (const receiver of new Set(routes.map((r) => r.route.receiver))) w.enqueue(K.outbox(receiver), this.direct(receiver, 'new', alert, now));
+          continue;
+        }
         const kind: ChangeKind = decision === 'flapping' ? 'flapping' : 'new';
         for (const r of routes) {
           const mine = groups.get(r.key);

@@ -63,6 +63,7 @@ export class FlowwatchMetrics implements AlertingMetrics {
   private readonly sinks: Array<{ name: string; stats(): SinkStats }> = [];
   private readonly lagSources: Array<() => Array<{ topic: string; partition: number; lag: number }>> = [];
   private health?: Health;
+  private epochSource?: () => number | null | undefined;
 
   private readonly snapshotTimeoutMs: number;
 
@@ -113,7 +114,16 @@ export class FlowwatchMetrics implements AlertingMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.epoch = new Gauge({ name: 'flowwatch_store_epoch', help: 'Epoch of the state store this worker writes to (changes when the store was wiped or replaced)', registers });
+    this.epoch = new Gauge({
+      name: 'flowwatch_store_epoch',
+      help: 'Epoch of the state store this worker writes to (changes when the store was wiped or replaced)',
+      registers,
+      collect() {
+        // Read at scrape time from the store (no I/O: the epoch it last learned).
+        const n = self.epochSource?.();
+        if (typeof n === 'number') this.set(n);
+      },
+    });
     new Gauge({
       name: 'flowwatch_build_info',
       help: 'Always 1; the labels say which flowwatch and which Node run',
@@ -273,6 +283,11 @@ export class FlowwatchMetrics implements AlertingMetrics {
   /** Set by the state store when it learns its epoch. */
   storeEpoch(n: number): void {
     this.epoch.set(n);
+  }
+
+  /** Or read from it at scrape time (the store learns its epoch on first use, and again after a wipe). */
+  readEpoch(source: () => number | null | undefined): void {
+    this.epochSource = source;
   }
 
   /** From alerts delivered to state committed, per batch. */

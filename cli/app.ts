@@ -90,9 +90,10 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
   }
   // Fail fast on a missing Kafka setting, before any connection is opened.
   if (kafkaTopics.size > 0 || config.dead_letter.type === 'kafka') kafkaConnection(config);
-  const store = o.store ?? createStore(config, log);
   const health = new Health();
+  const store = o.store ?? createStore(config, log, health);
   const metrics = new FlowwatchMetrics();
+  metrics.readEpoch(() => store.epoch);
   if (kafkaTopics.size > 0) {
     const kafkaSource = new KafkaSource({
         connection: kafkaConnection(config),
@@ -202,12 +203,13 @@ function createAlertStore(config: FlowwatchConfig, clock: Clock, log: Logger): A
   return new RedisAlertStore({ url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: config.state.prefix, log: log.child({ component: 'alert-store' }) });
 }
 
-function createStore(config: FlowwatchConfig, log: Logger): StateStore {
+function createStore(config: FlowwatchConfig, log: Logger, health: Health): StateStore {
   if (config.state.backend === 'memory') return new MemoryStateStore();
   return new RedisStateStore({
     url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     prefix: config.state.prefix,
     log: log.child({ component: 'state' }),
     ttlSeconds: Math.round(config.state.idle_ttl / 1000),
+    health,
   });
 }

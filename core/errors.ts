@@ -7,6 +7,8 @@ export const ERROR_CODES = [
   'FW_EXPRESSION_INVALID',
   'FW_DECODE',
   'FW_STATE',
+  /** The state store's epoch is not the one this worker loaded: Redis was wiped or replaced. */
+  'FW_STORE_EPOCH_CHANGED',
   'FW_SINK',
   'FW_NOTIFY',
   'FW_SOURCE',

@@ -492,16 +492,8 @@ export class Pipeline {
       row.dirty = false;
       // Made per commit (short-lived, serialised at once) rather than kept per row: 100k keys'
       // worth of persisted-form objects cost more memory than their allocation costs time.
-      const persisted: Record<string, PersistedEntry> = {};
-      const rules = row.stream.rules;
-      for (let j = 0; j < row.entries.length; j++) {
-        const e = row.entries[j];
-        if (e === undefined) continue;
-        const det = rules[j].detector;
-        persisted[rules[j].name] = { d: det.persist ? det.persist(e.d) : e.d, l: e.l.phase === 0 && e.l.since === 0 && e.l.peak === 0 ? undefined : e.l };
-        e.obs = null;
-      }
-      const v: PersistedRow = { attrs: row.attrs, touched: row.touched, e: persisted };
+      const v = persistedRow(row);
+      for (const e of row.entries) if (e !== undefined) e.obs = null;
       if (row.scope !== lastScope || last === null) {
         lastScope = row.scope;
         last = of(row.scope);
@@ -544,6 +536,45 @@ export class Pipeline {
   prepareCommit(store: StateStore, scope: string, position: number | null, changes: Map<string, Map<string, unknown | null>>): PreparedCommit[] {
     const out = [store.prepare(scope, position, changes.get(scope) ?? new Map())];
     for (const [other, c] of changes) if (other !== scope) out.push(store.prepare(other, null, c));
+    return out;
+  }
+
+  /**
+   * Everything live of one scope, in the store's form: every row and each stream's watermark —
+   * what the store would hold had every commit landed. Re-seeds a store that was wiped
+   * (core/store-recovery.ts). Walks the scope's rows: call it on recovery, never per batch.
+   */
+  snapshotScope(scope: string): Map<string, unknown> {
+    const out = new Map<string, unknown>();
+    for (const s of this.streamList) {
+      for (const row of s.rows.values()) if (row.scope === scope) out.set(row.id, persistedRow(row));
+      const maxTs = s.admissions.get(scope)?.maxEventTime ?? -Infinity;
+      if (maxTs !== -Infinity) out.set(WATERMARK_ID + SEP + s.name, { maxTs });
+    }
+    return out;
+  }
+
+  /**
+   * The scope's alerts firing now, as firing changes (their original ids: a store that still
+   * knows them drops them as duplicates). The latest evidence is not kept between batches: the
+   * alerts carry the episode's peak score and no measured value.
+   */
+  firingAlerts(scope: string): Alert[] {
+    const out: Alert[] = [];
+    for (const s of this.streamList) {
+      for (const row of s.rows.values()) {
+        if (row.scope !== scope) continue;
+        row.entries.forEach((entry, j) => {
+          if (entry === undefined || entry.l.phase !== 2) return;
+          if (entry.obs !== null) return void out.push(this.makeAlert(s.rules[j], row, entry, entry.obs, 'firing', entry.l.since));
+          const rule = s.rules[j];
+          const alert = this.makeAlert(rule, row, entry, { score: entry.l.peak, firing: true, evidence: { measure: rule.name, value: NaN, baseline: null, deviation: null, unit: 'abs' } }, 'firing', entry.l.since);
+          // The summary template would print the missing value as "?": say what is known instead.
+          alert.summary = `${row.key}: ${rule.name} firing since ${new Date(entry.l.since).toISOString()} (peak score ${entry.l.peak.toFixed(2)}; the measured value is not kept between batches)`;
+          out.push(alert);
+        });
+      }
+    }
     return out;
   }
 
@@ -643,6 +674,19 @@ function sameAttrs(a: Record<string, string>, b: Record<string, string>): boolea
   let m = 0;
   for (const _ in a) m++;
   return m === n;
+}
+
+/** A row in the store's form (plain JSON); detector states in their persisted form. */
+function persistedRow(row: KeyRow): PersistedRow {
+  const persisted: Record<string, PersistedEntry> = {};
+  const rules = row.stream.rules;
+  for (let j = 0; j < row.entries.length; j++) {
+    const e = row.entries[j];
+    if (e === undefined) continue;
+    const det = rules[j].detector;
+    persisted[rules[j].name] = { d: det.persist ? det.persist(e.d) : e.d, l: e.l.phase === 0 && e.l.since === 0 && e.l.peak === 0 ? undefined : e.l };
+  }
+  return { attrs: row.attrs, touched: row.touched, e: persisted };
 }
 
 /** Writes prepared commits in order; true when the first (the batch's own scope) was applied. */

@@ -11,6 +11,7 @@ import type { StateStore } from '../state/types';
 import type { Sink } from '../sinks/types';
 import { aggregatePoint, alertPoint } from '../sinks/points';
 import type { Health } from './health';
+import { StoreRecovery } from './store-recovery';
 
 export interface RunOptions {
   config: FlowwatchConfig;
@@ -183,11 +184,13 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     if (alerts.length > 0) o.onAlerts?.(alerts);
     const commits = [...changes].map(([scope, c]) => o.store.prepare(scope, null, c));
     await Promise.all(inFlight.values());
-    await durable('state commit', quiet, log, () => writeAll(commits));
+    await durable('state commit', quiet, log, () => recovery.commit(() => writeAll(commits)));
   }
 
   /** The state store's position per scope, as far as this worker knows (loaded, then committed). */
   const stored = new Map<string, number>();
+  // A wiped or replaced store is re-seeded from memory at the commit that finds out (docs/state.md).
+  const recovery = new StoreRecovery({ pipeline, store: o.store, dispatcher: o.dispatcher, log: o.log.child({ component: 'store-recovery' }), scopes: () => loaded, positions: stored });
 
   async function drive(source: Source): Promise<void> {
     const log = o.log.child({ component: 'source', source: source.name });
@@ -212,6 +215,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         const position = await durable('state position', batch, log, () => o.store.position(scope));
         pipeline.dropScope(scope);
         if (state) pipeline.restore(state, scope, batch.time ?? wall);
+        recovery.scopeLoaded(scope, state, position ?? null, batch);
         stored.set(scope, position ?? -1);
         loaded.add(scope);
       }
@@ -236,7 +240,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       // Serialised now, once: a retried commit writes the same bytes, whatever the next batch changes.
       const commits = pipeline.prepareCommit(o.store, scope, batch.position ?? null, pipeline.takeChanges());
       const done = (async () => {
-        const applied = await durable('state commit', batch, log, () => writeAll(commits));
+        const applied = await durable('state commit', batch, log, () => recovery.commit(() => writeAll(commits)));
         if (applied && batch.position !== undefined) stored.set(scope, Math.max(stored.get(scope) ?? -1, batch.position));
         const committedAt = o.onBatch ? o.clock.now() : 0;
         try {

@@ -1,21 +1,57 @@
+import type { Health } from '../core/health';
+import { StoreEpochChangedError, nextEpoch } from './epoch';
 import type { PreparedCommit, StateStore } from './types';
+
+interface Scope {
+  position: number | null;
+  entries: Map<string, string>;
+  /** Epoch of the last commit or re-seed (null: none yet). */
+  epoch: number | null;
+}
+
+export interface MemoryStateStoreOptions {
+  /** Told when the epoch changes (`state-store`); see StateStore.epoch. */
+  health?: Health;
+}
 
 /**
  * In-memory store for the embedded default and tests. Values are stored serialised, exactly as a
- * remote store would hold them, so a state that does not survive JSON is caught here first.
+ * remote store would hold them, so a state that does not survive JSON is caught here first. It
+ * keeps epochs exactly as the Redis store does, so the runner's recovery after a wipe (`wipe()`)
+ * is tested here without Redis.
  */
 export class MemoryStateStore implements StateStore {
-  private readonly scopes = new Map<string, { position: number | null; entries: Map<string, string> }>();
+  private readonly scopes = new Map<string, Scope>();
+  /** The store-wide epoch (null: never opened, or wiped). */
+  private stored: number | null = null;
+  /** This worker's epoch: what it writes with each commit. */
+  private current: number | null = null;
+  /** Per scope: the epoch loaded, which the next commit expects (null: none stored at load). */
+  private readonly expected = new Map<string, number | null>();
 
-  private scope(name: string) {
+  constructor(private readonly opts: MemoryStateStoreOptions = {}) {}
+
+  private scope(name: string): Scope {
     let s = this.scopes.get(name);
-    if (!s) this.scopes.set(name, (s = { position: null, entries: new Map() }));
+    if (!s) this.scopes.set(name, (s = { position: null, entries: new Map(), epoch: null }));
     return s;
   }
 
+  private open(): number {
+    if (this.current === null) this.current = this.stored ??= nextEpoch(null, 1);
+    return this.current;
+  }
+
+  get epoch(): number | null {
+    return this.current;
+  }
+
   async loadAll(scope: string): Promise<Map<string, unknown>> {
+    this.open();
+    const s = this.scope(scope);
+    this.expected.set(scope, s.epoch);
     const out = new Map<string, unknown>();
-    for (const [k, v] of this.scope(scope).entries) out.set(k, JSON.parse(v));
+    for (const [k, v] of s.entries) out.set(k, JSON.parse(v));
     return out;
   }
 
@@ -28,13 +64,23 @@ export class MemoryStateStore implements StateStore {
     for (const [k, v] of changes) serialised.push([k, v === null ? null : JSON.stringify(v)]);
     return {
       write: async () => {
+        const epoch = this.open();
         const s = this.scope(scope);
+        // Same rule as the Redis script: the loaded epoch must still be there; a scope loaded
+        // empty accepts none or ours.
+        const exp = this.expected.get(scope) ?? null;
+        if (exp !== null ? s.epoch !== exp : s.epoch !== null && s.epoch !== epoch) {
+          this.opts.health?.fail('state-store', `state store epoch changed for ${scope} (store wiped or replaced); re-seeding from memory`);
+          throw new StoreEpochChangedError(scope, exp === null ? '' : String(exp), s.epoch === null ? '' : String(s.epoch));
+        }
         if (position !== null && s.position !== null && position <= s.position) return false;
         for (const [k, v] of serialised) {
           if (v === null) s.entries.delete(k);
           else s.entries.set(k, v);
         }
         if (position !== null) s.position = position;
+        s.epoch = epoch;
+        this.expected.set(scope, epoch);
         return true;
       },
     };
@@ -44,10 +90,40 @@ export class MemoryStateStore implements StateStore {
     return this.scope(scope).position;
   }
 
+  async renewEpoch(): Promise<number> {
+    const prev = this.current;
+    // Another worker (sharing the store) may have started the new epoch already: adopt it.
+    if (this.stored === null || this.stored === prev) this.stored = nextEpoch(prev, (prev ?? 0) + 1);
+    this.current = this.stored;
+    return this.current;
+  }
+
+  async reseed(scope: string, rows: ReadonlyMap<string, unknown>, position: number | null): Promise<void> {
+    const epoch = this.open();
+    const entries = new Map<string, string>();
+    for (const [k, v] of rows) entries.set(k, JSON.stringify(v));
+    const s = this.scope(scope);
+    s.entries = entries;
+    // Never moves the position back: a commit may have landed since the worker last saw.
+    if (position !== null && (s.position === null || s.position < position)) s.position = position;
+    s.epoch = epoch;
+    this.expected.set(scope, epoch);
+  }
+
+  recovered(): void {
+    this.opts.health?.ok('state-store');
+  }
+
   async close(): Promise<void> {}
 
   /** Number of stored entries (tests, metrics). */
   size(scope: string): number {
     return this.scope(scope).entries.size;
+  }
+
+  /** Forgets everything, as a Redis restarted without persistence (or FLUSHALL) does (tests). */
+  wipe(): void {
+    this.scopes.clear();
+    this.stored = null;
   }
 }

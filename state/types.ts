@@ -21,6 +21,24 @@ export interface StateStore {
   /** Last applied position of a scope, or null. */
   position(scope: string): Promise<number | null>;
   close(): Promise<void>;
+  /**
+   * The store's epoch: the generation of its contents, written with every commit. A commit whose
+   * scope's stored epoch is missing or not the one loaded (the store was wiped or replaced) writes
+   * nothing and rejects with StoreEpochChangedError (FW_STORE_EPOCH_CHANGED). Null until the
+   * store is first used. Optional members: a store without epochs (a test fake) never rejects so,
+   * and the runner cannot re-seed it.
+   */
+  readonly epoch?: number | null;
+  /** Starts a new epoch after a wipe (adopts the one another worker started, if any); returns it. */
+  renewEpoch?(): Promise<number>;
+  /**
+   * Replaces a scope's stored state with `rows` (the worker's live copy: entries and watermarks),
+   * and its position when not null, under the current epoch, atomically. Later commits of the
+   * scope expect that epoch.
+   */
+  reseed?(scope: string, rows: ReadonlyMap<string, unknown>, position: number | null): Promise<void>;
+  /** Re-seeding after a wipe is over: readiness is reported as ok again. */
+  recovered?(): void;
 }
 
 /** A state commit serialised and ready to write; `write()` may be called again after a failure. */

@@ -114,5 +114,13 @@ export class MemoryAlertStore implements AlertStore {
 
   async ping(): Promise<void> {}
 
+  /** Forgets everything, as a Redis restarted without persistence does (tests of store loss). */
+  wipe(): void {
+    this.docs.clear();
+    this.indexes.clear();
+    this.queues.clear();
+    this.leases.clear();
+  }
+
   async close(): Promise<void> {}
 }
