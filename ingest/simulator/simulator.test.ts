@@ -217,12 +217,9 @@ describe('FlowSimulator: options and speed', () => {
     expect(() => new FlowSimulator({ seed: 1, start: START }).advance(NaN)).toThrow(/until/);
   });
 
-  test('one simulated day at scale 1 takes well under a second', () => {
-    new FlowSimulator({ seed: 1, start: START }).advance(START + HOUR); // warm up
-    const t0 = process.hrtime.bigint();
+  // Its speed (typically ~150 ms for a day) is the bench's to measure, not a timed assertion here.
+  test('one simulated day at scale 1 is tens of thousands of records', () => {
     const recs = new FlowSimulator({ seed: 2, start: START }).advance(START + DAY);
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     expect(recs.length).toBeGreaterThan(50_000);
-    expect(ms).toBeLessThan(1500); // typically ~150 ms; generous for slow CI machines
   });
 });
