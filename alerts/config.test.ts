@@ -34,7 +34,7 @@ describe('alerting config', () => {
     expect(c.inhibit_rules).toEqual([]);
     expect(c.alerting).toMatchObject({ flap: { window: 3_600_000, threshold: 6, quiet: 1_800_000 }, escalation: [], retention: 86_400_000 });
     expect(c.alerting.api).toBeUndefined();
-    expect(validateConfig({ ...base, alerting: { api: {} } }).alerting.api).toEqual({ listen: '127.0.0.1:9464', token_env: 'FLOWWATCH_API_TOKEN' });
+    expect(validateConfig({ ...base, alerting: { api: {} } }).alerting.api).toEqual({ listen: '127.0.0.1:9464', token_env: 'FLOWWATCH_API_TOKEN', max_silence: 30 * 86_400_000 });
   });
 
   it('one line per problem, naming its path', () => {

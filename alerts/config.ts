@@ -136,6 +136,8 @@ const apiSchema = z
     listen: z.string().regex(/^[^\s:]*:\d+$/, 'expected host:port like "127.0.0.1:9464"').default('127.0.0.1:9464'),
     /** Environment variable holding the bearer token; the API refuses to start without it. */
     token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').default('FLOWWATCH_API_TOKEN'),
+    /** Longest silence the API accepts (a silence of "100000w" is a typo, not a plan). */
+    max_silence: duration({ min: 60_000 }).default(30 * 86_400_000),
   })
   .strict();
 

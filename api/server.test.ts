@@ -106,6 +106,8 @@ describe('HTTP API', () => {
       ['POST', '/api/silences', { body: { matchers: ['stream="people"'], duration: 'an hour', createdBy: 'ana' } }, 400, /expected a duration like "2h"/],
       ['POST', '/api/silences', { body: { matchers: ['stream="people"'], createdBy: 'ana' } }, 400, /endsAt or duration/],
       ['POST', '/api/silences', { body: { matchers: ['stream="people"'], endsAt: '1970-01-01T00:00:01Z', createdBy: 'ana' } }, 400, /past|after startsAt/],
+      ['POST', '/api/silences', { body: { matchers: ['stream="people"'], duration: '100000w', createdBy: 'ana' } }, 400, /at most 30d \(alerting\.api\.max_silence\)/],
+      ['POST', '/api/silences', { body: { matchers: ['stream="people"'], endsAt: '3943-01-01T00:00:00Z', createdBy: 'ana' } }, 400, /at most 30d/],
       ['DELETE', '/api/silences/no-such-silence', {}, 404, /no silence with id "no-such-silence"/],
       ['PUT', '/api/alerts', {}, 405, /not allowed/],
       ['GET', '/api/nothing', {}, 404, /no such endpoint/],
@@ -119,6 +121,30 @@ describe('HTTP API', () => {
     // The token never reaches a log line, right or wrong.
     expect(t.lines.join('')).not.toContain(TOKEN);
     expect(t.lines.join('')).not.toContain('wrong-token-0123456789');
+  });
+
+  it('takes JSON bodies only as application/json: a text/plain or form body is refused with 415 and changes nothing', async () => {
+    const base = `http://127.0.0.1:${(t.api as any).server.address().port}`;
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
+      if (type) headers['content-type'] = type;
+      const res = await fetch(`${base}/api/silences`, { method: 'POST', headers, body: JSON.stringify({ matchers: ['stream="people"'], duration: '1h', createdBy: 'ana' }) });
+      expect(res.status).toBe(415);
+      expect(((await res.json()) as { error: string }).error).toMatch(/expected Content-Type: application\/json/);
+    }
+    expect(await t.p.silences()).toEqual([]);
+  });
+
+  it('refuses weak tokens at start: whitespace, short, or too few distinct characters', () => {
+    expect(() => apiToken({ token_env: 'T' }, { T: ' '.repeat(16) })).toThrow(/T is not a usable bearer token: it contains whitespace/);
+    expect(() => apiToken({ token_env: 'T' }, { T: 'short' })).toThrow(/5 characters, at least 16/);
+    expect(() => apiToken({ token_env: 'T' }, { T: 'aaaaaaaaaaaaaaaaaaaa' })).toThrow(/distinct/);
+    // The refusal never carries the token itself.
+    try {
+      apiToken({ token_env: 'T' }, { T: 'abababababababababab' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('abababab');
+    }
   });
 
   it('health, readiness and Prometheus metrics need no token', async () => {

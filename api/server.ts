@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { AlertingPipeline } from '../alerts/alerting';
 import type { ApiConfig } from '../alerts/config';
 import { matcherProblem } from '../alerts/matchers';
-import { parseDuration } from '../config/duration';
+import { formatDuration, parseDuration } from '../config/duration';
 import { FlowwatchError, isFlowwatchError } from '../core/errors';
 import type { FlowwatchMetrics } from './metrics';
 import type { Health } from '../core/health';
@@ -18,8 +18,17 @@ const MAX_BODY = 64 * 1024;
 export function apiToken(cfg: Pick<ApiConfig, 'token_env'>, env: NodeJS.ProcessEnv = process.env): string {
   const token = env[cfg.token_env];
   if (!token) throw new FlowwatchError('FW_USAGE', `the HTTP API needs a bearer token: set ${cfg.token_env} in the environment (refusing to start the API without one)`);
-  if (token.length < 16) throw new FlowwatchError('FW_USAGE', `${cfg.token_env} is too short for a bearer token (at least 16 characters)`);
+  const problem = tokenProblem(token);
+  if (problem) throw new FlowwatchError('FW_USAGE', `${cfg.token_env} is not a usable bearer token: ${problem} (e.g. \`openssl rand -hex 24\`)`);
   return token;
+}
+
+/** Why a token is too weak to guard the API, or undefined. Checked at start, never logged. */
+export function tokenProblem(token: string): string | undefined {
+  if (/\s/.test(token)) return 'it contains whitespace (a header cannot carry it as one word)';
+  if (token.length < 16) return `it has ${token.length} characters, at least 16 are needed`;
+  if (new Set(token).size < 8) return 'it repeats too few distinct characters to be guessed only with effort (at least 8 distinct)';
+  return undefined;
 }
 
 export function parseListen(listen: string): { host: string; port: number } {
@@ -42,6 +51,9 @@ const ackBody = z
     comment: z.string().max(2000).optional(),
   })
   .strict();
+
+/** alerting.api.max_silence's default: 30 days. */
+const DEFAULT_MAX_SILENCE_MS = 30 * 86_400_000;
 
 const silenceBody = z
   .object({
@@ -84,6 +96,8 @@ export class ApiServer {
       log: Logger;
       /** Readiness beyond the alert store answering: the worker's parts (sources connected, stores, sinks). */
       health?: Health;
+      /** Longest silence accepted (alerting.api.max_silence). */
+      maxSilenceMs?: number;
     },
   ) {
     this.tokenDigest = digest(o.token);
@@ -172,6 +186,10 @@ export class ApiServer {
         if (ms === null || ms <= 0) throw new HttpError(400, `duration: expected a duration like "2h", got ${JSON.stringify(s.duration)}`);
         endsAt = (startsAt ?? a.now()) + ms;
       } else throw new HttpError(400, 'a silence needs endsAt or duration');
+      const longest = this.o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS;
+      if (endsAt - (startsAt ?? a.now()) > longest) {
+        throw new HttpError(400, `a silence may last at most ${formatDuration(longest)} (alerting.api.max_silence); this one would end ${new Date(endsAt).toISOString()}`);
+      }
       const created = await a.createSilence({ matchers: s.matchers, startsAt, endsAt, createdBy: s.createdBy, comment: s.comment });
       return { status: 201, body: { silence: silenceJson({ ...created, state: created.startsAt > a.now() ? 'pending' : 'active' }) } };
     }
@@ -208,6 +226,10 @@ function allow(method: string, methods: string[]): void {
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
+  // A form or text/plain body is refused rather than guessed at (and a browser cannot send
+  // application/json cross-site without a preflight).
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError(415, `expected Content-Type: application/json, got ${type ? JSON.stringify(type) : 'none'}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {

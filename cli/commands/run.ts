@@ -82,7 +82,7 @@ export function registerRun(program: Command): void {
       const timer = flags.duration !== undefined ? setTimeout(() => shutdown.stop('duration reached'), flags.duration) : undefined;
 
       const w = wire(config, log, { seed: flags.seed, speed: flags.speed, simDuration: flags.simDuration, json: flags.json, color: !flags.json && process.stdout.isTTY });
-      const api = apiCfg && token ? new ApiServer({ alerting: w.alerting, metrics: w.metrics, health: w.health, token, log: log.child({ component: 'api' }) }) : undefined;
+      const api = apiCfg && token ? new ApiServer({ alerting: w.alerting, metrics: w.metrics, health: w.health, token, maxSilenceMs: apiCfg?.max_silence, log: log.child({ component: 'api' }) }) : undefined;
       const telemetry = telemetryListen !== 'off' ? new TelemetryServer({ metrics: w.metrics, health: w.health, log: log.child({ component: 'telemetry' }) }) : undefined;
       w.metrics.collectProcessMetrics();
       w.metrics.readLive(() => live?.() ?? { eventsByStream: {}, rejectsByReason: {} });
