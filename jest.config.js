@@ -1,5 +1,7 @@
-/** Two projects: fast deterministic unit tests beside the code and in test/unit,
- *  and integration tests against real servers in test/integration. */
+/** Three projects: fast deterministic unit tests beside the code and in test/unit, integration
+ *  tests against real servers in test/integration, and fault drills (test/drills) that kill, pause
+ *  and wipe servers of their own. `npm test` runs the first two; `npm run drills` the third, in band
+ *  (drills share their servers and inject faults into them, so they cannot run side by side). */
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 module.exports = {
   projects: [
@@ -18,6 +20,15 @@ module.exports = {
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
       slowTestThreshold: 60,
+    },
+    {
+      displayName: 'drills',
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/drills/**/*.drill.test.ts'],
+      globalSetup: '<rootDir>/test/drills/global-setup.ts',
+      globalTeardown: '<rootDir>/test/drills/global-teardown.ts',
+      slowTestThreshold: 120,
     },
   ],
 };
