@@ -171,6 +171,10 @@ export class Worker {
     return { ...r, ms: Date.now() - t0, killed };
   }
 
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** The last lines of the worker's log, for failure messages. */
   tail(lines = 15): string {
     return tail(this.log, lines);
