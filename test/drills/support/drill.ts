@@ -92,6 +92,8 @@ export class Drill {
   /** InfluxDB database of this drill alone: the series names are the same in every drill. */
   readonly db: string;
   readonly workers: Worker[] = [];
+  /** Where the workers' dead-letter files are (a drill may put them on a small or read-only mount). */
+  deadLetterDir: string;
 
   private constructor(
     readonly name: string,
@@ -101,6 +103,7 @@ export class Drill {
     mkdirSync(dir, { recursive: true });
     this.mode = newMode(name, dir);
     this.db = this.mode.prefix.replace(/[^A-Za-z0-9_]/g, '_');
+    this.deadLetterDir = this.mode.dir;
   }
 
   static async open(name: string, rec = recording()): Promise<Drill> {
@@ -181,7 +184,7 @@ export class Drill {
       notifications[k] = (notifications[k] ?? 0) + 1;
     }
     const changes = [...new Set(lines.map((l) => changeKey(toChange(l))))].sort();
-    const deadLetters = readJsonLines(this.mode, 'dead-letter').map((d) => `${d.reason} ${typeof d.raw === 'string' ? d.raw : JSON.stringify(d.raw)}`).sort();
+    const deadLetters = readJsonLines({ ...this.mode, dir: this.deadLetterDir }, 'dead-letter').map((d) => `${d.reason} ${typeof d.raw === 'string' ? d.raw : JSON.stringify(d.raw)}`).sort();
     return { state: await stateSummary(this.redis, this.mode, PARTITIONS), changes, notifications, ...(await this.points()), deadLetters };
   }
 
