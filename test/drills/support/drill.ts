@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { parse } from 'yaml';
-import { recordStream, type Recording } from '../../support/recorded-stream';
+import { recordStream, type RecordedRecord, type Recording } from '../../support/recorded-stream';
 import { waitFor } from '../../support/kafka';
 import {
   appliedRecords,
@@ -156,9 +156,14 @@ export class Drill {
     }, timeoutMs, 50);
   }
 
-  /** Every record applied and every change delivered. */
+  /**
+   * Every record applied, then the closing records (one batch of their own, see closingRecords), then
+   * every change delivered.
+   */
   async settle(timeoutMs = 180_000): Promise<void> {
     await this.waitApplied(this.rec.records.length, timeoutMs);
+    await produceAll(this.mode, closingRecords(this.rec));
+    await this.waitApplied(this.rec.records.length + closingRecords(this.rec).length, timeoutMs);
     await waitForDelivery(this.redis, this.mode, timeoutMs);
   }
 
@@ -201,6 +206,28 @@ export class Drill {
     }
     return { alertPoints, lastPoints };
   }
+}
+
+/**
+ * One record per partition of each stream, 2 m 1 s of event time after the recording ends, produced
+ * only once every record of the recording is applied. Why: with idle_timeout 0 a timer fires only
+ * when a later batch moves the partition's watermark, so which end-of-input timers (a window's
+ * drain, a \`for\` completing) had fired by the end depended on how the input was cut into batches —
+ * a kill or a rebalance cuts it differently (seen: a velocity-burst resolve at the last pane in one
+ * run and not the other, and series whose last point differed). A last batch that is the same in
+ * every run fires the same timers everywhere, so the whole outcome is comparable, with no cutoff.
+ * Their keys are new and their values plain: they fire nothing themselves.
+ */
+export function closingRecords(rec: Recording): RecordedRecord[] {
+  const ts = rec.end + 121_000;
+  const iso = new Date(ts).toISOString();
+  const out: RecordedRecord[] = [];
+  for (let p = 0; p < rec.partitions; p++) {
+    out.push({ stream: 'people', key: `zz-end-${p}`, partition: p, ts, payload: { gate_id: `zz-end-${p}`, station: 'central', gate: 'GZ', time: iso, entries: 50, exits: 45 } });
+    out.push({ stream: 'goods', key: `ZZ-END-${p}`, partition: p, ts, payload: { container_id: `ZZ-END-${p}`, truck_id: 'TRK-00', ts, temp_c: 4, setpoint_c: 4, door_open: false, speed_kmh: 50, in_transit: true } });
+    out.push({ stream: 'funds', key: `ACC-ZZEND-${p}`, partition: p, ts, payload: { payment_id: `PZZEND${p}`, account: `ACC-ZZEND-${p}`, ts: ts / 1000, amount: 10, counterparty: 'CP-000', channel: 'card' } });
+  }
+  return out;
 }
 
 /**
