@@ -10,7 +10,7 @@ import { closeRedisClient, Drill, SHUTDOWN_BOUND_MS } from './support/drill';
 
 jest.setTimeout(300_000);
 
-const TOKEN = 'drill-token';
+const TOKEN = 'drill-token-0123456789'; // the API wants at least 16 characters
 const HEALTH_BOUND_MS = 100;
 
 afterAll(async () => {

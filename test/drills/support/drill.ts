@@ -209,25 +209,27 @@ export class Drill {
 }
 
 /**
- * One record per partition of each stream, 2 m 1 s of event time after the recording ends, produced
- * only once every record of the recording is applied. Why: with idle_timeout 0 a timer fires only
- * when a later batch moves the partition's watermark, so which end-of-input timers (a window's
- * drain, a \`for\` completing) had fired by the end depended on how the input was cut into batches —
- * a kill or a rebalance cuts it differently (seen: a velocity-burst resolve at the last pane in one
- * run and not the other, and series whose last point differed). A last batch that is the same in
- * every run fires the same timers everywhere, so the whole outcome is comparable, with no cutoff.
- * Their keys are new and their values plain: they fire nothing themselves.
+ * One more record for every key, 2 m 1 s of event time after the recording ends (a copy of the key's
+ * last reading, or payment, at that time), produced only once every record of the recording is
+ * applied. Why: with idle_timeout 0 a key's timers (a window's drain, a `for` completing) fire before
+ * the key's next record or when a batch moves the partition's watermark past them, and a timer set
+ * behind a watermark that moved within the same batch was seen never to fire otherwise — so which
+ * end-of-input timers had fired depended on how the input was cut into batches, and a kill or a
+ * rebalance cuts it differently (seen: a velocity-burst that fires 2 minutes before the end resolves
+ * at the next pane in one run and stays firing in another). A last record per key, in batches of
+ * their own, fires the same timers in every run, so the whole outcome is comparable with no cutoff.
  */
 export function closingRecords(rec: Recording): RecordedRecord[] {
   const ts = rec.end + 121_000;
-  const iso = new Date(ts).toISOString();
-  const out: RecordedRecord[] = [];
-  for (let p = 0; p < rec.partitions; p++) {
-    out.push({ stream: 'people', key: `zz-end-${p}`, partition: p, ts, payload: { gate_id: `zz-end-${p}`, station: 'central', gate: 'GZ', time: iso, entries: 50, exits: 45 } });
-    out.push({ stream: 'goods', key: `ZZ-END-${p}`, partition: p, ts, payload: { container_id: `ZZ-END-${p}`, truck_id: 'TRK-00', ts, temp_c: 4, setpoint_c: 4, door_open: false, speed_kmh: 50, in_transit: true } });
-    out.push({ stream: 'funds', key: `ACC-ZZEND-${p}`, partition: p, ts, payload: { payment_id: `PZZEND${p}`, account: `ACC-ZZEND-${p}`, ts: ts / 1000, amount: 10, counterparty: 'CP-000', channel: 'card' } });
-  }
-  return out;
+  const last = new Map<string, RecordedRecord>();
+  for (const r of rec.records) if (r.raw === undefined) last.set(`${r.stream}/${r.key}`, r);
+  return [...last.values()].map((r) => {
+    const payload = { ...r.payload };
+    if (r.stream === 'people') payload.time = new Date(ts).toISOString();
+    if (r.stream === 'goods') payload.ts = ts;
+    if (r.stream === 'funds') Object.assign(payload, { ts: ts / 1000, payment_id: `${String(payload.payment_id)}-END` });
+    return { ...r, ts, payload };
+  });
 }
 
 /**
