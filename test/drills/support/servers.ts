@@ -91,8 +91,10 @@ export async function stop(svc: ScriptService, signal: NodeJS.Signals = 'SIGTERM
   await waitFor(`${svc} (pid ${pid}) to exit after ${signal}`, () => (alive(pid) ? undefined : true), timeoutMs, 100);
 }
 
+/** Stops the drill servers and wipes their data: each run's topics, databases and keys are its own, nothing to keep. */
 export function downAll(): void {
-  execFileSync(SCRIPT, ['down', 'kafka', 'influxdb'], { env: scriptEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(SCRIPT, ['down', '--clean', 'kafka', 'influxdb'], { env: scriptEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
+  rmSync(REDIS_DIR, { recursive: true, force: true });
 }
 
 // ---- Redis --------------------------------------------------------------------------------------
