@@ -211,12 +211,11 @@ export class Drill {
 /**
  * One more record for every key, 2 m 1 s of event time after the recording ends (a copy of the key's
  * last reading, or payment, at that time), produced only once every record of the recording is
- * applied. Why: with idle_timeout 0 a key's timers (a window's drain, a `for` completing) fire before
- * the key's next record or when a batch moves the partition's watermark past them, and a timer set
- * behind a watermark that moved within the same batch was seen never to fire otherwise — so which
- * end-of-input timers had fired depended on how the input was cut into batches, and a kill or a
- * rebalance cuts it differently (seen: a velocity-burst that fires 2 minutes before the end resolves
- * at the next pane in one run and stays firing in another). A last record per key, in batches of
+ * applied. Why: a quiet key's due timers (a window's drain, a `for` completing) fire on a sweep
+ * paced by the clock (Pipeline.advance: every key once per second of clock time, at batches and idle
+ * ticks), while a key's own next record fires its due timers first. At the end of the input, whether
+ * the sweep had reached a key before the worker stopped was timing (seen: a velocity-burst that
+ * fires 2 minutes before the end resolves at the next pane in one run and stays firing in another). A last record per key, in batches of
  * their own, fires the same timers in every run, so the whole outcome is comparable with no cutoff.
  */
 export function closingRecords(rec: Recording): RecordedRecord[] {
