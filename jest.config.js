@@ -1,6 +1,18 @@
-/** Two projects: fast deterministic unit tests beside the code and in test/unit,
- *  and integration tests against real servers in test/integration. */
+/** Two projects: fast deterministic unit tests beside the code and in test/unit, and integration
+ *  tests against real servers in test/integration. A third, the fault drills (test/drills), kills,
+ *  pauses and wipes servers of its own: it exists only with FW_DRILLS=1, as `npm run drills` sets,
+ *  and runs in band there (drills share their servers and inject faults into them). */
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const drills = {
+  displayName: 'drills',
+  transform,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/drills/**/*.drill.test.ts'],
+  // Private Kafka, Redis and InfluxDB on ports of their own (test/drills/support/servers.ts).
+  globalSetup: '<rootDir>/test/drills/global-setup.ts',
+  globalTeardown: '<rootDir>/test/drills/global-teardown.ts',
+  slowTestThreshold: 120,
+};
 module.exports = {
   projects: [
     {
@@ -19,5 +31,6 @@ module.exports = {
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
       slowTestThreshold: 60,
     },
+    ...(process.env.FW_DRILLS === '1' ? [drills] : []),
   ],
 };

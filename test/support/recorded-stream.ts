@@ -26,6 +26,8 @@ export interface RecordedRecord {
   /** Event time, epoch ms (what the payload's time field says). */
   ts: number;
   payload: Record<string, unknown>;
+  /** Bytes produced instead of the payload's JSON: a planted bad record (the worker dead-letters it). */
+  raw?: string;
 }
 
 /** One planted anomaly: which detector must fire (and resolve), on which key, over which event time. */
@@ -58,6 +60,8 @@ export interface RecordingOptions {
   gates?: number;
   containers?: number;
   accounts?: number;
+  /** Undecodable records planted among the funds payments (default none), spread evenly through the recording. */
+  badRecords?: number;
 }
 
 const MIN = 60_000;
@@ -179,6 +183,14 @@ export function recordStream(o: RecordingOptions): Recording {
   // Arrival order; ties broken by stream and key so the order never depends on the sort's stability.
   out.sort((x, y) => x.arrival - y.arrival || x.ts - y.ts || (x.stream < y.stream ? -1 : x.stream > y.stream ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
   const records = out.map(({ arrival: _, ...rec }) => rec);
+  // Bad input is data too (it must reach the dead letter exactly once): truncated JSON, placed by
+  // position, not by the random stream, so the good records are the same with or without them.
+  const bad = o.badRecords ?? 0;
+  for (let i = bad; i >= 1; i--) {
+    const at = Math.floor((records.length * i) / (bad + 1));
+    const near = records[at];
+    records.splice(at, 0, { stream: 'funds', key: `ACC-BAD-${pad(i, 3)}`, partition: i % partitions, ts: near.ts, payload: {}, raw: `{"payment_id":"BAD${pad(i, 3)}","account":` });
+  }
   return { start, end, records, planted, partitions };
 }
 
@@ -192,5 +204,5 @@ export function unalignedStart(now: number, lagMinutes: number): number {
 
 /** The records as the backtest reads raw multi-stream input: one {"stream", "payload"} per line. */
 export function backtestLines(rec: Recording): string {
-  return rec.records.map((x) => JSON.stringify({ stream: x.stream, payload: x.payload })).join('\n') + '\n';
+  return rec.records.filter((x) => x.raw === undefined).map((x) => JSON.stringify({ stream: x.stream, payload: x.payload })).join('\n') + '\n';
 }

@@ -59,7 +59,13 @@ export async function dropModes(redis: Redis, modes: readonly Mode[]): Promise<v
  * A worker's config: the fixture's streams, read from the mode's topics, with state and alert state
  * in Redis under the mode's prefix and alert changes in a jsonl file of the worker's own.
  */
-export function writeWorkerConfig(mode: Mode, fixture: { streams: Record<string, Record<string, unknown>> }, worker: string): string {
+export function writeWorkerConfig(
+  mode: Mode,
+  fixture: { streams: Record<string, Record<string, unknown>> },
+  worker: string,
+  /** Merged over the config below (objects key by key, anything else replaced): the drills add sinks, receivers, limits. */
+  overrides: Record<string, unknown> = {},
+): string {
   const streams: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(fixture.streams)) streams[name] = { ...s, source: { type: 'kafka', topics: [mode.topics[name as StreamName]] } };
   const config = {
@@ -78,8 +84,22 @@ export function writeWorkerConfig(mode: Mode, fixture: { streams: Record<string,
     streams,
   };
   const file = path.join(mode.dir, `${worker}.yaml`);
-  writeFileSync(file, stringify(config));
+  writeFileSync(file, stringify(deepMerge(config, overrides)));
   return file;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `over` on top of `base`: nested objects merge, arrays and scalars replace; undefined deletes. */
+export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) delete out[k];
+    else out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  }
+  return out;
 }
 
 export const alertsFile = (mode: Mode, worker: string) => path.join(mode.dir, `alerts-${worker}.jsonl`);
@@ -104,12 +124,14 @@ export class Worker {
     readonly mode: Mode,
     readonly name: string,
     configFile: string,
+    /** More `run` options (`--duration 5s`, `--shutdown-timeout 10s`) and environment (KAFKA_BROKERS, log level). */
+    opts: { args?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
   ) {
     this.log = path.join(mode.dir, `${name}.log`);
     const fd = openSync(this.log, 'a');
-    this.child = spawn(process.execPath, [BIN, 'run', '--config', configFile], {
+    this.child = spawn(process.execPath, [BIN, 'run', '--config', configFile, ...(opts.args ?? [])], {
       cwd: ROOT,
-      env: { ...process.env, FLOWWATCH_LOG_LEVEL: 'warn' },
+      env: { ...process.env, FLOWWATCH_LOG_LEVEL: 'warn', ...opts.env },
       stdio: ['ignore', 'ignore', fd],
     });
     closeSync(fd);
@@ -130,6 +152,33 @@ export class Worker {
     const { code, signal } = await this.exited;
     if (code !== 0) throw new Error(`worker ${this.mode.name}/${this.name} exited with ${code ?? signal} after SIGTERM; see ${this.log}:\n${tail(this.log)}`);
   }
+
+  /**
+   * SIGTERM and how long the exit took. A worker still running after `hardLimitMs` is killed (-9)
+   * so a hung shutdown fails its test instead of hanging the suite; `killed` says so.
+   */
+  async terminate(hardLimitMs = 60_000): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; killed: boolean }> {
+    const t0 = Date.now();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return { ...(await this.exited), ms: 0, killed: false };
+    this.child.kill('SIGTERM');
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      this.child.kill('SIGKILL');
+    }, hardLimitMs);
+    const r = await this.exited;
+    clearTimeout(timer);
+    return { ...r, ms: Date.now() - t0, killed };
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last lines of the worker's log, for failure messages. */
+  tail(lines = 15): string {
+    return tail(this.log, lines);
+  }
 }
 
 const running = new Set<Worker>();
@@ -149,6 +198,22 @@ export async function appliedRecords(redis: Redis, mode: Mode, partitions: numbe
   for (const topic of Object.values(mode.topics)) for (let p = 0; p < partitions; p++) keys.push(`${mode.prefix}:{${topic}:${p}}:pos`);
   const values = await redis.mget(...keys);
   return values.reduce((n, v) => n + (v === null ? 0 : Number(v) + 1), 0);
+}
+
+/**
+ * What the state store holds per partition: records applied (position + 1) and how many per-key
+ * entries its state hash has — the drills compare both with the clean run.
+ */
+export async function stateSummary(redis: Redis, mode: Mode, partitions: number): Promise<Record<string, { applied: number; entries: number }>> {
+  const out: Record<string, { applied: number; entries: number }> = {};
+  for (const [stream, topic] of Object.entries(mode.topics)) {
+    for (let p = 0; p < partitions; p++) {
+      const tag = `${mode.prefix}:{${topic}:${p}}`;
+      const [pos, entries] = await Promise.all([redis.get(`${tag}:pos`), redis.hlen(`${tag}:state`)]);
+      out[`${stream}/${p}`] = { applied: pos === null ? 0 : Number(pos) + 1, entries };
+    }
+  }
+  return out;
 }
 
 export async function waitForApplied(redis: Redis, mode: Mode, partitions: number, atLeast: number, timeoutMs = 120_000): Promise<number> {
@@ -243,7 +308,7 @@ function toTopicMessages(mode: Mode, records: readonly RecordedRecord[]) {
     const topic = mode.topics[r.stream];
     let list = byTopic.get(topic);
     if (!list) byTopic.set(topic, (list = []));
-    list.push({ key: r.key, value: JSON.stringify(r.payload), partition: r.partition });
+    list.push({ key: r.key, value: r.raw ?? JSON.stringify(r.payload), partition: r.partition });
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
