@@ -107,7 +107,10 @@ export class ApiServer {
     const server = createServer((req, res) => void this.handle(req, res));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'EADDRINUSE' ? 'the address is in use (another flowwatch worker with the API on this host?)' : err.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : err.message;
+        reject(new FlowwatchError('FW_USAGE', `the alerting API cannot listen on ${host}:${port}: ${why}; set alerting.api.listen to a free host:port`, { cause: err }));
+      });
       server.listen(port, host, () => resolve());
     });
     const addr = server.address() as AddressInfo;

@@ -27,6 +27,8 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', '\nStart here:\n  flowwatch run                      embedded demo: simulator → detectors → console alerts\n  flowwatch validate --config FILE   check a config without running it\n');
+  // Before the commands are added: they inherit it, so their usage errors reach main()'s exit codes.
+  program.exitOverride();
   registerRun(program);
   registerValidate(program);
   registerSimulate(program);
@@ -37,6 +39,10 @@ export function buildProgram(): Command {
   registerAlerts(program);
   return program;
 }
+
+/** Exit code of a mistake in how flowwatch was asked to run (config, flags, environment). */
+const EXIT_USAGE = 2;
+const USAGE_CODES = new Set<string>(['FW_CONFIG_INVALID', 'FW_CONFIG_PARSE', 'FW_CONFIG_READ', 'FW_USAGE']);
 
 /** Entry point used by bin/flowwatch.js. Errors print one clear message, never a stack for user mistakes. */
 export function main(argv: string[]): void {
@@ -49,12 +55,14 @@ export function main(argv: string[]): void {
   program.exitOverride();
   program.parseAsync(argv).catch((err: unknown) => {
     if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
+      // --help and --version end with 0; a usage mistake (unknown option, missing argument) is 2,
+      // like a bad config: the exit-code table in the README and `run --help`.
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
       return;
     }
     if (isFlowwatchError(err)) {
       process.stderr.write(`flowwatch: ${err.message}\n`);
-      process.exitCode = err.code === 'FW_CONFIG_INVALID' || err.code === 'FW_CONFIG_PARSE' || err.code === 'FW_CONFIG_READ' ? 2 : 1;
+      process.exitCode = USAGE_CODES.has(err.code) ? EXIT_USAGE : 1;
       return;
     }
     process.stderr.write(`flowwatch: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);

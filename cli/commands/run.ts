@@ -118,7 +118,8 @@ export function registerRun(program: Command): void {
         });
       } catch (err) {
         if (!(err instanceof ConnectAborted)) {
-          code = EXIT.error;
+          // A port taken or a weak token is a usage mistake (2); a server refusing us is a failure (1).
+          code = isFlowwatchError(err) && (err.code === 'FW_USAGE' || err.code.startsWith('FW_CONFIG')) ? EXIT.usage : EXIT.error;
           const message = isFlowwatchError(err) ? err.message : ((err as Error)?.stack ?? String(err));
           if (shutdown.signal.aborted) {
             log.warn({ err }, 'stopped while a batch was held; it was not acknowledged and will be read again');

@@ -130,6 +130,20 @@ export function isPermanentKafkaError(err: unknown): boolean {
   return false;
 }
 
+/** What to check, for the failures whose kafkajs message does not say it (SASL against a plaintext listener). */
+export function kafkaHint(err: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  const text: string[] = [];
+  for (let e = err as { name?: string; type?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 10; e = e.cause as typeof e, depth++) {
+    text.push(`${e.name ?? ''} ${e.type ?? ''} ${e.message ?? ''}`);
+  }
+  const all = text.join(' ');
+  if (/SASL/i.test(all) || (env.KAFKA_SASL_MECHANISM && /Protocol|ILLEGAL_SASL_STATE|UNSUPPORTED_SASL_MECHANISM|Connection (closed|error)/i.test(all))) {
+    return ` — check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD, and that the broker's listener at these addresses speaks SASL (a PLAINTEXT listener cannot authenticate; unset KAFKA_SASL_MECHANISM for it)`;
+  }
+  if (/AUTHORIZATION_FAILED/.test(all)) return ' — the credentials are accepted but lack an ACL for this topic or group';
+  return '';
+}
+
 /** Longest a consumer's disconnect may take at stop (leave group, final offset commit) before it is left behind. */
 const DISCONNECT_TIMEOUT_MS = 5000;
 
@@ -245,7 +259,7 @@ export class KafkaSource implements Source {
             await consumer.subscribe({ topics, fromBeginning: this.o.fromBeginning });
           } catch (err) {
             await consumer.disconnect().catch(() => undefined);
-            throw new FlowwatchError('FW_SOURCE', `cannot consume ${topics.join(', ')} from Kafka at ${brokers}: ${(err as Error).message}`, { cause: err });
+            throw new FlowwatchError('FW_SOURCE', `cannot consume ${topics.join(', ')} from Kafka at ${brokers}: ${(err as Error).message}${kafkaHint(err)}`, { cause: err });
           }
         },
         {

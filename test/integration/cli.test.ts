@@ -90,6 +90,34 @@ dead_letter: { type: file, path: ${JSON.stringify(path.join(dir, 'dead.jsonl'))}
     expect(r.stderr).toMatch(/2 events .*2 rejects \(malformed 1, bad_value 1\)/);
   });
 
+  it('exit codes follow the one table: usage mistakes and bad configs 2, a taken port 2 with one clear line', () => {
+    expect(run(['run', '--bogus']).status).toBe(2);
+    expect(run(['nosuch']).status).toBe(2);
+    expect(run(['validate']).status).toBe(2);
+    expect(run(['detectors']).status).toBe(0);
+    // The alerting API's port already taken: one line naming it and what to change, no stack.
+    const server = require('node:net').createServer();
+    return new Promise<void>((resolve, reject) => {
+      server.listen(0, '127.0.0.1', () => {
+        try {
+          const port = server.address().port;
+          const dir = mkdtempSync(path.join(tmpdir(), 'fw-cli-'));
+          const config = path.join(dir, 'api.yaml');
+          writeFileSync(config, `alerting:\n  api: { listen: "127.0.0.1:${port}" }\n` + readFileSync(path.join(ROOT, 'examples', 'people.yaml'), 'utf8'));
+          const r = spawnSync(process.execPath, [BIN, 'run', '--config', config, '--duration', '5s', '--telemetry', 'off'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, FLOWWATCH_API_TOKEN: 'cli-test-token-0123456789', FLOWWATCH_LOG_LEVEL: 'warn' } });
+          expect(r.status).toBe(2);
+          expect(r.stderr).toContain(`flowwatch: the alerting API cannot listen on 127.0.0.1:${port}: the address is in use`);
+          expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+          resolve();
+        } catch (err) {
+          reject(err);
+        } finally {
+          server.close();
+        }
+      });
+    });
+  });
+
   it('every command has --help', () => {
     for (const c of [[], ['run'], ['validate'], ['simulate'], ['detectors']]) {
       const r = run([...c, '--help']);
