@@ -10,6 +10,8 @@ import { AlertDispatcher } from '../alerts/dispatch';
 import type { StateStore } from '../state/types';
 import type { Sink } from '../sinks/types';
 import { aggregatePoint, alertPoint } from '../sinks/points';
+import { SinkGate } from '../sinks/sink-gate';
+import type { Health } from './health';
 
 export interface RunOptions {
   config: FlowwatchConfig;
@@ -26,14 +28,19 @@ export interface RunOptions {
   onAlerts?: (alerts: readonly Alert[]) => void;
   /** Called after each batch is durable (tests, progress bars, bench). */
   onBatch?: (info: BatchInfo) => void;
-  /** Per-batch counters for /metrics (events, rejects by reason, batch latency). */
-  metrics?: { batch(report: { events: number; rejectsByReason: Record<string, number>; latencyMs: number }): void };
+  /**
+   * Per-batch counters for /metrics (events, rejects by reason, batch latency), and failed
+   * attempts of a held output ("dead-letter write", "state commit", ...), one per retry.
+   */
+  metrics?: { batch(report: { events: number; rejectsByReason: Record<string, number>; latencyMs: number }): void; outputFailed?(what: string): void };
+  /** Readiness: the dead-letter output and the sinks report here while they fail (`dead-letter`, `sink:<name>`). */
+  health?: Health;
   /** How often to log a progress line (wall ms). */
   progressEvery?: number;
   /**
-   * Longest pause of intake while a sink is saturated (InfluxDB slow or down). After it, batches
-   * flow again — alerts matter more than time series — and points past the sink's bound are
-   * dropped and counted.
+   * Longest hold of batches while a sink cannot write (InfluxDB down): a batch's state commit
+   * waits for its points (sinks/sink-gate.ts). After it, batches flow again — alerts matter more
+   * than time series — and points past the sink's bound are dropped and counted. Default 60 s.
    */
   maxSinkPause?: number;
   /** Pause between retries of a failed state commit (tests inject 0). */
@@ -109,35 +116,34 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     });
   }
 
-  async function durable<T>(what: string, batch: SourceBatch, log: Logger, fn: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * Runs a batch's write until it succeeds, holding the batch meanwhile: it is not acked, the
+   * source is not read further (backpressure), heartbeats keep its partition. `component` names
+   * the part for readiness (Health) while it fails.
+   */
+  async function durable<T>(what: string, batch: SourceBatch, log: Logger, fn: () => Promise<T>, component?: string): Promise<T | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fn();
+        const result = await fn();
+        if (attempt > 0) {
+          log.info({ attempts: attempt + 1 }, `${what} succeeded again; the held batch goes on`);
+          if (component) o.health?.ok(component);
+        }
+        return result;
       } catch (err) {
         if (o.signal.aborted && attempt > 0) throw err;
-        if (attempt === 0 || attempt % 10 === 0) log.warn({ err, attempt }, `${what} failed; holding the batch and retrying`);
+        if (attempt === 0 || attempt % 10 === 0) log.error({ err, attempt }, `${what} failed; holding the batch (not acknowledged) and retrying`);
+        if (component) o.health?.fail(component, `${what} failing: ${(err as Error)?.message ?? String(err)}`);
+        o.metrics?.outputFailed?.(what);
         await batch.heartbeat?.().catch(() => undefined);
         await retryDelay(attempt, o.signal);
       }
     }
   }
 
-  const maxSinkPause = o.maxSinkPause ?? 60_000;
+  const gate = new SinkGate({ sinks, log: o.log.child({ component: 'sinks' }), clock: o.clock, maxPause: o.maxSinkPause ?? 60_000, retryDelay, signal: o.signal, health: o.health });
   // The finest series resolution any sink asks for (0: every batch's latest verdict).
   const resolution = sinks.length > 0 ? Math.min(...sinks.map((s) => s.resolution ?? 0)) : 0;
-  async function waitForSinks(batch: SourceBatch, log: Logger): Promise<void> {
-    for (const s of sinks) {
-      if (!s.saturated?.()) continue;
-      const since = o.clock.now();
-      log.warn({ sink: s.name, stats: s.stats() }, 'sink saturated: pausing intake until it drains');
-      for (let attempt = 0; s.saturated() && !o.signal.aborted && o.clock.now() - since < maxSinkPause; attempt++) {
-        await batch.heartbeat?.().catch(() => undefined);
-        await s.flush().catch(() => undefined);
-        if (s.saturated()) await retryDelay(attempt, o.signal);
-      }
-      log.warn({ sink: s.name, pausedMs: o.clock.now() - since, saturated: s.saturated() }, s.saturated() ? 'sink still saturated: resuming intake, excess points are dropped and counted' : 'sink drained: intake resumed');
-    }
-  }
 
   /**
    * Fires the timers the watermarks have passed. A replayed file has no clock of its own: the sweep
@@ -158,11 +164,13 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     const changes = pipeline.takeChanges();
     if (alerts.length === 0 && changes.size === 0) return;
     if (alerts.length > 0) for (const s of sinks) s.write(alerts.map((a) => alertPoint(a)));
+    const flushed = alerts.length > 0 ? gate.start() : [];
     const quiet: SourceBatch = { records: [] };
     await durable('alert dispatch', quiet, log, () => o.dispatcher.dispatch(alerts));
     if (alerts.length > 0) o.onAlerts?.(alerts);
     const commits = [...changes].map(([scope, c]) => o.store.prepare(scope, null, c));
     await Promise.all(inFlight.values());
+    if (flushed.length > 0) await gate.pass(flushed, async () => undefined, log);
     await durable('state commit', quiet, log, () => writeAll(commits));
   }
 
@@ -200,15 +208,17 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       const now = batch.time ?? wall;
       const result = pipeline.processBatch(batch.records, now, scope);
       const alerts = result.alerts.concat(advance(source, batch.time, wall));
+      let flushed: Array<Promise<void> | null> = [];
       if (sinks.length > 0) {
         const points = pipeline.latestObservations(resolution).map((x) => aggregatePoint(x.stream, x.key, x.detector, x.obs, x.ts));
         for (const a of alerts) points.push(alertPoint(a));
         for (const s of sinks) s.write(points);
-        await waitForSinks(batch, log);
+        // Sent now, so the request overlaps the dead letters, the dispatch and the previous commit.
+        flushed = gate.start();
       }
       await previousOf(scope);
       if (inFlight.size >= MAX_SCOPES_IN_FLIGHT && !inFlight.has(scope)) await Promise.race(inFlight.values());
-      await durable('dead-letter write', batch, log, () => o.deadLetter.write(result.rejects));
+      await durable('dead-letter write', batch, log, () => o.deadLetter.write(result.rejects), 'dead-letter');
       // Retried like the state commit (heartbeats keep the partition); repeated changes are dropped by alert id.
       await durable('alert dispatch', batch, log, () => o.dispatcher.dispatch(alerts));
       if (alerts.length > 0) o.onAlerts?.(alerts);
@@ -216,6 +226,9 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       // Serialised now, once: a retried commit writes the same bytes, whatever the next batch changes.
       const commits = pipeline.prepareCommit(o.store, scope, batch.position ?? null, pipeline.takeChanges());
       const done = (async () => {
+        // The batch's points are written before its state is: a crash in between replays the batch
+        // and writes them again (identical points: event time), instead of losing them.
+        if (flushed.length > 0) await gate.pass(flushed, () => batch.heartbeat?.() ?? Promise.resolve(), log);
         const applied = await durable('state commit', batch, log, () => writeAll(commits));
         if (applied && batch.position !== undefined) stored.set(scope, Math.max(stored.get(scope) ?? -1, batch.position));
         const committedAt = o.onBatch ? o.clock.now() : 0;

@@ -93,6 +93,7 @@ function httpStatus(error: unknown): number | undefined {
 export class InfluxDbSink implements Sink {
   readonly name: string;
   readonly url: string;
+  readonly destination: string;
   readonly resolution: number;
   private readonly log: Logger;
   private readonly api: WriteApi;
@@ -134,6 +135,7 @@ export class InfluxDbSink implements Sink {
     this.name = opts.name ?? 'influxdb';
     this.resolution = opts.resolution ?? 0;
     this.url = safeUrl(opts.url);
+    this.destination = `InfluxDB at ${this.url}`;
     this.log = log.child({ component: 'sink', sink: this.name });
     for (const [k, v] of Object.entries({ batchSize: opts.batchSize, maxBufferPoints: opts.maxBufferPoints, timeout: opts.timeout })) {
       if (!(Number.isInteger(v) && v > 0)) throw new FlowwatchError('FW_SINK', `influxdb sink: ${k} must be a positive integer, got ${v}`);
