@@ -86,8 +86,10 @@ const MAX_SCOPES_IN_FLIGHT = 8;
 
 const defaultRetryDelay = (attempt: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)));
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    // The listener goes with the wait: a hold of minutes must not pile up one per attempt.
+    const onAbort = () => (clearTimeout(t), resolve());
+    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)));
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 
 /**
@@ -126,7 +128,8 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       try {
         const result = await fn();
         if (attempt > 0) {
-          log.info({ attempts: attempt + 1 }, `${what} succeeded again; the held batch goes on`);
+          // warn, as the failure was: an operator who sees only warnings must also see it end
+          log.warn({ attempts: attempt + 1 }, `${what} succeeded again; the held batch goes on`);
           if (component) o.health?.ok(component);
         }
         return result;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Reject } from '../core/types';
 import { FileDeadLetter } from './dead-letter';
 
-const reject = (i: number): Reject => ({ at: Date.UTC(2026, 11, 6) + i, stream: 'funds', reason: 'missing_key', detail: 'no key', raw: `{"x":${i}}` }) as Reject;
+const reject = (i: number): Reject => ({ at: Date.UTC(2026, 11, 6) + i, stream: "funds", reason: "missing_field", detail: "no key", raw: `{"x":${i}}` });
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'fw-dl-'))));

@@ -60,7 +60,7 @@ export class FileDeadLetter implements DeadLetterOutput {
       this.end += data.length;
     } catch (err) {
       if (handle) await this.discard(handle);
-      throw new FlowwatchError('FW_DEAD_LETTER', `dead-letter file ${this.file}: cannot write ${rejects.length} reject${rejects.length === 1 ? '' : 's'} (${codeOf(err)}): ${(err as Error).message}`, {
+      throw new FlowwatchError('FW_DEAD_LETTER', `dead-letter file ${this.file}: cannot write ${rejects.length} reject${rejects.length === 1 ? '' : 's'} (${codeOf(err)})`, {
         cause: err,
         details: { file: this.file, rejects: rejects.length },
       });

@@ -40,7 +40,7 @@ export class KafkaDeadLetter implements DeadLetterOutput {
     } catch (err) {
       // kafkajs answers "The producer is disconnected" once its connection broke; a fresh connect() recovers it.
       this.reconnect = true;
-      throw new FlowwatchError('FW_DEAD_LETTER', `dead-letter topic ${this.topic}: cannot send ${rejects.length} reject${rejects.length === 1 ? '' : 's'}: ${(err as Error).message}`, {
+      throw new FlowwatchError('FW_DEAD_LETTER', `dead-letter topic ${this.topic}: cannot send ${rejects.length} reject${rejects.length === 1 ? '' : 's'}`, {
         cause: err,
         details: { topic: this.topic, rejects: rejects.length },
       });

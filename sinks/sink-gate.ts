@@ -26,36 +26,40 @@ interface Outage {
 }
 
 /**
- * Flushes of one sink, coalesced: at most one in flight and one queued. A caller is answered by
- * the first flush that starts after its call, which covers every point written before it — so
- * batches that finish together share one write request instead of one each.
+ * Flushes of one sink, coalesced: at most FLUSHES_IN_FLIGHT at once and one queued behind them.
+ * A caller is answered by a flush that starts after its call, which covers every point written
+ * before it — so batches that finish together share one write request instead of one each
+ * (~700 batches/s at 20k events/s would otherwise be ~700 requests/s). Two in flight, not one:
+ * a batch that arrives just after a flush started is written at once instead of after it.
  */
+const FLUSHES_IN_FLIGHT = 2;
+
 class CoalescedFlush {
-  private running?: Promise<void>;
-  private queued?: Promise<void>;
+  private running = 0;
+  private next?: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void };
   constructor(private readonly sink: Sink) {}
 
   request(): Promise<void> {
-    if (this.queued) return this.queued;
-    if (!this.running) return this.start();
-    const settled = this.running.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queued = settled.then(() => {
-      this.queued = undefined;
-      return this.start();
-    });
-    return this.queued;
+    if (this.running < FLUSHES_IN_FLIGHT) return this.start();
+    if (!this.next) {
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      this.next = { promise, resolve, reject };
+    }
+    return this.next.promise;
   }
 
   private start(): Promise<void> {
+    this.running++;
     const p = this.sink.flush();
-    this.running = p;
-    const clear = (): void => {
-      if (this.running === p) this.running = undefined;
+    const settled = (): void => {
+      this.running--;
+      const next = this.next;
+      this.next = undefined;
+      if (next) this.start().then(next.resolve, next.reject);
     };
-    p.then(clear, clear);
+    p.then(settled, settled);
     return p;
   }
 }
@@ -152,7 +156,8 @@ export class SinkGate {
   private recovered(s: Sink, outage: Outage): void {
     this.outages.delete(s);
     const stats = s.stats();
-    this.o.log.info({ sink: s.name, stats, downMs: this.o.clock.now() - outage.since }, `${destination(s)} available again (a write succeeded): ${stats.dropped - outage.droppedBefore} points dropped during the outage`);
+    // warn, as the outage was: an operator who sees only warnings must also see it end
+    this.o.log.warn({ sink: s.name, stats, downMs: this.o.clock.now() - outage.since }, `${destination(s)} available again (a write succeeded): ${stats.dropped - outage.droppedBefore} points dropped during the outage`);
     this.o.health?.ok(`sink:${s.name}`);
   }
 }
