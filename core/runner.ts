@@ -94,7 +94,8 @@ const defaultRetryDelay = (attempt: number, signal: AbortSignal) =>
 
 /**
  * Drives sources through the pipeline, one batch at a time: process (CPU only) → dead letters,
- * notifications, time series and state commit (I/O, once per batch) → ack. The next batch is
+ * notifications, time series and state commit (I/O, once per batch; the time series are written
+ * before the state, see sinks/sink-gate.ts) → ack. The next batch is
  * processed while the previous one's commit is in flight (its writes wait for that commit). Sources run
  * concurrently. A batch whose state cannot be committed (Redis down) is retried — the source
  * is not read meanwhile, which is the backpressure — and acked only once it is durable.
