@@ -183,11 +183,16 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
 
   async function drive(source: Source): Promise<void> {
     const log = o.log.child({ component: 'source', source: source.name });
-    // Commits and acks in flight, the latest per scope (partition). A batch is processed (CPU
-    // only) while earlier ones commit; its writes — dead letters, alerts, the commit — wait for
-    // the previous batch of its own scope, so each partition becomes durable and is acked
-    // strictly in order, while partitions do not wait for each other's round trips.
+    // Commits and acks in flight, the latest per scope (partition), and the one before it. A
+    // batch is processed (CPU only) while earlier ones commit; its dead letters and alerts wait
+    // for the batch before the previous one of its scope, its commit for the previous one — so
+    // each partition becomes durable and is acked strictly in order, one batch's I/O overlaps
+    // the previous batch's time-series flush and commit (a flush to a busy InfluxDB takes far
+    // longer than a Redis commit), and partitions do not wait for each other's round trips.
+    // A crash replays both uncommitted batches: their dead letters are written again (at least
+    // once), their alert changes are dropped by id.
     const inFlight = new Map<string, Promise<void>>();
+    const beforeLatest = new Map<string, Promise<void>>();
     const previousOf = (scope: string) => inFlight.get(scope) ?? Promise.resolve();
     const tickMs = o.idleTickMs ?? 1000;
     const items = source.replay || tickMs <= 0 ? source.batches(o.signal) : withIdleTicks(source.batches(o.signal), tickMs);
@@ -220,7 +225,8 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         // Sent now, so the request overlaps the dead letters, the dispatch and the previous commit.
         flushed = gate.start();
       }
-      await previousOf(scope);
+      const previous = inFlight.get(scope);
+      await beforeLatest.get(scope);
       if (inFlight.size >= MAX_SCOPES_IN_FLIGHT && !inFlight.has(scope)) await Promise.race(inFlight.values());
       await durable('dead-letter write', batch, log, () => o.deadLetter.write(result.rejects), 'dead-letter');
       // Retried like the state commit (heartbeats keep the partition); repeated changes are dropped by alert id.
@@ -233,6 +239,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         // The batch's points are written before its state is: a crash in between replays the batch
         // and writes them again (identical points: event time), instead of losing them.
         if (flushed.length > 0) await gate.pass(flushed, () => batch.heartbeat?.() ?? Promise.resolve(), log);
+        if (previous) await previous;
         const applied = await durable('state commit', batch, log, () => writeAll(commits));
         if (applied && batch.position !== undefined) stored.set(scope, Math.max(stored.get(scope) ?? -1, batch.position));
         const committedAt = o.onBatch ? o.clock.now() : 0;
@@ -257,10 +264,12 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       // Awaited at the next batch or at the end; marked handled so a failure while the source
       // waits for records is not an unhandled rejection (it is rethrown where awaited).
       done.catch(() => undefined);
+      if (previous) beforeLatest.set(scope, previous);
+      else beforeLatest.delete(scope);
       inFlight.set(scope, done);
-      // Forget it once settled, unless a later batch of the scope has taken its place.
+      // Forget it once settled (its predecessor has settled too), unless a later batch of the scope has taken its place.
       done.then(
-        () => inFlight.get(scope) === done && inFlight.delete(scope),
+        () => inFlight.get(scope) === done && (inFlight.delete(scope), beforeLatest.delete(scope)),
         () => undefined,
       );
     }

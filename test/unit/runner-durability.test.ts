@@ -65,8 +65,8 @@ it('holds a batch while the state store fails, heartbeats, and acks only after t
     config, sources: [source(2)], dispatcher, deadLetter: new MemoryDeadLetter(), store, log: silentLogger(), clock,
     signal: new AbortController().signal, retryDelay: async () => clock.advance(1000),
   });
-  // Batch 2 is fetched and processed (CPU only) while batch 1's commit is retried; nothing of
-  // batch 2 is written before batch 1 is durable and acked.
+  // Batch 2 is fetched and processed (CPU only) while batch 1's commit is retried; batch 2's
+  // state is not committed before batch 1 is durable and acked.
   expect(log).toEqual(['fetch 1', 'commit failed', 'fetch 2', 'heartbeat 1', 'commit failed', 'heartbeat 1', 'commit ok', 'ack 1', 'commit ok', 'ack 2']);
   expect(summary.events).toBe(2);
   expect(await store.position('p0')).toBe(2);
