@@ -184,3 +184,35 @@ it('a retried commit writes the batch as it was, not as the next batch left the 
   // Batch 2 was processed while batch 1's write was being retried; batch 1's retry still wrote t = T0 + 1.
   expect(written).toEqual([T0 + 1, T0 + 2]);
 });
+
+it("lets a batch's I/O run while the previous batch's flush is slow, and still commits and acks in order", async () => {
+  // Flush 1 (batch 1's points) answers only after flush 2 (batch 2's) has.
+  const answers: Array<() => void> = [];
+  let flushes = 0;
+  const slowFirst: Sink = {
+    name: 'slow', write() {}, async close() {},
+    flush() {
+      const n = ++flushes;
+      return new Promise<void>((resolve) => {
+        answers.push(() => (log.push(`flushed ${n}`), resolve()));
+        if (n > 2) resolve();
+      });
+    },
+    stats: () => ({ written: 0, buffered: 0, dropped: 0, failedFlushes: 0, retries: 0 }),
+  };
+  let dispatches = 0;
+  const dispatching: AlertDispatcher = {
+    dispatch: async () => {
+      log.push('dispatch');
+      // batch 2's alerts went out while batch 1's flush is in flight; now the flushes answer, 2 first
+      if (++dispatches === 2) for (const i of [1, 0]) answers[i]();
+    },
+    close: async () => {},
+  } as unknown as AlertDispatcher;
+  const clock = new ManualClock(T0);
+  await runPipeline({
+    config, sources: [source(2)], dispatcher: dispatching, deadLetter: new MemoryDeadLetter(), store: loggingStore(), sinks: [slowFirst], log: silentLogger(), clock,
+    signal: new AbortController().signal, retryDelay: async () => clock.advance(1000),
+  });
+  expect(log.filter((l) => l !== 'fetch 1' && l !== 'fetch 2')).toEqual(['dispatch', 'dispatch', 'flushed 2', 'flushed 1', 'commit', 'ack 1', 'commit', 'ack 2']);
+});
