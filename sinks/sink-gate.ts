@@ -148,7 +148,7 @@ export class SinkGate {
     const what = destination(s);
     this.o.log.warn(
       { err, sink: s.name, stats, downMs: this.o.clock.now() - outage.since },
-      `${what} still down after ${seconds(this.o.maxPause)}: resuming intake, ${stats.dropped} points dropped so far (up to ${stats.buffered} held for a retry, more are dropped and counted)`,
+      `${what} still down after ${seconds(this.o.maxPause)}: resuming intake, ${stats.dropped} points dropped so far (${stats.buffered} held for a retry; past the sink's bound points are dropped and counted)`,
     );
     this.o.health?.fail(`sink:${s.name}`, `${what}: down since ${new Date(outage.since).toISOString()}; points beyond the sink's buffer are dropped`);
   }
