@@ -101,10 +101,11 @@ const defaultRetryDelay = (attempt: number, signal: AbortSignal) =>
 /**
  * Drives sources through the pipeline, one batch at a time: process (CPU only) → dead letters,
  * notifications, time series and state commit (I/O, once per batch; the time series are written
- * before the state, see sinks/sink-gate.ts) → ack. The next batch is
- * processed while the previous one's commit is in flight (its writes wait for that commit). Sources run
+ * before the state, see sinks/sink-gate.ts) → ack. The next batch is processed while earlier
+ * ones flush and commit; its dead letters and alerts go out while up to BATCHES_AHEAD earlier
+ * batches of its partition are still in flight, its commit waits for theirs. Sources run
  * concurrently. A batch whose state cannot be committed (Redis down) is retried — the source
- * is not read meanwhile, which is the backpressure — and acked only once it is durable.
+ * is not read further meanwhile, which is the backpressure — and acked only once it is durable.
  */
 export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   const pipeline = new Pipeline(o.config, o.log.child({ component: 'pipeline' }));
@@ -279,7 +280,8 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       done.then(
         () => {
           const l = unsettled.get(scope);
-          if (l) l.splice(l.indexOf(done), 1);
+          const i = l ? l.indexOf(done) : -1;
+          if (i >= 0) l!.splice(i, 1);
           if (inFlight.get(scope) === done) (inFlight.delete(scope), unsettled.delete(scope));
         },
         () => undefined,
