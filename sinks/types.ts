@@ -49,7 +49,8 @@ export interface Sink {
   stats(): SinkStats;
   /**
    * True while the sink holds so much unwritten data (destination slow or down) that intake
-   * should pause. Optional: sinks that never back up leave it out.
+   * should pause. Optional: sinks that never back up leave it out. (The runner no longer reads
+   * it: a batch's commit waits for the flush of its points instead, sinks/sink-gate.ts.)
    */
   saturated?(): boolean;
 }
