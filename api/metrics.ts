@@ -50,6 +50,7 @@ export class FlowwatchMetrics implements AlertingMetrics {
   private readonly rejects: Counter<'reason'>;
   private readonly batchLatency: Histogram;
   private readonly batches: Counter;
+  private readonly outputFailures: Counter<'output'>;
   private readonly changes: Counter<'status'>;
   private readonly notifications: Counter<'receiver' | 'outcome'>;
   private readonly commitLatency: Histogram;
@@ -95,6 +96,12 @@ export class FlowwatchMetrics implements AlertingMetrics {
       },
     });
     this.batches = new Counter({ name: 'flowwatch_batches_total', help: 'Batches made durable', registers });
+    this.outputFailures = new Counter({
+      name: 'flowwatch_output_failures_total',
+      help: 'Failed attempts of a held output (dead-letter write, state commit, alert dispatch); the batch is held and retried',
+      labelNames: ['output'],
+      registers,
+    });
     this.batchLatency = new Histogram({
       name: 'flowwatch_batch_duration_seconds',
       help: 'Wall time from a batch received to durable (state, alerts, dead letters)',
@@ -278,6 +285,11 @@ export class FlowwatchMetrics implements AlertingMetrics {
   /** Readiness shown as flowwatch_ready and flowwatch_health_problem. */
   readHealth(health: Health): void {
     this.health = health;
+  }
+
+  /** One failed attempt of a held output (the runner retries it). */
+  outputFailed(what: string): void {
+    this.outputFailures.inc({ output: what });
   }
 
   /** Set by the state store when it learns its epoch. */

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'FW_SOURCE',
   'FW_USAGE',
   'FW_INPUT',
+  'FW_DEAD_LETTER',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

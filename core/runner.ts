@@ -10,6 +10,7 @@ import { AlertDispatcher } from '../alerts/dispatch';
 import type { StateStore } from '../state/types';
 import type { Sink } from '../sinks/types';
 import { aggregatePoint, alertPoint } from '../sinks/points';
+import { SinkGate } from '../sinks/sink-gate';
 import type { Health } from './health';
 import { StoreRecovery } from './store-recovery';
 
@@ -28,14 +29,22 @@ export interface RunOptions {
   onAlerts?: (alerts: readonly Alert[]) => void;
   /** Called after each batch is durable (tests, progress bars, bench). */
   onBatch?: (info: BatchInfo) => void;
-  /** Per-batch counters for /metrics (events, rejects by reason, batch latency). */
-  metrics?: { batch(report: { events: number; rejectsByReason: Record<string, number>; latencyMs: number }): void };
+  /**
+   * Per-batch counters for /metrics (events, rejects by reason, batch latency), and failed
+   * attempts of a held output ("dead-letter write", "state commit", ...), one per retry.
+   */
+  metrics?: { batch(report: { events: number; rejectsByReason: Record<string, number>; latencyMs: number }): void; outputFailed?(what: string): void };
+  /**
+   * Readiness the run's parts report into (/readyz, /metrics; the CLI's wiring creates it): the
+   * dead-letter output and the sinks report here while they fail (`dead-letter`, `sink:<name>`).
+   */
+  health?: Health;
   /** How often to log a progress line (wall ms). */
   progressEvery?: number;
   /**
-   * Longest pause of intake while a sink is saturated (InfluxDB slow or down). After it, batches
-   * flow again — alerts matter more than time series — and points past the sink's bound are
-   * dropped and counted.
+   * Longest hold of batches while a sink cannot write (InfluxDB down): a batch's state commit
+   * waits for its points (sinks/sink-gate.ts). After it, batches flow again — alerts matter more
+   * than time series — and points past the sink's bound are dropped and counted. Default 60 s.
    */
   maxSinkPause?: number;
   /** Pause between retries of a failed state commit (tests inject 0). */
@@ -45,8 +54,6 @@ export interface RunOptions {
    * idle rule, silence of a whole partition); 0 = never. Default 1 s.
    */
   idleTickMs?: number;
-  /** Readiness the run's parts report into (/readyz, /metrics); the CLI's wiring creates it. */
-  health?: Health;
   /**
    * Receives, once at the start, a live view of the counters so far: a forced exit (second
    * signal, shutdown watchdog) prints its summary line from it.
@@ -85,21 +92,31 @@ export interface RunSummary {
 
 /** Scopes (partitions) whose commits may be in flight at once. */
 const MAX_SCOPES_IN_FLIGHT = 8;
+/**
+ * Earlier batches of a scope that may still be flushing time series and committing while a batch
+ * does its I/O. 1 would put a time-series write in every batch's critical path: at 20k events/s
+ * on a busy 2-core box an InfluxDB flush took 0.3–1 s and the worker fell behind.
+ */
+const BATCHES_AHEAD = 4;
 
 const defaultRetryDelay = (attempt: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     // Stopping: no wait before the last attempt ('abort' has already fired and would not again).
     if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)));
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    // The listener goes with the wait: a hold of minutes must not pile up one per attempt.
+    const onAbort = () => (clearTimeout(t), resolve());
+    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)));
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 
 /**
  * Drives sources through the pipeline, one batch at a time: process (CPU only) → dead letters,
- * notifications, time series and state commit (I/O, once per batch) → ack. The next batch is
- * processed while the previous one's commit is in flight (its writes wait for that commit). Sources run
+ * notifications, time series and state commit (I/O, once per batch; the time series are written
+ * before the state, see sinks/sink-gate.ts) → ack. The next batch is processed while earlier
+ * ones flush and commit; its dead letters and alerts go out while up to BATCHES_AHEAD earlier
+ * batches of its partition are still in flight, its commit waits for theirs. Sources run
  * concurrently. A batch whose state cannot be committed (Redis down) is retried — the source
- * is not read meanwhile, which is the backpressure — and acked only once it is durable.
+ * is not read further meanwhile, which is the backpressure — and acked only once it is durable.
  */
 export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   const pipeline = new Pipeline(o.config, o.log.child({ component: 'pipeline' }));
@@ -130,35 +147,35 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     });
   }
 
-  async function durable<T>(what: string, batch: SourceBatch, log: Logger, fn: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * Runs a batch's write until it succeeds, holding the batch meanwhile: it is not acked, the
+   * source is not read further (backpressure), heartbeats keep its partition. `component` names
+   * the part for readiness (Health) while it fails.
+   */
+  async function durable<T>(what: string, batch: SourceBatch, log: Logger, fn: () => Promise<T>, component?: string): Promise<T | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fn();
+        const result = await fn();
+        if (attempt > 0) {
+          // warn, as the failure was: an operator who sees only warnings must also see it end
+          log.warn({ attempts: attempt + 1 }, `${what} succeeded again; the held batch goes on`);
+          if (component) o.health?.ok(component);
+        }
+        return result;
       } catch (err) {
         if (o.signal.aborted && attempt > 0) throw err;
-        if (attempt === 0 || attempt % 10 === 0) log.warn({ err, attempt }, `${what} failed; holding the batch and retrying`);
+        if (attempt === 0 || attempt % 10 === 0) log.error({ err, attempt }, `${what} failed; holding the batch (not acknowledged) and retrying`);
+        if (component) o.health?.fail(component, `${what} failing: ${(err as Error)?.message ?? String(err)}`);
+        o.metrics?.outputFailed?.(what);
         await batch.heartbeat?.().catch(() => undefined);
         await retryDelay(attempt, o.signal);
       }
     }
   }
 
-  const maxSinkPause = o.maxSinkPause ?? 60_000;
+  const gate = new SinkGate({ sinks, log: o.log.child({ component: 'sinks' }), clock: o.clock, maxPause: o.maxSinkPause ?? 60_000, retryDelay, signal: o.signal, health: o.health });
   // The finest series resolution any sink asks for (0: every batch's latest verdict).
   const resolution = sinks.length > 0 ? Math.min(...sinks.map((s) => s.resolution ?? 0)) : 0;
-  async function waitForSinks(batch: SourceBatch, log: Logger): Promise<void> {
-    for (const s of sinks) {
-      if (!s.saturated?.()) continue;
-      const since = o.clock.now();
-      log.warn({ sink: s.name, stats: s.stats() }, 'sink saturated: pausing intake until it drains');
-      for (let attempt = 0; s.saturated() && !o.signal.aborted && o.clock.now() - since < maxSinkPause; attempt++) {
-        await batch.heartbeat?.().catch(() => undefined);
-        await s.flush().catch(() => undefined);
-        if (s.saturated()) await retryDelay(attempt, o.signal);
-      }
-      log.warn({ sink: s.name, pausedMs: o.clock.now() - since, saturated: s.saturated() }, s.saturated() ? 'sink still saturated: resuming intake, excess points are dropped and counted' : 'sink drained: intake resumed');
-    }
-  }
 
   /**
    * Fires the timers the watermarks have passed. A replayed file has no clock of its own: the sweep
@@ -179,11 +196,13 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     const changes = pipeline.takeChanges();
     if (alerts.length === 0 && changes.size === 0) return;
     if (alerts.length > 0) for (const s of sinks) s.write(alerts.map((a) => alertPoint(a)));
+    const flushed = alerts.length > 0 ? gate.start() : [];
     const quiet: SourceBatch = { records: [] };
     await durable('alert dispatch', quiet, log, () => o.dispatcher.dispatch(alerts));
     if (alerts.length > 0) o.onAlerts?.(alerts);
     const commits = [...changes].map(([scope, c]) => o.store.prepare(scope, null, c));
     await Promise.all(inFlight.values());
+    if (flushed.length > 0) await gate.pass(flushed, async () => undefined, log);
     await durable('state commit', quiet, log, () => recovery.commit(() => writeAll(commits)));
   }
 
@@ -194,11 +213,16 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
 
   async function drive(source: Source): Promise<void> {
     const log = o.log.child({ component: 'source', source: source.name });
-    // Commits and acks in flight, the latest per scope (partition). A batch is processed (CPU
-    // only) while earlier ones commit; its writes — dead letters, alerts, the commit — wait for
-    // the previous batch of its own scope, so each partition becomes durable and is acked
-    // strictly in order, while partitions do not wait for each other's round trips.
+    // Commits and acks in flight per scope (partition): the latest, and all not yet settled in
+    // order. A batch is processed (CPU only) while earlier ones commit; its dead letters and
+    // alerts go out once fewer than BATCHES_AHEAD earlier batches of its scope are still
+    // flushing and committing, its commit waits for the previous one — so each partition becomes
+    // durable and is acked strictly in order, a batch's I/O overlaps earlier batches'
+    // time-series flushes (a flush to a busy InfluxDB takes far longer than a Redis commit), and
+    // partitions do not wait for each other's round trips. A crash replays every uncommitted
+    // batch: their dead letters are written again (at least once), alert changes dropped by id.
     const inFlight = new Map<string, Promise<void>>();
+    const unsettled = new Map<string, Array<Promise<void>>>();
     const previousOf = (scope: string) => inFlight.get(scope) ?? Promise.resolve();
     const tickMs = o.idleTickMs ?? 1000;
     const items = source.replay || tickMs <= 0 ? source.batches(o.signal) : withIdleTicks(source.batches(o.signal), tickMs);
@@ -224,15 +248,19 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       const now = batch.time ?? wall;
       const result = pipeline.processBatch(batch.records, now, scope);
       const alerts = result.alerts.concat(advance(source, batch.time, wall));
+      let flushed: Array<Promise<void> | null> = [];
       if (sinks.length > 0) {
         const points = pipeline.latestObservations(resolution).map((x) => aggregatePoint(x.stream, x.key, x.detector, x.obs, x.ts));
         for (const a of alerts) points.push(alertPoint(a));
         for (const s of sinks) s.write(points);
-        await waitForSinks(batch, log);
+        // Sent now, so the request overlaps the dead letters, the dispatch and the previous commit.
+        flushed = gate.start();
       }
-      await previousOf(scope);
+      const previous = inFlight.get(scope);
+      const earlier = unsettled.get(scope);
+      if (earlier && earlier.length >= BATCHES_AHEAD) await earlier[earlier.length - BATCHES_AHEAD];
       if (inFlight.size >= MAX_SCOPES_IN_FLIGHT && !inFlight.has(scope)) await Promise.race(inFlight.values());
-      await durable('dead-letter write', batch, log, () => o.deadLetter.write(result.rejects));
+      await durable('dead-letter write', batch, log, () => o.deadLetter.write(result.rejects), 'dead-letter');
       // Retried like the state commit (heartbeats keep the partition); repeated changes are dropped by alert id.
       await durable('alert dispatch', batch, log, () => o.dispatcher.dispatch(alerts));
       if (alerts.length > 0) o.onAlerts?.(alerts);
@@ -240,6 +268,10 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       // Serialised now, once: a retried commit writes the same bytes, whatever the next batch changes.
       const commits = pipeline.prepareCommit(o.store, scope, batch.position ?? null, pipeline.takeChanges());
       const done = (async () => {
+        // The batch's points are written before its state is: a crash in between replays the batch
+        // and writes them again (identical points: event time), instead of losing them.
+        if (flushed.length > 0) await gate.pass(flushed, () => batch.heartbeat?.() ?? Promise.resolve(), log);
+        if (previous) await previous;
         const applied = await durable('state commit', batch, log, () => recovery.commit(() => writeAll(commits)));
         if (applied && batch.position !== undefined) stored.set(scope, Math.max(stored.get(scope) ?? -1, batch.position));
         const committedAt = o.onBatch ? o.clock.now() : 0;
@@ -265,9 +297,17 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       // waits for records is not an unhandled rejection (it is rethrown where awaited).
       done.catch(() => undefined);
       inFlight.set(scope, done);
+      const list = unsettled.get(scope) ?? [];
+      list.push(done);
+      unsettled.set(scope, list);
       // Forget it once settled, unless a later batch of the scope has taken its place.
       done.then(
-        () => inFlight.get(scope) === done && inFlight.delete(scope),
+        () => {
+          const l = unsettled.get(scope);
+          const i = l ? l.indexOf(done) : -1;
+          if (i >= 0) l!.splice(i, 1);
+          if (inFlight.get(scope) === done) (inFlight.delete(scope), unsettled.delete(scope));
+        },
         () => undefined,
       );
     }

@@ -1,12 +1,21 @@
 import type { Producer } from 'kafkajs';
+import { FlowwatchError } from '../core/errors';
 import type { Reject } from '../core/types';
 import type { DeadLetterOutput } from './dead-letter';
 
 /**
  * Dead-letter topic: the original payload as the message value, the reason in headers
- * (fw-reason, fw-detail, fw-stream, fw-source, fw-at), one produce call per batch.
+ * (fw-reason, fw-detail, fw-stream, fw-source, fw-at), one produce call per batch, acknowledged
+ * by all in-sync replicas (acks -1) before the batch's offsets may be committed.
+ *
+ * A failed send (brokers down, topic gone, not authorised) rejects with FW_DEAD_LETTER; the
+ * runner holds the batch and sends the same rejects again. A send that timed out after the
+ * brokers took it can therefore land twice — the at-least-once contract of the topic.
  */
 export class KafkaDeadLetter implements DeadLetterOutput {
+  /** The producer lost its connection on a failed send: connect again before the next one. */
+  private reconnect = false;
+
   constructor(
     private readonly producer: Producer,
     readonly topic: string,
@@ -14,15 +23,28 @@ export class KafkaDeadLetter implements DeadLetterOutput {
 
   async write(rejects: readonly Reject[]): Promise<void> {
     if (rejects.length === 0) return;
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: rejects.map((r) => ({
-        key: r.stream,
-        value: r.raw,
-        headers: { 'fw-reason': r.reason, 'fw-detail': r.detail, 'fw-stream': r.stream, 'fw-source': r.source ?? '', 'fw-at': new Date(r.at).toISOString() },
-      })),
-    });
+    try {
+      if (this.reconnect) {
+        await this.producer.connect();
+        this.reconnect = false;
+      }
+      await this.producer.send({
+        topic: this.topic,
+        acks: -1,
+        messages: rejects.map((r) => ({
+          key: r.stream,
+          value: r.raw,
+          headers: { 'fw-reason': r.reason, 'fw-detail': r.detail, 'fw-stream': r.stream, 'fw-source': r.source ?? '', 'fw-at': new Date(r.at).toISOString() },
+        })),
+      });
+    } catch (err) {
+      // kafkajs answers "The producer is disconnected" once its connection broke; a fresh connect() recovers it.
+      this.reconnect = true;
+      throw new FlowwatchError('FW_DEAD_LETTER', `dead-letter topic ${this.topic}: cannot send ${rejects.length} reject${rejects.length === 1 ? '' : 's'}`, {
+        cause: err,
+        details: { topic: this.topic, rejects: rejects.length },
+      });
+    }
   }
 
   async close(): Promise<void> {

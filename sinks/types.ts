@@ -29,11 +29,15 @@ export interface SinkStats {
 
 /**
  * A destination for time series. write() never blocks and never throws: it queues up to a
- * bound and counts what it cannot keep. flush() pushes what is queued; close() flushes once
- * more, gives up on the rest (counted) and releases timers and sockets.
+ * bound and counts what it cannot keep. flush() pushes what is queued and resolves once every
+ * point written before the call is written (or given up on, counted), rejecting when a write
+ * failed meanwhile — the runner awaits it before a batch's state commit (sinks/sink-gate.ts).
+ * close() flushes once more, gives up on the rest (counted) and releases timers and sockets.
  */
 export interface Sink {
   readonly name: string;
+  /** What it writes to, for operators' log lines ("InfluxDB at http://…"). Default: "sink <name>". */
+  readonly destination?: string;
   /**
    * Event-time resolution of detector series, ms: at most one point per (stream, key, detector)
    * per interval. 0 or absent: every batch's latest verdict. With several sinks the finest applies.
@@ -45,7 +49,8 @@ export interface Sink {
   stats(): SinkStats;
   /**
    * True while the sink holds so much unwritten data (destination slow or down) that intake
-   * should pause. Optional: sinks that never back up leave it out.
+   * should pause. Optional: sinks that never back up leave it out. (The runner no longer reads
+   * it: a batch's commit waits for the flush of its points instead, sinks/sink-gate.ts.)
    */
   saturated?(): boolean;
 }

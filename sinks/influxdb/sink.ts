@@ -67,6 +67,15 @@ export function safeUrl(url: string): string {
 
 type Outcome = 'written' | 'dropped';
 
+/** `p`'s value, or false if it has not settled within `ms` (the timer goes as soon as it has). */
+function within(p: Promise<boolean>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    void p.then((v) => (clearTimeout(timer), resolve(v)));
+  });
+}
+
 /** The HTTP status of a failed write (HttpError), duck-typed; undefined for network errors. */
 function httpStatus(error: unknown): number | undefined {
   if (error instanceof HttpError) return error.statusCode;
@@ -93,6 +102,7 @@ function httpStatus(error: unknown): number | undefined {
 export class InfluxDbSink implements Sink {
   readonly name: string;
   readonly url: string;
+  readonly destination: string;
   readonly resolution: number;
   private readonly log: Logger;
   private readonly api: WriteApi;
@@ -134,6 +144,7 @@ export class InfluxDbSink implements Sink {
     this.name = opts.name ?? 'influxdb';
     this.resolution = opts.resolution ?? 0;
     this.url = safeUrl(opts.url);
+    this.destination = `InfluxDB at ${this.url}`;
     this.log = log.child({ component: 'sink', sink: this.name });
     for (const [k, v] of Object.entries({ batchSize: opts.batchSize, maxBufferPoints: opts.maxBufferPoints, timeout: opts.timeout })) {
       if (!(Number.isInteger(v) && v > 0)) throw new FlowwatchError('FW_SINK', `influxdb sink: ${k} must be a positive integer, got ${v}`);
@@ -218,20 +229,28 @@ export class InfluxDbSink implements Sink {
 
   /**
    * Sends the current batch and everything waiting for a retry, and waits for the requests in
-   * flight (each ends within the socket timeout). Rejects with FW_SINK when a request failed
-   * meanwhile; the points stay buffered for their next attempt unless that was their last.
+   * flight (each ends within the socket timeout). Resolves only when they were all answered;
+   * rejects with FW_SINK when a request failed meanwhile or went unanswered; the points stay
+   * buffered for their next attempt unless that was their last.
    */
   async flush(): Promise<void> {
     if (this.closing) return;
     const failuresBefore = this.failedFlushes;
     let error: unknown;
-    try {
-      await this.api.flush(true);
-    } catch (e) {
-      error = e;
-    }
-    await this.waitSent(this.timeout + 1000);
+    // Bounded: the client's flush also resends its retry buffer, and against a server that accepts
+    // connections and never answers (paused, SIGSTOP) it was seen not to settle for minutes — the
+    // runner holds batches on this promise and must get an answer.
+    const sent = this.api.flush(true).then(
+      () => true,
+      (e: unknown) => ((error = e), true),
+    );
+    const inTime = await within(sent, this.timeout + 1000);
+    if (!inTime && error === undefined) error = new Error(`flush not done within ${this.timeout + 1000} ms`);
+    // Unanswered past the socket timeout: not written, whatever the client says later — the
+    // caller must not treat the points as durable.
+    const answered = await this.waitSent(this.timeout + 1000);
     if (error === undefined && this.failedFlushes > failuresBefore) error = this.lastError;
+    if (error === undefined && !answered) error = new Error(`no answer within ${this.timeout + 1000} ms`);
     if (error !== undefined) {
       const err = describeError(error, this.secrets);
       throw new FlowwatchError('FW_SINK', `influxdb sink: write to ${this.url} failed: ${err.message}`, {
@@ -378,19 +397,19 @@ export class InfluxDbSink implements Sink {
     return true;
   }
 
-  /** Resolves once every request sent so far has been answered (or failed), or after maxMs. */
-  private waitSent(maxMs: number): Promise<void> {
+  /** Resolves true once every request sent so far has been answered (or failed), false after maxMs. */
+  private waitSent(maxMs: number): Promise<boolean> {
     const upTo = this.sent;
-    if (this.answeredUpTo(upTo)) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    if (this.answeredUpTo(upTo)) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.done !== done);
-        resolve();
+        resolve(false);
       }, maxMs);
       timer.unref();
       const done = (): void => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       };
       this.waiters.push({ upTo, done });
     });
