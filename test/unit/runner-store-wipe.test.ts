@@ -69,6 +69,23 @@ async function run(values: Array<[string, number]>, wipeBefore: number[] = []) {
   return { notified, store, health, healthLog, lines, epoch: store.epoch };
 }
 
+/**
+ * What a wipe may change in the notifications, whatever the batch at which the recovery runs (the
+ * runner pipelines up to a few batches of a partition ahead of their commits): every change of the
+ * clean run is notified, itself or as a marked re-send; each resolve exactly once, after every
+ * firing of its alert; nothing else.
+ */
+function expectEveryChange(clean: string[], wiped: string[]): void {
+  for (const c of clean) expect({ change: c, notified: wiped.some((w) => w === c || w === `${c} (re-sent)`) }).toEqual({ change: c, notified: true });
+  for (const r of clean.filter((c) => c.startsWith('resolved '))) {
+    expect(wiped.filter((w) => w === r)).toHaveLength(1);
+    const key = r.slice('resolved '.length);
+    const lastFiring = Math.max(...wiped.map((w, i) => (w.startsWith(`firing ${key}`) ? i : -1)));
+    expect(wiped.indexOf(r)).toBeGreaterThan(lastFiring);
+  }
+  for (const w of wiped) expect(clean.includes(w) || (w.endsWith(' (re-sent)') && w.startsWith('firing ') && clean.includes(w.slice(0, -' (re-sent)'.length)))).toBe(true);
+}
+
 // a fires at batch 1 and resolves at 4; b fires at 3 and resolves at 6; c never fires.
 const stream: Array<[string, number]> = [['a', 200], ['c', 1], ['b', 300], ['a', 5], ['c', 2], ['b', 7]];
 
@@ -87,13 +104,13 @@ it('a wipe while alerts fire: found at the next commit, re-seeded, every change 
   expect(await wiped.store.position('p0')).toBe(6);
 });
 
-it('the batch processed while the recovery runs is in the snapshot: an alert it resolved is not re-sent, its resolve still notified', async () => {
+it('an alert that resolves around the recovery: its resolve is notified once, after any re-send of it', async () => {
   const clean = await run(stream);
-  // Wiped before batch 5: batch 5's commit finds out; batch 6 (b resolves) is processed while the
-  // recovery runs, so b is no longer firing when the firing set is taken. Its resolve finds no
-  // record in the alert store and goes straight to the receiver.
+  // Wiped before batch 5: batch 5's commit finds out; batch 6 (b resolves) may be processed before
+  // or while the recovery runs. Its resolve finds no record in the alert store and goes straight
+  // to the receiver; a re-send of b, if the firing set was taken before, is marked and comes first.
   const wiped = await run(stream, [5]);
-  expect(wiped.notified).toEqual(['firing a', 'firing b', 'resolved a', 'resolved b']);
+  expectEveryChange(clean.notified, wiped.notified);
   expect(await wiped.store.loadAll('p0')).toEqual(await clean.store.loadAll('p0'));
   const quiet = await run([['a', 200], ['a', 1], ['c', 1], ['c', 2]], [3]);
   expect(quiet.notified).toEqual(['firing a', 'resolved a']);
@@ -101,10 +118,10 @@ it('the batch processed while the recovery runs is in the snapshot: an alert it 
 
 it('two wipes: each is found and recovered, and the store ends as after a clean run', async () => {
   const clean = await run(stream);
-  // Wiped before batch 2: batch 3 (b fires) is processed while the recovery runs, so b's first
-  // notification is the re-sent one (the original change is then a duplicate): marked, not lost.
+  // Wiped before batches 2 and 5: each recovery re-sends what is firing then, marked; no change lost.
   const wiped = await run(stream, [2, 5]);
-  expect(wiped.notified).toEqual(['firing a', 'firing a (re-sent)', 'firing b (re-sent)', 'resolved a', 'resolved b']);
+  expectEveryChange(clean.notified, wiped.notified);
+  expect(wiped.notified.filter((n) => n.endsWith('(re-sent)')).length).toBeGreaterThan(0);
   expect(wiped.lines.filter((l) => l.level === 50)).toHaveLength(2);
   expect(await wiped.store.loadAll('p0')).toEqual(await clean.store.loadAll('p0'));
   expect(await wiped.store.position('p0')).toBe(6);
