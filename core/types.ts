@@ -34,8 +34,12 @@ export interface Reject {
   reason: RejectReason;
   /** Human-readable detail: what, where, what was expected. */
   detail: string;
-  /** The original payload, as text. */
+  /**
+   * The original payload: as text, or — when its bytes are not valid UTF-8 (a binary record) — as
+   * base64 with `encoding: 'base64'`, so the dead letter keeps the exact bytes.
+   */
   raw: string;
+  encoding?: 'base64';
   /** Where it came from: topic/partition/offset, file:line, or "simulator". */
   source?: string;
   /** Wall-clock time of the rejection, epoch ms. */

@@ -44,3 +44,18 @@ it('appends to an existing file and leaves no file when nothing was rejected', a
   await dl.close();
   expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
 });
+
+it('keeps a binary record exactly: bytes that are not UTF-8 are written as base64 with encoding, text as text', async () => {
+  const { makeReject } = await import('./decode/decoder');
+  const bytes = Buffer.alloc(512);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 37 + 11) & 0xff; // not valid UTF-8
+  const file = path.join(dir, 'dead.jsonl');
+  const dl = new FileDeadLetter(file);
+  await dl.write([makeReject('funds', 'malformed', 'not valid JSON', bytes, 1, 'topic/0/7'), makeReject('funds', 'malformed', 'not valid JSON', Buffer.from('{"a":'), 2)]);
+  await dl.close();
+  const [binary, text] = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(binary.encoding).toBe('base64');
+  expect(Buffer.from(binary.raw, 'base64').equals(bytes)).toBe(true);
+  expect(text).toMatchObject({ raw: '{"a":' });
+  expect(text.encoding).toBeUndefined();
+});

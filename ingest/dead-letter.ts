@@ -16,7 +16,7 @@ export interface DeadLetterOutput {
 }
 
 function line(r: Reject): string {
-  return JSON.stringify({ at: new Date(r.at).toISOString(), stream: r.stream, reason: r.reason, detail: r.detail, source: r.source, raw: r.raw }) + '\n';
+  return JSON.stringify({ at: new Date(r.at).toISOString(), stream: r.stream, reason: r.reason, detail: r.detail, source: r.source, raw: r.raw, ...(r.encoding ? { encoding: r.encoding } : {}) }) + '\n';
 }
 
 /** The errno code of a failed fs call ("ENOSPC", "EROFS", ...), for messages. */

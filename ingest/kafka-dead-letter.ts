@@ -33,7 +33,8 @@ export class KafkaDeadLetter implements DeadLetterOutput {
         acks: -1,
         messages: rejects.map((r) => ({
           key: r.stream,
-          value: r.raw,
+          // The original bytes, exactly (a binary record's raw is base64 in the Reject).
+          value: r.encoding === 'base64' ? Buffer.from(r.raw, 'base64') : r.raw,
           headers: { 'fw-reason': r.reason, 'fw-detail': r.detail, 'fw-stream': r.stream, 'fw-source': r.source ?? '', 'fw-at': new Date(r.at).toISOString() },
         })),
       });

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { FlowEvent, Reject, RejectReason } from '../../core/types';
 import type { MappingConfig } from '../../config/schema';
@@ -176,5 +177,7 @@ export function payloadText(payload: string | Buffer | Record<string, unknown>):
 }
 
 export function makeReject(stream: string, reason: RejectReason, detail: string, payload: string | Buffer | Record<string, unknown>, at: number, source?: string): Reject {
+  // Bytes that are not UTF-8 would come back as U+FFFD from a text round trip: keep them exactly.
+  if (Buffer.isBuffer(payload) && !isUtf8(payload)) return { stream, reason, detail, raw: payload.toString('base64'), encoding: 'base64', source, at };
   return { stream, reason, detail, raw: payloadText(payload), source, at };
 }
