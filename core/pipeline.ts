@@ -149,6 +149,14 @@ export class Pipeline {
   private readonly streams = new Map<string, StreamRuntime>();
   private readonly streamList: StreamRuntime[] = [];
   private readonly dirty: KeyRow[] = [];
+  /**
+   * Series resolution (ms) the sinks want, once a runner with sinks says so; null = none. With a
+   * resolution the first verdict of each interval of event time is kept as it happens (not only
+   * the batch's latest), so a key that sent 70 one-minute reports in one batch gets 70 points at a
+   * 1 s resolution, not one — and a hot key still at most one per interval.
+   */
+  private seriesResolution: number | null = null;
+  private readonly firstOfInterval: ObservationRecord[] = [];
   private readonly deleted = new Map<string, string>();
   private readonly idleTtl: number;
   private lastAdvance = -Infinity;
@@ -306,6 +314,7 @@ export class Pipeline {
       if (entry === undefined) entries[j] = entry = { d: rule.detector.init(e), l: initLifecycle(), obs: null, obsTs: 0, written: NaN, at: -Infinity, due: Infinity };
       const obs = rule.detector.observe(entry.d, e);
       if (obs !== null) {
+        if (this.seriesResolution !== null) this.keepFirstOfInterval(row, rule.name, entry, obs, e.ts);
         entry.obs = obs;
         entry.obsTs = e.ts;
         const t = stepLifecycle(entry.l, obs, e.ts, rule.forMs);
@@ -449,7 +458,8 @@ export class Pipeline {
    * as they happen, elsewhere). Keys quieter than the resolution keep every point.
    */
   latestObservations(resolutionMs = 0): ObservationRecord[] {
-    const out: ObservationRecord[] = [];
+    // The first verdicts of intervals (keepSeries); the loop below then skips their intervals.
+    const out: ObservationRecord[] = this.firstOfInterval.splice(0);
     for (const row of this.dirty) {
       if (!row.dirty) continue;
       const rules = row.stream.rules;
@@ -465,6 +475,19 @@ export class Pipeline {
       }
     }
     return out;
+  }
+
+  /** From now on, keep superseded verdicts for series at this resolution (ms; > 0). */
+  keepSeries(resolutionMs: number): void {
+    this.seriesResolution = resolutionMs > 0 ? resolutionMs : null;
+  }
+
+  /** A verdict in an interval this series has no point for yet: it is that interval's point. */
+  private keepFirstOfInterval(row: KeyRow, detector: string, entry: Entry, obs: Observation, ts: number): void {
+    const interval = Math.floor(ts / this.seriesResolution!);
+    if (interval === entry.written) return;
+    entry.written = interval;
+    this.firstOfInterval.push({ stream: row.stream.name, detector, key: row.key, ts, obs });
   }
 
   /** Drops in-memory state of a scope (a partition that moved to another worker); it reloads from the store. */

@@ -176,6 +176,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   const gate = new SinkGate({ sinks, log: o.log.child({ component: 'sinks' }), clock: o.clock, maxPause: o.maxSinkPause ?? 60_000, retryDelay, signal: o.signal, health: o.health });
   // The finest series resolution any sink asks for (0: every batch's latest verdict).
   const resolution = sinks.length > 0 ? Math.min(...sinks.map((s) => s.resolution ?? 0)) : 0;
+  if (resolution > 0) pipeline.keepSeries(resolution);
 
   /**
    * Fires the timers the watermarks have passed. A replayed file has no clock of its own: the sweep

@@ -96,3 +96,25 @@ it('the runner thins series to the finest resolution its sinks ask for, and writ
   const all = await points([new MemorySink()]);
   expect(all.filter((p) => p.measurement === 'goods' && p.tags.detector === 'hot')).toHaveLength(30);
 });
+
+it('thins by event time within a batch too: a backlog of 70 one-minute reports in one batch keeps 70 points; a hot burst one per interval', async () => {
+  const { runPipeline } = await import('../../core/runner');
+  const { ManualClock } = await import('../../core/clock');
+  const { MemorySink } = await import('../../sinks/memory');
+  const { MemoryDeadLetter } = await import('../../ingest/dead-letter');
+  const { MemoryStateStore } = await import('../../state/memory-store');
+  const series = async (records: RawRecord[]) => {
+    const sink = new MemorySink({ resolution: 1000 });
+    await runPipeline({
+      config,
+      sources: [{ name: 'test', streams: ['goods'], replay: false, async *batches() { yield { records, position: 0, scope: 'p0' }; } }],
+      dispatcher: { dispatch: async () => {}, close: async () => {} } as never,
+      deadLetter: new MemoryDeadLetter(), store: new MemoryStateStore(), sinks: [sink], log: silentLogger(), clock: new ManualClock(T0 + 2 * 3_600_000), signal: new AbortController().signal, idleTickMs: 0,
+    });
+    return sink.points.filter((p) => p.measurement === 'goods' && p.tags.detector === 'hot').map((p) => p.ts - T0);
+  };
+  const backlog = Array.from({ length: 70 }, (_, i) => rec('G', 5, T0 + i * 60_000));
+  expect(await series(backlog)).toEqual(Array.from({ length: 70 }, (_, i) => i * 60_000));
+  const burst = Array.from({ length: 10 }, (_, i) => rec('A', 5, T0 + i * 250));
+  expect(await series(burst)).toEqual([0, 1000, 2000]);
+});
