@@ -277,7 +277,7 @@ function build(b: Background, variant: number, rng: Rng): RealSeries {
   const step = (ts[ts.length - 1] - ts[0]) / (n - 1);
   // Irregular sampling: jitter of up to ±15 % of the interval (never reordering rows).
   if (variant === 2) {
-    ts = ts.map((t, i) => (i === 0 || i === n - 1 ? t : t + Math.round(rng.range(-0.15, 0.15) * Math.min(ts[i] - ts[i - 1], ts[i + 1] - ts[i]))));
+    ts = ts.map((t, i) => (i === 0 || i === n - 1 ? t : t + 1000 * Math.round((rng.range(-0.15, 0.15) * Math.min(ts[i] - ts[i - 1], ts[i + 1] - ts[i])) / 1000)));
     quirks.push('jitter');
   }
   // Unlabelled gaps (a missing-data burst with nothing after it): 1–3 stretches of 3–30 rows.
@@ -308,7 +308,7 @@ function build(b: Background, variant: number, rng: Rng): RealSeries {
   // A clock that jumps back by a few intervals once and carries on (variant 1 of the long series).
   if (variant === 1 && n > 2000) {
     const at = Math.floor(outTs.length * rng.range(0.2, 0.3));
-    const back = Math.round(step * rng.intRange(3, 8));
+    const back = 1000 * Math.round((step * rng.intRange(3, 8)) / 1000);
     for (let i = at; i < outTs.length; i++) outTs[i] -= back;
     quirks.push('clock_jump');
   }
