@@ -105,15 +105,15 @@ export function backgrounds(): Background[] {
   const sts = sp.map((r) => utc(r[0]));
   out.push({ source: 'sp500', name: 'close', ts: sts, values: sp.map((r) => Number(r[4])), period: 0, counts: false, decimals: 2 });
   out.push({ source: 'sp500', name: 'volume_m', ts: sts, values: sp.map((r) => Math.round(Number(r[6]) / 1e6)), period: 0, counts: true, decimals: 0 });
-  // NOAA daily weather, Seattle and New York: yearly rhythm, zero-heavy precipitation.
+  // NOAA daily weather, Seattle and New York: a yearly rhythm longer than the files' memory and no weekly one (period 0), zero-heavy precipitation.
   const w = csvRows('weather.csv');
   for (const loc of ['Seattle', 'New York']) {
     const rows = w.filter((r) => r[0] === loc);
     const ts = rows.map((r) => utc(r[1]));
     const tag = loc === 'Seattle' ? 'sea' : 'nyc';
-    out.push({ source: 'noaa-daily', name: `${tag}_temp_max`, ts, values: rows.map((r) => Number(r[3])), period: 7, counts: false, decimals: 1 });
-    out.push({ source: 'noaa-daily', name: `${tag}_precipitation`, ts, values: rows.map((r) => Number(r[2])), period: 7, counts: false, decimals: 1 });
-    out.push({ source: 'noaa-daily', name: `${tag}_wind`, ts, values: rows.map((r) => Number(r[5])), period: 7, counts: false, decimals: 1 });
+    out.push({ source: 'noaa-daily', name: `${tag}_temp_max`, ts, values: rows.map((r) => Number(r[3])), period: 0, counts: false, decimals: 1 });
+    out.push({ source: 'noaa-daily', name: `${tag}_precipitation`, ts, values: rows.map((r) => Number(r[2])), period: 0, counts: false, decimals: 1 });
+    out.push({ source: 'noaa-daily', name: `${tag}_wind`, ts, values: rows.map((r) => Number(r[5])), period: 0, counts: false, decimals: 1 });
   }
   // GitHub activity per hour: irregular (hours without events are missing), small counts.
   const gh = csvRows('github.csv');
