@@ -242,21 +242,6 @@ describe('univariate detector', () => {
     expect(z[z.length >> 1]).toBeLessThan(3);
   });
 
-  it('on daily data, remembers for months how long dry spells last', () => {
-    const d = make();
-    const s = d.init(ev(0)) as UnivariateState;
-    const rng = new Rng(9);
-    // Daily rain, dry 70 % of the days (spells of up to ~2 weeks), and two dry summers of 45 days.
-    const dry = (i: number) => (i >= 160 && i < 205) || (i >= 340 && i < 385);
-    const xs = Array.from({ length: 450 }, (_, i) => (dry(i) ? 0 : rng.chance(0.7) ? 0 : Math.round(rng.exponential(0.2) * 10) / 10));
-    const out = run(d, s, xs, 0, 86_400_000);
-    const flat = out.map((o, i) => (o !== null && o.score >= 0.5 && o.evidence.detail!.cause === 'flatline' ? i : -1)).filter((i) => i >= 0);
-    // With a memory of 7 values (a week of daily data) both summers fired, the first at its 10th
-    // dry day, shorter than spells the series had shown weeks before.
-    expect(flat).toEqual([]);
-    expect(s.runMax).toBeGreaterThan(10);
-  });
-
   it('judges the residual against its hour\'s spread when that hour is always loud', () => {
     const d = make();
     const s = d.init(ev(0)) as UnivariateState;

@@ -143,8 +143,6 @@ const EPISODE = 1.2;
 const REFRACTORY = 32;
 /** An anomalous run of identical values raises the longest-run reference by at most this many "decades". */
 const RUN_GROW = 2;
-/** Values over which the longest recent run of identical values is forgotten, at least. */
-const RUN_MEMORY = 2000;
 /** A profile bin learns unclipped for its first days (a sharp daily edge is not an outlier). */
 const UNCLIPPED_DAYS = 3;
 
@@ -244,9 +242,9 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       s.run = 0;
       s.changes++;
     }
-    // The longest recent run is forgotten over a week, but over no fewer than RUN_MEMORY values: on
-    // daily data a week is 7 values, and a zero-rain spell of last month was flagged as a flatline.
-    s.runMax *= 1 - (perDay > 0 ? 1 / Math.max(7 * perDay, RUN_MEMORY) : 1 / RUN_MEMORY);
+    // Forgotten over a week. (Over at least 2000 values, so that daily data remembers last month's
+    // dry spell: +1.5 on four real sources, −1.5 on all eight; leave-one-source-out dropped it.)
+    s.runMax *= 1 - (perDay > 0 ? 1 / (7 * perDay) : 1 / 4000);
     s.lastX = x;
 
     const t = s.tails;

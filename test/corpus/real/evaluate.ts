@@ -4,7 +4,8 @@
  * threshold and of the alert policy (the `alert` column), side by side.
  *
  *   node test/corpus/ts-run.js test/corpus/real/evaluate.ts [--corpus real|generator] [--seeds held-out]
- *        [--params '{"threshold":2.5}'] [--candidates '[{...},{...}]'] [--from OUT_DIR] [--sources a,b] [--every N]
+ *        [--params '{"threshold":2.5}'] [--candidates '[{...},{...}]'] [--from OUT_DIR[,OUT_DIR2...]] [--select-alerts]
+ *        [--sources a,b] [--every N] [--verbose]
  *
  * Leave-one-source-out: for each source (the dataset a background comes from), the candidate
  * parameter set and the threshold are chosen on the *other* sources, then the held-out source is
@@ -12,7 +13,10 @@
  * corpus). Reported per profile: the threshold chosen on the other sources, the best single
  * threshold over the pooled held-out scores (NAB's convention: an oracle), and the alert policy.
  * --from reads `flowwatch backtest` outputs (timestamp,value,anomaly_score,alert) instead of
- * scoring in process: the published numbers come from the CLI.
+ * scoring in process: the published numbers come from the CLI. Several directories (comma-separated)
+ * are candidates, as --candidates are: the outputs of different builds or configs, so a design
+ * choice among them is validated leave-one-source-out like a parameter. The all-files lines
+ * report the first.
  * --every N keeps every Nth file (subsampling while iterating).
  */
 import { readFileSync } from 'node:fs';
@@ -119,8 +123,13 @@ export interface LosoResult {
   perSource: Record<string, { chosen: number; best: number; alerts: number; candidate: number; threshold: number }>;
 }
 
-/** Leave-one-source-out over candidate scorings (one Judged[] per candidate, same files in order). */
-export function leaveOneSourceOut(byCandidate: readonly (readonly Judged[])[], cost: CostMatrix, profile: string): LosoResult {
+/**
+ * Leave-one-source-out over candidate scorings (one Judged[] per candidate, same files in order).
+ * Per fold the candidate is chosen on the other sources by its best-threshold score (`select`
+ * 'best', NAB's convention) or by its alert policy's score ('alerts': what the product does, no
+ * threshold to choose); the threshold is always the best one on the other sources.
+ */
+export function leaveOneSourceOut(byCandidate: readonly (readonly Judged[])[], cost: CostMatrix, profile: string, select: 'best' | 'alerts' = 'best'): LosoResult {
   const sources = [...new Set(byCandidate[0].map((j) => j.source))];
   const pooled: Judged[] = [];
   let raw = 0;
@@ -131,8 +140,10 @@ export function leaveOneSourceOut(byCandidate: readonly (readonly Judged[])[], c
     let pickScore = -Infinity;
     let threshold = 0.5;
     byCandidate.forEach((js, c) => {
-      const r = sweep(js.filter((j) => j.source !== held), cost).best;
-      if (r.normalized > pickScore) [pick, pickScore, threshold] = [c, r.normalized, r.threshold];
+      const train = js.filter((j) => j.source !== held);
+      const r = sweep(train, cost).best;
+      const score = select === 'best' ? r.normalized : alertScore(train, cost);
+      if (score > pickScore) [pick, pickScore, threshold] = [c, score, r.threshold];
     });
     const test = byCandidate[pick].filter((j) => j.source === held);
     const at = scoreAt(test, threshold, cost);
@@ -177,7 +188,7 @@ if (require.main === module) {
   const from = get('--from', '');
   const candidates = JSON.parse(get('--candidates', `[${get('--params', '{}')}]`)) as Record<string, unknown>[];
   const t0 = Date.now();
-  const byCandidate = from ? [series.map((s) => fromOutput(s, from))] : candidates.map((p) => series.map((s) => judge(s, p)));
+  const byCandidate = from ? from.split(',').map((dir) => series.map((s) => fromOutput(s, dir))) : candidates.map((p) => series.map((s) => judge(s, p)));
   const ms = Date.now() - t0;
   const rows = series.reduce((a, s) => a + s.ts.length, 0);
   const all = byCandidate[0];
@@ -187,11 +198,13 @@ if (require.main === module) {
     const b = sweep(all, cost).best;
     const line = `${name.padEnd(8)} all files: best threshold ${b.normalized.toFixed(1)} (>= ${b.threshold.toFixed(3)}, ${b.detectedWindows}/${m.windows} windows, ${b.falseRows} false) | alerts ${alertScore(all, cost).toFixed(1)}`;
     if (corpus === 'real') {
-      const r = leaveOneSourceOut(byCandidate, cost, name);
+      const r = leaveOneSourceOut(byCandidate, cost, name, args.includes('--select-alerts') ? 'alerts' : 'best');
       process.stdout.write(`${line} || LOSO: chosen-threshold ${r.chosen.toFixed(1)}, best threshold ${r.best.toFixed(1)}, alerts ${r.alerts.toFixed(1)}\n`);
       if (name === 'standard' && args.includes('--verbose'))
         for (const [src, v] of Object.entries(r.perSource))
-          process.stdout.write(`    ${src.padEnd(14)} chosen ${v.chosen.toFixed(1)} (cand ${v.candidate}, >= ${v.threshold.toFixed(3)}) own-best ${v.best.toFixed(1)} alerts ${v.alerts.toFixed(1)}\n`);
+          process.stdout.write(`    ${src.padEnd(14)} chosen ${v.chosen.toFixed(1)} (candidate ${v.candidate}, >= ${v.threshold.toFixed(3)}) own-best ${v.best.toFixed(1)} alerts ${v.alerts.toFixed(1)}\n`);
+      if (name === 'standard' && byCandidate.length > 1)
+        byCandidate.forEach((js, c) => process.stdout.write(`    candidate ${c}: all files best threshold ${sweep(js, cost).best.normalized.toFixed(1)}, alerts ${alertScore(js, cost).toFixed(1)}\n`));
     } else process.stdout.write(line + '\n');
   }
   process.stdout.write(`alerts: precision ${m.precision?.toFixed(3)} recall ${m.recall?.toFixed(3)} (${m.trueAlerts}/${m.alerts})\n`);
