@@ -27,6 +27,9 @@ export interface CostMatrix {
 
 /** NAB's "standard" application profile. */
 export const STANDARD_PROFILE: CostMatrix = { tpWeight: 1, fpWeight: 0.11, fnWeight: 1 };
+/** NAB's other two application profiles (nab/config/profiles.json): false positives cost double, or misses do. */
+export const LOW_FP_PROFILE: CostMatrix = { tpWeight: 1, fpWeight: 0.22, fnWeight: 1 };
+export const LOW_FN_PROFILE: CostMatrix = { tpWeight: 1, fpWeight: 0.11, fnWeight: 2 };
 
 export const PROBATION_PERCENT = 0.15;
 

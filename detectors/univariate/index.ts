@@ -21,7 +21,7 @@ export const univariateSchema = defineDetectorSchema('univariate', {
   warmup: z.number().int().min(20).default(150),
   /** auto: daily and weekly profiles learned from the data and used when they help; none/daily/weekly force it. */
   seasonality: z.enum(['auto', 'none', 'daily', 'weekly']).default('auto'),
-  /** Consecutive quiet values (surprise below the episode level, 1.5 decades) that end a firing alert. Default 8. */
+  /** Consecutive quiet values (surprise below the episode level, 1.2 decades) that end a firing alert. Default 8. */
   hold: z.number().int().min(1).default(8),
 });
 

@@ -33,6 +33,15 @@ const PRIOR_N = 30;
 const MAX_XI = 0.45;
 /** RMS updates clip z² here (|z| = 3): a robust scale that outliers barely move. */
 const SCALE_CLIP = 9;
+/**
+ * z² beyond this means the scale is floating-point residue, not a spread: a series that repeated
+ * one value (a quantized sensor at rest, zero counts, the start of a flat stretch) leaves EW
+ * residuals of ~1e-16 of the value, and the clip above would then hold the scale there for
+ * thousands of values, every real change judged at z ~1e9 (measured: hourly temperatures at 0.1 °C
+ * resolution and zero-heavy rain gave score-1 detections on ordinary values). Such a value is
+ * judged as unsurprising (the scale is unknown) and restarts the scale.
+ */
+const DEGENERATE_Z2 = 1e16;
 /** Excesses are clipped at this multiple of the mean excess before they are learned. */
 const EXCESS_CLIP = 10;
 const POS = 2;
@@ -58,7 +67,8 @@ export function initTail(t: number[], o: number): void {
 /** z² = f²/RMS² (0 before any RMS exists). */
 export function standardize(t: readonly number[], o: number, f: number): number {
   const ms = t[o];
-  return ms > 0 ? (f * f) / ms : 0;
+  const z2 = ms > 0 ? (f * f) / ms : 0;
+  return z2 < DEGENERATE_Z2 ? z2 : 0;
 }
 
 /** GPD shape ξ from the mean excess m₁ and the second moment m₂ (method of moments, ξ ∈ [0, 0.45]). */
@@ -102,7 +112,7 @@ export function learnTail(t: number[], o: number, f: number, r: TailRates): void
   const n = t[o + 1];
   const f2 = f * f;
   const ms = t[o];
-  if (n === 0 || !(ms > 0)) {
+  if (n === 0 || !(ms > 0) || f2 > DEGENERATE_Z2 * ms) {
     t[o] = f2;
   } else {
     // Start-up: running mean; then EW. Clipped at 3 RMS.
@@ -110,7 +120,7 @@ export function learnTail(t: number[], o: number, f: number, r: TailRates): void
     const cap = SCALE_CLIP * ms;
     t[o] = ms + a * ((f2 < cap ? f2 : cap) - ms);
   }
-  if (ms > 0) {
+  if (ms > 0 && f2 <= DEGENERATE_Z2 * ms) {
     const z2 = f2 / ms;
     const aq = Math.max(r.slow, 1 / (n + 1 + PRIOR_N));
     const above = z2 > U2;

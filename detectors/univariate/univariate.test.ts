@@ -61,6 +61,18 @@ describe('tail calibration', () => {
     expect(t[3]).toBeGreaterThan(2.2); // the upper mean excess moved towards 21
     expect(t[6]).toBe(2.2); // the lower tail did not
   });
+  it('restarts a scale of floating-point residue instead of clipping real values to it', () => {
+    const t: number[] = [];
+    initTail(t, 0);
+    // EW residuals of a series that repeated one value: ~1e-16 of the value, not a spread.
+    for (let i = 0; i < 50; i++) learnTail(t, 0, 1e-16, rates);
+    expect(t[0]).toBeCloseTo(1e-32, 40);
+    expect(standardize(t, 0, 0.1)).toBe(0); // z ~ 1e15: the scale is unknown, no opinion
+    expect(surpriseOneSided(t, 0, 0.1)).toBe(0);
+    learnTail(t, 0, 0.1, rates); // restarts the scale at this value's square (was: clipped to 9e-32)
+    expect(t[0]).toBeCloseTo(0.01, 15);
+    expect(standardize(t, 0, 0.3)).toBeCloseTo(9, 10);
+  });
 });
 
 describe('seasonal helpers', () => {
@@ -107,8 +119,8 @@ describe('univariate detector', () => {
     expect(spike.evidence.detail).toMatchObject({ cause: 'spike' });
     expect(spike.evidence.baseline).toBeCloseTo(10, 0);
     expect(spike.evidence.deviation!).toBeGreaterThan(8);
-    // Later values of the episode report at most the episode level (1.5 decades → 0.3 at threshold 2.5).
-    for (let i = 601; i < 610; i++) expect(out[i]!.score).toBeLessThanOrEqual(0.3 + 1e-12);
+    // Later values of the episode report at most the episode level (1.2 decades → 0.24 at threshold 2.5).
+    for (let i = 601; i < 610; i++) expect(out[i]!.score).toBeLessThanOrEqual(0.24 + 1e-12);
     // The quiet noise before it never reached the limit.
     expect(out.slice(150, 600).filter((o) => o && o.score >= 0.5).length).toBeLessThanOrEqual(1);
   });
@@ -215,6 +227,35 @@ describe('univariate detector', () => {
     expect(first(1000)).toBeLessThan(1015);
     expect(first(2000)).toBeGreaterThanOrEqual(2000);
     expect(first(2000)).toBeLessThan(2025);
+  });
+
+  it('judges a change after float-residue repeats against the series\' real spread, not the residue', () => {
+    const d = make();
+    const s = d.init(ev(0)) as UnivariateState;
+    // 300 values equal but for float residue (what EW means leave on a quantized sensor at rest),
+    // then ordinary noise of σ 0.1: nothing there is an anomaly.
+    const rng = new Rng(5);
+    const xs = Array.from({ length: 1000 }, (_, i) => (i < 300 ? 10 + (i % 2) * 1e-13 : 10 + 0.1 * rng.normal()));
+    const out = run(d, s, xs);
+    // Residuals are judged in units of the noise's spread (z ~ 1), not of the residue's (z ~ 1e12).
+    const z = out.slice(400).map((o) => Number(o!.evidence.detail!.z)).sort((a, b) => a - b);
+    expect(z[z.length >> 1]).toBeLessThan(3);
+  });
+
+  it('judges the residual against its hour\'s spread when that hour is always loud', () => {
+    const d = make();
+    const s = d.init(ev(0)) as UnivariateState;
+    const rng = new Rng(3);
+    // 5-minute data, σ 1, but σ 5 every day from 00:00 to 01:00 (a daily batch job): no anomaly.
+    const xs = Array.from({ length: 288 * 20 }, (_, i) => 50 + (i % 288 < 12 ? 5 : 1) * rng.normal());
+    xs[288 * 15 + 150] += 8;
+    const out = run(d, s, xs);
+    // Spikes and dips in the loud hour, judged after 10 days: its values are ordinary for it.
+    const loud = out.filter((o, i) => i >= 288 * 10 && i % 288 < 12 && o !== null && o.score >= 0.5 && ['spike', 'dip'].includes(String(o.evidence.detail!.cause)));
+    expect(loud.length).toBe(0);
+    // A spike of 8σ in a quiet hour still counts.
+    expect(out[288 * 15 + 150]!.score).toBeGreaterThanOrEqual(0.5);
+    expect(out[288 * 15 + 150]!.evidence.detail).toMatchObject({ cause: 'spike' });
   });
 
   it('does not take a stretch of zeros for a daily rhythm (the level-only reference is robust)', () => {

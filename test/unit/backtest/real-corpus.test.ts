@@ -1,0 +1,104 @@
+/**
+ * The real-background corpus (test/corpus/real): its backgrounds are the vega-datasets series,
+ * its labels follow NAB's rules, every kind of the taxonomy and every quirk is in it; and the
+ * leave-one-source-out evaluation chooses on the other sources only (a hand-computed case).
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { backgrounds, generateRealCorpus, sourcesOf } from '../../corpus/real/generate';
+import { leaveOneSourceOut, type Judged } from '../../corpus/real/evaluate';
+import { STANDARD_PROFILE, probationLength } from '../../../backtest/nab';
+
+describe('real-background corpus', () => {
+  const corpus = generateRealCorpus();
+
+  it('is deterministic and varies between seeds', () => {
+    const again = generateRealCorpus();
+    expect(JSON.stringify(again)).toBe(JSON.stringify(corpus));
+    const other = generateRealCorpus(2);
+    expect(JSON.stringify(other.map((s) => s.windows))).not.toBe(JSON.stringify(corpus.map((s) => s.windows)));
+  });
+
+  it('reads its backgrounds from the vega-datasets files as they are', () => {
+    const dir = path.join(path.dirname(require.resolve('vega-datasets')), '..', 'data');
+    const co2 = readFileSync(path.join(dir, 'co2-concentration.csv'), 'utf8').trim().split('\n');
+    const b = backgrounds();
+    const mauna = b.find((x) => x.source === 'co2')!;
+    expect(mauna.values.length).toBe(co2.length - 1);
+    expect(mauna.values[0]).toBe(Number(co2[1].split(',')[1]));
+    expect(mauna.ts[0]).toBe(Date.UTC(1958, 2, 1));
+    const hourly = b.filter((x) => x.source === 'noaa-hourly');
+    expect(hourly.map((x) => x.values.length)).toEqual([8759, 8759, 8759]);
+    // flights: 20,000 departures bucketed per hour over Jan–Mar 2001
+    expect(b.find((x) => x.name === 'departures')!.values.reduce((a, v) => a + v, 0)).toBe(20000);
+  });
+
+  it('has eight sources, every anomaly kind of the taxonomy and every quirk', () => {
+    expect(sourcesOf(corpus)).toEqual(['noaa-hourly', 'sp500', 'noaa-daily', 'github', 'flights', 'birdstrikes', 'co2', 'usgs-quakes']);
+    const kinds = new Set(corpus.flatMap((s) => s.anomalies.map((a) => a.kind)));
+    expect([...kinds].sort()).toEqual(['contextual', 'dip', 'flatline', 'level_shift', 'missing_burst', 'seasonality_break', 'spike', 'trend_change', 'variance']);
+    expect(new Set(corpus.flatMap((s) => s.quirks))).toEqual(new Set(['saturation', 'gaps', 'clock_jump', 'jitter', 'duplicates']));
+    const jumped = corpus.filter((s) => s.quirks.includes('clock_jump'));
+    for (const s of jumped) expect(s.ts.some((t, i) => i > 0 && t < s.ts[i - 1])).toBe(true);
+    const duplicated = corpus.filter((s) => s.quirks.includes('duplicates'));
+    expect(duplicated.some((s) => s.ts.some((t, i) => i > 0 && t === s.ts[i - 1]))).toBe(true);
+  });
+
+  it('labels as NAB does: one window per anomaly centred on its onset, off probation, ~10 % of the rows, none overlapping', () => {
+    for (const s of corpus) {
+      const n = s.ts.length;
+      expect(s.windows.length).toBe(s.anomalies.length);
+      const p = probationLength(n);
+      let covered = 0;
+      s.windows.forEach(([a, b], w) => {
+        const rows = s.ts.map((t, i) => (t >= a && t <= b ? i : -1)).filter((i) => i >= 0);
+        covered += rows.length;
+        expect(rows[0]).toBeGreaterThanOrEqual(p);
+        const onset = s.ts.findIndex((t) => t === s.anomalies[w].onset);
+        // centred: as many rows before the onset as after, within the rows a gap or a duplicate moves
+        const before = rows.filter((i) => i < onset).length;
+        expect(Math.abs(before - (rows.length - 1 - before))).toBeLessThanOrEqual(32);
+        if (w > 0) expect(a).toBeGreaterThan(s.windows[w - 1][1]);
+      });
+      expect(covered).toBeGreaterThan(0.07 * n);
+      expect(covered).toBeLessThan(0.13 * n);
+    }
+  });
+});
+
+describe('leave-one-source-out', () => {
+  // Two sources, one file each: 40 rows (6 probationary), one window over rows 20–23.
+  const file = (source: string, scores: Record<number, number>): Judged => {
+    const ts = Array.from({ length: 40 }, (_, i) => i * 1000);
+    const s = new Float64Array(40);
+    for (const [i, v] of Object.entries(scores)) s[Number(i)] = v;
+    return { name: `${source}/f.csv`, source, ts, scores: s, alert: new Uint8Array(40), windows: [[20_000, 23_000]] };
+  };
+
+  it('scores each source at the threshold chosen on the others', () => {
+    const a = file('a', { 20: 0.9 });
+    const b = file('b', { 20: 0.6, 30: 0.95 }); // its anomaly scores lower than its false detection
+    const r = leaveOneSourceOut([[a, b]], STANDARD_PROFILE, 'standard');
+    // a held out: chosen on b, where 0.6 is best (window at its first row +1, false detection −0.11)
+    expect(r.perSource.a.threshold).toBe(0.6);
+    expect(r.perSource.a.chosen).toBeCloseTo(100, 10);
+    // b held out: chosen on a (0.9): b's window is missed (−1) and row 30 is false,
+    // 7 rows after a 3-row-long window: 0.11·σ̃(7/3), σ̃(y) = 2/(1 + e^{5y}) − 1
+    const fp = 0.11 * (2 / (1 + Math.exp((5 * 7) / 3)) - 1);
+    expect(r.perSource.b.threshold).toBe(0.9);
+    expect(r.perSource.b.chosen).toBeCloseTo((100 * (-1 + fp + 1)) / 2, 6);
+    // pooled: raw 1 + (−1 + fp) over 2 windows
+    expect(r.chosen).toBeCloseTo((100 * (fp + 2)) / 4, 6);
+    // the oracle: one threshold over both held-out files (0.6: both windows, one false)
+    expect(r.best).toBeCloseTo((100 * (2 + fp + 2)) / 4, 6);
+  });
+
+  it('picks, per fold, the candidate that scores best on the other sources', () => {
+    const good = [file('a', { 20: 0.9 }), file('b', { 20: 0.9 })];
+    const bad = [file('a', { 30: 0.9 }), file('b', { 20: 0.9 })];
+    const r = leaveOneSourceOut([bad, good], STANDARD_PROFILE, 'standard');
+    expect(r.perSource.a.candidate).toBe(0); // chosen on b, where both candidates tie: the first
+    expect(r.perSource.b.candidate).toBe(1); // chosen on a, where only the second finds the window
+    expect(r.perSource.b.chosen).toBeCloseTo(100, 10);
+  });
+});
