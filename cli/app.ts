@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FlowwatchConfig } from '../config/schema';
+import { storeNamespace, type FlowwatchConfig } from '../config/schema';
 import type { FlowName } from '../ingest/simulator';
 import { SimulatorSource } from '../ingest/sources/simulator-source';
 import { FileSource } from '../ingest/sources/file-source';
@@ -200,14 +200,14 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
 function createAlertStore(config: FlowwatchConfig, clock: Clock, log: Logger): AlertStore {
   const backend = config.alerting.store ?? config.state.backend;
   if (backend === 'memory') return new MemoryAlertStore(clock);
-  return new RedisAlertStore({ url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: config.state.prefix, log: log.child({ component: 'alert-store' }) });
+  return new RedisAlertStore({ url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: storeNamespace(config), log: log.child({ component: 'alert-store' }) });
 }
 
 function createStore(config: FlowwatchConfig, log: Logger, health: Health): StateStore {
   if (config.state.backend === 'memory') return new MemoryStateStore();
   return new RedisStateStore({
     url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    prefix: config.state.prefix,
+    prefix: storeNamespace(config),
     log: log.child({ component: 'state' }),
     ttlSeconds: Math.round(config.state.idle_ttl / 1000),
     health,

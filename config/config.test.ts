@@ -158,3 +158,20 @@ streams:
     });
   });
 });
+
+describe('store namespace (state.prefix)', () => {
+  const { storeNamespace } = require('./schema') as typeof import('./schema');
+  const streams = (source: string) => `streams:\n  people:\n    source: ${source}\n    mapping: { key: g, time: t, measurements: [n] }\n    detectors: [{ type: threshold, measurement: n, above: 1 }]\n`;
+  it('is derived per deployment, so two configs never share an alert store by accident', () => {
+    const kafka = validateConfig(parseConfigText(`kafka: { group_id: city-ops }\n${streams('{ type: kafka, topics: [p] }')}`));
+    expect(storeNamespace(kafka)).toBe('fw:city-ops');
+    const sim = validateConfig(parseConfigText(streams('{ type: simulator }')));
+    expect(storeNamespace(sim)).toBe('fw:local:people');
+    expect(storeNamespace(validateConfig(parseConfigText(`state: { backend: redis, prefix: fw }\n${streams('{ type: simulator }')}`)))).toBe('fw');
+  });
+  it('the examples that share a Redis do not share a namespace', () => {
+    const dir = path.join(__dirname, '..', 'examples');
+    const names = ['alerting.yaml', 'kafka.yaml'].map((f) => storeNamespace(loadConfigFile(path.join(dir, f))));
+    expect(new Set(names).size).toBe(2);
+  });
+});

@@ -113,7 +113,12 @@ export const stateSchema = z
     backend: z.enum(['memory', 'redis']).default('memory'),
     /** Redis URL for backend redis; default $REDIS_URL, else redis://127.0.0.1:6379. Put a password in the environment, not here. */
     url: z.string().regex(/^rediss?:\/\//, 'expected a URL like "redis://127.0.0.1:6379"').optional(),
-    prefix: z.string().default('fw'),
+    /**
+     * Namespace of this deployment's keys in Redis (state and alert state). Default: derived from
+     * the deployment — "fw:<kafka.group_id>" for Kafka streams, else "fw:local:<streams>" — so two
+     * configs never share an alert store by accident (storeNamespace()).
+     */
+    prefix: z.string().min(1).regex(/^[^\s{}]+$/, 'expected a key prefix without spaces or braces').optional(),
     /** Per-key state untouched this long is dropped (bounded memory with churning keys). */
     idle_ttl: duration().default(7 * 86_400_000),
   })
@@ -161,7 +166,7 @@ export const configSchema = z
     inhibit_rules: z.array(inhibitRuleSchema).default([]),
     alerting: alertingSchema.default(ALERTING_DEFAULTS),
     sinks: z.array(sinkConfigSchema).default([]),
-    state: stateSchema.default({ backend: 'memory', idle_ttl: 7 * 86_400_000, prefix: 'fw' }),
+    state: stateSchema.default({ backend: 'memory', idle_ttl: 7 * 86_400_000 }),
     kafka: kafkaSchema.optional(),
     telemetry: telemetrySchema.default({ listen: '127.0.0.1:9465' }),
     dead_letter: deadLetterSchema.default({ type: 'file', path: 'flowwatch-dead-letter.jsonl' }),
@@ -188,6 +193,18 @@ export type MappingConfig = z.output<typeof mappingSchema>;
 export type ReceiverConfig = z.output<typeof receiverSchema>;
 export type DetectorConfig = z.output<typeof detectorSchema>;
 export type SimulatorConfig = z.output<typeof simulatorSchema>;
+
+/**
+ * The Redis key prefix of a deployment: `state.prefix` when set (0.1 used "fw" for every config:
+ * set `prefix: fw` to keep reading what it wrote), else derived from what makes the deployment —
+ * its consumer group for Kafka streams, its stream names otherwise.
+ */
+export function storeNamespace(config: Pick<FlowwatchConfig, 'state' | 'kafka' | 'streams'>): string {
+  if (config.state.prefix) return config.state.prefix;
+  const usesKafka = Object.values(config.streams).some((s) => s.source.type === 'kafka');
+  if (usesKafka) return `fw:${config.kafka?.group_id ?? 'flowwatch'}`;
+  return `fw:local:${Object.keys(config.streams).sort().join('+')}`;
+}
 
 /** A detector's name: its `name`, else its type, suffixed by position when the type repeats. */
 export function detectorName(d: { type: string; name?: string }, index: number, all: readonly { type: string; name?: string }[]): string {
