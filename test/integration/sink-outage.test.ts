@@ -18,7 +18,8 @@ jest.setTimeout(600_000);
 
 const ROOT = path.join(__dirname, '..', '..');
 const INFLUX = (process.env.INFLUX_URL ?? 'http://127.0.0.1:8086').replace(/\/$/, '');
-const pidFile = process.env.FW_SERVICES_DIR ? path.join(process.env.FW_SERVICES_DIR, 'influxdb', 'influxdb.pid') : '';
+// The InfluxDB that scripts/services started (its default folder, as the integration setup uses it).
+const pidFile = path.join(process.env.FW_SERVICES_DIR ?? path.join(ROOT, '.services'), 'influxdb', 'influxdb.pid');
 const influxPid = pidFile && existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
 const maybe = influxPid > 0 ? describe : describe.skip;
 
