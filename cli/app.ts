@@ -114,7 +114,7 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
   let deadLetter = o.deadLetter;
   if (!deadLetter) {
     const dl = config.dead_letter;
-    if (dl.type === 'file') deadLetter = new FileDeadLetter(dl.path);
+    if (dl.type === 'file') deadLetter = new FileDeadLetter(dl.path, { log: log.child({ component: 'dead-letter' }) });
     else if (dl.type === 'stderr') deadLetter = new StderrDeadLetter();
     else {
       const kafka = createKafka(kafkaConnection(config), log.child({ component: 'dead-letter' }));

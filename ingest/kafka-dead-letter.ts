@@ -10,7 +10,11 @@ import type { DeadLetterOutput } from './dead-letter';
  *
  * A failed send (brokers down, topic gone, not authorised) rejects with FW_DEAD_LETTER; the
  * runner holds the batch and sends the same rejects again. A send that timed out after the
- * brokers took it can therefore land twice — the at-least-once contract of the topic.
+ * brokers took it can therefore land twice — the at-least-once contract of the topic. So can a
+ * batch re-read after a stop or crash between its dead letters and its state commit: unlike
+ * FileDeadLetter, the topic does not learn what it holds (a dead-letter partition's last message
+ * names one source partition of the many keyed into it; knowing them all takes a scan back, not a
+ * read). Consumers de-duplicate on the fw-source header (topic/partition@offset) if they must.
  */
 export class KafkaDeadLetter implements DeadLetterOutput {
   /** The producer lost its connection on a failed send: connect again before the next one. */

@@ -78,3 +78,44 @@ it('holds a batch whose rejects cannot be written, counts and reports it, and ac
   expect(summary.events).toBe(2);
   expect(await store.position('p0')).toBe(2);
 });
+
+it('a batch read again by a new worker after its dead letters were written, before its state commit, leaves each reject once in the file', async () => {
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const { FileDeadLetter } = await import('../../ingest/dead-letter');
+  const dir = mkdtempSync(path.join(tmpdir(), 'fw-runner-dl-'));
+  const file = path.join(dir, 'dead.jsonl');
+  // Kafka-like batches of partition 0: one good record and one without a key each, offsets 2i and 2i+1.
+  const source = (batches: number[]): Source => ({
+    name: 'test', streams: ['funds'], replay: false,
+    async *batches(): AsyncIterable<SourceBatch> {
+      for (const i of batches) {
+        const records = [
+          { stream: 'funds', payload: { a: `k${i}`, x: i, t: T0 + i }, source: `funds/0@${2 * i}` },
+          { stream: 'funds', payload: { x: i, t: T0 + i }, source: `funds/0@${2 * i + 1}` },
+        ];
+        yield { records, position: 2 * i + 1, scope: 'p0' };
+      }
+    },
+  });
+  const run = (batches: number[], store: MemoryStateStore) => {
+    const clock = new ManualClock(T0);
+    return runPipeline({
+      config, sources: [source(batches)], dispatcher, deadLetter: new FileDeadLetter(file), store, log: silentLogger(), clock,
+      signal: new AbortController().signal, retryDelay: async () => clock.advance(1000),
+    });
+  };
+  try {
+    await run([1, 2], new MemoryStateStore());
+    // The next worker's store never saw those commits (the first worker stopped before them): batches 1 and 2 are read again.
+    const store = new MemoryStateStore();
+    const summary = await run([1, 2, 3], store);
+    expect(summary.events).toBe(3);
+    expect(await store.position('p0')).toBe(7);
+    const sources = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).source);
+    expect(sources).toEqual(['funds/0@3', 'funds/0@5', 'funds/0@7']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
