@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 /**
  * Redis faults: a restart with AOF (nothing lost), a wipe (the documented recovery: the worker sees
  * the store's epoch change, re-seeds it from memory and re-dispatches the firing set — a firing may be
@@ -77,7 +78,10 @@ it(`Redis paused (SIGSTOP) and the worker asked to stop: exits within ${SHUTDOWN
   if (/unknown option '--shutdown-timeout'/.test(w1.tail(40))) throw new Error('`flowwatch run --shutdown-timeout` does not exist on this build (bounded shutdown, issue 14 part 1, not merged)');
   // Any exit code: the last batch could not commit, and saying so is right. Not a hang, not our kill -9.
   expect({ killed: stopped.killed, withinBound: stopped.ms <= SHUTDOWN_BOUND_MS, ms: stopped.ms }).toEqual({ killed: false, withinBound: true, ms: stopped.ms });
-  d.worker('w2');
+  // The restarted worker: the same dead-letter file, as a worker restarted with its config has (a
+  // file learns what it already holds; across different workers' files dead letters are
+  // at-least-once — docs/guarantees.md).
+  d.worker('w2', { dead_letter: { type: 'file', path: path.join(d.mode.dir, 'dead-letter-w1.jsonl') } });
   await d.settle();
   await d.stopAll();
   expect(differences(clean, await d.outcome())).toEqual({});
