@@ -1,10 +1,10 @@
-import * as path from 'node:path';
 /**
  * Redis faults: a restart with AOF (nothing lost), a wipe (the documented recovery: the worker sees
  * the store's epoch change, re-seeds it from memory and re-dispatches the firing set — a firing may be
  * sent twice, no resolve is lost), and a Redis that stops answering (SIGSTOP) while the worker is
  * asked to stop: it must exit within the bound, and a new worker then finishes exactly.
  */
+import * as path from 'node:path';
 import { killAllWorkers } from '../support/workers';
 import { closeRedisClient, differences, differencesAfterWipe, Drill, groundTruth, SHUTDOWN_BOUND_MS, type Outcome } from './support/drill';
 import { pauseRedis, resumeRedis, startRedis, stopRedis } from './support/servers';
