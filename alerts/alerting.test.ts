@@ -116,6 +116,21 @@ describe('grouping', () => {
 });
 
 describe('repeat and resolved', () => {
+  it('a resolve of an earlier episode does not end a later one: no alert ends before it starts', async () => {
+    const r = new RecordingReceiver('ops');
+    const { p, clock } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', group_wait: 0 }) });
+    const later = makeAlert({ key: 'gate-1', startsAt: 43 * M });
+    await p.dispatch([later]);
+    await p.idle();
+    // The resolve of an episode that started at 0:20 and ended at 0:30 — before 0:43.
+    await p.dispatch([{ ...resolved(makeAlert({ key: 'gate-1', startsAt: 20 * M })), endsAt: 30 * M }]);
+    await p.idle();
+    clock.advance(1 * M);
+    await p.tick();
+    expect(r.alerts().map((x) => `${x.status}@${x.startsAt / M}`)).toEqual(['firing@43']);
+    expect((await p.activeAlerts()).map((a) => a.startsAt)).toEqual([new Date(43 * M).toISOString()]);
+  });
+
   it('a still-firing alert is notified again every repeat_interval; its resolve goes out once', async () => {
     const r = new RecordingReceiver('ops');
     const { p, clock } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', repeat_interval: 1 * H }) });

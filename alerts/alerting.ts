@@ -214,6 +214,10 @@ export class AlertingPipeline implements AlertDispatcher {
         // A firing re-sent after the state store was lost (core/store-recovery.ts) is only news
         // to an alert store that lost this episode too.
         if (alert.labels[RESENT_LABEL] === RESENT_STORE_LOSS && prev !== undefined && prev.alert.startsAt >= alert.startsAt) continue;
+        // A resolve that ends before the stored episode began belongs to an earlier episode (a
+        // replay, or a store that outlived a run): it must not end the later one — an alert never
+        // ends before it starts.
+        if (alert.status === 'resolved' && prev?.alert.status === 'firing' && (alert.endsAt ?? alert.startsAt) < prev.alert.startsAt) continue;
         const { record, decision } = acceptChange(prev, alert, now, this.o.config.flap);
         if (decision === 'duplicate') continue;
         statuses.push(alert.status);
