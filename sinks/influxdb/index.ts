@@ -44,7 +44,12 @@ export const influxdbSinkSchema = z
     batch_size: z.int().positive().default(5000),
     /** Most points held while InfluxDB is slow or down; more are dropped (counted and logged). */
     max_buffer_points: z.int().positive().default(100_000),
-    /** Retries of a failed batch, with exponential backoff. */
+    /**
+     * Quick retries while InfluxDB cannot be written (unreachable, timeout, 5xx, 429): delays
+     * growing from 1 s, each logged. After them the sink retries every 30 s, quietly, until the
+     * write succeeds: held points are never given up for the number of attempts, only past
+     * max_buffer_points (oldest first) or at shutdown.
+     */
     max_retries: z.int().min(0).default(5),
     /** HTTP timeout per request. */
     timeout: duration({ min: 1 }).default(10_000),

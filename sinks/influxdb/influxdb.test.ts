@@ -18,7 +18,7 @@ interface Received {
 }
 
 /** A fake write endpoint: `reply` decides each response (status, body). */
-async function fakeInflux(reply: (req: Received, n: number) => { status: number; body?: string } = () => ({ status: 204 })) {
+async function fakeInflux(reply: (req: Received, n: number) => { status: number; body?: string } = () => ({ status: 204 }), port = 0) {
   const received: Received[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -33,7 +33,7 @@ async function fakeInflux(reply: (req: Received, n: number) => { status: number;
       res.end(out ?? '');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
@@ -49,9 +49,29 @@ function capturingLogger(): { log: Logger; lines: string[]; entries: () => Array
   return { log, lines, entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
+/** A loopback port nobody listens on (connections are refused) until a fake is started on it. */
+async function freePort(): Promise<number> {
+  const probe = http.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** Polls `cond` (every 10 ms, at most `tries` times): waits for the sink's own timers, asserts nothing about time. */
+async function until(cond: () => boolean, tries = 1000): Promise<void> {
+  for (let i = 0; i < tries && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
 const T0 = Date.UTC(2026, 0, 5, 8, 0);
-const points = (n: number, measurement = 'people'): Point[] =>
-  Array.from({ length: n }, (_, i) => ({ measurement, tags: { key: `gate-${i % 3}`, detector: 'surge' }, fields: { value: i, score: 0.5 }, ts: T0 + i }));
+const points = (n: number, measurement = 'people', from = 0): Point[] =>
+  Array.from({ length: n }, (_, j) => {
+    const i = from + j;
+    return { measurement, tags: { key: `gate-${i % 3}`, detector: 'surge' }, fields: { value: i, score: 0.5 }, ts: T0 + i };
+  });
+/** The `value` field of each received line, in arrival order. */
+const values = (lines: string[]): number[] => lines.map((l) => Number(/value=(\d+)/.exec(l)![1]));
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
 function options(url: string, over: Partial<InfluxDbSinkOptions> = {}): InfluxDbSinkOptions {
   return {
@@ -207,29 +227,107 @@ describe('InfluxDbSink', () => {
     await fake.close();
   });
 
-  it('gives up after maxRetries and counts the batch as dropped', async () => {
-    const fake = await fakeInflux(() => ({ status: 503 }));
-    const sink = new InfluxDbSink(options(fake.url, { maxRetries: 2 }), silentLogger());
-    sink.write(points(7));
-    await sink.flush().catch(() => undefined);
-    for (let i = 0; i < 300 && sink.stats().dropped < 7; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(fake.received).toHaveLength(3); // first attempt + 2 retries
-    expect(sink.stats()).toEqual({ written: 0, buffered: 0, dropped: 7, failedFlushes: 3, retries: 2 });
+  it('keeps retrying past maxRetries while under the bound, then writes everything, in order', async () => {
+    const port = await freePort(); // refused until the fake starts on it
+    const { log, entries } = capturingLogger();
+    const sink = new InfluxDbSink(options(`http://127.0.0.1:${port}`, { maxRetries: 2, batchSize: 10, minRetryDelay: 5, maxRetryDelay: 20 }), log);
+    sink.write(points(25));
+    await until(() => sink.stats().failedFlushes >= 1);
+    sink.write(points(30, 'people', 25)); // more batches behind the failing one
+    // Well past maxRetries: the quick retries are used up, the slow ones go on.
+    await until(() => sink.stats().failedFlushes >= 8);
+    expect(sink.stats()).toMatchObject({ written: 0, buffered: 55, dropped: 0 });
+    const fake = await fakeInflux(() => ({ status: 204 }), port);
+    await until(() => sink.stats().written === 55);
+    expect(sink.stats()).toMatchObject({ written: 55, buffered: 0, dropped: 0 });
+    expect(values(fake.lines())).toEqual(range(0, 55)); // oldest first, each point once
+    expect(entries().filter((e) => e.msg === 'influxdb write failed, will retry' && e.level === 40)).toHaveLength(2);
+    const slow = entries().filter((e) => String(e.msg).startsWith('influxdb still failing after 2 quick retries'));
+    expect(slow).toHaveLength(1);
+    expect(slow[0]).toMatchObject({ max_buffer_points: 100_000, error: { code: 'ECONNREFUSED' } });
+    expect(entries().some((e) => e.msg === 'influxdb write succeeded again')).toBe(true);
+    expect(entries().some((e) => /dropped \d+ points?/.test(String(e.msg)))).toBe(false);
+    await sink.close();
+    expect(sink.stats()).toMatchObject({ written: 55, buffered: 0, dropped: 0 });
+    await fake.close();
+  });
+
+  it('at the bound drops the oldest held points, counted, and writes the rest once InfluxDB is back', async () => {
+    const port = await freePort();
+    const { log, entries } = capturingLogger();
+    // Retries far apart: the failed batch stays queued (not in flight) while the bound is hit; flush() probes.
+    const sink = new InfluxDbSink(options(`http://127.0.0.1:${port}`, { maxBufferPoints: 100, batchSize: 30, minRetryDelay: 60_000, maxRetryDelay: 60_000 }), log);
+    sink.write(points(60));
+    await expect(sink.flush()).rejects.toMatchObject({ code: 'FW_SINK' });
+    await until(() => sink.stats().failedFlushes === 2); // both batches were sent at once; both refused
+    expect(sink.stats()).toMatchObject({ written: 0, buffered: 60, dropped: 0 });
+    sink.write(points(60, 'people', 60)); // 20 over the bound: points 0..19 go
+    expect(sink.stats()).toMatchObject({ written: 0, buffered: 100, dropped: 20 });
+    sink.write(points(10, 'people', 120)); // 120..129 push out 20..29
+    expect(sink.stats()).toMatchObject({ buffered: 100, dropped: 30 });
+    const fake = await fakeInflux(() => ({ status: 204 }), port);
+    await sink.flush();
+    expect(sink.stats()).toMatchObject({ written: 100, buffered: 0, dropped: 30 });
+    expect(values(fake.lines())).toEqual(range(30, 130));
+    const bound = entries().filter((e) => String(e.msg).startsWith('influxdb sink holds its bound of 100 points'));
+    expect(bound).toHaveLength(1); // once per outage, not per write
+    expect(bound[0]).toMatchObject({ level: 40, max_buffer_points: 100 });
+    const drops = entries().filter((e) => String(e.msg).startsWith('influxdb sink: dropped'));
+    expect(drops[0]).toMatchObject({ dropped: 20, dropped_total: 20, reasons: { buffer_full: 20 } });
+    await sink.close();
+    expect(entries().find((e) => e.msg === 'influxdb sink closed')).toMatchObject({ written: 100, dropped: 30, discarded_at_close: 0 });
+    await fake.close();
+  });
+
+  it('sends a backlog of small batches as few requests, oldest first; flush() probes do not use up the quick retries', async () => {
+    const port = await freePort();
+    const { log, entries } = capturingLogger();
+    const sink = new InfluxDbSink(options(`http://127.0.0.1:${port}`, { batchSize: 100, maxRetries: 3, minRetryDelay: 60_000, maxRetryDelay: 60_000 }), log);
+    for (let i = 0; i < 6; i++) {
+      sink.write(points(5, 'people', i * 5));
+      await expect(sink.flush()).rejects.toMatchObject({ code: 'FW_SINK' }); // each flush seals a batch of 5
+    }
+    expect(sink.stats()).toMatchObject({ written: 0, buffered: 30, dropped: 0, failedFlushes: 6 });
+    // six failed requests, all flush()'s: one warning for the outage, the rest at debug
+    expect(entries().filter((e) => e.level === 40 && e.msg === 'influxdb write failed, will retry')).toHaveLength(1);
+    expect(entries().filter((e) => e.level === 20 && e.msg === 'influxdb write failed, will retry')).toHaveLength(5);
+    expect(entries().some((e) => String(e.msg).startsWith('influxdb still failing after'))).toBe(false);
+    const fake = await fakeInflux(() => ({ status: 204 }), port);
+    await sink.flush();
+    expect(fake.received.map((r) => r.lines.length)).toEqual([30]);
+    expect(values(fake.lines())).toEqual(range(0, 30));
     await sink.close();
     await fake.close();
   });
 
-  it('gives up a batch once maxRetryTime has passed, even with retries left', async () => {
-    const fake = await fakeInflux(() => ({ status: 503 }));
-    const sink = new InfluxDbSink(options(fake.url, { maxRetries: 50, maxRetryTime: 150, minRetryDelay: 40, maxRetryDelay: 40 }), silentLogger());
-    sink.write(points(4));
-    await sink.flush().catch(() => undefined);
-    for (let i = 0; i < 300 && sink.stats().dropped < 4; i++) await new Promise((r) => setTimeout(r, 10));
-    const s = sink.stats();
-    expect(s).toMatchObject({ written: 0, buffered: 0, dropped: 4 });
-    expect(fake.received.length).toBeLessThan(10);
-    expect(s.failedFlushes).toBe(fake.received.length + 1); // every failed request + the expiry
+  it('drops a rejected batch (400) at once and goes on writing the next ones', async () => {
+    const fake = await fakeInflux((_r, n) => (n === 1 ? { status: 400, body: '{"error":"partial write: field type conflict"}' } : { status: 204 }));
+    const { log, entries } = capturingLogger();
+    const sink = new InfluxDbSink(options(fake.url, { dropLogIntervalMs: 0 }), log);
+    sink.write(points(5));
+    await expect(sink.flush()).rejects.toThrow(/field type conflict/);
+    sink.write(points(5, 'people', 5));
+    await sink.flush(); // not held behind the rejected batch, not in retry mode
+    expect(sink.stats()).toEqual({ written: 5, buffered: 0, dropped: 5, failedFlushes: 1, retries: 0 });
+    expect(values(fake.lines())).toEqual(range(0, 10)); // sent once each
+    expect(entries().find((e) => String(e.msg).startsWith('influxdb sink: dropped'))).toMatchObject({ reasons: { rejected: 5 } });
     await sink.close();
+    await fake.close();
+  });
+
+  it('at close, counts what InfluxDB still does not take as dropped (closed), after one last attempt', async () => {
+    const fake = await fakeInflux(() => ({ status: 503 }));
+    const { log, entries } = capturingLogger();
+    const sink = new InfluxDbSink(options(fake.url, { batchSize: 4, minRetryDelay: 60_000, maxRetryDelay: 60_000 }), log);
+    sink.write(points(10));
+    await sink.flush().catch(() => undefined);
+    await until(() => sink.stats().failedFlushes === 3); // the three batches were sent together, all answered 503
+    const before = fake.received.length;
+    await sink.close();
+    expect(fake.received.length).toBe(before + 1); // one probe, not the whole queue against a failing server
+    expect(sink.stats()).toMatchObject({ written: 0, buffered: 0, dropped: 10 });
+    expect(entries().find((e) => e.msg === 'influxdb sink closed')).toMatchObject({ discarded_at_close: 10 });
+    expect(entries().find((e) => String(e.msg).startsWith('influxdb sink: dropped'))).toMatchObject({ reasons: { closed: 10 } });
     await fake.close();
   });
 

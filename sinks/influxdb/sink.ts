@@ -1,17 +1,9 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import {
-  HttpError,
-  InfluxDB,
-  type CommunicationObserver,
-  type SendOptions,
-  type Transport,
-  type WriteApi,
-  type WriteOptions,
-} from '@influxdata/influxdb-client';
+import { HttpError, InfluxDB, type Headers, type SendOptions, type Transport } from '@influxdata/influxdb-client';
 import { FlowwatchError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
-import { DropReporter } from '../drop-reporter';
+import { DROP_LOG_INTERVAL_MS, DropReporter } from '../drop-reporter';
 import type { Point, Sink, SinkStats } from '../types';
 import { toLine } from './line-protocol';
 import { attachClientLog, describeError, redact, secretsOf } from './redact';
@@ -27,26 +19,29 @@ export interface InfluxDbSinkOptions {
   org: string;
   /** "database/retention-policy" on 1.8, e.g. "flowwatch/autogen". */
   bucket: string;
-  /** Most time a point waits in the client's batch before it is sent, ms. */
+  /** Most time a point waits in the open batch before it is sent, ms. */
   flushInterval: number;
   /** Event-time resolution of detector series, ms (see Sink.resolution). Default 0: every batch's latest verdict. */
   resolution?: number;
   /** Most points per write request. */
   batchSize: number;
-  /** Most points held (queued, in flight or waiting for a retry); more are dropped and counted. */
+  /** Most points held (open batch, queued, in flight or waiting for a retry); past it the oldest are dropped and counted. */
   maxBufferPoints: number;
-  /** Retries of a failed batch after the first attempt. */
+  /**
+   * Quick retries while InfluxDB cannot be written: that many retries with a growing delay
+   * (minRetryDelay, ×exponentialBase each time), each logged as a warning. After them the sink
+   * keeps retrying every maxRetryDelay, quietly, until the write succeeds — it never gives up a
+   * point for the number of attempts; only the buffer bound or close() drops held points.
+   */
   maxRetries: number;
   /** HTTP socket timeout per request, ms. */
   timeout: number;
-  /** First retry delay, ms (default 1000); later ones grow by exponentialBase up to maxRetryDelay. */
+  /** First retry delay, ms (default 1000); later quick retries grow by exponentialBase up to maxRetryDelay. */
   minRetryDelay?: number;
-  /** Longest retry delay, ms (default 30000). */
+  /** Longest retry delay, and the delay between retries once the quick ones are used up, ms (default 30000). */
   maxRetryDelay?: number;
   /** Growth of retry delays (default 2). */
   exponentialBase?: number;
-  /** A batch is given up this long after its first attempt, whatever maxRetries says, ms (default 180000). */
-  maxRetryTime?: number;
   /** Request bodies larger than this many bytes are gzipped (default 1000). */
   gzipThreshold?: number;
   /** Least time between two "dropped points" warnings, ms (default 10000). */
@@ -65,39 +60,54 @@ export function safeUrl(url: string): string {
   }
 }
 
-type Outcome = 'written' | 'dropped';
-
-/** `p`'s value, or false if it has not settled within `ms` (the timer goes as soon as it has). */
-function within(p: Promise<boolean>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    timer.unref();
-    void p.then((v) => (clearTimeout(timer), resolve(v)));
-  });
-}
-
-/** The HTTP status of a failed write (HttpError), duck-typed; undefined for network errors. */
+/** The HTTP status of a failed write (HttpError), duck-typed; undefined for network errors and timeouts. */
 function httpStatus(error: unknown): number | undefined {
   if (error instanceof HttpError) return error.statusCode;
   const s = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof s === 'number' ? s : undefined;
 }
 
+/** InfluxDB refused the data itself (4xx other than 429): sending it again cannot help. */
+function isRejection(error: unknown): boolean {
+  const status = httpStatus(error);
+  return status !== undefined && status < 429;
+}
+
+/** Requests at once while InfluxDB answers (the agent's socket limit). While it fails, and until what it held is written: one. */
+const MAX_IN_FLIGHT = 4;
+
+/** Sealed lines, numbered in the order they were written: retries and recovery go by `seq`. */
+interface Batch {
+  /** Its first lines' number (batches merged into it had higher, consecutive ones). */
+  seq: number;
+  lines: string[];
+  /** Sent by the sink's own retry timer while InfluxDB was failing: its failure lengthens the backoff. */
+  probe: boolean;
+  /** Counted as dropped at close while still in flight: a late success undoes that. */
+  discarded: boolean;
+}
+
 /**
- * Writes points to InfluxDB (1.8 through its v2 compatibility API, or 2.x) with
- * @influxdata/influxdb-client's WriteApi: batches of `batchSize` lines or every
- * `flushInterval`, gzipped bodies, retries with exponential backoff.
+ * Writes points to InfluxDB (1.8 through its v2 compatibility API, or 2.x) with the
+ * @influxdata/influxdb-client transport (keep-alive agent, gzipped bodies, socket timeout):
+ * batches of `batchSize` lines or every `flushInterval`.
  *
- * Bounding and accounting. The client's `maxBufferLines` bounds only its retry buffer: lines
- * waiting in the current batch or in flight are not counted against it, and lines it discards
- * when it is closed with a non-empty retry buffer are only logged (no hook). So this sink keeps
- * its own counter in front: `buffered` = accepted − written − given up, and write() drops (and
- * counts) points that would take it over `maxBufferPoints`. What the client gives up on is
- * counted through its hooks: writeFailed on the last attempt (retries exhausted, a 4xx other
- * than 429, max retry time passed, or the API closed), writeRetrySkipped when its retry buffer
- * sheds lines (cannot happen while the front bound holds, counted anyway), and at close
- * whatever is still unaccounted. Every drop shows in stats().dropped and in a rate-limited
- * warning.
+ * Why not the client's WriteApi: it gives a batch up after `maxRetries` attempts or
+ * `maxRetryTime`, however empty its buffer — so a 60 s outage dropped points far under the
+ * bound — and it retries batches in the order of their random retry times, so after an outage an
+ * older point could overwrite a newer one's series. Here every held point is in one FIFO:
+ *
+ * - A write that fails because InfluxDB is unreachable, times out, or answers 5xx or 429 keeps
+ *   its batch at its place in the queue. From then on only the oldest batch is sent (a probe),
+ *   after a backoff: `maxRetries` quick retries with a growing delay, then one every
+ *   `maxRetryDelay`, with no limit in attempts or time. The first success sends the rest, oldest
+ *   first. flush() probes at once (the sink gate supplies its own backoff).
+ * - Points are dropped only (a) past `maxBufferPoints` — held = open batch + queued + in flight;
+ *   the oldest points not in flight go first (`buffer_full`), since the newest are the ones an
+ *   operator looks at after an outage; (b) when InfluxDB rejects them (4xx other than 429:
+ *   `rejected`, at once, never retried); (c) invalid points (`invalid`); (d) whatever is still
+ *   held when close() has made its one last attempt (`closed`). Every drop shows in
+ *   stats().dropped and in a rate-limited warning.
  */
 export class InfluxDbSink implements Sink {
   readonly name: string;
@@ -105,38 +115,58 @@ export class InfluxDbSink implements Sink {
   readonly destination: string;
   readonly resolution: number;
   private readonly log: Logger;
-  private readonly api: WriteApi;
+  private readonly transport: Transport;
+  private readonly path: string;
+  private readonly sendOptions: SendOptions;
   private readonly agent: http.Agent;
   private readonly secrets: string[];
   private readonly detachClientLog: () => void;
   private readonly drops: DropReporter;
   private readonly maxBuffer: number;
+  private readonly batchSize: number;
+  private readonly flushInterval: number;
   private readonly maxRetries: number;
   private readonly timeout: number;
+  private readonly minRetryDelay: number;
+  private readonly maxRetryDelay: number;
+  private readonly exponentialBase: number;
 
-  /** Lines handed to the client. */
-  private accepted = 0;
   private written = 0;
-  /** Accepted lines the client gave up on (hooks). */
-  private lost = 0;
-  /** Accepted lines still unaccounted when the sink closed. */
+  /** Points counted as dropped at close that were still in flight (a late success moves them back). */
   private discarded = 0;
   private failedFlushes = 0;
   private retries = 0;
-  private failStreak = 0;
   private lastError: unknown;
-  /** Each batch is one array through all its attempts: count its fate once. */
-  private readonly outcome = new WeakMap<string[], Outcome>();
 
-  /** Write requests sent so far (each gets the next number) and those not answered yet. */
-  private sent = 0;
-  private readonly pending = new Set<number>();
-  private waiters: Array<{ upTo: number; done: () => void }> = [];
+  /** Lines not yet in a batch; sent after flushInterval or when batchSize is reached. */
+  private open: string[] = [];
+  private flushTimer?: NodeJS.Timeout;
+  private seq = 0;
+  /** Sealed batches not in flight, oldest first (failed ones keep their place). */
+  private queue: Batch[] = [];
+  private queuedLines = 0;
+  private readonly inFlight = new Set<Batch>();
+  private inFlightLines = 0;
+
+  /** Failed rounds since the last successful write (0: InfluxDB answers); picks the retry delay. */
+  private failStreak = 0;
+  /**
+   * Batches held through a failure are still queued: send one at a time, oldest first, so they
+   * land in the order they were written (concurrent requests may arrive in any order).
+   */
+  private catchingUp = false;
+  private retryTimer?: NodeJS.Timeout;
+  /** When the bound last forced points out with a warning naming it (at most one per dropLogInterval). */
+  private boundWarnedAt = -Infinity;
+  private readonly dropLogInterval: number;
+  /** The next send is flush()'s immediate probe, not a retry the sink scheduled. */
+  private flushProbe = false;
+  /** Called after every answer (and eviction): flush() and close() wait on them. */
+  private readonly listeners = new Set<() => void>();
 
   private closing = false;
-  /** The client API is closed: it retries nothing any more, a failure is final. */
-  private apiClosed = false;
-  /** Unaccounted lines were counted as discarded; later outcomes only correct that. */
+  /** close()'s last attempt failed: nothing more is sent. */
+  private stopped = false;
   private settled = false;
   private closePromise?: Promise<void>;
 
@@ -151,10 +181,16 @@ export class InfluxDbSink implements Sink {
     }
     if (!(Number.isInteger(opts.maxRetries) && opts.maxRetries >= 0)) throw new FlowwatchError('FW_SINK', `influxdb sink: maxRetries must be a non-negative integer, got ${opts.maxRetries}`);
     this.maxBuffer = opts.maxBufferPoints;
+    this.batchSize = Math.min(opts.batchSize, opts.maxBufferPoints);
+    this.flushInterval = opts.flushInterval;
     this.maxRetries = opts.maxRetries;
     this.timeout = opts.timeout;
+    this.minRetryDelay = Math.max(1, opts.minRetryDelay ?? 1000);
+    this.maxRetryDelay = Math.max(this.minRetryDelay, opts.maxRetryDelay ?? 30_000);
+    this.exponentialBase = Math.max(1, opts.exponentialBase ?? 2);
     this.secrets = secretsOf(opts.token);
-    this.drops = new DropReporter(this.log, `${this.name} sink`, opts.dropLogIntervalMs);
+    this.dropLogInterval = opts.dropLogIntervalMs ?? DROP_LOG_INTERVAL_MS;
+    this.drops = new DropReporter(this.log, `${this.name} sink`, this.dropLogInterval);
 
     let protocol: string;
     try {
@@ -164,32 +200,14 @@ export class InfluxDbSink implements Sink {
     }
     if (protocol !== 'http:' && protocol !== 'https:') throw new FlowwatchError('FW_SINK', `influxdb sink: url must be http or https, got ${this.url}`);
     // Own agent: keep-alive between batches; destroyed at close so no socket outlives the sink.
-    this.agent = protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 });
+    this.agent = protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT }) : new http.Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT });
 
     this.detachClientLog = attachClientLog(this.log, this.secrets);
-    const base = new InfluxDB({ url: opts.url, token: opts.token, timeout: opts.timeout, transportOptions: { agent: this.agent } }).transport;
-    const writeOptions: Partial<WriteOptions> = {
-      batchSize: Math.min(opts.batchSize, opts.maxBufferPoints),
-      flushInterval: opts.flushInterval,
-      gzipThreshold: opts.gzipThreshold ?? 1000,
-      maxBufferLines: opts.maxBufferPoints,
-      maxRetries: opts.maxRetries,
-      maxRetryTime: opts.maxRetryTime ?? 180_000,
-      minRetryDelay: opts.minRetryDelay ?? 1000,
-      maxRetryDelay: opts.maxRetryDelay ?? 30_000,
-      exponentialBase: opts.exponentialBase ?? 2,
-      randomRetry: true,
-      retryJitter: 200,
-      writeSuccess: (lines) => this.onSuccess(lines),
-      writeFailed: (error, lines, attempt, expires) => {
-        this.onFailed(error, lines, attempt, expires);
-        // undefined: let the client retry (or give up) as usual
-      },
-      writeRetrySkipped: (entry) => this.markDropped(entry.lines, 'retry_buffer_full'),
-    };
-    this.api = new InfluxDB({ url: opts.url, transport: this.countingTransport(base) }).getWriteApi(opts.org, opts.bucket, 'ms', writeOptions);
+    this.transport = new InfluxDB({ url: opts.url, token: opts.token, timeout: opts.timeout, transportOptions: { agent: this.agent } }).transport;
+    this.path = `/api/v2/write?org=${encodeURIComponent(opts.org)}&bucket=${encodeURIComponent(opts.bucket)}&precision=ms`;
+    this.sendOptions = { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, gzipThreshold: opts.gzipThreshold ?? 1000 };
     this.log.info(
-      { url: this.url, org: opts.org, bucket: opts.bucket, auth: opts.token === '' ? 'none' : 'token', batch_size: writeOptions.batchSize, flush_interval_ms: opts.flushInterval, max_buffer_points: opts.maxBufferPoints, max_retries: opts.maxRetries },
+      { url: this.url, org: opts.org, bucket: opts.bucket, auth: opts.token === '' ? 'none' : 'token', batch_size: this.batchSize, flush_interval_ms: opts.flushInterval, max_buffer_points: opts.maxBufferPoints, max_retries: opts.maxRetries },
       'influxdb sink ready',
     );
   }
@@ -200,57 +218,62 @@ export class InfluxDbSink implements Sink {
       this.drops.note(points.length, 'closed');
       return;
     }
-    let room = this.maxBuffer - this.buffered();
-    const lines: string[] = [];
+    let lines: string[] = [];
     let invalid = 0;
-    let over = 0;
     for (const p of points) {
       const line = toLine(p);
       if (line === null) invalid++;
-      else if (room <= 0) over++;
-      else {
-        lines.push(line);
-        room--;
-      }
-    }
-    if (lines.length > 0) {
-      this.accepted += lines.length;
-      try {
-        this.api.writeRecords(lines);
-      } catch {
-        // only when the API is closed, which `closing` already rules out
-        this.accepted -= lines.length;
-        this.drops.note(lines.length, 'closed');
-      }
+      else lines.push(line);
     }
     this.drops.note(invalid, 'invalid');
-    this.drops.note(over, 'buffer_full');
+    if (lines.length === 0) return;
+    const over = this.buffered() + lines.length - this.maxBuffer;
+    let overflowed = false;
+    if (over > 0) {
+      overflowed = true;
+      // Oldest first: queued batches, then the open one; what is in flight cannot be taken back,
+      // so if that is all there is, the oldest of the new lines go.
+      const left = this.evictOldest(over);
+      if (left > 0) {
+        lines = lines.slice(left);
+        this.drops.note(left, 'buffer_full');
+      }
+    }
+    for (const line of lines) {
+      this.open.push(line);
+      if (this.open.length >= this.batchSize) this.seal();
+    }
+    if (this.open.length > 0 && !this.flushTimer) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = undefined;
+        this.seal();
+      }, this.flushInterval);
+      this.flushTimer.unref();
+    }
+    if (overflowed) this.boundReached();
+    this.pump();
   }
 
   /**
-   * Sends the current batch and everything waiting for a retry, and waits for the requests in
-   * flight (each ends within the socket timeout). Resolves only when they were all answered;
-   * rejects with FW_SINK when a request failed meanwhile or went unanswered; the points stay
-   * buffered for their next attempt unless that was their last.
+   * Sends the open batch and waits until every point written before the call is written (or
+   * dropped). While InfluxDB is failing it probes at once instead of waiting for the backoff.
+   * Bounded: rejects with FW_SINK as soon as a request fails meanwhile, or when no answer came
+   * within the socket timeout + 1 s — the sink gate holds batches on this promise and must get
+   * an answer; the points stay held for their next attempt.
    */
   async flush(): Promise<void> {
     if (this.closing) return;
+    this.seal();
+    const upTo = this.seq;
     const failuresBefore = this.failedFlushes;
+    if (this.failStreak > 0) this.clearRetryTimer(); // probe now; the timer is set again if it fails
+    this.flushProbe = true;
+    this.pump();
+    this.flushProbe = false;
+    const answered = await this.waitUntil(() => this.failedFlushes > failuresBefore || !this.holds(upTo), this.timeout + 1000);
     let error: unknown;
-    // Bounded: the client's flush also resends its retry buffer, and against a server that accepts
-    // connections and never answers (paused, SIGSTOP) it was seen not to settle for minutes — the
-    // runner holds batches on this promise and must get an answer.
-    const sent = this.api.flush(true).then(
-      () => true,
-      (e: unknown) => ((error = e), true),
-    );
-    const inTime = await within(sent, this.timeout + 1000);
-    if (!inTime && error === undefined) error = new Error(`flush not done within ${this.timeout + 1000} ms`);
-    // Unanswered past the socket timeout: not written, whatever the client says later — the
-    // caller must not treat the points as durable.
-    const answered = await this.waitSent(this.timeout + 1000);
-    if (error === undefined && this.failedFlushes > failuresBefore) error = this.lastError;
-    if (error === undefined && !answered) error = new Error(`no answer within ${this.timeout + 1000} ms`);
+    if (this.failedFlushes > failuresBefore) error = this.lastError;
+    else if (!answered) error = new Error(`no answer within ${this.timeout + 1000} ms`);
     if (error !== undefined) {
       const err = describeError(error, this.secrets);
       throw new FlowwatchError('FW_SINK', `influxdb sink: write to ${this.url} failed: ${err.message}`, {
@@ -260,9 +283,10 @@ export class InfluxDbSink implements Sink {
   }
 
   /**
-   * Flushes once more (errors are logged, not thrown), waits for requests in flight (each ends
-   * within the socket timeout), gives up on the rest — counted as dropped — and releases
-   * timers and sockets. Never rejects; calling it again returns the same promise.
+   * Makes one last attempt to write everything held, oldest first (stopping at the first
+   * failure that is not a rejection, or when no answer came within the socket timeout + 1 s),
+   * counts the rest as dropped (`closed`) and releases timers and sockets. Never rejects;
+   * calling it again returns the same promise.
    */
   close(): Promise<void> {
     if (!this.closePromise) {
@@ -282,136 +306,249 @@ export class InfluxDbSink implements Sink {
   }
 
   private buffered(): number {
-    return Math.max(0, this.accepted - this.written - this.lost - this.discarded);
+    return this.settled ? 0 : this.open.length + this.queuedLines + this.inFlightLines;
+  }
+
+  /** Whether a batch numbered upTo or lower is still queued or in flight (the open batch is sealed first). */
+  private holds(upTo: number): boolean {
+    if (this.queue.length > 0 && this.queue[0].seq <= upTo) return true;
+    for (const b of this.inFlight) if (b.seq <= upTo) return true;
+    return false;
+  }
+
+  private seal(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.open.length === 0) return;
+    this.queue.push({ seq: ++this.seq, lines: this.open, probe: false, discarded: false });
+    this.queuedLines += this.open.length;
+    this.open = [];
+    this.pump();
+  }
+
+  /** Drops up to `n` of the oldest held lines that are not in flight; returns how many it could not. */
+  private evictOldest(n: number): number {
+    let dropped = 0;
+    while (dropped < n && this.queue.length > 0) {
+      const head = this.queue[0];
+      const k = Math.min(n - dropped, head.lines.length);
+      if (k === head.lines.length) this.queue.shift();
+      else head.lines = head.lines.slice(k);
+      this.queuedLines -= k;
+      dropped += k;
+    }
+    if (dropped < n && this.open.length > 0) {
+      const k = Math.min(n - dropped, this.open.length);
+      this.open = this.open.slice(k);
+      dropped += k;
+    }
+    if (dropped > 0) {
+      this.drops.note(dropped, 'buffer_full');
+      this.notify();
+    }
+    return n - dropped;
+  }
+
+  /** The drop warnings count; this says why (at most once per drop-log interval, not once per write). */
+  private boundReached(): void {
+    const now = Date.now();
+    if (now - this.boundWarnedAt < this.dropLogInterval) return;
+    this.boundWarnedAt = now;
+    this.log.warn(
+      { max_buffer_points: this.maxBuffer, buffered: this.buffered(), failed_rounds: this.failStreak, dropped_total: this.drops.dropped },
+      `influxdb sink holds its bound of ${this.maxBuffer} points (max_buffer_points): dropping the oldest to make room for new ones`,
+    );
+  }
+
+  /**
+   * Sends queued batches: up to MAX_IN_FLIGHT while InfluxDB answers; while it fails, only the
+   * oldest, once its retry is due; after a failure, one at a time until the queue is empty.
+   */
+  private pump(): void {
+    if (this.stopped || this.settled) return;
+    const down = this.failStreak > 0;
+    if (down && this.retryTimer) return;
+    if (this.catchingUp && this.queue.length === 0 && this.inFlight.size === 0) this.catchingUp = false;
+    const limit = down || this.catchingUp ? 1 : MAX_IN_FLIGHT;
+    while (this.queue.length > 0 && this.inFlight.size < limit) {
+      const b = this.queue.shift()!;
+      // Batches that queued up (each flush seals one, however small) go as one request, up to
+      // batchSize: a backlog after an outage is not sent one small request at a time.
+      while (this.queue.length > 0 && b.lines.length + this.queue[0].lines.length <= this.batchSize) b.lines = b.lines.concat(this.queue.shift()!.lines);
+      this.queuedLines -= b.lines.length;
+      // flush()'s probes come at the caller's pace (the sink gate backs off on its own): only the
+      // sink's own retries count toward the quick ones.
+      b.probe = down && !this.flushProbe;
+      this.send(b);
+    }
+  }
+
+  private send(b: Batch): void {
+    this.inFlight.add(b);
+    this.inFlightLines += b.lines.length;
+    let status: number | undefined;
+    let headers: Headers | undefined;
+    let answered = false;
+    const answer = (error: Error | undefined): void => {
+      if (answered) return;
+      answered = true;
+      this.onAnswer(b, error);
+    };
+    this.transport.send(this.path, b.lines.join('\n'), this.sendOptions, {
+      responseStarted: (h: Headers, statusCode?: number) => {
+        headers = h;
+        status = statusCode;
+      },
+      error: (e: Error) => answer(e),
+      complete: () => {
+        // 204 from InfluxDB; older transports report no status. Anything else is not a write.
+        if (status === undefined || status === 204 || status === 201) answer(undefined);
+        else {
+          const e = new HttpError(status, `204 HTTP response status code expected, but ${status} returned`, undefined, '0', undefined, undefined, headers);
+          answer(e);
+        }
+      },
+    });
+  }
+
+  private onAnswer(b: Batch, error: Error | undefined): void {
+    this.inFlight.delete(b);
+    this.inFlightLines -= b.lines.length;
+    if (b.discarded) {
+      // counted as dropped at close; written after all
+      if (error === undefined) {
+        this.written += b.lines.length;
+        this.discarded -= b.lines.length;
+        this.drops.undo(b.lines.length);
+      }
+    } else if (error === undefined) this.onWritten(b);
+    else this.onFailed(b, error);
+    this.notify();
+    this.pump();
+  }
+
+  private onWritten(b: Batch): void {
+    this.written += b.lines.length;
+    if (this.failStreak > 0) {
+      this.log.info({ failed_rounds: this.failStreak, points: b.lines.length, buffered: this.buffered(), dropped: this.drops.dropped }, 'influxdb write succeeded again');
+      this.failStreak = 0;
+      this.clearRetryTimer();
+    }
+  }
+
+  private onFailed(b: Batch, error: Error): void {
+    this.failedFlushes++;
+    this.lastError = error;
+    const fields = { error: describeError(error, this.secrets), points: b.lines.length, url: this.url };
+    if (isRejection(error)) {
+      this.drops.note(b.lines.length, 'rejected');
+      this.log.error({ ...fields, buffered: this.buffered() }, `influxdb write failed, ${b.lines.length} points dropped`);
+      return;
+    }
+    // Unreachable, timed out, 5xx or 429: back to its place in the queue.
+    this.catchingUp = true;
+    let i = 0;
+    while (i < this.queue.length && this.queue[i].seq < b.seq) i++;
+    this.queue.splice(i, 0, b);
+    this.queuedLines += b.lines.length;
+    if (this.closing) {
+      this.stopped = true; // close() made its last attempt
+      return;
+    }
+    this.retries++;
+    // Requests already in flight when InfluxDB went away fail together (one round, not several);
+    // flush()'s probes are the caller's retries, not the sink's.
+    const counted = this.failStreak === 0 || b.probe;
+    if (counted) this.failStreak++;
+    else if (this.retryTimer) return;
+    const attempt = this.failStreak;
+    const delay = this.retryDelay(attempt, error);
+    const held = { ...fields, attempt, buffered: this.buffered(), max_buffer_points: this.maxBuffer, max_retries: this.maxRetries, retry_in_ms: delay };
+    if (!counted) this.log.debug(held, 'influxdb write failed, will retry');
+    else if (attempt <= this.maxRetries) this.log.warn(held, 'influxdb write failed, will retry');
+    else if (attempt === this.maxRetries + 1) {
+      this.log.warn(
+        held,
+        `influxdb still failing after ${this.maxRetries} quick retries: holding ${this.buffered()} points (bound ${this.maxBuffer}) and retrying at least every ${Math.round(this.maxRetryDelay / 100) / 10} s until written; past the bound the oldest are dropped`,
+      );
+    } else if (attempt > this.maxRetries) this.log.debug(held, 'influxdb write failed, will retry');
+    this.clearRetryTimer();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.pump();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  /**
+   * Quick retries: random between minRetryDelay·base^(n-1) and the next step, capped at
+   * maxRetryDelay; after maxRetries of them, maxRetryDelay. A Retry-After from InfluxDB (429,
+   * 503) is honoured when longer.
+   */
+  private retryDelay(attempt: number, error: Error): number {
+    let delay = this.maxRetryDelay;
+    if (attempt <= this.maxRetries) {
+      const lo = Math.min(this.minRetryDelay * this.exponentialBase ** (attempt - 1), this.maxRetryDelay);
+      const hi = Math.min(lo * this.exponentialBase, this.maxRetryDelay);
+      delay = lo + Math.random() * (hi - lo);
+    }
+    delay += Math.random() * Math.min(200, this.minRetryDelay); // several workers do not retry in step
+    const retryAfter = error instanceof HttpError ? error.retryAfter() : 0;
+    return Math.round(Math.max(delay, retryAfter));
+  }
+
+  private clearRetryTimer(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private notify(): void {
+    for (const l of [...this.listeners]) l();
+  }
+
+  /** Resolves true once `cond` holds (checked now and after every answer), false after maxMs. */
+  private waitUntil(cond: () => boolean, maxMs: number): Promise<boolean> {
+    if (cond()) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const check = (): void => {
+        if (!cond()) return;
+        this.listeners.delete(check);
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.listeners.delete(check);
+        resolve(false);
+      }, maxMs);
+      timer.unref();
+      this.listeners.add(check);
+    });
   }
 
   private async doClose(): Promise<void> {
-    try {
-      await this.api.flush(true);
-    } catch {
-      // the writeFailed hook logged it
+    this.seal();
+    this.clearRetryTimer();
+    // One last attempt, oldest first: pump() sends one batch at a time while InfluxDB was
+    // failing, all of them otherwise; the first failure that is not a rejection stops it.
+    this.pump();
+    let progress = this.written + this.drops.dropped + this.failedFlushes;
+    for (;;) {
+      const answered = await this.waitUntil(() => this.stopped || !this.holds(this.seq) || this.written + this.drops.dropped + this.failedFlushes !== progress, this.timeout + 1000);
+      if (!answered || this.stopped || !this.holds(this.seq)) break;
+      progress = this.written + this.drops.dropped + this.failedFlushes;
     }
-    try {
-      await this.api.close(); // discards the client's retry buffer (it only logs how many)
-    } catch {
-      // the writeFailed hook logged it
-    }
-    this.apiClosed = true;
-    await this.waitSent(this.timeout + 1000);
+    this.stopped = true;
     const left = this.buffered();
+    for (const b of this.inFlight) b.discarded = true;
+    this.discarded += this.inFlightLines;
     this.settled = true;
-    if (left > 0) {
-      this.discarded += left;
-      this.drops.note(left, 'closed');
-    }
+    this.queue = [];
+    this.queuedLines = 0;
+    this.open = [];
+    if (left > 0) this.drops.note(left, 'closed');
     this.drops.close();
     this.agent.destroy();
     this.detachClientLog();
     this.log.info({ ...this.stats(), discarded_at_close: left }, 'influxdb sink closed');
-  }
-
-  private onSuccess(lines: string[]): void {
-    const prev = this.outcome.get(lines);
-    if (prev === 'written') return;
-    this.outcome.set(lines, 'written');
-    const n = lines.length;
-    if (prev === 'dropped') {
-      // counted as given up, written after all
-      if (this.settled) {
-        const k = Math.min(n, this.discarded);
-        this.discarded -= k;
-        this.drops.undo(k);
-      } else {
-        this.lost -= n;
-        this.drops.undo(n);
-      }
-    } else if (this.settled) {
-      const k = Math.min(n, this.discarded);
-      this.discarded -= k;
-      this.drops.undo(k);
-    }
-    this.written += n;
-    if (this.failStreak > 0) {
-      this.log.info({ failed_flushes: this.failStreak, points: n, buffered: this.buffered() }, 'influxdb write succeeded again');
-      this.failStreak = 0;
-    }
-  }
-
-  private onFailed(error: Error, lines: string[], attempt: number, expires: number): void {
-    this.failedFlushes++;
-    this.failStreak++;
-    this.lastError = error;
-    const status = httpStatus(error);
-    // The same decision WriteApiImpl.sendBatch makes (influxdb-client 1.35): it retries when the
-    // API is open, attempts are left, and the error is not an HTTP status below 429. A batch
-    // past its retry time fails without a request and is never sent again.
-    const final = this.apiClosed || attempt > this.maxRetries || (status !== undefined && status < 429) || expires <= Date.now();
-    const fields = { error: describeError(error, this.secrets), attempt, points: lines.length, url: this.url };
-    if (final) {
-      this.markDropped(lines, status !== undefined && status < 429 ? 'rejected' : 'write_failed');
-      this.log.error({ ...fields, buffered: this.buffered() }, `influxdb write failed, ${lines.length} points dropped`);
-    } else {
-      this.retries++;
-      this.log.warn({ ...fields, max_retries: this.maxRetries, buffered: this.buffered() }, 'influxdb write failed, will retry');
-    }
-  }
-
-  private markDropped(lines: string[], reason: string): void {
-    if (this.outcome.has(lines)) return;
-    this.outcome.set(lines, 'dropped');
-    if (this.settled) return; // already counted as discarded at close
-    this.lost += lines.length;
-    this.drops.note(lines.length, reason);
-  }
-
-  /** The client's transport, numbering write requests so flush() and close() can wait for those in flight. */
-  private countingTransport(base: Transport): Transport {
-    return {
-      send: (path: string, body: string, options: SendOptions, callbacks?: Partial<CommunicationObserver<Uint8Array>>) => {
-        const id = ++this.sent;
-        this.pending.add(id);
-        const settle = (): void => {
-          if (!this.pending.delete(id)) return;
-          if (this.waiters.length > 0) this.waiters = this.waiters.filter((w) => (this.answeredUpTo(w.upTo) ? (w.done(), false) : true));
-        };
-        base.send(path, body, options, {
-          ...callbacks,
-          error: (e: Error) => {
-            settle();
-            callbacks?.error?.(e);
-          },
-          complete: () => {
-            settle();
-            callbacks?.complete?.();
-          },
-        });
-      },
-      request: (path, body, options, responseStarted) => base.request(path, body, options, responseStarted),
-      iterate: (path, body, options) => base.iterate(path, body, options),
-      chunkCombiner: base.chunkCombiner,
-    };
-  }
-
-  private answeredUpTo(upTo: number): boolean {
-    for (const id of this.pending) if (id <= upTo) return false;
-    return true;
-  }
-
-  /** Resolves true once every request sent so far has been answered (or failed), false after maxMs. */
-  private waitSent(maxMs: number): Promise<boolean> {
-    const upTo = this.sent;
-    if (this.answeredUpTo(upTo)) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w.done !== done);
-        resolve(false);
-      }, maxMs);
-      timer.unref();
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      this.waiters.push({ upTo, done });
-    });
   }
 }
