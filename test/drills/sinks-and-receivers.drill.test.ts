@@ -12,10 +12,13 @@ import { stop, up } from './support/servers';
 jest.setTimeout(400_000);
 
 /**
- * How long InfluxDB stays down. Issue 14 asks for 60 s; FW_DRILL_INFLUX_OUTAGE_MS may shorten it
- * when the suite's budget needs (the record of a run says which was used).
+ * How long InfluxDB stays down: longer than the runner's hold of intake (60 s: a batch's state
+ * commit waits for its points, sinks/sink-gate.ts), so the drill sees both the hold and intake
+ * flowing again while InfluxDB is still down — every record applied, every alert delivered, no
+ * point dropped under the bound. (At exactly 60 s the hold ends as InfluxDB returns, and "every
+ * record applied while it is down" cannot hold.) FW_DRILL_INFLUX_OUTAGE_MS overrides it.
  */
-const INFLUX_OUTAGE_MS = Number(process.env.FW_DRILL_INFLUX_OUTAGE_MS ?? 60_000);
+const INFLUX_OUTAGE_MS = Number(process.env.FW_DRILL_INFLUX_OUTAGE_MS ?? 100_000);
 
 let clean: Outcome;
 beforeAll(async () => {
