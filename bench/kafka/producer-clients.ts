@@ -8,7 +8,7 @@
  * key lands on the same partition whichever client sent it.
  */
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import { Producer as PlatformaticProducer, compatibilityPartitioner, stringSerializers } from '@platformatic/kafka';
+import { Producer as PlatformaticProducer, murmur2, stringSerializers } from '@platformatic/kafka';
 import type { ProducerClientName } from './protocol';
 
 export interface BenchMessage {
@@ -52,7 +52,9 @@ async function connectPlatformatic(brokers: string[]): Promise<BenchProducerClie
     clientId: 'flowwatch-bench-producer',
     bootstrapBrokers: brokers,
     serializers: stringSerializers,
-    partitioner: compatibilityPartitioner,
+    // kafkajs's (and Java's) default: murmur2 of the key, made positive, modulo the partition count
+    // (the producer applies the modulo), so both clients put a key on the same partition.
+    partitioner: (m: { key?: string }) => (m.key ? murmur2(Buffer.from(m.key)) & 0x7fffffff : 0),
     acks: 1,
     autocreateTopics: false,
   });
