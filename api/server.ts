@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, send } from './http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AlertingPipeline } from '../alerts/alerting';
@@ -119,12 +120,7 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections?.();
-    });
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -262,11 +258,6 @@ function silenceJson(s: { id: string; matchers: string[]; startsAt: number; ends
   };
 }
 
-function send(res: ServerResponse, status: number, body: unknown, contentType?: string, headers?: Record<string, string>): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': contentType ?? 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
-  res.end(text);
-}
 
 async function withTimeout(p: Promise<void>, ms: number): Promise<boolean> {
   let t: NodeJS.Timeout | undefined;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, send } from './http';
 import type { Logger } from 'pino';
 import type { Health } from '../core/health';
 import type { FlowwatchMetrics } from './metrics';
@@ -55,12 +56,7 @@ export class TelemetryServer {
   }
 
   async close(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -87,7 +83,3 @@ export class TelemetryServer {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, contentType?: string): void {
-  res.writeHead(status, { 'content-type': contentType ?? 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
-}
