@@ -17,6 +17,7 @@
  *
  * CLI: node test/corpus/ts-run.js test/corpus/generate.ts --seed 2 --out /tmp/corpus
  */
+import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../ingest/simulator/random';
@@ -410,13 +411,9 @@ export function writeCorpus(dir: string, series: readonly CorpusSeries[]): { dat
 }
 
 if (require.main === module) {
-  const args = process.argv.slice(2);
-  const get = (name: string, dflt: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
-  };
-  const seed = Number(get('--seed', '1'));
-  const out = get('--out', `/tmp/flowwatch-corpus-${seed}`);
+  const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, out: { type: 'string' } } });
+  const seed = Number(values.seed);
+  const out = values.out ?? `/tmp/flowwatch-corpus-${seed}`;
   const series = generateCorpus(seed);
   const { data, labels } = writeCorpus(out, series);
   const rows = series.reduce((a, s) => a + s.ts.length, 0);

@@ -12,6 +12,7 @@
  *
  * CLI: node test/corpus/ts-run.js test/corpus/real/generate.ts [--seed 1] --out /tmp/real
  */
+import { parseArgs } from 'node:util';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../../ingest/simulator/random';
@@ -356,13 +357,9 @@ export function writeRealCorpus(dir: string, series: readonly RealSeries[]): { d
 }
 
 if (require.main === module) {
-  const args = process.argv.slice(2);
-  const get = (name: string, dflt: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
-  };
-  const seed = Number(get('--seed', '1'));
-  const out = get('--out', `/tmp/flowwatch-real-${seed}`);
+  const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, out: { type: 'string' } } });
+  const seed = Number(values.seed);
+  const out = values.out ?? `/tmp/flowwatch-real-${seed}`;
   const series = generateRealCorpus(seed);
   const { data, labels } = writeRealCorpus(out, series);
   const rows = series.reduce((a, s) => a + s.ts.length, 0);
