@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { killAllWorkers } from '../support/workers';
-import { closeRedisClient, differences, differencesAfterWipe, Drill, groundTruth, SHUTDOWN_BOUND_MS, type Outcome } from './support/drill';
+import { closeRedisClient, differencesAcrossCrash, differencesAfterWipe, Drill, groundTruth, SHUTDOWN_BOUND_MS, type Outcome } from './support/drill';
 import { pauseRedis, resumeRedis, startRedis, stopRedis } from './support/servers';
 
 jest.setTimeout(300_000);
@@ -36,7 +36,7 @@ it('Redis restart with AOF mid-stream: exactly the clean outcome (every notifica
   await startRedis({ aof: true });
   await d.settle();
   await d.stopAll();
-  expect(differences(clean, await d.outcome())).toEqual({});
+  expect(differencesAcrossCrash(clean, await d.outcome())).toEqual({});
 });
 
 it('Redis wiped (restart without persistence) mid-stream: recovered, no change lost, only firings may repeat', async () => {
@@ -84,5 +84,5 @@ it(`Redis paused (SIGSTOP) and the worker asked to stop: exits within ${SHUTDOWN
   d.worker('w2', { dead_letter: { type: 'file', path: path.join(d.mode.dir, 'dead-letter-w1.jsonl') } });
   await d.settle();
   await d.stopAll();
-  expect(differences(clean, await d.outcome())).toEqual({});
+  expect(differencesAcrossCrash(clean, await d.outcome())).toEqual({});
 });

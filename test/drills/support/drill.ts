@@ -268,6 +268,27 @@ export function differencesAfterWipe(clean: Outcome, got: Outcome): Record<strin
   return diff;
 }
 
+/**
+ * As `differences`, for a drill that crashes a worker or restarts Redis (AOF fsyncs every second):
+ * a notification delivered just before the crash, whose delivery had not been recorded yet, is
+ * delivered again by the next owner of the outbox — with the same id, so a receiver can drop it.
+ * Such repeats are allowed (and printed); a missing notification, or any other difference, is not.
+ * (Measured in CI: in one of three runs, one notification twice after a worker kill -9 and two
+ * after a Redis restart; none missing.)
+ */
+export function differencesAcrossCrash(clean: Outcome, got: Outcome): Record<string, unknown> {
+  const diff = differences(clean, got);
+  const notOnce = diff.notificationsNotOnce as Record<string, number> | undefined;
+  if (notOnce) {
+    const repeated = Object.entries(notOnce).filter(([, n]) => n > 1);
+    if (repeated.length) process.stdout.write(`drill: delivered again after the crash (same id): ${repeated.map(([k, n]) => `${k} ×${n}`).join(', ')}\n`);
+    const left = Object.entries(notOnce).filter(([, n]) => n < 1);
+    if (left.length) diff.notificationsNotOnce = Object.fromEntries(left);
+    else delete diff.notificationsNotOnce;
+  }
+  return diff;
+}
+
 /** The drill's outcome against the clean run, as one object so every difference shows at once. */
 export function differences(clean: Outcome, got: Outcome): Record<string, unknown> {
   const diff: Record<string, unknown> = {};
