@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Clock } from '../core/clock';
-import { FlowwatchError } from '../core/errors';
-import { settleWithin } from '../core/settle';
-import type { Alert } from '../core/types';
+import type { Clock } from '../kernel/clock';
+import { FlowwatchError } from '../kernel/errors';
+import { settleWithin } from '../kernel/settle';
+import type { Alert } from '../kernel/types';
 import type { AlertingConfig, InhibitRuleConfig, RouteConfig } from './config';
 import type { AlertDispatcher } from './dispatch';
 import { DeliveryWorker, type DeliveryMetrics } from './delivery/worker';
@@ -18,7 +18,7 @@ import type { Receiver } from './receivers/types';
 import { acceptChange, settleFlap, type AlertRecord } from './record';
 import { Router, groupLabels, type Route } from './route/route';
 import { K, type AlertStore, type Writes } from './store/types';
-import { RESENT_LABEL, RESENT_STORE_LOSS } from '../core/store-recovery';
+import { RESENT_LABEL, RESENT_STORE_LOSS } from '../worker/store-recovery';
 
 export interface AlertingMetrics extends DeliveryMetrics {
   /** State changes accepted (after de-duplication), by status. */
@@ -211,7 +211,7 @@ export class AlertingPipeline implements AlertDispatcher {
       for (const { alert, routes } of plans) {
         const fp = alert.fingerprint;
         const prev = records.get(fp) ?? (current(K.record(fp)) as AlertRecord | undefined);
-        // A firing re-sent after the state store was lost (core/store-recovery.ts) is only news
+        // A firing re-sent after the state store was lost (worker/store-recovery.ts) is only news
         // to an alert store that lost this episode too.
         if (alert.labels[RESENT_LABEL] === RESENT_STORE_LOSS && prev !== undefined && prev.alert.startsAt >= alert.startsAt) continue;
         // A resolve that ends before the stored episode began belongs to an earlier episode (a

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { loadConfigFile, validateConfig } from '../config/load';
-import { ConfigError } from '../core/errors';
+import { ConfigError } from '../kernel/errors';
 import { Router } from './route/route';
 
 const base = { streams: { people: { mapping: { key: 'gate', time: 'ts', measurements: ['entries'] } } } };

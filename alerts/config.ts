@@ -4,7 +4,7 @@
  * includes these; the cross-field checks (receiver names that must exist) are in checkAlertingConfig.
  */
 import { z } from 'zod';
-import { duration } from '../config/duration';
+import { duration } from '../kernel/duration';
 import { matcherProblem } from './matchers';
 
 const receiverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a receiver name like "oncall" (letters, digits, _ . -)');

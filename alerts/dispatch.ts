@@ -1,4 +1,4 @@
-import type { Alert } from '../core/types';
+import type { Alert } from '../kernel/types';
 
 /**
  * What the runner hands each batch's alert state changes to: `dispatch` once per batch after

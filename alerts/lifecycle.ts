@@ -1,4 +1,4 @@
-import type { Observation } from '../core/types';
+import type { Observation } from '../kernel/types';
 
 /** Per-fingerprint lifecycle state, plain JSON so it persists with the detector state. */
 export interface LifecycleState {

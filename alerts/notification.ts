@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Alert } from '../core/types';
+import type { Alert } from '../kernel/types';
 
 /** Who acknowledged an alert, and when: recorded, shown by the API, sent with later notifications. */
 export interface AckInfo {

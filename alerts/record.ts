@@ -1,4 +1,4 @@
-import type { Alert } from '../core/types';
+import type { Alert } from '../kernel/types';
 import type { AckInfo } from './notification';
 
 /** What flowwatch knows about one alerting thing (fingerprint), shared by workers. */

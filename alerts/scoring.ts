@@ -1,4 +1,4 @@
-import type { Alert } from '../core/types';
+import type { Alert } from '../kernel/types';
 
 /** A labelled incident: this key, this stream, anomalous between start and end (epoch ms). */
 export interface IncidentLabel {

@@ -1,5 +1,5 @@
-import type { Evidence } from '../core/types';
-import { formatDuration } from '../config/duration';
+import type { Evidence } from '../kernel/types';
+import { formatDuration } from '../kernel/duration';
 
 /** Numbers as a duty officer reads them: 412, 37.5, 4.82 — not 412.00000001. */
 export function fmt(n: number | null | undefined): string {

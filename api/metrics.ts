@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AlertingMetrics } from '../alerts/alerting';
-import type { Health } from '../core/health';
+import type { Health } from '../kernel/health';
 import type { SinkStats } from '../sinks/types';
 
 type Snapshot = { outbox: Record<string, number>; dead: Record<string, number>; alerts: Record<string, number> };

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { REDACT_PATHS } from '../core/logger';
+import { REDACT_PATHS } from '../kernel/logger';
 import { makeAlert, RecordingReceiver, testPipeline } from '../alerts/testing/fakes';
 import { ApiServer, apiToken } from './server';
 import { FlowwatchMetrics } from './metrics';

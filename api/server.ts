@@ -7,10 +7,10 @@ import { z } from 'zod';
 import type { AlertingPipeline } from '../alerts/alerting';
 import type { ApiConfig } from '../alerts/config';
 import { matcherProblem } from '../alerts/matchers';
-import { formatDuration, parseDuration } from '../config/duration';
-import { FlowwatchError, isFlowwatchError } from '../core/errors';
+import { formatDuration, parseDuration } from '../kernel/duration';
+import { FlowwatchError, isFlowwatchError } from '../kernel/errors';
 import type { FlowwatchMetrics } from './metrics';
-import type { Health } from '../core/health';
+import type { Health } from '../kernel/health';
 import { readiness } from './telemetry';
 
 const MAX_BODY = 64 * 1024;

@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { Health } from '../core/health';
+import { Health } from '../kernel/health';
 import { FlowwatchMetrics } from './metrics';
 import { TelemetryServer } from './telemetry';
 

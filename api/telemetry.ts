@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { closeServer, send } from './http';
 import type { Logger } from 'pino';
-import type { Health } from '../core/health';
+import type { Health } from '../kernel/health';
 import type { FlowwatchMetrics } from './metrics';
 
 /** Default of config `telemetry.listen`: next to the alerting API's default (127.0.0.1:9464). */

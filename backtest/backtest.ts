@@ -1,11 +1,11 @@
 import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { FlowwatchError } from '../core/errors';
-import type { Alert } from '../core/types';
+import { FlowwatchError } from '../kernel/errors';
+import type { Alert } from '../kernel/types';
 import { loadConfigFile, validateConfig } from '../config/load';
 import { measurementNames } from '../config/semantics';
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../kernel/duration';
 import { listInputs, type InputFile } from './input';
 import { readLabels } from './labels';
 import { alertMetrics, scoreAt, sweep, type AlertMetrics, type ScoredSeries, type SweepResult, type ThresholdScore } from './nab';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { FlowwatchError } from '../core/errors';
+import { FlowwatchError } from '../kernel/errors';
 import { parseTimestamp } from './input';
 
 /** Labelled windows per file (relative path → [start, end] epoch ms), plus problems found in the labels file. */

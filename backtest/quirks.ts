@@ -1,4 +1,4 @@
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../kernel/duration';
 
 /**
  * Real history has the quirks of every live stream: two rows at the same minute, rows out of

@@ -2,9 +2,9 @@ import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync } fr
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import type { Alert, Evidence, FlowEvent } from '../core/types';
+import type { Alert, Evidence, FlowEvent } from '../kernel/types';
 import type { FlowwatchConfig } from '../config/schema';
-import { ADVANCE_PERIOD_MS, Pipeline, alertId } from '../core/pipeline';
+import { ADVANCE_PERIOD_MS, Pipeline, alertId } from '../worker/pipeline';
 import { createDecoder, type Decoder } from '../ingest/decode/decoder';
 import { parseCsvHeader, parseTimestamp, parseValue, splitCsvLine, type CsvHeader, type InputFile } from './input';
 import { QuirkCounts, SeriesClock } from './quirks';
@@ -199,7 +199,7 @@ export async function replayFile(file: InputFile, outPath: string, target: Repla
     const row = ts.n;
     if (res.alerts.length > 0) record(res.alerts, row, e.ts);
     // Time passes with the row's event time: quiet keys' windows drain, silence and pending `for`s
-    // are judged once the watermark passes them. As for any replay (core/runner.ts), the idle rule
+    // are judged once the watermark passes them. As for any replay (worker/runner.ts), the idle rule
     // does not apply: it is about clock time, and a file has none.
     const passed = pipeline.advance(at, false);
     if (passed.length > 0) record(passed, row, e.ts);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import type { AlertDispatcher } from '../alerts/dispatch';
-import type { Alert } from '../core/types';
+import type { Alert } from '../kernel/types';
 
 /** Alerts straight to a JSONL file, one write per batch (the `--alerting direct` mode). */
 export class JsonlDispatcher implements AlertDispatcher {

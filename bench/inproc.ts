@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { FlowwatchConfig } from '../config/schema';
-import { Pipeline } from '../core/pipeline';
-import type { RawRecord } from '../core/types';
-import { silentLogger } from '../core/logger';
+import { Pipeline } from '../worker/pipeline';
+import type { RawRecord } from '../kernel/types';
+import { silentLogger } from '../kernel/logger';
 import type { FlowName } from '../ingest/simulator';
 import { Workload } from './workload';
 import { perSecond, round } from './stats';

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FlowwatchConfig } from '../config/schema';
 import { FLOW_NAMES, type FlowName } from '../ingest/simulator';
-import { FlowwatchError } from '../core/errors';
+import { FlowwatchError } from '../kernel/errors';
 import { runInproc, type InprocResult } from './inproc';
 import { boxCpuPct, runKafkaBench, type KafkaBenchResult } from './kafka/scenario';
 import type { ProducerClientName } from './kafka/protocol';

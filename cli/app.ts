@@ -14,7 +14,7 @@ import { MemoryAlertStore } from '../alerts/store/memory';
 import { RedisAlertStore } from '../alerts/store/redis';
 import type { AlertStore } from '../alerts/store/types';
 import { FlowwatchMetrics } from '../api/metrics';
-import { systemClock, type Clock } from '../core/clock';
+import { systemClock, type Clock } from '../kernel/clock';
 import { MemoryStateStore } from '../state/memory-store';
 import { RedisStateStore } from '../state/redis-store';
 import type { StateStore } from '../state/types';
@@ -25,7 +25,7 @@ import { ensureTopics } from '../ingest/kafka-topics';
 import { Partitioners } from 'kafkajs';
 import type { Sink } from '../sinks/types';
 import { createSink } from '../sinks/registry';
-import { Health } from '../core/health';
+import { Health } from '../kernel/health';
 import { connectLoop } from '../ingest/sources/connect-loop';
 
 export interface Wiring {

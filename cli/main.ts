@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isFlowwatchError } from '../core/errors';
+import { isFlowwatchError } from '../kernel/errors';
 import { registerRun } from './commands/run';
 import { registerValidate } from './commands/validate';
 import { registerSimulate } from './commands/simulate';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseDuration } from '../config/duration';
+import { parseDuration } from '../kernel/duration';
 
 export function durationOption(value: string): number {
   const ms = parseDuration(value);

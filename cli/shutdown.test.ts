@@ -2,7 +2,7 @@
  * The watchdog and second-signal rules with the process hooks injected: timers are fired by the
  * test, exit is recorded, nothing sleeps.
  */
-import { silentLogger } from '../core/logger';
+import { silentLogger } from '../kernel/logger';
 import { EXIT, Shutdown, summaryLine, type ShutdownHooks } from './shutdown';
 
 function fakeProcess() {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../kernel/duration';
 
 /** Exit codes of `flowwatch run` (README, "Stopping and exit codes"). */
 export const EXIT = {

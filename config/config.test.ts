@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError } from '../core/errors';
+import { ConfigError } from '../kernel/errors';
 import { loadConfigFile, loadDefaultConfig, parseConfigText, validateConfig } from './load';
 
 const bad = (name: string) => path.join(__dirname, 'testdata', 'bad', name);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from 'yaml';
-import { ConfigError, FlowwatchError } from '../core/errors';
+import { ConfigError, FlowwatchError } from '../kernel/errors';
 import { configSchema, type FlowwatchConfig } from './schema';
 import { formatIssues } from './format-issues';
 import { checkConfigSemantics, rawDeriveProblems } from './semantics';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from './duration';
+import { duration } from '../kernel/duration';
 import { detectorSchema } from '../detectors/registry';
 
 /** Field path in a record: "amount" or "device.id" (dots reach into nested objects). */

@@ -1,6 +1,6 @@
-import { isFlowwatchError } from '../core/errors';
+import { isFlowwatchError } from '../kernel/errors';
 import { createDetector } from '../detectors/registry';
-import { compileRestricted } from './expression';
+import { compileRestricted } from '../expression/expression';
 import { detectorName, type FlowwatchConfig, type MappingConfig } from './schema';
 import { formatPath } from './format-issues';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../config/duration';
+import { duration } from '../kernel/duration';
 
 /**
  * Fields every detector accepts besides its own parameters. The alert lifecycle uses them;

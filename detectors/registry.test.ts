@@ -1,5 +1,5 @@
 import { createDetector, detectorFactories, detectorSchema } from './registry';
-import type { FlowEvent } from '../core/types';
+import type { FlowEvent } from '../kernel/types';
 import { ctx } from './test-events';
 
 /** A minimal valid config per type. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FlowwatchError } from '../core/errors';
+import { FlowwatchError } from '../kernel/errors';
 import type { Detector, DetectorContext, DetectorFactory } from './types';
 import { threshold, thresholdSchema } from './threshold';
 import { rate, rateSchema } from './rate';

@@ -1,4 +1,4 @@
-import type { FlowEvent } from '../core/types';
+import type { FlowEvent } from '../kernel/types';
 
 /** Test helper: a FlowEvent for key "k" on stream "s". Only used by detector tests. */
 export function ev(ts: number, values: Record<string, number> = {}, attrs: Record<string, string> = {}): FlowEvent {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FlowEvent, Observation } from '../core/types';
+import type { FlowEvent, Observation } from '../kernel/types';
 
 /**
  * A detector is pure: no I/O, no clock of its own. The pipeline keeps one state object per

@@ -1,4 +1,4 @@
-import type { FlowEvent } from '../core/types';
+import type { FlowEvent } from '../kernel/types';
 import { EventAdmission } from './admission';
 
 const T0 = Date.UTC(2026, 10, 27, 8, 0);

@@ -1,5 +1,5 @@
-import type { FlowEvent, RejectReason } from '../core/types';
-import { formatDuration } from '../config/duration';
+import type { FlowEvent, RejectReason } from '../kernel/types';
+import { formatDuration } from '../kernel/duration';
 import { Fingerprinter } from './fingerprint';
 import { FingerprintSet } from './fingerprint-set';
 

@@ -3,8 +3,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
-import type { Logger } from '../core/logger';
-import type { Reject } from '../core/types';
+import type { Logger } from '../kernel/logger';
+import type { Reject } from '../kernel/types';
 import { FileDeadLetter } from './dead-letter';
 
 const reject = (i: number): Reject => ({ at: Date.UTC(2026, 11, 6) + i, stream: "funds", reason: "missing_field", detail: "no key", raw: `{"x":${i}}` });

@@ -1,8 +1,8 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { FlowwatchError } from '../core/errors';
-import type { Logger } from '../core/logger';
-import type { Reject } from '../core/types';
+import { FlowwatchError } from '../kernel/errors';
+import type { Logger } from '../kernel/logger';
+import type { Reject } from '../kernel/types';
 
 /**
  * Where records that could not become events go, with their reason and original payload.

@@ -12,7 +12,7 @@
  * seed, finished with Murmur's fmix32 avalanche.
  */
 
-import { fmix32 } from '../core/hash';
+import { fmix32 } from '../kernel/hash';
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 

@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
-import { FlowwatchError } from '../core/errors';
-import type { Reject } from '../core/types';
+import { FlowwatchError } from '../kernel/errors';
+import type { Reject } from '../kernel/types';
 import type { DeadLetterOutput } from './dead-letter';
 
 /**

@@ -1,5 +1,5 @@
 import type { SASLOptions } from 'kafkajs';
-import { FlowwatchError } from '../core/errors';
+import { FlowwatchError } from '../kernel/errors';
 import type { FlowwatchConfig } from '../config/schema';
 import type { KafkaConnection } from './sources/kafka-source';
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../core/logger';
+import type { Logger } from '../kernel/logger';
 
 export const DROP_LOG_INTERVAL_MS = 10_000;
 

@@ -1,4 +1,4 @@
-import type { Alert, Observation } from '../core/types';
+import type { Alert, Observation } from '../kernel/types';
 import { aggregatePoint, alertPoint } from './points';
 
 const T = Date.UTC(2026, 0, 5, 8, 30);

@@ -3,7 +3,7 @@
  * ±Infinity) and nulls are left out: InfluxDB rejects NaN ("invalid number") and answers the
  * whole batch with 400.
  */
-import type { Alert, Evidence } from '../core/types';
+import type { Alert, Evidence } from '../kernel/types';
 import type { Point } from './types';
 
 /** What aggregatePoint needs from an Observation: its score and the numbers behind it. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FlowwatchError } from '../core/errors';
-import type { Logger } from '../core/logger';
+import { FlowwatchError } from '../kernel/errors';
+import type { Logger } from '../kernel/logger';
 import { influxdb, influxdbSinkSchema } from './influxdb';
 import type { Sink, SinkFactory } from './types';
 

@@ -4,9 +4,9 @@
  * report. Fake sink (our interface), manual clock, log lines captured.
  */
 import { Writable } from 'node:stream';
-import { ManualClock } from '../core/clock';
-import { Health } from '../core/health';
-import { createRootLogger } from '../core/logger';
+import { ManualClock } from '../kernel/clock';
+import { Health } from '../kernel/health';
+import { createRootLogger } from '../kernel/logger';
 import { SinkGate } from './sink-gate';
 import type { Sink, SinkStats } from './types';
 

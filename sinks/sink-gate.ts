@@ -1,6 +1,6 @@
-import type { Clock } from '../core/clock';
-import type { Health } from '../core/health';
-import type { Logger } from '../core/logger';
+import type { Clock } from '../kernel/clock';
+import type { Health } from '../kernel/health';
+import type { Logger } from '../kernel/logger';
 import type { Sink } from './types';
 
 export interface SinkGateOptions {

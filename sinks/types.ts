@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Logger } from '../core/logger';
+import type { Logger } from '../kernel/logger';
 
 /** One time-series point, independent of any database client. */
 export interface Point {

@@ -1,10 +1,10 @@
-import { FlowwatchError } from '../core/errors';
+import { FlowwatchError } from '../kernel/errors';
 
 /**
  * A state commit found the scope's stored epoch missing or not the one this worker loaded: the
  * store was wiped (Redis restarted without persistence, FLUSHALL) or replaced (another Redis,
  * a restored backup) since. Nothing of the commit was written. The runner's recovery
- * (core/store-recovery.ts) re-seeds the store from memory and retries.
+ * (worker/store-recovery.ts) re-seeds the store from memory and retries.
  */
 export class StoreEpochChangedError extends FlowwatchError {
   constructor(

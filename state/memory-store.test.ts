@@ -3,7 +3,7 @@
  * next commit of a scope loaded before it, which writes nothing; a new epoch and a re-seed make
  * commits work again.
  */
-import { Health } from '../core/health';
+import { Health } from '../kernel/health';
 import { isStoreEpochChanged } from './epoch';
 import { MemoryStateStore } from './memory-store';
 

@@ -1,4 +1,4 @@
-import type { Health } from '../core/health';
+import type { Health } from '../kernel/health';
 import { StoreEpochChangedError, nextEpoch } from './epoch';
 import type { PreparedCommit, StateStore } from './types';
 

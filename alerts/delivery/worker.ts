@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../../core/clock';
+import type { Clock } from '../../kernel/clock';
 import type { Notification } from '../notification';
 import { PermanentError, RetryableError, type Receiver } from '../receivers/types';
 import { K, type AlertStore } from '../store/types';
-import { backoffDelay } from './backoff';
+import { backoffDelay } from '../../kernel/backoff';
 
 export interface DeliveryMetrics {
   notification(receiver: string, outcome: 'sent' | 'failed' | 'retried'): void;

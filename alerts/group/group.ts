@@ -1,4 +1,4 @@
-import type { Alert } from '../../core/types';
+import type { Alert } from '../../kernel/types';
 import type { AckInfo, Notification, NotificationReason, NotifiedAlert } from '../notification';
 import { stableId } from '../notification';
 import type { Muter } from '../mute/muter';

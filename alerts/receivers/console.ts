@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { Alert } from '../../core/types';
+import type { Alert } from '../../kernel/types';
 import type { Receiver } from './types';
 import { alertJson, type NotifiedAlert, type NotifyContext } from '../notification';
 

@@ -1,6 +1,6 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
-import type { Alert } from '../../core/types';
+import type { Alert } from '../../kernel/types';
 import type { Receiver } from './types';
 import { toJson } from './console';
 import type { NotifyContext } from '../notification';

@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import type { Alert } from '../../core/types';
+import type { Alert } from '../../kernel/types';
 import { alertJson, stableId, type NotifyContext } from '../notification';
 import { PermanentError, RetryableError, type Receiver } from './types';
 

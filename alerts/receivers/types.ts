@@ -1,4 +1,4 @@
-import type { Alert } from '../../core/types';
+import type { Alert } from '../../kernel/types';
 import type { NotifyContext } from '../notification';
 
 /**

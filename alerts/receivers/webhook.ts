@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import type { Alert } from '../../core/types';
-import { FlowwatchError } from '../../core/errors';
+import type { Alert } from '../../kernel/types';
+import { FlowwatchError } from '../../kernel/errors';
 import { notificationBody, stableId, type Notification, type NotifyContext } from '../notification';
 import { PermanentError, RetryableError, type Receiver } from './types';
 

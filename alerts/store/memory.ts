@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock';
+import type { Clock } from '../../kernel/clock';
 import type { AlertStore, Writes } from './types';
 
 interface Entry {

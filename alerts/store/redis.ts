@@ -2,7 +2,7 @@ import type Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { closeRedis, openRedis } from '../../state/redis-connection';
-import { FlowwatchError } from '../../core/errors';
+import { FlowwatchError } from '../../kernel/errors';
 import type { AlertStore, Writes } from './types';
 
 /**

@@ -1,8 +1,8 @@
 /** Test helpers: alerts built by hand, and receivers that record what they got (fakes of our own interfaces). */
-import { alertId } from '../../core/pipeline';
-import type { Alert, Severity } from '../../core/types';
-import { ManualClock } from '../../core/clock';
-import { silentLogger } from '../../core/logger';
+import { alertId } from '../../worker/pipeline';
+import type { Alert, Severity } from '../../kernel/types';
+import { ManualClock } from '../../kernel/clock';
+import { silentLogger } from '../../kernel/logger';
 import { AlertingPipeline, type AlertingOptions } from '../alerting';
 import { ALERTING_DEFAULTS, type AlertingConfig, type RouteConfig } from '../config';
 import type { Notification, NotifyContext } from '../notification';

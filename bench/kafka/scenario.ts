@@ -8,11 +8,11 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import Redis from 'ioredis';
 import { parseConfigText, validateConfig } from '../../config/load';
 import type { FlowwatchConfig } from '../../config/schema';
-import { createRootLogger, type Logger } from '../../core/logger';
-import { FlowwatchError } from '../../core/errors';
-import { Pipeline } from '../../core/pipeline';
-import { runPipeline, type BatchInfo } from '../../core/runner';
-import type { Clock } from '../../core/clock';
+import { createRootLogger, type Logger } from '../../kernel/logger';
+import { FlowwatchError } from '../../kernel/errors';
+import { Pipeline } from '../../worker/pipeline';
+import { runPipeline, type BatchInfo } from '../../worker/runner';
+import type { Clock } from '../../kernel/clock';
 import type { FlowName } from '../../ingest/simulator';
 import { KafkaSource, type KafkaSourceBatch } from '../../ingest/sources/kafka-source';
 import { RedisStateStore } from '../../state/redis-store';
@@ -25,7 +25,7 @@ import { ensureServices, type Services } from '../services';
 import { perSecond, round } from '../stats';
 import type { FromProducer, ProducerClientName, ToProducer } from './protocol';
 import { warmupVerdict } from '../warmup';
-import { settleWithin } from '../../core/settle';
+import { settleWithin } from '../../kernel/settle';
 import { boxProcesses, ProcessCpu } from '../proc-cpu';
 
 export interface KafkaBenchOptions {
@@ -531,7 +531,7 @@ async function rawConsumer(kafka: Kafka, groupId: string, topics: string[], tota
  * decoding and detectors.
  */
 async function naiveConsumer(kafka: Kafka, config: FlowwatchConfig, redisUrl: string, groupId: string, topicToStream: Map<string, string>, total: number, durationMs: number, progress: KafkaBenchOptions['progress']): Promise<number> {
-  const { silentLogger } = await import('../../core/logger');
+  const { silentLogger } = await import('../../kernel/logger');
   const pipeline = new Pipeline(config, silentLogger());
   const redis = new Redis(redisUrl);
   const { consumer, clock } = await referenceConsumer(kafka, groupId, [...topicToStream.keys()]);

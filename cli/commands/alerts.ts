@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { FlowwatchError } from '../../core/errors';
+import { FlowwatchError } from '../../kernel/errors';
 import { durationOption } from '../options';
-import { formatDuration } from '../../config/duration';
+import { formatDuration } from '../../kernel/duration';
 
 interface ApiFlags {
   url?: string;

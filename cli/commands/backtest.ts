@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createRootLogger } from '../../core/logger';
+import { createRootLogger } from '../../kernel/logger';
 import { runBacktest, type BacktestOptions } from '../../backtest/backtest';
 
 export function registerBacktest(program: Command): void {

@@ -5,7 +5,7 @@ import { loadConfigFile, loadDefaultConfig } from '../../config/load';
 import { FLOW_NAMES, type FlowName } from '../../ingest/simulator';
 import { durationOption, intOption } from '../options';
 import type { BenchFlags } from '../../bench/run';
-import { FlowwatchError } from '../../core/errors';
+import { FlowwatchError } from '../../kernel/errors';
 import { PRODUCER_CLIENTS } from '../../bench/kafka/protocol';
 
 function flowsOption(value: string): FlowName[] {

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { loadConfigFile } from '../../config/load';
-import { createRootLogger } from '../../core/logger';
-import { FlowwatchError } from '../../core/errors';
+import { createRootLogger } from '../../kernel/logger';
+import { FlowwatchError } from '../../kernel/errors';
 import { createDecoder } from '../../ingest/decode/decoder';
 import { Partitioners } from 'kafkajs';
 import { createKafka } from '../../ingest/sources/kafka-source';

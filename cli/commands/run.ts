@@ -1,10 +1,10 @@
 import { Option, type Command } from 'commander';
-import { formatDuration } from '../../config/duration';
+import { formatDuration } from '../../kernel/duration';
 import { loadConfigFile, loadDefaultConfig } from '../../config/load';
-import { createRootLogger } from '../../core/logger';
-import { systemClock } from '../../core/clock';
-import { runPipeline, type RunSummary } from '../../core/runner';
-import { FlowwatchError, isFlowwatchError } from '../../core/errors';
+import { createRootLogger } from '../../kernel/logger';
+import { systemClock } from '../../kernel/clock';
+import { runPipeline, type RunSummary } from '../../worker/runner';
+import { FlowwatchError, isFlowwatchError } from '../../kernel/errors';
 import { wire } from '../app';
 import { ApiServer, apiToken, parseListen } from '../../api/server';
 import { TelemetryServer } from '../../api/telemetry';

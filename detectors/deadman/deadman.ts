@@ -1,4 +1,4 @@
-import type { FlowEvent, Observation } from '../../core/types';
+import type { FlowEvent, Observation } from '../../kernel/types';
 import type { Detector } from '../types';
 import { scoreAgainstLimit } from '../common';
 

@@ -1,4 +1,4 @@
-import { fmix32 } from '../../core/hash';
+import { fmix32 } from '../../kernel/hash';
 
 /**
  * 32-bit string hash for the distinct sketch: FNV-1a over UTF-16 code units, then murmur3's fmix32

@@ -1,4 +1,4 @@
-import type { AggregateKind, AggregateRef } from '../../config/expression';
+import type { AggregateKind, AggregateRef } from '../../expression/expression';
 import { WindowAggregate, meanOf, stdOf } from '../window/pane-window';
 
 /** Value of one aggregate kind for measurement i (−1 = all events, for count) from a window aggregate. */

@@ -1,5 +1,5 @@
-import { FlowwatchError, isFlowwatchError } from '../../core/errors';
-import { CompiledExpression, compileRestricted } from '../../config/expression';
+import { FlowwatchError, isFlowwatchError } from '../../kernel/errors';
+import { CompiledExpression, compileRestricted } from '../../expression/expression';
 
 export interface ExpressionSource {
   expression: string;

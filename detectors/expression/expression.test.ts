@@ -1,4 +1,4 @@
-import { FlowwatchError } from '../../core/errors';
+import { FlowwatchError } from '../../kernel/errors';
 import { expression, expressionSchema } from './index';
 import { ctx, ev } from '../test-events';
 

@@ -1,5 +1,5 @@
-import type { FlowEvent, Observation } from '../../core/types';
-import { truthy } from '../../config/expression';
+import type { FlowEvent, Observation } from '../../kernel/types';
+import { truthy } from '../../expression/expression';
 import type { Detector } from '../types';
 import { clamp01 } from '../common';
 import { defaultSlide, nextDrain } from '../window/pane-ring';

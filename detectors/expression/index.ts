@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { duration } from '../../config/duration';
-import { isFlowwatchError } from '../../core/errors';
+import { duration } from '../../kernel/duration';
+import { isFlowwatchError } from '../../kernel/errors';
 import { defineDetectorSchema } from '../common';
 import { checkSlide, fieldName } from '../params';
 import type { DetectorFactory } from '../types';

@@ -1,5 +1,5 @@
-import type { FlowEvent, Observation } from '../../core/types';
-import { formatDuration } from '../../config/duration';
+import type { FlowEvent, Observation } from '../../kernel/types';
+import { formatDuration } from '../../kernel/duration';
 import type { Detector } from '../types';
 import { boundScore, latchAbove } from '../scoring';
 import { constantDetail } from '../evidence';

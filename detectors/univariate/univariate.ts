@@ -1,4 +1,4 @@
-import type { FlowEvent, Observation } from '../../core/types';
+import type { FlowEvent, Observation } from '../../kernel/types';
 import type { Detector } from '../types';
 import type { Direction } from '../scoring';
 import { DAY_MS, INTERVAL_SAMPLES, WEEK_HOURS, dayBin, dayBins, median, weekHour } from './seasonal';

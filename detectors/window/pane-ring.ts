@@ -1,5 +1,5 @@
-import { FlowwatchError } from '../../core/errors';
-import { formatDuration } from '../../config/duration';
+import { FlowwatchError } from '../../kernel/errors';
+import { formatDuration } from '../../kernel/duration';
 
 /**
  * Pane arithmetic shared by every windowed structure (pane-window, the distinct sketch).

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../config/duration';
+import { duration } from '../../kernel/duration';
 import { defineDetectorSchema } from '../common';
 import { checkClear, checkSlide, direction, fieldName } from '../params';
 import type { DetectorFactory } from '../types';

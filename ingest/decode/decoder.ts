@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { FlowEvent, Reject, RejectReason } from '../../core/types';
+import type { FlowEvent, Reject, RejectReason } from '../../kernel/types';
 import type { MappingConfig } from '../../config/schema';
-import { compileRestricted } from '../../config/expression';
+import { compileRestricted } from '../../expression/expression';
 import { lastSegment } from '../../config/semantics';
 import { fieldGetter } from './field-path';
 import { parseTime, type TimeFormat } from './time';

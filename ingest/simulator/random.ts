@@ -6,7 +6,7 @@
  * splitmix32 from a 32-bit hash of (seed, stream ids...), so independent sub-streams are cheap.
  */
 
-import { fmix32 } from '../../core/hash';
+import { fmix32 } from '../../kernel/hash';
 
 /** Mixes any number of integers (e.g. seed, flow id, purpose, index) into one 32-bit hash. */
 export function mix(...parts: number[]): number {

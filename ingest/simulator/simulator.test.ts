@@ -1,4 +1,4 @@
-import type { RawRecord } from '../../core/types';
+import type { RawRecord } from '../../kernel/types';
 import { ANOMALY_KINDS_BY_FLOW, FlowSimulator } from './index';
 import type { FlowName, SimRecord, SimulatorOptions } from './index';
 import { DAY, HOUR, MIN, keyOf, payloadOf, run } from './testing';

@@ -1,4 +1,4 @@
-import type { RawRecord } from '../../core/types';
+import type { RawRecord } from '../../kernel/types';
 
 export const FLOW_NAMES = ['people', 'goods', 'funds'] as const;
 export type FlowName = (typeof FLOW_NAMES)[number];

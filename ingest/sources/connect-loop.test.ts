@@ -1,5 +1,5 @@
 /** connectLoop: retries until it connects, and a stop request ends it at once, even mid-attempt. */
-import { silentLogger } from '../../core/logger';
+import { silentLogger } from '../../kernel/logger';
 import { ConnectAborted, connectLoop } from './connect-loop';
 import { isPermanentKafkaError } from './kafka-source';
 

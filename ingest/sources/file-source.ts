@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { FlowwatchError } from '../../core/errors';
-import type { RawRecord } from '../../core/types';
+import { FlowwatchError } from '../../kernel/errors';
+import type { RawRecord } from '../../kernel/types';
 import type { Source, SourceBatch } from './types';
 
 /**

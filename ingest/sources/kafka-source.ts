@@ -1,11 +1,11 @@
 import { Kafka, logLevel, type EachBatchPayload, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { RawRecord } from '../../core/types';
+import type { RawRecord } from '../../kernel/types';
 import type { Source, SourceBatch } from './types';
-import { FlowwatchError } from '../../core/errors';
-import { settleWithin } from '../../core/settle';
+import { FlowwatchError } from '../../kernel/errors';
+import { settleWithin } from '../../kernel/settle';
 import { ensureTopics } from '../kafka-topics';
-import type { Health } from '../../core/health';
+import type { Health } from '../../kernel/health';
 import { ConnectAborted, connectLoop } from './connect-loop';
 
 export interface KafkaConnection {

@@ -1,4 +1,4 @@
-import type { RawRecord } from '../../core/types';
+import type { RawRecord } from '../../kernel/types';
 
 /** What a source hands the pipeline: records plus the time they bring. */
 export interface SourceBatch {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { duration } from '../../config/duration';
-import type { Logger } from '../../core/logger';
+import { duration } from '../../kernel/duration';
+import type { Logger } from '../../kernel/logger';
 import type { SinkFactory } from '../types';
 import { InfluxDbSink } from './sink';
 

@@ -6,8 +6,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
-import type { Logger } from '../../core/logger';
-import { silentLogger } from '../../core/logger';
+import type { Logger } from '../../kernel/logger';
+import { silentLogger } from '../../kernel/logger';
 import type { Point } from '../types';
 import { InfluxDbSink, type InfluxDbSinkOptions, createInfluxDbSink, influxdbSinkSchema, toLine } from './index';
 

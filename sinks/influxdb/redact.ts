@@ -1,5 +1,5 @@
 import { setLogger, type Logger as ClientLogger } from '@influxdata/influxdb-client';
-import type { Logger } from '../../core/logger';
+import type { Logger } from '../../kernel/logger';
 
 export const REDACTED = '[redacted]';
 

@@ -1,8 +1,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { HttpError, InfluxDB, type Headers, type SendOptions, type Transport } from '@influxdata/influxdb-client';
-import { FlowwatchError } from '../../core/errors';
-import type { Logger } from '../../core/logger';
+import { FlowwatchError } from '../../kernel/errors';
+import type { Logger } from '../../kernel/logger';
 import { DROP_LOG_INTERVAL_MS, DropReporter } from '../drop-reporter';
 import type { Point, Sink, SinkStats } from '../types';
 import { toLine } from './line-protocol';

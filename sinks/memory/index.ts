@@ -1,4 +1,4 @@
-import type { Logger } from '../../core/logger';
+import type { Logger } from '../../kernel/logger';
 import { DropReporter } from '../drop-reporter';
 import type { Point, Sink, SinkStats } from '../types';
 

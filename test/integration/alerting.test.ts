@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import Redis from 'ioredis';
-import { ManualClock } from '../../core/clock';
-import { createRootLogger, silentLogger } from '../../core/logger';
+import { ManualClock } from '../../kernel/clock';
+import { createRootLogger, silentLogger } from '../../kernel/logger';
 import { validateConfig } from '../../config/load';
 import { wire } from '../../cli/app';
 import { AlertingPipeline } from '../../alerts/alerting';
@@ -18,7 +18,7 @@ import { RedisAlertStore } from '../../alerts/store/redis';
 import { K } from '../../alerts/store/types';
 import { WebhookReceiver } from '../../alerts/receivers/webhook';
 import { alertingConfig, makeAlert, resolved, route } from '../../alerts/testing/fakes';
-import type { Alert } from '../../core/types';
+import type { Alert } from '../../kernel/types';
 
 jest.setTimeout(60_000);
 

@@ -7,8 +7,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { silentLogger } from '../../core/logger';
-import type { Alert } from '../../core/types';
+import { silentLogger } from '../../kernel/logger';
+import type { Alert } from '../../kernel/types';
 import { createInfluxDbSink, influxdbSinkSchema } from '../../sinks/influxdb';
 import { aggregatePoint, alertPoint } from '../../sinks/points';
 

@@ -4,10 +4,10 @@
  * their reasons while the worker goes on.
  */
 import { parseConfigText, validateConfig } from '../../config/load';
-import { silentLogger } from '../../core/logger';
-import { systemClock } from '../../core/clock';
-import type { Alert } from '../../core/types';
-import { runPipeline } from '../../core/runner';
+import { silentLogger } from '../../kernel/logger';
+import { systemClock } from '../../kernel/clock';
+import type { Alert } from '../../kernel/types';
+import { runPipeline } from '../../worker/runner';
 import { wire } from '../../cli/app';
 import type { Receiver } from '../../alerts/receivers/types';
 import { createTopics, kcatConsumeAll, kcatProduce, uniqueName, waitFor } from '../support/kafka';

@@ -5,7 +5,7 @@
  * from their committed offsets after one handler threw. Twice-handed records would be counted
  * twice once they fall outside the duplicate filter's window.
  */
-import { silentLogger } from '../../core/logger';
+import { silentLogger } from '../../kernel/logger';
 import { KafkaSource } from '../../ingest/sources/kafka-source';
 import type { SourceBatch } from '../../ingest/sources/types';
 import { brokers, createTopics, kcatProduce, uniqueName } from '../support/kafka';

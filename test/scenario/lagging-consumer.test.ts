@@ -7,10 +7,10 @@
  * test/integration/event-time-invariant.test.ts.
  */
 import { loadConfigFile } from '../../config/load';
-import { ManualClock } from '../../core/clock';
-import { silentLogger } from '../../core/logger';
-import { runPipeline } from '../../core/runner';
-import type { Alert, RawRecord } from '../../core/types';
+import { ManualClock } from '../../kernel/clock';
+import { silentLogger } from '../../kernel/logger';
+import { runPipeline } from '../../worker/runner';
+import type { Alert, RawRecord } from '../../kernel/types';
 import type { AlertDispatcher } from '../../alerts/dispatch';
 import { MemoryDeadLetter } from '../../ingest/dead-letter';
 import type { Source, SourceBatch } from '../../ingest/sources/types';

@@ -5,10 +5,10 @@
  */
 import * as path from 'node:path';
 import { loadConfigFile } from '../../config/load';
-import { silentLogger } from '../../core/logger';
-import { ManualClock } from '../../core/clock';
-import type { Alert } from '../../core/types';
-import { runPipeline } from '../../core/runner';
+import { silentLogger } from '../../kernel/logger';
+import { ManualClock } from '../../kernel/clock';
+import type { Alert } from '../../kernel/types';
+import { runPipeline } from '../../worker/runner';
 import { wire } from '../../cli/app';
 import { MemoryDeadLetter } from '../../ingest/dead-letter';
 import { scoreIncidents, type IncidentScore } from '../../alerts/scoring';

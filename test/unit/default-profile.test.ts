@@ -1,8 +1,8 @@
 /** A stream without detectors is watched by the default univariate profile, per measurement. */
 import { parseConfigText, validateConfig } from '../../config/load';
-import { silentLogger } from '../../core/logger';
-import { Pipeline } from '../../core/pipeline';
-import type { FlowEvent } from '../../core/types';
+import { silentLogger } from '../../kernel/logger';
+import { Pipeline } from '../../worker/pipeline';
+import type { FlowEvent } from '../../kernel/types';
 
 const cfg = (extra: string) =>
   validateConfig(

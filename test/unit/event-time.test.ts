@@ -5,9 +5,9 @@
  * fired, never what it says — so the next event of the key, a sweep, or either batching agrees.
  */
 import { parseConfigText, validateConfig } from '../../config/load';
-import { silentLogger } from '../../core/logger';
-import { Pipeline } from '../../core/pipeline';
-import type { Alert, RawRecord } from '../../core/types';
+import { silentLogger } from '../../kernel/logger';
+import { Pipeline } from '../../worker/pipeline';
+import type { Alert, RawRecord } from '../../kernel/types';
 import { EventAdmission } from '../../ingest/admission';
 import { MemoryStateStore } from '../../state/memory-store';
 

@@ -3,9 +3,9 @@
  * reason and payload, and the good records around it are still judged.
  */
 import { parseConfigText, validateConfig } from '../../config/load';
-import { silentLogger } from '../../core/logger';
-import { Pipeline } from '../../core/pipeline';
-import type { RawRecord } from '../../core/types';
+import { silentLogger } from '../../kernel/logger';
+import { Pipeline } from '../../worker/pipeline';
+import type { RawRecord } from '../../kernel/types';
 
 const T0 = Date.UTC(2026, 10, 27, 8, 0);
 const config = validateConfig(

@@ -3,9 +3,9 @@
  * stopped: every detector's state (windows stored in their compact form included) comes back.
  */
 import { parseConfigText, validateConfig } from '../../config/load';
-import { silentLogger } from '../../core/logger';
-import { Pipeline } from '../../core/pipeline';
-import type { RawRecord } from '../../core/types';
+import { silentLogger } from '../../kernel/logger';
+import { Pipeline } from '../../worker/pipeline';
+import type { RawRecord } from '../../kernel/types';
 import { MemoryStateStore } from '../../state/memory-store';
 
 const T0 = Date.UTC(2026, 10, 27, 8, 0);

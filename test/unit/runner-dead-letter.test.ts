@@ -5,11 +5,11 @@
  * reject was handed over once per successful write. Fakes of our own interfaces, manual clock.
  */
 import { parseConfigText, validateConfig } from '../../config/load';
-import { ManualClock } from '../../core/clock';
-import { Health } from '../../core/health';
-import { silentLogger } from '../../core/logger';
-import { runPipeline } from '../../core/runner';
-import type { Reject } from '../../core/types';
+import { ManualClock } from '../../kernel/clock';
+import { Health } from '../../kernel/health';
+import { silentLogger } from '../../kernel/logger';
+import { runPipeline } from '../../worker/runner';
+import type { Reject } from '../../kernel/types';
 import type { DeadLetterOutput } from '../../ingest/dead-letter';
 import type { Source, SourceBatch } from '../../ingest/sources/types';
 import { MemoryStateStore } from '../../state/memory-store';

@@ -5,14 +5,14 @@
  * cannot write holds batches at most maxSinkPause, after which batches flow again.
  */
 import { parseConfigText, validateConfig } from '../../config/load';
-import { ManualClock } from '../../core/clock';
-import { silentLogger } from '../../core/logger';
-import { runPipeline } from '../../core/runner';
-import type { RawRecord } from '../../core/types';
+import { ManualClock } from '../../kernel/clock';
+import { silentLogger } from '../../kernel/logger';
+import { runPipeline } from '../../worker/runner';
+import type { RawRecord } from '../../kernel/types';
 import type { Source, SourceBatch } from '../../ingest/sources/types';
 import { MemoryDeadLetter } from '../../ingest/dead-letter';
 import { MemoryStateStore } from '../../state/memory-store';
-import { Health } from '../../core/health';
+import { Health } from '../../kernel/health';
 import type { Point, Sink, SinkStats } from '../../sinks/types';
 import type { AlertDispatcher } from '../../alerts/dispatch';
 

@@ -3,10 +3,10 @@
  * when nothing arrives, and the idle rule moves the quiet partition's watermark on with the clock.
  */
 import { parseConfigText, validateConfig } from '../../config/load';
-import { ManualClock } from '../../core/clock';
-import { silentLogger } from '../../core/logger';
-import { runPipeline } from '../../core/runner';
-import type { Alert } from '../../core/types';
+import { ManualClock } from '../../kernel/clock';
+import { silentLogger } from '../../kernel/logger';
+import { runPipeline } from '../../worker/runner';
+import type { Alert } from '../../kernel/types';
 import type { AlertDispatcher } from '../../alerts/dispatch';
 import { MemoryDeadLetter } from '../../ingest/dead-letter';
 import type { Source, SourceBatch } from '../../ingest/sources/types';

@@ -3,9 +3,9 @@
  * event time, a quiet key keeps every point, and alert changes are never thinned.
  */
 import { parseConfigText, validateConfig } from '../../config/load';
-import { silentLogger } from '../../core/logger';
-import { Pipeline } from '../../core/pipeline';
-import type { RawRecord } from '../../core/types';
+import { silentLogger } from '../../kernel/logger';
+import { Pipeline } from '../../worker/pipeline';
+import type { RawRecord } from '../../kernel/types';
 
 const T0 = Date.UTC(2026, 10, 27, 8, 0);
 const config = validateConfig(
@@ -73,8 +73,8 @@ it('never thins alert changes: a transition inside an interval still raises its 
 });
 
 it('the runner thins series to the finest resolution its sinks ask for, and writes every alert change', async () => {
-  const { runPipeline } = await import('../../core/runner');
-  const { ManualClock } = await import('../../core/clock');
+  const { runPipeline } = await import('../../worker/runner');
+  const { ManualClock } = await import('../../kernel/clock');
   const { MemorySink } = await import('../../sinks/memory');
   const { MemoryDeadLetter } = await import('../../ingest/dead-letter');
   const { MemoryStateStore } = await import('../../state/memory-store');
@@ -98,8 +98,8 @@ it('the runner thins series to the finest resolution its sinks ask for, and writ
 });
 
 it('thins by event time within a batch too: a backlog of 70 one-minute reports in one batch keeps 70 points; a hot burst one per interval', async () => {
-  const { runPipeline } = await import('../../core/runner');
-  const { ManualClock } = await import('../../core/clock');
+  const { runPipeline } = await import('../../worker/runner');
+  const { ManualClock } = await import('../../kernel/clock');
   const { MemorySink } = await import('../../sinks/memory');
   const { MemoryDeadLetter } = await import('../../ingest/dead-letter');
   const { MemoryStateStore } = await import('../../state/memory-store');

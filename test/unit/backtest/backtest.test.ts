@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { registerBacktest } from '../../../cli/commands/backtest';
 import { runBacktest, type BacktestIO } from '../../../backtest/backtest';
-import { silentLogger } from '../../../core/logger';
+import { silentLogger } from '../../../kernel/logger';
 import { Rng } from '../../../ingest/simulator/random';
 import { formatTimestamp } from '../../corpus/generate';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runBacktest, type BacktestIO } from '../../../backtest/backtest';
 import { parseTimestamp } from '../../../backtest/input';
-import { silentLogger } from '../../../core/logger';
+import { silentLogger } from '../../../kernel/logger';
 import { fixtureCsv, quirkFixtures, type QuirkFixture } from '../../fixtures/backtest-quirks/generate';
 
 const FIXTURES = path.join(__dirname, '../../fixtures/backtest-quirks');

@@ -11,10 +11,10 @@ import { registerBacktest } from '../../../cli/commands/backtest';
 import { runBacktest, type BacktestIO } from '../../../backtest/backtest';
 import type { AlertDispatcher } from '../../../alerts/dispatch';
 import { loadConfigFile } from '../../../config/load';
-import { ManualClock } from '../../../core/clock';
-import { silentLogger } from '../../../core/logger';
-import { runPipeline } from '../../../core/runner';
-import type { Alert, RawRecord } from '../../../core/types';
+import { ManualClock } from '../../../kernel/clock';
+import { silentLogger } from '../../../kernel/logger';
+import { runPipeline } from '../../../worker/runner';
+import type { Alert, RawRecord } from '../../../kernel/types';
 import { MemoryDeadLetter } from '../../../ingest/dead-letter';
 import { FlowSimulator } from '../../../ingest/simulator';
 import type { SourceBatch } from '../../../ingest/sources/types';
@@ -192,7 +192,7 @@ describe('flowwatch backtest --alerts and raw records', () => {
 });
 
 /**
- * The worker's side (core/runner.ts, memory store): each key on one of 4 partitions of its stream,
+ * The worker's side (worker/runner.ts, memory store): each key on one of 4 partitions of its stream,
  * 2,000-record batches per partition taking turns, then a sweep of every partition so all due timers
  * fire; the alert changes as `fingerprint status startsAt endsAt`.
  */

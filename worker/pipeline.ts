@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Alert, FlowEvent, Observation, RawRecord, Reject, RejectReason, Severity } from './types';
+import type { Alert, FlowEvent, Observation, RawRecord, Reject, RejectReason, Severity } from '../kernel/types';
 import type { FlowwatchConfig, StreamConfig } from '../config/schema';
 import { detectorName } from '../config/schema';
 import { measurementNames } from '../config/semantics';
 import type { Detector } from '../detectors/types';
 import { createDetector } from '../detectors/registry';
 import { univariateSchema } from '../detectors/univariate';
-import { compileRestricted } from '../config/expression';
+import { compileRestricted } from '../expression/expression';
 import { createDecoder, makeReject, type Decoder } from '../ingest/decode/decoder';
 import { EventAdmission, type AdmissionPolicy } from '../ingest/admission';
 import { initLifecycle, stepLifecycle, type LifecycleState, type Transition } from '../alerts/lifecycle';
@@ -565,7 +565,7 @@ export class Pipeline {
   /**
    * Everything live of one scope, in the store's form: every row and each stream's watermark —
    * what the store would hold had every commit landed. Re-seeds a store that was wiped
-   * (core/store-recovery.ts). Walks the scope's rows: call it on recovery, never per batch.
+   * (worker/store-recovery.ts). Walks the scope's rows: call it on recovery, never per batch.
    */
   snapshotScope(scope: string): Map<string, unknown> {
     const out = new Map<string, unknown>();

@@ -1,5 +1,5 @@
 import { all, create } from 'mathjs';
-import { FlowwatchError } from '../core/errors';
+import { FlowwatchError } from '../kernel/errors';
 import { compileRestricted, type CompileOptions } from './expression';
 
 const known = new Set(['amount', 'fee', 'temp', 'x', 'y']);

@@ -3,11 +3,11 @@
  * commits that fail on the same wipe; a re-send that fails is tried again before the next commit;
  * other errors pass through untouched.
  */
-import { silentLogger } from './logger';
+import { silentLogger } from '../kernel/logger';
 import { MemoryStateStore } from '../state/memory-store';
 import { StoreRecovery } from './store-recovery';
-import { Health } from './health';
-import type { Alert } from './types';
+import { Health } from '../kernel/health';
+import type { Alert } from '../kernel/types';
 import { makeAlert } from '../alerts/testing/fakes';
 
 function setup(firing: Alert[] = []) {

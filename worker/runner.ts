@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Clock } from './clock';
-import type { Alert } from './types';
+import type { Clock } from '../kernel/clock';
+import type { Alert } from '../kernel/types';
 import type { FlowwatchConfig } from '../config/schema';
 import { Pipeline, writeAll } from './pipeline';
 import { withIdleTicks } from './idle-ticks';
@@ -11,7 +11,7 @@ import type { StateStore } from '../state/types';
 import type { Sink } from '../sinks/types';
 import { aggregatePoint, alertPoint } from '../sinks/points';
 import { SinkGate } from '../sinks/sink-gate';
-import type { Health } from './health';
+import type { Health } from '../kernel/health';
 import { StoreRecovery } from './store-recovery';
 
 export interface RunOptions {

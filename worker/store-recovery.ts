@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Alert } from './types';
+import type { Alert } from '../kernel/types';
 import type { AlertDispatcher } from '../alerts/dispatch';
 import type { StateStore } from '../state/types';
 import { isStoreEpochChanged, type StoreEpochChangedError } from '../state/epoch';

@@ -1,5 +1,5 @@
 import { ceilDependencies, create, floorDependencies, parseDependencies, roundDependencies } from 'mathjs';
-import { FlowwatchError } from '../core/errors';
+import { FlowwatchError } from '../kernel/errors';
 
 /**
  * Restricted expressions from config: detector conditions ("sum(amount) > 50000 and count >= 3")
