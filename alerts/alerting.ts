@@ -18,7 +18,7 @@ import type { Receiver } from './receivers/types';
 import { acceptChange, settleFlap, type AlertRecord } from './record';
 import { Router, groupLabels, type Route } from './route/route';
 import { K, type AlertStore, type Writes } from './store/types';
-import { RESENT_LABEL, RESENT_STORE_LOSS } from '../worker/store-recovery';
+import { RESENT_LABEL, RESENT_STORE_LOSS } from './identity';
 
 export interface AlertingMetrics extends DeliveryMetrics {
   /** State changes accepted (after de-duplication), by status. */

@@ -4,7 +4,7 @@
  * store's recovery goes out only where the store lost it.
  */
 import { makeAlert, RecordingReceiver, resolved, route, testPipeline } from './testing/fakes';
-import { markResent } from '../worker/store-recovery';
+import { markResent } from './identity';
 
 it('a resolve for an alert the store does not know is notified (the group would drop it)', async () => {
   const r = new RecordingReceiver('oncall');

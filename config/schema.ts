@@ -1,79 +1,10 @@
 import { z } from 'zod';
 import { duration } from '../kernel/duration';
 import { detectorSchema } from '../detectors/registry';
-
-/** Field path in a record: "amount" or "device.id" (dots reach into nested objects). */
-const fieldPath = z.string().min(1, 'expected a field name');
-
-const timeFormat = z.enum(['auto', 'epoch_s', 'epoch_ms', 'iso']);
-
-const measurementSpec = z.union([
-  fieldPath,
-  z.object({ field: fieldPath, optional: z.boolean().default(false) }).strict(),
-]);
-
-/** How raw records of a stream become events. */
-export const mappingSchema = z
-  .object({
-    /** json (default) or csv. */
-    format: z.enum(['json', 'csv']).default('json'),
-    /** CSV only: column names in order (when the data has no header line) and delimiter. */
-    csv: z.object({ columns: z.array(z.string().min(1)).min(1), delimiter: z.string().length(1).default(',') }).strict().optional(),
-    /** Entity key field, or several fields joined with ":". */
-    key: z.union([fieldPath, z.array(fieldPath).min(1)]),
-    /** Event-time field and its format; "auto" tells epoch s from epoch ms by magnitude and parses ISO 8601 strings. */
-    time: z.union([fieldPath, z.object({ field: fieldPath, format: timeFormat.default('auto') }).strict()]),
-    /** Numeric measurements: a list of field names, or { name: field | { field, optional } }. Booleans count as 1/0. */
-    measurements: z.union([z.array(fieldPath).min(1), z.record(z.string(), measurementSpec)]),
-    /** String attributes kept with the event (station, counterparty). Missing ones are left out. */
-    attributes: z.union([z.array(fieldPath), z.record(z.string(), fieldPath)]).default([]),
-    /** Record id for duplicate detection (payment id). Without it, key + time + values identify a record. */
-    id: fieldPath.optional(),
-    /** Derived measurements: restricted math expressions over the measurements, e.g. { excess: "temp_c - setpoint_c" }. */
-    derive: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an identifier'), z.string().min(1)).default({}),
-    /**
-     * JSON only: whether a measurement may arrive as a numeric string ("12.5", as decimal
-     * serialisers write money). numeric-strings (default) reads it as the number; none rejects it
-     * as bad_value. CSV values are text by nature and always read as numbers.
-     */
-    coerce: z.enum(['numeric-strings', 'none']).default('numeric-strings'),
-  })
-  .strict()
-  .superRefine((m, ctx) => {
-    if (m.format === 'csv' && !m.csv) ctx.addIssue({ code: 'custom', path: ['csv'], message: 'format csv needs csv.columns (the column names in order)' });
-  });
-
-const simulatorSourceSchema = z.object({ type: z.literal('simulator') }).strict();
-const fileSourceSchema = z
-  .object({ type: z.literal('file'), path: z.string().min(1) })
-  .strict();
-
-const kafkaSourceSchema = z
-  .object({ type: z.literal('kafka'), topics: z.array(z.string().min(1)).min(1) })
-  .strict();
-
-export const sourceSchema = z.discriminatedUnion('type', [simulatorSourceSchema, fileSourceSchema, kafkaSourceSchema]);
-
-/** Kafka connection and consumer group. Brokers default to $KAFKA_BROKERS; SASL only from the environment. */
-export const kafkaSchema = z
-  .object({
-    brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1).optional(),
-    client_id: z.string().default('flowwatch'),
-    group_id: z.string().default('flowwatch'),
-    /** Where a new consumer group starts: the earliest retained record, or only new ones. */
-    from_beginning: z.boolean().default(true),
-    session_timeout: duration({ min: 6000 }).default(30_000),
-    /** Most bytes fetched per partition per batch: bigger batches, more throughput; smaller, lower latency. */
-    max_batch_bytes: z.number().int().min(1024).default(4 * 1024 * 1024),
-    /**
-     * How long the broker may hold a fetch for more data (Kafka's fetch.max.wait.ms; answered at
-     * once when 64 KB are there). Longer: fewer, bigger batches, so less CPU per event (each
-     * batch costs a state commit); shorter: lower latency at low rates. docs/bench.md has both.
-     * Default FETCH_WAIT_MS (ingest/sources/kafka-source.ts).
-     */
-    fetch_wait: duration({ max: 1000 }).optional(),
-  })
-  .strict();
+// How records are read and mapped (sources, mapping, Kafka, simulator) lives with the ingest stage.
+import { mappingSchema, sourceSchema, kafkaSchema, simulatorSchema } from '../ingest/config';
+export { mappingSchema, sourceSchema, kafkaSchema, simulatorSchema };
+export type { MappingConfig, SimulatorConfig, KafkaConfig } from '../ingest/config';
 
 export const streamSchema = z
   .object({
@@ -141,22 +72,6 @@ export const deadLetterSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('kafka'), topic: z.string().min(1).default('flowwatch.dead-letter') }).strict(),
 ]);
 
-export const simulatorSchema = z
-  .object({
-    seed: z.number().int().default(1),
-    /** Simulated start time (ISO 8601); default: today 06:30 UTC. */
-    start: z.string().datetime({ offset: true }).optional(),
-    /** Simulated milliseconds per wall millisecond; "max" runs as fast as possible. */
-    speed: z.union([z.number().positive(), z.literal('max')]).default(120),
-    /** Simulated time per batch. */
-    step: duration({ min: 1000 }).default(60_000),
-    scale: z.number().positive().default(1),
-    anomalies_per_flow_per_day: z.number().min(0).default(8),
-    /** Each flow gets an anomaly starting within this much simulated time (quick demos). */
-    first_anomaly_within: duration().default(20 * 60_000),
-  })
-  .strict();
-
 export const configSchema = z
   .object({
     streams: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'expected a stream name like "funds"'), streamSchema),
@@ -189,10 +104,8 @@ export const configSchema = z
 
 export type FlowwatchConfig = z.output<typeof configSchema>;
 export type StreamConfig = z.output<typeof streamSchema>;
-export type MappingConfig = z.output<typeof mappingSchema>;
 export type ReceiverConfig = z.output<typeof receiverSchema>;
 export type DetectorConfig = z.output<typeof detectorSchema>;
-export type SimulatorConfig = z.output<typeof simulatorSchema>;
 
 /**
  * The Redis key prefix of a deployment: `state.prefix` when set (0.1 used "fw" for every config:

@@ -1,25 +1,12 @@
 import { isFlowwatchError } from '../kernel/errors';
 import { createDetector } from '../detectors/registry';
 import { compileRestricted } from '../expression/expression';
-import { detectorName, type FlowwatchConfig, type MappingConfig } from './schema';
+import { detectorName, type FlowwatchConfig } from './schema';
 import { formatPath } from './format-issues';
+import { attributeNames, lastSegment } from '../ingest/config';
+export { measurementNames, attributeNames, lastSegment } from '../ingest/config';
 
 const SIMULATED_FLOWS = new Set(['people', 'goods', 'funds']);
-
-export function measurementNames(m: MappingConfig): string[] {
-  const base = Array.isArray(m.measurements) ? m.measurements.map(lastSegment) : Object.keys(m.measurements);
-  return [...base, ...Object.keys(m.derive)];
-}
-
-export function attributeNames(m: MappingConfig): string[] {
-  return Array.isArray(m.attributes) ? m.attributes.map(lastSegment) : Object.keys(m.attributes);
-}
-
-/** "device.temp" is measured as "temp". */
-export function lastSegment(field: string): string {
-  const i = field.lastIndexOf('.');
-  return i < 0 ? field : field.slice(i + 1);
-}
 
 /** Cross-field checks the schema can't express: names that must exist, expressions that must compile. */
 export function checkConfigSemantics(config: FlowwatchConfig): string[] {

@@ -1,6 +1,6 @@
 import type { SASLOptions } from 'kafkajs';
 import { FlowwatchError } from '../kernel/errors';
-import type { FlowwatchConfig } from '../config/schema';
+import type { KafkaConfig } from './config';
 import type { KafkaConnection } from './sources/kafka-source';
 
 /**
@@ -8,7 +8,7 @@ import type { KafkaConnection } from './sources/kafka-source';
  * Credentials only from the environment (KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME,
  * KAFKA_SASL_PASSWORD, KAFKA_SSL=true) so they never sit in a config file or a log.
  */
-export function kafkaConnection(config: FlowwatchConfig, env: NodeJS.ProcessEnv = process.env): KafkaConnection {
+export function kafkaConnection(config: { kafka?: KafkaConfig }, env: NodeJS.ProcessEnv = process.env): KafkaConnection {
   const brokers = config.kafka?.brokers ?? env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
   if (!brokers || brokers.length === 0) {
     throw new FlowwatchError('FW_SOURCE', 'no Kafka brokers: set kafka.brokers in the config or KAFKA_BROKERS in the environment (scripts/services env prints it)');

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Alert, FlowEvent, Observation, RawRecord, Reject, RejectReason, Severity } from '../kernel/types';
 import type { FlowwatchConfig, StreamConfig } from '../config/schema';
@@ -12,6 +11,7 @@ import { createDecoder, makeReject, type Decoder } from '../ingest/decode/decode
 import { EventAdmission, type AdmissionPolicy } from '../ingest/admission';
 import { initLifecycle, stepLifecycle, type LifecycleState, type Transition } from '../alerts/lifecycle';
 import { defaultSummary, renderTemplate } from '../alerts/summary';
+import { alertId } from '../alerts/identity';
 import type { PreparedCommit, StateStore } from '../state/types';
 
 /** One detector of one stream, with its per-key state. */
@@ -720,9 +720,4 @@ export async function writeAll(commits: readonly PreparedCommit[]): Promise<bool
     if (i === 0) applied = ok;
   }
   return applied;
-}
-
-/** Stable id: a retried delivery of the same state change carries the same id. */
-export function alertId(fingerprint: string, status: string, startsAt: number): string {
-  return createHash('sha256').update(`${fingerprint}|${status}|${startsAt}`).digest('hex').slice(0, 20);
 }

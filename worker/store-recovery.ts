@@ -1,14 +1,11 @@
 import type { Logger } from 'pino';
 import type { Alert } from '../kernel/types';
 import type { AlertDispatcher } from '../alerts/dispatch';
+import { markResent } from '../alerts/identity';
 import type { StateStore } from '../state/types';
 import { isStoreEpochChanged, type StoreEpochChangedError } from '../state/epoch';
 import type { SourceBatch } from '../ingest/sources/types';
 
-/** Label and summary prefix of a firing alert notified again because the store lost it. */
-export const RESENT_LABEL = 'resent';
-export const RESENT_STORE_LOSS = 'state-store-lost';
-const RESENT_PREFIX = '[re-sent after state store loss] ';
 
 export interface StoreRecoveryOptions {
   pipeline: {
@@ -108,9 +105,4 @@ export class StoreRecovery {
     if (firstOffset <= 0) return;
     this.o.log.error({ scope, resumesAt: firstOffset, epoch: this.o.store.epoch ?? null }, 'state store holds nothing for this partition although the source resumes past its start: the store was wiped (or is new) while no worker held it; its state starts empty from here');
   }
-}
-
-/** The same firing change, marked: a label for machines, a summary prefix for people. */
-export function markResent(a: Alert): Alert {
-  return { ...a, labels: { ...a.labels, [RESENT_LABEL]: RESENT_STORE_LOSS }, summary: RESENT_PREFIX + a.summary };
 }

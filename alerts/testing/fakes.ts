@@ -1,5 +1,5 @@
 /** Test helpers: alerts built by hand, and receivers that record what they got (fakes of our own interfaces). */
-import { alertId } from '../../worker/pipeline';
+import { alertId } from '../identity';
 import type { Alert, Severity } from '../../kernel/types';
 import { ManualClock } from '../../kernel/clock';
 import { silentLogger } from '../../kernel/logger';

@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { FlowEvent, Reject, RejectReason } from '../../kernel/types';
-import type { MappingConfig } from '../../config/schema';
+import type { MappingConfig } from '../config';
 import { compileRestricted } from '../../expression/expression';
-import { lastSegment } from '../../config/semantics';
+import { lastSegment } from '../config';
 import { fieldGetter } from './field-path';
 import { parseTime, type TimeFormat } from './time';
 import { flatReader } from './flat-json';

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** At speed max, the longest the simulator runs without letting timers and signals in, ms. */
 const MAX_SPEED_YIELD_MS = 20;
-import type { SimulatorConfig } from '../../config/schema';
+import type { SimulatorConfig } from '../config';
 import { FlowSimulator, type FlowName, type GroundTruthLabel } from '../simulator';
 import type { Source, SourceBatch } from './types';
 
