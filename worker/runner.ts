@@ -140,7 +140,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   o.onStats?.(summary);
 
   for (const source of o.sources) {
-    (source as { onRebalance?: (l: () => void) => void }).onRebalance?.(() => {
+    source.onRebalance?.(() => {
       // Partitions may have moved: forget in-memory state, reload each scope from the store on its next batch.
       for (const scope of loaded) pipeline.dropScope(scope);
       loaded.clear();
