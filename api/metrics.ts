@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AlertingMetrics } from '../alerts/alerting';
 import type { Health } from '../kernel/health';
+import { outcomeWithin } from '../kernel/settle';
 import type { SinkStats } from '../sinks/types';
 
 type Snapshot = { outbox: Record<string, number>; dead: Record<string, number>; alerts: Record<string, number> };
@@ -243,20 +244,12 @@ export class FlowwatchMetrics implements AlertingMetrics {
   /** The store's snapshot within SNAPSHOT_TIMEOUT_MS, else the last known one (marked stale). */
   private async readSnapshot(): Promise<Snapshot | undefined> {
     if (!this.snapshotSource) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const read = this.snapshotSource();
-    read.catch(() => undefined); // may fail after the scrape stopped waiting
-    try {
-      const s = await Promise.race([read, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.snapshotTimeoutMs)))]);
-      if (s) {
-        this.lastSnapshot = s;
-        this.snapshotStale = false;
-        return s;
-      }
-    } catch {
-      // the store failed: fall through to the last known values
-    } finally {
-      clearTimeout(timer);
+    const read = await outcomeWithin(this.snapshotSource(), this.snapshotTimeoutMs);
+    // A store that fails or does not answer in time: the last known values, marked stale.
+    if (read !== 'timeout' && 'value' in read && read.value) {
+      this.lastSnapshot = read.value;
+      this.snapshotStale = false;
+      return read.value;
     }
     this.snapshotStale = true;
     return this.lastSnapshot;

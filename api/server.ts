@@ -9,6 +9,7 @@ import type { ApiConfig } from '../alerts/config';
 import { matcherProblem } from '../alerts/matchers';
 import { formatDuration, parseDuration } from '../kernel/duration';
 import { FlowwatchError, isFlowwatchError } from '../kernel/errors';
+import { outcomeWithin } from '../kernel/settle';
 import type { FlowwatchMetrics } from './metrics';
 import type { Health } from '../kernel/health';
 import { readiness } from './telemetry';
@@ -143,7 +144,7 @@ export class ApiServer {
     if (path === '/healthz') return { body: { status: 'ok' } };
     if (path === '/readyz') {
       // The API serves acks and silences from the alert store: it must answer here, within a bound.
-      if (!(await withTimeout(this.o.alerting.store.ping(), 1000))) {
+      if (!(await resolvesWithin(this.o.alerting.store.ping(), 1000))) {
         const problems = [{ component: 'alert-store', reason: 'the alert store does not answer within 1 s' }, ...(this.o.health?.list() ?? []).map((p) => ({ component: p.component, reason: p.reason, since: new Date(p.since).toISOString() }))];
         return { status: 503, body: { status: 'not ready', problems } };
       }
@@ -258,14 +259,8 @@ function silenceJson(s: { id: string; matchers: string[]; startsAt: number; ends
   };
 }
 
-
-async function withTimeout(p: Promise<void>, ms: number): Promise<boolean> {
-  let t: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p.then(() => true), new Promise<boolean>((resolve) => (t = setTimeout(() => resolve(false), ms)))]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(t);
-  }
+/** Whether `p` resolves within `ms`: a rejection, or no answer in time, is false. */
+async function resolvesWithin(p: Promise<void>, ms: number): Promise<boolean> {
+  const outcome = await outcomeWithin(p, ms);
+  return outcome !== 'timeout' && 'value' in outcome;
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { closeServer, send } from './http';
 import type { Logger } from 'pino';
 import type { Health } from '../kernel/health';
+import { outcomeWithin } from '../kernel/settle';
 import type { FlowwatchMetrics } from './metrics';
 
 /** Default of config `telemetry.listen`: next to the alerting API's default (127.0.0.1:9464). */
@@ -68,16 +69,11 @@ export class TelemetryServer {
       return send(res, r.status, r.body);
     }
     if (path === '/metrics') {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const text = await Promise.race([this.o.metrics.text(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`scrape took longer than ${SCRAPE_TIMEOUT_MS} ms`)), SCRAPE_TIMEOUT_MS)))]);
-        return send(res, 200, text, this.o.metrics.contentType);
-      } catch (err) {
-        this.o.log.warn({ err }, 'metrics scrape failed');
-        return send(res, 503, { error: (err as Error).message });
-      } finally {
-        clearTimeout(timer);
-      }
+      const scrape = await outcomeWithin(this.o.metrics.text(), SCRAPE_TIMEOUT_MS);
+      if (scrape !== 'timeout' && 'value' in scrape) return send(res, 200, scrape.value, this.o.metrics.contentType);
+      const err = scrape === 'timeout' ? new Error(`scrape took longer than ${SCRAPE_TIMEOUT_MS} ms`) : scrape.error;
+      this.o.log.warn({ err }, 'metrics scrape failed');
+      return send(res, 503, { error: (err as Error).message });
     }
     send(res, 404, { error: `no such endpoint: ${path} (this listener serves /metrics, /healthz, /readyz)` });
   }

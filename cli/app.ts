@@ -62,7 +62,7 @@ export interface WiringOptions {
   receivers?: Receiver[];
   /** Alert state store (tests); default from config.alerting.store (else like state.backend). */
   alertStore?: AlertStore;
-  /** Wall clock for group/repeat/escalation timers (default: the system clock). */
+  /** Wall clock for group/repeat/escalation timers, the stores, sinks and Kafka stamps (default: the system clock). */
   clock?: Clock;
   deadLetter?: DeadLetterOutput;
   store?: StateStore;
@@ -71,6 +71,7 @@ export interface WiringOptions {
 
 /** Builds the I/O edges named in a config: sources, receivers, dead letter, state store. */
 export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}): Wiring {
+  const clock = o.clock ?? systemClock;
   const sources: Source[] = [];
   const simFlows: FlowName[] = [];
   const kafkaTopics = new Map<string, string>();
@@ -91,7 +92,7 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
   // Fail fast on a missing Kafka setting, before any connection is opened.
   if (kafkaTopics.size > 0 || config.dead_letter.type === 'kafka') kafkaConnection(config);
   const health = new Health();
-  const store = o.store ?? createStore(config, log, health);
+  const store = o.store ?? createStore(config, log, health, clock);
   const metrics = new FlowwatchMetrics();
   metrics.readEpoch(() => store.epoch);
   if (kafkaTopics.size > 0) {
@@ -106,6 +107,7 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
         log: log.child({ component: 'kafka' }),
         appliedPosition: (scope) => store.position(scope),
         health,
+        clock,
       });
     sources.push(kafkaSource);
     metrics.readLag(() => kafkaSource.lag());
@@ -143,8 +145,7 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
         return kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       },
     });
-  const sinks = config.sinks.map((c) => createSink(c, log));
-  const clock = o.clock ?? systemClock;
+  const sinks = config.sinks.map((c) => createSink(c, log, clock));
   metrics.readHealth(health);
   metrics.readSinks(sinks);
   const alerting = new AlertingPipeline({
@@ -203,7 +204,7 @@ function createAlertStore(config: FlowwatchConfig, clock: Clock, log: Logger): A
   return new RedisAlertStore({ url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: storeNamespace(config), log: log.child({ component: 'alert-store' }) });
 }
 
-function createStore(config: FlowwatchConfig, log: Logger, health: Health): StateStore {
+function createStore(config: FlowwatchConfig, log: Logger, health: Health, clock: Clock): StateStore {
   if (config.state.backend === 'memory') return new MemoryStateStore();
   return new RedisStateStore({
     url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -211,5 +212,6 @@ function createStore(config: FlowwatchConfig, log: Logger, health: Health): Stat
     log: log.child({ component: 'state' }),
     ttlSeconds: Math.round(config.state.idle_ttl / 1000),
     health,
+    clock,
   });
 }

@@ -13,3 +13,22 @@ export async function settleWithin(p: Promise<unknown>, ms: number): Promise<'se
     clearTimeout(timer);
   }
 }
+
+/** How a promise ended within a time limit: its value, its error, or 'timeout'. */
+export type Outcome<T> = { value: T } | { error: unknown } | 'timeout';
+
+/**
+ * settleWithin for callers that need the result: `p`'s value or error if it settles within `ms`,
+ * else 'timeout' (a later result is dropped). The timer is cleared either way.
+ */
+export async function outcomeWithin<T>(p: Promise<T>, ms: number): Promise<Outcome<T>> {
+  let outcome: Outcome<T> = 'timeout';
+  await settleWithin(
+    p.then(
+      (value) => void (outcome = { value }),
+      (error: unknown) => void (outcome = { error }),
+    ),
+    ms,
+  );
+  return outcome;
+}

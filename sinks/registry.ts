@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FlowwatchError } from '../kernel/errors';
+import type { Clock } from '../kernel/clock';
 import type { Logger } from '../kernel/logger';
 import { influxdb, influxdbSinkSchema } from './influxdb';
 import type { Sink, SinkFactory } from './types';
@@ -17,8 +18,8 @@ export const sinkConfigSchema = z.discriminatedUnion('type', [influxdbSinkSchema
 export type SinkConfig = z.output<typeof sinkConfigSchema>;
 
 /** Builds a sink from its parsed config. */
-export function createSink(config: SinkConfig, log: Logger): Sink {
+export function createSink(config: SinkConfig, log: Logger, clock?: Clock): Sink {
   const factory = sinkFactories.find((f) => f.type === config.type);
   if (!factory) throw new FlowwatchError('FW_SINK', `unknown sink type ${JSON.stringify((config as { type?: unknown }).type)} (known: ${sinkFactories.map((f) => f.type).join(', ')})`);
-  return factory.create(config, log);
+  return factory.create(config, log, clock);
 }

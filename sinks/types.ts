@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Clock } from '../kernel/clock';
 import type { Logger } from '../kernel/logger';
 
 /** One time-series point, independent of any database client. */
@@ -61,5 +62,6 @@ export interface SinkFactory<C = any> {
   /** One-line description for docs and `--help`. */
   description: string;
   schema: z.ZodType<C>;
-  create(config: C, log: Logger): Sink;
+  /** `clock`: the wall clock, for the sink's own timing (log rate limits); default the system's. */
+  create(config: C, log: Logger, clock?: Clock): Sink;
 }

@@ -1,5 +1,6 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../kernel/clock';
 
 /**
  * Longest a Redis command may wait for its reply, ms, queued or sent. A paused Redis (SIGSTOP, a
@@ -18,9 +19,9 @@ export const REDIS_COMMAND_TIMEOUT_MS = 2000;
  * the batch and retries (the runner's `durable()`: heartbeats, backoff, stops when asked to), so a
  * batch is still held rather than lost, and a stop request is never stuck behind a queued command.
  * Connection errors are logged at most every 10 s (never an unhandled 'error' event, never per
- * command). The password may come from REDIS_PASSWORD instead of the URL, so it stays out of config files.
+ * command; `clock` paces them). The password may come from REDIS_PASSWORD instead of the URL, so it stays out of config files.
  */
-export function openRedis(url: string, log: Logger | undefined, extra: RedisOptions = {}): Redis {
+export function openRedis(url: string, log: Logger | undefined, extra: RedisOptions = {}, clock: Clock = systemClock): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
@@ -33,7 +34,7 @@ export function openRedis(url: string, log: Logger | undefined, extra: RedisOpti
   let lastLog = -Infinity;
   let suppressed = 0;
   redis.on('error', (err: NodeJS.ErrnoException) => {
-    const now = Date.now();
+    const now = clock.now();
     if (now - lastLog < 10_000) {
       suppressed++;
       return;

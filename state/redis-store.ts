@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { closeRedis, openRedis, redactUrl } from './redis-connection';
+import { systemClock, type Clock } from '../kernel/clock';
 import { FlowwatchError } from '../kernel/errors';
 import type { Health } from '../kernel/health';
 import { StoreEpochChangedError, nextEpoch } from './epoch';
@@ -118,6 +119,8 @@ export interface RedisStateStoreOptions {
   log?: Logger;
   /** Told when the epoch changes (`state-store`): readiness fails until the store is re-seeded. */
   health?: Health;
+  /** Wall clock: a new epoch is its time (readable in logs), and it paces connection-error logs. Default: the system clock. */
+  clock?: Clock;
 }
 
 type Scripts = {
@@ -140,13 +143,15 @@ export class RedisStateStore implements StateStore {
   private readonly log?: Logger;
   private readonly health?: Health;
   private readonly url: string;
+  private readonly clock: Clock;
   private current: number | null = null;
   private opening: Promise<number> | null = null;
   /** Per scope: the epoch found at load, which the next commit expects ("" = none stored). */
   private readonly expected = new Map<string, string>();
 
   constructor(opts: RedisStateStoreOptions) {
-    this.redis = openRedis(opts.url, opts.log, opts.redisOptions);
+    this.clock = opts.clock ?? systemClock;
+    this.redis = openRedis(opts.url, opts.log, opts.redisOptions, this.clock);
     this.url = opts.url;
     this.prefix = opts.prefix ?? 'fw';
     this.ttl = opts.ttlSeconds ?? 0;
@@ -177,7 +182,7 @@ export class RedisStateStore implements StateStore {
   private open(): Promise<number> {
     this.opening ??= (async () => {
       await checkRedisPersistence(this.redis, this.log, redactUrl(this.url));
-      const [epoch, created] = await this.scripts.fwEpoch(`${this.prefix}:epoch`, String(nextEpoch(null)), '');
+      const [epoch, created] = await this.scripts.fwEpoch(`${this.prefix}:epoch`, String(nextEpoch(null, this.clock.now())), '');
       this.current = Number(epoch);
       this.log?.info({ epoch: this.current, created: created === 1 }, created === 1 ? 'state store epoch started (Redis held none: new, or wiped while no worker ran)' : 'state store epoch read');
       return this.current;
@@ -240,7 +245,7 @@ export class RedisStateStore implements StateStore {
 
   async renewEpoch(): Promise<number> {
     const prev = this.current;
-    const [epoch, created] = await this.scripts.fwEpoch(`${this.prefix}:epoch`, String(nextEpoch(prev)), prev === null ? '' : String(prev));
+    const [epoch, created] = await this.scripts.fwEpoch(`${this.prefix}:epoch`, String(nextEpoch(prev, this.clock.now())), prev === null ? '' : String(prev));
     this.current = Number(epoch);
     this.log?.info({ epoch: this.current, previous: prev, adopted: created !== 1 }, created === 1 ? 'state store: new epoch started' : 'state store: adopted the epoch another worker started');
     return this.current;

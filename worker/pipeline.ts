@@ -13,6 +13,7 @@ import { initLifecycle, stepLifecycle, type LifecycleState, type Transition } fr
 import { defaultSummary, renderTemplate } from '../alerts/summary';
 import { alertId } from '../alerts/identity';
 import type { PreparedCommit, StateStore } from '../state/types';
+import { readPersistedRow, type PersistedEntry, type PersistedRow } from './persisted-row';
 
 /** One detector of one stream, with its per-key state. */
 interface Rule {
@@ -30,8 +31,8 @@ interface Rule {
 
 /** One detector's state for one key: detector state, alert lifecycle, latest verdict. */
 interface Entry {
-  d: unknown;
-  l: LifecycleState;
+  state: unknown;
+  lifecycle: LifecycleState;
   /** Latest observation in the current batch (for time-series sinks); not persisted. */
   obs: Observation | null;
   obsTs: number;
@@ -44,12 +45,6 @@ interface Entry {
    */
   at: number;
   due: number;
-}
-
-interface PersistedEntry {
-  d: unknown;
-  /** Left out (undefined: JSON drops it) while the lifecycle is in its initial state. */
-  l: LifecycleState | undefined;
 }
 
 /**
@@ -72,13 +67,6 @@ interface KeyRow {
   dirty: boolean;
   /** Earliest timer of the key's timed rules (Infinity: none): one comparison per event. */
   due: number;
-}
-
-/** The persisted form of a key's row (plain JSON): entries by rule name. */
-interface PersistedRow {
-  attrs: Record<string, string>;
-  touched: number;
-  e: Record<string, PersistedEntry>;
 }
 
 /** The latest verdict of one detector for one key in a batch: what time-series sinks record. */
@@ -311,13 +299,13 @@ export class Pipeline {
     for (let j = 0; j < rules.length; j++) {
       const rule = rules[j];
       let entry = entries[j];
-      if (entry === undefined) entries[j] = entry = { d: rule.detector.init(e), l: initLifecycle(), obs: null, obsTs: 0, written: NaN, at: -Infinity, due: Infinity };
-      const obs = rule.detector.observe(entry.d, e);
+      if (entry === undefined) entries[j] = entry = { state: rule.detector.init(e), lifecycle: initLifecycle(), obs: null, obsTs: 0, written: NaN, at: -Infinity, due: Infinity };
+      const obs = rule.detector.observe(entry.state, e);
       if (obs !== null) {
         if (this.seriesResolution !== null) this.keepFirstOfInterval(row, rule.name, entry, obs, e.ts);
         entry.obs = obs;
         entry.obsTs = e.ts;
-        const t = stepLifecycle(entry.l, obs, e.ts, rule.forMs);
+        const t = stepLifecycle(entry.lifecycle, obs, e.ts, rule.forMs);
         if (t !== null) alerts.push(this.makeAlert(rule, row, entry, obs, t, e.ts));
       }
       if (rule.timed) {
@@ -344,10 +332,10 @@ export class Pipeline {
       for (let n = 0; entry.due <= limit; n++) {
         if (n === MAX_TIMERS_PER_CATCH_UP) break;
         const t = entry.due;
-        const obs = rule.detector.advance!(entry.d, t);
+        const obs = rule.detector.advance!(entry.state, t);
         if (t > entry.at) entry.at = t;
         if (obs !== null) {
-          const tr = stepLifecycle(entry.l, obs, t, rule.forMs);
+          const tr = stepLifecycle(entry.lifecycle, obs, t, rule.forMs);
           if (tr !== null) {
             if (!row.dirty) {
               row.dirty = true;
@@ -416,7 +404,7 @@ export class Pipeline {
       if (row.due <= watermark) this.catchUp(row, watermark, alerts);
       if (!(watermark - row.touched > this.idleTtl)) continue;
       let firing = false;
-      for (const entry of row.entries) if (entry !== undefined && entry.l.phase === 2) firing = true;
+      for (const entry of row.entries) if (entry !== undefined && entry.lifecycle.phase === 2) firing = true;
       // A firing alert is never forgotten silently: it must resolve first.
       if (!firing) {
         s.rows.delete(row.key);
@@ -428,7 +416,7 @@ export class Pipeline {
   }
 
   private makeAlert(rule: Rule, row: KeyRow, entry: Entry, obs: Observation, t: Exclude<Transition, null>, ts: number): Alert {
-    const startsAt = entry.l.since;
+    const startsAt = entry.lifecycle.since;
     const fingerprint = `${rule.stream}/${rule.name}/${row.key}`;
     const summaryInput = { key: row.key, stream: rule.stream, detector: rule.name, unit: rule.unit, attrs: row.attrs, evidence: obs.evidence };
     const text = rule.template ? renderTemplate(rule.template, summaryInput) : defaultSummary(summaryInput);
@@ -442,7 +430,7 @@ export class Pipeline {
       severity: rule.severity,
       labels: { ...rule.labels, stream: rule.stream, key: row.key, detector: rule.name, severity: rule.severity },
       startsAt,
-      score: t === 'firing' ? Math.max(obs.score, entry.l.peak) : obs.score,
+      score: t === 'firing' ? Math.max(obs.score, entry.lifecycle.peak) : obs.score,
       summary: t === 'resolved' ? `resolved: ${text}` : text,
       evidence: obs.evidence,
     };
@@ -588,12 +576,12 @@ export class Pipeline {
       for (const row of s.rows.values()) {
         if (row.scope !== scope) continue;
         row.entries.forEach((entry, j) => {
-          if (entry === undefined || entry.l.phase !== 2) return;
-          if (entry.obs !== null) return void out.push(this.makeAlert(s.rules[j], row, entry, entry.obs, 'firing', entry.l.since));
+          if (entry === undefined || entry.lifecycle.phase !== 2) return;
+          if (entry.obs !== null) return void out.push(this.makeAlert(s.rules[j], row, entry, entry.obs, 'firing', entry.lifecycle.since));
           const rule = s.rules[j];
-          const alert = this.makeAlert(rule, row, entry, { score: entry.l.peak, firing: true, evidence: { measure: rule.name, value: NaN, baseline: null, deviation: null, unit: 'abs' } }, 'firing', entry.l.since);
+          const alert = this.makeAlert(rule, row, entry, { score: entry.lifecycle.peak, firing: true, evidence: { measure: rule.name, value: NaN, baseline: null, deviation: null, unit: 'abs' } }, 'firing', entry.lifecycle.since);
           // The summary template would print the missing value as "?": say what is known instead.
-          alert.summary = `${row.key}: ${rule.name} firing since ${new Date(entry.l.since).toISOString()} (peak score ${entry.l.peak.toFixed(2)}; the measured value is not kept between batches)`;
+          alert.summary = `${row.key}: ${rule.name} firing since ${new Date(entry.lifecycle.since).toISOString()} (peak score ${entry.lifecycle.peak.toFixed(2)}; the measured value is not kept between batches)`;
           out.push(alert);
         });
       }
@@ -619,18 +607,19 @@ export class Pipeline {
         }
         continue;
       }
-      if (parts.length !== 2 || value === null || typeof value !== 'object') continue; // not a row of this layout
+      if (parts.length !== 2) continue; // not a row id
       const [stream, key] = parts;
       const s = this.streams.get(stream);
-      const v = value as Partial<PersistedRow>;
-      if (!s || typeof v.e !== 'object' || v.e === null) continue;
-      const row: KeyRow = { id, key, stream: s, scope, entries: new Array<Entry | undefined>(s.rules.length), attrs: v.attrs ?? {}, touched: v.touched ?? 0, dirty: false, due: Infinity };
+      // Either layout: rows written by the previous release are read as they are (persisted-row.ts).
+      const v = s ? readPersistedRow(value) : null;
+      if (!s || v === null) continue;
+      const row: KeyRow = { id, key, stream: s, scope, entries: new Array<Entry | undefined>(s.rules.length), attrs: v.attrs, touched: v.touched, dirty: false, due: Infinity };
       s.rules.forEach((rule, j) => {
-        const pe = v.e![rule.name];
+        const pe = v.entries[rule.name];
         if (pe === undefined || pe === null || typeof pe !== 'object') return;
-        const d = rule.detector.revive ? rule.detector.revive(pe.d) : pe.d;
-        if (d === null) return; // not usable any more: the key's next event starts it afresh
-        const entry: Entry = { d, l: pe.l ?? initLifecycle(), obs: null, obsTs: 0, written: NaN, at: -Infinity, due: Infinity };
+        const state = rule.detector.revive ? rule.detector.revive(pe.detector) : pe.detector;
+        if (state === null) return; // not usable any more: the key's next event starts it afresh
+        const entry: Entry = { state, lifecycle: pe.lifecycle ?? initLifecycle(), obs: null, obsTs: 0, written: NaN, at: -Infinity, due: Infinity };
         if (rule.timed) {
           entry.due = dueOf(rule, entry);
           if (entry.due < row.due) row.due = entry.due;
@@ -672,9 +661,9 @@ export function defaultProfileDetectors(s: StreamConfig, measurements: readonly 
 
 /** A timed rule's next timer: the detector's, or the end of a pending `for` if sooner. */
 function dueOf(rule: Rule, entry: Entry): number {
-  let t = rule.detector.nextTimer!(entry.d, entry.at);
-  if (entry.l.phase === 1) {
-    const ready = entry.l.since + rule.forMs;
+  let t = rule.detector.nextTimer!(entry.state, entry.at);
+  if (entry.lifecycle.phase === 1) {
+    const ready = entry.lifecycle.since + rule.forMs;
     if (ready < t) t = ready;
   }
   return t;
@@ -707,9 +696,10 @@ function persistedRow(row: KeyRow): PersistedRow {
     const e = row.entries[j];
     if (e === undefined) continue;
     const det = rules[j].detector;
-    persisted[rules[j].name] = { d: det.persist ? det.persist(e.d) : e.d, l: e.l.phase === 0 && e.l.since === 0 && e.l.peak === 0 ? undefined : e.l };
+    const l = e.lifecycle;
+    persisted[rules[j].name] = { detector: det.persist ? det.persist(e.state) : e.state, lifecycle: l.phase === 0 && l.since === 0 && l.peak === 0 ? undefined : l };
   }
-  return { attrs: row.attrs, touched: row.touched, e: persisted };
+  return { attrs: row.attrs, touched: row.touched, entries: persisted };
 }
 
 /** Writes prepared commits in order; true when the first (the batch's own scope) was applied. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel/clock';
+import { backoffDelay } from '../kernel/backoff';
 import type { Alert } from '../kernel/types';
 import type { FlowwatchConfig } from '../config/schema';
 import { Pipeline, writeAll } from './pipeline';
@@ -99,13 +100,22 @@ const MAX_SCOPES_IN_FLIGHT = 8;
  */
 const BATCHES_AHEAD = 4;
 
+/** Pause before the first retry of a held batch's write, and the longest pause (ms). */
+const RETRY_INITIAL_MS = 200;
+const RETRY_MAX_MS = 10_000;
+
+/**
+ * The pause before retry `attempt` (0 = the first) of a failed write: the shared backoff policy
+ * (kernel/backoff.ts: doubling from RETRY_INITIAL_MS up to RETRY_MAX_MS, with jitter, so workers
+ * held by the same Redis outage do not retry in step), cut short when the run is stopped.
+ */
 const defaultRetryDelay = (attempt: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     // Stopping: no wait before the last attempt ('abort' has already fired and would not again).
     if (signal.aborted) return resolve();
     // The listener goes with the wait: a hold of minutes must not pile up one per attempt.
     const onAbort = () => (clearTimeout(t), resolve());
-    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)));
+    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), backoffDelay(attempt + 1, RETRY_INITIAL_MS, RETRY_MAX_MS));
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
@@ -140,7 +150,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   o.onStats?.(summary);
 
   for (const source of o.sources) {
-    (source as { onRebalance?: (l: () => void) => void }).onRebalance?.(() => {
+    source.onRebalance?.(() => {
       // Partitions may have moved: forget in-memory state, reload each scope from the store on its next batch.
       for (const scope of loaded) pipeline.dropScope(scope);
       loaded.clear();

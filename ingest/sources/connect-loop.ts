@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { backoffDelay } from '../../kernel/backoff';
 
 /** Thrown by connectLoop when the stop request came first. */
 export class ConnectAborted extends Error {
@@ -18,7 +19,7 @@ export interface ConnectLoopOptions {
   onSuccess?: () => void;
   /** A failure that retrying cannot fix (wrong credentials): thrown at once instead of retried. */
   permanent?: (err: unknown) => boolean;
-  /** Pause after the n-th failure, ms (default: 1 s doubling to 30 s). */
+  /** Pause after the n-th failure (0 = the first), ms (default: the shared policy, 1 s doubling to 30 s, with jitter). */
   backoff?: (attempt: number) => number;
 }
 
@@ -31,7 +32,7 @@ export interface ConnectLoopOptions {
  * attempt and then every 10th, never per retry of the client.
  */
 export async function connectLoop<T>(attempt: () => Promise<T>, o: ConnectLoopOptions): Promise<T> {
-  const backoff = o.backoff ?? ((n: number) => Math.min(30_000, 1000 * 2 ** Math.min(n, 5)));
+  const backoff = o.backoff ?? ((n: number) => backoffDelay(n + 1, 1000, 30_000));
   for (let n = 0; ; n++) {
     if (o.signal.aborted) throw new ConnectAborted(o.what);
     const p = attempt();

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type EachBatchPayload, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { RawRecord } from '../../kernel/types';
+import { systemClock, type Clock } from '../../kernel/clock';
 import type { Source, SourceBatch } from './types';
 import { FlowwatchError } from '../../kernel/errors';
 import { settleWithin } from '../../kernel/settle';
@@ -33,6 +34,8 @@ export interface KafkaSourceOptions {
   timestamps?: boolean;
   /** Not ready until the consumer has joined its group; a crashed consumer is reported too. */
   health?: Health;
+  /** Wall clock for the `receivedAt` stamps (default: the system clock). */
+  clock?: Clock;
 }
 
 /** One partition's consumer lag: records in the partition past what this worker has made durable. */
@@ -310,7 +313,8 @@ export class KafkaSource implements Source {
         const records: RawRecord[] = [];
         const messages = p.batch.messages;
         const stamps = this.o.timestamps ? new Float64Array(messages.length) : undefined;
-        const receivedAt = stamps ? Date.now() : 0;
+        // One stamp per fetched batch, not per record: every record of a fetch arrived together.
+        const receivedAt = stamps ? (this.o.clock ?? systemClock).now() : 0;
         const offsets = new Float64Array(messages.length);
         for (const m of messages) {
           const offset = Number(m.offset);

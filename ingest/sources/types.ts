@@ -31,4 +31,10 @@ export interface Source {
   /** Whether the source replays history (event time drives time-based detectors, not the wall clock). */
   readonly replay: boolean;
   batches(signal: AbortSignal): AsyncIterable<SourceBatch>;
+  /**
+   * Sources whose partitions can move to another worker (a Kafka consumer group) call `listener`
+   * after each (re)join: the runner then forgets its in-memory state and reloads each partition
+   * from the state store at its next batch. Sources that own all they read leave it out.
+   */
+  onRebalance?(listener: () => void): void;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../kernel/duration';
+import type { Clock } from '../../kernel/clock';
 import type { Logger } from '../../kernel/logger';
 import type { SinkFactory } from '../types';
 import { InfluxDbSink } from './sink';
@@ -59,7 +60,7 @@ export const influxdbSinkSchema = z
 export type InfluxDbSinkConfig = z.output<typeof influxdbSinkSchema>;
 
 /** Builds the sink from parsed config, reading the token from the environment variable `token_env`. */
-export function createInfluxDbSink(config: InfluxDbSinkConfig, log: Logger): InfluxDbSink {
+export function createInfluxDbSink(config: InfluxDbSinkConfig, log: Logger, clock?: Clock): InfluxDbSink {
   return new InfluxDbSink(
     {
       url: config.url,
@@ -72,6 +73,7 @@ export function createInfluxDbSink(config: InfluxDbSinkConfig, log: Logger): Inf
       maxBufferPoints: config.max_buffer_points,
       maxRetries: config.max_retries,
       timeout: config.timeout,
+      clock,
     },
     log,
   );

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { HttpError, InfluxDB, type Headers, type SendOptions, type Transport } from '@influxdata/influxdb-client';
+import { systemClock, type Clock } from '../../kernel/clock';
 import { FlowwatchError } from '../../kernel/errors';
 import type { Logger } from '../../kernel/logger';
 import { DROP_LOG_INTERVAL_MS, DropReporter } from '../drop-reporter';
@@ -46,6 +47,8 @@ export interface InfluxDbSinkOptions {
   gzipThreshold?: number;
   /** Least time between two "dropped points" warnings, ms (default 10000). */
   dropLogIntervalMs?: number;
+  /** Wall clock for the drop warnings' rate limit (default: the system clock). */
+  clock?: Clock;
 }
 
 /** The URL without user:password, for logs and messages. */
@@ -130,6 +133,7 @@ export class InfluxDbSink implements Sink {
   private readonly minRetryDelay: number;
   private readonly maxRetryDelay: number;
   private readonly exponentialBase: number;
+  private readonly clock: Clock;
 
   private written = 0;
   /** Points counted as dropped at close that were still in flight (a late success moves them back). */
@@ -190,7 +194,8 @@ export class InfluxDbSink implements Sink {
     this.exponentialBase = Math.max(1, opts.exponentialBase ?? 2);
     this.secrets = secretsOf(opts.token);
     this.dropLogInterval = opts.dropLogIntervalMs ?? DROP_LOG_INTERVAL_MS;
-    this.drops = new DropReporter(this.log, `${this.name} sink`, this.dropLogInterval);
+    this.clock = opts.clock ?? systemClock;
+    this.drops = new DropReporter(this.log, `${this.name} sink`, this.dropLogInterval, () => this.clock.now());
 
     let protocol: string;
     try {
@@ -351,7 +356,7 @@ export class InfluxDbSink implements Sink {
 
   /** The drop warnings count; this says why (at most once per drop-log interval, not once per write). */
   private boundReached(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     if (now - this.boundWarnedAt < this.dropLogInterval) return;
     this.boundWarnedAt = now;
     this.log.warn(

@@ -101,14 +101,14 @@ streams:
       for (let p = 0; p < PARTITIONS; p++) {
         const entries = await redis.hgetall(`${group}:{${topic}:${p}}:state`);
         for (const [id, json] of Object.entries(entries)) {
-          // One field per key: "<stream>\u0000<key>" → { e: { <detector>: { d: <state> } } }; a
+          // One field per key: "<stream>\u0000<key>" → { entries: { <detector>: { detector: <state> } } }; a
           // window is stored as its live panes, rows [pane, count, ...].
           // Ids starting with \u0001 are the partition's own bookkeeping (its event-time watermark).
           if (id.startsWith('\u0001')) continue;
           const [, key] = id.split('\u0000');
-          const state = JSON.parse(json) as { e: { count?: { d: { win: { s: number[][] } } } } };
-          if (!state.e.count) continue;
-          counts.set(key, (counts.get(key) ?? 0) + state.e.count.d.win.s.reduce((a, row) => a + row[1], 0));
+          const state = JSON.parse(json) as { entries: { count?: { detector: { win: { s: number[][] } } } } };
+          if (!state.entries.count) continue;
+          counts.set(key, (counts.get(key) ?? 0) + state.entries.count.detector.win.s.reduce((a, row) => a + row[1], 0));
         }
       }
       expect(Object.fromEntries([...counts].sort())).toEqual(Object.fromEntries([...expected].sort()));

@@ -62,8 +62,8 @@ it('fires a silent partition’s deadman on idle ticks, commits it, and stops cl
   expect(seen.map((a) => [a.status, a.key, new Date(a.startsAt).toISOString()])).toEqual([['firing', 'g1', '2026-11-27T08:05:30.001Z']]);
   expect(dispatched).toEqual(seen);
   // The firing lifecycle is in the store: a restarted worker would not notify it again.
-  const row = (await store.loadAll('p0')).get('people\u0000g1') as { e: { silent: { l: { phase: number } } } };
-  expect(row.e.silent.l.phase).toBe(2);
+  const row = (await store.loadAll('p0')).get('people\u0000g1') as { entries: { silent: { lifecycle: { phase: number } } } };
+  expect(row.entries.silent.lifecycle.phase).toBe(2);
   ac.abort();
   await jest.advanceTimersByTimeAsync(1000);
   const summary = await done;

@@ -1,0 +1,51 @@
+import type { LifecycleState } from '../alerts/lifecycle';
+
+/**
+ * The stored form of one key's row (plain JSON, one state-store field per key): its attributes,
+ * its last event time and one entry per rule, by rule name. docs/state.md describes the layout.
+ */
+export interface PersistedRow {
+  attrs: Record<string, string>;
+  touched: number;
+  entries: Record<string, PersistedEntry>;
+}
+
+/** One rule's state for the key. */
+export interface PersistedEntry {
+  /** The detector's state, in its persisted form (Detector.persist). */
+  detector: unknown;
+  /** Left out (undefined: JSON drops it) while the lifecycle is in its initial state. */
+  lifecycle?: LifecycleState;
+}
+
+/**
+ * The previous layout (written before issue 16): the same content under one-letter names (`e`
+ * entries, `d` detector state, `l` lifecycle). Read, never written: a store written by the
+ * previous release is taken over without a conversion step, and each row is stored in the current
+ * layout from its next commit on (docs/state.md).
+ */
+interface PreviousRow {
+  attrs?: Record<string, string>;
+  touched?: number;
+  e: Record<string, { d: unknown; l?: LifecycleState } | null | undefined>;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/**
+ * A stored row in the current layout, whichever layout it was written in; null when the value
+ * is not a row (another kind of entry, or damaged). Entries are as stored: the caller checks each.
+ */
+export function readPersistedRow(value: unknown): PersistedRow | null {
+  if (!isObject(value)) return null;
+  const attrs = (value.attrs as Record<string, string> | undefined) ?? {};
+  const touched = (value.touched as number | undefined) ?? 0;
+  if (isObject(value.entries)) return { attrs, touched, entries: value.entries as Record<string, PersistedEntry> };
+  if (!isObject(value.e)) return null;
+  // No prototype: a rule named like an Object member ("constructor") is looked up as itself.
+  const entries: Record<string, PersistedEntry> = Object.create(null);
+  for (const [rule, entry] of Object.entries((value as unknown as PreviousRow).e)) {
+    entries[rule] = isObject(entry) ? { detector: entry.d, lifecycle: entry.l } : (entry as unknown as PersistedEntry);
+  }
+  return { attrs, touched, entries };
+}
