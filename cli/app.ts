@@ -132,11 +132,13 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
     }
   }
   const alertTopics = config.receivers.flatMap((r) => (r.type === 'kafka' ? [r.topic] : []));
+  const clock = o.clock ?? systemClock;
   const receivers =
     o.receivers ??
     createReceivers(config.receivers, {
       json: o.json,
       color: o.color,
+      clock,
       kafkaProducer: () => {
         const kafka = createKafka(kafkaConnection(config), log.child({ component: 'alerts', receiver: 'kafka' }));
         toStart.push({ component: 'kafka:alert-topics', what: `Kafka alert topics ${alertTopics.join(', ')}`, connect: () => ensureTopics(kafka, alertTopics).then(() => undefined) });
@@ -144,7 +146,6 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
       },
     });
   const sinks = config.sinks.map((c) => createSink(c, log));
-  const clock = o.clock ?? systemClock;
   metrics.readHealth(health);
   metrics.readSinks(sinks);
   const alerting = new AlertingPipeline({

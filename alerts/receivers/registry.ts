@@ -1,37 +1,29 @@
-import type { Producer } from 'kafkajs';
-import type { ReceiverConfig } from '../config';
-import { ConsoleReceiver } from './console';
-import { JsonlFileReceiver } from './jsonl';
-import { KafkaAlertReceiver } from './kafka';
-import { WebhookReceiver, webhookSecret } from './webhook';
-import type { Receiver } from './types';
+import { z } from 'zod';
+import { FlowwatchError } from '../../kernel/errors';
+import { consoleReceiver, consoleReceiverSchema } from './console';
+import { jsonl, jsonlReceiverSchema } from './jsonl';
+import { kafka, kafkaReceiverSchema } from './kafka';
+import { webhook, webhookReceiverSchema } from './webhook';
+import type { Receiver, ReceiverContext, ReceiverFactory } from './types';
 
-export type { Receiver };
+export type { Receiver, ReceiverContext, ReceiverFactory };
 export { RetryableError, PermanentError } from './types';
 
-export interface ReceiverFactoryOptions {
-  /** From --json: console receivers print JSON lines. */
-  json?: boolean;
-  color?: boolean;
-  env?: NodeJS.ProcessEnv;
-  /** A Kafka producer for `kafka` receivers (built only when one is configured). */
-  kafkaProducer?: () => Producer;
-}
+/** Every receiver type: one file, one line here, one schema in the union below. */
+export const receiverFactories: readonly ReceiverFactory[] = [consoleReceiver, jsonl, webhook, kafka];
+
+/** Schema of one entry of the config's `receivers` list. */
+export const receiverSchema = z.discriminatedUnion('type', [consoleReceiverSchema, jsonlReceiverSchema, webhookReceiverSchema, kafkaReceiverSchema]);
+
+export type ReceiverConfig = z.output<typeof receiverSchema>;
+
+const byType = new Map(receiverFactories.map((f) => [f.type, f]));
 
 /** Builds receivers from config. Secrets are read from the environment here, once. */
-export function createReceivers(configs: readonly ReceiverConfig[], opts: ReceiverFactoryOptions = {}): Receiver[] {
-  return configs.map((c): Receiver => {
-    switch (c.type) {
-      case 'console':
-        return new ConsoleReceiver(c.name, { json: c.json ?? opts.json ?? false, color: opts.color });
-      case 'jsonl':
-        return new JsonlFileReceiver(c.name, c.path);
-      case 'webhook':
-        return new WebhookReceiver(c.name, { url: c.url, secret: webhookSecret(c.name, c.secret_env, opts.env), timeoutMs: c.timeout, headers: c.headers });
-      case 'kafka': {
-        if (!opts.kafkaProducer) throw new Error(`receiver ${c.name}: no Kafka connection to produce to ${c.topic}`);
-        return new KafkaAlertReceiver(c.name, opts.kafkaProducer(), c.topic);
-      }
-    }
+export function createReceivers(configs: readonly ReceiverConfig[], ctx: ReceiverContext = {}): Receiver[] {
+  return configs.map((c) => {
+    const factory = byType.get(c.type);
+    if (!factory) throw new FlowwatchError('FW_NOTIFY', `unknown receiver type ${JSON.stringify(c.type)} (known: ${[...byType.keys()].join(', ')})`);
+    return factory.create(c, ctx);
   });
 }
