@@ -2,7 +2,7 @@ import type { Alert } from '../../kernel/types';
 import type { AckInfo, Notification, NotificationReason, NotifiedAlert } from '../notification';
 import { stableId } from '../notification';
 import type { Muter } from '../mute/muter';
-import type { Route } from '../route/route';
+import { groupLabels, type Route, type Router } from '../route/route';
 
 /** How a change reached the group: an ordinary change, the one flapping notice, or a settled flapper's state. */
 export type ChangeKind = 'new' | 'flapping' | 'settled';
@@ -77,6 +77,21 @@ export const MUTE_RECHECK_MS = 15_000;
 export function groupKey(route: Route, labels: Record<string, string>): string {
   const sorted = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`);
   return stableId(route.id, route.receiver, ...sorted);
+}
+
+/** Where an alert goes: a route that takes it, and the group (key and labels) it joins there. */
+export interface GroupTarget {
+  route: Route;
+  key: string;
+  labels: Record<string, string>;
+}
+
+/** The groups an alert with these labels joins: one per route that takes it. */
+export function groupTargets(router: Pick<Router, 'match'>, labels: Readonly<Record<string, string>>): GroupTarget[] {
+  return router.match(labels).map((route) => {
+    const grouped = groupLabels(route, labels);
+    return { route, key: groupKey(route, grouped), labels: grouped };
+  });
 }
 
 /**
