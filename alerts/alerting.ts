@@ -6,7 +6,7 @@ import { settleWithin } from '../kernel/settle';
 import type { Alert } from '../kernel/types';
 import type { AlertingConfig, InhibitRuleConfig, RouteConfig } from './config';
 import type { AlertDispatcher } from './dispatch';
-import { DeliveryWorker } from './delivery/worker';
+import { Outboxes } from './delivery/outboxes';
 import { escalationRules, type EscalationRule } from './escalation';
 import type { Silence } from './mute/silence';
 import type { AckInfo } from './notification';
@@ -14,10 +14,12 @@ import { Commands, type ActiveAlertView, type AlertingSnapshot, type SilenceInpu
 import type { AlertingMetrics, StageContext } from './pipeline/context';
 import { Flush } from './pipeline/flush';
 import { Intake } from './pipeline/intake';
+import { PollLoop, type LoopTimers } from './pipeline/poll-loop';
+import { drainOnClose } from './pipeline/shutdown';
 import { Timers } from './pipeline/timers';
 import type { Receiver } from './receivers/types';
 import { Router } from './route/route';
-import { K, type AlertStore } from './store/types';
+import type { AlertStore } from './store/types';
 
 export type { ActiveAlertView, AlertingMetrics };
 
@@ -35,8 +37,11 @@ export interface AlertingOptions {
   /** Jitter source (tests pass a fixed one). */
   random?: () => number;
   /** Timers for the poll loop; tests don't start the loop and call tick() instead. */
-  timers?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(h: unknown): void };
+  timers?: LoopTimers;
 }
+
+/** How long close() waits for the delivery leases to be given back (the store may be down). */
+const RELEASE_WAIT_MS = 1000;
 
 /**
  * The delivery pipeline after the lifecycle, as stages over one store (alerts/pipeline/):
@@ -49,21 +54,17 @@ export interface AlertingOptions {
  */
 export class AlertingPipeline implements AlertDispatcher {
   readonly router: Router;
-  private readonly workers = new Map<string, DeliveryWorker>();
   private readonly intake: Intake;
   private readonly flush: Flush;
   private readonly timers: Timers;
   private readonly commands: Commands;
+  private readonly outboxes: Outboxes;
+  private readonly loop: PollLoop;
   private readonly ctx: StageContext;
-  private readonly log: Logger;
-  private readonly workerId: string;
-  private loopTimer: unknown = null;
   private ticking: Promise<void> | null = null;
   private closed = false;
 
   constructor(private readonly o: AlertingOptions) {
-    this.log = o.log;
-    this.workerId = o.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
     const names = o.receivers.map((r) => r.name);
     this.router = new Router(o.route, names[0]);
     checkRoutes(this.router, names);
@@ -74,24 +75,18 @@ export class AlertingPipeline implements AlertDispatcher {
     this.flush = new Flush(this.ctx);
     this.timers = new Timers(this.ctx);
     this.commands = new Commands(this.ctx);
-    for (const receiver of o.receivers) {
-      this.workers.set(
-        receiver.name,
-        new DeliveryWorker({
-          store: o.store,
-          receiver,
-          clock: o.clock,
-          log: o.log,
-          workerId: this.workerId,
-          initialBackoff: o.config.delivery.initial_backoff,
-          maxBackoff: o.config.delivery.max_backoff,
-          leaseMs: o.config.delivery.lease,
-          logTtlMs: o.config.retention,
-          metrics: o.metrics,
-          random: o.random,
-        }),
-      );
-    }
+    this.outboxes = new Outboxes({
+      store: o.store,
+      receivers: o.receivers,
+      clock: o.clock,
+      log: o.log,
+      workerId: o.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`,
+      delivery: o.config.delivery,
+      logTtlMs: o.config.retention,
+      metrics: o.metrics,
+      random: o.random,
+    });
+    this.loop = new PollLoop({ tick: () => this.tick(), intervalMs: o.config.delivery.poll_interval, log: o.log, timers: o.timers });
   }
 
   /** The pipeline's clock (the API computes silence times with it). */
@@ -114,24 +109,12 @@ export class AlertingPipeline implements AlertDispatcher {
     await this.flush.flushDue();
     // Durable in the outbox now; receivers are served in the background, so a slow receiver
     // never holds the stream (idle() waits for it, where that matters).
-    this.kick();
-  }
-
-  private delivering: Promise<void> | null = null;
-
-  /** Starts delivery to the receivers that are up, without waiting for it. */
-  private kick(): void {
-    const run: Promise<void> = this.deliver(false)
-      .catch((err: unknown) => this.log.warn({ err }, 'alert delivery failed; the poll loop retries'))
-      .finally(() => {
-        if (this.delivering === run) this.delivering = null;
-      });
-    this.delivering = run;
+    this.outboxes.kick();
   }
 
   /** Resolves when delivery started by dispatch() has finished (tests, orderly shutdown). */
-  async idle(): Promise<void> {
-    while (this.delivering) await this.delivering;
+  idle(): Promise<void> {
+    return this.outboxes.idle();
   }
 
   /** Looks at everything due: timers, groups, outboxes. The poll loop calls it; tests call it after advancing the clock. */
@@ -140,7 +123,7 @@ export class AlertingPipeline implements AlertDispatcher {
       this.ticking = (async () => {
         await this.timers.runDue();
         await this.flush.flushDue();
-        await this.deliver(true);
+        await this.outboxes.deliver(true);
       })().finally(() => {
         this.ticking = null;
       });
@@ -148,38 +131,9 @@ export class AlertingPipeline implements AlertDispatcher {
     return this.ticking;
   }
 
-  /** Starts the poll loop (real timers). */
+  /** Starts the poll loop (real timers unless options.timers). */
   start(): void {
-    const timers = this.o.timers ?? { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
-    const loop = () => {
-      this.loopTimer = timers.setTimeout(() => {
-        this.tick()
-          .catch((err: unknown) => this.log.warn({ err }, 'alerting tick failed; trying again'))
-          .finally(() => {
-            if (!this.closed) loop();
-          });
-      }, this.o.config.delivery.poll_interval);
-    };
-    if (this.loopTimer === null) loop();
-    this.stopLoop = () => {
-      if (this.loopTimer !== null) timers.clearTimeout(this.loopTimer);
-      this.loopTimer = null;
-    };
-  }
-
-  private stopLoop: () => void = () => undefined;
-
-  // ---- delivery ----
-
-  private async deliver(all: boolean): Promise<void> {
-    const waits: Promise<void>[] = [];
-    for (const w of this.workers.values()) {
-      const p = w.pump();
-      // Inline (from dispatch) only wait for receivers that are up; a failing one must not hold the batch.
-      if (all || w.healthy) waits.push(p);
-      else p.catch((err: unknown) => this.log.warn({ err, receiver: w.name }, 'delivery pump failed'));
-    }
-    await Promise.all(waits);
+    this.loop.start();
   }
 
   // ---- people in the loop: the API's operations (alerts/pipeline/commands.ts) ----
@@ -216,44 +170,21 @@ export class AlertingPipeline implements AlertDispatcher {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.stopLoop();
+    this.loop.stop();
     // Bounded: with the store unreachable (Redis down) a final drain would wait forever.
     const limit = this.o.config.delivery.drain_timeout + 1000;
-    if ((await settleWithin(this.drainOnClose(), limit)) === 'timeout') this.log.warn({ limitMs: limit }, 'final alert delivery did not finish in time (store or receivers unavailable); undelivered notifications stay in the outbox when it is Redis');
-    await Promise.race([Promise.allSettled([...this.workers.values()].map((w) => w.release())), new Promise((r) => setTimeout(r, 1000).unref())]);
+    if ((await settleWithin(this.drain(), limit)) === 'timeout') {
+      this.o.log.warn({ limitMs: limit }, 'final alert delivery did not finish in time (store or receivers unavailable); undelivered notifications stay in the outbox when it is Redis');
+    }
+    await this.outboxes.release(RELEASE_WAIT_MS);
     await Promise.allSettled(this.o.receivers.map((r) => r.close()));
     await this.o.store.close();
   }
 
-  private async drainOnClose(): Promise<void> {
+  private async drain(): Promise<void> {
     await this.ticking?.catch(() => undefined);
     await this.idle();
-    try {
-      if (!this.o.store.shared) {
-        await this.flush.flushDue(true);
-        const deadline = Date.now() + this.o.config.delivery.drain_timeout;
-        await this.deliver(true);
-        while ((await this.undelivered()) > 0 && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 100));
-          for (const w of this.workers.values()) w.retryNow();
-          await this.deliver(true);
-        }
-        const left = await this.undelivered();
-        if (left > 0) this.log.error({ notifications: left }, 'stopping with undelivered notifications (memory store: they are lost; use the redis store to keep them)');
-      } else {
-        await this.deliver(false);
-        const left = await this.undelivered();
-        if (left > 0) this.log.warn({ notifications: left }, 'stopping with undelivered notifications; they stay in Redis for the other workers or the next start');
-      }
-    } catch (err) {
-      this.log.warn({ err }, 'final alert delivery failed');
-    }
-  }
-
-  private async undelivered(): Promise<number> {
-    let n = 0;
-    for (const name of this.workers.keys()) n += await this.o.store.depth(K.outbox(name));
-    return n;
+    await drainOnClose({ ctx: this.ctx, flush: this.flush, outboxes: this.outboxes, log: this.o.log });
   }
 }
 
