@@ -173,7 +173,9 @@ export class AlertingPipeline implements AlertDispatcher {
     this.loop.stop();
     // Bounded: with the store unreachable (Redis down) a final drain would wait forever.
     const limit = this.o.config.delivery.drain_timeout + 1000;
-    if ((await settleWithin(this.drain(), limit)) === 'timeout') {
+    const gaveUp = new AbortController();
+    if ((await settleWithin(this.drain(gaveUp.signal), limit)) === 'timeout') {
+      gaveUp.abort();
       this.o.log.warn({ limitMs: limit }, 'final alert delivery did not finish in time (store or receivers unavailable); undelivered notifications stay in the outbox when it is Redis');
     }
     await this.outboxes.release(RELEASE_WAIT_MS);
@@ -181,10 +183,10 @@ export class AlertingPipeline implements AlertDispatcher {
     await this.o.store.close();
   }
 
-  private async drain(): Promise<void> {
+  private async drain(signal: AbortSignal): Promise<void> {
     await this.ticking?.catch(() => undefined);
     await this.idle();
-    await drainOnClose({ ctx: this.ctx, flush: this.flush, outboxes: this.outboxes, log: this.o.log });
+    await drainOnClose({ ctx: this.ctx, flush: this.flush, outboxes: this.outboxes, log: this.o.log, signal });
   }
 }
 

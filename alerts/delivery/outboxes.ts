@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock';
+import { settleWithin } from '../../kernel/settle';
 import type { AlertingConfig } from '../config';
 import type { Receiver } from '../receivers/types';
 import { K, type AlertStore } from '../store/types';
@@ -91,6 +92,6 @@ export class Outboxes {
 
   /** Gives up the delivery leases, so another worker delivers at once; waits at most `ms` (the store may be down). */
   async release(ms: number): Promise<void> {
-    await Promise.race([Promise.allSettled([...this.workers.values()].map((w) => w.release())), new Promise((r) => setTimeout(r, ms).unref())]);
+    await settleWithin(Promise.allSettled([...this.workers.values()].map((w) => w.release())), ms);
   }
 }

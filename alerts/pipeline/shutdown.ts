@@ -11,6 +11,8 @@ export interface DrainParts {
   flush: Flush;
   outboxes: Outboxes;
   log: Logger;
+  /** Aborted when close() stops waiting for the drain: the drain then stops too, instead of going on unseen. */
+  signal: AbortSignal;
 }
 
 /**
@@ -31,12 +33,13 @@ export async function drainOnClose(d: DrainParts): Promise<void> {
   }
 }
 
-async function drainMemoryStore({ ctx, flush, outboxes, log }: DrainParts): Promise<void> {
+async function drainMemoryStore({ ctx, flush, outboxes, log, signal }: DrainParts): Promise<void> {
   await flush.flushDue(true);
-  const deadline = Date.now() + ctx.config.delivery.drain_timeout;
+  const deadline = ctx.clock.now() + ctx.config.delivery.drain_timeout;
   await outboxes.deliver(true);
-  while ((await outboxes.undelivered()) > 0 && Date.now() < deadline) {
+  while ((await outboxes.undelivered()) > 0 && ctx.clock.now() < deadline) {
     await new Promise((r) => setTimeout(r, DRAIN_RETRY_MS));
+    if (signal.aborted) return; // close() gave up waiting and moved on: no more attempts behind its back
     outboxes.retryNow();
     await outboxes.deliver(true);
   }
