@@ -43,6 +43,19 @@ export interface NotifyContext {
   signal?: AbortSignal;
 }
 
+/** A notification of one alert to one receiver outside any group (escalations, resolves a group cannot send). */
+export function directNotification(receiver: string, reason: NotificationReason, alert: Alert, now: number, ack?: AckInfo): Notification {
+  return {
+    id: stableId('direct', receiver, reason, alert.id, now),
+    receiver,
+    reason,
+    groupKey: `direct:${alert.fingerprint}`,
+    groupLabels: {},
+    createdAt: now,
+    alerts: [ack && ack.alertId === alert.id ? { ...alert, ack } : alert],
+  };
+}
+
 export function stableId(...parts: Array<string | number>): string {
   return createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 24);
 }

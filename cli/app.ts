@@ -5,7 +5,7 @@ import { SimulatorSource } from '../ingest/sources/simulator-source';
 import { FileSource } from '../ingest/sources/file-source';
 import type { Source } from '../ingest/sources/types';
 import { FileDeadLetter, StderrDeadLetter, type DeadLetterOutput } from '../ingest/dead-letter';
-import { createReceivers } from '../alerts/receivers';
+import { createReceivers } from '../alerts/receivers/registry';
 import type { Receiver } from '../alerts/receivers/types';
 import type { AlertDispatcher } from '../alerts/dispatch';
 import { AlertingPipeline } from '../alerts/alerting';
@@ -139,6 +139,7 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
     createReceivers(config.receivers, {
       json: o.json,
       color: o.color,
+      clock,
       kafkaProducer: () => {
         const kafka = createKafka(kafkaConnection(config), log.child({ component: 'alerts', receiver: 'kafka' }));
         toStart.push({ component: 'kafka:alert-topics', what: `Kafka alert topics ${alertTopics.join(', ')}`, connect: () => ensureTopics(kafka, alertTopics).then(() => undefined) });

@@ -2,7 +2,7 @@ import type { Alert } from '../../kernel/types';
 import type { AckInfo, Notification, NotificationReason, NotifiedAlert } from '../notification';
 import { stableId } from '../notification';
 import type { Muter } from '../mute/muter';
-import type { Route } from '../route/route';
+import { groupLabels, type Route, type Router } from '../route/route';
 
 /** How a change reached the group: an ordinary change, the one flapping notice, or a settled flapper's state. */
 export type ChangeKind = 'new' | 'flapping' | 'settled';
@@ -79,6 +79,21 @@ export function groupKey(route: Route, labels: Record<string, string>): string {
   return stableId(route.id, route.receiver, ...sorted);
 }
 
+/** Where an alert goes: a route that takes it, and the group (key and labels) it joins there. */
+export interface GroupTarget {
+  route: Route;
+  key: string;
+  labels: Record<string, string>;
+}
+
+/** The groups an alert with these labels joins: one per route that takes it. */
+export function groupTargets(router: Pick<Router, 'match'>, labels: Readonly<Record<string, string>>): GroupTarget[] {
+  return router.match(labels).map((route) => {
+    const grouped = groupLabels(route, labels);
+    return { route, key: groupKey(route, grouped), labels: grouped };
+  });
+}
+
 /**
  * A change arrives (the caller queues it in K.pending): returns the group and when it is due — a
  * new group waits group_wait, an existing one sends at most once per group_interval.
@@ -116,6 +131,19 @@ export interface FlushResult {
   notification: Notification | null;
 }
 
+/** A flush in the making: the group as it becomes, and what its notification carries so far. */
+interface Draft {
+  g: GroupDoc;
+  muter: Muter;
+  current: AlertLookup;
+  /** The alerts of this flush's pending changes, by fingerprint. */
+  pendingAlerts: Map<string, Alert>;
+  out: NotifiedAlert[];
+  kinds: Set<NotificationReason>;
+  /** Fingerprints this flush notifies as firing. */
+  sentNow: Set<string>;
+}
+
 /**
  * The group's due time has come: notify the pending changes that are not muted, firing alerts
  * that were muted and no longer are, and — when nothing changed for repeat_interval — the
@@ -125,92 +153,16 @@ export function flushGroup(prev: GroupDoc, queued: readonly PendingChange[], rou
   const pending = prev.pending ? [...prev.pending, ...queued] : queued;
   const g: GroupDoc = { ...prev, firing: { ...prev.firing } };
   delete g.pending;
-  const out: NotifiedAlert[] = [];
-  const kinds = new Set<NotificationReason>();
-  const withAck = (a: Alert): NotifiedAlert => {
-    const ack = current.get(a.fingerprint)?.ack;
-    return ack && ack.alertId === a.id ? { ...a, ack } : a;
-  };
-  // The alert a firing entry stands for: this flush's pending change, else its record (null:
-  // the record moved on to another change, which is pending and will settle the entry).
-  const pendingAlerts = new Map<string, Alert>();
-  for (const { alert } of pending) pendingAlerts.set(alert.fingerprint, alert);
-  const alertOf = (fp: string, f: FiringEntry): Alert | null => {
-    const a = pendingAlerts.get(fp);
-    if (a !== undefined && a.id === f.id) return a;
-    const r = current.get(fp)?.alert;
-    return r !== undefined && r.id === f.id ? r : null;
-  };
-  const sentNow = new Set<string>();
-  for (const { alert, kind } of pending) {
-    const fp = alert.fingerprint;
-    if (alert.status === 'firing' && kind !== 'settled') {
-      const flapping = kind === 'flapping';
-      if (muter.mutedBy(alert.labels, fp) !== null) {
-        g.firing[fp] = { id: alert.id, notified: false, flapping };
-        continue;
-      }
-      g.firing[fp] = { id: alert.id, notified: true, flapping };
-      out.push(flapping ? { ...withAck(alert), flapping: true } : withAck(alert));
-      kinds.add(flapping ? 'flapping' : 'new');
-      sentNow.add(fp);
-      continue;
-    }
-    if (kind === 'flapping') {
-      // Started flapping on a resolve: the notice says so; the alert is not firing.
-      const was = g.firing[fp];
-      delete g.firing[fp];
-      if (was?.notified || muter.mutedBy(alert.labels, fp) === null) {
-        out.push({ ...alert, flapping: true });
-        kinds.add('flapping');
-      }
-      continue;
-    }
-    if (kind === 'settled') {
-      if (alert.status === 'firing') {
-        const muted = muter.mutedBy(alert.labels, fp) !== null;
-        g.firing[fp] = { id: alert.id, notified: !muted };
-        if (!muted) {
-          out.push(withAck(alert));
-          kinds.add('settled');
-          sentNow.add(fp);
-        }
-      } else {
-        delete g.firing[fp];
-        out.push(withAck(alert));
-        kinds.add('settled');
-      }
-      continue;
-    }
-    // resolved: only worth saying when the firing was said (to this receiver).
-    const was = g.firing[fp];
-    delete g.firing[fp];
-    if (was?.notified) {
-      out.push(withAck(alert));
-      kinds.add('new');
-    }
-  }
-  // Firing alerts held back by a silence or inhibition that has since ended.
-  for (const [fp, f] of Object.entries(g.firing)) {
-    if (f.notified || sentNow.has(fp)) continue;
-    const alert = alertOf(fp, f);
-    if (alert === null || muter.mutedBy(alert.labels, fp) !== null) continue;
-    g.firing[fp] = { ...f, notified: true };
-    out.push(f.flapping ? { ...withAck(alert), flapping: true } : withAck(alert));
-    kinds.add(f.flapping ? 'flapping' : 'new');
-  }
-  let reason: NotificationReason = kinds.size === 1 ? [...kinds][0] : 'new';
-  if (out.length === 0 && prev.lastSent !== null && now >= prev.lastSent + route.repeatInterval) {
-    for (const [fp, f] of Object.entries(g.firing)) {
-      if (!f.notified || f.flapping || current.get(fp)?.ack?.alertId === f.id) continue;
-      const alert = alertOf(fp, f);
-      if (alert === null || muter.mutedBy(alert.labels, fp) !== null) continue;
-      out.push(alert);
-    }
+  const d: Draft = { g, muter, current, pendingAlerts: new Map(pending.map(({ alert }) => [alert.fingerprint, alert])), out: [], kinds: new Set(), sentNow: new Set() };
+  for (const change of pending) takeChange(d, change);
+  sendUnmuted(d);
+  let reason: NotificationReason = d.kinds.size === 1 ? [...d.kinds][0] : 'new';
+  if (d.out.length === 0 && prev.lastSent !== null && now >= prev.lastSent + route.repeatInterval) {
+    repeatFiring(d);
     reason = 'repeat';
   }
   let notification: Notification | null = null;
-  if (out.length > 0) {
+  if (d.out.length > 0) {
     notification = {
       id: stableId(g.key, g.createdAt, g.seq),
       receiver: g.receiver,
@@ -218,7 +170,7 @@ export function flushGroup(prev: GroupDoc, queued: readonly PendingChange[], rou
       groupKey: g.key,
       groupLabels: g.labels,
       createdAt: now,
-      alerts: out,
+      alerts: d.out,
     };
     g.seq++;
     g.lastSent = now;
@@ -229,4 +181,95 @@ export function flushGroup(prev: GroupDoc, queued: readonly PendingChange[], rou
   else if (firing.some((f) => !f.flapping)) g.due = (g.lastSent ?? now) + route.repeatInterval;
   else g.due = null;
   return { group: g, notification };
+}
+
+/** One pending change: into the group's firing alerts, and into the notification unless it is muted or not worth saying. */
+function takeChange(d: Draft, { alert, kind }: PendingChange): void {
+  const fp = alert.fingerprint;
+  if (alert.status === 'firing' && kind !== 'settled') {
+    const flapping = kind === 'flapping';
+    if (d.muter.mutedBy(alert.labels, fp) !== null) {
+      d.g.firing[fp] = { id: alert.id, notified: false, flapping };
+      return;
+    }
+    d.g.firing[fp] = { id: alert.id, notified: true, flapping };
+    d.out.push(flapping ? { ...withAck(d, alert), flapping: true } : withAck(d, alert));
+    d.kinds.add(flapping ? 'flapping' : 'new');
+    d.sentNow.add(fp);
+    return;
+  }
+  if (kind === 'flapping') {
+    // Started flapping on a resolve: the notice says so; the alert is not firing.
+    const was = d.g.firing[fp];
+    delete d.g.firing[fp];
+    if (was?.notified || d.muter.mutedBy(alert.labels, fp) === null) {
+      d.out.push({ ...alert, flapping: true });
+      d.kinds.add('flapping');
+    }
+    return;
+  }
+  if (kind === 'settled') return takeSettled(d, alert);
+  // resolved: only worth saying when the firing was said (to this receiver).
+  const was = d.g.firing[fp];
+  delete d.g.firing[fp];
+  if (was?.notified) {
+    d.out.push(withAck(d, alert));
+    d.kinds.add('new');
+  }
+}
+
+/** A flapper settled: its current state is notified (a firing one unless muted). */
+function takeSettled(d: Draft, alert: Alert): void {
+  const fp = alert.fingerprint;
+  if (alert.status === 'firing') {
+    const muted = d.muter.mutedBy(alert.labels, fp) !== null;
+    d.g.firing[fp] = { id: alert.id, notified: !muted };
+    if (!muted) {
+      d.out.push(withAck(d, alert));
+      d.kinds.add('settled');
+      d.sentNow.add(fp);
+    }
+  } else {
+    delete d.g.firing[fp];
+    d.out.push(withAck(d, alert));
+    d.kinds.add('settled');
+  }
+}
+
+/** Firing alerts held back by a silence or inhibition that has since ended. */
+function sendUnmuted(d: Draft): void {
+  for (const [fp, f] of Object.entries(d.g.firing)) {
+    if (f.notified || d.sentNow.has(fp)) continue;
+    const alert = alertOf(d, fp, f);
+    if (alert === null || d.muter.mutedBy(alert.labels, fp) !== null) continue;
+    d.g.firing[fp] = { ...f, notified: true };
+    d.out.push(f.flapping ? { ...withAck(d, alert), flapping: true } : withAck(d, alert));
+    d.kinds.add(f.flapping ? 'flapping' : 'new');
+  }
+}
+
+/** Nothing new for repeat_interval: the alerts still firing that nobody acknowledged, again. */
+function repeatFiring(d: Draft): void {
+  for (const [fp, f] of Object.entries(d.g.firing)) {
+    if (!f.notified || f.flapping || d.current.get(fp)?.ack?.alertId === f.id) continue;
+    const alert = alertOf(d, fp, f);
+    if (alert === null || d.muter.mutedBy(alert.labels, fp) !== null) continue;
+    d.out.push(alert);
+  }
+}
+
+function withAck(d: Draft, a: Alert): NotifiedAlert {
+  const ack = d.current.get(a.fingerprint)?.ack;
+  return ack && ack.alertId === a.id ? { ...a, ack } : a;
+}
+
+/**
+ * The alert a firing entry stands for: this flush's pending change, else its record (null: the
+ * record moved on to another change, which is pending and will settle the entry).
+ */
+function alertOf(d: Draft, fp: string, f: FiringEntry): Alert | null {
+  const a = d.pendingAlerts.get(fp);
+  if (a !== undefined && a.id === f.id) return a;
+  const r = d.current.get(fp)?.alert;
+  return r !== undefined && r.id === f.id ? r : null;
 }

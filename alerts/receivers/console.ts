@@ -1,7 +1,13 @@
 import type { Writable } from 'node:stream';
+import { z } from 'zod';
 import type { Alert } from '../../kernel/types';
-import type { Receiver } from './types';
+import { receiverName, type Receiver, type ReceiverFactory } from './types';
 import { alertJson, type NotifiedAlert, type NotifyContext } from '../notification';
+
+export const consoleReceiverSchema = z
+  .object({ type: z.literal('console'), name: receiverName.default('console'), json: z.boolean().optional() })
+  .strict();
+export type ConsoleReceiverConfig = z.output<typeof consoleReceiverSchema>;
 
 const SEVERITY_WIDTH = 8;
 
@@ -43,3 +49,10 @@ function colorize(status: string, a: Alert): string {
 export function toJson(a: Alert): Record<string, unknown> {
   return alertJson(a);
 }
+
+export const consoleReceiver: ReceiverFactory<ConsoleReceiverConfig> = {
+  type: 'console',
+  description: 'One readable line per alert state change on stdout (JSON lines with json: true or --json).',
+  schema: consoleReceiverSchema,
+  create: (c, ctx) => new ConsoleReceiver(c.name, { json: c.json ?? ctx.json ?? false, color: ctx.color }),
+};

@@ -1,9 +1,15 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
+import { z } from 'zod';
 import type { Alert } from '../../kernel/types';
-import type { Receiver } from './types';
+import { receiverName, type Receiver, type ReceiverFactory } from './types';
 import { toJson } from './console';
 import type { NotifyContext } from '../notification';
+
+export const jsonlReceiverSchema = z
+  .object({ type: z.literal('jsonl'), name: receiverName.default('jsonl'), path: z.string().min(1) })
+  .strict();
+export type JsonlReceiverConfig = z.output<typeof jsonlReceiverSchema>;
 
 /** Appends one JSON object per alert state change to a file. */
 export class JsonlFileReceiver implements Receiver {
@@ -31,3 +37,10 @@ export class JsonlFileReceiver implements Receiver {
     if (s) await new Promise<void>((resolve) => s.end(resolve));
   }
 }
+
+export const jsonl: ReceiverFactory<JsonlReceiverConfig> = {
+  type: 'jsonl',
+  description: 'Appends one JSON object per alert state change to a file.',
+  schema: jsonlReceiverSchema,
+  create: (c) => new JsonlFileReceiver(c.name, c.path),
+};

@@ -1,7 +1,13 @@
 import type { Producer } from 'kafkajs';
+import { z } from 'zod';
 import type { Alert } from '../../kernel/types';
 import { alertJson, stableId, type NotifyContext } from '../notification';
-import { PermanentError, RetryableError, type Receiver } from './types';
+import { PermanentError, RetryableError, receiverName, type Receiver, type ReceiverFactory } from './types';
+
+export const kafkaReceiverSchema = z
+  .object({ type: z.literal('kafka'), name: receiverName.default('kafka'), topic: z.string().min(1).default('flowwatch.alerts') })
+  .strict();
+export type KafkaReceiverConfig = z.output<typeof kafkaReceiverSchema>;
 
 /**
  * One Kafka message per alert in the notification, keyed by fingerprint (so one alert's
@@ -45,3 +51,13 @@ export class KafkaAlertReceiver implements Receiver {
     if (this.connected) await this.producer.disconnect().catch(() => undefined);
   }
 }
+
+export const kafka: ReceiverFactory<KafkaReceiverConfig> = {
+  type: 'kafka',
+  description: 'One Kafka message per alert, keyed by fingerprint, with the notification id and reason in headers.',
+  schema: kafkaReceiverSchema,
+  create: (c, ctx) => {
+    if (!ctx.kafkaProducer) throw new Error(`receiver ${c.name}: no Kafka connection to produce to ${c.topic}`);
+    return new KafkaAlertReceiver(c.name, ctx.kafkaProducer(), c.topic);
+  },
+};

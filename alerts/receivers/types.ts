@@ -1,3 +1,6 @@
+import type { Producer } from 'kafkajs';
+import { z } from 'zod';
+import type { Clock } from '../../kernel/clock';
 import type { Alert } from '../../kernel/types';
 import type { NotifyContext } from '../notification';
 
@@ -31,3 +34,27 @@ export class PermanentError extends Error {
     this.name = 'PermanentError';
   }
 }
+
+/** What a receiver factory may use besides its config entry (from the command line and the wiring). */
+export interface ReceiverContext {
+  /** From --json: console receivers print JSON lines. */
+  json?: boolean;
+  color?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** A Kafka producer for `kafka` receivers (built only when one is configured). */
+  kafkaProducer?: () => Producer;
+  /** Wall clock for the times receivers put in what they send (default: the system clock). */
+  clock?: Clock;
+}
+
+/** One registry row: config schema + factory (the shape detectors' and sinks' registry rows have). */
+export interface ReceiverFactory<C = any> {
+  type: string;
+  /** One-line description for docs and `--help`. */
+  description: string;
+  schema: z.ZodType<C>;
+  create(config: C, ctx: ReceiverContext): Receiver;
+}
+
+/** A receiver's name, as every receiver config carries it and routes and escalations refer to it. */
+export const receiverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a receiver name like "oncall" (letters, digits, _ . -)');

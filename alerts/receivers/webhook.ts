@@ -1,8 +1,25 @@
 import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { systemClock, type Clock } from '../../kernel/clock';
+import { duration } from '../../kernel/duration';
 import type { Alert } from '../../kernel/types';
 import { FlowwatchError } from '../../kernel/errors';
 import { notificationBody, stableId, type Notification, type NotifyContext } from '../notification';
-import { PermanentError, RetryableError, type Receiver } from './types';
+import { PermanentError, RetryableError, receiverName, type Receiver, type ReceiverFactory } from './types';
+
+export const webhookReceiverSchema = z
+  .object({
+    type: z.literal('webhook'),
+    name: receiverName.default('webhook'),
+    url: z.string().regex(/^https?:\/\/[^\s]+$/, 'expected an http(s) URL'),
+    /** Name of the environment variable holding the HMAC-SHA256 key; the key itself never sits in a config file. */
+    secret_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name like FW_WEBHOOK_SECRET').optional(),
+    timeout: duration({ min: 1 }).default(10_000),
+    /** Extra, non-secret request headers. */
+    headers: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+export type WebhookReceiverConfig = z.output<typeof webhookReceiverSchema>;
 
 export const SIGNATURE_HEADER = 'x-flowwatch-signature';
 
@@ -18,6 +35,8 @@ export interface WebhookOptions {
   timeoutMs: number;
   headers?: Record<string, string>;
   fetch?: typeof fetch;
+  /** Stamps a notification built here (notify without one); default: the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -57,7 +76,7 @@ export class WebhookReceiver implements Receiver {
       reason: 'new',
       groupKey: '',
       groupLabels: {},
-      createdAt: Date.now(),
+      createdAt: (this.o.clock ?? systemClock).now(),
       alerts: [...alerts],
     };
     const body = JSON.stringify(notificationBody(n));
@@ -93,6 +112,14 @@ export class WebhookReceiver implements Receiver {
 
   async close(): Promise<void> {}
 }
+
+export const webhook: ReceiverFactory<WebhookReceiverConfig> = {
+  type: 'webhook',
+  description: 'POSTs each notification as JSON, HMAC-signed when secret_env names a key.',
+  schema: webhookReceiverSchema,
+  // Secrets are read from the environment here, once, at startup.
+  create: (c, ctx) => new WebhookReceiver(c.name, { url: c.url, secret: webhookSecret(c.name, c.secret_env, ctx.env), timeoutMs: c.timeout, headers: c.headers, clock: ctx.clock }),
+};
 
 /** Reads a webhook secret from the environment; a missing variable stops startup with a clear message. */
 export function webhookSecret(name: string, envName: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -49,6 +49,11 @@ export class Router {
     return out;
   }
 
+  /** The route with this id (a group names its route by id); undefined when the tree no longer has it. */
+  byId(id: string): Route | undefined {
+    return this.all().find((r) => r.id === id);
+  }
+
   /** Every route, depth first (for listing and tests). */
   all(): Route[] {
     const out: Route[] = [];
