@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { duration } from '../kernel/duration';
 import { matcherProblem } from './matchers';
+import { alertmanagerReceiverSchema, webhookFormatKeys } from './receivers/alertmanager-config';
 
 const receiverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a receiver name like "oncall" (letters, digits, _ . -)');
 
@@ -32,13 +33,14 @@ const webhookReceiverSchema = z
     timeout: duration({ min: 1 }).default(10_000),
     /** Extra, non-secret request headers. */
     headers: z.record(z.string(), z.string()).default({}),
+    ...webhookFormatKeys,
   })
   .strict();
 const kafkaReceiverSchema = z
   .object({ type: z.literal('kafka'), name: receiverName.default('kafka'), topic: z.string().min(1).default('flowwatch.alerts') })
   .strict();
 
-export const receiverSchema = z.discriminatedUnion('type', [consoleReceiverSchema, jsonlReceiverSchema, webhookReceiverSchema, kafkaReceiverSchema]);
+export const receiverSchema = z.discriminatedUnion('type', [consoleReceiverSchema, jsonlReceiverSchema, webhookReceiverSchema, kafkaReceiverSchema, alertmanagerReceiverSchema]);
 
 export interface RouteInput {
   receiver?: string;

@@ -4,12 +4,13 @@ import { ConsoleReceiver } from './console';
 import { JsonlFileReceiver } from './jsonl';
 import { KafkaAlertReceiver } from './kafka';
 import { WebhookReceiver, webhookSecret } from './webhook';
+import { createAlertmanagerReceiver, type AlertmanagerFactoryOptions } from './alertmanager';
 import type { Receiver } from './types';
 
 export type { Receiver };
 export { RetryableError, PermanentError } from './types';
 
-export interface ReceiverFactoryOptions {
+export interface ReceiverFactoryOptions extends AlertmanagerFactoryOptions {
   /** From --json: console receivers print JSON lines. */
   json?: boolean;
   color?: boolean;
@@ -27,7 +28,9 @@ export function createReceivers(configs: readonly ReceiverConfig[], opts: Receiv
       case 'jsonl':
         return new JsonlFileReceiver(c.name, c.path);
       case 'webhook':
-        return new WebhookReceiver(c.name, { url: c.url, secret: webhookSecret(c.name, c.secret_env, opts.env), timeoutMs: c.timeout, headers: c.headers });
+        return new WebhookReceiver(c.name, { url: c.url, secret: webhookSecret(c.name, c.secret_env, opts.env), timeoutMs: c.timeout, headers: c.headers, format: c.format, externalUrl: c.external_url ?? opts.externalUrl, maxAlerts: c.max_alerts });
+      case 'alertmanager':
+        return createAlertmanagerReceiver(c, opts);
       case 'kafka': {
         if (!opts.kafkaProducer) throw new Error(`receiver ${c.name}: no Kafka connection to produce to ${c.topic}`);
         return new KafkaAlertReceiver(c.name, opts.kafkaProducer(), c.topic);

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Alert } from '../../kernel/types';
 import { FlowwatchError } from '../../kernel/errors';
 import { notificationBody, stableId, type Notification, type NotifyContext } from '../notification';
+import { amWebhookMessage } from '../format/alertmanager';
 import { PermanentError, RetryableError, type Receiver } from './types';
 
 export const SIGNATURE_HEADER = 'x-flowwatch-signature';
@@ -18,6 +19,11 @@ export interface WebhookOptions {
   timeoutMs: number;
   headers?: Record<string, string>;
   fetch?: typeof fetch;
+  /** Body shape: flowwatch's own (default) or Alertmanager's webhook message (alerts/format/alertmanager.ts). */
+  format?: 'flowwatch' | 'alertmanager';
+  /** format alertmanager: externalURL and the base of generatorURL; max_alerts (0: all). */
+  externalUrl?: string;
+  maxAlerts?: number;
 }
 
 /**
@@ -60,7 +66,7 @@ export class WebhookReceiver implements Receiver {
       createdAt: Date.now(),
       alerts: [...alerts],
     };
-    const body = JSON.stringify(notificationBody(n));
+    const body = JSON.stringify(this.o.format === 'alertmanager' ? amWebhookMessage(n, { externalUrl: this.o.externalUrl, maxAlerts: this.o.maxAlerts }) : notificationBody(n));
     const headers: Record<string, string> = {
       ...this.o.headers,
       'content-type': 'application/json',
