@@ -103,8 +103,15 @@ function base(d: AmApiDeps, req: IncomingMessage): string {
   return d.externalUrl ?? (req.headers.host ? `http://${req.headers.host}` : '');
 }
 
+/** The Alertmanager release whose API v2 models this subset follows. */
+export const AM_API_VERSION = '0.35.0';
+
+/**
+ * versionInfo.version is the Alertmanager API version followed (clients such as amtool compare it
+ * with their own and warn, karma picks features by it); branch and revision say it is flowwatch.
+ */
 function status() {
-  const v = { version: VERSION, revision: '', branch: 'flowwatch', buildUser: '', buildDate: '', goVersion: '' };
+  const v = { version: AM_API_VERSION, revision: `flowwatch-${VERSION}`, branch: 'flowwatch', buildUser: 'flowwatch', buildDate: '', goVersion: '' };
   return {
     cluster: { name: 'flowwatch', status: 'disabled', peers: [] },
     versionInfo: v,
