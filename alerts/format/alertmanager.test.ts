@@ -51,6 +51,12 @@ describe('amWebhookMessage', () => {
     expect(m.alerts[0]).toMatchObject({ status: 'resolved', endsAt: '2026-11-27T08:01:00Z', generatorURL: '' });
   });
 
+  it('evidence annotation: the window in RFC 3339', () => {
+    const c = makeAlert({ key: 'k' });
+    c.evidence = { ...c.evidence, window: { start: Date.UTC(2026, 0, 1), end: Date.UTC(2026, 0, 1, 0, 10), size: 600_000 } };
+    expect(JSON.parse(amWebhookMessage(n([c])).alerts[0].annotations.evidence).window).toEqual({ start: '2026-01-01T00:00:00Z', end: '2026-01-01T00:10:00Z', size: 600_000 });
+  });
+
   it('keeps a label named alertname; drops empty label values (as Alertmanager does on receipt)', () => {
     const c = makeAlert({ key: 'k', labels: { alertname: 'GateSurge', team: '' } });
     expect(amWebhookMessage(n([c])).alerts[0].labels).toEqual({ alertname: 'GateSurge', stream: 'people', key: 'k', detector: 'surge', severity: 'warning' });

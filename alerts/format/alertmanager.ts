@@ -73,16 +73,22 @@ export function describeEvidence(e: Evidence): string {
   return `${e.measure} = ${num(e.value)} (${parts.join(', ')})`;
 }
 
+/** The evidence with its window as RFC 3339 times (flowwatch's own body keeps epoch ms there). */
+export function evidenceJson(e: Evidence): Record<string, unknown> {
+  if (!e.window) return { ...e };
+  return { ...e, window: { ...e.window, start: rfc3339(e.window.start), end: rfc3339(e.window.end) } };
+}
+
 /**
  * Annotations: `summary` (the alert's summary), `description` (its evidence in one line),
- * `evidence` (the evidence as JSON), `score`, `flowwatch_fingerprint` (the id flowwatch's own API
+ * `evidence` (the evidence as JSON, window times in RFC 3339), `score`, `flowwatch_fingerprint` (the id flowwatch's own API
  * takes) and, when set, `flapping` and `acknowledged_by`.
  */
 export function amAnnotations(a: Pick<NotifiedAlert, 'summary' | 'evidence' | 'score' | 'fingerprint' | 'flapping' | 'ack'>): Record<string, string> {
   return {
     summary: a.summary,
     description: describeEvidence(a.evidence),
-    evidence: JSON.stringify(a.evidence),
+    evidence: JSON.stringify(evidenceJson(a.evidence)),
     score: num(a.score),
     flowwatch_fingerprint: a.fingerprint,
     ...(a.flapping ? { flapping: 'true' } : {}),
