@@ -1,7 +1,9 @@
 /**
  * What an `alertmanager` receiver refreshes every resend interval: the alerts firing now (from
- * the alert store, so another worker's or a previous run's count too), routed to it, and not
- * muted (silenced or inhibited) — the alerts its notifications would carry.
+ * the alert store, so another worker's or a previous run's count too) and routed to it — muted
+ * ones included. Alertmanager should see every firing alert, as Prometheus sends every one; it
+ * silences on its own. Leaving a muted alert out would let Alertmanager time it out and tell its
+ * receivers "resolved" while it still fires.
  */
 import type { ActiveAlertView, AlertingPipeline } from '../alerting';
 import type { NotifiedAlert } from '../notification';
@@ -30,12 +32,11 @@ export function alertFromView(v: ActiveAlertView): NotifiedAlert & { mutedBy: st
   };
 }
 
-/** The firing, unmuted alerts the pipeline routes to `receiver`. */
+/** The firing alerts the pipeline routes to `receiver` (muted or not). */
 export async function firingFor(p: Pick<AlertingPipeline, 'activeAlerts' | 'router'>, receiver: string): Promise<NotifiedAlert[]> {
   const out: NotifiedAlert[] = [];
   for (const v of await p.activeAlerts()) {
     const { mutedBy, ...a } = alertFromView(v);
-    if (mutedBy !== null) continue;
     if (p.router.match(a.labels).some((r) => r.receiver === receiver)) out.push(a);
   }
   return out;

@@ -1,7 +1,8 @@
 /** The alertmanager receiver against two local HTTP servers standing in for an HA pair (the real one: test/integration/alertmanager.test.ts). */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { makeAlert, resolved } from '../testing/fakes';
+import { makeAlert, RecordingReceiver, resolved, route, testPipeline } from '../testing/fakes';
+import { firingFor } from './alertmanager-source';
 import type { Notification } from '../notification';
 import { AlertmanagerReceiver, createAlertmanagerReceiver } from './alertmanager';
 import { alertmanagerReceiverSchema } from './alertmanager-config';
@@ -86,6 +87,15 @@ describe('alertmanager receiver', () => {
     await r.resend();
     expect(am1.got[0].body.map((x: any) => x.labels.key)).toEqual(['from-store']);
     await r.close();
+  });
+
+  it('the store source: firing alerts routed to the receiver, muted ones included (Alertmanager must not time them out)', async () => {
+    const [am, other] = [new RecordingReceiver('am'), new RecordingReceiver('other')];
+    const { p } = testPipeline({ receivers: [am, other], route: route({ receiver: 'am', routes: [route({ receiver: 'other', matchers: ['key="elsewhere"'] })] }) });
+    await p.dispatch([makeAlert({ key: 'gate-1' }), makeAlert({ key: 'gate-2' }), makeAlert({ key: 'elsewhere' })]);
+    await p.createSilence({ matchers: ['key="gate-2"'], endsAt: p.now() + 60_000, createdBy: 'ana' });
+    expect((await firingFor(p, 'am')).map((a) => a.key).sort()).toEqual(['gate-1', 'gate-2']);
+    expect((await firingFor(p, 'other')).map((a) => [a.key, a.startsAt, a.fingerprint])).toEqual([['elsewhere', 1000, 'people/surge/elsewhere']]);
   });
 
   it('one instance down: delivered (the other has it), and the down one gets it with the next resend', async () => {

@@ -20,7 +20,7 @@ export interface AlertmanagerReceiverOptions {
   bearerToken?: string;
   externalUrl?: string;
   /**
-   * The alerts now firing and routed to this receiver, unmuted, from the alert store (wired by
+   * The alerts now firing and routed to this receiver (muted ones too), from the alert store (wired by
    * the app): what the resend loop refreshes, so a restarted worker, or another worker sharing
    * the store, keeps them alive in Alertmanager. Without it, the firing alerts notifications brought.
    */
@@ -203,7 +203,7 @@ export class AlertmanagerReceiver implements Receiver {
 
 export interface AlertmanagerFactoryOptions {
   env?: NodeJS.ProcessEnv;
-  /** The firing, unmuted alerts routed to a receiver (alertmanager-source.ts): what `alertmanager` receivers refresh. */
+  /** The firing alerts routed to a receiver (alertmanager-source.ts): what `alertmanager` receivers refresh. */
   firingFor?: (receiver: string) => Promise<NotifiedAlert[]>;
   /** Default base of links to flowwatch's API (generatorURL, externalURL): the API's address, when it is configured. */
   externalUrl?: string;
