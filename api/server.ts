@@ -13,6 +13,7 @@ import { outcomeWithin } from '../kernel/settle';
 import type { FlowwatchMetrics } from './metrics';
 import type { Health } from '../kernel/health';
 import { readiness } from './telemetry';
+import { alertmanagerV2 } from './alertmanager-v2';
 
 const MAX_BODY = 64 * 1024;
 
@@ -158,6 +159,7 @@ export class ApiServer {
     if (!path.startsWith('/api/')) throw new HttpError(404, `no such endpoint: ${method} ${path}`);
     this.authorize(req);
     const a = this.o.alerting;
+    if (path.startsWith('/api/v2/')) return alertmanagerV2(method, path, url, req, { alerting: a, readJson, maxSilenceMs: this.o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS });
 
     if (path === '/api/alerts') {
       allow(method, ['GET']);

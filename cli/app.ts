@@ -6,6 +6,8 @@ import { FileSource } from '../ingest/sources/file-source';
 import type { Source } from '../ingest/sources/types';
 import { FileDeadLetter, StderrDeadLetter, type DeadLetterOutput } from '../ingest/dead-letter';
 import { createReceivers } from '../alerts/receivers/registry';
+import { firingFor } from '../alerts/receivers/alertmanager-source';
+import type { NotifiedAlert } from '../alerts/notification';
 import type { Receiver } from '../alerts/receivers/types';
 import type { AlertDispatcher } from '../alerts/dispatch';
 import { AlertingPipeline } from '../alerts/alerting';
@@ -140,6 +142,9 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
       json: o.json,
       color: o.color,
       clock,
+      firingFor: (name): Promise<NotifiedAlert[]> => firingFor(alerting, name),
+      externalUrl: config.alerting.api ? `http://${config.alerting.api.listen}` : undefined,
+      log: log.child({ component: 'alerts' }),
       kafkaProducer: () => {
         const kafka = createKafka(kafkaConnection(config), log.child({ component: 'alerts', receiver: 'kafka' }));
         toStart.push({ component: 'kafka:alert-topics', what: `Kafka alert topics ${alertTopics.join(', ')}`, connect: () => ensureTopics(kafka, alertTopics).then(() => undefined) });

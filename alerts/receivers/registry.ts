@@ -4,16 +4,18 @@ import { consoleReceiver, consoleReceiverSchema } from './console';
 import { jsonl, jsonlReceiverSchema } from './jsonl';
 import { kafka, kafkaReceiverSchema } from './kafka';
 import { webhook, webhookReceiverSchema } from './webhook';
+import { alertmanager } from './alertmanager';
+import { alertmanagerReceiverSchema } from './alertmanager-config';
 import type { Receiver, ReceiverContext, ReceiverFactory } from './types';
 
 export type { Receiver, ReceiverContext, ReceiverFactory };
 export { RetryableError, PermanentError } from './types';
 
 /** Every receiver type: one file, one line here, one schema in the union below. */
-export const receiverFactories: readonly ReceiverFactory[] = [consoleReceiver, jsonl, webhook, kafka];
+export const receiverFactories: readonly ReceiverFactory[] = [consoleReceiver, jsonl, webhook, kafka, alertmanager];
 
 /** Schema of one entry of the config's `receivers` list. */
-export const receiverSchema = z.discriminatedUnion('type', [consoleReceiverSchema, jsonlReceiverSchema, webhookReceiverSchema, kafkaReceiverSchema]);
+export const receiverSchema = z.discriminatedUnion('type', [consoleReceiverSchema, jsonlReceiverSchema, webhookReceiverSchema, kafkaReceiverSchema, alertmanagerReceiverSchema]);
 
 export type ReceiverConfig = z.output<typeof receiverSchema>;
 

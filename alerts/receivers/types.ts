@@ -2,7 +2,8 @@ import type { Producer } from 'kafkajs';
 import { z } from 'zod';
 import type { Clock } from '../../kernel/clock';
 import type { Alert } from '../../kernel/types';
-import type { NotifyContext } from '../notification';
+import type { Logger } from 'pino';
+import type { NotifiedAlert, NotifyContext } from '../notification';
 
 /**
  * A place notifications are delivered to. One small interface: retry, backoff, dedup, ordering
@@ -45,6 +46,11 @@ export interface ReceiverContext {
   kafkaProducer?: () => Producer;
   /** Wall clock for the times receivers put in what they send (default: the system clock). */
   clock?: Clock;
+  /** The firing alerts routed to a receiver (alertmanager-source.ts): what `alertmanager` receivers refresh. */
+  firingFor?: (receiver: string) => Promise<NotifiedAlert[]>;
+  /** Default base of links to flowwatch's API (generatorURL, externalURL): the API's address, when it is configured. */
+  externalUrl?: string;
+  log?: Logger;
 }
 
 /** One registry row: config schema + factory (the shape detectors' and sinks' registry rows have). */

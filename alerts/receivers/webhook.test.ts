@@ -54,6 +54,16 @@ describe('webhook receiver', () => {
     expect(r.target).toBe(`http://127.0.0.1:${port}/in`); // what logs see: no credentials, no query
   });
 
+  it('format alertmanager: POSTs Alertmanager\'s webhook message (version 4), signed the same way', async () => {
+    const r = new WebhookReceiver('hook', { url: `http://127.0.0.1:${port}/am`, secret: 's3cret', timeoutMs: 2000, format: 'alertmanager', externalUrl: 'http://fw:9464' });
+    const n = notification();
+    await r.notify(n.alerts, { notification: n });
+    const body = JSON.parse(got[0].raw);
+    expect(body).toMatchObject({ version: '4', receiver: 'hook', status: 'firing', groupKey: 'g', groupLabels: { stream: 'people' }, externalURL: 'http://fw:9464', truncatedAlerts: 0 });
+    expect(body.alerts[0]).toMatchObject({ status: 'firing', labels: { alertname: 'surge', key: 'gate-1' }, fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), endsAt: '0001-01-01T00:00:00Z' });
+    expect(got[0].headers['x-flowwatch-signature']).toBe(signBody(got[0].raw, 's3cret'));
+  });
+
   it.each([
     [500, RetryableError],
     [503, RetryableError],

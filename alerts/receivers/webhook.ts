@@ -5,6 +5,8 @@ import { duration } from '../../kernel/duration';
 import type { Alert } from '../../kernel/types';
 import { FlowwatchError } from '../../kernel/errors';
 import { notificationBody, stableId, type Notification, type NotifyContext } from '../notification';
+import { amWebhookMessage } from '../format/alertmanager';
+import { webhookFormatKeys } from './alertmanager-config';
 import { PermanentError, RetryableError, receiverName, type Receiver, type ReceiverFactory } from './types';
 
 export const webhookReceiverSchema = z
@@ -17,6 +19,7 @@ export const webhookReceiverSchema = z
     timeout: duration({ min: 1 }).default(10_000),
     /** Extra, non-secret request headers. */
     headers: z.record(z.string(), z.string()).default({}),
+    ...webhookFormatKeys,
   })
   .strict();
 export type WebhookReceiverConfig = z.output<typeof webhookReceiverSchema>;
@@ -37,6 +40,11 @@ export interface WebhookOptions {
   fetch?: typeof fetch;
   /** Stamps a notification built here (notify without one); default: the system clock. */
   clock?: Clock;
+  /** Body shape: flowwatch's own (default) or Alertmanager's webhook message (alerts/format/alertmanager.ts). */
+  format?: 'flowwatch' | 'alertmanager';
+  /** format alertmanager: externalURL and the base of generatorURL; max_alerts (0: all). */
+  externalUrl?: string;
+  maxAlerts?: number;
 }
 
 /**
@@ -79,7 +87,7 @@ export class WebhookReceiver implements Receiver {
       createdAt: (this.o.clock ?? systemClock).now(),
       alerts: [...alerts],
     };
-    const body = JSON.stringify(notificationBody(n));
+    const body = JSON.stringify(this.o.format === 'alertmanager' ? amWebhookMessage(n, { externalUrl: this.o.externalUrl, maxAlerts: this.o.maxAlerts }) : notificationBody(n));
     const headers: Record<string, string> = {
       ...this.o.headers,
       'content-type': 'application/json',
@@ -118,7 +126,7 @@ export const webhook: ReceiverFactory<WebhookReceiverConfig> = {
   description: 'POSTs each notification as JSON, HMAC-signed when secret_env names a key.',
   schema: webhookReceiverSchema,
   // Secrets are read from the environment here, once, at startup.
-  create: (c, ctx) => new WebhookReceiver(c.name, { url: c.url, secret: webhookSecret(c.name, c.secret_env, ctx.env), timeoutMs: c.timeout, headers: c.headers, clock: ctx.clock }),
+  create: (c, ctx) => new WebhookReceiver(c.name, { url: c.url, secret: webhookSecret(c.name, c.secret_env, ctx.env), timeoutMs: c.timeout, headers: c.headers, clock: ctx.clock, format: c.format, externalUrl: c.external_url ?? ctx.externalUrl, maxAlerts: c.max_alerts }),
 };
 
 /** Reads a webhook secret from the environment; a missing variable stops startup with a clear message. */
