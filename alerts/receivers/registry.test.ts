@@ -5,6 +5,7 @@ import { JsonlFileReceiver } from './jsonl';
 import { KafkaAlertReceiver } from './kafka';
 import { createReceivers, receiverFactories, receiverSchema } from './registry';
 import { WebhookReceiver } from './webhook';
+import { AlertmanagerReceiver } from './alertmanager';
 
 /** A minimal valid config per type. */
 const samples: Record<string, Record<string, unknown>> = {
@@ -12,12 +13,13 @@ const samples: Record<string, Record<string, unknown>> = {
   jsonl: { path: '/tmp/flowwatch-alerts.jsonl' },
   webhook: { url: 'http://127.0.0.1:9/hook' },
   kafka: {},
+  alertmanager: { urls: ['http://127.0.0.1:9'] },
 };
-const classes: Record<string, unknown> = { console: ConsoleReceiver, jsonl: JsonlFileReceiver, webhook: WebhookReceiver, kafka: KafkaAlertReceiver };
+const classes: Record<string, unknown> = { console: ConsoleReceiver, jsonl: JsonlFileReceiver, webhook: WebhookReceiver, kafka: KafkaAlertReceiver, alertmanager: AlertmanagerReceiver };
 
 describe('receiver registry', () => {
   it('has one factory per type, each with a schema in the union, building its receiver', () => {
-    expect(receiverFactories.map((f) => f.type)).toEqual(['console', 'jsonl', 'webhook', 'kafka']);
+    expect(receiverFactories.map((f) => f.type)).toEqual(['console', 'jsonl', 'webhook', 'kafka', 'alertmanager']);
     for (const f of receiverFactories) {
       const parsed = receiverSchema.parse({ type: f.type, ...samples[f.type] });
       expect(parsed).toMatchObject({ type: f.type, name: f.type });
