@@ -3,6 +3,9 @@ import type { Detector } from '../types';
 import { boundScore } from '../scoring';
 import { addPoint, dampedReach, excessArea, firstCrossing, fit, newRegression, normalCdf, normalQuantile, rebaseY, shift, varianceFactor } from './model';
 
+/** Local bindings: inside jest's sandbox every global Math.* lookup is slow; these are looked up once. */
+const { exp, sqrt, abs } = Math;
+
 export interface ForecastParams {
   measurement: string;
   mode: 'level' | 'exposure' | 'total';
@@ -80,16 +83,20 @@ export class ForecastDetector implements Detector<ForecastState> {
   private readonly sd = new Float64Array(GRID + 1);
   private readonly measureName: string;
   private readonly limitText: string;
+  private readonly clearText: string;
+  private cDt = 0;
+  private cG = 1;
+  private cGn = 1;
 
   constructor(private readonly p: ForecastParams) {
     this.sideSign = p.side === 'below' ? -1 : 1;
     this.z = normalQuantile(0.5 + p.interval / 2);
     this.pFire = (1 - p.interval) / 2;
-    const halflife = p.halflife ?? p.horizon / 3;
+    const halflife = p.halflife ?? p.horizon / 6;
     this.lambda = Math.LN2 / (halflife / MIN);
     this.kappa = p.damping > 0 ? Math.LN2 / (p.damping / MIN) : 0;
     this.hMin = p.horizon / MIN;
-    this.clearMin = (p.clear_horizon ?? p.horizon) / MIN;
+    this.clearMin = (p.clear_horizon ?? 1.5 * p.horizon) / MIN;
     this.hs = new Float64Array(GRID + 1);
     this.reach = new Float64Array(GRID + 1);
     for (let k = 0; k <= GRID; k++) {
@@ -98,6 +105,7 @@ export class ForecastDetector implements Detector<ForecastState> {
     }
     this.measureName = p.mode === 'level' ? p.measurement : p.mode === 'exposure' ? `exposure(${p.measurement})` : `sum(${p.measurement})`;
     this.limitText = `${fmt(p.limit)}${p.unit ? ' ' + p.unit : ''}`;
+    this.clearText = `no breach of ${this.limitText} forecast within ${minutes(this.hMin)}`;
   }
 
   init(first: FlowEvent): ForecastState {
@@ -168,11 +176,11 @@ export class ForecastDetector implements Detector<ForecastState> {
       const pred = f[0] + f[1] * reach;
       const err = y - pred;
       const vf = varianceFactor(f, reach);
-      const sigma = Math.sqrt(s.s2);
+      const sigma = sqrt(s.s2);
       const warm = s.ns >= this.p.warmup;
       let q = (err * err) / (1 + vf);
       if (warm && q > CLIP * CLIP * s.s2) q = CLIP * CLIP * s.s2;
-      const a = Math.max(1 / (s.ns + 1), 1 - Math.exp((-this.lambda / NOISE_MEMORY) * (dt > 0 ? dt : 0)));
+      const a = Math.max(1 / (s.ns + 1), 1 - this.decay(dt, 1));
       s.s2 += a * (q - s.s2);
       s.ns++;
       if (warm && sigma > 0) {
@@ -181,7 +189,7 @@ export class ForecastDetector implements Detector<ForecastState> {
         else if (err < -lim) y = pred - lim;
       }
     }
-    shift(r, dt, Math.exp(-this.lambda * dt));
+    shift(r, dt, this.decay(dt, 0));
     addPoint(r, y);
     // Keep the values referenced to their weighted mean: the sums stay small at any level.
     const delta = r[3] / r[0];
@@ -189,10 +197,23 @@ export class ForecastDetector implements Detector<ForecastState> {
     rebaseY(r, delta);
   }
 
+  /**
+   * e^{−λ·dt} (which 0) and e^{−λ·dt/NOISE_MEMORY} (which 1), cached for the last gap: most
+   * series are sampled at a fixed interval, so this is one exp per distinct gap, not per event.
+   */
+  private decay(dt: number, which: number): number {
+    if (dt !== this.cDt) {
+      this.cDt = dt;
+      this.cG = exp(-this.lambda * dt);
+      this.cGn = exp((-this.lambda / NOISE_MEMORY) * dt);
+    }
+    return which === 0 ? this.cG : this.cGn;
+  }
+
   /** total mode: the recent pace, an EW intensity of amounts per minute. */
   private learnPace(s: ForecastState, x: number, dt: number): void {
     if (dt > 0) {
-      const g = Math.exp(-this.lambda * dt);
+      const g = this.decay(dt, 0);
       s.pace *= g;
       s.pq *= g * g;
     }
@@ -227,9 +248,9 @@ export class ForecastDetector implements Detector<ForecastState> {
       // Compound-Poisson pace: rate λ·S (S corrected for a history shorter than the weights reach),
       // Var(rate) = λ²·Q, and the future amounts over h add 2λQ·h.
       const lam = this.lambda;
-      const g = d > 0 ? Math.exp(-lam * d) : 1;
+      const g = d > 0 ? exp(-lam * d) : 1;
       const age = (ts - s.t0) / MIN;
-      const cover = 1 - Math.exp(-lam * (age > 1 ? age : 1));
+      const cover = 1 - exp(-lam * (age > 1 ? age : 1));
       const S = (s.pace * g) / cover;
       const Q = (s.pq * g * g) / cover;
       const rate = lam * S;
@@ -237,7 +258,7 @@ export class ForecastDetector implements Detector<ForecastState> {
       for (let k = 0; k < n; k++) {
         const h = hs[k];
         const m = value + rate * h;
-        const sdk = Math.sqrt(lam * lam * Q * h * h + 2 * lam * Q * h);
+        const sdk = sqrt(lam * lam * Q * h * h + 2 * lam * Q * h);
         mid[k] = m;
         sd[k] = sdk;
         near[k] = m + z * sdk;
@@ -246,15 +267,27 @@ export class ForecastDetector implements Detector<ForecastState> {
     } else {
       const f = this.f;
       if (!fit(s.r, f)) return null;
-      const floor = Math.max(p.min_std, 1e-9 * Math.max(1, Math.abs(s.y0)));
-      const sigma = Math.max(Math.sqrt(s.s2), floor);
+      const floor = Math.max(p.min_std, 1e-9 * Math.max(1, abs(s.y0)));
+      const sigma = Math.max(sqrt(s.s2), floor);
       noise = sigma;
       level = s.y0 + f[0];
       trend = f[1];
+      if (!(side * (value - p.limit) > 0) && this.farFromLimit(s, f, sigma, d, n, value)) {
+        // Even the near bound stays clear of the limit over the whole grid: no crossing to look for.
+        const half = GRID / 2 < n ? GRID / 2 : n - 1;
+        const rH = d > 0 ? dampedReach(d + hs[half], this.kappa) : this.reach[half];
+        const mH = s.y0 + f[0] + f[1] * rH;
+        let conf = 0;
+        if (p.mode === 'level') {
+          const sdH = sigma * sqrt(varianceFactor(f, rH));
+          conf = sdH > 0 ? normalCdf((side * (mH - L)) / sdH) : 0;
+        }
+        return this.clearVerdict(s, ts, value, conf, p.mode === 'level' ? mH : value + excessArea(side * level, side * mH, side * p.base!, hs[half]), level, trend, noise);
+      }
       for (let k = 0; k < n; k++) {
         const reach = d > 0 ? dampedReach(d + hs[k], this.kappa) : this.reach[k];
         const m = s.y0 + f[0] + f[1] * reach;
-        const sdk = sigma * Math.sqrt(varianceFactor(f, reach));
+        const sdk = sigma * sqrt(varianceFactor(f, reach));
         mid[k] = m;
         sd[k] = sdk;
         near[k] = m + side * z * sdk;
@@ -320,14 +353,14 @@ export class ForecastDetector implements Detector<ForecastState> {
     if (Number.isFinite(tMid)) detail.time_to_breach_s = Math.round(tMid * 60);
     if (Number.isFinite(tNear)) detail.earliest_s = Math.round(tNear * 60);
     if (Number.isFinite(tFar)) detail.latest_s = Math.round(tFar * 60);
-    if (p.mode === 'total') detail.pace_per_min = round4(trend);
+    if (p.mode === 'total') detail.pace_per_min = trend;
     else {
-      detail.level = round4(level);
-      detail.trend_per_min = round4(trend);
-      detail.noise = round4(noise);
+      detail.level = level;
+      detail.trend_per_min = trend;
+      detail.noise = noise;
     }
     if (breached && s.since > 0 && s.since < s.breachAt) detail.warned_s = Math.round((s.breachAt - s.since) / 1000);
-    detail.forecast = this.text(phase, tNear, tMid, tFar, s);
+    detail.forecast = firing ? this.text(phase, tNear, tMid, tFar, s) : this.clearText;
     const evidence: Evidence = {
       measure: this.measureName,
       value,
@@ -340,6 +373,49 @@ export class ForecastDetector implements Detector<ForecastState> {
     };
     if (firing) evidence.forecast = this.outlook(ts, n, confidence, tNear, tMid, tFar);
     return { score: score < 0 ? 0 : score > 1 ? 1 : score, firing, evidence };
+  }
+
+  /**
+   * True when the near bound cannot reach the limit anywhere on the grid: the forecast level is
+   * linear in the reach and its variance a convex quadratic in it, so over the grid the near bound
+   * is at most the larger end value plus z times the larger end spread (exposure: that excess over
+   * the base for the whole grid on top of what is accumulated).
+   */
+  private farFromLimit(s: ForecastState, f: number[], sigma: number, d: number, n: number, value: number): boolean {
+    const side = this.sideSign;
+    const last = n - 1;
+    const r0 = d > 0 ? dampedReach(d, this.kappa) : 0;
+    const rE = d > 0 ? dampedReach(d + this.hs[last], this.kappa) : this.reach[last];
+    const m0 = side * (s.y0 + f[0] + f[1] * r0);
+    const mE = side * (s.y0 + f[0] + f[1] * rE);
+    const v0 = varianceFactor(f, r0);
+    const vE = varianceFactor(f, rE);
+    const top = (m0 > mE ? m0 : mE) + this.z * sigma * sqrt(v0 > vE ? v0 : vE);
+    if (this.p.mode === 'level') return top < side * this.p.limit;
+    const excess = top - side * this.p.base!;
+    return value + (excess > 0 ? excess * this.hs[last] : 0) < this.p.limit;
+  }
+
+  /** The verdict when no bound comes near the limit (the common case): no path, a constant phrase. */
+  private clearVerdict(s: ForecastState, ts: number, value: number, confidence: number, baseline: number, level: number, trend: number, noise: number): Observation {
+    const p = this.p;
+    s.firing = false;
+    s.since = 0;
+    s.breachAt = 0;
+    return {
+      score: Math.min(0.499, (0.5 * confidence) / this.pFire),
+      firing: false,
+      evidence: {
+        measure: this.measureName,
+        value,
+        baseline,
+        deviation: value - p.limit,
+        unit: 'abs',
+        limit: p.limit,
+        window: { start: p.mode !== 'level' && p.period !== undefined ? s.per * p.period : ts, end: ts },
+        detail: { phase: 'clear', confidence: round3(confidence), horizon_s: p.horizon / 1000, level, trend_per_min: trend, noise, forecast: this.clearText },
+      },
+    };
   }
 
   private outlook(ts: number, n: number, confidence: number, tNear: number, tMid: number, tFar: number): ForecastEvidence {
@@ -384,7 +460,7 @@ export class ForecastDetector implements Detector<ForecastState> {
       const short = lo.endsWith(' min') && hi.endsWith(' min') && !hi.startsWith('over') ? lo.slice(0, -4) : lo;
       return `forecast to ${verb} ${lim} in ~${minutes(tMid)} (${pct} interval ${short}–${hi})`;
     }
-    return `no breach of ${lim} forecast within ${minutes(this.hMin)}`;
+    return this.clearText;
   }
 }
 
@@ -397,7 +473,7 @@ function minutes(m: number): string {
 
 /** Numbers as summaries print them (alerts/summary.ts fmt). */
 function fmt(n: number): string {
-  const a = Math.abs(n);
+  const a = abs(n);
   if (a >= 1000) return Math.round(n).toLocaleString('en-US');
   if (a >= 100 || Number.isInteger(n)) return String(Math.round(n));
   if (a >= 10) return n.toFixed(1);
@@ -410,7 +486,7 @@ function round3(x: number): number {
 
 function round4(x: number): number {
   if (!Number.isFinite(x)) return x;
-  const a = Math.abs(x);
+  const a = abs(x);
   if (a === 0) return 0;
   return Number(x.toPrecision(a >= 1e4 ? 10 : 5));
 }

@@ -22,7 +22,7 @@ export const forecastSchema = defineDetectorSchema('forecast', {
   horizon: duration({ min: 60_000, max: 7 * 86_400_000 }).default(1_800_000),
   /** Coverage of the prediction interval; the warning fires when its near edge crosses the limit within the horizon. Default 0.8. */
   interval: z.number().gt(0).lt(1).default(0.8),
-  /** Half-life of the weights of past values in the trend (and pace) estimate. Default horizon/3. */
+  /** Half-life of the weights of past values in the trend (and pace) estimate. Default horizon/6. */
   halflife: duration({ min: 1000 }).optional(),
   /** Half-life of the trend in the forecast (damped trend); 0 = the trend goes on undamped. Default 0. */
   damping: duration().default(0),
@@ -30,7 +30,7 @@ export const forecastSchema = defineDetectorSchema('forecast', {
   warmup: z.number().int().min(3).default(10),
   /** Noise floor of the measurement in its own units (0.1 °C, 1 person). Default: float noise only. */
   min_std: z.number().min(0).default(0),
-  /** Once warning, keep warning while the near bound crosses within this (≥ horizon, ≤ 2·horizon). Default: horizon. */
+  /** Once warning, keep warning while the near bound crosses within this (≥ horizon, ≤ 2·horizon). Default: 1.5·horizon. */
   clear_horizon: duration().optional(),
   /** exposure: the level above (side below: below) which exposure accumulates. */
   base: z.number().optional(),

@@ -16,6 +16,9 @@
  * so the estimate is the noise alone) over a memory 4× the regression's.
  */
 
+/** Local bindings: inside jest's sandbox every global Math.* lookup is slow; these are looked up once. */
+const { exp, sqrt, abs } = Math;
+
 /** Indices into the regression array. */
 export const W = 0; // Σw
 export const SX = 1; // Σw·x
@@ -108,14 +111,14 @@ export function varianceFactor(f: readonly number[], reach: number): number {
 
 /** Reach of a trend after h minutes when it decays at rate κ per minute (κ = 0: no damping). */
 export function dampedReach(h: number, kappa: number): number {
-  return kappa > 0 ? (1 - Math.exp(-kappa * h)) / kappa : h;
+  return kappa > 0 ? (1 - exp(-kappa * h)) / kappa : h;
 }
 
 /** Standard normal CDF (Abramowitz–Stegun 7.1.26 on erf, |error| < 1.5e-7). */
 export function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
+  const x = abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * x);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-x * x);
   return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
@@ -128,7 +131,7 @@ export function normalQuantile(p: number): number {
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
   const lo = 0.02425;
   if (p < lo) {
-    const q = Math.sqrt(-2 * Math.log(p));
+    const q = sqrt(-2 * Math.log(p));
     return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   }
   if (p > 1 - lo) return -normalQuantile(1 - p);

@@ -325,6 +325,8 @@ function account(o: ForecastScenarioOptions, i: number, out: FlowEvent[], labels
     }
     if (label) {
       label.peak = total;
+      // A breach by ordinary spending after a decoy belongs to the incident: it ends after it.
+      if (label.breach !== null && label.breach >= label.end) label.end = label.breach + MIN;
       label.decoy = label.breach === null;
       if (label.breach !== null) label.shape = 'ramp';
       labels.push(label);
