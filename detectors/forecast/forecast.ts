@@ -15,7 +15,7 @@ export interface ForecastParams {
   interval: number;
   halflife?: number;
   damping: number;
-  warmup: number;
+  warmup?: number;
   min_std: number;
   clear_horizon?: number;
   base?: number;
@@ -84,16 +84,20 @@ export class ForecastDetector implements Detector<ForecastState> {
   private readonly measureName: string;
   private readonly limitText: string;
   private readonly clearText: string;
+  private readonly warmup: number;
+  private readonly halflifeMin: number;
   private cDt = 0;
   private cG = 1;
   private cGn = 1;
 
   constructor(private readonly p: ForecastParams) {
     this.sideSign = p.side === 'below' ? -1 : 1;
+    this.warmup = p.warmup ?? (p.mode === 'total' ? 5 : 20);
     this.z = normalQuantile(0.5 + p.interval / 2);
     this.pFire = (1 - p.interval) / 2;
     const halflife = p.halflife ?? p.horizon / 6;
     this.lambda = Math.LN2 / (halflife / MIN);
+    this.halflifeMin = halflife / MIN;
     this.kappa = p.damping > 0 ? Math.LN2 / (p.damping / MIN) : 0;
     this.hMin = p.horizon / MIN;
     this.clearMin = (p.clear_horizon ?? 1.5 * p.horizon) / MIN;
@@ -136,20 +140,20 @@ export class ForecastDetector implements Detector<ForecastState> {
     s.t = ts;
     s.last = x;
     s.n++;
-    if (s.n < this.p.warmup) return null;
+    if (s.n < this.warmup) return null;
     return this.judge(s, ts, 0, mode === 'level' ? x : s.acc);
   }
 
   /** exposure/total with a period: the budget resets at the period's end without any event. */
   nextTimer(s: ForecastState, after: number): number {
     const period = this.p.period;
-    if (period === undefined || s.acc === 0 || s.n < this.p.warmup) return Infinity;
+    if (period === undefined || s.acc === 0 || s.n < this.warmup) return Infinity;
     const next = (s.per + 1) * period;
     return next > after ? next : Infinity;
   }
 
   advance(s: ForecastState, at: number): Observation | null {
-    if (this.p.period === undefined || s.n < this.p.warmup) return null;
+    if (this.p.period === undefined || s.n < this.warmup) return null;
     const per = this.periodOf(at);
     if (per === s.per) return null;
     s.per = per;
@@ -177,7 +181,7 @@ export class ForecastDetector implements Detector<ForecastState> {
       const err = y - pred;
       const vf = varianceFactor(f, reach);
       const sigma = sqrt(s.s2);
-      const warm = s.ns >= this.p.warmup;
+      const warm = s.ns >= this.warmup;
       let q = (err * err) / (1 + vf);
       if (warm && q > CLIP * CLIP * s.s2) q = CLIP * CLIP * s.s2;
       const a = Math.max(1 / (s.ns + 1), 1 - this.decay(dt, 1));
@@ -250,7 +254,10 @@ export class ForecastDetector implements Detector<ForecastState> {
       const lam = this.lambda;
       const g = d > 0 ? exp(-lam * d) : 1;
       const age = (ts - s.t0) / MIN;
-      const cover = 1 - exp(-lam * (age > 1 ? age : 1));
+      // A history shorter than the weights reach (a new key) is scaled up, but as if it were at
+      // least a half-life long: a key's clock starts with its first amount, so a shorter span
+      // would turn one payment into a pace.
+      const cover = 1 - exp(-lam * (age > this.halflifeMin ? age : this.halflifeMin));
       const S = (s.pace * g) / cover;
       const Q = (s.pq * g * g) / cover;
       const rate = lam * S;

@@ -26,8 +26,8 @@ export const forecastSchema = defineDetectorSchema('forecast', {
   halflife: duration({ min: 1000 }).optional(),
   /** Half-life of the trend in the forecast (damped trend); 0 = the trend goes on undamped. Default 0. */
   damping: duration().default(0),
-  /** Values learned before the first verdict. Default 10. */
-  warmup: z.number().int().min(3).default(10),
+  /** Values learned before the first verdict. Default 20 (total mode: 5 amounts). */
+  warmup: z.number().int().min(3).optional(),
   /** Noise floor of the measurement in its own units (0.1 °C, 1 person). Default: float noise only. */
   min_std: z.number().min(0).default(0),
   /** Once warning, keep warning while the near bound crosses within this (≥ horizon, ≤ 2·horizon). Default: 1.5·horizon. */
