@@ -197,13 +197,26 @@ describe('forecast exposure and total modes', () => {
     expect((o!.evidence.detail!.time_to_breach_s as number) / 60).toBeGreaterThan(35);
     expect((o!.evidence.detail!.time_to_breach_s as number) / 60).toBeLessThan(45);
     expect(o!.evidence.window).toEqual({ start: T0, end: start + 59 * MIN });
-    // Midnight resets the budget: the timer is the day's end and the verdict clears there.
+    // No more amounts: the warning is re-judged every horizon/8 as the pace fades, and resolves.
+    let t = start + 59 * MIN;
+    expect(d.nextTimer!(s, t)).toBe(t + 7.5 * MIN);
+    const verdicts: Observation[] = [];
+    for (let n = 0; n < 50; n++) {
+      t = d.nextTimer!(s, t);
+      if (!Number.isFinite(t)) break;
+      verdicts.push(d.advance!(s, t)!);
+    }
+    const resolved = verdicts.findIndex((v) => !v.firing);
+    expect(resolved).toBeGreaterThan(0);
+    expect(resolved).toBeLessThan(8); // within an hour of silence
+    // Then one timer at midnight: the budget resets.
     const midnight = T0 + 1440 * MIN;
-    expect(d.nextTimer!(s, start + 59 * MIN)).toBe(midnight);
-    const r = d.advance!(s, midnight)!;
+    expect(verdicts.length).toBe(resolved + 2);
+    expect(t).toBe(Infinity);
+    const r = verdicts[verdicts.length - 1];
     expect(r.firing).toBe(false);
     expect(r.evidence.value).toBe(0);
-    expect(d.nextTimer!(s, midnight)).toBe(Infinity);
+    expect(r.evidence.window!.start).toBe(midnight);
   });
 });
 

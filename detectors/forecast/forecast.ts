@@ -39,9 +39,14 @@ export interface ForecastState {
   /** Noise variance around the local line, and the number of errors it has learned from. */
   s2: number;
   ns: number;
-  /** total mode: EW sum of amounts (decay λ) and of squared amounts (decay 2λ); time of the first value. */
-  pace: number;
-  pq: number;
+  /**
+   * total mode: EW count of amounts in time (decay λ) and of squared weights (decay 2λ); mean
+   * amount and mean squared amount over the last ~AMOUNT_MEMORY amounts; time of the first value.
+   */
+  pn: number;
+  pn2: number;
+  am: number;
+  aq: number;
   t0: number;
   /** exposure/total: accumulated amount in the current period, and the period's index. */
   acc: number;
@@ -59,6 +64,8 @@ const GRID = 16;
 const CLIP = 4;
 /** The noise estimate remembers this many regression half-lives. */
 const NOISE_MEMORY = 4;
+/** total mode: the mean amount remembers about this many amounts. */
+const AMOUNT_MEMORY = 8;
 
 /**
  * Early warning before a limit is crossed (docs/forecast.md). Per event O(GRID) arithmetic on a
@@ -86,6 +93,7 @@ export class ForecastDetector implements Detector<ForecastState> {
   private readonly clearText: string;
   private readonly warmup: number;
   private readonly halflifeMin: number;
+  private readonly stepMs: number;
   private cDt = 0;
   private cG = 1;
   private cGn = 1;
@@ -98,6 +106,7 @@ export class ForecastDetector implements Detector<ForecastState> {
     const halflife = p.halflife ?? p.horizon / 6;
     this.lambda = Math.LN2 / (halflife / MIN);
     this.halflifeMin = halflife / MIN;
+    this.stepMs = p.horizon / (GRID / 2);
     this.kappa = p.damping > 0 ? Math.LN2 / (p.damping / MIN) : 0;
     this.hMin = p.horizon / MIN;
     this.clearMin = (p.clear_horizon ?? 1.5 * p.horizon) / MIN;
@@ -115,7 +124,7 @@ export class ForecastDetector implements Detector<ForecastState> {
   init(first: FlowEvent): ForecastState {
     return {
       v: STATE_VERSION, n: 0, t: first.ts, last: 0, r: newRegression(), y0: 0, s2: 0, ns: 0,
-      pace: 0, pq: 0, t0: first.ts, acc: 0, per: this.periodOf(first.ts), firing: false, since: 0, breachAt: 0,
+      pn: 0, pn2: 0, am: 0, aq: 0, t0: first.ts, acc: 0, per: this.periodOf(first.ts), firing: false, since: 0, breachAt: 0,
     };
   }
 
@@ -144,21 +153,34 @@ export class ForecastDetector implements Detector<ForecastState> {
     return this.judge(s, ts, 0, mode === 'level' ? x : s.acc);
   }
 
-  /** exposure/total with a period: the budget resets at the period's end without any event. */
+  /**
+   * Time passing changes two verdicts: a budget resets at the period's end (exposure, total with a
+   * period), and in total mode a warning's pace decays while no amounts come (re-judged every grid
+   * step, horizon/8, from the latest amount). A level forecast stands until the next value.
+   */
   nextTimer(s: ForecastState, after: number): number {
+    if (s.n < this.warmup) return Infinity;
     const period = this.p.period;
-    if (period === undefined || s.acc === 0 || s.n < this.warmup) return Infinity;
-    const next = (s.per + 1) * period;
+    let next = Infinity;
+    if (period !== undefined && s.acc !== 0) next = (s.per + 1) * period;
+    if (this.p.mode === 'total' && s.firing && s.breachAt === 0) {
+      const step = this.stepMs;
+      const k = Math.floor((after - s.t) / step) + 1;
+      const t = s.t + (k > 1 ? k : 1) * step;
+      if (t < next) next = t;
+    }
     return next > after ? next : Infinity;
   }
 
   advance(s: ForecastState, at: number): Observation | null {
-    if (this.p.period === undefined || s.n < this.warmup) return null;
-    const per = this.periodOf(at);
-    if (per === s.per) return null;
-    s.per = per;
-    s.acc = 0;
-    return this.judge(s, at, (at - s.t) / MIN, 0);
+    if (s.n < this.warmup || at <= s.t) return null;
+    if (this.p.period !== undefined && this.periodOf(at) !== s.per) {
+      s.per = this.periodOf(at);
+      s.acc = 0;
+      return this.judge(s, at, (at - s.t) / MIN, 0);
+    }
+    if (this.p.mode === 'total' && s.firing) return this.judge(s, at, (at - s.t) / MIN, s.acc);
+    return null;
   }
 
   private periodOf(ts: number): number {
@@ -214,15 +236,22 @@ export class ForecastDetector implements Detector<ForecastState> {
     return which === 0 ? this.cG : this.cGn;
   }
 
-  /** total mode: the recent pace, an EW intensity of amounts per minute. */
+  /**
+   * total mode: the pace is how often amounts come (an EW count in time: short memory, follows a
+   * ramp) times how large they are (a mean over the last ~AMOUNT_MEMORY amounts: one large payment
+   * is one payment, not a pace).
+   */
   private learnPace(s: ForecastState, x: number, dt: number): void {
     if (dt > 0) {
       const g = this.decay(dt, 0);
-      s.pace *= g;
-      s.pq *= g * g;
+      s.pn *= g;
+      s.pn2 *= g * g;
     }
-    s.pace += x;
-    s.pq += x * x;
+    s.pn += 1;
+    s.pn2 += 1;
+    const a = Math.max(1 / (s.n + 1), 1 / AMOUNT_MEMORY);
+    s.am += a * (x - s.am);
+    s.aq += a * (x * x - s.aq);
   }
 
   /**
@@ -249,8 +278,9 @@ export class ForecastDetector implements Detector<ForecastState> {
     let trend = NaN;
     let noise = NaN;
     if (p.mode === 'total') {
-      // Compound-Poisson pace: rate λ·S (S corrected for a history shorter than the weights reach),
-      // Var(rate) = λ²·Q, and the future amounts over h add 2λQ·h.
+      // Compound-Poisson pace: amounts come at intensity ν = λ·N (N corrected for a history
+      // shorter than the weights reach), of mean size m̄ and mean square q̄. Rate ν·m̄ with
+      // Var = m̄²·λ²·N₂ (the count's own uncertainty), and the future amounts over h add ν·q̄·h.
       const lam = this.lambda;
       const g = d > 0 ? exp(-lam * d) : 1;
       const age = (ts - s.t0) / MIN;
@@ -258,14 +288,18 @@ export class ForecastDetector implements Detector<ForecastState> {
       // least a half-life long: a key's clock starts with its first amount, so a shorter span
       // would turn one payment into a pace.
       const cover = 1 - exp(-lam * (age > this.halflifeMin ? age : this.halflifeMin));
-      const S = (s.pace * g) / cover;
-      const Q = (s.pq * g * g) / cover;
-      const rate = lam * S;
+      // The latest amount is why the pace is judged now (a verdict follows each amount): it is
+      // no evidence of the rate, and counting it would make every payment look like the start
+      // of a spree. So the count leaves it out (inspection paradox): E[N − 1] = ν/λ just after an amount.
+      const nu = (lam * g * (s.pn > 1 ? s.pn - 1 : 0)) / cover;
+      const varRate = (s.am * s.am * lam * lam * g * g * (s.pn2 > 1 ? s.pn2 - 1 : 0)) / (cover * cover);
+      const fut = nu * s.aq;
+      const rate = nu * s.am;
       trend = rate;
       for (let k = 0; k < n; k++) {
         const h = hs[k];
         const m = value + rate * h;
-        const sdk = sqrt(lam * lam * Q * h * h + 2 * lam * Q * h);
+        const sdk = sqrt(varRate * h * h + fut * h);
         mid[k] = m;
         sd[k] = sdk;
         near[k] = m + z * sdk;

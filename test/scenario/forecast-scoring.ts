@@ -17,26 +17,45 @@ export interface Episode {
   end: number;
 }
 
-/** Runs one detector per key over a stream's events through the alert lifecycle; returns the episodes. */
-export function episodesOf(events: readonly FlowEvent[], stream: string, make: (key: string) => Detector<any>, forMs = 0): Episode[] {
-  const keys = new Map<string, { d: Detector<any>; s: unknown; l: LifecycleState; open: Episode | null }>();
+/**
+ * Runs one detector per key over a stream's events through the alert lifecycle, event-time timers
+ * included (as worker/pipeline.ts: a key's due timers fire at their own times before its next
+ * event, and at the end up to `end`); returns the episodes.
+ */
+export function episodesOf(events: readonly FlowEvent[], stream: string, make: (key: string) => Detector<any>, forMs = 0, end = Infinity): Episode[] {
+  type Key = { d: Detector<any>; s: unknown; l: LifecycleState; open: Episode | null; due: number; key: string };
+  const keys = new Map<string, Key>();
   const out: Episode[] = [];
+  const step = (k: Key, obs: ReturnType<Detector['observe']>, ts: number) => {
+    if (obs === null) return;
+    const t = stepLifecycle(k.l, obs, ts, forMs);
+    if (t === 'firing') out.push((k.open = { key: k.key, start: k.l.since, end: Infinity }));
+    else if (t === 'resolved' && k.open) {
+      k.open.end = ts;
+      k.open = null;
+    }
+  };
+  const catchUp = (k: Key, until: number) => {
+    for (let n = 0; k.due <= until && n < 10_000; n++) {
+      const t = k.due;
+      step(k, k.d.advance!(k.s, t), t);
+      const next = k.d.nextTimer!(k.s, t);
+      k.due = next > t ? next : Infinity;
+    }
+  };
   for (const e of events) {
     if (e.stream !== stream) continue;
     let k = keys.get(e.key);
     if (!k) {
       const d = make(e.key);
-      keys.set(e.key, (k = { d, s: d.init(e), l: initLifecycle(), open: null }));
+      keys.set(e.key, (k = { d, s: d.init(e), l: initLifecycle(), open: null, due: Infinity, key: e.key }));
     }
-    const obs = k.d.observe(k.s, e);
-    if (obs === null) continue;
-    const t = stepLifecycle(k.l, obs, e.ts, forMs);
-    if (t === 'firing') out.push((k.open = { key: e.key, start: k.l.since, end: Infinity }));
-    else if (t === 'resolved' && k.open) {
-      k.open.end = e.ts;
-      k.open = null;
-    }
+    const timed = typeof k.d.advance === 'function' && typeof k.d.nextTimer === 'function';
+    if (timed) catchUp(k, e.ts);
+    step(k, k.d.observe(k.s, e), e.ts);
+    if (timed) k.due = k.d.nextTimer!(k.s, e.ts);
   }
+  if (Number.isFinite(end)) for (const k of keys.values()) if (k.d.nextTimer) catchUp(k, end);
   return out;
 }
 
