@@ -23,13 +23,15 @@ export interface SummaryInput {
 /**
  * Fills a summary template: {key} {stream} {detector} {measure} {value} {baseline} {deviation}
  * {limit} {unit} {window} (the configured window, as "10m") {span} (the event-time span the value
- * covers, shorter while a window fills) {value_duration} (a value in seconds, as "6m") {attr.NAME}.
+ * covers, shorter while a window fills) {value_duration} (a value in seconds, as "6m") {attr.NAME}
+ * {detail.NAME} (a detector's detail, e.g. a forecast's {detail.forecast}).
  * Unknown placeholders are left visible so typos show.
  */
 export function renderTemplate(template: string, x: SummaryInput): string {
   const ev = x.evidence;
   return template.replace(/\{([a-z_]+(?:\.[A-Za-z0-9_-]+)?)\}/g, (whole, name: string) => {
     if (name.startsWith('attr.')) return x.attrs[name.slice(5)] ?? '?';
+    if (name.startsWith('detail.')) return detailText(ev.detail?.[name.slice(7)]);
     switch (name) {
       case 'key': return x.key;
       case 'stream': return x.stream;
@@ -54,6 +56,8 @@ export function defaultSummary(x: SummaryInput): string {
   const ev = x.evidence;
   const unit = x.unit ? ` ${x.unit}` : '';
   const dir = (ev.deviation ?? 0) < 0 ? 'below' : 'above';
+  // A forecast (detectors/forecast) words its own outlook: "forecast to pass 4 in ~12 min (80% interval 9–16 min)".
+  if (typeof ev.detail?.forecast === 'string') return `${x.key}: ${ev.measure} ${fmt(ev.value)}${unit}, ${ev.detail.forecast}`;
   switch (ev.unit) {
     case 'sigma':
       return `${x.key}: ${ev.measure} ${fmt(ev.value)}${unit}, ${fmt(Math.abs(ev.deviation ?? 0))}σ ${dir} the usual ${fmt(ev.baseline)}`;
@@ -66,6 +70,10 @@ export function defaultSummary(x: SummaryInput): string {
     default:
       return `${x.key}: ${ev.measure} = ${fmt(ev.value)}${unit}`;
   }
+}
+
+function detailText(v: number | string | undefined): string {
+  return v === undefined ? '?' : typeof v === 'number' ? fmt(v) : v;
 }
 
 /** The configured window ("10m" for a 10m window), or the observed span where there is none. */

@@ -10,6 +10,7 @@ import { listInputs, type InputFile } from './input';
 import { readLabels } from './labels';
 import { alertMetrics, scoreAt, sweep, type AlertMetrics, type ScoredSeries, type SweepResult, type ThresholdScore } from './nab';
 import { createProgress } from './progress';
+import { describeLeads, windowLeads } from './lead';
 import { renderReport } from './report';
 import { replayFile, type FileOutcome, type ReplayTarget } from './run';
 
@@ -177,6 +178,7 @@ export async function runBacktest(o: BacktestOptions, io: BacktestIO): Promise<B
       `NAB score (standard profile, best single threshold over all files): ${nab.best.normalized.toFixed(1)} at anomaly_score >= ${Number.isFinite(nab.best.threshold) ? nab.best.threshold.toFixed(4) : 'none'} (${nab.best.detectedWindows}/${nab.windows} windows detected, ${nab.best.falseRows} detections outside windows)`,
     );
     lines.push(`NAB score of the alerts themselves (each alert's first row as a detection): ${alertNab.normalized.toFixed(1)}`);
+    lines.push(describeLeads(windowLeads(scored.map((f) => ({ name: f.file.rel, ts: f.ts, alert: f.alert, windows: labels.windows.get(f.file.rel)! }))), (ms) => formatDuration(Math.round(ms / 60_000) * 60_000)));
   }
   if (o.report) {
     const reportFiles = files.map((f) => ({ rel: f.file.rel, ok: f.ok, problems: f.problems, ts: f.ts, values: f.values, scores: f.scores, alert: f.alert, alerts: f.alerts, windows: labels?.windows.get(f.file.rel) ?? [] }));

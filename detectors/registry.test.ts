@@ -12,12 +12,13 @@ const samples: Record<string, Record<string, unknown>> = {
   distinct: { attribute: 'cp', window: '10m', above: 3 },
   expression: { expression: 'sum(x) > 30 and count >= 3', window: '1m' },
   univariate: { measurement: 'x', warmup: 20 },
+  forecast: { measurement: 'x', limit: 15 },
 };
 
 describe('detector registry', () => {
   it('has one factory per type, each with a schema in the union', () => {
     const types = detectorFactories.map((f) => f.type);
-    expect(types).toEqual(['threshold', 'rate', 'zscore', 'ewma', 'deadman', 'distinct', 'expression', 'univariate']);
+    expect(types).toEqual(['threshold', 'rate', 'zscore', 'ewma', 'deadman', 'distinct', 'expression', 'univariate', 'forecast']);
     for (const f of detectorFactories) {
       const parsed = detectorSchema.parse({ type: f.type, ...samples[f.type] });
       expect(parsed.type).toBe(f.type);

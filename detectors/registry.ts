@@ -9,9 +9,10 @@ import { deadman, deadmanSchema } from './deadman';
 import { distinct, distinctSchema } from './distinct';
 import { expression, expressionSchema } from './expression';
 import { univariate, univariateSchema } from './univariate';
+import { forecast, forecastSchema } from './forecast';
 
 /** Every detector type: one folder, one line here, one schema in the union below. */
-export const detectorFactories: DetectorFactory[] = [threshold, rate, zscore, ewma, deadman, distinct, expression, univariate];
+export const detectorFactories: DetectorFactory[] = [threshold, rate, zscore, ewma, deadman, distinct, expression, univariate, forecast];
 
 /** Schema of one entry of a stream's `detectors` list. */
 export const detectorSchema = z.discriminatedUnion('type', [
@@ -23,6 +24,7 @@ export const detectorSchema = z.discriminatedUnion('type', [
   distinctSchema,
   expressionSchema,
   univariateSchema,
+  forecastSchema,
 ]);
 
 export type DetectorConfig = z.output<typeof detectorSchema>;

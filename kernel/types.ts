@@ -76,6 +76,29 @@ export interface Evidence {
   window?: { start: number; end: number; size?: number };
   /** Extra detector-specific numbers (std, count, distinct, ...). */
   detail?: Record<string, number | string>;
+  /** A forecast detector's outlook (detectors/forecast, docs/forecast.md), while it warns or the limit is crossed. */
+  forecast?: ForecastEvidence;
+}
+
+/** When a forecast expects the limit to be crossed, how sure it is, and the path it expects. */
+export interface ForecastEvidence {
+  /** The limit and the side it is crossed on. */
+  limit: number;
+  side: 'above' | 'below';
+  horizon_s: number;
+  /** Coverage of the prediction interval (0.8 = the central 80 %). */
+  interval: number;
+  /** Chance that the level is beyond the limit within the horizon (at its most likely time). */
+  confidence: number;
+  /** Seconds from `at` until the central forecast crosses; null beyond twice the horizon. */
+  time_to_breach_s: number | null;
+  /** The interval of that time: the near bound crosses at `earliest_s`, the far bound at `latest_s` (null: beyond twice the horizon). */
+  earliest_s: number | null;
+  latest_s: number | null;
+  /** Event time of the forecast, epoch ms. */
+  at: number;
+  /** Forecast points (at a quarter, half, three quarters and all of the horizon): time, central value, interval. */
+  path: Array<{ ts: number; value: number; lo: number; hi: number }>;
 }
 
 /** A detector's verdict on one event (or on time passing, for deadman). */

@@ -52,6 +52,7 @@ export function registerBench(program: Command): void {
     .option('--no-references', 'kafka: skip the raw-consumer and naive references')
     .option('--batch <n>', 'inproc: records per batch', intOption, 1000)
     .option('-c, --config <file>', 'inproc/memory: config whose streams to run (default: the examples)')
+    .option('--forecast', 'inproc/memory: add a forecast detector to every stream, so every key has one (bench/forecast-detectors.ts)')
     .option('--seed <n>', 'workload seed', intOption, 1)
     .option('--json', 'one JSON object with the results on the last line of stdout')
     .option('--plot <file.svg>', 'kafka: also draw send→state latency (p50, p99, p99.9, max) against offered rate, sustainable rate marked, as SVG')
@@ -69,8 +70,9 @@ Examples:
 Progress goes to stderr; the results table to stdout (docs/bench.md explains every number).
 `,
     )
-    .action(async (flags: BenchFlags & { config?: string }) => {
-      const config = flags.config ? loadConfigFile(flags.config) : loadDefaultConfig();
+    .action(async (flags: BenchFlags & { config?: string; forecast?: boolean }) => {
+      let config = flags.config ? loadConfigFile(flags.config) : loadDefaultConfig();
+      if (flags.forecast) config = (await import('../../bench/forecast-detectors')).withForecast(config);
       // Loaded here, not at startup: the bench's own packages (histograms, plots, a second Kafka
       // client) are development dependencies, absent from a worker installed with --omit=dev.
       let runBench: typeof import('../../bench/run').runBench;
