@@ -132,6 +132,14 @@ export class FlowwatchMetrics implements AlertingMetrics {
         if (typeof n === 'number') this.set(n);
       },
     });
+    this.registerProcessGauges(registers);
+    this.registerSinkMetrics(registers);
+    this.registerSnapshotGauges(registers);
+  }
+
+  /** Which build runs, readiness and consumer lag, read at scrape time. */
+  private registerProcessGauges(registers: Registry[]): void {
+    const self = this;
     new Gauge({
       name: 'flowwatch_build_info',
       help: 'Always 1; the labels say which flowwatch and which Node run',
@@ -166,6 +174,11 @@ export class FlowwatchMetrics implements AlertingMetrics {
         for (const read of self.lagSources) for (const l of read()) this.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
       },
     });
+  }
+
+  /** Per sink, points written, dropped and held, from its stats() at scrape time. */
+  private registerSinkMetrics(registers: Registry[]): void {
+    const self = this;
     new Counter({
       name: 'flowwatch_sink_points_total',
       help: 'Time-series points per sink: written (acknowledged by the destination) or dropped (given up, counted with a reason in the logs)',
@@ -190,24 +203,27 @@ export class FlowwatchMetrics implements AlertingMetrics {
         for (const s of self.sinks) this.set({ sink: s.name }, s.stats().buffered);
       },
     });
+  }
+
+  /** Outbox depth, dead notifications and alerts by state: from the alert store's snapshot, when scraped. */
+  private registerSnapshotGauges(registers: Registry[]): void {
+    const self = this;
     new Gauge({
       name: 'flowwatch_metrics_stale',
       help: `1 when the alert store did not answer a scrape within ${SNAPSHOT_TIMEOUT_MS} ms and outbox depth and alerts by state are the last known values`,
       registers,
       async collect() {
-        await snapshot();
+        await self.snapshot();
         this.set(self.snapshotStale ? 1 : 0);
       },
     });
-    // One store read per scrape, shared by the gauges below, bounded by SNAPSHOT_TIMEOUT_MS.
-    const snapshot = () => (this.snapshotCache ??= this.readSnapshot().finally(() => setImmediate(() => (this.snapshotCache = undefined))));
     new Gauge({
       name: 'flowwatch_outbox_depth',
       help: 'Notifications waiting for delivery, per receiver',
       labelNames: ['receiver'],
       registers,
       async collect() {
-        const s = await snapshot().catch(() => undefined);
+        const s = await self.snapshot().catch(() => undefined);
         this.reset();
         for (const [receiver, n] of Object.entries(s?.outbox ?? {})) this.set({ receiver }, n);
       },
@@ -218,7 +234,7 @@ export class FlowwatchMetrics implements AlertingMetrics {
       labelNames: ['receiver'],
       registers,
       async collect() {
-        const s = await snapshot().catch(() => undefined);
+        const s = await self.snapshot().catch(() => undefined);
         this.reset();
         for (const [receiver, n] of Object.entries(s?.dead ?? {})) this.set({ receiver }, n);
       },
@@ -229,7 +245,7 @@ export class FlowwatchMetrics implements AlertingMetrics {
       labelNames: ['state'],
       registers,
       async collect() {
-        const s = await snapshot().catch(() => undefined);
+        const s = await self.snapshot().catch(() => undefined);
         this.reset();
         for (const [state, n] of Object.entries(s?.alerts ?? {})) this.set({ state }, n);
       },
@@ -239,6 +255,11 @@ export class FlowwatchMetrics implements AlertingMetrics {
   /** Where the gauges read outbox depth and alerts by state (the alerting pipeline's snapshot). */
   readFrom(source: () => Promise<Snapshot>): void {
     this.snapshotSource = source;
+  }
+
+  /** One store read per scrape, shared by the snapshot gauges, bounded by SNAPSHOT_TIMEOUT_MS. */
+  private snapshot(): Promise<Snapshot | undefined> {
+    return (this.snapshotCache ??= this.readSnapshot().finally(() => setImmediate(() => (this.snapshotCache = undefined))));
   }
 
   /** The store's snapshot within SNAPSHOT_TIMEOUT_MS, else the last known one (marked stale). */

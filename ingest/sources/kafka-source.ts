@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type EachBatchPayload, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type EachBatchPayload, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { RawRecord } from '../../kernel/types';
 import { systemClock, type Clock } from '../../kernel/clock';
@@ -202,7 +202,43 @@ export class KafkaSource implements Source {
 
   async *batches(signal: AbortSignal): AsyncIterable<SourceBatch> {
     const kafka = createKafka(this.o.connection, this.o.log);
-    const consumer = kafka.consumer({
+    const consumer = this.createConsumer(kafka);
+    const queue = new FetchQueue();
+    this.watchGroup(consumer, queue);
+    if (!(await this.connect(kafka, consumer, signal))) return;
+    const group = new GroupOffsets(consumer, this.o.log);
+    await consumer.run({
+      autoCommit: false,
+      // Every partition's batch is fetched and queued while the previous one is processed.
+      partitionsConsumedConcurrently: PARTITIONS_IN_FLIGHT,
+      eachBatchAutoResolve: true,
+      eachBatch: (p: EachBatchPayload) => this.eachBatch(p, signal, queue, group),
+    });
+
+    const onAbort = () => queue.notify();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      while (!signal.aborted) {
+        if (queue.crashed) throw queue.crashed;
+        const batch = queue.take();
+        if (batch) {
+          yield batch;
+          continue;
+        }
+        await queue.arrival();
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      // Batches fetched but not processed stay uncommitted (the next owner reads them again);
+      // handlers waiting for room return so disconnect can finish.
+      queue.abandon();
+      group.cancelTimer();
+      await this.leave(consumer, group);
+    }
+  }
+
+  private createConsumer(kafka: Kafka): Consumer {
+    return kafka.consumer({
       groupId: this.o.groupId,
       sessionTimeout: this.o.sessionTimeout ?? 30_000,
       heartbeatInterval: 3000,
@@ -214,38 +250,28 @@ export class KafkaSource implements Source {
       maxWaitTimeInMs: this.o.fetchWaitMs ?? FETCH_WAIT_MS,
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: Number.MAX_SAFE_INTEGER },
     });
-    const queue: Pending[] = [];
-    let queued = 0;
-    /** Handlers waiting for the queue to shrink. */
-    const drained: Array<() => void> = [];
-    let wake: (() => void) | null = null;
-    let crashed: Error | null = null;
-    const notify = () => {
-      const w = wake;
-      wake = null;
-      w?.();
-    };
+  }
 
+  /** Group joins (a new assignment) and crashes: readiness, the queue, the rebalance listeners. */
+  private watchGroup(consumer: Consumer, queue: FetchQueue): void {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.o.health?.ok(KAFKA_HEALTH);
       this.applied.clear();
       this.highWatermarks.clear();
       // Fetched under the old assignment and not yet processed: whoever owns those partitions
       // now reads them again from the committed offsets.
-      queue.length = 0;
-      queued = 0;
-      for (const r of drained.splice(0)) r();
+      queue.clear();
       this.o.log.info({ assignment: e.payload.memberAssignment }, 'partitions assigned');
       for (const l of this.rebalanceListeners) l();
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.o.health?.fail(KAFKA_HEALTH, `Kafka consumer crashed (${e.payload.error.message})${e.payload.restart ? '; restarting' : ''}`);
-      if (!e.payload.restart) {
-        crashed = e.payload.error;
-        notify();
-      }
+      if (!e.payload.restart) queue.crash(e.payload.error);
     });
+  }
 
+  /** Connects and subscribes, retried until it works; false when stopped before Kafka answered. */
+  private async connect(kafka: Kafka, consumer: Consumer, signal: AbortSignal): Promise<boolean> {
     const topics = [...this.o.topics.keys()];
     const brokers = this.o.connection.brokers.join(',');
     this.o.health?.fail(KAFKA_HEALTH, `connecting to Kafka at ${brokers}`);
@@ -273,119 +299,188 @@ export class KafkaSource implements Source {
           permanent: isPermanentKafkaError,
         },
       );
+      return true;
     } catch (err) {
       if (!(err instanceof ConnectAborted)) throw err;
       // Stopped before Kafka answered: nothing was read, so nothing to commit; a connect still in
       // progress is left to time out on its own.
       void consumer.disconnect().catch(() => undefined);
-      return;
+      return false;
     }
-    // Offsets of batches made durable, committed to the group at most every
-    // OFFSET_COMMIT_INTERVAL_MS and at stop. (Fetching moves on as soon as a batch is queued —
-    // kafkajs fetches from the resolved offsets — so commits cannot follow resolution.)
-    const durableOffsets = new Map<string, { topic: string; partition: number; offset: string }>();
-    let commitTimer: NodeJS.Timeout | null = null;
-    const commitDurable = async () => {
-      commitTimer = null;
-      if (durableOffsets.size === 0) return;
-      const offsets = [...durableOffsets.values()];
-      durableOffsets.clear();
-      // A failure (rebalance, broker away) is harmless: the state store's positions skip what is re-read.
-      await consumer.commitOffsets(offsets).catch((err: unknown) => this.o.log.debug({ err }, 'offset commit failed; the next owner re-reads from the last committed offset'));
-    };
-    await consumer.run({
-      autoCommit: false,
-      // Every partition's batch is fetched and queued while the previous one is processed.
-      partitionsConsumedConcurrently: PARTITIONS_IN_FLIGHT,
-      eachBatchAutoResolve: true,
-      eachBatch: async (p: EachBatchPayload) => {
-        // After a stop request nothing new is taken: unacked batches are re-delivered to the next owner.
-        if (signal.aborted || !p.isRunning() || p.isStale() || p.batch.isEmpty()) return;
-        const { topic, partition } = p.batch;
-        const scope = `${topic}:${partition}`;
-        this.highWatermarks.set(scope, { topic, partition, hw: Number(p.batch.highWatermark) });
-        let applied = this.applied.get(scope);
-        if (applied === undefined) {
-          applied = (await this.o.appliedPosition(scope)) ?? -1;
-          this.applied.set(scope, applied);
-        }
-        const stream = this.o.topics.get(topic)!;
-        const records: RawRecord[] = [];
-        const messages = p.batch.messages;
-        const stamps = this.o.timestamps ? new Float64Array(messages.length) : undefined;
-        // One stamp per fetched batch, not per record: every record of a fetch arrived together.
-        const receivedAt = stamps ? (this.o.clock ?? systemClock).now() : 0;
-        const offsets = new Float64Array(messages.length);
-        for (const m of messages) {
-          const offset = Number(m.offset);
-          if (offset <= applied) continue; // already in state: a re-delivery
-          if (stamps) stamps[records.length] = Number(m.timestamp);
-          offsets[records.length] = offset;
-          records.push({ stream, payload: m.value ?? '', source: `${topic}/${partition}@${m.offset}` });
-        }
-        const last = p.batch.lastOffset();
-        queue.push({
-          batch: {
-            records,
-            ...(stamps ? { timestamps: stamps.subarray(0, records.length), receivedAt: new Float64Array(records.length).fill(receivedAt) } : {}),
-            offsets: offsets.subarray(0, records.length),
-            skipUpTo(position) {
-              skipUpTo(this, position);
-            },
-            scope,
-            position: Number(last),
-            heartbeat: () => p.heartbeat(),
-            ack: async () => {
-              // The state store's position (written with the state) is what makes the batch
-              // count once; the group offset only saves a restart from re-reading: committed
-              // every OFFSET_COMMIT_INTERVAL_MS and at stop, not one broker round trip per batch.
-              this.applied.set(scope, Number(last));
-              durableOffsets.set(scope, { topic, partition, offset: (BigInt(last) + 1n).toString() });
-              commitTimer ??= setTimeout(() => void commitDurable(), OFFSET_COMMIT_INTERVAL_MS).unref();
-            },
-          },
-        });
-        queued += records.length;
-        notify();
-        while (queued > MAX_QUEUED_RECORDS && !signal.aborted && p.isRunning()) {
-          await new Promise<void>((r) => drained.push(r));
-          await p.heartbeat().catch(() => undefined);
-        }
+  }
+
+  /** kafkajs's handler of one fetched partition batch: queues it, and waits while the queue is full. */
+  private async eachBatch(p: EachBatchPayload, signal: AbortSignal, queue: FetchQueue, group: GroupOffsets): Promise<void> {
+    // After a stop request nothing new is taken: unacked batches are re-delivered to the next owner.
+    if (signal.aborted || !p.isRunning() || p.isStale() || p.batch.isEmpty()) return;
+    const { topic, partition } = p.batch;
+    const scope = `${topic}:${partition}`;
+    this.highWatermarks.set(scope, { topic, partition, hw: Number(p.batch.highWatermark) });
+    let applied = this.applied.get(scope);
+    if (applied === undefined) {
+      applied = (await this.o.appliedPosition(scope)) ?? -1;
+      this.applied.set(scope, applied);
+    }
+    const stream = this.o.topics.get(topic)!;
+    const records: RawRecord[] = [];
+    const messages = p.batch.messages;
+    const stamps = this.o.timestamps ? new Float64Array(messages.length) : undefined;
+    // One stamp per fetched batch, not per record: every record of a fetch arrived together.
+    const receivedAt = stamps ? (this.o.clock ?? systemClock).now() : 0;
+    const offsets = new Float64Array(messages.length);
+    for (const m of messages) {
+      const offset = Number(m.offset);
+      if (offset <= applied) continue; // already in state: a re-delivery
+      if (stamps) stamps[records.length] = Number(m.timestamp);
+      offsets[records.length] = offset;
+      records.push({ stream, payload: m.value ?? '', source: `${topic}/${partition}@${m.offset}` });
+    }
+    const last = p.batch.lastOffset();
+    queue.push({
+      batch: {
+        records,
+        ...(stamps ? { timestamps: stamps.subarray(0, records.length), receivedAt: new Float64Array(records.length).fill(receivedAt) } : {}),
+        offsets: offsets.subarray(0, records.length),
+        skipUpTo(position) {
+          skipUpTo(this, position);
+        },
+        scope,
+        position: Number(last),
+        heartbeat: () => p.heartbeat(),
+        ack: async () => {
+          // The state store's position (written with the state) is what makes the batch
+          // count once; the group offset only saves a restart from re-reading: committed
+          // every OFFSET_COMMIT_INTERVAL_MS and at stop, not one broker round trip per batch.
+          this.applied.set(scope, Number(last));
+          group.durable(scope, topic, partition, last);
+        },
       },
     });
-
-    const onAbort = () => notify();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      while (!signal.aborted) {
-        if (crashed) throw crashed;
-        const next = queue.shift();
-        if (next) {
-          const batch = mergeFollowing(next.batch, queue);
-          queued -= batch.records.length;
-          for (const r of drained.splice(0)) r();
-          yield batch;
-          continue;
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      // Batches fetched but not processed stay uncommitted (the next owner reads them again);
-      // handlers waiting for room return so disconnect can finish.
-      queue.length = 0;
-      for (const r of drained.splice(0)) r();
-      if (commitTimer) clearTimeout(commitTimer);
-      // Bounded: with the broker gone, a commit and a leave-group request could each wait out
-      // kafkajs's retries; the next owner re-reads anything not committed, and the state store's
-      // positions skip what is already applied.
-      const leave = (async () => {
-        await commitDurable();
-        // Graceful stop: the batch in flight was acked above; leave the group so partitions move at once.
-        await consumer.disconnect().catch((err: unknown) => this.o.log.warn({ err }, 'kafka disconnect failed'));
-      })();
-      if ((await settleWithin(leave, DISCONNECT_TIMEOUT_MS)) === 'timeout') this.o.log.warn({ limitMs: DISCONNECT_TIMEOUT_MS }, 'kafka disconnect did not finish in time; leaving it behind');
+    while (queue.full() && !signal.aborted && p.isRunning()) {
+      await queue.drained();
+      await p.heartbeat().catch(() => undefined);
     }
+  }
+
+  /**
+   * Commits the durable offsets and leaves the group, bounded: with the broker gone, a commit and
+   * a leave-group request could each wait out kafkajs's retries; the next owner re-reads anything
+   * not committed, and the state store's positions skip what is already applied.
+   */
+  private async leave(consumer: Consumer, group: GroupOffsets): Promise<void> {
+    const leave = (async () => {
+      await group.commit();
+      // Graceful stop: the batch in flight was acked above; leave the group so partitions move at once.
+      await consumer.disconnect().catch((err: unknown) => this.o.log.warn({ err }, 'kafka disconnect failed'));
+    })();
+    if ((await settleWithin(leave, DISCONNECT_TIMEOUT_MS)) === 'timeout') this.o.log.warn({ limitMs: DISCONNECT_TIMEOUT_MS }, 'kafka disconnect did not finish in time; leaving it behind');
+  }
+}
+
+/**
+ * Fetched partition batches waiting for the pipeline, counted in records: kafkajs's handlers push
+ * (and wait while it is full), the source's reader takes them merged, or waits for one to arrive.
+ */
+class FetchQueue {
+  private readonly items: Pending[] = [];
+  private queued = 0;
+  /** Handlers waiting for the queue to shrink. */
+  private readonly waiting: Array<() => void> = [];
+  private wake: (() => void) | null = null;
+  /** The consumer crashed for good (kafkajs will not restart it). */
+  crashed: Error | null = null;
+
+  push(p: Pending): void {
+    this.items.push(p);
+    this.queued += p.batch.records.length;
+    this.notify();
+  }
+
+  /** Past MAX_QUEUED_RECORDS (handlers wait). */
+  full(): boolean {
+    return this.queued > MAX_QUEUED_RECORDS;
+  }
+
+  /** Resolves when the queue shrinks (or is cleared). */
+  drained(): Promise<void> {
+    return new Promise<void>((r) => this.waiting.push(r));
+  }
+
+  /** The next batch, merged with the queued ones of its partition that follow it; none if empty. */
+  take(): KafkaSourceBatch | undefined {
+    const next = this.items.shift();
+    if (!next) return undefined;
+    const batch = mergeFollowing(next.batch, this.items);
+    this.queued -= batch.records.length;
+    this.release();
+    return batch;
+  }
+
+  /** Resolves at the next push, crash or notify(). */
+  arrival(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  crash(err: Error): void {
+    this.crashed = err;
+    this.notify();
+  }
+
+  /** A new assignment: everything queued is dropped, uncounted, and waiting handlers go on. */
+  clear(): void {
+    this.items.length = 0;
+    this.queued = 0;
+    this.release();
+  }
+
+  /** The reader stopped: everything queued is dropped and waiting handlers return. */
+  abandon(): void {
+    this.items.length = 0;
+    this.release();
+  }
+
+  private release(): void {
+    for (const r of this.waiting.splice(0)) r();
+  }
+}
+
+/**
+ * Offsets of batches made durable, committed to the group at most every
+ * OFFSET_COMMIT_INTERVAL_MS and at stop. (Fetching moves on as soon as a batch is queued —
+ * kafkajs fetches from the resolved offsets — so commits cannot follow resolution.)
+ */
+class GroupOffsets {
+  private readonly durableOffsets = new Map<string, { topic: string; partition: number; offset: string }>();
+  private commitTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly log: Logger,
+  ) {}
+
+  /** The partition's records up to offset `last` are durable: the next commit moves its group offset past it. */
+  durable(scope: string, topic: string, partition: number, last: string): void {
+    this.durableOffsets.set(scope, { topic, partition, offset: (BigInt(last) + 1n).toString() });
+    this.commitTimer ??= setTimeout(() => void this.commit(), OFFSET_COMMIT_INTERVAL_MS).unref();
+  }
+
+  async commit(): Promise<void> {
+    this.commitTimer = null;
+    if (this.durableOffsets.size === 0) return;
+    const offsets = [...this.durableOffsets.values()];
+    this.durableOffsets.clear();
+    // A failure (rebalance, broker away) is harmless: the state store's positions skip what is re-read.
+    await this.consumer.commitOffsets(offsets).catch((err: unknown) => this.log.debug({ err }, 'offset commit failed; the next owner re-reads from the last committed offset'));
+  }
+
+  cancelTimer(): void {
+    if (this.commitTimer) clearTimeout(this.commitTimer);
   }
 }
 
