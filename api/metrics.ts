@@ -71,7 +71,9 @@ export class FlowwatchMetrics implements AlertingMetrics {
   constructor(o: { snapshotTimeoutMs?: number } = {}) {
     this.snapshotTimeoutMs = o.snapshotTimeoutMs ?? SNAPSHOT_TIMEOUT_MS;
     const registers = [this.registry];
-    const self = this;
+    // prom-client calls collect() with the metric as `this`: these read the rest at scrape time.
+    const live = () => this.live?.();
+    const epochOf = () => this.epochSource?.();
     // Totals come from the runner's live counters when wired (exact, per stream), else from batch().
     this.events = new Counter({
       name: 'flowwatch_events_total',
@@ -79,9 +81,10 @@ export class FlowwatchMetrics implements AlertingMetrics {
       labelNames: ['stream'],
       registers,
       collect() {
-        if (!self.live) return;
+        const counts = live();
+        if (!counts) return;
         this.reset();
-        for (const [stream, n] of Object.entries(self.live().eventsByStream)) this.inc({ stream }, n);
+        for (const [stream, n] of Object.entries(counts.eventsByStream)) this.inc({ stream }, n);
       },
     });
     this.rejects = new Counter({
@@ -90,9 +93,10 @@ export class FlowwatchMetrics implements AlertingMetrics {
       labelNames: ['reason'],
       registers,
       collect() {
-        if (!self.live) return;
+        const counts = live();
+        if (!counts) return;
         this.reset();
-        for (const [reason, n] of Object.entries(self.live().rejectsByReason)) if (n > 0) this.inc({ reason }, n);
+        for (const [reason, n] of Object.entries(counts.rejectsByReason)) if (n > 0) this.inc({ reason }, n);
       },
     });
     this.batches = new Counter({ name: 'flowwatch_batches_total', help: 'Batches made durable', registers });
@@ -127,10 +131,19 @@ export class FlowwatchMetrics implements AlertingMetrics {
       registers,
       collect() {
         // Read at scrape time from the store (no I/O: the epoch it last learned).
-        const n = self.epochSource?.();
+        const n = epochOf();
         if (typeof n === 'number') this.set(n);
       },
     });
+    this.registerHealthGauges(registers);
+    this.registerSinkMetrics(registers);
+    this.registerStoreGauges(registers);
+  }
+
+  /** Build, readiness, health problems and consumer lag. */
+  private registerHealthGauges(registers: Registry[]): void {
+    const health = () => this.health;
+    const lagSources = this.lagSources;
     new Gauge({
       name: 'flowwatch_build_info',
       help: 'Always 1; the labels say which flowwatch and which Node run',
@@ -142,7 +155,7 @@ export class FlowwatchMetrics implements AlertingMetrics {
       help: '1 when the worker is ready (sources connected, no part reporting a problem), else 0',
       registers,
       collect() {
-        this.set(self.health?.ready === false ? 0 : 1);
+        this.set(health()?.ready === false ? 0 : 1);
       },
     });
     new Gauge({
@@ -152,7 +165,7 @@ export class FlowwatchMetrics implements AlertingMetrics {
       registers,
       collect() {
         this.reset();
-        for (const p of self.health?.list() ?? []) this.set({ component: p.component }, 1);
+        for (const p of health()?.list() ?? []) this.set({ component: p.component }, 1);
       },
     });
     new Gauge({
@@ -162,9 +175,14 @@ export class FlowwatchMetrics implements AlertingMetrics {
       registers,
       collect() {
         this.reset();
-        for (const read of self.lagSources) for (const l of read()) this.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
+        for (const read of lagSources) for (const l of read()) this.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
       },
     });
+  }
+
+  /** Points written, dropped and buffered per sink. */
+  private registerSinkMetrics(registers: Registry[]): void {
+    const sinks = this.sinks;
     new Counter({
       name: 'flowwatch_sink_points_total',
       help: 'Time-series points per sink: written (acknowledged by the destination) or dropped (given up, counted with a reason in the logs)',
@@ -172,7 +190,7 @@ export class FlowwatchMetrics implements AlertingMetrics {
       registers,
       collect() {
         this.reset();
-        for (const s of self.sinks) {
+        for (const s of sinks) {
           const st = s.stats();
           if (st.written > 0) this.inc({ sink: s.name, outcome: 'written' }, st.written);
           if (st.dropped > 0) this.inc({ sink: s.name, outcome: 'dropped' }, st.dropped);
@@ -186,20 +204,25 @@ export class FlowwatchMetrics implements AlertingMetrics {
       registers,
       collect() {
         this.reset();
-        for (const s of self.sinks) this.set({ sink: s.name }, s.stats().buffered);
+        for (const s of sinks) this.set({ sink: s.name }, s.stats().buffered);
       },
     });
+  }
+
+  /** Outbox depth, dead notifications and alerts by state, from the alert store's snapshot. */
+  private registerStoreGauges(registers: Registry[]): void {
+    // One store read per scrape, shared by the gauges below, bounded by SNAPSHOT_TIMEOUT_MS.
+    const snapshot = () => (this.snapshotCache ??= this.readSnapshot().finally(() => setImmediate(() => (this.snapshotCache = undefined))));
+    const stale = () => this.snapshotStale;
     new Gauge({
       name: 'flowwatch_metrics_stale',
       help: `1 when the alert store did not answer a scrape within ${SNAPSHOT_TIMEOUT_MS} ms and outbox depth and alerts by state are the last known values`,
       registers,
       async collect() {
         await snapshot();
-        this.set(self.snapshotStale ? 1 : 0);
+        this.set(stale() ? 1 : 0);
       },
     });
-    // One store read per scrape, shared by the gauges below, bounded by SNAPSHOT_TIMEOUT_MS.
-    const snapshot = () => (this.snapshotCache ??= this.readSnapshot().finally(() => setImmediate(() => (this.snapshotCache = undefined))));
     new Gauge({
       name: 'flowwatch_outbox_depth',
       help: 'Notifications waiting for delivery, per receiver',
