@@ -56,6 +56,35 @@ function fileSection(f: ReportFile, idx: number): string {
   const onsets = f.alerts.length;
   const head = `<section id="f${idx}"><h2>${esc(f.rel)}</h2><p class="meta">${n.toLocaleString('en-US')} rows, ${n > 0 ? `${fmtTime(f.ts[0])} → ${fmtTime(f.ts[n - 1])}` : ''}; ${onsets} alert${onsets === 1 ? '' : 's'}; ${f.windows.length} labelled window${f.windows.length === 1 ? '' : 's'}</p>`;
   if (n === 0) return head + '</section>';
+  const fr = frame(f);
+  const svg: string[] = [];
+  svg.push(`<svg viewBox="0 0 ${W} ${fr.H}" width="100%" role="img" aria-label="${esc(f.rel)}">`);
+  // Labelled windows and alert spans behind the lines.
+  spans(f, fr, svg);
+  lines(f, fr, svg);
+  onsetDots(f, fr, svg);
+  axes(fr, svg);
+  svg.push('</svg>');
+  return head + svg.join('') + alertTable(f) + '</section>';
+}
+
+/** The plot's scales: time across, the value range (padded 5 %) in the series panel, the score below it. */
+interface Frame {
+  t0: number;
+  t1: number;
+  lo: number;
+  hi: number;
+  plotW: number;
+  /** Top of the score panel, and the whole height. */
+  top2: number;
+  H: number;
+  x(t: number): number;
+  ys(v: number): number;
+  yScore(s: number): number;
+}
+
+function frame(f: ReportFile): Frame {
+  const n = f.ts.length;
   // First and last time, not first and last row: a file's clock may have jumped back (docs/backtest.md).
   let t0 = Infinity;
   let tn = -Infinity;
@@ -65,7 +94,6 @@ function fileSection(f: ReportFile, idx: number): string {
   }
   const t1 = tn > t0 ? tn : t0 + 1;
   const plotW = W - LEFT - 10;
-  const x = (t: number) => LEFT + ((t - t0) / (t1 - t0)) * plotW;
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -82,13 +110,25 @@ function fileSection(f: ReportFile, idx: number): string {
   const pad = (hi - lo) * 0.05;
   lo -= pad;
   hi += pad;
-  const ys = (v: number) => 8 + (1 - (v - lo) / (hi - lo)) * (SERIES_H - 16);
   const top2 = SERIES_H + GAP;
-  const yScore = (s: number) => top2 + (1 - s) * SCORE_H;
-  const H = top2 + SCORE_H + 26;
-  const svg: string[] = [];
-  svg.push(`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(f.rel)}">`);
-  // Labelled windows and alert spans behind the lines.
+  return {
+    t0,
+    t1,
+    lo,
+    hi,
+    plotW,
+    top2,
+    H: top2 + SCORE_H + 26,
+    x: (t) => LEFT + ((t - t0) / (t1 - t0)) * plotW,
+    ys: (v) => 8 + (1 - (v - lo) / (hi - lo)) * (SERIES_H - 16),
+    yScore: (s) => top2 + (1 - s) * SCORE_H,
+  };
+}
+
+/** Labelled windows (amber) and the spans where an alert was firing (red bands). */
+function spans(f: ReportFile, fr: Frame, svg: string[]): void {
+  const { x, top2 } = fr;
+  const n = f.ts.length;
   for (const [a, b] of f.windows) {
     const xa = Math.max(LEFT, x(a));
     const xb = Math.min(W - 10, x(b));
@@ -106,7 +146,12 @@ function fileSection(f: ReportFile, idx: number): string {
     svg.push(`<rect class="alert" x="${r1(xa)}" y="0" width="${r1(Math.max(1.5, xb - xa))}" height="${top2 + SCORE_H}"/>`);
     i = j + 1;
   }
-  // Series: min/max per pixel column.
+}
+
+/** The series as min/max per pixel column (in row order, so spikes survive downsampling), and the highest score per column. */
+function lines(f: ReportFile, fr: Frame, svg: string[]): void {
+  const { x, ys, yScore, plotW, top2 } = fr;
+  const n = f.ts.length;
   const cols = Math.max(1, Math.min(n, Math.floor(plotW)));
   const per = n / cols;
   const pts: string[] = [];
@@ -136,7 +181,10 @@ function fileSection(f: ReportFile, idx: number): string {
   svg.push(`<rect class="frame" x="${LEFT}" y="${top2}" width="${plotW}" height="${SCORE_H}"/>`);
   svg.push(`<line class="half" x1="${LEFT}" x2="${LEFT + plotW}" y1="${r1(yScore(0.5))}" y2="${r1(yScore(0.5))}"/>`);
   svg.push(`<polyline class="score" points="${sp.join(' ')}"/>`);
-  // Alert onsets with their evidence.
+}
+
+/** Alert onsets with their evidence (a tooltip). */
+function onsetDots(f: ReportFile, fr: Frame, svg: string[]): void {
   for (const a of f.alerts) {
     const ev = a.evidence;
     const lines = [
@@ -146,24 +194,31 @@ function fileSection(f: ReportFile, idx: number): string {
       ...Object.entries(ev.detail ?? {}).map(([k, v]) => `${k}: ${v}`),
     ];
     const v = f.values[a.row];
-    svg.push(`<circle class="onset" cx="${r1(x(a.ts))}" cy="${r1(ys(Number.isFinite(v) ? v : lo))}" r="4"><title>${esc(lines.join('\n'))}</title></circle>`);
+    svg.push(`<circle class="onset" cx="${r1(fr.x(a.ts))}" cy="${r1(fr.ys(Number.isFinite(v) ? v : fr.lo))}" r="4"><title>${esc(lines.join('\n'))}</title></circle>`);
   }
-  // Axes: value range and five time ticks.
+}
+
+/** Axes: value range, score scale and five time ticks. */
+function axes(fr: Frame, svg: string[]): void {
+  const { t0, t1, lo, hi, top2, H, x, yScore } = fr;
   svg.push(`<text class="ax" x="${LEFT - 6}" y="14" text-anchor="end">${esc(fmtNum(hi))}</text><text class="ax" x="${LEFT - 6}" y="${SERIES_H - 4}" text-anchor="end">${esc(fmtNum(lo))}</text>`);
   svg.push(`<text class="ax" x="${LEFT - 6}" y="${top2 + 10}" text-anchor="end">score 1</text><text class="ax" x="${LEFT - 6}" y="${r1(yScore(0.5)) + 4}" text-anchor="end">0.5</text><text class="ax" x="${LEFT - 6}" y="${top2 + SCORE_H}" text-anchor="end">0</text>`);
   for (let k = 0; k <= 4; k++) {
     const t = t0 + ((t1 - t0) * k) / 4;
     svg.push(`<text class="ax" x="${r1(x(t))}" y="${H - 6}" text-anchor="${k === 0 ? 'start' : k === 4 ? 'end' : 'middle'}">${esc(fmtTime(t))}</text>`);
   }
-  svg.push('</svg>');
+}
+
+/** The alerts with their evidence (at most MAX_ALERT_ROWS), true or false positives where windows are labelled. */
+function alertTable(f: ReportFile): string {
+  if (f.alerts.length === 0) return '<p class="meta">No alerts.</p>';
   const rows = f.alerts.slice(0, MAX_ALERT_ROWS).map((a) => {
     const ev = a.evidence;
     const inWin = f.windows.some(([s, e]) => a.ts >= s && a.ts <= e);
     const detail = Object.entries(ev.detail ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
     return `<tr class="${f.windows.length > 0 ? (inWin ? 'tp' : 'fp') : ''}"><td>${esc(fmtTime(a.ts))}</td><td>${esc(a.detector)}</td><td>${a.score.toFixed(3)}</td><td>${esc(fmtNum(ev.value))}</td><td>${ev.baseline === null ? '—' : esc(fmtNum(ev.baseline))}</td><td>${ev.deviation === null ? '—' : ev.deviation.toFixed(2) + ' ' + ev.unit}</td><td>${esc(detail)}</td><td>${esc(a.summary)}</td></tr>`;
   });
-  const table = f.alerts.length === 0 ? '<p class="meta">No alerts.</p>' : `<table><thead><tr><th>fired at</th><th>detector</th><th>score</th><th>value</th><th>expected</th><th>deviation</th><th>evidence</th><th>summary</th></tr></thead><tbody>${rows.join('')}</tbody></table>${f.alerts.length > MAX_ALERT_ROWS ? `<p class="meta">… and ${f.alerts.length - MAX_ALERT_ROWS} more alerts (all in the output CSV).</p>` : ''}`;
-  return head + svg.join('') + table + '</section>';
+  return `<table><thead><tr><th>fired at</th><th>detector</th><th>score</th><th>value</th><th>expected</th><th>deviation</th><th>evidence</th><th>summary</th></tr></thead><tbody>${rows.join('')}</tbody></table>${f.alerts.length > MAX_ALERT_ROWS ? `<p class="meta">… and ${f.alerts.length - MAX_ALERT_ROWS} more alerts (all in the output CSV).</p>` : ''}`;
 }
 
 const CSS = `

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
@@ -103,132 +103,74 @@ interface Series {
  * MAX_PROBLEMS problems.
  */
 export async function replayFile(file: InputFile, outPath: string, target: ReplayTarget, log: Logger, onProgress?: (bytes: number, rows: number) => void): Promise<FileOutcome> {
-  const pipeline = new Pipeline(target.config, log);
-  const problems: string[] = [];
-  const ts = new Column(new Float64Array(1024));
-  const values = new Column(new Float64Array(1024));
-  const scores = new Column(new Float64Array(1024));
-  const alertCol = new Column(new Uint8Array(1024));
-  const alerts: AlertRecord[] = [];
-  const changes: Alert[] = [];
-  const quirks = new QuirkCounts();
-  const series = new Map<string, Series>();
-  const decoders = new Map<string, Decoder>();
-  let lastAt = -Infinity;
-  const problem = (line: number, msg: string) => {
-    if (problems.length < MAX_PROBLEMS) problems.push(`${file.rel}:${line}: ${msg}`);
-  };
+  return new FileReplay(file, outPath, target, log, onProgress).run();
+}
 
-  mkdirSync(path.dirname(outPath), { recursive: true });
-  const tmp = `${outPath}.partial-${process.pid}`;
-  const out = createWriteStream(tmp, { encoding: 'utf8' });
-  let buf = 'timestamp,value,anomaly_score,alert\n';
-  const flush = async () => {
-    if (buf.length === 0) return;
-    const chunk = buf;
-    buf = '';
-    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  };
+/** One file's replay (see replayFile): the pipeline, the output columns and CSV, the problems found. */
+class FileReplay {
+  private readonly pipeline: Pipeline;
+  private readonly problems: string[] = [];
+  private readonly ts = new Column(new Float64Array(1024));
+  private readonly values = new Column(new Float64Array(1024));
+  private readonly scores = new Column(new Float64Array(1024));
+  private readonly alertCol = new Column(new Uint8Array(1024));
+  private readonly alerts: AlertRecord[] = [];
+  private readonly changes: Alert[] = [];
+  private readonly quirks = new QuirkCounts();
+  private readonly series = new Map<string, Series>();
+  private readonly decoders = new Map<string, Decoder>();
+  /** Consecutive rows are mostly of one series (a CSV file is one): the last one is kept at hand. */
+  private last: Series | null = null;
+  private lastAt = -Infinity;
+  private failed = false;
+  private noStreamReported = false;
+  /** Output CSV not yet written, and where it goes until the whole file was good. */
+  private buf = 'timestamp,value,anomaly_score,alert\n';
+  private readonly tmp: string;
+  private readonly out: WriteStream;
 
-  const input = createReadStream(file.abs, { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let lineNo = 0;
-  let header: CsvHeader | null = null;
-  let sawContent = false;
-  let bytes = 0;
-  let failed = false;
+  constructor(
+    private readonly file: InputFile,
+    private readonly outPath: string,
+    private readonly target: ReplayTarget,
+    log: Logger,
+    private readonly onProgress?: (bytes: number, rows: number) => void,
+  ) {
+    this.pipeline = new Pipeline(target.config, log);
+    mkdirSync(path.dirname(outPath), { recursive: true });
+    this.tmp = `${outPath}.partial-${process.pid}`;
+    this.out = createWriteStream(this.tmp, { encoding: 'utf8' });
+  }
 
-  // Consecutive rows are mostly of one series (a CSV file is one): the last one is kept at hand.
-  let last: Series | null = null;
-  const seriesOf = (stream: string, key: string, raw: boolean): Series => {
-    if (last !== null && last.key === key && last.stream === stream) return last;
-    const id = stream + SEP + key;
-    let s = series.get(id);
-    if (s === undefined) {
-      const clock = new SeriesClock(key, target.config.streams[stream]?.lateness ?? 0, !raw);
-      // Raw records share one scope per stream (a live partition's watermark); series are independent, one scope each.
-      series.set(id, (s = { stream, key, scope: raw ? 'default' : id, clock, score: 0, firing: new Set() }));
+  async run(): Promise<FileOutcome> {
+    const { file, target, quirks, ts } = this;
+    const input = createReadStream(file.abs, { encoding: 'utf8' });
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    try {
+      const { lineNo, sawContent } = await this.readLines(lines);
+      await this.finish(lineNo, sawContent);
+    } finally {
+      lines.close();
+      input.destroy();
+      await new Promise<void>((resolve) => this.out.end(() => resolve()));
     }
-    return (last = s);
-  };
+    this.onProgress?.(file.bytes, ts.n);
+    const failed = this.failed;
+    if (failed) rmSync(this.tmp, { force: true });
+    else renameSync(this.tmp, this.outPath);
+    const lateness = target.stream !== undefined ? target.config.streams[target.stream].lateness : Math.max(...Object.values(target.config.streams).map((s) => s.lateness));
+    const note = failed ? null : quirks.note(this.series.size <= 1, lateness, ts.n);
+    const columns = { ts: ts.done(), values: this.values.done(), scores: this.scores.done(), alert: this.alertCol.done() };
+    return { file, ok: !failed, problems: this.problems, rows: ts.n, out: failed ? undefined : this.outPath, ...columns, alerts: this.alerts, changes: this.changes, quirks, note };
+  }
 
-  /** Alert changes of the pipeline (a row's own or time passing): the alert column's state, the change log, the report's onsets. */
-  const record = (list: readonly Alert[], row: number, rowTs: number) => {
-    for (const a of list) {
-      // Alerts come for keys that had events: their series exist.
-      const s = seriesOf(a.stream, a.key, true);
-      changes.push(s.clock.shifted ? onFileClock(a, s.clock) : a);
-      if (a.status === 'firing') {
-        s.firing.add(a.detector);
-        alerts.push({ row, ts: rowTs, detector: a.detector, key: a.key, score: a.score, summary: a.summary, evidence: a.evidence });
-      } else s.firing.delete(a.detector);
-    }
-  };
-
-  /**
-   * Judges one row (event `e` from input line `line`; `tsText`/`valueText` as written there, ''/null:
-   * formatted from the event); false when the row is broken (a problem was reported). Raw records
-   * are judged exactly as a live partition would; series rows get the clock-jump policy.
-   */
-  const judge = (e: FlowEvent, line: number, tsText: string, valueText: string | null, raw: boolean): boolean => {
-    const s = seriesOf(e.stream, e.key, raw);
-    const at = s.clock.place(e.ts, line);
-    const res = pipeline.processEvents([at === e.ts ? e : { ...e, ts: at }], at, s.scope);
-    let score = 0;
-    let value = NaN;
-    if (res.rejects.length > 0) {
-      const reason = res.rejects[0].reason;
-      if (reason === 'late') quirks.late++;
-      else if (reason === 'duplicate') quirks.exactDuplicates++;
-      else {
-        problem(line, `${reason}: ${res.rejects[0].detail}`);
-        return false;
-      }
-      // Dropped as live would drop it; the row still gets its key's latest verdict, so scoring sees every row.
-      score = s.score;
-    } else {
-      s.clock.admitted(at, quirks);
-      if (at > lastAt) lastAt = at;
-      for (const o of pipeline.latestObservations()) {
-        if (o.key !== e.key || o.stream !== e.stream) continue;
-        if (o.obs.score >= score) score = o.obs.score;
-        if (Number.isNaN(value)) value = o.obs.evidence.value;
-      }
-      s.score = score;
-    }
-    if (s.clock.confirmed !== null) quirks.jumps.push(s.clock.confirmed);
-    const row = ts.n;
-    if (res.alerts.length > 0) record(res.alerts, row, e.ts);
-    // Time passes with the row's event time: quiet keys' windows drain, silence and pending `for`s
-    // are judged once the watermark passes them. As for any replay (worker/runner.ts), the idle rule
-    // does not apply: it is about clock time, and a file has none.
-    const passed = pipeline.advance(at, false);
-    if (passed.length > 0) record(passed, row, e.ts);
-    pipeline.takeChanges();
-    if (Number.isNaN(value)) value = valueOf(e, target.measurement);
-    const on = s.firing.size > 0 ? 1 : 0;
-    ts.push(e.ts);
-    values.push(value);
-    scores.push(score);
-    alertCol.push(on);
-    const vText = valueText ?? (Number.isFinite(value) ? String(value) : '');
-    buf += `${csvField(tsText !== '' ? tsText : new Date(e.ts).toISOString())},${csvField(vText)},${score === 0 ? '0' : score.toFixed(6)},${on}\n`;
-    return true;
-  };
-
-  let noStreamReported = false;
-  /** A series row for the target stream, or false (with a problem, once) when the config has no stream for series. */
-  const seriesRow = (key: string, t: number, vals: Record<string, number>, attrs: Record<string, string>, line: number, tsText: string, valueText: string | null): boolean => {
-    if (target.stream === undefined) {
-      if (!noStreamReported) problem(line, target.noStream ?? 'no stream to judge timestamp/value rows; choose one with --stream');
-      noStreamReported = true;
-      return false;
-    }
-    if (failed) return true;
-    return judge({ stream: target.stream, key, ts: t, values: vals, attrs }, line, tsText, valueText, false);
-  };
-
-  try {
+  /** Reads and judges the rows; stops early once the file failed and MAX_PROBLEMS were found. */
+  private async readLines(lines: AsyncIterable<string>): Promise<{ lineNo: number; sawContent: boolean }> {
+    const file = this.file;
+    let lineNo = 0;
+    let header: CsvHeader | null = null;
+    let sawContent = false;
+    let bytes = 0;
     for await (const line of lines) {
       lineNo++;
       bytes += Buffer.byteLength(line) + 1;
@@ -239,109 +181,192 @@ export async function replayFile(file: InputFile, outPath: string, target: Repla
         if (header === null) {
           const h = parseCsvHeader(line);
           if (typeof h === 'string') {
-            problem(lineNo, h);
-            failed = true;
+            this.problem(lineNo, h);
+            this.failed = true;
             break;
           }
           header = h;
           continue;
         }
-        ok = csvRow(header, line, lineNo);
+        ok = this.csvRow(header, line, lineNo);
       } else {
-        ok = jsonlRow(line, lineNo);
+        ok = this.jsonlRow(line, lineNo);
       }
-      if (!ok) failed = true;
-      if (failed && problems.length >= MAX_PROBLEMS) break;
-      if (!failed && (ts.n & 4095) === 0) {
-        await flush();
-        onProgress?.(bytes, ts.n);
+      if (!ok) this.failed = true;
+      if (this.failed && this.problems.length >= MAX_PROBLEMS) break;
+      if (!this.failed && (this.ts.n & 4095) === 0) {
+        await this.flush();
+        this.onProgress?.(bytes, this.ts.n);
       }
     }
-    if (!sawContent) problem(Math.max(1, lineNo), `empty file: expected ${file.format === 'csv' ? 'a header "timestamp,value" and' : ''} data rows`);
-    else if (!failed && ts.n === 0) problem(lineNo, 'no data rows');
-    if (problems.length > 0) failed = true;
-    if (!failed) {
-      // The end of the file: whatever is due by then fires (windows drain, pending `for`s complete).
-      if (lastAt > -Infinity) record(pipeline.advance(lastAt + ADVANCE_PERIOD_MS, false), ts.n - 1, ts.n > 0 ? ts.data[ts.n - 1] : NaN);
-      await flush();
-    }
-  } finally {
-    lines.close();
-    input.destroy();
-    await new Promise<void>((resolve) => out.end(() => resolve()));
+    return { lineNo, sawContent };
   }
-  onProgress?.(file.bytes, ts.n);
-  if (failed) rmSync(tmp, { force: true });
-  else renameSync(tmp, outPath);
-  const lateness = target.stream !== undefined ? target.config.streams[target.stream].lateness : Math.max(...Object.values(target.config.streams).map((s) => s.lateness));
-  const note = failed ? null : quirks.note(series.size <= 1, lateness, ts.n);
-  return { file, ok: !failed, problems, rows: ts.n, out: failed ? undefined : outPath, ts: ts.done(), values: values.done(), scores: scores.done(), alert: alertCol.done(), alerts, changes, quirks, note };
 
-  function csvRow(h: CsvHeader, line: string, n: number): boolean {
+  /** An empty file or one without rows fails; a good one gets what is due at its end, and the rest of its output. */
+  private async finish(lineNo: number, sawContent: boolean): Promise<void> {
+    const ts = this.ts;
+    if (!sawContent) this.problem(Math.max(1, lineNo), `empty file: expected ${this.file.format === 'csv' ? 'a header "timestamp,value" and' : ''} data rows`);
+    else if (!this.failed && ts.n === 0) this.problem(lineNo, 'no data rows');
+    if (this.problems.length > 0) this.failed = true;
+    if (this.failed) return;
+    // The end of the file: whatever is due by then fires (windows drain, pending `for`s complete).
+    if (this.lastAt > -Infinity) this.record(this.pipeline.advance(this.lastAt + ADVANCE_PERIOD_MS, false), ts.n - 1, ts.n > 0 ? ts.data[ts.n - 1] : NaN);
+    await this.flush();
+  }
+
+  private problem(line: number, msg: string): void {
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push(`${this.file.rel}:${line}: ${msg}`);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.buf.length === 0) return;
+    const chunk = this.buf;
+    this.buf = '';
+    if (!this.out.write(chunk)) await new Promise<void>((resolve) => this.out.once('drain', () => resolve()));
+  }
+
+  private seriesOf(stream: string, key: string, raw: boolean): Series {
+    const last = this.last;
+    if (last !== null && last.key === key && last.stream === stream) return last;
+    const id = stream + SEP + key;
+    let s = this.series.get(id);
+    if (s === undefined) {
+      const clock = new SeriesClock(key, this.target.config.streams[stream]?.lateness ?? 0, !raw);
+      // Raw records share one scope per stream (a live partition's watermark); series are independent, one scope each.
+      this.series.set(id, (s = { stream, key, scope: raw ? 'default' : id, clock, score: 0, firing: new Set() }));
+    }
+    return (this.last = s);
+  }
+
+  /** Alert changes of the pipeline (a row's own or time passing): the alert column's state, the change log, the report's onsets. */
+  private record(list: readonly Alert[], row: number, rowTs: number): void {
+    for (const a of list) {
+      // Alerts come for keys that had events: their series exist.
+      const s = this.seriesOf(a.stream, a.key, true);
+      this.changes.push(s.clock.shifted ? onFileClock(a, s.clock) : a);
+      if (a.status === 'firing') {
+        s.firing.add(a.detector);
+        this.alerts.push({ row, ts: rowTs, detector: a.detector, key: a.key, score: a.score, summary: a.summary, evidence: a.evidence });
+      } else s.firing.delete(a.detector);
+    }
+  }
+
+  /**
+   * Judges one row (event `e` from input line `line`; `tsText`/`valueText` as written there, ''/null:
+   * formatted from the event); false when the row is broken (a problem was reported). Raw records
+   * are judged exactly as a live partition would; series rows get the clock-jump policy.
+   */
+  private judge(e: FlowEvent, line: number, tsText: string, valueText: string | null, raw: boolean): boolean {
+    const { pipeline, quirks } = this;
+    const s = this.seriesOf(e.stream, e.key, raw);
+    const at = s.clock.place(e.ts, line);
+    const res = pipeline.processEvents([at === e.ts ? e : { ...e, ts: at }], at, s.scope);
+    let score = 0;
+    let value = NaN;
+    if (res.rejects.length > 0) {
+      const reason = res.rejects[0].reason;
+      if (reason === 'late') quirks.late++;
+      else if (reason === 'duplicate') quirks.exactDuplicates++;
+      else {
+        this.problem(line, `${reason}: ${res.rejects[0].detail}`);
+        return false;
+      }
+      // Dropped as live would drop it; the row still gets its key's latest verdict, so scoring sees every row.
+      score = s.score;
+    } else {
+      s.clock.admitted(at, quirks);
+      if (at > this.lastAt) this.lastAt = at;
+      for (const o of pipeline.latestObservations()) {
+        if (o.key !== e.key || o.stream !== e.stream) continue;
+        if (o.obs.score >= score) score = o.obs.score;
+        if (Number.isNaN(value)) value = o.obs.evidence.value;
+      }
+      s.score = score;
+    }
+    if (s.clock.confirmed !== null) quirks.jumps.push(s.clock.confirmed);
+    const row = this.ts.n;
+    if (res.alerts.length > 0) this.record(res.alerts, row, e.ts);
+    // Time passes with the row's event time: quiet keys' windows drain, silence and pending `for`s
+    // are judged once the watermark passes them. As for any replay (worker/runner.ts), the idle rule
+    // does not apply: it is about clock time, and a file has none.
+    const passed = pipeline.advance(at, false);
+    if (passed.length > 0) this.record(passed, row, e.ts);
+    pipeline.takeChanges();
+    if (Number.isNaN(value)) value = valueOf(e, this.target.measurement);
+    this.writeRow(e.ts, tsText, value, valueText, score, s.firing.size > 0 ? 1 : 0);
+    return true;
+  }
+
+  /** The row's output: the columns kept for scoring and its CSV line. */
+  private writeRow(ts: number, tsText: string, value: number, valueText: string | null, score: number, on: number): void {
+    this.ts.push(ts);
+    this.values.push(value);
+    this.scores.push(score);
+    this.alertCol.push(on);
+    const vText = valueText ?? (Number.isFinite(value) ? String(value) : '');
+    this.buf += `${csvField(tsText !== '' ? tsText : new Date(ts).toISOString())},${csvField(vText)},${score === 0 ? '0' : score.toFixed(6)},${on}\n`;
+  }
+
+  /** A series row for the target stream, or false (with a problem, once) when the config has no stream for series. */
+  private seriesRow(row: Pick<FlowEvent, 'key' | 'ts' | 'values' | 'attrs'>, line: number, tsText: string, valueText: string | null): boolean {
+    const target = this.target;
+    if (target.stream === undefined) {
+      if (!this.noStreamReported) this.problem(line, target.noStream ?? 'no stream to judge timestamp/value rows; choose one with --stream');
+      this.noStreamReported = true;
+      return false;
+    }
+    if (this.failed) return true;
+    return this.judge({ stream: target.stream, key: row.key, ts: row.ts, values: row.values, attrs: row.attrs }, line, tsText, valueText, false);
+  }
+
+  private csvRow(h: CsvHeader, line: string, n: number): boolean {
     const cols = splitCsvLine(line);
     if (cols.length < h.columns) {
-      problem(n, `expected ${h.columns} columns, got ${cols.length}`);
+      this.problem(n, `expected ${h.columns} columns, got ${cols.length}`);
       return false;
     }
     const t = parseTimestamp(cols[h.timestamp]);
     const v = parseValue(cols[h.value]);
     if (typeof t === 'string') {
-      problem(n, t);
+      this.problem(n, t);
       return false;
     }
     if (typeof v === 'string') {
-      problem(n, v);
+      this.problem(n, v);
       return false;
     }
-    return seriesRow(file.rel, t, { [target.measurement ?? 'value']: v }, {}, n, cols[h.timestamp].trim(), cols[h.value].trim());
+    return this.seriesRow({ key: this.file.rel, ts: t, values: { [this.target.measurement ?? 'value']: v }, attrs: {} }, n, cols[h.timestamp].trim(), cols[h.value].trim());
   }
 
-  function jsonlRow(line: string, n: number): boolean {
+  private jsonlRow(line: string, n: number): boolean {
     let obj: unknown;
     try {
       obj = JSON.parse(line);
     } catch (err) {
-      problem(n, `not valid JSON: ${(err as Error).message}`);
+      this.problem(n, `not valid JSON: ${(err as Error).message}`);
       return false;
     }
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-      problem(n, 'expected a JSON object per line');
+      this.problem(n, 'expected a JSON object per line');
       return false;
     }
     const o = obj as Record<string, unknown>;
-    if ('payload' in o) return rawRecord(o, n);
+    if ('payload' in o) return this.rawRecord(o, n);
     const tRaw = o.ts ?? o.timestamp ?? o.time;
     const t = parseTimestamp(tRaw);
     if (typeof t === 'string') {
-      problem(n, tRaw === undefined ? 'missing "timestamp" (or "ts")' : t);
+      this.problem(n, tRaw === undefined ? 'missing "timestamp" (or "ts")' : t);
       return false;
     }
-    let vals: Record<string, number>;
-    if (o.values !== undefined) {
-      if (o.values === null || typeof o.values !== 'object') {
-        problem(n, '"values" must be an object of numbers');
-        return false;
-      }
-      vals = {};
-      for (const [k, v] of Object.entries(o.values as Record<string, unknown>)) {
-        if (typeof v !== 'number' || !Number.isFinite(v)) {
-          problem(n, `values.${k}: expected a finite number, got ${JSON.stringify(v)}`);
-          return false;
-        }
-        vals[k] = v;
-      }
-    } else {
-      const v = typeof o.value === 'string' ? parseValue(o.value) : typeof o.value === 'number' && Number.isFinite(o.value) ? o.value : o.value === undefined ? 'missing "value"' : `value ${JSON.stringify(o.value)} is not a finite number`;
-      if (typeof v === 'string') {
-        problem(n, v);
-        return false;
-      }
-      vals = { [target.measurement ?? 'value']: v };
+    const vals = o.values !== undefined ? eventValues(o.values) : seriesValue(o.value, this.target.measurement);
+    if (typeof vals === 'string') {
+      this.problem(n, vals);
+      return false;
     }
-    const key = typeof o.key === 'string' || typeof o.key === 'number' ? String(o.key) : file.rel;
+    const key = typeof o.key === 'string' || typeof o.key === 'number' ? String(o.key) : this.file.rel;
     const attrs = o.attrs && typeof o.attrs === 'object' ? (o.attrs as Record<string, string>) : {};
     const tsText = typeof tRaw === 'string' ? tRaw : new Date(t).toISOString();
-    return seriesRow(key, t, vals, attrs, n, tsText, null);
+    return this.seriesRow({ key, ts: t, values: vals, attrs }, n, tsText, null);
   }
 
   /**
@@ -349,29 +374,48 @@ export async function replayFile(file: InputFile, outPath: string, target: Repla
    * the config stream it names — or, when the config has no such stream, of the stream series go to
    * (the config's only one or --stream), as before streams were named.
    */
-  function rawRecord(o: Record<string, unknown>, n: number): boolean {
+  private rawRecord(o: Record<string, unknown>, n: number): boolean {
+    const target = this.target;
     const named = typeof o.stream === 'string' && Object.hasOwn(target.config.streams, o.stream) ? o.stream : undefined;
     const stream = named ?? target.stream;
     if (stream === undefined) {
       const names = Object.keys(target.config.streams).join(', ');
-      problem(n, o.stream === undefined ? `raw record without "stream": the config has several streams (${names})` : `"stream": ${JSON.stringify(o.stream)} is not a stream of the config (it has ${names})`);
+      this.problem(n, o.stream === undefined ? `raw record without "stream": the config has several streams (${names})` : `"stream": ${JSON.stringify(o.stream)} is not a stream of the config (it has ${names})`);
       return false;
     }
     const payload = o.payload;
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-      problem(n, '"payload" must be a JSON object');
+      this.problem(n, '"payload" must be a JSON object');
       return false;
     }
-    let decoder = decoders.get(stream);
-    if (decoder === undefined) decoders.set(stream, (decoder = createDecoder(stream, target.config.streams[stream].mapping)));
+    let decoder = this.decoders.get(stream);
+    if (decoder === undefined) this.decoders.set(stream, (decoder = createDecoder(stream, target.config.streams[stream].mapping)));
     const d = decoder.decode(payload as Record<string, unknown>);
     if (!d.ok) {
-      problem(n, `${d.reason}: ${d.detail}`);
+      this.problem(n, `${d.reason}: ${d.detail}`);
       return false;
     }
-    if (failed) return true;
-    return judge(d.event, n, '', null, true);
+    if (this.failed) return true;
+    return this.judge(d.event, n, '', null, true);
   }
+}
+
+/** A JSONL row's "values": an object of finite numbers, or what is wrong with it. */
+function eventValues(values: unknown): Record<string, number> | string {
+  if (values === null || typeof values !== 'object') return '"values" must be an object of numbers';
+  const vals: Record<string, number> = {};
+  for (const [k, v] of Object.entries(values as Record<string, unknown>)) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) return `values.${k}: expected a finite number, got ${JSON.stringify(v)}`;
+    vals[k] = v;
+  }
+  return vals;
+}
+
+/** A JSONL row's "value" (a number, or a number in a string) as the series measurement, or what is wrong with it. */
+function seriesValue(value: unknown, measurement: string | undefined): Record<string, number> | string {
+  const v = typeof value === 'string' ? parseValue(value) : typeof value === 'number' && Number.isFinite(value) ? value : value === undefined ? 'missing "value"' : `value ${JSON.stringify(value)} is not a finite number`;
+  if (typeof v === 'string') return v;
+  return { [measurement ?? 'value']: v };
 }
 
 /** An alert of a series judged on a continued clock, with the file's own times (and the id they give). */

@@ -11,7 +11,8 @@ import type { FlowName } from '../ingest/simulator';
 import type { Source, SourceBatch } from '../ingest/sources/types';
 import { RedisStateStore } from '../state/redis-store';
 import { parseConfigText, validateConfig } from '../config/load';
-import { examplesDir } from './kafka/scenario';
+import type { FlowwatchConfig } from '../config/schema';
+import { examplesDir, type RawConfig } from './kafka/scenario';
 import { wire } from '../cli/app';
 import { ensureServices } from './services';
 import { JsonlDispatcher } from './alerts';
@@ -111,41 +112,20 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${id}-`));
   const log = createRootLogger({ level: process.env.FLOWWATCH_LOG_LEVEL ?? 'warn' });
   const heap0 = process.memoryUsage().heapUsed;
-  const raw: Record<string, any> = o.configFile
-    ? (parseConfigText(fs.readFileSync(o.configFile, 'utf8'), o.configFile) as Record<string, any>)
-    : { streams: Object.assign({}, ...o.flows.map((f) => (parseConfigText(fs.readFileSync(path.join(examplesDir(), `${f}.yaml`), 'utf8'), f) as Record<string, any>).streams)) };
-  const streams: Record<string, unknown> = {};
-  for (const f of o.flows) if (raw.streams[f]) streams[f] = raw.streams[f];
-  raw.streams = streams;
-  raw.sinks = [];
-  raw.receivers = [{ type: 'jsonl', name: 'bench', path: path.join(dir, 'alerts.jsonl') }];
-  raw.state = { ...raw.state, backend: 'redis', url: services.redisUrl, prefix: id };
-  raw.dead_letter = { type: 'file', path: path.join(dir, 'dead-letter.jsonl') };
-  const config = validateConfig(raw, 'bench memory config');
+  const config = memoryConfig(o, services.redisUrl, id, dir);
   const store = new RedisStateStore({ url: services.redisUrl, prefix: id, ttlSeconds: 3600 });
   const w = wire(config, log, { store });
   const dispatcher: AlertDispatcher = o.alerting === 'direct' ? new JsonlDispatcher(path.join(dir, 'alerts-direct.jsonl')) : w.dispatcher;
   const workload = new Workload({ flows: o.flows, keys: o.keys, skew: o.skew, seed: o.seed, sequentialFirst: true });
   const source = new PacedSource(o.flows, workload, o.rate, o.partitions);
   const controller = new AbortController();
-  const samples: MemorySample[] = [];
-  let events = 0;
-  let entries = 0;
-  const started = Date.now();
-  let stateSize: (() => number) | null = null;
+  const meter = new MemoryMeter(o.progress);
   const timer = setTimeout(() => controller.abort(), o.durationMs);
   // Ctrl-C ends the run early; the results so far are reported and the Redis keys removed.
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const every = o.sampleEveryMs ?? 10_000;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    if (stateSize) entries = stateSize();
-    const s: MemorySample = { t: round((Date.now() - started) / 1000, 1), rssMB: round(m.rss / 1048576, 1), heapUsedMB: round(m.heapUsed / 1048576, 1), externalMB: round((m.external + m.arrayBuffers) / 1048576, 1), stateEntries: entries, events };
-    samples.push(s);
-    o.progress(`  t=${s.t}s  events ${events.toLocaleString('en-US')}  state entries ${entries.toLocaleString('en-US')}  rss ${s.rssMB} MB  heap ${s.heapUsedMB} MB`, true);
-  }, every);
+  const sampler = setInterval(() => meter.sample(), o.sampleEveryMs ?? 10_000);
   try {
     await runPipeline({
       config,
@@ -158,10 +138,7 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
       clock: systemClock,
       signal: controller.signal,
       progressEvery: 3_600_000,
-      onBatch: (info) => {
-        events += info.records;
-        stateSize = info.stateSize ?? null;
-      },
+      onBatch: (info) => meter.batch(info.records, info.stateSize),
       onAlerts: () => undefined,
     }).then(() => undefined);
   } finally {
@@ -171,25 +148,74 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
     process.removeListener('SIGTERM', onSignal);
     if (dispatcher !== w.dispatcher) await dispatcher.close().catch(() => undefined);
     await w.close().catch(() => undefined);
-    const r = new Redis(services.redisUrl);
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await r.scan(cursor, 'MATCH', `${id}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await r.unlink(...keys);
-      } while (cursor !== '0');
-    } finally {
-      r.disconnect();
-    }
+    await removeKeys(services.redisUrl, id);
     fs.rmSync(dir, { recursive: true, force: true });
     services.stop();
   }
+  return memoryResult(o, meter, workload.keys, heap0);
+}
+
+/** The streams to run (the config file's, or examples/<flow>.yaml), on Redis state under this run's prefix, alerts and dead letters into dir. */
+function memoryConfig(o: MemoryOptions, redisUrl: string, id: string, dir: string): FlowwatchConfig {
+  const read = (file: string, name: string) => parseConfigText(fs.readFileSync(file, 'utf8'), name) as RawConfig;
+  const raw: RawConfig = o.configFile ? read(o.configFile, o.configFile) : { streams: Object.assign({}, ...o.flows.map((f) => read(path.join(examplesDir(), `${f}.yaml`), f).streams)) };
+  const streams: Record<string, unknown> = {};
+  for (const f of o.flows) if (raw.streams[f]) streams[f] = raw.streams[f];
+  raw.streams = streams;
+  raw.sinks = [];
+  raw.receivers = [{ type: 'jsonl', name: 'bench', path: path.join(dir, 'alerts.jsonl') }];
+  raw.state = { ...(raw.state as object), backend: 'redis', url: redisUrl, prefix: id };
+  raw.dead_letter = { type: 'file', path: path.join(dir, 'dead-letter.jsonl') };
+  return validateConfig(raw, 'bench memory config');
+}
+
+/** Counts what the runner reports per batch and samples the process's memory. */
+class MemoryMeter {
+  readonly samples: MemorySample[] = [];
+  events = 0;
+  private entries = 0;
+  private stateSize: (() => number) | null = null;
+  private readonly started = Date.now();
+
+  constructor(private readonly progress: MemoryOptions['progress']) {}
+
+  batch(records: number, stateSize: (() => number) | undefined): void {
+    this.events += records;
+    this.stateSize = stateSize ?? null;
+  }
+
+  sample(): void {
+    const m = process.memoryUsage();
+    if (this.stateSize) this.entries = this.stateSize();
+    const events = this.events;
+    const entries = this.entries;
+    const s: MemorySample = { t: round((Date.now() - this.started) / 1000, 1), rssMB: round(m.rss / 1048576, 1), heapUsedMB: round(m.heapUsed / 1048576, 1), externalMB: round((m.external + m.arrayBuffers) / 1048576, 1), stateEntries: entries, events };
+    this.samples.push(s);
+    this.progress(`  t=${s.t}s  events ${events.toLocaleString('en-US')}  state entries ${entries.toLocaleString('en-US')}  rss ${s.rssMB} MB  heap ${s.heapUsedMB} MB`, true);
+  }
+}
+
+/** Removes this run's Redis keys (prefix id). */
+async function removeKeys(redisUrl: string, id: string): Promise<void> {
+  const r = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${id}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await r.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
+
+function memoryResult(o: MemoryOptions, meter: MemoryMeter, keys: number, heap0: number): MemoryResult {
+  const samples = meter.samples;
   // Steady part: after every key has been seen (first pass) — the last two thirds of the run.
   const steady = samples.filter((s) => s.t * 1000 >= o.durationMs / 3);
   const base = steady.length > 0 ? steady : samples;
   const last = samples[samples.length - 1];
-  const keys = workload.keys;
   const heapKeys = base.length > 0 ? (base.reduce((a, s) => a + s.heapUsedMB, 0) / base.length) * 1048576 - heap0 : 0;
   return {
     scenario: 'memory',
@@ -198,7 +224,7 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
     keys,
     rate: o.rate,
     durationSeconds: round(o.durationMs / 1000),
-    events,
+    events: meter.events,
     stateEntries: last?.stateEntries ?? 0,
     rssStartMB: base[0]?.rssMB ?? NaN,
     rssEndMB: last?.rssMB ?? NaN,

@@ -74,6 +74,70 @@ export interface WiringOptions {
 /** Builds the I/O edges named in a config: sources, receivers, dead letter, state store. */
 export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}): Wiring {
   const clock = o.clock ?? systemClock;
+  const { sources, simulator, kafkaTopics } = localSources(config, o);
+  // Fail fast on a missing Kafka setting, before any connection is opened.
+  if (kafkaTopics.size > 0 || config.dead_letter.type === 'kafka') kafkaConnection(config);
+  const health = new Health();
+  const store = o.store ?? createStore(config, log, health, clock);
+  const metrics = new FlowwatchMetrics();
+  metrics.readEpoch(() => store.epoch);
+  if (kafkaTopics.size > 0) {
+    const kafkaSource = createKafkaSource(config, kafkaTopics, store, log, { health, clock });
+    sources.push(kafkaSource);
+    metrics.readLag(() => kafkaSource.lag());
+  }
+  const toStart: StartStep[] = [];
+  const deadLetter = o.deadLetter ?? createDeadLetter(config, log, toStart);
+  // The alertmanager receiver re-sends what is firing: it reads the alerting stage built below.
+  const firing = (name: string): Promise<NotifiedAlert[]> => firingFor(alerting, name);
+  const receivers = o.receivers ?? configuredReceivers(config, o, log, toStart, { clock, firingFor: firing });
+  const sinks = config.sinks.map((c) => createSink(c, log, clock));
+  metrics.readHealth(health);
+  metrics.readSinks(sinks);
+  const alerting = new AlertingPipeline({
+    store: o.alertStore ?? createAlertStore(config, clock, log),
+    receivers,
+    route: o.receivers || !config.route ? fanOutRoute(receivers.map((r) => r.name)) : config.route,
+    inhibitRules: config.inhibit_rules,
+    config: o.receivers ? { ...config.alerting, escalation: [] } : config.alerting,
+    clock,
+    log: log.child({ component: 'alerts' }),
+    metrics,
+  });
+  metrics.readFrom(() => alerting.snapshot());
+  const dispatcher: AlertDispatcher = alerting;
+  return {
+    sources,
+    simulator,
+    dispatcher,
+    alerting,
+    metrics,
+    deadLetter,
+    store,
+    sinks,
+    health,
+    async start(signal?: AbortSignal) {
+      await connectAll(toStart, log, health, signal);
+      alerting.start();
+    },
+    async close() {
+      // At once, not one after another: each part bounds its own wait (the alert drain, Redis's
+      // command timeout), and in sequence those bounds added up past the shutdown timeout.
+      const results = await Promise.allSettled([dispatcher.close(), deadLetter.close(), ...sinks.map((s) => s.close()), store.close()]);
+      for (const r of results) if (r.status === 'rejected') log.warn({ err: r.reason }, 'closing a part failed');
+    },
+  };
+}
+
+/** Something to connect before the first batch (a Kafka producer, its topics). */
+interface StartStep {
+  component: string;
+  what: string;
+  connect: () => Promise<void>;
+}
+
+/** The file sources and the simulator (first), and the Kafka topics by stream. */
+function localSources(config: FlowwatchConfig, o: WiringOptions): { sources: Source[]; simulator?: SimulatorSource; kafkaTopics: Map<string, string> } {
   const sources: Source[] = [];
   const simFlows: FlowName[] = [];
   const kafkaTopics = new Map<string, string>();
@@ -91,116 +155,84 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
     simulator = new SimulatorSource({ flows: simFlows, config: simConfig, seed: o.seed, simDuration: o.simDuration, sleep: o.sleep });
     sources.unshift(simulator);
   }
-  // Fail fast on a missing Kafka setting, before any connection is opened.
-  if (kafkaTopics.size > 0 || config.dead_letter.type === 'kafka') kafkaConnection(config);
-  const health = new Health();
-  const store = o.store ?? createStore(config, log, health, clock);
-  const metrics = new FlowwatchMetrics();
-  metrics.readEpoch(() => store.epoch);
-  if (kafkaTopics.size > 0) {
-    const kafkaSource = new KafkaSource({
-        connection: kafkaConnection(config),
-        groupId: config.kafka?.group_id ?? 'flowwatch',
-        topics: kafkaTopics,
-        fromBeginning: config.kafka?.from_beginning ?? true,
-        sessionTimeout: config.kafka?.session_timeout,
-        maxBatchBytes: config.kafka?.max_batch_bytes,
-        fetchWaitMs: config.kafka?.fetch_wait,
-        log: log.child({ component: 'kafka' }),
-        appliedPosition: (scope) => store.position(scope),
-        health,
-        clock,
-      });
-    sources.push(kafkaSource);
-    metrics.readLag(() => kafkaSource.lag());
-  }
-  const toStart: Array<{ component: string; what: string; connect: () => Promise<void> }> = [];
-  let deadLetter = o.deadLetter;
-  if (!deadLetter) {
-    const dl = config.dead_letter;
-    if (dl.type === 'file') deadLetter = new FileDeadLetter(dl.path, { log: log.child({ component: 'dead-letter' }) });
-    else if (dl.type === 'stderr') deadLetter = new StderrDeadLetter();
+  return { sources, simulator, kafkaTopics };
+}
+
+function createKafkaSource(config: FlowwatchConfig, topics: Map<string, string>, store: StateStore, log: Logger, o: { health: Health; clock: Clock }): KafkaSource {
+  return new KafkaSource({
+    connection: kafkaConnection(config),
+    groupId: config.kafka?.group_id ?? 'flowwatch',
+    topics,
+    fromBeginning: config.kafka?.from_beginning ?? true,
+    sessionTimeout: config.kafka?.session_timeout,
+    maxBatchBytes: config.kafka?.max_batch_bytes,
+    fetchWaitMs: config.kafka?.fetch_wait,
+    log: log.child({ component: 'kafka' }),
+    appliedPosition: (scope) => store.position(scope),
+    health: o.health,
+    clock: o.clock,
+  });
+}
+
+/** The configured dead-letter output; a Kafka one's producer (and topic) connects at start. */
+function createDeadLetter(config: FlowwatchConfig, log: Logger, toStart: StartStep[]): DeadLetterOutput {
+  const dl = config.dead_letter;
+  if (dl.type === 'file') return new FileDeadLetter(dl.path, { log: log.child({ component: 'dead-letter' }) });
+  if (dl.type === 'stderr') return new StderrDeadLetter();
+  const kafka = createKafka(kafkaConnection(config), log.child({ component: 'dead-letter' }));
+  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const topic = dl.topic;
+  toStart.push({
+    component: 'kafka:dead-letter',
+    what: `Kafka producer for the dead-letter topic ${topic}`,
+    connect: async () => {
+      await ensureTopics(kafka, [topic]);
+      await producer.connect();
+    },
+  });
+  return new KafkaDeadLetter(producer, dl.topic);
+}
+
+/** The configured receivers; Kafka ones get a producer whose topics are made at start. */
+function configuredReceivers(
+  config: FlowwatchConfig,
+  o: WiringOptions,
+  log: Logger,
+  toStart: StartStep[],
+  late: { clock: Clock; firingFor: (receiver: string) => Promise<NotifiedAlert[]> },
+): Receiver[] {
+  const alertTopics = config.receivers.flatMap((r) => (r.type === 'kafka' ? [r.topic] : []));
+  return createReceivers(config.receivers, {
+    json: o.json,
+    color: o.color,
+    clock: late.clock,
+    firingFor: late.firingFor,
+    externalUrl: config.alerting.api ? `http://${config.alerting.api.listen}` : undefined,
+    log: log.child({ component: 'alerts' }),
+    kafkaProducer: () => {
+      const kafka = createKafka(kafkaConnection(config), log.child({ component: 'alerts', receiver: 'kafka' }));
+      toStart.push({ component: 'kafka:alert-topics', what: `Kafka alert topics ${alertTopics.join(', ')}`, connect: () => ensureTopics(kafka, alertTopics).then(() => undefined) });
+      return kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    },
+  });
+}
+
+/** Connects each step in turn: once without a signal; with one, retrying (health shows why) until it works or the signal stops it. */
+async function connectAll(toStart: readonly StartStep[], log: Logger, health: Health, signal?: AbortSignal): Promise<void> {
+  for (const s of toStart) {
+    if (!signal) await s.connect();
     else {
-      const kafka = createKafka(kafkaConnection(config), log.child({ component: 'dead-letter' }));
-      const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-      const topic = dl.topic;
-      toStart.push({
-        component: 'kafka:dead-letter',
-        what: `Kafka producer for the dead-letter topic ${topic}`,
-        connect: async () => {
-          await ensureTopics(kafka, [topic]);
-          await producer.connect();
-        },
+      const component = s.component;
+      await connectLoop(s.connect, {
+        what: s.what,
+        signal,
+        log,
+        onFailure: (err) => health.fail(component, (err as Error).message),
+        onSuccess: () => health.ok(component),
+        permanent: isPermanentKafkaError,
       });
-      deadLetter = new KafkaDeadLetter(producer, dl.topic);
     }
   }
-  const alertTopics = config.receivers.flatMap((r) => (r.type === 'kafka' ? [r.topic] : []));
-  const receivers =
-    o.receivers ??
-    createReceivers(config.receivers, {
-      json: o.json,
-      color: o.color,
-      clock,
-      firingFor: (name): Promise<NotifiedAlert[]> => firingFor(alerting, name),
-      externalUrl: config.alerting.api ? `http://${config.alerting.api.listen}` : undefined,
-      log: log.child({ component: 'alerts' }),
-      kafkaProducer: () => {
-        const kafka = createKafka(kafkaConnection(config), log.child({ component: 'alerts', receiver: 'kafka' }));
-        toStart.push({ component: 'kafka:alert-topics', what: `Kafka alert topics ${alertTopics.join(', ')}`, connect: () => ensureTopics(kafka, alertTopics).then(() => undefined) });
-        return kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-      },
-    });
-  const sinks = config.sinks.map((c) => createSink(c, log, clock));
-  metrics.readHealth(health);
-  metrics.readSinks(sinks);
-  const alerting = new AlertingPipeline({
-    store: o.alertStore ?? createAlertStore(config, clock, log),
-    receivers,
-    route: o.receivers || !config.route ? fanOutRoute(receivers.map((r) => r.name)) : config.route,
-    inhibitRules: config.inhibit_rules,
-    config: o.receivers ? { ...config.alerting, escalation: [] } : config.alerting,
-    clock,
-    log: log.child({ component: 'alerts' }),
-    metrics,
-  });
-  metrics.readFrom(() => alerting.snapshot());
-  const dispatcher: AlertDispatcher = alerting;
-  const dead = deadLetter;
-  return {
-    sources,
-    simulator,
-    dispatcher,
-    alerting,
-    metrics,
-    deadLetter: dead,
-    store,
-    sinks,
-    health,
-    async start(signal?: AbortSignal) {
-      for (const s of toStart) {
-        if (!signal) await s.connect();
-        else {
-          const component = s.component;
-          await connectLoop(s.connect, {
-            what: s.what,
-            signal,
-            log,
-            onFailure: (err) => health.fail(component, (err as Error).message),
-            onSuccess: () => health.ok(component),
-            permanent: isPermanentKafkaError,
-          });
-        }
-      }
-      alerting.start();
-    },
-    async close() {
-      // At once, not one after another: each part bounds its own wait (the alert drain, Redis's
-      // command timeout), and in sequence those bounds added up past the shutdown timeout.
-      const results = await Promise.allSettled([dispatcher.close(), dead.close(), ...sinks.map((s) => s.close()), store.close()]);
-      for (const r of results) if (r.status === 'rejected') log.warn({ err: r.reason }, 'closing a part failed');
-    },
-  };
 }
 
 /** Alert state: memory for one process, Redis (state.url, state.prefix) for workers sharing it. */

@@ -11,14 +11,16 @@ import { registerAlerts } from './commands/alerts';
 
 /** package.json sits two folders up from dist/cli, one up from cli/ (tests run the sources). */
 function packageVersion(): string {
-  for (const rel of ['../../package.json', '../package.json']) {
-    try {
-      return require(rel).version as string;
-    } catch {
-      // not at this depth
-    }
+  try {
+    return require('../../package.json').version as string;
+  } catch {
+    // not at this depth
   }
-  return 'unknown';
+  try {
+    return require('../package.json').version as string;
+  } catch {
+    return 'unknown';
+  }
 }
 
 export function buildProgram(): Command {

@@ -1,7 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../kernel/errors';
 import { loadConfigFile, loadDefaultConfig, parseConfigText, validateConfig } from './load';
+import { storeNamespace } from './schema';
 
 const bad = (name: string) => path.join(__dirname, 'testdata', 'bad', name);
 
@@ -149,7 +150,7 @@ streams:
     });
 
     it("the README's sample error is what validate prints", () => {
-      const readme = require('node:fs').readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8') as string;
+      const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
       // The README's sample has the bad detector second; the fixture has it first.
       const sample = /\.type: unknown type "isolation-forest"; expected one of [^\n]+/.exec(readme)?.[0];
       const p = problems(bad('unknown-detector.yaml'));
@@ -160,7 +161,6 @@ streams:
 });
 
 describe('store namespace (state.prefix)', () => {
-  const { storeNamespace } = require('./schema') as typeof import('./schema');
   const streams = (source: string) => `streams:\n  people:\n    source: ${source}\n    mapping: { key: g, time: t, measurements: [n] }\n    detectors: [{ type: threshold, measurement: n, above: 1 }]\n`;
   it('is derived per deployment, so two configs never share an alert store by accident', () => {
     const kafka = validateConfig(parseConfigText(`kafka: { group_id: city-ops }\n${streams('{ type: kafka, topics: [p] }')}`));

@@ -11,10 +11,10 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let v: any = input;
+  let v: unknown = input;
   for (const p of path) {
     if (v === null || typeof v !== 'object') return undefined;
-    v = v[p as any];
+    v = (v as Record<PropertyKey, unknown>)[p];
   }
   return v;
 }

@@ -91,14 +91,13 @@ export const DEFAULT_FLOWS = ['people', 'goods', 'funds'] as const;
  * simulator, with console alerts and in-memory state. One source of truth for demo and examples.
  */
 export function loadDefaultConfig(): FlowwatchConfig {
-  const merged: Record<string, any> = { streams: {} };
+  const streams: Record<string, unknown> = {};
   for (const flow of DEFAULT_FLOWS) {
     const file = path.join(examplesDir(), `${flow}.yaml`);
-    const raw = parseConfigText(readFileSync(file, 'utf8'), file) as Record<string, any>;
-    Object.assign(merged.streams, raw.streams);
+    const raw = parseConfigText(readFileSync(file, 'utf8'), file) as { streams?: Record<string, unknown> };
+    Object.assign(streams, raw.streams);
   }
-  merged.dead_letter = { type: 'stderr' };
-  return validateConfig(merged, 'embedded default');
+  return validateConfig({ streams, dead_letter: { type: 'stderr' } }, 'embedded default');
 }
 
 function examplesDir(): string {

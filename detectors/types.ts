@@ -50,10 +50,10 @@ export interface DetectorContext {
 }
 
 /** One registry row: config schema + factory. The whole-config schema is the union of these schemas. */
-export interface DetectorFactory<C = any> {
+export interface DetectorFactory<C = unknown> {
   type: string;
   /** One-line description for `flowwatch detectors` and the docs. */
   description: string;
   schema: z.ZodType<C>;
-  create(config: C, ctx: DetectorContext): Detector<any>;
+  create(config: C, ctx: DetectorContext): Detector<unknown>;
 }

@@ -243,7 +243,7 @@ class Compiler {
     }
     if (!this.symbols.includes(name)) this.symbols.push(name);
     this.useMeasurement(name);
-    return (v, ag) => {
+    return (v) => {
       const x = v[name];
       return typeof x === 'number' ? x : NaN; // typeof also shields against inherited names like "constructor"
     };

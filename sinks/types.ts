@@ -57,7 +57,7 @@ export interface Sink {
 }
 
 /** One registry row: config schema + factory (same shape as detectors' registry rows). */
-export interface SinkFactory<C = any> {
+export interface SinkFactory<C = unknown> {
   type: string;
   /** One-line description for docs and `--help`. */
   description: string;

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import Redis from 'ioredis';
 import { parseConfigText, validateConfig } from '../../config/load';
 import type { FlowwatchConfig } from '../../config/schema';
@@ -145,19 +145,22 @@ class StepRecorder {
   }
 }
 
+/** A config document as parsed from YAML, before validation: the bench rewrites parts of it. */
+export type RawConfig = Record<string, unknown> & { streams: Record<string, unknown> };
+
 /** The config the worker runs: examples/kafka.yaml on this run's topics, Redis prefix and files. */
 export function benchConfig(o: { examples: string; flows: FlowName[]; topics: Record<string, string>; brokers: string[]; redisUrl: string; prefix: string; groupId: string; sink: boolean; influxBucket: string; dir: string; alertStore?: 'memory' | 'redis' }): FlowwatchConfig {
   const file = path.join(o.examples, 'kafka.yaml');
-  const raw = parseConfigText(fs.readFileSync(file, 'utf8'), file) as Record<string, any>;
-  const streams: Record<string, any> = {};
-  for (const f of o.flows) streams[f] = { ...raw.streams[f], source: { type: 'kafka', topics: [o.topics[f]] } };
+  const raw = parseConfigText(fs.readFileSync(file, 'utf8'), file) as RawConfig;
+  const streams: Record<string, unknown> = {};
+  for (const f of o.flows) streams[f] = { ...(raw.streams[f] as object), source: { type: 'kafka', topics: [o.topics[f]] } };
   raw.streams = streams;
-  raw.kafka = { ...raw.kafka, brokers: o.brokers, group_id: o.groupId, from_beginning: true };
-  raw.state = { ...raw.state, backend: 'redis', url: o.redisUrl, prefix: o.prefix };
-  raw.sinks = o.sink ? (raw.sinks ?? []).map((s: Record<string, unknown>) => ({ ...s, bucket: o.influxBucket })) : [];
+  raw.kafka = { ...(raw.kafka as object), brokers: o.brokers, group_id: o.groupId, from_beginning: true };
+  raw.state = { ...(raw.state as object), backend: 'redis', url: o.redisUrl, prefix: o.prefix };
+  raw.sinks = o.sink ? ((raw.sinks ?? []) as Array<Record<string, unknown>>).map((s) => ({ ...s, bucket: o.influxBucket })) : [];
   raw.dead_letter = { type: 'file', path: path.join(o.dir, 'dead-letter.jsonl') };
   raw.receivers = [{ type: 'jsonl', name: 'bench', path: path.join(o.dir, 'alerts.jsonl') }];
-  if (o.alertStore) raw.alerting = { ...raw.alerting, store: o.alertStore };
+  if (o.alertStore) raw.alerting = { ...(raw.alerting as object), store: o.alertStore };
   return validateConfig(raw, 'bench config');
 }
 
@@ -218,239 +221,270 @@ const MIN_REFERENCE_EVENTS = 500_000;
 const interruptedError = () => new FlowwatchError('FW_USAGE', 'bench interrupted; topics, Redis keys and the InfluxDB database of this run were removed');
 
 export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchResult> {
-  const log = o.log ?? createRootLogger({ level: process.env.FLOWWATCH_LOG_LEVEL ?? 'warn' });
-  const services: Services = ensureServices(o.sink ? ['kafka', 'redis', 'influxdb'] : ['kafka', 'redis'], (m) => o.progress(m, true));
-  const id = `fwbench-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${id}-`));
-  const topics: Record<string, string> = {};
-  for (const f of o.flows) topics[f] = `${id}.${f}`;
-  const influxDb = `fwbench_${id.replace(/[^a-z0-9]/g, '_')}`;
-  const kafka = new Kafka({ clientId: 'flowwatch-bench', brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  const cleanups: Array<() => Promise<void> | void> = [];
-  let producer: ProducerProcess | null = null;
-  // Ctrl-C: stop at the next check and clean up (topics, Redis keys, database, servers) on the way out.
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-    o.progress('interrupted: cleaning up', true);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  return new KafkaBench(o).run();
+}
+
+type Done = Extract<FromProducer, { type: 'done' }>;
+
+/** One bench run: its topics, database, Redis prefix and files, the load generator, the worker and the steps measured. */
+class KafkaBench {
+  private readonly log: Logger;
+  private readonly services: Services;
+  private readonly id: string;
+  private readonly dir: string;
+  private readonly topics: Record<string, string> = {};
+  private readonly topicToStream: Map<string, string>;
+  private readonly influxDb: string;
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private readonly cleanups: Array<() => Promise<void> | void> = [];
+  private producer: ProducerProcess | null = null;
+  private worker: BenchWorker | null = null;
+  private boxCpu: ProcessCpu | null = null;
+  /** Ctrl-C: stop at the next check and clean up (topics, Redis keys, database, servers) on the way out. */
+  private interrupted = false;
+  private readonly steps: StepReport[] = [];
+  private readonly alertsAllSteps = new LatencyHistogram();
+
+  constructor(private readonly o: KafkaBenchOptions) {
+    this.log = o.log ?? createRootLogger({ level: process.env.FLOWWATCH_LOG_LEVEL ?? 'warn' });
+    this.services = ensureServices(o.sink ? ['kafka', 'redis', 'influxdb'] : ['kafka', 'redis'], (m) => o.progress(m, true));
+    this.id = `fwbench-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `${this.id}-`));
+    for (const f of o.flows) this.topics[f] = `${this.id}.${f}`;
+    this.topicToStream = new Map(Object.entries(this.topics).map(([f, t]) => [t, f]));
+    this.influxDb = `fwbench_${this.id.replace(/[^a-z0-9]/g, '_')}`;
+    this.kafka = new Kafka({ clientId: 'flowwatch-bench', brokers: this.services.kafkaBrokers, logLevel: logLevel.NOTHING });
+    this.admin = this.kafka.admin();
+  }
+
+  async run(): Promise<KafkaBenchResult> {
+    const { o, services, id } = this;
+    const onSignal = () => {
+      this.interrupted = true;
+      o.progress('interrupted: cleaning up', true);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await this.createResources();
+      const config = benchConfig({ examples: examplesDir(), flows: o.flows, topics: this.topics, brokers: services.kafkaBrokers, redisUrl: services.redisUrl, prefix: id, groupId: `${id}-worker`, sink: o.sink, influxBucket: `${this.influxDb}/autogen`, dir: this.dir, alertStore: o.alertStore });
+      const producer = (this.producer = new ProducerProcess());
+      producer.send({ type: 'setup', client: o.producerClient, brokers: services.kafkaBrokers, topics: this.topics, flows: o.flows, keys: o.keys, skew: o.skew, seed: o.seed });
+      await producer.wait('ready');
+      const worker = (this.worker = await BenchWorker.start({ config, services, id, dir: this.dir, topicToStream: this.topicToStream, log: this.log, alerting: o.alerting }));
+      this.cleanups.push(() => worker.stop());
+      this.boxCpu = this.sampleBox(producer);
+      o.progress(`kafka bench ${id}: flows ${o.flows.join(',')}, ${o.keys} keys${o.skew > 0 ? `, zipf ${o.skew}` : ''}, ${o.partitions} partitions, sink ${o.sink ? 'influxdb' : 'none'}, alerting ${o.alerting ?? 'full'}, steps of ${o.stepMs / 1000}s (servers: ${services.origin})`, true);
+      o.progress(STEP_HEADER, true);
+      await this.warmUp();
+      const rates = await this.measureRates();
+      await worker.stop();
+      const refs = o.skipReferences ? { raw: null, naive: null } : await this.references(config);
+      return this.result(rates, refs);
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      this.producer?.stop();
+      for (const c of this.cleanups.reverse()) await Promise.resolve().then(c).catch(() => undefined);
+      this.services.stop();
+    }
+  }
+
+  /** This run's topics, InfluxDB database (with a sink), and the cleanups that remove them, its Redis keys and its files. */
+  private async createResources(): Promise<void> {
+    const { admin, cleanups, services, o } = this;
+    const topics = Object.values(this.topics);
     await admin.connect();
     cleanups.push(() => admin.disconnect());
-    await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: o.partitions, replicationFactor: 1 })), waitForLeaders: true });
-    cleanups.push(async () => void (await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined)));
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: o.partitions, replicationFactor: 1 })), waitForLeaders: true });
+    cleanups.push(async () => void (await admin.deleteTopics({ topics }).catch(() => undefined)));
     if (o.sink) {
-      await influxQuery(services.influxUrl!, `CREATE DATABASE "${influxDb}"`);
-      cleanups.push(() => influxQuery(services.influxUrl!, `DROP DATABASE "${influxDb}"`).catch(() => undefined));
+      await influxQuery(services.influxUrl!, `CREATE DATABASE "${this.influxDb}"`);
+      cleanups.push(() => influxQuery(services.influxUrl!, `DROP DATABASE "${this.influxDb}"`).catch(() => undefined));
     }
-    cleanups.push(() => deleteRedisPrefix(services.redisUrl, id));
-    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    cleanups.push(() => deleteRedisPrefix(services.redisUrl, this.id));
+    cleanups.push(() => fs.rmSync(this.dir, { recursive: true, force: true }));
+  }
 
-    const config = benchConfig({ examples: examplesDir(), flows: o.flows, topics, brokers: services.kafkaBrokers, redisUrl: services.redisUrl, prefix: id, groupId: `${id}-worker`, sink: o.sink, influxBucket: `${influxDb}/autogen`, dir, alertStore: o.alertStore });
-
-    producer = new ProducerProcess();
-    producer.send({ type: 'setup', client: o.producerClient, brokers: services.kafkaBrokers, topics, flows: o.flows, keys: o.keys, skew: o.skew, seed: o.seed });
-    await producer.wait('ready');
-
-    // ---- the worker: the full pipeline, in this process
-    const clock = hiresClock();
-    const store = new RedisStateStore({ url: services.redisUrl, prefix: id, ttlSeconds: 3600 });
-    const w = wire(config, log, { store });
-    const topicToStream = new Map(Object.entries(topics).map(([f, t]) => [t, f]));
-    const source = new KafkaSource({ connection: { brokers: services.kafkaBrokers, clientId: 'flowwatch-bench-worker' }, groupId: `${id}-worker`, topics: topicToStream, fromBeginning: true, log: log.child({ component: 'kafka' }), appliedPosition: (s) => store.position(s), timestamps: true });
-    await w.start();
-    // Time spent in the alerting stage and in state commits (where a batch's wall time goes).
-    let dispatchMs = 0;
-    let alertChanges = 0;
-    let commitMs = 0;
-    let batches = 0;
-    const dispatcher: AlertDispatcher = o.alerting === 'direct' ? new JsonlDispatcher(path.join(dir, 'alerts-direct.jsonl')) : w.dispatcher;
-    const origDispatch = dispatcher.dispatch.bind(dispatcher);
-    dispatcher.dispatch = async (alerts) => {
-      const a = performance.now();
-      alertChanges += alerts.length;
-      try {
-        return await origDispatch(alerts);
-      } finally {
-        dispatchMs += performance.now() - a;
-      }
-    };
-    const controller = new AbortController();
-    let committed = 0;
-    let rec: StepRecorder | null = null;
-    const onBatch = (info: BatchInfo) => {
-      committed += info.records;
-      batches++;
-      if (info.committedAt !== undefined && info.alertedAt !== undefined) commitMs += info.committedAt - info.alertedAt;
-      const r = rec;
-      const stamps = (info.batch as KafkaSourceBatch | undefined)?.timestamps;
-      if (r && stamps && info.committedAt !== undefined) {
-        const started = info.startedAt ?? info.committedAt;
-        const received = (info.batch as KafkaSourceBatch).receivedAt;
-        for (let i = 0; i < stamps.length; i++) r.record(stamps[i], info.committedAt, started, received ? received[i] : started);
-      }
-      if (r && info.alerts && info.alertedAt !== undefined) {
-        for (const a of info.alerts) r.alert.recordMs(info.alertedAt - (a.evidence.window?.end ?? a.startsAt));
-      }
-    };
-    let workerStopped = false;
-    const stopWorker = async () => {
-      if (workerStopped) return;
-      workerStopped = true;
-      controller.abort();
-      await settleWithin(running, 20_000);
-      if (dispatcher !== w.dispatcher) await dispatcher.close().catch(() => undefined);
-      await w.close().catch(() => undefined);
-    };
-    cleanups.push(stopWorker);
-    const running = runPipeline({ config, sources: [source], dispatcher, deadLetter: w.deadLetter, store, sinks: w.sinks, log, clock, signal: controller.signal, onBatch, progressEvery: 3_600_000 });
-    let workerError: unknown = null;
-    running.catch((err) => (workerError = err));
-
-    // The other busy processes on the box, the servers by the port they listen on (bench/proc-cpu.ts).
+  /** The other busy processes on the box, the servers by the port they listen on (bench/proc-cpu.ts). */
+  private sampleBox(producer: ProducerProcess): ProcessCpu {
+    const { services, o } = this;
     const box = boxProcesses(new Map(producer.pid === undefined ? [] : [['producer', producer.pid]]), [
       { name: 'kafka', address: services.kafkaBrokers[0], defaultPort: 9092 },
       { name: 'redis', address: services.redisUrl },
       ...(o.sink ? [{ name: 'influxdb', address: services.influxUrl }] : []),
     ]);
-    const boxCpu = new ProcessCpu(box.pids);
     if (box.unsampled.length > 0) o.progress(`  cpu: not sampled (not a process on this machine this user can read): ${box.unsampled.join(', ')}`, true);
+    return new ProcessCpu(box.pids);
+  }
 
-    const steps: StepReport[] = [];
-    const alertsAllSteps = new LatencyHistogram();
-    const runStep = async (rate: number, phase: StepReport['phase'], durationMs = o.stepMs): Promise<{ report: StepReport; measure: StepMeasure }> => {
-      if (workerError) throw workerError;
-      if (interrupted) throw interruptedError();
-      const startAt = Date.now() + 200;
-      const r = new StepRecorder(startAt, durationMs);
-      producer!.sent = 0;
-      rec = r;
-      const cpu0 = process.cpuUsage();
-      boxCpu.start();
-      const dispatch0 = dispatchMs;
-      const alerts0 = alertChanges;
-      const commit0 = commitMs;
-      const batches0 = batches;
-      const wall0 = performance.now();
-      producer!.send({ type: 'run', rate, durationMs, startAt });
-      const done = producer!.wait('done');
-      const lag: StepMeasure['lag'] = [];
-      let finished: Extract<FromProducer, { type: 'done' }> | null = null;
-      void done.then((d) => (finished = d));
-      let committedAtEnd = -1;
-      while (!finished) {
-        await sleep(250);
-        const t = (Date.now() - startAt) / 1000;
-        if (t < 0) continue;
-        const backlog = Math.max(0, producer!.sent - r.committed);
-        if (t <= durationMs / 1000) lag.push({ t, events: backlog });
-        if (committedAtEnd < 0 && t >= durationMs / 1000) committedAtEnd = r.committed;
-        o.progress(`  ${phase} ${fmt(rate)}/s  t=${t.toFixed(1)}s  sent ${fmt(producer!.sent)}  committed ${fmt(r.committed)}  backlog ${fmt(backlog)}  p99 ${r.state.percentileMs(99).toFixed(1)} ms`);
-        if (workerError) throw workerError;
-        if (interrupted) throw interruptedError();
-      }
-      const d = finished as Extract<FromProducer, { type: 'done' }>;
-      if (committedAtEnd < 0) committedAtEnd = r.committed;
-      const cpu = process.cpuUsage(cpu0);
-      const wallMs = performance.now() - wall0;
-      const workerCpuPct = round(((cpu.user + cpu.system) / 1000 / wallMs) * 100, 1);
-      const cpuPct = { worker: workerCpuPct, ...boxCpu.stop(wallMs) };
-      // Let the backlog drain before the next step (bounded), so the next step starts clean; what
-      // is left over is not counted as the next step's work (see StepRecorder.record).
-      const drainUntil = Date.now() + Math.max(30_000, 2 * durationMs);
-      while (r.committed < d.sent && Date.now() < drainUntil && !interrupted) await sleep(100);
-      await sleep(300);
-      rec = null;
-      const measure: StepMeasure = {
-        offered: rate,
-        sent: perSecond(d.sent, durationMs),
-        producerMaxLagMs: d.maxLagMs,
-        achieved: perSecond(committedAtEnd, durationMs),
-        lag,
-        p99First: r.thirds[0].percentileMs(99),
-        p99Last: r.thirds[2].percentileMs(99),
-        latency: r.state.summary(),
-      };
-      const v = judgeStep(measure, o.criteria ?? DEFAULT_CRITERIA);
-      const report: StepReport = {
-        phase,
-        offered: rate,
-        sent: round(measure.sent),
-        achieved: round(measure.achieved),
-        sustainable: v.sustainable,
-        reason: v.reason,
-        backlogEnd: lag.length ? lag[lag.length - 1].events : 0,
-        backlogGrowthPerSec: round(v.lagGrowthPerSec),
-        producerMaxLagMs: round(d.maxLagMs, 1),
-        workerCpuPct,
-        cpuPct,
-        batches: batches - batches0,
-        alertChanges: alertChanges - alerts0,
-        alertStageMsPerSec: round(((dispatchMs - dispatch0) / wallMs) * 1000, 1),
-        stateCommitMsPerSec: round(((commitMs - commit0) / wallMs) * 1000, 1),
-        latencyMs: { state: r.state.summary(), alert: r.alert.summary(), pickup: r.pickup.summary(), delivery: r.delivery.summary() },
-      };
-      steps.push(report);
-      if (phase !== 'warmup') alertsAllSteps.add(r.alert);
-      o.progress(stepLine(report), true);
-      return { report, measure };
-    };
-
-    o.progress(`kafka bench ${id}: flows ${o.flows.join(',')}, ${o.keys} keys${o.skew > 0 ? `, zipf ${o.skew}` : ''}, ${o.partitions} partitions, sink ${o.sink ? 'influxdb' : 'none'}, alerting ${o.alerting ?? 'full'}, steps of ${o.stepMs / 1000}s (servers: ${services.origin})`, true);
-    o.progress(STEP_HEADER, true);
-    // Warm-up: group join, JIT, every key's state created once, and the workload's one-time
-    // storm of first alerts kept out of the measured steps (bench/warmup.ts).
+  /**
+   * Warm-up: group join, JIT, every key's state created once, and the workload's one-time storm
+   * of first alerts kept out of the measured steps (bench/warmup.ts).
+   */
+  private async warmUp(): Promise<void> {
+    const o = this.o;
     const warmRate = Math.max(1000, Math.round((o.rate ?? o.startRate) / 4));
     const warmMs = Math.max(5000, Math.min(o.stepMs, 10_000));
     const eventsPerKeyPerStep = (warmRate * warmMs) / 1000 / o.keys;
     for (let steps = 1; ; steps++) {
-      const warm = await runStep(warmRate, 'warmup', warmMs);
+      const warm = await this.step(warmRate, 'warmup', warmMs);
       const v = warmupVerdict({ steps, eventsPerKeyPerStep, alertChanges: warm.report.alertChanges });
       if (!v.done) continue;
       if (!v.settled) o.progress(`  warning: warm-up stopped after ${steps} steps unsettled (${v.why}); the first measured step may carry the workload's first-alert storm — use fewer --keys, a higher --rate or a longer --duration`, true);
       break;
     }
+  }
 
+  /** The sustainable rate (one fixed step, or the search), then the latency step at half of it. */
+  private async measureRates(): Promise<{ sustainable: number; unsustainable: number | null; latencyRate: number; lat: StepReport }> {
+    const o = this.o;
     let sustainable = 0;
     let unsustainable: number | null = null;
     if (o.rate !== undefined) {
-      const s = await runStep(o.rate, 'fixed');
+      const s = await this.step(o.rate, 'fixed');
       sustainable = s.report.sustainable ? o.rate : 0;
       if (!s.report.sustainable) unsustainable = o.rate;
     } else {
-      const res = await searchSustainable(async (rate) => {
-        const s = await runStep(rate, 'search');
-        return { sustainable: s.report.sustainable, result: s.report };
-      }, { start: o.startRate, max: o.maxRate, min: 2000 });
+      const res = await searchSustainable(
+        async (rate) => {
+          const s = await this.step(rate, 'search');
+          return { sustainable: s.report.sustainable, result: s.report };
+        },
+        { start: o.startRate, max: o.maxRate, min: 2000 },
+      );
       sustainable = res.sustainable;
       unsustainable = Number.isFinite(res.unsustainable) ? res.unsustainable : null;
     }
     const latencyRate = o.rate !== undefined ? o.rate : Math.max(1000, Math.round(sustainable / 2 / 1000) * 1000);
-    const lat = o.rate !== undefined ? steps[steps.length - 1] : (await runStep(latencyRate, 'latency', Math.max(o.stepMs, 20_000))).report;
+    const lat = o.rate !== undefined ? this.steps[this.steps.length - 1] : (await this.step(latencyRate, 'latency', Math.max(o.stepMs, 20_000))).report;
+    return { sustainable, unsustainable, latencyRate, lat };
+  }
 
-    await stopWorker();
+  /** One offered-rate step: the load generator sends at `rate` for durationMs while the worker's latencies, CPU and backlog are recorded. */
+  private async step(rate: number, phase: StepReport['phase'], durationMs = this.o.stepMs): Promise<{ report: StepReport; measure: StepMeasure }> {
+    const worker = this.worker!;
+    const producer = this.producer!;
+    const boxCpu = this.boxCpu!;
+    this.check();
+    const r = new StepRecorder(Date.now() + 200, durationMs);
+    producer.sent = 0;
+    worker.rec = r;
+    const cpu0 = process.cpuUsage();
+    boxCpu.start();
+    const before = worker.counters();
+    const wall0 = performance.now();
+    const { d, lag, committedAtEnd } = await this.send(r, rate, phase);
+    const cpu = process.cpuUsage(cpu0);
+    const wallMs = performance.now() - wall0;
+    const workerCpuPct = round(((cpu.user + cpu.system) / 1000 / wallMs) * 100, 1);
+    const cpuPct = { worker: workerCpuPct, ...boxCpu.stop(wallMs) };
+    await this.drain(r, d.sent);
+    worker.rec = null;
+    const measure: StepMeasure = {
+      offered: rate,
+      sent: perSecond(d.sent, durationMs),
+      producerMaxLagMs: d.maxLagMs,
+      achieved: perSecond(committedAtEnd, durationMs),
+      lag,
+      p99First: r.thirds[0].percentileMs(99),
+      p99Last: r.thirds[2].percentileMs(99),
+      latency: r.state.summary(),
+    };
+    const v = judgeStep(measure, this.o.criteria ?? DEFAULT_CRITERIA);
+    const after = worker.counters();
+    const report: StepReport = {
+      phase,
+      offered: rate,
+      sent: round(measure.sent),
+      achieved: round(measure.achieved),
+      sustainable: v.sustainable,
+      reason: v.reason,
+      backlogEnd: lag.length ? lag[lag.length - 1].events : 0,
+      backlogGrowthPerSec: round(v.lagGrowthPerSec),
+      producerMaxLagMs: round(d.maxLagMs, 1),
+      workerCpuPct,
+      cpuPct,
+      batches: after.batches - before.batches,
+      alertChanges: after.alertChanges - before.alertChanges,
+      alertStageMsPerSec: round(((after.dispatchMs - before.dispatchMs) / wallMs) * 1000, 1),
+      stateCommitMsPerSec: round(((after.commitMs - before.commitMs) / wallMs) * 1000, 1),
+      latencyMs: { state: r.state.summary(), alert: r.alert.summary(), pickup: r.pickup.summary(), delivery: r.delivery.summary() },
+    };
+    this.steps.push(report);
+    if (phase !== 'warmup') this.alertsAllSteps.add(r.alert);
+    this.o.progress(stepLine(report), true);
+    return { report, measure };
+  }
 
-    let raw: number | null = null;
-    let naive: number | null = null;
-    if (!o.skipReferences) {
-      let total = await topicSize(admin, Object.values(topics));
-      if (total < MIN_REFERENCE_EVENTS) {
-        // A short run leaves too little to time a consumer on: top the topics up, as fast as the producer goes.
-        const missing = MIN_REFERENCE_EVENTS - total;
-        o.progress(`  topping the topics up with ${fmt(missing)} events for the references`, true);
-        producer.send({ type: 'run', rate: 1_000_000, durationMs: Math.ceil(missing / 1000), startAt: Date.now() });
-        await producer.wait('done');
-        total = await topicSize(admin, Object.values(topics));
-      }
-      o.progress(`references over the ${fmt(total)} events now in the topics (consumed from the beginning):`, true);
-      raw = await rawConsumer(kafka, `${id}-raw`, Object.values(topics), total, o.stepMs, o.progress);
-      o.progress(`  raw consumer (kafkajs eachBatch, consume and drop): ${fmt(raw)} events/s`, true);
-      naive = await naiveConsumer(kafka, config, services.redisUrl, `${id}-naive`, topicToStream, total, o.stepMs, o.progress);
-      o.progress(`  naive (eachMessage + one Redis round trip per event): ${fmt(naive)} events/s`, true);
+  /** Throws when the worker failed or the run was interrupted. */
+  private check(): void {
+    if (this.worker?.error) throw this.worker.error;
+    if (this.interrupted) throw interruptedError();
+  }
+
+  /** Has the load generator send the step and waits for it, sampling the backlog (sent − committed) every 250 ms. */
+  private async send(r: StepRecorder, rate: number, phase: StepReport['phase']): Promise<{ d: Done; lag: StepMeasure['lag']; committedAtEnd: number }> {
+    const producer = this.producer!;
+    const { start: startAt, durationMs } = r;
+    producer.send({ type: 'run', rate, durationMs, startAt });
+    const done = producer.wait('done');
+    const lag: StepMeasure['lag'] = [];
+    let finished: Done | null = null;
+    void done.then((d) => (finished = d));
+    let committedAtEnd = -1;
+    while (!finished) {
+      await sleep(250);
+      const t = (Date.now() - startAt) / 1000;
+      if (t < 0) continue;
+      const backlog = Math.max(0, producer.sent - r.committed);
+      if (t <= durationMs / 1000) lag.push({ t, events: backlog });
+      if (committedAtEnd < 0 && t >= durationMs / 1000) committedAtEnd = r.committed;
+      this.o.progress(`  ${phase} ${fmt(rate)}/s  t=${t.toFixed(1)}s  sent ${fmt(producer.sent)}  committed ${fmt(r.committed)}  backlog ${fmt(backlog)}  p99 ${r.state.percentileMs(99).toFixed(1)} ms`);
+      this.check();
     }
+    const d = finished as Done;
+    if (committedAtEnd < 0) committedAtEnd = r.committed;
+    return { d, lag, committedAtEnd };
+  }
+
+  /**
+   * Lets the backlog drain before the next step (bounded), so the next step starts clean; what is
+   * left over is not counted as the next step's work (see StepRecorder.record).
+   */
+  private async drain(r: StepRecorder, sent: number): Promise<void> {
+    const drainUntil = Date.now() + Math.max(30_000, 2 * r.durationMs);
+    while (r.committed < sent && Date.now() < drainUntil && !this.interrupted) await sleep(100);
+    await sleep(300);
+  }
+
+  /** The raw-consumer and naive references over everything in the topics (topped up to MIN_REFERENCE_EVENTS). */
+  private async references(config: FlowwatchConfig): Promise<{ raw: number | null; naive: number | null }> {
+    const { o, id, admin } = this;
+    const producer = this.producer!;
+    const topics = Object.values(this.topics);
+    let total = await topicSize(admin, topics);
+    if (total < MIN_REFERENCE_EVENTS) {
+      // A short run leaves too little to time a consumer on: top the topics up, as fast as the producer goes.
+      const missing = MIN_REFERENCE_EVENTS - total;
+      o.progress(`  topping the topics up with ${fmt(missing)} events for the references`, true);
+      producer.send({ type: 'run', rate: 1_000_000, durationMs: Math.ceil(missing / 1000), startAt: Date.now() });
+      await producer.wait('done');
+      total = await topicSize(admin, topics);
+    }
+    o.progress(`references over the ${fmt(total)} events now in the topics (consumed from the beginning):`, true);
+    const raw = await rawConsumer({ kafka: this.kafka, groupId: `${id}-raw`, total, durationMs: o.stepMs, progress: o.progress }, topics);
+    o.progress(`  raw consumer (kafkajs eachBatch, consume and drop): ${fmt(raw)} events/s`, true);
+    const naive = await naiveConsumer({ kafka: this.kafka, groupId: `${id}-naive`, total, durationMs: o.stepMs, progress: o.progress }, config, this.services.redisUrl, this.topicToStream);
+    o.progress(`  naive (eachMessage + one Redis round trip per event): ${fmt(naive)} events/s`, true);
+    return { raw, naive };
+  }
+
+  private result(rates: Awaited<ReturnType<KafkaBench['measureRates']>>, refs: { raw: number | null; naive: number | null }): KafkaBenchResult {
+    const o = this.o;
+    const { sustainable, unsustainable, latencyRate, lat } = rates;
+    const { raw, naive } = refs;
     return {
       scenario: 'kafka',
       flows: o.flows,
@@ -465,20 +499,93 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchRes
       unsustainableEventsPerSec: unsustainable,
       latencyOfferedEventsPerSec: latencyRate,
       latencyMs: lat.latencyMs,
-      alertLatencyAllStepsMs: alertsAllSteps.summary(),
+      alertLatencyAllStepsMs: this.alertsAllSteps.summary(),
       rawConsumerEventsPerSec: raw,
       naiveEventsPerSec: naive,
       ratioToRawConsumer: raw ? round(sustainable / raw, 3) : null,
       ratioToNaive: naive ? round(sustainable / naive, 2) : null,
-      steps,
-      services: services.origin,
+      steps: this.steps,
+      services: this.services.origin,
     };
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    producer?.stop();
-    for (const c of cleanups.reverse()) await Promise.resolve().then(c).catch(() => undefined);
-    services.stop();
+  }
+}
+
+/** The worker under test: the full pipeline in this process, timed where a batch's wall time goes (alerting stage, state commits). */
+class BenchWorker {
+  private dispatchMs = 0;
+  private alertChanges = 0;
+  private commitMs = 0;
+  private batches = 0;
+  /** The step being recorded, if any: every committed batch's latencies go to it. */
+  rec: StepRecorder | null = null;
+  /** Why the worker stopped by itself, if it did. */
+  error: unknown = null;
+  private readonly controller = new AbortController();
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  private constructor(
+    private readonly dispatcher: AlertDispatcher,
+    private readonly w: ReturnType<typeof wire>,
+  ) {}
+
+  static async start(c: { config: FlowwatchConfig; services: Services; id: string; dir: string; topicToStream: Map<string, string>; log: Logger; alerting?: 'full' | 'direct' }): Promise<BenchWorker> {
+    const { config, services, id, log } = c;
+    const clock = hiresClock();
+    const store = new RedisStateStore({ url: services.redisUrl, prefix: id, ttlSeconds: 3600 });
+    const w = wire(config, log, { store });
+    const source = new KafkaSource({ connection: { brokers: services.kafkaBrokers, clientId: 'flowwatch-bench-worker' }, groupId: `${id}-worker`, topics: c.topicToStream, fromBeginning: true, log: log.child({ component: 'kafka' }), appliedPosition: (s) => store.position(s), timestamps: true });
+    await w.start();
+    const dispatcher: AlertDispatcher = c.alerting === 'direct' ? new JsonlDispatcher(path.join(c.dir, 'alerts-direct.jsonl')) : w.dispatcher;
+    const worker = new BenchWorker(dispatcher, w);
+    worker.timeDispatch();
+    worker.running = runPipeline({ config, sources: [source], dispatcher, deadLetter: w.deadLetter, store, sinks: w.sinks, log, clock, signal: worker.controller.signal, onBatch: (info) => worker.onBatch(info), progressEvery: 3_600_000 });
+    worker.running.catch((err) => (worker.error = err));
+    return worker;
+  }
+
+  /** Time spent in the alerting stage, and alert changes handed to it. */
+  private timeDispatch(): void {
+    const dispatcher = this.dispatcher;
+    const origDispatch = dispatcher.dispatch.bind(dispatcher);
+    dispatcher.dispatch = async (alerts) => {
+      const a = performance.now();
+      this.alertChanges += alerts.length;
+      try {
+        return await origDispatch(alerts);
+      } finally {
+        this.dispatchMs += performance.now() - a;
+      }
+    };
+  }
+
+  private onBatch(info: BatchInfo): void {
+    this.batches++;
+    if (info.committedAt !== undefined && info.alertedAt !== undefined) this.commitMs += info.committedAt - info.alertedAt;
+    const r = this.rec;
+    const stamps = (info.batch as KafkaSourceBatch | undefined)?.timestamps;
+    if (r && stamps && info.committedAt !== undefined) {
+      const started = info.startedAt ?? info.committedAt;
+      const received = (info.batch as KafkaSourceBatch).receivedAt;
+      for (let i = 0; i < stamps.length; i++) r.record(stamps[i], info.committedAt, started, received ? received[i] : started);
+    }
+    if (r && info.alerts && info.alertedAt !== undefined) {
+      for (const a of info.alerts) r.alert.recordMs(info.alertedAt - (a.evidence.window?.end ?? a.startsAt));
+    }
+  }
+
+  /** Running totals, for a step's differences. */
+  counters(): { dispatchMs: number; alertChanges: number; commitMs: number; batches: number } {
+    return { dispatchMs: this.dispatchMs, alertChanges: this.alertChanges, commitMs: this.commitMs, batches: this.batches };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.controller.abort();
+    await settleWithin(this.running, 20_000);
+    if (this.dispatcher !== this.w.dispatcher) await this.dispatcher.close().catch(() => undefined);
+    await this.w.close().catch(() => undefined);
   }
 }
 
@@ -510,8 +617,18 @@ async function topicSize(admin: ReturnType<Kafka['admin']>, topics: string[]): P
   return n;
 }
 
+/** A reference measurement: its consumer group, and how long it may read (until `total` events or durationMs of reading). */
+interface Reference {
+  kafka: Kafka;
+  groupId: string;
+  total: number;
+  durationMs: number;
+  progress: KafkaBenchOptions['progress'];
+}
+
 /** Reference 1: kafkajs consuming and dropping (eachBatch, offsets committed per batch), as fast as it can. */
-async function rawConsumer(kafka: Kafka, groupId: string, topics: string[], total: number, durationMs: number, progress: KafkaBenchOptions['progress']): Promise<number> {
+async function rawConsumer(ref: Reference, topics: string[]): Promise<number> {
+  const { kafka, groupId, total, durationMs, progress } = ref;
   const { consumer, clock } = await referenceConsumer(kafka, groupId, topics);
   let n = 0;
   let last = 0;
@@ -530,7 +647,8 @@ async function rawConsumer(kafka: Kafka, groupId: string, topics: string[], tota
  * and one Redis round trip per event (the event's changed state written with one HSET), the same
  * decoding and detectors.
  */
-async function naiveConsumer(kafka: Kafka, config: FlowwatchConfig, redisUrl: string, groupId: string, topicToStream: Map<string, string>, total: number, durationMs: number, progress: KafkaBenchOptions['progress']): Promise<number> {
+async function naiveConsumer(ref: Reference, config: FlowwatchConfig, redisUrl: string, topicToStream: Map<string, string>): Promise<number> {
+  const { kafka, groupId, total, durationMs, progress } = ref;
   const { silentLogger } = await import('../../kernel/logger');
   const pipeline = new Pipeline(config, silentLogger());
   const redis = new Redis(redisUrl);

@@ -11,8 +11,29 @@ interface ApiFlags {
 
 const DEFAULT_URL = 'http://127.0.0.1:9464';
 
+/** The parts of the API's answers (api/server.ts) that these commands print. */
+interface AlertRow {
+  id: string;
+  severity: string;
+  startsAt: string;
+  stream: string;
+  detector: string;
+  summary: string;
+  flapping?: boolean;
+  ack?: { by: string };
+  mutedBy?: string;
+}
+interface SilenceRow {
+  id: string;
+  state: string;
+  endsAt: string;
+  createdBy: string;
+  matchers: string[];
+  comment?: string;
+}
+
 /** Calls the flowwatch HTTP API; a 4xx/5xx becomes one clear error line, never a stack. */
-async function call(flags: ApiFlags, method: string, path: string, body?: unknown): Promise<any> {
+async function call<T>(flags: ApiFlags, method: string, path: string, body?: unknown): Promise<T> {
   const base = (flags.url ?? process.env.FLOWWATCH_API_URL ?? DEFAULT_URL).replace(/\/+$/, '');
   const tokenEnv = flags.tokenEnv ?? 'FLOWWATCH_API_TOKEN';
   const token = process.env[tokenEnv];
@@ -30,14 +51,14 @@ async function call(flags: ApiFlags, method: string, path: string, body?: unknow
     throw new FlowwatchError('FW_USAGE', `cannot reach the flowwatch API at ${base}: ${e.cause?.code ?? e.message} (is \`flowwatch run\` running with alerting.api configured?)`);
   }
   const text = await res.text();
-  let data: any;
+  let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
     data = { error: text };
   }
-  if (!res.ok) throw new FlowwatchError('FW_USAGE', `${method} ${path}: ${res.status} ${data?.error ?? res.statusText}`);
-  return data;
+  if (!res.ok) throw new FlowwatchError('FW_USAGE', `${method} ${path}: ${res.status} ${(data as { error?: string } | null)?.error ?? res.statusText}`);
+  return data as T;
 }
 
 function apiOptions(c: Command): Command {
@@ -57,7 +78,7 @@ export function registerAlerts(program: Command): void {
     .addHelpText('after', '\nThe token comes from the environment only (FLOWWATCH_API_TOKEN), never from a flag, so it stays out of shell history and `ps`.\n');
 
   apiOptions(alerts.command('ls').description('list firing alerts (id, severity, age, ack, muted, summary)')).action(async (flags: ApiFlags) => {
-    const data = await call(flags, 'GET', '/api/alerts');
+    const data = await call<{ alerts: AlertRow[] }>(flags, 'GET', '/api/alerts');
     if (flags.json) return out(JSON.stringify(data, null, 2));
     if (data.alerts.length === 0) return out('no firing alerts');
     for (const a of data.alerts) {
@@ -71,7 +92,7 @@ export function registerAlerts(program: Command): void {
     .option('-m, --comment <text>', 'a note for the others on duty')
     .action(async (id: string, flags: ApiFlags & { by?: string; comment?: string }) => {
       const by = flags.by ?? process.env.USER ?? 'cli';
-      const data = await call(flags, 'POST', `/api/alerts/${encodeURIComponent(id)}/ack`, { by, ...(flags.comment ? { comment: flags.comment } : {}) });
+      const data = await call<{ ack: { alertId: string; by: string; at: string } }>(flags, 'POST', `/api/alerts/${encodeURIComponent(id)}/ack`, { by, ...(flags.comment ? { comment: flags.comment } : {}) });
       out(flags.json ? JSON.stringify(data, null, 2) : `acknowledged ${data.ack.alertId} by ${data.ack.by} at ${data.ack.at}`);
     });
 
@@ -81,7 +102,7 @@ export function registerAlerts(program: Command): void {
     .option('--by <name>', 'who creates it (default $USER)')
     .option('-m, --comment <text>', 'why')
     .action(async (flags: ApiFlags & { matcher: string[]; duration: number; by?: string; comment?: string }) => {
-      const data = await call(flags, 'POST', '/api/silences', {
+      const data = await call<{ silence: SilenceRow }>(flags, 'POST', '/api/silences', {
         matchers: flags.matcher,
         duration: formatDuration(flags.duration),
         createdBy: flags.by ?? process.env.USER ?? 'cli',
@@ -91,14 +112,14 @@ export function registerAlerts(program: Command): void {
     });
 
   apiOptions(alerts.command('silences').description('list silences (active, pending and recently expired)')).action(async (flags: ApiFlags) => {
-    const data = await call(flags, 'GET', '/api/silences');
+    const data = await call<{ silences: SilenceRow[] }>(flags, 'GET', '/api/silences');
     if (flags.json) return out(JSON.stringify(data, null, 2));
     if (data.silences.length === 0) return out('no silences');
     for (const s of data.silences) out(`${s.id}  ${s.state.padEnd(8)} until ${s.endsAt}  by ${s.createdBy}  ${s.matchers.join(', ')}${s.comment ? '  # ' + s.comment : ''}`);
   });
 
   apiOptions(alerts.command('expire <silence-id>').description('end a silence now')).action(async (id: string, flags: ApiFlags) => {
-    const data = await call(flags, 'DELETE', `/api/silences/${encodeURIComponent(id)}`);
+    const data = await call<{ silence: SilenceRow }>(flags, 'DELETE', `/api/silences/${encodeURIComponent(id)}`);
     out(flags.json ? JSON.stringify(data, null, 2) : `silence ${data.silence.id} expired`);
   });
 }

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { formatDuration } from '../../kernel/duration';
 import { loadConfigFile, loadDefaultConfig } from '../../config/load';
-import { createRootLogger } from '../../kernel/logger';
+import { createRootLogger, type Logger } from '../../kernel/logger';
 import { systemClock } from '../../kernel/clock';
 import { runPipeline, type RunSummary } from '../../worker/runner';
 import { FlowwatchError, isFlowwatchError } from '../../kernel/errors';
@@ -59,85 +59,92 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--shutdown-timeout <d>', 'longest time from a stop request (signal, --duration) to exit').argParser(durationOption).default(DEFAULT_SHUTDOWN_TIMEOUT_MS, formatDuration(DEFAULT_SHUTDOWN_TIMEOUT_MS)))
     .option('--telemetry <listen>', 'telemetry listener HOST:PORT or "off" (default: $FLOWWATCH_TELEMETRY, else telemetry.listen, else 127.0.0.1:9465)', listenOption)
     .addHelpText('after', HELP_AFTER)
-    .action(async (flags: RunFlags) => {
-      const log = createRootLogger();
-      const config = flags.config ? loadConfigFile(flags.config) : loadDefaultConfig();
-      // The API needs its token before anything starts: no token, no run.
-      const apiCfg = config.alerting.api;
-      const token = apiCfg ? apiToken(apiCfg) : undefined;
-      const telemetryListen = flags.telemetry ?? envListen('FLOWWATCH_TELEMETRY') ?? config.telemetry.listen;
+    .action(runAction);
+}
 
-      const startedAt = Date.now();
-      let live: (() => RunSummary) | undefined;
-      const shutdown = new Shutdown({
-        timeoutMs: flags.shutdownTimeout,
-        hooks: processHooks,
-        log,
-        summary: () => summaryLine(live?.() ?? { events: 0, alerts: 0, rejects: 0 }, Date.now() - startedAt),
-      });
-      // Listeners for the whole run (not `once`): a second signal must reach Shutdown, not Node's default.
-      const onSignal = (sig: NodeJS.Signals) => shutdown.onSignal(sig === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      const timer = flags.duration !== undefined ? setTimeout(() => shutdown.stop('duration reached'), flags.duration) : undefined;
+/** `flowwatch run`: wires the config, serves telemetry and the API, runs the pipeline until stopped, closes within the shutdown timeout. */
+async function runAction(flags: RunFlags): Promise<void> {
+  const log = createRootLogger();
+  const config = flags.config ? loadConfigFile(flags.config) : loadDefaultConfig();
+  // The API needs its token before anything starts: no token, no run.
+  const apiCfg = config.alerting.api;
+  const token = apiCfg ? apiToken(apiCfg) : undefined;
+  const telemetryListen = flags.telemetry ?? envListen('FLOWWATCH_TELEMETRY') ?? config.telemetry.listen;
 
-      const w = wire(config, log, { seed: flags.seed, speed: flags.speed, simDuration: flags.simDuration, json: flags.json, color: !flags.json && process.stdout.isTTY });
-      const api = apiCfg && token ? new ApiServer({ alerting: w.alerting, metrics: w.metrics, health: w.health, token, maxSilenceMs: apiCfg?.max_silence, log: log.child({ component: 'api' }) }) : undefined;
-      const telemetry = telemetryListen !== 'off' ? new TelemetryServer({ metrics: w.metrics, health: w.health, log: log.child({ component: 'telemetry' }) }) : undefined;
-      w.metrics.collectProcessMetrics();
-      w.metrics.readLive(() => live?.() ?? { eventsByStream: {}, rejectsByReason: {} });
-      log.info({ streams: Object.keys(config.streams), config: flags.config ?? 'embedded default', seed: flags.seed ?? config.simulator.seed }, 'flowwatch starting');
-      let code: number = EXIT.ok;
-      try {
-        // First, so /healthz answers while Kafka or Redis is still being waited for.
-        if (telemetry) {
-          const { host, port } = parseListen(telemetryListen);
-          await telemetry.listen(host, port);
-        }
-        await w.start(shutdown.signal);
-        if (api && apiCfg) {
-          const { host, port } = parseListen(apiCfg.listen);
-          await api.listen(host, port);
-        }
-        await runPipeline({
-          config,
-          sources: w.sources,
-          dispatcher: w.dispatcher,
-          deadLetter: w.deadLetter,
-          store: w.store,
-          sinks: w.sinks,
-          log,
-          clock: systemClock,
-          signal: shutdown.signal,
-          metrics: w.metrics,
-          health: w.health,
-          onStats: (s) => (live = s),
-          onBatch: (b) => {
-            if (b.committedAt !== undefined && b.alertedAt !== undefined) w.metrics.stateCommit(b.committedAt - b.alertedAt);
-          },
-        });
-      } catch (err) {
-        if (!(err instanceof ConnectAborted)) {
-          // A port taken or a weak token is a usage mistake (2); a server refusing us is a failure (1).
-          code = isFlowwatchError(err) && (err.code === 'FW_USAGE' || err.code.startsWith('FW_CONFIG')) ? EXIT.usage : EXIT.error;
-          const message = isFlowwatchError(err) ? err.message : ((err as Error)?.stack ?? String(err));
-          if (shutdown.signal.aborted) {
-            log.warn({ err }, 'stopped while a batch was held; it was not acknowledged and will be read again');
-            process.stderr.write(`flowwatch: stopped while a batch was held (${message}); it was not acknowledged and will be read again\n`);
-          } else process.stderr.write(`flowwatch: ${message}\n`);
-        }
-      } finally {
-        if (timer) clearTimeout(timer);
-        // Closing is I/O too (a final alert drain, Redis, Kafka): bounded by the same watchdog.
-        shutdown.armWatchdog();
-        const closing = Date.now();
-        await Promise.allSettled([api?.close(), w.close()]);
-        await telemetry?.close();
-        log.info({ closeMs: Date.now() - closing }, 'closed');
-        log.flush();
-        shutdown.exit(code);
-      }
+  const startedAt = Date.now();
+  let live: (() => RunSummary) | undefined;
+  const shutdown = new Shutdown({
+    timeoutMs: flags.shutdownTimeout,
+    hooks: processHooks,
+    log,
+    summary: () => summaryLine(live?.() ?? { events: 0, alerts: 0, rejects: 0 }, Date.now() - startedAt),
+  });
+  // Listeners for the whole run (not `once`): a second signal must reach Shutdown, not Node's default.
+  const onSignal = (sig: NodeJS.Signals) => shutdown.onSignal(sig === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const timer = flags.duration !== undefined ? setTimeout(() => shutdown.stop('duration reached'), flags.duration) : undefined;
+
+  const w = wire(config, log, { seed: flags.seed, speed: flags.speed, simDuration: flags.simDuration, json: flags.json, color: !flags.json && process.stdout.isTTY });
+  const api = apiCfg && token ? new ApiServer({ alerting: w.alerting, metrics: w.metrics, health: w.health, token, maxSilenceMs: apiCfg?.max_silence, log: log.child({ component: 'api' }) }) : undefined;
+  const telemetry = telemetryListen !== 'off' ? new TelemetryServer({ metrics: w.metrics, health: w.health, log: log.child({ component: 'telemetry' }) }) : undefined;
+  w.metrics.collectProcessMetrics();
+  w.metrics.readLive(() => live?.() ?? { eventsByStream: {}, rejectsByReason: {} });
+  log.info({ streams: Object.keys(config.streams), config: flags.config ?? 'embedded default', seed: flags.seed ?? config.simulator.seed }, 'flowwatch starting');
+  let code: number = EXIT.ok;
+  try {
+    // First, so /healthz answers while Kafka or Redis is still being waited for.
+    if (telemetry) {
+      const { host, port } = parseListen(telemetryListen);
+      await telemetry.listen(host, port);
+    }
+    await w.start(shutdown.signal);
+    if (api && apiCfg) {
+      const { host, port } = parseListen(apiCfg.listen);
+      await api.listen(host, port);
+    }
+    await runPipeline({
+      config,
+      sources: w.sources,
+      dispatcher: w.dispatcher,
+      deadLetter: w.deadLetter,
+      store: w.store,
+      sinks: w.sinks,
+      log,
+      clock: systemClock,
+      signal: shutdown.signal,
+      metrics: w.metrics,
+      health: w.health,
+      onStats: (s) => (live = s),
+      onBatch: (b) => {
+        if (b.committedAt !== undefined && b.alertedAt !== undefined) w.metrics.stateCommit(b.committedAt - b.alertedAt);
+      },
     });
+  } catch (err) {
+    if (!(err instanceof ConnectAborted)) code = reportFailure(err, shutdown.signal.aborted, log);
+  } finally {
+    if (timer) clearTimeout(timer);
+    // Closing is I/O too (a final alert drain, Redis, Kafka): bounded by the same watchdog.
+    shutdown.armWatchdog();
+    const closing = Date.now();
+    await Promise.allSettled([api?.close(), w.close()]);
+    await telemetry?.close();
+    log.info({ closeMs: Date.now() - closing }, 'closed');
+    log.flush();
+    shutdown.exit(code);
+  }
+}
+
+/** Says why the run failed (stderr, and the log when it was stopping); the exit code. */
+function reportFailure(err: unknown, stopping: boolean, log: Logger): number {
+  // A port taken or a weak token is a usage mistake (2); a server refusing us is a failure (1).
+  const code = isFlowwatchError(err) && (err.code === 'FW_USAGE' || err.code.startsWith('FW_CONFIG')) ? EXIT.usage : EXIT.error;
+  const message = isFlowwatchError(err) ? err.message : ((err as Error)?.stack ?? String(err));
+  if (stopping) {
+    log.warn({ err }, 'stopped while a batch was held; it was not acknowledged and will be read again');
+    process.stderr.write(`flowwatch: stopped while a batch was held (${message}); it was not acknowledged and will be read again\n`);
+  } else process.stderr.write(`flowwatch: ${message}\n`);
+  return code;
 }
 
 function envListen(name: string): string | undefined {

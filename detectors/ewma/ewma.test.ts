@@ -37,8 +37,8 @@ describe('ewma', () => {
     expect(alphaFromHalflife(10)).toBeCloseTo(0.066967, 6); // 1 − 0.5^0.1
     const a = make({ halflife: 1, warmup: 2 });
     const b = make({ alpha: 0.5, warmup: 2 });
-    const sa = a.init(ev(0));
-    const sb = b.init(ev(0));
+    const sa = a.init(ev(0)) as EwmaState;
+    const sb = b.init(ev(0)) as EwmaState;
     expect(feed(a, sa, [1, 5, 2, 9])).toEqual(feed(b, sb, [1, 5, 2, 9]));
   });
 

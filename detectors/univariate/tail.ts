@@ -122,23 +122,23 @@ export function learnTail(t: number[], o: number, f: number, r: TailRates): void
   }
   if (ms > 0 && f2 <= DEGENERATE_Z2 * ms) {
     const z2 = f2 / ms;
-    const aq = Math.max(r.slow, 1 / (n + 1 + PRIOR_N));
     const above = z2 > U2;
-    learnSide(t, o + POS, above && f > 0, z2, n, aq, r.excess);
-    learnSide(t, o + NEG, above && f < 0, z2, n, aq, r.excess);
+    learnSide(t, o + POS, above && f > 0, z2, n, r);
+    learnSide(t, o + NEG, above && f < 0, z2, n, r);
   }
   t[o + 1] = n + 1;
 }
 
 /** One sign's tail: its exceedance share, and the excess moments when this value exceeds. */
-function learnSide(t: number[], s: number, hit: boolean, z2: number, n: number, aq: number, excess: number): void {
+function learnSide(t: number[], s: number, hit: boolean, z2: number, n: number, r: TailRates): void {
+  const aq = Math.max(r.slow, 1 / (n + 1 + PRIOR_N));
   t[s] += aq * ((hit ? 1 : 0) - t[s]);
   if (t[s] < 5e-5) t[s] = 5e-5;
   if (!hit) return;
   const m1 = t[s + 1];
   let y = z2 - U2;
   if (y > EXCESS_CLIP * m1) y = EXCESS_CLIP * m1;
-  const ae = Math.max(excess, 1 / (n * t[s] + 1 + PRIOR_N / 2));
+  const ae = Math.max(r.excess, 1 / (n * t[s] + 1 + PRIOR_N / 2));
   t[s + 1] = m1 + ae * (y - m1);
   t[s + 2] += ae * (y * y - t[s + 2]);
 }

@@ -198,120 +198,58 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       return null;
     }
     this.learnInterval(s, ts);
-
-    // --- seasonal model: prediction errors (before learning) and the deseasonalized value ------
-    const perDay = s.dt > 0 ? DAY_MS / s.dt : 0;
-    const b = s.bins > 0 ? dayBin(ts, s.bins) : -1;
-    const wh = s.week.length > 0 ? weekHour(ts) : -1;
-    const sd = b >= 0 && s.dayN[b] > 0 ? s.day[b] : 0;
-    const sw = wh >= 0 && s.weekN[wh] > 0 ? s.week[wh] : 0;
-    this.chooseSeason(s, x, sd, sw, perDay, b, wh);
-    const seasonal = s.season >= 1 ? sd + (s.season === 2 ? sw : 0) : 0;
-    const d = x - seasonal;
-
-    // --- features (judged before the models learn from this value) ------------------------------
-    const m = s.m;
-    const pe = s.pe;
-    let best = 0;
-    if (pe[1] < pe[best]) best = 1;
-    if (pe[2] < pe[best]) best = 2;
-    const pred = m[best];
-    const step = d - pred;
-    for (let k = 0; k < 3; k++) {
-      const r = d - m[k];
-      pe[k] += 0.01 * (r * r - pe[k]);
-    }
-    for (let k = 0; k < 5; k++) m[k] += ALPHAS[k] * (d - m[k]);
-    // Variance change: short-run against long-run mean |residual| (clipped, so one spike is not a
-    // variance change on its own).
-    const va = s.va;
-    const absStep = step < 0 ? -step : step;
-    if (va[1] === 0) va[0] = va[1] = absStep;
-    else {
-      va[0] += VAR_SHORT * ((absStep < 6 * va[1] ? absStep : 6 * va[1]) - va[0]);
-      va[1] += VAR_LONG * ((absStep < 3 * va[1] ? absStep : 3 * va[1]) - va[1]);
-    }
-    const varRatio = va[0] > 0 && va[1] > 0 ? Math.log(va[0] / va[1]) : 0;
-    // Flatline: identical values in a row, against the longest recent run.
-    const same = x === s.lastX || Math.abs(x - s.lastX) <= 1e-12 * Math.max(1, Math.abs(x));
-    if (same) s.run++;
-    else {
-      // A run longer than the longest recent one raises it, but an anomalous run (a stuck sensor)
-      // only up to where it stops being surprising: one flatline does not hide the next.
-      if (s.run > s.runMax) s.runMax = Math.min(s.run, s.runMax + (0.5 * s.runMax + 1) * RUN_GROW);
-      s.run = 0;
-      s.changes++;
-    }
-    // Forgotten over a week. (Over at least 2000 values, so that daily data remembers last month's
-    // dry spell: +1.5 on four real sources, −1.5 on all eight; leave-one-source-out dropped it.)
-    s.runMax *= 1 - (perDay > 0 ? 1 / (7 * perDay) : 1 / 4000);
-    s.lastX = x;
-
-    const t = s.tails;
-    const dir = this.p.direction;
-    const zStep = standardize(t, F_STEP * TAIL_STRIDE, step);
-    // The residual against the spread of its phase of day, kept on the residual's scale.
-    const pb = s.ps.length > 0 ? dayBin(ts, s.ps.length) : -1;
-    const g = t[F_STEP * TAIL_STRIDE];
-    const psb = pb >= 0 && s.psN[pb] >= PHASE_MIN ? s.ps[pb] : 0;
-    const phaseStep = psb > 0 && g > 0 ? step * Math.sqrt(g / psb) : step;
-    // The recent level against the long-run one, in units of its spread at this phase of the day.
-    const lvlDev = m[1] - m[4];
-    const gl = t[4 * TAIL_STRIDE];
-    const plb = pb >= 0 && s.psN[pb] >= PL_DAYS * (perDay / s.ps.length) ? s.pl[pb] : 0;
-    const plOn = plb > 0 && gl > 0 && plb < PL_QUIET * gl;
-    const phaseLvl = plOn ? lvlDev / Math.sqrt(Math.max(plb, PL_FLOOR * gl)) : 0;
-    let L = 0;
-    let cause = 0;
-    for (let f = 0; f < CALIBRATED; f++) {
-      if (f === F_PL && !plOn) continue;
-      let v = feature(m, step, phaseStep, varRatio, phaseLvl, f);
-      // The residual is judged against the larger of the global spread and its phase's: an hour
-      // whose residuals are always large (a daily edge, the midnight seam of climate normals, rush
-      // hour) is no spike. Measured on the real-background corpus: −23 % false detections there.
-      if (f === F_STEP && psb > g && g > 0) v = step * Math.sqrt(g / psb);
-      if (f === F_PHASE && (v >= 0 || s.season === 0)) continue;
-      if (f === F_VAR && v <= 0) continue;
-      if (f !== F_VAR && ((dir === 'up' && v < 0) || (dir === 'down' && v > 0))) continue;
-      const o = f * TAIL_STRIDE;
-      // The residual's sign has a tail of its own: −log10 2 puts the one-sided p on the two-sided scale.
-      const l = f === F_STEP || f === F_PHASE || f === F_VAR ? surpriseOneSided(t, o, v) - LOG10_2 : surpriseTwoSided(t, o, v);
-      if (l > L) {
-        L = l;
-        cause = f;
-      }
-    }
-    const flatL = s.run > s.runMax && s.changes >= FLAT_MIN_CHANGES ? ((s.run - s.runMax) / (0.5 * s.runMax + 1)) * Math.LOG10E : 0;
-    if (flatL > L) {
-      L = flatL;
-      cause = F_FLAT;
-    }
-    L = L > MULTIPLICITY ? L - MULTIPLICITY : 0;
-
-    // --- learn ----------------------------------------------------------------------------------
-    for (let f = 0; f < CALIBRATED; f++) {
-      if (f === F_PL && !plOn) continue;
-      learnTail(t, f * TAIL_STRIDE, feature(m, step, phaseStep, varRatio, phaseLvl, f), f === F_STEP || f === F_PHASE ? STEP_RATES : BAND_RATES);
-    }
-    if (pb >= 0) {
-      const n = ++s.psN[pb];
-      const ref = n > PHASE_MIN ? s.ps[pb] : g;
-      const q = step * step;
-      const a = Math.max(1 / n, Math.min(0.2, s.ps.length / (PHASE_DAYS * perDay)));
-      s.ps[pb] += a * ((ref > 0 && q > 9 * ref ? 9 * ref : q) - s.ps[pb]);
-      const refL = n > PHASE_MIN ? s.pl[pb] : gl;
-      const qL = lvlDev * lvlDev;
-      s.pl[pb] += a * ((refL > 0 && qL > 9 * refL ? 9 * refL : qL) - s.pl[pb]);
-    }
-    this.learnSeason(s, x, b, wh, sd, sw, perDay, ts);
+    // Seasonal model: prediction errors (before learning) and the deseasonalized value.
+    const ph = phaseOf(s, ts);
+    this.chooseSeason(s, x, ph);
+    const seasonal = s.season >= 1 ? ph.sd + (s.season === 2 ? ph.sw : 0) : 0;
+    // Features are judged before the models learn from this value.
+    const f = features(s, x, seasonal, ts, ph.perDay);
+    const L = this.surprise(s, f);
+    learnFeatures(s, f, ph.perDay);
+    this.learnSeason(s, x, ph, ts);
     s.n++;
     s.last = ts;
     if (s.n <= this.p.warmup || s.settle > 0) {
       if (s.settle > 0) s.settle--;
       return null;
     }
+    const reported = this.episode(s, L);
+    return this.observation(s, x, ts, f, L, reported);
+  }
 
-    // --- episodes -------------------------------------------------------------------------------
+  /** The most surprising feature's surprise (less the multiplicity allowance); its cause into f.cause. */
+  private surprise(s: UnivariateState, f: Features): number {
+    const t = s.tails;
+    const dir = this.p.direction;
+    let L = 0;
+    for (let k = 0; k < CALIBRATED; k++) {
+      if (k === F_PL && !f.plOn) continue;
+      let v = feature(s.m, f.step, f.phaseStep, f.varRatio, f.phaseLvl, k);
+      // The residual is judged against the larger of the global spread and its phase's: an hour
+      // whose residuals are always large (a daily edge, the midnight seam of climate normals, rush
+      // hour) is no spike. Measured on the real-background corpus: −23 % false detections there.
+      if (k === F_STEP && f.psb > f.g && f.g > 0) v = f.step * Math.sqrt(f.g / f.psb);
+      if (k === F_PHASE && (v >= 0 || s.season === 0)) continue;
+      if (k === F_VAR && v <= 0) continue;
+      if (k !== F_VAR && ((dir === 'up' && v < 0) || (dir === 'down' && v > 0))) continue;
+      const o = k * TAIL_STRIDE;
+      // The residual's sign has a tail of its own: −log10 2 puts the one-sided p on the two-sided scale.
+      const l = k === F_STEP || k === F_PHASE || k === F_VAR ? surpriseOneSided(t, o, v) - LOG10_2 : surpriseTwoSided(t, o, v);
+      if (l > L) {
+        L = l;
+        f.cause = k;
+      }
+    }
+    const flatL = s.run > s.runMax && s.changes >= FLAT_MIN_CHANGES ? ((s.run - s.runMax) / (0.5 * s.runMax + 1)) * Math.LOG10E : 0;
+    if (flatL > L) {
+      L = flatL;
+      f.cause = F_FLAT;
+    }
+    return L > MULTIPLICITY ? L - MULTIPLICITY : 0;
+  }
+
+  /** Opens, escalates, holds and ends episodes; the surprise to report for this value. */
+  private episode(s: UnivariateState, L: number): number {
     const lim = this.p.threshold;
     let reported = L;
     if (s.peak === 0) {
@@ -320,23 +258,29 @@ export class UnivariateDetector implements Detector<UnivariateState> {
         s.quiet = 0;
         if (L >= lim) s.firing = true;
       }
-    } else {
-      const escalates = L > s.peak + 1 && (L > 2 * s.peak || (s.peak < lim && L >= lim));
-      if (escalates) {
-        s.peak = L;
-        if (L >= lim) s.firing = true;
-      } else if (reported > EPISODE) reported = EPISODE;
-      if (L < EPISODE) {
-        s.quiet++;
-        if (s.quiet >= this.p.hold) {
-          s.firing = false;
-          if (s.quiet >= REFRACTORY) s.peak = 0;
-        }
-      } else s.quiet = 0;
+      return reported;
     }
+    const escalates = L > s.peak + 1 && (L > 2 * s.peak || (s.peak < lim && L >= lim));
+    if (escalates) {
+      s.peak = L;
+      if (L >= lim) s.firing = true;
+    } else if (reported > EPISODE) reported = EPISODE;
+    if (L < EPISODE) {
+      s.quiet++;
+      if (s.quiet >= this.p.hold) {
+        s.firing = false;
+        if (s.quiet >= REFRACTORY) s.peak = 0;
+      }
+    } else s.quiet = 0;
+    return reported;
+  }
+
+  private observation(s: UnivariateState, x: number, ts: number, f: Features, L: number, reported: number): Observation {
+    const lim = this.p.threshold;
+    const cause = f.cause;
     const score = reported >= 2 * lim ? 1 : reported / (2 * lim);
-    const sigma = Math.sqrt(t[F_STEP * TAIL_STRIDE]);
-    const baseline = (cause === F_STEP || cause === F_PHASE || cause === F_FLAT ? pred : m[4]) + seasonal;
+    const sigma = Math.sqrt(s.tails[F_STEP * TAIL_STRIDE]);
+    const baseline = (cause === F_STEP || cause === F_PHASE || cause === F_FLAT ? f.pred : s.m[4]) + f.seasonal;
     return {
       score,
       firing: s.firing,
@@ -349,10 +293,10 @@ export class UnivariateDetector implements Detector<UnivariateState> {
         limit: lim,
         window: { start: ts, end: ts },
         detail: {
-          cause: cause === F_STEP ? (step < 0 ? 'dip' : 'spike') : CAUSES[cause],
+          cause: cause === F_STEP ? (f.step < 0 ? 'dip' : 'spike') : CAUSES[cause],
           surprise: round3(L),
           p: Number((10 ** -L).toPrecision(3)),
-          z: round3(Math.sqrt(zStep)),
+          z: round3(Math.sqrt(f.zStep)),
           season: s.season === 2 ? 'daily+weekly' : s.season === 1 ? 'daily' : 'none',
           interval_s: s.dt / 1000,
           n: s.n,
@@ -386,8 +330,9 @@ export class UnivariateDetector implements Detector<UnivariateState> {
   }
 
   /** Switches profiles on when they clearly cut the prediction error, off when they stop doing so. */
-  private chooseSeason(s: UnivariateState, x: number, sd: number, sw: number, perDay: number, b: number, wh: number): void {
+  private chooseSeason(s: UnivariateState, x: number, ph: Phase): void {
     if (s.bins === 0 || s.pinit > 0) return;
+    const { sd, sw, perDay, b, wh } = ph;
     const err = s.err;
     // Paired comparisons, each over the values where the richer model has something to say:
     // level vs level + daily once the bin was seen (memory ~2 days); daily vs daily + weekly once
@@ -447,7 +392,8 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     s.mad0 = mad0 + a * ((abs < clip ? abs : clip) - mad0);
   }
 
-  private learnSeason(s: UnivariateState, x: number, b: number, wh: number, sd: number, sw: number, perDay: number, ts: number): void {
+  private learnSeason(s: UnivariateState, x: number, ph: Phase, ts: number): void {
+    const { sd, sw, perDay, b, wh } = ph;
     if (s.pinit > 0) {
       // The first day: each bin averages its raw values; then the profile is centred on the
       // day's mean, which becomes the level (profile and level start from one reference).
@@ -456,7 +402,12 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       if (ts - s.pinit >= DAY_MS) {
         let sum = 0;
         let k = 0;
-        for (let i = 0; i < s.bins; i++) if (s.dayN[i] > 0) ((sum += s.day[i]), k++);
+        for (let i = 0; i < s.bins; i++) {
+          if (s.dayN[i] > 0) {
+            sum += s.day[i];
+            k++;
+          }
+        }
         const mean = k > 0 ? sum / k : x;
         for (let i = 0; i < s.bins; i++) if (s.dayN[i] > 0) s.day[i] -= mean;
         s.lvl = mean;
@@ -492,6 +443,147 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       s.week[wh] += Math.min(0.5, 0.25 / perHour) * r;
     }
   }
+}
+
+/** Where a value falls in the seasonal profiles, and what they predict there. */
+interface Phase {
+  /** Values per day (0 while the interval is unknown). */
+  perDay: number;
+  /** Daily profile bin and week hour, −1 when that profile does not exist. */
+  b: number;
+  wh: number;
+  /** Daily profile and weekly offset at this time (0 where not learned yet). */
+  sd: number;
+  sw: number;
+}
+
+function phaseOf(s: UnivariateState, ts: number): Phase {
+  const b = s.bins > 0 ? dayBin(ts, s.bins) : -1;
+  const wh = s.week.length > 0 ? weekHour(ts) : -1;
+  return {
+    perDay: s.dt > 0 ? DAY_MS / s.dt : 0,
+    b,
+    wh,
+    sd: b >= 0 && s.dayN[b] > 0 ? s.day[b] : 0,
+    sw: wh >= 0 && s.weekN[wh] > 0 ? s.week[wh] : 0,
+  };
+}
+
+/** The current value's raw features and what judging them needs (see `feature` for the calibrated list). */
+interface Features {
+  /** What the profiles in use predict: the features look at the value less this. */
+  seasonal: number;
+  /** One-step residual against the best short mean, and that prediction. */
+  step: number;
+  pred: number;
+  /** Squared standardized residual (for the evidence). */
+  zStep: number;
+  /** The residual on the scale of its phase of day. */
+  phaseStep: number;
+  varRatio: number;
+  /** The recent level against the long-run one (m8 − m512), raw and in units of its phase's spread. */
+  lvlDev: number;
+  phaseLvl: number;
+  /** Whether the phase-scaled level is judged at this phase. */
+  plOn: boolean;
+  /** Phase bin of the residual spread (−1: none), its spread there, and the global spreads of the residual and of lvlDev. */
+  pb: number;
+  psb: number;
+  g: number;
+  gl: number;
+  /** The most surprising feature (set by the judging). */
+  cause: number;
+}
+
+/** Computes the features of x less the seasonal prediction; the EW means, prediction errors, variance and run trackers learn it. */
+function features(s: UnivariateState, x: number, seasonal: number, ts: number, perDay: number): Features {
+  const m = s.m;
+  const d = x - seasonal;
+  const pred = learnMeans(s, d);
+  const step = d - pred;
+  const varRatio = learnVariance(s, step);
+  learnRun(s, x, perDay);
+  const t = s.tails;
+  const zStep = standardize(t, F_STEP * TAIL_STRIDE, step);
+  // The residual against the spread of its phase of day, kept on the residual's scale.
+  const pb = s.ps.length > 0 ? dayBin(ts, s.ps.length) : -1;
+  const g = t[F_STEP * TAIL_STRIDE];
+  const psb = pb >= 0 && s.psN[pb] >= PHASE_MIN ? s.ps[pb] : 0;
+  const phaseStep = psb > 0 && g > 0 ? step * Math.sqrt(g / psb) : step;
+  // The recent level against the long-run one, in units of its spread at this phase of the day.
+  const lvlDev = m[1] - m[4];
+  const gl = t[4 * TAIL_STRIDE];
+  const plb = pb >= 0 && s.psN[pb] >= PL_DAYS * (perDay / s.ps.length) ? s.pl[pb] : 0;
+  const plOn = plb > 0 && gl > 0 && plb < PL_QUIET * gl;
+  const phaseLvl = plOn ? lvlDev / Math.sqrt(Math.max(plb, PL_FLOOR * gl)) : 0;
+  return { seasonal, step, pred, zStep, phaseStep, varRatio, lvlDev, phaseLvl, plOn, pb, psb, g, gl, cause: 0 };
+}
+
+/** The prediction (the short mean with the least recent error) for d; then the means and their errors learn d. */
+function learnMeans(s: UnivariateState, d: number): number {
+  const m = s.m;
+  const pe = s.pe;
+  let best = 0;
+  if (pe[1] < pe[best]) best = 1;
+  if (pe[2] < pe[best]) best = 2;
+  const pred = m[best];
+  for (let k = 0; k < 3; k++) {
+    const r = d - m[k];
+    pe[k] += 0.01 * (r * r - pe[k]);
+  }
+  for (let k = 0; k < 5; k++) m[k] += ALPHAS[k] * (d - m[k]);
+  return pred;
+}
+
+/**
+ * Variance change: short-run against long-run mean |residual| (clipped, so one spike is not a
+ * variance change on its own), as a log ratio.
+ */
+function learnVariance(s: UnivariateState, step: number): number {
+  const va = s.va;
+  const absStep = step < 0 ? -step : step;
+  if (va[1] === 0) va[0] = va[1] = absStep;
+  else {
+    va[0] += VAR_SHORT * ((absStep < 6 * va[1] ? absStep : 6 * va[1]) - va[0]);
+    va[1] += VAR_LONG * ((absStep < 3 * va[1] ? absStep : 3 * va[1]) - va[1]);
+  }
+  return va[0] > 0 && va[1] > 0 ? Math.log(va[0] / va[1]) : 0;
+}
+
+/** Flatline: identical values in a row, against the longest recent run. */
+function learnRun(s: UnivariateState, x: number, perDay: number): void {
+  const same = x === s.lastX || Math.abs(x - s.lastX) <= 1e-12 * Math.max(1, Math.abs(x));
+  if (same) s.run++;
+  else {
+    // A run longer than the longest recent one raises it, but an anomalous run (a stuck sensor)
+    // only up to where it stops being surprising: one flatline does not hide the next.
+    if (s.run > s.runMax) s.runMax = Math.min(s.run, s.runMax + (0.5 * s.runMax + 1) * RUN_GROW);
+    s.run = 0;
+    s.changes++;
+  }
+  // Forgotten over a week. (Over at least 2000 values, so that daily data remembers last month's
+  // dry spell: +1.5 on four real sources, −1.5 on all eight; leave-one-source-out dropped it.)
+  s.runMax *= 1 - (perDay > 0 ? 1 / (7 * perDay) : 1 / 4000);
+  s.lastX = x;
+}
+
+/** The calibrators learn the features; the phase bins learn the spread of the residual and of the level. */
+function learnFeatures(s: UnivariateState, f: Features, perDay: number): void {
+  const t = s.tails;
+  for (let k = 0; k < CALIBRATED; k++) {
+    if (k === F_PL && !f.plOn) continue;
+    learnTail(t, k * TAIL_STRIDE, feature(s.m, f.step, f.phaseStep, f.varRatio, f.phaseLvl, k), k === F_STEP || k === F_PHASE ? STEP_RATES : BAND_RATES);
+  }
+  const pb = f.pb;
+  if (pb < 0) return;
+  const n = ++s.psN[pb];
+  const ref = n > PHASE_MIN ? s.ps[pb] : f.g;
+  const q = f.step * f.step;
+  const a = Math.max(1 / n, Math.min(0.2, s.ps.length / (PHASE_DAYS * perDay)));
+  s.ps[pb] += a * ((ref > 0 && q > 9 * ref ? 9 * ref : q) - s.ps[pb]);
+  const refL = n > PHASE_MIN ? s.pl[pb] : f.gl;
+  const qL = f.lvlDev * f.lvlDev;
+  s.pl[pb] += a * ((refL > 0 && qL > 9 * refL ? 9 * refL : qL) - s.pl[pb]);
 }
 
 /** All calibrators at their priors; the phase-scaled level (scale-free already) from unit RMS. */

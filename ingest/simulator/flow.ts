@@ -26,20 +26,27 @@ export class Anomaly {
   /** Funds: counterparties fixed at schedule time. */
   parties: string[] | null = null;
   readonly labels: GroundTruthLabel[] = [];
+  readonly flow: FlowName;
+  readonly kind: AnomalyKind;
+  readonly entity: number;
+  /** First affected instant (epoch ms). */
+  readonly start: number;
+  /** Generator effect ends here (exclusive). */
+  readonly end: number;
+  /** Ground-truth end (exclusive); >= end (e.g. includes temperature recovery). */
+  readonly labelEnd: number;
+  /** Keys (entity indices in the key space) reserved by it: usually [entity]. */
+  readonly keys: number[];
 
-  constructor(
-    readonly flow: FlowName,
-    readonly kind: AnomalyKind,
-    readonly entity: number,
-    /** First affected instant (epoch ms). */
-    readonly start: number,
-    /** Generator effect ends here (exclusive). */
-    readonly end: number,
-    /** Ground-truth end (exclusive); >= end (e.g. includes temperature recovery). */
-    readonly labelEnd: number,
-    /** Keys (entity indices in the key space) reserved by it: usually [entity]. */
-    readonly keys: number[],
-  ) {}
+  constructor(a: { flow: FlowName; kind: AnomalyKind; entity: number; start: number; end: number; labelEnd: number; keys: number[] }) {
+    this.flow = a.flow;
+    this.kind = a.kind;
+    this.entity = a.entity;
+    this.start = a.start;
+    this.end = a.end;
+    this.labelEnd = a.labelEnd;
+    this.keys = a.keys;
+  }
 }
 
 export interface FaultRates {

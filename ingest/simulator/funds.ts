@@ -173,7 +173,7 @@ export class FundsFlow extends FlowGen {
     offs.sort((x, y) => x - y);
     const end = start + (offs[offs.length - 1] + 1) * 1000;
     if (!this.isFree(i, start, end)) return null;
-    const a = new Anomaly('funds', kind, i, start, end, end, [i]);
+    const a = new Anomaly({ flow: 'funds', kind, entity: i, start, end, labelEnd: end, keys: [i] });
     a.times = offs.map((o) => start + o * 1000);
     const minutes = Math.round((end - start) / MINUTE);
     if (kind === 'velocity_burst') {

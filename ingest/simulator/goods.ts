@@ -186,7 +186,7 @@ export class GoodsFlow extends FlowGen {
       }
       const labelEnd = end + (steps + 2) * STEP;
       if (!this.isFree(c, start, labelEnd)) return null;
-      const a = new Anomaly('goods', kind, c, start, end, labelEnd, [c]);
+      const a = new Anomaly({ flow: 'goods', kind, entity: c, start, end, labelEnd, keys: [c] });
       a.p0 = rate;
       this.label(
         a,
@@ -199,7 +199,7 @@ export class GoodsFlow extends FlowGen {
       const end = start + rng.intRange(6, 30) * STEP; // 3–15 min
       if (!this.inTransitThroughout(truck, start - 10 * MINUTE, end + 10 * MINUTE)) return null;
       if (!this.isFree(c, start, end)) return null;
-      const a = new Anomaly('goods', kind, c, start, end, end, [c]);
+      const a = new Anomaly({ flow: 'goods', kind, entity: c, start, end, labelEnd: end, keys: [c] });
       this.label(a, c, `door of ${cont.id} open while ${truck.id} is driving, for ${(end - start) / MINUTE} min`);
       return a;
     }
@@ -207,7 +207,7 @@ export class GoodsFlow extends FlowGen {
     const end = start + Math.round((rng.range(15, 45) * MINUTE) / STEP) * STEP;
     if (!this.inTransitThroughout(truck, start - 10 * MINUTE, end + 10 * MINUTE)) return null;
     for (const k of truck.containers) if (!this.isFree(k, start, end)) return null;
-    const a = new Anomaly('goods', kind, cont.truck, start, end, end, truck.containers.slice());
+    const a = new Anomaly({ flow: 'goods', kind, entity: cont.truck, start, end, labelEnd: end, keys: truck.containers.slice() });
     const minutes = Math.round((end - start) / MINUTE);
     for (const k of truck.containers) {
       this.label(a, k, `${truck.id} (carrying ${this.containers[k].id}) stopped in transit, away from depot, for ${minutes} min`);

@@ -29,22 +29,20 @@ const WE_LEVEL = profile([
 /** Mean peak entries/min of a main gate at an average station. */
 const PEAK_PER_MIN = 110;
 
-class Gate {
-  lastNzE = 0;
-  lastNzX = 0;
-  constructor(
-    readonly id: string,
-    readonly station: string,
-    readonly gate: string,
-    readonly peak: number,
-    /** morning / evening peak weights for entries and exits */
-    readonly amE: number,
-    readonly aeE: number,
-    readonly amX: number,
-    readonly aeX: number,
-    /** weekend scale */
-    readonly wk: number,
-  ) {}
+interface Gate {
+  readonly id: string;
+  readonly station: string;
+  readonly gate: string;
+  readonly peak: number;
+  /** morning / evening peak weights for entries and exits */
+  readonly amE: number;
+  readonly aeE: number;
+  readonly amX: number;
+  readonly aeX: number;
+  /** weekend scale */
+  readonly wk: number;
+  lastNzE: number;
+  lastNzX: number;
 }
 
 function slug(s: string): string {
@@ -83,19 +81,19 @@ export class PeopleFlow extends FlowGen {
       setup.shuffle(weights);
       for (let g = 0; g < GATES_PER_STATION; g++) {
         const jitter = setup.range(-0.1, 0.1);
-        this.gates.push(
-          new Gate(
-            `${slug(station)}-g${g + 1}`,
-            station,
-            String(g + 1),
-            PEAK_PER_MIN * size * weights[g],
-            0.5 + 0.7 * r + jitter,
-            0.5 + 0.7 * (1 - r) - jitter,
-            0.5 + 0.7 * (1 - r) - jitter,
-            0.5 + 0.7 * r + jitter,
-            setup.range(0.5, 0.8),
-          ),
-        );
+        this.gates.push({
+          id: `${slug(station)}-g${g + 1}`,
+          station,
+          gate: String(g + 1),
+          peak: PEAK_PER_MIN * size * weights[g],
+          amE: 0.5 + 0.7 * r + jitter,
+          aeE: 0.5 + 0.7 * (1 - r) - jitter,
+          amX: 0.5 + 0.7 * (1 - r) - jitter,
+          aeX: 0.5 + 0.7 * r + jitter,
+          wk: setup.range(0.5, 0.8),
+          lastNzE: 0,
+          lastNzX: 0,
+        });
       }
     }
     this.activeBy = new Array(this.gates.length).fill(null);
@@ -145,7 +143,7 @@ export class PeopleFlow extends FlowGen {
       let ref = gate.peak * 0.3 * this.dayFactor(g, dayNumber(start));
       for (let t = start - HOUR; t <= end; t += 5 * MINUTE) ref = Math.max(ref, this.lambdaEntries(g, t));
       const mult = rng.range(2.5, 4);
-      const a = new Anomaly('people', kind, g, start, end, end, [g]);
+      const a = new Anomaly({ flow: 'people', kind, entity: g, start, end, labelEnd: end, keys: [g] });
       a.p0 = mult * ref;
       a.p1 = rng.intRange(1, 3); // ramp-up minutes
       this.label(a, g, `crowd surge at ${gate.id}: entries rise within ${a.p1} min to ~${Math.round(a.p0)}/min (×${mult.toFixed(1)} the normal level ${Math.round(ref)}/min) for ${minutes} min`);
@@ -159,7 +157,7 @@ export class PeopleFlow extends FlowGen {
       if (m < 8 * 60 || m >= 19 * 60) return null;
       if (this.lambdaEntries(g, start) < 8 || this.lambdaEntries(g, end) < 5) return null;
       if (!this.isFree(g, start, end)) return null;
-      const a = new Anomaly('people', kind, g, start, end, end, [g]);
+      const a = new Anomaly({ flow: 'people', kind, entity: g, start, end, labelEnd: end, keys: [g] });
       this.label(a, g, `stuck sensor at ${gate.id}: entries and exits frozen at their last nonzero values for ${minutes} min`);
       return a;
     }
@@ -167,7 +165,7 @@ export class PeopleFlow extends FlowGen {
     const minutes = rng.intRange(20, 60);
     const end = start + minutes * MINUTE;
     if (!this.isFree(g, start, end)) return null;
-    const a = new Anomaly('people', kind, g, start, end, end, [g]);
+    const a = new Anomaly({ flow: 'people', kind, entity: g, start, end, labelEnd: end, keys: [g] });
     this.label(a, g, `sensor silence at ${gate.id}: no records for ${minutes} min`);
     return a;
   }

@@ -58,7 +58,12 @@ if (require.main === module) {
         const [lo, hi] = r.s.windows[w];
         let mx = 0;
         let at = -1;
-        for (let i = lo; i <= hi; i++) if (rw.window[i] >= 0 && r.scores[i] > mx) ((mx = r.scores[i]), (at = i));
+        for (let i = lo; i <= hi; i++) {
+          if (rw.window[i] >= 0 && r.scores[i] > mx) {
+            mx = r.scores[i];
+            at = i;
+          }
+        }
         if (mx < T) {
           missKinds[a.kind] = (missKinds[a.kind] ?? 0) + 1;
           if (showMissed) process.stdout.write(`  MISS ${a.kind.padEnd(13)} ${r.s.path.padEnd(48)} max ${mx.toFixed(3)} at ${at - a.start} (${r.cause[at] ?? ''}) win ${hi - lo + 1} dur ${a.end - a.start + 1}\n`);

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -96,11 +97,11 @@ dead_letter: { type: file, path: ${JSON.stringify(path.join(dir, 'dead.jsonl'))}
     expect(run(['validate']).status).toBe(2);
     expect(run(['detectors']).status).toBe(0);
     // The alerting API's port already taken: one line naming it and what to change, no stack.
-    const server = require('node:net').createServer();
+    const server = createServer();
     return new Promise<void>((resolve, reject) => {
       server.listen(0, '127.0.0.1', () => {
         try {
-          const port = server.address().port;
+          const port = (server.address() as AddressInfo).port;
           const dir = mkdtempSync(path.join(tmpdir(), 'fw-cli-'));
           const config = path.join(dir, 'api.yaml');
           writeFileSync(config, `alerting:\n  api: { listen: "127.0.0.1:${port}" }\n` + readFileSync(path.join(ROOT, 'examples', 'people.yaml'), 'utf8'));

@@ -172,8 +172,9 @@ function pickKind(rng: Rng, b: Background): RealAnomalyKind {
   }
 }
 
-/** Injects one anomaly at row `s` into x (in place); returns the last anomalous row and rows to drop. */
-function inject(kind: RealAnomalyKind, x: number[], s: number, b: Background, unit: number, rng: Rng, drop: Set<number>): number {
+/** Injects one anomaly at row `s` into the series x (in place; rows to drop go into `drop`); returns the last anomalous row. */
+function inject(kind: RealAnomalyKind, series: { x: number[]; drop: Set<number> }, s: number, b: Background, unit: number, rng: Rng): number {
+  const { x, drop } = series;
   const n = x.length;
   const sign = rng.chance(0.5) ? 1 : -1;
   const P = Math.max(b.period, 1);
@@ -265,7 +266,7 @@ function build(b: Background, variant: number, rng: Rng): RealSeries {
   for (const s of onsets) {
     const kind = pickKind(rng, b);
     // Shifts and drifts change everything after them: keep them after the other anomalies' windows.
-    anomalies.push({ kind, start: s, end: inject(kind, x, s, b, unit, rng, drop) });
+    anomalies.push({ kind, start: s, end: inject(kind, { x, drop }, s, b, unit, rng) });
   }
   const quirks: string[] = [];
   // Saturation: a sensor or quota capped at a ceiling (the 97th percentile), on some files.
