@@ -15,10 +15,10 @@ const FORECASTS: Record<string, Record<string, unknown>> = {
 
 /** The config with a forecast detector on every stream that has an entry above (others unchanged). */
 export function withForecast(config: FlowwatchConfig): FlowwatchConfig {
-  const streams: Record<string, any> = {};
+  const streams: FlowwatchConfig['streams'] = {};
   for (const [name, s] of Object.entries(config.streams)) {
     const f = FORECASTS[name];
-    streams[name] = f ? { ...s, detectors: [...(s as any).detectors, detectorSchema.parse(f)] } : s;
+    streams[name] = f ? { ...s, detectors: [...s.detectors, detectorSchema.parse(f)] } : s;
   }
-  return { ...config, streams } as FlowwatchConfig;
+  return { ...config, streams };
 }

@@ -19,7 +19,7 @@ import { readPersistedRow, type PersistedEntry, type PersistedRow } from './pers
 interface Rule {
   stream: string;
   name: string;
-  detector: Detector<any>;
+  detector: Detector<unknown>;
   forMs: number;
   severity: Severity;
   labels: Record<string, string>;
@@ -270,7 +270,10 @@ export class Pipeline {
     this.stats.events += events;
     this.stats.rejects += rejects.length;
     for (const r of rejects) this.stats.rejectsByReason[r.reason] = (this.stats.rejectsByReason[r.reason] ?? 0) + 1;
-    for (const a of alerts) a.status === 'firing' ? this.stats.alertsFiring++ : this.stats.alertsResolved++;
+    for (const a of alerts) {
+      if (a.status === 'firing') this.stats.alertsFiring++;
+      else this.stats.alertsResolved++;
+    }
   }
 
   private observe(s: StreamRuntime, e: FlowEvent, alerts: Alert[], scope: string): void {
@@ -381,7 +384,10 @@ export class Pipeline {
         hops++;
       }
     }
-    for (const a of alerts) a.status === 'firing' ? this.stats.alertsFiring++ : this.stats.alertsResolved++;
+    for (const a of alerts) {
+      if (a.status === 'firing') this.stats.alertsFiring++;
+      else this.stats.alertsResolved++;
+    }
     return alerts;
   }
 

@@ -171,7 +171,10 @@ class ScopesInFlight {
         const l = this.unsettled.get(scope);
         const i = l ? l.indexOf(done) : -1;
         if (i >= 0) l!.splice(i, 1);
-        if (this.inFlight.get(scope) === done) (this.inFlight.delete(scope), this.unsettled.delete(scope));
+        if (this.inFlight.get(scope) === done) {
+          this.inFlight.delete(scope);
+          this.unsettled.delete(scope);
+        }
       },
       () => undefined,
     );

@@ -54,7 +54,7 @@ export interface ReceiverContext {
 }
 
 /** One registry row: config schema + factory (the shape detectors' and sinks' registry rows have). */
-export interface ReceiverFactory<C = any> {
+export interface ReceiverFactory<C = unknown> {
   type: string;
   /** One-line description for docs and `--help`. */
   description: string;

@@ -88,6 +88,10 @@ export class ForecastDetector implements Detector<ForecastState> {
   private readonly near = new Float64Array(GRID + 1);
   private readonly far = new Float64Array(GRID + 1);
   private readonly sd = new Float64Array(GRID + 1);
+  // The current verdict's fit (scratch, like the paths above): level, trend (total: pace) per minute, noise σ.
+  private level = NaN;
+  private trend = NaN;
+  private noise = NaN;
   private readonly measureName: string;
   private readonly limitText: string;
   private readonly clearText: string;
@@ -257,124 +261,157 @@ export class ForecastDetector implements Detector<ForecastState> {
   /**
    * The verdict at event time `ts`, `d` minutes after the latest value: the forecast paths over
    * the grid (central, near and far bound), the first crossing of each, breach and warning.
+   * The paths are written into the detector's scratch arrays (mid, near, far, sd) and the fitted
+   * level, trend and noise into scratch fields: nothing is allocated per event but the verdict.
    */
   private judge(s: ForecastState, ts: number, d: number, value: number): Observation | null {
-    const p = this.p;
-    const side = this.sideSign;
-    const z = this.z;
-    const L = p.limit;
-    const mid = this.mid;
-    const near = this.near;
-    const far = this.far;
-    const sd = this.sd;
-    const hs = this.hs;
-    let n = GRID + 1;
-    if (p.period !== undefined && p.mode !== 'level') {
-      // The budget resets at the period's end: nothing beyond it can breach.
-      const left = ((s.per + 1) * p.period - ts) / MIN;
-      while (n > 2 && hs[n - 1] > left) n--;
-    }
-    let level = NaN;
-    let trend = NaN;
-    let noise = NaN;
-    if (p.mode === 'total') {
-      // Compound-Poisson pace: amounts come at intensity ν = λ·N (N corrected for a history
-      // shorter than the weights reach), of mean size m̄ and mean square q̄. Rate ν·m̄ with
-      // Var = m̄²·λ²·N₂ (the count's own uncertainty), and the future amounts over h add ν·q̄·h.
-      const lam = this.lambda;
-      const g = d > 0 ? exp(-lam * d) : 1;
-      const age = (ts - s.t0) / MIN;
-      // A history shorter than the weights reach (a new key) is scaled up, but as if it were at
-      // least a half-life long: a key's clock starts with its first amount, so a shorter span
-      // would turn one payment into a pace.
-      const cover = 1 - exp(-lam * (age > this.halflifeMin ? age : this.halflifeMin));
-      // The latest amount is why the pace is judged now (a verdict follows each amount): it is
-      // no evidence of the rate, and counting it would make every payment look like the start
-      // of a spree. So the count leaves it out (inspection paradox): E[N − 1] = ν/λ just after an amount.
-      const nu = (lam * g * (s.pn > 1 ? s.pn - 1 : 0)) / cover;
-      const varRate = (s.am * s.am * lam * lam * g * g * (s.pn2 > 1 ? s.pn2 - 1 : 0)) / (cover * cover);
-      const fut = nu * s.aq;
-      const rate = nu * s.am;
-      trend = rate;
-      for (let k = 0; k < n; k++) {
-        const h = hs[k];
-        const m = value + rate * h;
-        const sdk = sqrt(varRate * h * h + fut * h);
-        mid[k] = m;
-        sd[k] = sdk;
-        near[k] = m + z * sdk;
-        far[k] = m - z * sdk;
-      }
-    } else {
+    const n = this.gridSize(s, ts);
+    this.level = NaN;
+    this.trend = NaN;
+    this.noise = NaN;
+    if (this.p.mode === 'total') this.totalPaths(s, ts, d, value, n);
+    else {
       const f = this.f;
       if (!fit(s.r, f)) return null;
-      const floor = Math.max(p.min_std, 1e-9 * Math.max(1, abs(s.y0)));
-      const sigma = Math.max(sqrt(s.s2), floor);
-      noise = sigma;
-      level = s.y0 + f[0];
-      trend = f[1];
-      if (!(side * (value - p.limit) > 0) && this.farFromLimit(s, f, sigma, d, n, value)) {
-        // Even the near bound stays clear of the limit over the whole grid: no crossing to look for.
-        const half = GRID / 2 < n ? GRID / 2 : n - 1;
-        const rH = d > 0 ? dampedReach(d + hs[half], this.kappa) : this.reach[half];
-        const mH = s.y0 + f[0] + f[1] * rH;
-        let conf = 0;
-        if (p.mode === 'level') {
-          const sdH = sigma * sqrt(varianceFactor(f, rH));
-          conf = sdH > 0 ? normalCdf((side * (mH - L)) / sdH) : 0;
-        }
-        return this.clearVerdict(s, ts, value, conf, p.mode === 'level' ? mH : value + excessArea(side * level, side * mH, side * p.base!, hs[half]), level, trend, noise);
-      }
-      for (let k = 0; k < n; k++) {
-        const reach = d > 0 ? dampedReach(d + hs[k], this.kappa) : this.reach[k];
-        const m = s.y0 + f[0] + f[1] * reach;
-        const sdk = sigma * sqrt(varianceFactor(f, reach));
-        mid[k] = m;
-        sd[k] = sdk;
-        near[k] = m + side * z * sdk;
-        far[k] = m - side * z * sdk;
-      }
-      if (p.mode === 'exposure') {
-        // Exposure paths: the accumulated amount plus the excess area under each level path.
-        const base = side * p.base!;
-        let pm = mid[0];
-        let pn = near[0];
-        let pf = far[0];
-        mid[0] = near[0] = far[0] = value;
-        for (let k = 1; k < n; k++) {
-          const dh = hs[k] - hs[k - 1];
-          const cm = mid[k];
-          const cn = near[k];
-          const cf = far[k];
-          mid[k] = mid[k - 1] + excessArea(side * pm, side * cm, base, dh);
-          near[k] = near[k - 1] + excessArea(side * pn, side * cn, base, dh);
-          far[k] = far[k - 1] + excessArea(side * pf, side * cf, base, dh);
-          pm = cm;
-          pn = cn;
-          pf = cf;
-        }
-      }
+      const clear = this.levelPaths(s, f, d, value, n, ts);
+      if (clear) return clear;
+      if (this.p.mode === 'exposure') this.exposurePaths(value, n);
     }
-    const accSide = p.mode === 'level' ? side : 1;
-    const tNear = firstCrossing(hs, near, n, L, accSide);
-    const tMid = firstCrossing(hs, mid, n, L, accSide);
-    const tFar = firstCrossing(hs, far, n, L, accSide);
-    // Confidence: the chance the forecast is beyond the limit at its most likely grid time within the horizon.
+    return this.verdict(s, ts, value, n);
+  }
+
+  /** Grid points to judge: all, or those before the end of the budget's period (nothing beyond it can breach). */
+  private gridSize(s: ForecastState, ts: number): number {
+    const p = this.p;
+    let n = GRID + 1;
+    if (p.period !== undefined && p.mode !== 'level') {
+      const left = ((s.per + 1) * p.period - ts) / MIN;
+      while (n > 2 && this.hs[n - 1] > left) n--;
+    }
+    return n;
+  }
+
+  /**
+   * total mode — compound-Poisson pace: amounts come at intensity ν = λ·N (N corrected for a
+   * history shorter than the weights reach), of mean size m̄ and mean square q̄. Rate ν·m̄ with
+   * Var = m̄²·λ²·N₂ (the count's own uncertainty), and the future amounts over h add ν·q̄·h.
+   */
+  private totalPaths(s: ForecastState, ts: number, d: number, value: number, n: number): void {
+    const { mid, near, far, sd, hs, z } = this;
+    const lam = this.lambda;
+    const g = d > 0 ? exp(-lam * d) : 1;
+    const age = (ts - s.t0) / MIN;
+    // A history shorter than the weights reach (a new key) is scaled up, but as if it were at
+    // least a half-life long: a key's clock starts with its first amount, so a shorter span
+    // would turn one payment into a pace.
+    const cover = 1 - exp(-lam * (age > this.halflifeMin ? age : this.halflifeMin));
+    // The latest amount is why the pace is judged now (a verdict follows each amount): it is
+    // no evidence of the rate, and counting it would make every payment look like the start
+    // of a spree. So the count leaves it out (inspection paradox): E[N − 1] = ν/λ just after an amount.
+    const nu = (lam * g * (s.pn > 1 ? s.pn - 1 : 0)) / cover;
+    const varRate = (s.am * s.am * lam * lam * g * g * (s.pn2 > 1 ? s.pn2 - 1 : 0)) / (cover * cover);
+    const fut = nu * s.aq;
+    const rate = nu * s.am;
+    this.trend = rate;
+    for (let k = 0; k < n; k++) {
+      const h = hs[k];
+      const m = value + rate * h;
+      const sdk = sqrt(varRate * h * h + fut * h);
+      mid[k] = m;
+      sd[k] = sdk;
+      near[k] = m + z * sdk;
+      far[k] = m - z * sdk;
+    }
+  }
+
+  /**
+   * level and exposure modes: the fitted level path and its bounds. Returns the clear verdict at
+   * once when even the near bound stays clear of the limit over the whole grid (the common case).
+   */
+  private levelPaths(s: ForecastState, f: number[], d: number, value: number, n: number, ts: number): Observation | null {
+    const p = this.p;
+    const side = this.sideSign;
+    const { mid, near, far, sd, hs, z } = this;
+    const floor = Math.max(p.min_std, 1e-9 * Math.max(1, abs(s.y0)));
+    const sigma = Math.max(sqrt(s.s2), floor);
+    this.noise = sigma;
+    this.level = s.y0 + f[0];
+    this.trend = f[1];
+    if (!(side * (value - p.limit) > 0) && this.farFromLimit(s, f, sigma, d, n, value)) {
+      const half = GRID / 2 < n ? GRID / 2 : n - 1;
+      const rH = d > 0 ? dampedReach(d + hs[half], this.kappa) : this.reach[half];
+      const mH = s.y0 + f[0] + f[1] * rH;
+      let conf = 0;
+      if (p.mode === 'level') {
+        const sdH = sigma * sqrt(varianceFactor(f, rH));
+        conf = sdH > 0 ? normalCdf((side * (mH - p.limit)) / sdH) : 0;
+      }
+      const baseline = p.mode === 'level' ? mH : value + excessArea(side * this.level, side * mH, side * p.base!, hs[half]);
+      return this.clearVerdict(s, ts, value, conf, baseline);
+    }
+    for (let k = 0; k < n; k++) {
+      const reach = d > 0 ? dampedReach(d + hs[k], this.kappa) : this.reach[k];
+      const m = s.y0 + f[0] + f[1] * reach;
+      const sdk = sigma * sqrt(varianceFactor(f, reach));
+      mid[k] = m;
+      sd[k] = sdk;
+      near[k] = m + side * z * sdk;
+      far[k] = m - side * z * sdk;
+    }
+    return null;
+  }
+
+  /** exposure mode: the accumulated amount plus the excess area under each level path. */
+  private exposurePaths(value: number, n: number): void {
+    const { mid, near, far, hs } = this;
+    const side = this.sideSign;
+    const base = side * this.p.base!;
+    let pm = mid[0];
+    let pn = near[0];
+    let pf = far[0];
+    mid[0] = near[0] = far[0] = value;
+    for (let k = 1; k < n; k++) {
+      const dh = hs[k] - hs[k - 1];
+      const cm = mid[k];
+      const cn = near[k];
+      const cf = far[k];
+      mid[k] = mid[k - 1] + excessArea(side * pm, side * cm, base, dh);
+      near[k] = near[k - 1] + excessArea(side * pn, side * cn, base, dh);
+      far[k] = far[k - 1] + excessArea(side * pf, side * cf, base, dh);
+      pm = cm;
+      pn = cn;
+      pf = cf;
+    }
+  }
+
+  /** Confidence: the chance the forecast is beyond the limit at its most likely grid time within the horizon. */
+  private confidence(n: number, accSide: number): number {
+    const { mid, near, far, sd } = this;
+    const L = this.p.limit;
     let best = -Infinity;
-    const half = GRID / 2;
-    const kMax = n - 1 < half ? n - 1 : half;
-    if (p.mode !== 'exposure') {
+    const kMax = n - 1 < GRID / 2 ? n - 1 : GRID / 2;
+    if (this.p.mode !== 'exposure') {
       for (let k = 0; k <= kMax; k++) {
         const zk = sd[k] > 0 ? (accSide * (mid[k] - L)) / sd[k] : accSide * (mid[k] - L) >= 0 ? Infinity : -Infinity;
         if (zk > best) best = zk;
       }
     } else {
       // Exposure paths are monotone: the spread at the horizon is half the gap between the bounds.
-      const k = kMax;
-      const spread = (near[k] - far[k]) / (2 * z);
-      best = spread > 0 ? (mid[k] - L) / spread : mid[k] >= L ? Infinity : -Infinity;
+      const spread = (near[kMax] - far[kMax]) / (2 * this.z);
+      best = spread > 0 ? (mid[kMax] - L) / spread : mid[kMax] >= L ? Infinity : -Infinity;
     }
-    const confidence = best === Infinity ? 1 : best === -Infinity ? 0 : normalCdf(best);
+    return best === Infinity ? 1 : best === -Infinity ? 0 : normalCdf(best);
+  }
+
+  /** From the paths: crossings, breach or warning (kept in the key's state), score and evidence. */
+  private verdict(s: ForecastState, ts: number, value: number, n: number): Observation {
+    const p = this.p;
+    const L = p.limit;
+    const accSide = p.mode === 'level' ? this.sideSign : 1;
+    const tNear = firstCrossing(this.hs, this.near, n, L, accSide);
+    const tMid = firstCrossing(this.hs, this.mid, n, L, accSide);
+    const tFar = firstCrossing(this.hs, this.far, n, L, accSide);
+    const confidence = this.confidence(n, accSide);
     const breached = accSide * (value - L) > 0;
     const warn = tNear <= (s.firing ? this.clearMin : this.hMin);
     const firing = breached || warn;
@@ -390,22 +427,13 @@ export class ForecastDetector implements Detector<ForecastState> {
     else if (tNear <= this.hMin) score = 0.5 + 0.25 * (1 - tNear / this.hMin);
     else score = Math.min(0.499, (0.5 * confidence) / this.pFire);
     const phase = breached ? 'breached' : firing ? 'warning' : 'clear';
-    const detail: Record<string, number | string> = { phase, confidence: round3(confidence), horizon_s: p.horizon / 1000 };
-    if (Number.isFinite(tMid)) detail.time_to_breach_s = Math.round(tMid * 60);
-    if (Number.isFinite(tNear)) detail.earliest_s = Math.round(tNear * 60);
-    if (Number.isFinite(tFar)) detail.latest_s = Math.round(tFar * 60);
-    if (p.mode === 'total') detail.pace_per_min = trend;
-    else {
-      detail.level = level;
-      detail.trend_per_min = trend;
-      detail.noise = noise;
-    }
-    if (breached && s.since > 0 && s.since < s.breachAt) detail.warned_s = Math.round((s.breachAt - s.since) / 1000);
+    const detail = this.detail(s, phase, confidence, tNear, tMid, tFar);
     detail.forecast = firing ? this.text(phase, tNear, tMid, tFar, s) : this.clearText;
+    const half = GRID / 2;
     const evidence: Evidence = {
       measure: this.measureName,
       value,
-      baseline: mid[half < n ? half : n - 1],
+      baseline: this.mid[half < n ? half : n - 1],
       deviation: value - L,
       unit: 'abs',
       limit: L,
@@ -414,6 +442,22 @@ export class ForecastDetector implements Detector<ForecastState> {
     };
     if (firing) evidence.forecast = this.outlook(ts, n, confidence, tNear, tMid, tFar);
     return { score: score < 0 ? 0 : score > 1 ? 1 : score, firing, evidence };
+  }
+
+  /** The evidence's numbers: phase, confidence, the three crossing times, the fit (or the pace). */
+  private detail(s: ForecastState, phase: string, confidence: number, tNear: number, tMid: number, tFar: number): Record<string, number | string> {
+    const detail: Record<string, number | string> = { phase, confidence: round3(confidence), horizon_s: this.p.horizon / 1000 };
+    if (Number.isFinite(tMid)) detail.time_to_breach_s = Math.round(tMid * 60);
+    if (Number.isFinite(tNear)) detail.earliest_s = Math.round(tNear * 60);
+    if (Number.isFinite(tFar)) detail.latest_s = Math.round(tFar * 60);
+    if (this.p.mode === 'total') detail.pace_per_min = this.trend;
+    else {
+      detail.level = this.level;
+      detail.trend_per_min = this.trend;
+      detail.noise = this.noise;
+    }
+    if (phase === 'breached' && s.since > 0 && s.since < s.breachAt) detail.warned_s = Math.round((s.breachAt - s.since) / 1000);
+    return detail;
   }
 
   /**
@@ -438,7 +482,7 @@ export class ForecastDetector implements Detector<ForecastState> {
   }
 
   /** The verdict when no bound comes near the limit (the common case): no path, a constant phrase. */
-  private clearVerdict(s: ForecastState, ts: number, value: number, confidence: number, baseline: number, level: number, trend: number, noise: number): Observation {
+  private clearVerdict(s: ForecastState, ts: number, value: number, confidence: number, baseline: number): Observation {
     const p = this.p;
     s.firing = false;
     s.since = 0;
@@ -454,7 +498,7 @@ export class ForecastDetector implements Detector<ForecastState> {
         unit: 'abs',
         limit: p.limit,
         window: { start: p.mode !== 'level' && p.period !== undefined ? s.per * p.period : ts, end: ts },
-        detail: { phase: 'clear', confidence: round3(confidence), horizon_s: p.horizon / 1000, level, trend_per_min: trend, noise, forecast: this.clearText },
+        detail: { phase: 'clear', confidence: round3(confidence), horizon_s: p.horizon / 1000, level: this.level, trend_per_min: this.trend, noise: this.noise, forecast: this.clearText },
       },
     };
   }

@@ -30,7 +30,10 @@ function run(p: Pipeline, from: number, to: number): Alert[] {
 /** Field names used anywhere in a stored value, at any depth. */
 function fieldNames(v: unknown, out = new Set<string>()): Set<string> {
   if (Array.isArray(v)) for (const x of v) fieldNames(x, out);
-  else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) (out.add(k), fieldNames(x, out));
+  else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) {
+    out.add(k);
+    fieldNames(x, out);
+  }
   return out;
 }
 
