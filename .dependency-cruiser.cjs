@@ -22,13 +22,18 @@ const FLOORS = [
 const floorOf = new Map(FLOORS.flatMap((folders, i) => folders.map((f) => [f, i])));
 const above = (i) => FLOORS.slice(i + 1).flat();
 
-const layerRules = [...floorOf].map(([folder, i]) => ({
-  name: `${folder}-imports-down`,
-  comment: i === 0 ? 'kernel/ is the ground floor: it imports nothing of ours' : `${folder}/ may not import a folder above it (${above(i).join(', ')})`,
-  severity: 'error',
-  from: { path: `^${folder}/`, pathNot: '\\.test\\.ts$' },
-  to: i === 0 ? { path: '^(?!kernel/)[a-z]+/', pathNot: '^node_modules/' } : { path: `^(${above(i).join('|')})/` },
-})).filter((r) => r.to.path !== '^()/');
+const layerRules = [...floorOf]
+  .map(([folder, i]) => ({
+    name: `${folder}-imports-down`,
+    comment:
+      i === 0
+        ? 'kernel/ is the ground floor: it imports nothing of ours'
+        : `${folder}/ may not import a folder above it (${above(i).join(', ')})`,
+    severity: 'error',
+    from: { path: `^${folder}/`, pathNot: '\\.test\\.ts$' },
+    to: i === 0 ? { path: '^(?!kernel/)[a-z]+/', pathNot: '^node_modules/' } : { path: `^(${above(i).join('|')})/` },
+  }))
+  .filter((r) => r.to.path !== '^()/');
 
 module.exports = {
   forbidden: [

@@ -19,7 +19,11 @@ module.exports = {
       displayName: 'unit',
       transform,
       testEnvironment: 'node',
-      testMatch: ['<rootDir>/{kernel,expression,worker,config,detectors,ingest,alerts,api,sinks,state,cli,bench,backtest}/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/scenario/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/{kernel,expression,worker,config,detectors,ingest,alerts,api,sinks,state,cli,bench,backtest}/**/*.test.ts',
+        '<rootDir>/test/unit/**/*.test.ts',
+        '<rootDir>/test/scenario/**/*.test.ts',
+      ],
     },
     {
       displayName: 'integration',

@@ -18,7 +18,10 @@ describe('routing and de-duplication', () => {
       receivers: [ops, oncall, fraud],
       route: route({
         receiver: 'ops',
-        routes: [route({ matchers: ['severity="critical"'], receiver: 'oncall', continue: true }), route({ matchers: ['stream="funds"'], receiver: 'fraud' })],
+        routes: [
+          route({ matchers: ['severity="critical"'], receiver: 'oncall', continue: true }),
+          route({ matchers: ['stream="funds"'], receiver: 'fraud' }),
+        ],
       }),
     });
     const gate = makeAlert({ key: 'gate-1', severity: 'critical' });
@@ -51,7 +54,10 @@ describe('routing and de-duplication', () => {
 describe('grouping', () => {
   it('an alert storm: a group document stays small however many changes wait, and the flush sends them all in order', async () => {
     const r = new RecordingReceiver('ops');
-    const { p, clock, store } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', group_by: ['stream'], group_wait: 1 * M, group_interval: 5 * M }) });
+    const { p, clock, store } = testPipeline({
+      receivers: [r],
+      route: route({ receiver: 'ops', group_by: ['stream'], group_wait: 1 * M, group_interval: 5 * M }),
+    });
     const sent: string[] = [];
     const sizes: number[] = [];
     for (let b = 0; b < 100; b++) {
@@ -74,7 +80,10 @@ describe('grouping', () => {
 
   it('group_wait collects the first alerts; group_interval spaces later notifications', async () => {
     const r = new RecordingReceiver('ops');
-    const { p, clock } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', group_by: ['stream'], group_wait: 30 * S, group_interval: 5 * M }) });
+    const { p, clock } = testPipeline({
+      receivers: [r],
+      route: route({ receiver: 'ops', group_by: ['stream'], group_wait: 30 * S, group_interval: 5 * M }),
+    });
     await p.dispatch([makeAlert({ key: 'gate-1' })]);
     await p.idle();
     clock.advance(10 * S);
@@ -161,7 +170,10 @@ describe('flush reads', () => {
   it('in a storm, a new firing change reads no alert records, not those of every alert its group has firing', async () => {
     const r = new RecordingReceiver('ops');
     // What the default route does: group by (stream, detector), no group_wait or group_interval.
-    const { p, clock, store } = testPipeline({ receivers: [r], route: route({ receiver: 'ops', group_by: ['stream', 'detector'], repeat_interval: 4 * H }) });
+    const { p, clock, store } = testPipeline({
+      receivers: [r],
+      route: route({ receiver: 'ops', group_by: ['stream', 'detector'], repeat_interval: 4 * H }),
+    });
     const storm = Array.from({ length: 300 }, (_, i) => makeAlert({ key: `gate-${i}` }));
     for (let i = 0; i < storm.length; i += 30) {
       await p.dispatch(storm.slice(i, i + 30));
@@ -197,7 +209,10 @@ describe('flush reads', () => {
     await p.dispatch([a, b]);
     await p.idle();
     const key = (await store.members(K.groupsDue))[0];
-    const [head, firing] = (await store.mget([K.group(key), K.firing(key)])) as [Record<string, unknown>, { firing: Record<string, unknown> }];
+    const [head, firing] = (await store.mget([K.group(key), K.firing(key)])) as [
+      Record<string, unknown>,
+      { firing: Record<string, unknown> },
+    ];
     expect(head.firing).toBeUndefined();
     expect(Object.keys(firing.firing).sort()).toEqual([a.fingerprint, b.fingerprint].sort());
     // As an older release stored it: the firing alerts inside the group document.
@@ -209,7 +224,10 @@ describe('flush reads', () => {
     await p.idle();
     // The resolve goes out because the group knew gate-1's firing was notified.
     expect(r.ids()).toEqual([a.id, b.id, resolved(a).id]);
-    const [head2, firing2] = (await store.mget([K.group(key), K.firing(key)])) as [Record<string, unknown>, { firing: Record<string, unknown> }];
+    const [head2, firing2] = (await store.mget([K.group(key), K.firing(key)])) as [
+      Record<string, unknown>,
+      { firing: Record<string, unknown> },
+    ];
     expect(head2.firing).toBeUndefined();
     expect(Object.keys(firing2.firing)).toEqual([b.fingerprint]);
     await p.dispatch([resolved(b)]);
@@ -241,7 +259,12 @@ describe('silences', () => {
   it('a silenced alert is held back, and notified when the silence ends while it still fires', async () => {
     const r = new RecordingReceiver('ops');
     const { p, clock } = testPipeline({ receivers: [r] });
-    const s = await p.createSilence({ matchers: ['key=~"gate-.*"'], endsAt: clock.now() + 10 * M, createdBy: 'ana', comment: 'maintenance' });
+    const s = await p.createSilence({
+      matchers: ['key=~"gate-.*"'],
+      endsAt: clock.now() + 10 * M,
+      createdBy: 'ana',
+      comment: 'maintenance',
+    });
     const a = makeAlert({ key: 'gate-1' });
     const other = makeAlert({ key: 'platform-2' });
     await p.dispatch([a, other]);
@@ -334,7 +357,12 @@ describe('flap detection', () => {
     const last = makeAlert({ key: 'gate-1', startsAt: 99 });
     await p.dispatch([last]); // ...and it stays firing
     await p.idle();
-    expect(r.alerts().map((a) => `${a.status}${a.flapping ? ' flapping' : ''}`)).toEqual(['firing', 'resolved', 'firing', 'resolved flapping']);
+    expect(r.alerts().map((a) => `${a.status}${a.flapping ? ' flapping' : ''}`)).toEqual([
+      'firing',
+      'resolved',
+      'firing',
+      'resolved flapping',
+    ]);
     expect((await p.activeAlerts())[0]).toMatchObject({ id: last.id, flapping: true });
     await p.ack(last.id, 'ana'); // acknowledged while it flaps: the settled notice says so
     clock.advance(4 * M);
@@ -363,7 +391,11 @@ describe('acknowledgement', () => {
     clock.advance(10 * M);
     const ack = await p.ack(a.id, 'ana', 'on my way');
     expect(ack).toEqual({ alertId: a.id, by: 'ana', at: clock.now(), comment: 'on my way' });
-    expect((await p.activeAlerts()).find((x) => x.id === a.id)?.ack).toEqual({ by: 'ana', at: new Date(clock.now()).toISOString(), comment: 'on my way' });
+    expect((await p.activeAlerts()).find((x) => x.id === a.id)?.ack).toEqual({
+      by: 'ana',
+      at: new Date(clock.now()).toISOString(),
+      comment: 'on my way',
+    });
     clock.advance(50 * M);
     await p.tick();
     expect(r.got.at(-1)).toMatchObject({ reason: 'repeat' });
@@ -392,7 +424,11 @@ describe('escalation', () => {
   const setup = () => {
     const oncall = new RecordingReceiver('oncall');
     const lead = new RecordingReceiver('lead');
-    const t = testPipeline({ receivers: [oncall, lead], route: route({ receiver: 'oncall' }), config: { escalation: [{ matchers: ['severity="critical"'], after: 10 * M, receiver: 'lead' }] } });
+    const t = testPipeline({
+      receivers: [oncall, lead],
+      route: route({ receiver: 'oncall' }),
+      config: { escalation: [{ matchers: ['severity="critical"'], after: 10 * M, receiver: 'lead' }] },
+    });
     return { oncall, lead, ...t };
   };
 
@@ -433,7 +469,10 @@ describe('escalation', () => {
 describe('delivery', () => {
   it('a failing receiver gets every notification, in order, when it is back (backoff, no waiting in dispatch)', async () => {
     const r = new RecordingReceiver('hook');
-    const { p, clock, store } = testPipeline({ receivers: [r], config: { delivery: { initial_backoff: 1 * S, max_backoff: 8 * S, poll_interval: 1 * S, lease: 30 * S, drain_timeout: 0 } } });
+    const { p, clock, store } = testPipeline({
+      receivers: [r],
+      config: { delivery: { initial_backoff: 1 * S, max_backoff: 8 * S, poll_interval: 1 * S, lease: 30 * S, drain_timeout: 0 } },
+    });
     r.fail = 'retryable';
     const sent: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -480,7 +519,10 @@ describe('delivery', () => {
   it('one receiver down does not hold back another', async () => {
     const down = new RecordingReceiver('down');
     const up = new RecordingReceiver('up');
-    const { p } = testPipeline({ receivers: [down, up], route: route({ receiver: 'down', routes: [route({ receiver: 'down', continue: true }), route({ receiver: 'up' })] }) });
+    const { p } = testPipeline({
+      receivers: [down, up],
+      route: route({ receiver: 'down', routes: [route({ receiver: 'down', continue: true }), route({ receiver: 'up' })] }),
+    });
     down.fail = 'retryable';
     const a = makeAlert({ key: 'a' });
     await p.dispatch([a]);

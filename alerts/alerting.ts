@@ -70,7 +70,16 @@ export class AlertingPipeline implements AlertDispatcher {
     checkRoutes(this.router, names);
     const escalations = escalationRules(o.config.escalation);
     checkEscalations(escalations, names);
-    this.ctx = { store: o.store, clock: o.clock, config: o.config, router: this.router, escalations, inhibitRules: o.inhibitRules ?? [], receivers: [...new Set(names)], metrics: o.metrics };
+    this.ctx = {
+      store: o.store,
+      clock: o.clock,
+      config: o.config,
+      router: this.router,
+      escalations,
+      inhibitRules: o.inhibitRules ?? [],
+      receivers: [...new Set(names)],
+      metrics: o.metrics,
+    };
     this.intake = new Intake(this.ctx);
     this.flush = new Flush(this.ctx);
     this.timers = new Timers(this.ctx);
@@ -176,7 +185,10 @@ export class AlertingPipeline implements AlertDispatcher {
     const gaveUp = new AbortController();
     if ((await settleWithin(this.drain(gaveUp.signal), limit)) === 'timeout') {
       gaveUp.abort();
-      this.o.log.warn({ limitMs: limit }, 'final alert delivery did not finish in time (store or receivers unavailable); undelivered notifications stay in the outbox when it is Redis');
+      this.o.log.warn(
+        { limitMs: limit },
+        'final alert delivery did not finish in time (store or receivers unavailable); undelivered notifications stay in the outbox when it is Redis',
+      );
     }
     await this.outboxes.release(RELEASE_WAIT_MS);
     await Promise.allSettled(this.o.receivers.map((r) => r.close()));
@@ -193,10 +205,16 @@ export class AlertingPipeline implements AlertDispatcher {
 /** Every receiver a route names must be configured. */
 function checkRoutes(router: Router, names: readonly string[]): void {
   for (const r of router.all()) {
-    if (!names.includes(r.receiver)) throw new FlowwatchError('FW_NOTIFY', `route ${r.id} names receiver "${r.receiver}", which is not configured (receivers: ${names.join(', ')})`);
+    if (!names.includes(r.receiver))
+      throw new FlowwatchError(
+        'FW_NOTIFY',
+        `route ${r.id} names receiver "${r.receiver}", which is not configured (receivers: ${names.join(', ')})`,
+      );
   }
 }
 
 function checkEscalations(escalations: readonly EscalationRule[], names: readonly string[]): void {
-  for (const e of escalations) if (!names.includes(e.receiver)) throw new FlowwatchError('FW_NOTIFY', `escalation names receiver "${e.receiver}", which is not configured`);
+  for (const e of escalations)
+    if (!names.includes(e.receiver))
+      throw new FlowwatchError('FW_NOTIFY', `escalation names receiver "${e.receiver}", which is not configured`);
 }

@@ -20,8 +20,17 @@ describe('alerting config', () => {
     const c = loadConfigFile(path.join(__dirname, '..', 'examples', 'alerting.yaml'));
     const r = new Router(c.route!, c.receivers[0].name);
     const to = (labels: Record<string, string>) => r.match(labels).map((x) => x.receiver);
-    expect(to({ stream: 'people', detector: 'crowd-surge', severity: 'critical', team: 'station-ops' })).toEqual(['archive', 'alerts-topic', 'oncall', 'console']);
-    expect(to({ stream: 'people', detector: 'stuck-sensor', severity: 'warning', team: 'maintenance' })).toEqual(['archive', 'alerts-topic', 'console']);
+    expect(to({ stream: 'people', detector: 'crowd-surge', severity: 'critical', team: 'station-ops' })).toEqual([
+      'archive',
+      'alerts-topic',
+      'oncall',
+      'console',
+    ]);
+    expect(to({ stream: 'people', detector: 'stuck-sensor', severity: 'warning', team: 'maintenance' })).toEqual([
+      'archive',
+      'alerts-topic',
+      'console',
+    ]);
     expect(r.match({ team: 'maintenance' }).at(-1)!.groupWait).toBe(30_000);
     expect(c.alerting.escalation).toEqual([{ matchers: ['severity="critical"'], after: 15 * 60_000, receiver: 'duty-lead' }]);
     expect(c.receivers.find((x) => x.name === 'oncall')).toMatchObject({ type: 'webhook', secret_env: 'FW_WEBHOOK_SECRET', timeout: 5000 });
@@ -32,19 +41,23 @@ describe('alerting config', () => {
     expect(c.receivers).toEqual([{ type: 'console', name: 'console' }]);
     expect(c.route).toBeUndefined();
     expect(c.inhibit_rules).toEqual([]);
-    expect(c.alerting).toMatchObject({ flap: { window: 3_600_000, threshold: 6, quiet: 1_800_000 }, escalation: [], retention: 86_400_000 });
+    expect(c.alerting).toMatchObject({
+      flap: { window: 3_600_000, threshold: 6, quiet: 1_800_000 },
+      escalation: [],
+      retention: 86_400_000,
+    });
     expect(c.alerting.api).toBeUndefined();
-    expect(validateConfig({ ...base, alerting: { api: {} } }).alerting.api).toEqual({ listen: '127.0.0.1:9464', token_env: 'FLOWWATCH_API_TOKEN', max_silence: 30 * 86_400_000 });
+    expect(validateConfig({ ...base, alerting: { api: {} } }).alerting.api).toEqual({
+      listen: '127.0.0.1:9464',
+      token_env: 'FLOWWATCH_API_TOKEN',
+      max_silence: 30 * 86_400_000,
+    });
   });
 
   it('one line per problem, naming its path', () => {
     expect(
       problems({
-        receivers: [
-          { type: 'console' },
-          { type: 'console' },
-          { type: 'webhook', name: 'hook', url: 'ftp://x', secret_env: 'not a var' },
-        ],
+        receivers: [{ type: 'console' }, { type: 'console' }, { type: 'webhook', name: 'hook', url: 'ftp://x', secret_env: 'not a var' }],
         route: { receiver: 'pager', routes: [{ matchers: ['severity'], receiver: 'console' }, { receiver: 'nobody' }] },
         inhibit_rules: [{ source_matchers: ['a=~"("'], target_matchers: [] }],
         alerting: { escalation: [{ after: '10m', receiver: 'lead' }], flap: { window: 'soon' }, api: { listen: 'everywhere' } },

@@ -112,9 +112,15 @@ const deliverySchema = z
 const apiSchema = z
   .object({
     /** host:port to listen on. */
-    listen: z.string().regex(/^[^\s:]*:\d+$/, 'expected host:port like "127.0.0.1:9464"').default('127.0.0.1:9464'),
+    listen: z
+      .string()
+      .regex(/^[^\s:]*:\d+$/, 'expected host:port like "127.0.0.1:9464"')
+      .default('127.0.0.1:9464'),
     /** Environment variable holding the bearer token; the API refuses to start without it. */
-    token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').default('FLOWWATCH_API_TOKEN'),
+    token_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+      .default('FLOWWATCH_API_TOKEN'),
     /** Longest silence the API accepts (a silence of "100000w" is a typo, not a plan). */
     max_silence: duration({ min: 60_000 }).default(30 * 86_400_000),
   })
@@ -143,21 +149,31 @@ export type ApiConfig = z.output<typeof apiSchema>;
 export const ALERTING_DEFAULTS: AlertingConfig = alertingSchema.parse({});
 
 /** Cross-field checks: unique receiver names, routes and escalations naming existing receivers. */
-export function checkAlertingConfig(c: { receivers: readonly ReceiverConfig[]; route?: RouteConfig; alerting: AlertingConfig }): Array<{ path: (string | number)[]; message: string }> {
+export function checkAlertingConfig(c: {
+  receivers: readonly ReceiverConfig[];
+  route?: RouteConfig;
+  alerting: AlertingConfig;
+}): Array<{ path: (string | number)[]; message: string }> {
   const problems: Array<{ path: (string | number)[]; message: string }> = [];
   const names = new Set<string>();
   c.receivers.forEach((r, i) => {
-    if (names.has(r.name)) problems.push({ path: ['receivers', i, 'name'], message: `duplicate receiver name "${r.name}"; give each receiver a unique name` });
+    if (names.has(r.name))
+      problems.push({ path: ['receivers', i, 'name'], message: `duplicate receiver name "${r.name}"; give each receiver a unique name` });
     names.add(r.name);
   });
   const known = () => [...names].join(', ');
   const walk = (r: RouteConfig, path: (string | number)[]) => {
-    if (r.receiver !== undefined && !names.has(r.receiver)) problems.push({ path: [...path, 'receiver'], message: `unknown receiver "${r.receiver}"; receivers are ${known()}` });
+    if (r.receiver !== undefined && !names.has(r.receiver))
+      problems.push({ path: [...path, 'receiver'], message: `unknown receiver "${r.receiver}"; receivers are ${known()}` });
     r.routes.forEach((child, i) => walk(child, [...path, 'routes', i]));
   };
   if (c.route) walk(c.route, ['route']);
   c.alerting.escalation.forEach((e, i) => {
-    if (!names.has(e.receiver)) problems.push({ path: ['alerting', 'escalation', i, 'receiver'], message: `unknown receiver "${e.receiver}"; receivers are ${known()}` });
+    if (!names.has(e.receiver))
+      problems.push({
+        path: ['alerting', 'escalation', i, 'receiver'],
+        message: `unknown receiver "${e.receiver}"; receivers are ${known()}`,
+      });
   });
   return problems;
 }

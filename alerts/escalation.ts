@@ -29,9 +29,15 @@ export function nextEscalation(r: AlertRecord, rules: readonly EscalationRule[])
  * An unacknowledged firing alert past a rule's `after` goes to that rule's receiver, once per
  * episode. Returns the receivers to notify now and the updated record.
  */
-export function escalate(r: AlertRecord, rules: readonly EscalationRule[], now: number): { record: AlertRecord; receivers: Array<{ rule: number; receiver: string }> } {
+export function escalate(
+  r: AlertRecord,
+  rules: readonly EscalationRule[],
+  now: number,
+): { record: AlertRecord; receivers: Array<{ rule: number; receiver: string }> } {
   if (r.alert.status !== 'firing' || r.ack || r.firingSince === undefined) return { record: r, receivers: [] };
-  const due = rules.filter((rule) => !r.escalated?.rules.includes(rule.index) && matchesAll(rule.matchers, r.alert.labels) && r.firingSince! + rule.after <= now);
+  const due = rules.filter(
+    (rule) => !r.escalated?.rules.includes(rule.index) && matchesAll(rule.matchers, r.alert.labels) && r.firingSince! + rule.after <= now,
+  );
   if (due.length === 0) return { record: r, receivers: [] };
   const escalated = { rules: [...(r.escalated?.rules ?? [])], receivers: [...(r.escalated?.receivers ?? [])] };
   for (const rule of due) {

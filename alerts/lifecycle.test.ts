@@ -1,7 +1,11 @@
 import type { Observation } from '../kernel/types';
 import { initLifecycle, stepLifecycle } from './lifecycle';
 
-const obs = (firing: boolean, score = firing ? 0.9 : 0.1): Observation => ({ firing, score, evidence: { measure: 'v', value: 1, baseline: 0, deviation: 1, unit: 'abs' } });
+const obs = (firing: boolean, score = firing ? 0.9 : 0.1): Observation => ({
+  firing,
+  score,
+  evidence: { measure: 'v', value: 1, baseline: 0, deviation: 1, unit: 'abs' },
+});
 
 describe('alert lifecycle', () => {
   it('fires once and resolves once per episode', () => {

@@ -65,7 +65,9 @@ describe('label matchers', () => {
 
   it('bounds the pattern length with a clear error', () => {
     const long = 'x'.repeat(MAX_REGEX_LENGTH + 1);
-    expect(matcherProblem(`team=~"${long}"`)).toMatch(new RegExp(`bad matcher "team=~.*regex is ${MAX_REGEX_LENGTH + 1} characters, at most ${MAX_REGEX_LENGTH} allowed`));
+    expect(matcherProblem(`team=~"${long}"`)).toMatch(
+      new RegExp(`bad matcher "team=~.*regex is ${MAX_REGEX_LENGTH + 1} characters, at most ${MAX_REGEX_LENGTH} allowed`),
+    );
     expect(matcherProblem(`team=~"${'x'.repeat(MAX_REGEX_LENGTH)}"`)).toBeNull();
     // A plain value may be longer than a regex; only the whole text is bounded.
     expect(matcherProblem(`team="${long}"`)).toBeNull();

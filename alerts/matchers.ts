@@ -43,10 +43,13 @@ const MATCHER_RE = /^\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/;
 export function parseMatcher(text: string): Matcher {
   if (typeof text !== 'string') throw new MatcherError(`expected a matcher string like 'severity="critical"', got ${JSON.stringify(text)}`);
   if (text.length > MAX_MATCHER_TEXT) {
-    throw new MatcherError(`bad matcher ${JSON.stringify(text.slice(0, 40) + '…')}: ${text.length} characters, at most ${MAX_MATCHER_TEXT} allowed`);
+    throw new MatcherError(
+      `bad matcher ${JSON.stringify(text.slice(0, 40) + '…')}: ${text.length} characters, at most ${MAX_MATCHER_TEXT} allowed`,
+    );
   }
   const m = MATCHER_RE.exec(text);
-  if (!m) throw new MatcherError(`bad matcher ${JSON.stringify(text)}: expected label="value", label!="value", label=~"regex" or label!~"regex"`);
+  if (!m)
+    throw new MatcherError(`bad matcher ${JSON.stringify(text)}: expected label="value", label!="value", label=~"regex" or label!~"regex"`);
   const [, name, op, rawValue] = m as unknown as [string, string, MatchOp, string];
   let value = rawValue;
   if (!value.startsWith('"') && (/^[=~]/.test(value) || /[\s"']/.test(value))) {
@@ -88,14 +91,18 @@ function makeMatcher(name: string, op: MatchOp, value: string, text: string): Ma
  */
 function compileAnchored(pattern: string, text: string): RE2JS {
   if (pattern.length > MAX_REGEX_LENGTH) {
-    throw new MatcherError(`bad matcher ${JSON.stringify(text.slice(0, 60) + '…')}: regex is ${pattern.length} characters, at most ${MAX_REGEX_LENGTH} allowed`);
+    throw new MatcherError(
+      `bad matcher ${JSON.stringify(text.slice(0, 60) + '…')}: regex is ${pattern.length} characters, at most ${MAX_REGEX_LENGTH} allowed`,
+    );
   }
   try {
     return RE2JS.compile(pattern);
   } catch (err) {
     // re2js says e.g. "invalid escape sequence: `\1`" for a backreference and
     // "invalid or unsupported Perl syntax: `(?=`" for a lookahead.
-    throw new MatcherError(`bad matcher ${JSON.stringify(text)}: invalid regex (RE2 syntax: no backreferences or lookarounds): ${(err as Error).message}`);
+    throw new MatcherError(
+      `bad matcher ${JSON.stringify(text)}: invalid regex (RE2 syntax: no backreferences or lookarounds): ${(err as Error).message}`,
+    );
   }
 }
 

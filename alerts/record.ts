@@ -44,7 +44,12 @@ const SEEN_MAX = 16;
  * `threshold` changes fall inside `window`, the alert is flapping — one notification says so,
  * later changes are held back until none came for `quiet` (see settleFlap).
  */
-export function acceptChange(prev: AlertRecord | undefined, alert: Alert, now: number, flap: FlapPolicy): { record: AlertRecord; decision: Decision } {
+export function acceptChange(
+  prev: AlertRecord | undefined,
+  alert: Alert,
+  now: number,
+  flap: FlapPolicy,
+): { record: AlertRecord; decision: Decision } {
   if (prev?.seen.includes(alert.id)) return { record: prev, decision: 'duplicate' };
   const r: AlertRecord = prev
     ? { ...prev, seen: [...prev.seen, alert.id].slice(-SEEN_MAX), changes: [...prev.changes] }

@@ -29,10 +29,16 @@ export interface IncidentScore {
  * design confirm after the fact (a silence is known only after the timeout). An alert that
  * matches no incident is false.
  */
-export function scoreIncidents(alerts: readonly Alert[], labels: readonly IncidentLabel[], spanMs: number, graceMs = 15 * 60_000): IncidentScore {
+export function scoreIncidents(
+  alerts: readonly Alert[],
+  labels: readonly IncidentLabel[],
+  spanMs: number,
+  graceMs = 15 * 60_000,
+): IncidentScore {
   const firing = alerts.filter((a) => a.status === 'firing');
   const firedAt = (a: Alert) => a.startsAt;
-  const matches = (a: Alert, l: IncidentLabel) => a.stream === l.stream && a.key === l.key && firedAt(a) >= l.start - 60_000 && firedAt(a) <= l.end + graceMs;
+  const matches = (a: Alert, l: IncidentLabel) =>
+    a.stream === l.stream && a.key === l.key && firedAt(a) >= l.start - 60_000 && firedAt(a) <= l.end + graceMs;
   const byKind: IncidentScore['byKind'] = {};
   const missed: IncidentLabel[] = [];
   let detected = 0;

@@ -33,20 +33,34 @@ export function renderTemplate(template: string, x: SummaryInput): string {
     if (name.startsWith('attr.')) return x.attrs[name.slice(5)] ?? '?';
     if (name.startsWith('detail.')) return detailText(ev.detail?.[name.slice(7)]);
     switch (name) {
-      case 'key': return x.key;
-      case 'stream': return x.stream;
-      case 'detector': return x.detector;
-      case 'measure': return ev.measure;
-      case 'value': return fmt(ev.value);
-      case 'baseline': return fmt(ev.baseline);
-      case 'deviation': return fmt(ev.deviation === null ? null : Math.abs(ev.deviation));
-      case 'direction': return (ev.deviation ?? 0) < 0 ? 'below' : 'above';
-      case 'limit': return fmt(ev.limit);
-      case 'unit': return x.unit ?? '';
-      case 'window': return windowText(ev);
-      case 'span': return ev.window ? formatDuration(roundSpan(ev.window.end - ev.window.start)) : '?';
-      case 'value_duration': return formatDuration(roundSpan(ev.value * 1000));
-      default: return whole;
+      case 'key':
+        return x.key;
+      case 'stream':
+        return x.stream;
+      case 'detector':
+        return x.detector;
+      case 'measure':
+        return ev.measure;
+      case 'value':
+        return fmt(ev.value);
+      case 'baseline':
+        return fmt(ev.baseline);
+      case 'deviation':
+        return fmt(ev.deviation === null ? null : Math.abs(ev.deviation));
+      case 'direction':
+        return (ev.deviation ?? 0) < 0 ? 'below' : 'above';
+      case 'limit':
+        return fmt(ev.limit);
+      case 'unit':
+        return x.unit ?? '';
+      case 'window':
+        return windowText(ev);
+      case 'span':
+        return ev.window ? formatDuration(roundSpan(ev.window.end - ev.window.start)) : '?';
+      case 'value_duration':
+        return formatDuration(roundSpan(ev.value * 1000));
+      default:
+        return whole;
     }
   });
 }

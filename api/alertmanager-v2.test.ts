@@ -38,7 +38,10 @@ describe('Alertmanager API v2 subset', () => {
 
   it('needs the bearer token like the rest of /api/', async () => {
     expect((await t.req('GET', '/api/v2/alerts', { token: null })).status).toBe(401);
-    expect((await t.req('GET', '/api/v2/status')).json).toMatchObject({ cluster: { status: 'disabled', peers: [] }, versionInfo: { branch: 'flowwatch' } });
+    expect((await t.req('GET', '/api/v2/status')).json).toMatchObject({
+      cluster: { status: 'disabled', peers: [] },
+      versionInfo: { branch: 'flowwatch' },
+    });
   });
 
   it('GET /api/v2/alerts: GettableAlerts with Alertmanager labels, annotations, fingerprint, receivers and status', async () => {
@@ -72,7 +75,13 @@ describe('Alertmanager API v2 subset', () => {
     await t.p.idle();
     const now = t.p.now();
     const posted = await t.req('POST', '/api/v2/silences', {
-      body: { matchers: [{ name: 'key', value: 'gate-.*', isRegex: true, isEqual: true }], startsAt: new Date(now - 5000).toISOString(), endsAt: new Date(now + 3_600_000).toISOString(), createdBy: 'ana', comment: 'works' },
+      body: {
+        matchers: [{ name: 'key', value: 'gate-.*', isRegex: true, isEqual: true }],
+        startsAt: new Date(now - 5000).toISOString(),
+        endsAt: new Date(now + 3_600_000).toISOString(),
+        createdBy: 'ana',
+        comment: 'works',
+      },
     });
     expect(posted.status).toBe(200);
     const id = posted.json.silenceID;
@@ -82,7 +91,16 @@ describe('Alertmanager API v2 subset', () => {
     expect((await t.req('GET', '/api/v2/alerts?silenced=false')).json).toEqual([]);
     const listed = (await t.req('GET', '/api/v2/silences')).json;
     expect(listed).toEqual([
-      { id, status: { state: 'active' }, updatedAt: expect.any(String), matchers: [{ name: 'key', value: 'gate-.*', isRegex: true, isEqual: true }], startsAt: new Date(now).toISOString().replace('.000Z', 'Z'), endsAt: expect.any(String), createdBy: 'ana', comment: 'works' },
+      {
+        id,
+        status: { state: 'active' },
+        updatedAt: expect.any(String),
+        matchers: [{ name: 'key', value: 'gate-.*', isRegex: true, isEqual: true }],
+        startsAt: new Date(now).toISOString().replace('.000Z', 'Z'),
+        endsAt: expect.any(String),
+        createdBy: 'ana',
+        comment: 'works',
+      },
     ]);
     expect((await t.req('GET', '/api/v2/silences?filter=' + encodeURIComponent('key=~"gate-.*"'))).json).toHaveLength(1);
     expect((await t.req('GET', '/api/v2/silences?filter=' + encodeURIComponent('key="gate-1"'))).json).toHaveLength(0);
@@ -95,7 +113,13 @@ describe('Alertmanager API v2 subset', () => {
 
   it('POST with an id replaces that silence; bad silences are refused and change nothing', async () => {
     const now = t.p.now();
-    const body = { matchers: [{ name: 'stream', value: 'people', isRegex: false }], startsAt: new Date(now).toISOString(), endsAt: new Date(now + 60_000).toISOString(), createdBy: 'ana', comment: '' };
+    const body = {
+      matchers: [{ name: 'stream', value: 'people', isRegex: false }],
+      startsAt: new Date(now).toISOString(),
+      endsAt: new Date(now + 60_000).toISOString(),
+      createdBy: 'ana',
+      comment: '',
+    };
     const first = (await t.req('POST', '/api/v2/silences', { body })).json.silenceID;
     const second = await t.req('POST', '/api/v2/silences', { body: { ...body, id: first, endsAt: new Date(now + 120_000).toISOString() } });
     expect(second.status).toBe(200);

@@ -80,7 +80,9 @@ export async function alertmanagerV2(method: string, path: string, url: URL, req
     if (method === 'GET') {
       const filter = filters(url);
       const now = d.alerting.now();
-      return { body: sortSilences((await d.alerting.silences()).filter((s) => silenceHas(s.matchers, filter)).map((s) => gettableSilence(s, now))) };
+      return {
+        body: sortSilences((await d.alerting.silences()).filter((s) => silenceHas(s.matchers, filter)).map((s) => gettableSilence(s, now))),
+      };
     }
     return { body: await postSilence(d, await d.readJson(req)) };
   }
@@ -96,7 +98,10 @@ export async function alertmanagerV2(method: string, path: string, url: URL, req
     await d.alerting.expireSilence(id);
     return { body: '' };
   }
-  fail(404, `no such endpoint: ${method} ${path} (flowwatch serves a subset of the Alertmanager API v2: status, receivers, alerts, alerts/groups, silences, silence/{id})`);
+  fail(
+    404,
+    `no such endpoint: ${method} ${path} (flowwatch serves a subset of the Alertmanager API v2: status, receivers, alerts, alerts/groups, silences, silence/{id})`,
+  );
 }
 
 function base(d: AmApiDeps, req: IncomingMessage): string {
@@ -111,7 +116,14 @@ export const AM_API_VERSION = '0.35.0';
  * with their own and warn, karma picks features by it); branch and revision say it is flowwatch.
  */
 function status() {
-  const v = { version: AM_API_VERSION, revision: `flowwatch-${VERSION}`, branch: 'flowwatch', buildUser: 'flowwatch', buildDate: '', goVersion: '' };
+  const v = {
+    version: AM_API_VERSION,
+    revision: `flowwatch-${VERSION}`,
+    branch: 'flowwatch',
+    buildUser: 'flowwatch',
+    buildDate: '',
+    goVersion: '',
+  };
   return {
     cluster: { name: 'flowwatch', status: 'disabled', peers: [] },
     versionInfo: v,
@@ -179,7 +191,9 @@ async function rows(d: AmApiDeps, url: URL, externalUrl: string): Promise<AlertR
     if (byReceiver && !byReceiver(receivers)) continue;
     const muted = view.mutedBy ?? '';
     const silencedBy = muted.startsWith('silence:') ? [muted.slice('silence:'.length)] : [];
-    const inhibitedBy = muted.startsWith('inhibited:') ? [hexOf.get(muted.slice('inhibited:'.length)) ?? muted.slice('inhibited:'.length)] : [];
+    const inhibitedBy = muted.startsWith('inhibited:')
+      ? [hexOf.get(muted.slice('inhibited:'.length)) ?? muted.slice('inhibited:'.length)]
+      : [];
     const state = muted ? 'suppressed' : 'active';
     if (state === 'active' && !active) continue;
     if (silencedBy.length > 0 && !silenced) continue;
@@ -212,7 +226,10 @@ async function gettableAlerts(d: AmApiDeps, url: URL, externalUrl: string): Prom
 
 /** Alerts by aggregation group: one per route taking them and group_by values, as Alertmanager's dispatcher groups them. */
 async function alertGroups(d: AmApiDeps, url: URL, externalUrl: string): Promise<unknown[]> {
-  const groups = new Map<string, { labels: Record<string, string>; receiver: { name: string }; routeLabels: Record<string, string>; alerts: unknown[] }>();
+  const groups = new Map<
+    string,
+    { labels: Record<string, string>; receiver: { name: string }; routeLabels: Record<string, string>; alerts: unknown[] }
+  >();
   for (const r of await rows(d, url, externalUrl)) {
     for (const route of r.routes) {
       const labels = groupLabels(route, r.view.labels as Record<string, string>);
@@ -291,7 +308,8 @@ function str(o: Record<string, unknown>, key: string, required = true): string |
 function time(o: Record<string, unknown>, key: string): number {
   const v = str(o, key)!;
   const t = Date.parse(v);
-  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v) || !Number.isFinite(t)) fail(400, `${key}: expected an RFC 3339 time, got ${JSON.stringify(v)}`);
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v) || !Number.isFinite(t))
+    fail(400, `${key}: expected an RFC 3339 time, got ${JSON.stringify(v)}`);
   return t;
 }
 
@@ -303,7 +321,8 @@ async function postSilence(d: AmApiDeps, raw: unknown): Promise<{ silenceID: str
   const matchers = (o.matchers as unknown[]).map((m, i) => {
     if (typeof m !== 'object' || m === null) fail(400, `matchers.${i}: expected {name, value, isRegex, isEqual}`);
     const x = m as Record<string, unknown>;
-    if (typeof x.name !== 'string' || typeof x.value !== 'string' || typeof x.isRegex !== 'boolean') fail(400, `matchers.${i}: name, value (strings) and isRegex (boolean) are required`);
+    if (typeof x.name !== 'string' || typeof x.value !== 'string' || typeof x.isRegex !== 'boolean')
+      fail(400, `matchers.${i}: name, value (strings) and isRegex (boolean) are required`);
     if (x.isEqual !== undefined && typeof x.isEqual !== 'boolean') fail(400, `matchers.${i}: isEqual must be a boolean`);
     const equal = x.isEqual !== false;
     const op = x.isRegex ? (equal ? '=~' : '!~') : equal ? '=' : '!=';
@@ -324,7 +343,11 @@ async function postSilence(d: AmApiDeps, raw: unknown): Promise<{ silenceID: str
   const endsAt = time(o, 'endsAt');
   if (endsAt <= now) fail(400, 'endsAt is in the past');
   if (endsAt <= startsAt) fail(400, 'endsAt must be after startsAt');
-  if (endsAt - startsAt > d.maxSilenceMs) fail(400, `a silence may last at most ${formatDuration(d.maxSilenceMs)} (alerting.api.max_silence); this one would end ${new Date(endsAt).toISOString()}`);
+  if (endsAt - startsAt > d.maxSilenceMs)
+    fail(
+      400,
+      `a silence may last at most ${formatDuration(d.maxSilenceMs)} (alerting.api.max_silence); this one would end ${new Date(endsAt).toISOString()}`,
+    );
   const id = str(o, 'id', false);
   if (id) {
     const old = (await d.alerting.silences()).find((s) => s.id === id);

@@ -109,7 +109,12 @@ export class FlowwatchMetrics implements AlertingMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.changes = new Counter({ name: 'flowwatch_alert_changes_total', help: 'Alert state changes accepted for notification (after de-duplication)', labelNames: ['status'], registers });
+    this.changes = new Counter({
+      name: 'flowwatch_alert_changes_total',
+      help: 'Alert state changes accepted for notification (after de-duplication)',
+      labelNames: ['status'],
+      registers,
+    });
     this.notifications = new Counter({
       name: 'flowwatch_notifications_total',
       help: 'Notification delivery attempts by outcome: sent, retried (failed, will retry), failed (rejected for good)',

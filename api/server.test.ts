@@ -19,7 +19,10 @@ async function setup() {
   const { p, clock } = testPipeline({ receivers: [receiver], metrics });
   metrics.readFrom(() => p.snapshot());
   const lines: string[] = [];
-  const log = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+  const log = pino(
+    { level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }),
+  );
   const api = new ApiServer({ alerting: p, metrics, token: TOKEN, log });
   const { port } = await api.listen('127.0.0.1', 0);
   const base = `http://127.0.0.1:${port}`;
@@ -27,7 +30,11 @@ async function setup() {
     const headers: Record<string, string> = {};
     if (o.token !== null) headers.authorization = `Bearer ${o.token ?? TOKEN}`;
     if (o.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(base + path, { method, headers, body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body) });
+    const res = await fetch(base + path, {
+      method,
+      headers,
+      body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body),
+    });
     const text = await res.text();
     let json: any;
     try {
@@ -50,7 +57,9 @@ describe('HTTP API', () => {
   });
 
   it('refuses to start without a token in the environment', () => {
-    expect(() => apiToken({ token_env: 'FW_NO_SUCH_TOKEN' }, {})).toThrow(/set FW_NO_SUCH_TOKEN in the environment \(refusing to start the API without one\)/);
+    expect(() => apiToken({ token_env: 'FW_NO_SUCH_TOKEN' }, {})).toThrow(
+      /set FW_NO_SUCH_TOKEN in the environment \(refusing to start the API without one\)/,
+    );
     expect(apiToken({ token_env: 'T' }, { T: TOKEN })).toBe(TOKEN);
   });
 
@@ -61,7 +70,13 @@ describe('HTTP API', () => {
     const list = await t.req('GET', '/api/alerts');
     expect(list.status).toBe(200);
     expect(list.json.alerts).toHaveLength(2);
-    expect(list.json.alerts[0]).toMatchObject({ id: a.id, status: 'firing', severity: 'critical', evidence: { measure: 'entries', value: 412, baseline: 130 }, mutedBy: null });
+    expect(list.json.alerts[0]).toMatchObject({
+      id: a.id,
+      status: 'firing',
+      severity: 'critical',
+      evidence: { measure: 'entries', value: 412, baseline: 130 },
+      mutedBy: null,
+    });
     const ack = await t.req('POST', `/api/alerts/${a.id}/ack`, { body: { by: 'ana', comment: 'on it' } });
     expect(ack.status).toBe(200);
     expect(ack.json.ack).toEqual({ alertId: a.id, by: 'ana', at: new Date(t.clock.now()).toISOString(), comment: 'on it' });
@@ -70,10 +85,16 @@ describe('HTTP API', () => {
   });
 
   it('creates, lists and expires silences', async () => {
-    const created = await t.req('POST', '/api/silences', { body: { matchers: ['stream="people"', 'key=~"gate-.*"'], duration: '2h', createdBy: 'ana', comment: 'works' } });
+    const created = await t.req('POST', '/api/silences', {
+      body: { matchers: ['stream="people"', 'key=~"gate-.*"'], duration: '2h', createdBy: 'ana', comment: 'works' },
+    });
     expect(created.status).toBe(201);
     const id = created.json.silence.id;
-    expect(created.json.silence).toMatchObject({ state: 'active', matchers: ['stream="people"', 'key=~"gate-.*"'], endsAt: new Date(t.clock.now() + 2 * 3_600_000).toISOString() });
+    expect(created.json.silence).toMatchObject({
+      state: 'active',
+      matchers: ['stream="people"', 'key=~"gate-.*"'],
+      endsAt: new Date(t.clock.now() + 2 * 3_600_000).toISOString(),
+    });
     const a = makeAlert({ key: 'gate-1' });
     await t.p.dispatch([a]);
     await t.p.idle();
@@ -100,14 +121,44 @@ describe('HTTP API', () => {
       ['POST', `/api/alerts/${a.id}/ack`, { body: { by: 'ana', extra: 1 } }, 400, /extra/],
       ['POST', '/api/alerts/no-such-alert/ack', { body: { by: 'ana' } }, 404, /no firing alert with id "no-such-alert"/],
       ['POST', '/api/silences', { body: '{matchers: [}' }, 400, /malformed JSON/],
-      ['POST', '/api/silences', { body: { matchers: ['stream'], duration: '1h', createdBy: 'ana' } }, 400, /matchers\.0: bad matcher "stream"/],
+      [
+        'POST',
+        '/api/silences',
+        { body: { matchers: ['stream'], duration: '1h', createdBy: 'ana' } },
+        400,
+        /matchers\.0: bad matcher "stream"/,
+      ],
       ['POST', '/api/silences', { body: { matchers: ['stream=~"(people"'], duration: '1h', createdBy: 'ana' } }, 400, /invalid regex/],
       ['POST', '/api/silences', { body: { matchers: [], duration: '1h', createdBy: 'ana' } }, 400, /at least one matcher/],
-      ['POST', '/api/silences', { body: { matchers: ['stream="people"'], duration: 'an hour', createdBy: 'ana' } }, 400, /expected a duration like "2h"/],
+      [
+        'POST',
+        '/api/silences',
+        { body: { matchers: ['stream="people"'], duration: 'an hour', createdBy: 'ana' } },
+        400,
+        /expected a duration like "2h"/,
+      ],
       ['POST', '/api/silences', { body: { matchers: ['stream="people"'], createdBy: 'ana' } }, 400, /endsAt or duration/],
-      ['POST', '/api/silences', { body: { matchers: ['stream="people"'], endsAt: '1970-01-01T00:00:01Z', createdBy: 'ana' } }, 400, /past|after startsAt/],
-      ['POST', '/api/silences', { body: { matchers: ['stream="people"'], duration: '100000w', createdBy: 'ana' } }, 400, /at most 30d \(alerting\.api\.max_silence\)/],
-      ['POST', '/api/silences', { body: { matchers: ['stream="people"'], endsAt: '3943-01-01T00:00:00Z', createdBy: 'ana' } }, 400, /at most 30d/],
+      [
+        'POST',
+        '/api/silences',
+        { body: { matchers: ['stream="people"'], endsAt: '1970-01-01T00:00:01Z', createdBy: 'ana' } },
+        400,
+        /past|after startsAt/,
+      ],
+      [
+        'POST',
+        '/api/silences',
+        { body: { matchers: ['stream="people"'], duration: '100000w', createdBy: 'ana' } },
+        400,
+        /at most 30d \(alerting\.api\.max_silence\)/,
+      ],
+      [
+        'POST',
+        '/api/silences',
+        { body: { matchers: ['stream="people"'], endsAt: '3943-01-01T00:00:00Z', createdBy: 'ana' } },
+        400,
+        /at most 30d/,
+      ],
       ['DELETE', '/api/silences/no-such-silence', {}, 404, /no silence with id "no-such-silence"/],
       ['PUT', '/api/alerts', {}, 405, /not allowed/],
       ['GET', '/api/nothing', {}, 404, /no such endpoint/],
@@ -128,7 +179,11 @@ describe('HTTP API', () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
       const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
       if (type) headers['content-type'] = type;
-      const res = await fetch(`${base}/api/silences`, { method: 'POST', headers, body: JSON.stringify({ matchers: ['stream="people"'], duration: '1h', createdBy: 'ana' }) });
+      const res = await fetch(`${base}/api/silences`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ matchers: ['stream="people"'], duration: '1h', createdBy: 'ana' }),
+      });
       expect(res.status).toBe(415);
       expect(((await res.json()) as { error: string }).error).toMatch(/expected Content-Type: application\/json/);
     }

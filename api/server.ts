@@ -20,9 +20,14 @@ const MAX_BODY = 64 * 1024;
 /** The bearer token from the environment variable the config names; no token, no API. */
 export function apiToken(cfg: Pick<ApiConfig, 'token_env'>, env: NodeJS.ProcessEnv = process.env): string {
   const token = env[cfg.token_env];
-  if (!token) throw new FlowwatchError('FW_USAGE', `the HTTP API needs a bearer token: set ${cfg.token_env} in the environment (refusing to start the API without one)`);
+  if (!token)
+    throw new FlowwatchError(
+      'FW_USAGE',
+      `the HTTP API needs a bearer token: set ${cfg.token_env} in the environment (refusing to start the API without one)`,
+    );
   const problem = tokenProblem(token);
-  if (problem) throw new FlowwatchError('FW_USAGE', `${cfg.token_env} is not a usable bearer token: ${problem} (e.g. \`openssl rand -hex 24\`)`);
+  if (problem)
+    throw new FlowwatchError('FW_USAGE', `${cfg.token_env} is not a usable bearer token: ${problem} (e.g. \`openssl rand -hex 24\`)`);
   return token;
 }
 
@@ -111,8 +116,19 @@ export class ApiServer {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
-        const why = err.code === 'EADDRINUSE' ? 'the address is in use (another flowwatch worker with the API on this host?)' : err.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : err.message;
-        reject(new FlowwatchError('FW_USAGE', `the alerting API cannot listen on ${host}:${port}: ${why}; set alerting.api.listen to a free host:port`, { cause: err }));
+        const why =
+          err.code === 'EADDRINUSE'
+            ? 'the address is in use (another flowwatch worker with the API on this host?)'
+            : err.code === 'EACCES'
+              ? 'permission denied (ports below 1024 need privileges)'
+              : err.message;
+        reject(
+          new FlowwatchError(
+            'FW_USAGE',
+            `the alerting API cannot listen on ${host}:${port}: ${why}; set alerting.api.listen to a free host:port`,
+            { cause: err },
+          ),
+        );
       });
       server.listen(port, host, () => resolve());
     });
@@ -132,7 +148,12 @@ export class ApiServer {
       const out = await this.route(method, url, req);
       send(res, out.status ?? 200, out.body, out.contentType);
     } catch (err) {
-      const status = err instanceof HttpError ? err.status : isFlowwatchError(err) && typeof err.details?.status === 'number' ? (err.details.status as number) : 500;
+      const status =
+        err instanceof HttpError
+          ? err.status
+          : isFlowwatchError(err) && typeof err.details?.status === 'number'
+            ? (err.details.status as number)
+            : 500;
       const message = status === 500 ? 'internal error' : (err as Error).message;
       if (status === 500) this.o.log.error({ err, method, path: url.pathname }, 'API request failed');
       else this.o.log.info({ method, path: url.pathname, status, reason: message }, 'API request refused');
@@ -146,7 +167,14 @@ export class ApiServer {
     if (path === '/readyz') {
       // The API serves acks and silences from the alert store: it must answer here, within a bound.
       if (!(await resolvesWithin(this.o.alerting.store.ping(), 1000))) {
-        const problems = [{ component: 'alert-store', reason: 'the alert store does not answer within 1 s' }, ...(this.o.health?.list() ?? []).map((p) => ({ component: p.component, reason: p.reason, since: new Date(p.since).toISOString() }))];
+        const problems = [
+          { component: 'alert-store', reason: 'the alert store does not answer within 1 s' },
+          ...(this.o.health?.list() ?? []).map((p) => ({
+            component: p.component,
+            reason: p.reason,
+            since: new Date(p.since).toISOString(),
+          })),
+        ];
         return { status: 503, body: { status: 'not ready', problems } };
       }
       if (this.o.health) return readiness(this.o.health);
@@ -159,7 +187,8 @@ export class ApiServer {
     if (!path.startsWith('/api/')) throw new HttpError(404, `no such endpoint: ${method} ${path}`);
     this.authorize(req);
     const a = this.o.alerting;
-    if (path.startsWith('/api/v2/')) return alertmanagerV2(method, path, url, req, { alerting: a, readJson, maxSilenceMs: this.o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS });
+    if (path.startsWith('/api/v2/'))
+      return alertmanagerV2(method, path, url, req, { alerting: a, readJson, maxSilenceMs: this.o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS });
 
     if (path === '/api/alerts') {
       allow(method, ['GET']);
@@ -171,7 +200,11 @@ export class ApiServer {
       const body = ackBody.safeParse(await readJson(req));
       if (!body.success) throw new HttpError(400, zodMessage(body.error));
       const ack = await a.ack(decodeURIComponent(m[1]), body.data.by, body.data.comment);
-      return { body: { ack: { alertId: ack.alertId, by: ack.by, at: new Date(ack.at).toISOString(), ...(ack.comment ? { comment: ack.comment } : {}) } } };
+      return {
+        body: {
+          ack: { alertId: ack.alertId, by: ack.by, at: new Date(ack.at).toISOString(), ...(ack.comment ? { comment: ack.comment } : {}) },
+        },
+      };
     }
     if (path === '/api/silences') {
       allow(method, ['GET', 'POST']);
@@ -190,7 +223,10 @@ export class ApiServer {
       } else throw new HttpError(400, 'a silence needs endsAt or duration');
       const longest = this.o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS;
       if (endsAt - (startsAt ?? a.now()) > longest) {
-        throw new HttpError(400, `a silence may last at most ${formatDuration(longest)} (alerting.api.max_silence); this one would end ${new Date(endsAt).toISOString()}`);
+        throw new HttpError(
+          400,
+          `a silence may last at most ${formatDuration(longest)} (alerting.api.max_silence); this one would end ${new Date(endsAt).toISOString()}`,
+        );
       }
       const created = await a.createSilence({ matchers: s.matchers, startsAt, endsAt, createdBy: s.createdBy, comment: s.comment });
       return { status: 201, body: { silence: silenceJson({ ...created, state: created.startsAt > a.now() ? 'pending' : 'active' }) } };
@@ -231,7 +267,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   // A form or text/plain body is refused rather than guessed at (and a browser cannot send
   // application/json cross-site without a preflight).
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') throw new HttpError(415, `expected Content-Type: application/json, got ${type ? JSON.stringify(type) : 'none'}`);
+  if (type !== 'application/json')
+    throw new HttpError(415, `expected Content-Type: application/json, got ${type ? JSON.stringify(type) : 'none'}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -248,7 +285,16 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function silenceJson(s: { id: string; matchers: string[]; startsAt: number; endsAt: number; createdBy: string; comment: string; createdAt: number; state: string }) {
+function silenceJson(s: {
+  id: string;
+  matchers: string[];
+  startsAt: number;
+  endsAt: number;
+  createdBy: string;
+  comment: string;
+  createdAt: number;
+  state: string;
+}) {
   return {
     id: s.id,
     state: s.state,

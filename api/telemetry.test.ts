@@ -15,7 +15,12 @@ function logger() {
   return { log, lines };
 }
 
-async function start(o: { snapshotTimeoutMs?: number; snapshot?: () => Promise<{ outbox: Record<string, number>; dead: Record<string, number>; alerts: Record<string, number> }> } = {}) {
+async function start(
+  o: {
+    snapshotTimeoutMs?: number;
+    snapshot?: () => Promise<{ outbox: Record<string, number>; dead: Record<string, number>; alerts: Record<string, number> }>;
+  } = {},
+) {
   const health = new Health(() => Date.UTC(2026, 11, 6));
   const metrics = new FlowwatchMetrics({ snapshotTimeoutMs: o.snapshotTimeoutMs });
   metrics.readHealth(health);
@@ -41,7 +46,10 @@ describe('TelemetryServer', () => {
     t.health.fail('source:kafka', 'connecting to Kafka at 127.0.0.1:1');
     const r = await t.get('/readyz');
     expect(r.status).toBe(503);
-    expect(JSON.parse(r.text)).toEqual({ status: 'not ready', problems: [{ component: 'source:kafka', reason: 'connecting to Kafka at 127.0.0.1:1', since: '2026-12-06T00:00:00.000Z' }] });
+    expect(JSON.parse(r.text)).toEqual({
+      status: 'not ready',
+      problems: [{ component: 'source:kafka', reason: 'connecting to Kafka at 127.0.0.1:1', since: '2026-12-06T00:00:00.000Z' }],
+    });
     expect((await t.get('/metrics')).text).toMatch(/^flowwatch_ready 0$/m);
     expect((await t.get('/metrics')).text).toMatch(/^flowwatch_health_problem\{component="source:kafka"\} 1$/m);
     t.health.ok('source:kafka');
@@ -73,7 +81,10 @@ describe('TelemetryServer', () => {
 
   it('serves the last known store values, marked stale, when the store does not answer', async () => {
     let answer = true;
-    t = await start({ snapshotTimeoutMs: 0, snapshot: () => (answer ? Promise.resolve({ outbox: { ops: 3 }, dead: {}, alerts: { firing: 2 } }) : new Promise(() => undefined)) });
+    t = await start({
+      snapshotTimeoutMs: 0,
+      snapshot: () => (answer ? Promise.resolve({ outbox: { ops: 3 }, dead: {}, alerts: { firing: 2 } }) : new Promise(() => undefined)),
+    });
     let text = (await t.get('/metrics')).text;
     expect(text).toMatch(/^flowwatch_outbox_depth\{receiver="ops"\} 3$/m);
     expect(text).toMatch(/^flowwatch_metrics_stale 0$/m);
@@ -93,7 +104,9 @@ describe('TelemetryServer', () => {
     expect(await second.listen('127.0.0.1', t.port)).toBeUndefined();
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0])).toMatchObject({ level: 40, port: t.port, code: 'EADDRINUSE' });
-    expect(JSON.parse(lines[0]).msg).toMatch(new RegExp(`127\\.0\\.0\\.1:${t.port} is in use .*--telemetry HOST:PORT, FLOWWATCH_TELEMETRY or telemetry\\.listen`));
+    expect(JSON.parse(lines[0]).msg).toMatch(
+      new RegExp(`127\\.0\\.0\\.1:${t.port} is in use .*--telemetry HOST:PORT, FLOWWATCH_TELEMETRY or telemetry\\.listen`),
+    );
     await second.close();
   });
 });

@@ -15,7 +15,13 @@ const SCRAPE_TIMEOUT_MS = 2000;
 /** The /readyz answer from the worker's Health: 200 when no part reports a problem, else 503 with the problems. */
 export function readiness(health: Health): { status: number; body: unknown } {
   if (health.ready) return { status: 200, body: { status: 'ready' } };
-  return { status: 503, body: { status: 'not ready', problems: health.list().map((p) => ({ component: p.component, reason: p.reason, since: new Date(p.since).toISOString() })) } };
+  return {
+    status: 503,
+    body: {
+      status: 'not ready',
+      problems: health.list().map((p) => ({ component: p.component, reason: p.reason, since: new Date(p.since).toISOString() })),
+    },
+  };
 }
 
 /**
@@ -78,4 +84,3 @@ export class TelemetryServer {
     send(res, 404, { error: `no such endpoint: ${path} (this listener serves /metrics, /healthz, /readyz)` });
   }
 }
-

@@ -88,7 +88,11 @@ export function replayTarget(o: Pick<BacktestOptions, 'config' | 'stream' | 'mea
   for (const name of names) config.streams[name] = { ...config.streams[name], source: { type: 'file', path: o.input }, max_age: 0 };
   config.sinks = [];
   if (!stream) {
-    if (o.measurement) throw new FlowwatchError('FW_USAGE', `--measurement ${o.measurement}: choose the stream it belongs to with --stream (${o.config} has ${names.join(', ')})`);
+    if (o.measurement)
+      throw new FlowwatchError(
+        'FW_USAGE',
+        `--measurement ${o.measurement}: choose the stream it belongs to with --stream (${o.config} has ${names.join(', ')})`,
+      );
     const noStream = `${o.config} has ${names.length} streams (${names.join(', ')}): choose the one that judges timestamp/value rows with --stream (raw {"stream", "payload"} records name their own)`;
     return { config, noStream };
   }
@@ -97,7 +101,8 @@ export function replayTarget(o: Pick<BacktestOptions, 'config' | 'stream' | 'mea
   if (s.detectors.length === 0) throw new FlowwatchError('FW_USAGE', `stream ${stream} in ${o.config} has no detectors to backtest`);
   const measurements = measurementNames(s.mapping);
   const measurement = o.measurement ?? (measurements.includes('value') ? 'value' : measurements[0]);
-  if (!measurements.includes(measurement)) throw new FlowwatchError('FW_USAGE', `--measurement ${measurement}: stream ${stream} has ${measurements.join(', ')}`);
+  if (!measurements.includes(measurement))
+    throw new FlowwatchError('FW_USAGE', `--measurement ${measurement}: stream ${stream} has ${measurements.join(', ')}`);
   return { config, stream, measurement };
 }
 
@@ -134,7 +139,9 @@ export async function runBacktest(o: BacktestOptions, io: BacktestIO): Promise<B
   let doneRows = 0;
   try {
     for (const f of inputs) {
-      const outcome = await replayFile(f, outputPath(f, o, single), target, io.log, (bytes, rows) => progress.update(doneBytes + bytes, doneRows + rows, f.rel));
+      const outcome = await replayFile(f, outputPath(f, o, single), target, io.log, (bytes, rows) =>
+        progress.update(doneBytes + bytes, doneRows + rows, f.rel),
+      );
       doneBytes += f.bytes;
       doneRows += outcome.rows;
       files.push(outcome);
@@ -154,7 +161,9 @@ export async function runBacktest(o: BacktestOptions, io: BacktestIO): Promise<B
   const rows = ok.reduce((a, f) => a + f.rows, 0);
   const lines: string[] = [];
   const perMin = wallMs > 0 ? (rows / wallMs) * 60_000 : 0;
-  lines.push(`backtest: ${files.length} file${files.length === 1 ? '' : 's'}, ${rows.toLocaleString('en-US')} rows in ${formatDuration(wallMs)} (${fmtRate(perMin)} rows/min); ${failed} failed`);
+  lines.push(
+    `backtest: ${files.length} file${files.length === 1 ? '' : 's'}, ${rows.toLocaleString('en-US')} rows in ${formatDuration(wallMs)} (${fmtRate(perMin)} rows/min); ${failed} failed`,
+  );
   lines.push(`profile: ${profileOf(o, target)}; output: ${single && ok[0]?.out ? ok[0].out : o.out}`);
   if (o.alerts) lines.push(`alert changes: ${alertChanges} written to ${o.alerts}`);
 
@@ -162,26 +171,53 @@ export async function runBacktest(o: BacktestOptions, io: BacktestIO): Promise<B
   if (labels) {
     const scored = ok.filter((f) => labels.windows.has(f.file.rel));
     const unlabelled = ok.length - scored.length;
-    const series: ScoredSeries[] = scored.map((f) => ({ name: f.file.rel, ts: f.ts, scores: f.scores, windows: labels.windows.get(f.file.rel)! }));
+    const series: ScoredSeries[] = scored.map((f) => ({
+      name: f.file.rel,
+      ts: f.ts,
+      scores: f.scores,
+      windows: labels.windows.get(f.file.rel)!,
+    }));
     const nab = sweep(series);
-    const onsets: ScoredSeries[] = scored.map((f) => ({ name: f.file.rel, ts: f.ts, scores: onsetsOf(f.alert), windows: labels.windows.get(f.file.rel)! }));
+    const onsets: ScoredSeries[] = scored.map((f) => ({
+      name: f.file.rel,
+      ts: f.ts,
+      scores: onsetsOf(f.alert),
+      windows: labels.windows.get(f.file.rel)!,
+    }));
     const alertNab = scoreAt(onsets, 1);
     const m = alertMetrics(scored.map((f) => ({ ts: f.ts, alert: f.alert, windows: labels.windows.get(f.file.rel)! })));
     result.nab = nab;
     result.alertNab = alertNab;
     result.alerts = m;
-    lines.push(`labels: ${nab.windows} windows in ${scored.length} file${scored.length === 1 ? '' : 's'}${unlabelled > 0 ? ` (${unlabelled} file${unlabelled === 1 ? '' : 's'} without labels not scored)` : ''}; the first 15% of each file (at most 750 rows) is probation, as in NAB`);
     lines.push(
-      `alerts: ${m.alerts} (${m.trueAlerts} overlap a window): precision ${fmt3(m.precision)}, recall ${fmt3(m.recall)} (${m.detected}/${m.windows} windows), mean detection delay ${m.meanDelayMs === null ? "—" : formatDuration(Math.round(m.meanDelayMs / 60_000) * 60_000)} after the window start (${m.meanDelayShare === null ? '—' : m.meanDelayShare.toFixed(2)} of the window)`,
+      `labels: ${nab.windows} windows in ${scored.length} file${scored.length === 1 ? '' : 's'}${unlabelled > 0 ? ` (${unlabelled} file${unlabelled === 1 ? '' : 's'} without labels not scored)` : ''}; the first 15% of each file (at most 750 rows) is probation, as in NAB`,
+    );
+    lines.push(
+      `alerts: ${m.alerts} (${m.trueAlerts} overlap a window): precision ${fmt3(m.precision)}, recall ${fmt3(m.recall)} (${m.detected}/${m.windows} windows), mean detection delay ${m.meanDelayMs === null ? '—' : formatDuration(Math.round(m.meanDelayMs / 60_000) * 60_000)} after the window start (${m.meanDelayShare === null ? '—' : m.meanDelayShare.toFixed(2)} of the window)`,
     );
     lines.push(
       `NAB score (standard profile, best single threshold over all files): ${nab.best.normalized.toFixed(1)} at anomaly_score >= ${Number.isFinite(nab.best.threshold) ? nab.best.threshold.toFixed(4) : 'none'} (${nab.best.detectedWindows}/${nab.windows} windows detected, ${nab.best.falseRows} detections outside windows)`,
     );
     lines.push(`NAB score of the alerts themselves (each alert's first row as a detection): ${alertNab.normalized.toFixed(1)}`);
-    lines.push(describeLeads(windowLeads(scored.map((f) => ({ name: f.file.rel, ts: f.ts, alert: f.alert, windows: labels.windows.get(f.file.rel)! }))), (ms) => formatDuration(Math.round(ms / 60_000) * 60_000)));
+    lines.push(
+      describeLeads(
+        windowLeads(scored.map((f) => ({ name: f.file.rel, ts: f.ts, alert: f.alert, windows: labels.windows.get(f.file.rel)! }))),
+        (ms) => formatDuration(Math.round(ms / 60_000) * 60_000),
+      ),
+    );
   }
   if (o.report) {
-    const reportFiles = files.map((f) => ({ rel: f.file.rel, ok: f.ok, problems: f.problems, ts: f.ts, values: f.values, scores: f.scores, alert: f.alert, alerts: f.alerts, windows: labels?.windows.get(f.file.rel) ?? [] }));
+    const reportFiles = files.map((f) => ({
+      rel: f.file.rel,
+      ok: f.ok,
+      problems: f.problems,
+      ts: f.ts,
+      values: f.values,
+      scores: f.scores,
+      alert: f.alert,
+      alerts: f.alerts,
+      windows: labels?.windows.get(f.file.rel) ?? [],
+    }));
     mkdirSync(path.dirname(path.resolve(o.report)), { recursive: true });
     writeFileSync(o.report, renderReport({ title: `flowwatch backtest — ${o.input}`, summary: lines, files: reportFiles }));
     lines.push(`report: ${o.report}`);
@@ -193,7 +229,8 @@ export async function runBacktest(o: BacktestOptions, io: BacktestIO): Promise<B
 
 function profileOf(o: BacktestOptions, target: ReplayTarget): string {
   if (!o.config) return 'built-in default univariate profile';
-  if (target.stream === undefined) return `${o.config}, streams ${Object.keys(target.config.streams).join(', ')} (raw records by their "stream")`;
+  if (target.stream === undefined)
+    return `${o.config}, streams ${Object.keys(target.config.streams).join(', ')} (raw records by their "stream")`;
   return `${o.config}, stream ${target.stream}, measurement ${target.measurement}`;
 }
 
@@ -227,7 +264,16 @@ function openChangeLog(file: string): { write(changes: readonly Alert[], rel: st
 export function changeLine(a: Alert, file?: string): Record<string, unknown> {
   const line: Record<string, unknown> = {};
   if (file !== undefined) line.file = file;
-  Object.assign(line, { id: a.id, fingerprint: a.fingerprint, status: a.status, stream: a.stream, key: a.key, detector: a.detector, severity: a.severity, startsAt: a.startsAt });
+  Object.assign(line, {
+    id: a.id,
+    fingerprint: a.fingerprint,
+    status: a.status,
+    stream: a.stream,
+    key: a.key,
+    detector: a.detector,
+    severity: a.severity,
+    startsAt: a.startsAt,
+  });
   if (a.status === 'resolved' && a.endsAt !== undefined) line.endsAt = a.endsAt;
   line.summary = a.summary;
   return line;

@@ -51,7 +51,8 @@ export function parseCsvHeader(line: string): CsvHeader | string {
   const timestamp = cols.indexOf('timestamp');
   const value = cols.indexOf('value');
   const missing = [timestamp < 0 ? 'timestamp' : '', value < 0 ? 'value' : ''].filter(Boolean);
-  if (missing.length > 0) return `missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(' and ')}: expected a header "timestamp,value", got ${JSON.stringify(line.length > 60 ? line.slice(0, 60) + '…' : line)}`;
+  if (missing.length > 0)
+    return `missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(' and ')}: expected a header "timestamp,value", got ${JSON.stringify(line.length > 60 ? line.slice(0, 60) + '…' : line)}`;
   return { timestamp, value, columns: cols.length };
 }
 

@@ -21,7 +21,9 @@ export function readLabels(file: string, known: ReadonlySet<string>): Labels {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new FlowwatchError('FW_USAGE', `cannot read labels ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err });
+    throw new FlowwatchError('FW_USAGE', `cannot read labels ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, {
+      cause: err,
+    });
   }
   let raw: unknown;
   try {
@@ -29,7 +31,8 @@ export function readLabels(file: string, known: ReadonlySet<string>): Labels {
   } catch (err) {
     throw new FlowwatchError('FW_USAGE', `${file}: not valid JSON: ${(err as Error).message}`, { cause: err });
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new FlowwatchError('FW_USAGE', `${file}:1: expected an object of file path → list of [start, end] windows`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new FlowwatchError('FW_USAGE', `${file}:1: expected an object of file path → list of [start, end] windows`);
   const windows = new Map<string, [number, number][]>();
   const problems: string[] = [];
   const lineOf = (key: string) => {

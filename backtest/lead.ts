@@ -17,7 +17,9 @@ export interface WindowLead {
  * force there, the first alert row inside the window (a negative lead); none: null. Every window
  * counts (no probation: a lead is about one incident, not a score over the file).
  */
-export function windowLeads(series: readonly { name: string; ts: ArrayLike<number>; alert: ArrayLike<number>; windows: readonly (readonly [number, number])[] }[]): WindowLead[] {
+export function windowLeads(
+  series: readonly { name: string; ts: ArrayLike<number>; alert: ArrayLike<number>; windows: readonly (readonly [number, number])[] }[],
+): WindowLead[] {
   const out: WindowLead[] = [];
   for (const s of series) {
     const n = s.ts.length;
@@ -49,11 +51,21 @@ export function windowLeads(series: readonly { name: string; ts: ArrayLike<numbe
 /** "lead time per labelled window: 3 of 4 warned ahead, median 12m; file@start +12m, ..." (at most `max` listed). */
 export function describeLeads(leads: readonly WindowLead[], fmt: (ms: number) => string, max = 20): string {
   if (leads.length === 0) return 'lead time per labelled window: no windows';
-  const known = leads.filter((l) => l.leadMs !== null).map((l) => l.leadMs!).sort((x, y) => x - y);
+  const known = leads
+    .filter((l) => l.leadMs !== null)
+    .map((l) => l.leadMs!)
+    .sort((x, y) => x - y);
   const ahead = known.filter((l) => l > 0).length;
-  const mid = known.length === 0 ? null : known.length % 2 ? known[(known.length - 1) / 2] : (known[known.length / 2 - 1] + known[known.length / 2]) / 2;
+  const mid =
+    known.length === 0
+      ? null
+      : known.length % 2
+        ? known[(known.length - 1) / 2]
+        : (known[known.length / 2 - 1] + known[known.length / 2]) / 2;
   const sign = (ms: number) => (ms >= 0 ? `+${fmt(ms)}` : `-${fmt(-ms)}`);
-  const list = leads.slice(0, max).map((l) => `${l.file}@${new Date(l.start).toISOString()} ${l.leadMs === null ? 'missed' : sign(l.leadMs)}`);
+  const list = leads
+    .slice(0, max)
+    .map((l) => `${l.file}@${new Date(l.start).toISOString()} ${l.leadMs === null ? 'missed' : sign(l.leadMs)}`);
   const more = leads.length > max ? `, … ${leads.length - max} more` : '';
   return `lead time per labelled window (+ = alert before the window's start): ${ahead} of ${leads.length} alerted ahead, ${leads.length - known.length} missed, median ${mid === null ? '—' : sign(mid)}; ${list.join(', ')}${more}`;
 }

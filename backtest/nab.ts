@@ -199,7 +199,7 @@ export function sweep(series: readonly ScoredSeries[], cost: CostMatrix = STANDA
   };
   let best = snapshot(Infinity);
   const curve: ThresholdScore[] = keepCurve ? [best] : [];
-  for (let i = 0; i < rows.length; ) {
+  for (let i = 0; i < rows.length;) {
     const t = rows[i].score;
     for (; i < rows.length && rows[i].score === t; i++) {
       const r = rows[i];
@@ -251,7 +251,9 @@ export interface AlertMetrics {
  * window is detected when an alert row falls inside it. Rows in the probationary period are left
  * out, as in the NAB score.
  */
-export function alertMetrics(series: readonly { ts: ArrayLike<number>; alert: ArrayLike<number>; windows: readonly (readonly [number, number])[] }[]): AlertMetrics {
+export function alertMetrics(
+  series: readonly { ts: ArrayLike<number>; alert: ArrayLike<number>; windows: readonly (readonly [number, number])[] }[],
+): AlertMetrics {
   let windows = 0;
   let detected = 0;
   let alerts = 0;

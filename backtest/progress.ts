@@ -11,21 +11,23 @@ const NOOP: Progress = { update() {}, stop() {} };
 export function createProgress(totalBytes: number, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY || process.env.CI || totalBytes < 1_000_000) return NOOP;
   const started = Date.now();
-  const bar = new SingleBar(
-    {
-      stream,
-      format: 'backtest |{bar}| {percentage}% | {rows} rows | {rate} rows/min | {file}',
-      hideCursor: true,
-      clearOnComplete: true,
-      etaBuffer: 50,
-      fps: 5,
-    },
-  );
+  const bar = new SingleBar({
+    stream,
+    format: 'backtest |{bar}| {percentage}% | {rows} rows | {rate} rows/min | {file}',
+    hideCursor: true,
+    clearOnComplete: true,
+    etaBuffer: 50,
+    fps: 5,
+  });
   bar.start(totalBytes, 0, { rows: '0', rate: '-', file: '' });
   return {
     update(bytesDone, rows, file) {
       const min = (Date.now() - started) / 60_000;
-      bar.update(Math.min(bytesDone, totalBytes), { rows: rows.toLocaleString('en-US'), rate: min > 0 ? Math.round(rows / min).toLocaleString('en-US') : '-', file });
+      bar.update(Math.min(bytesDone, totalBytes), {
+        rows: rows.toLocaleString('en-US'),
+        rate: min > 0 ? Math.round(rows / min).toLocaleString('en-US') : '-',
+        file,
+      });
     },
     stop() {
       bar.stop();

@@ -53,7 +53,10 @@ export class QuirkCounts {
       const judged = j.to >= j.from ? `lines ${j.from}–${j.to} judged on a continued clock` : 'no later rows';
       parts.push(`1 clock jump back of ${formatDuration(j.size)}${on} at line ${j.line} (${judged})`);
     }
-    if (this.gaps > 0) parts.push(`${n(this.gaps, 'gap')} over ${GAP_INTERVALS} sampling intervals (longest ${formatDuration(this.longestGap)}) judged as is`);
+    if (this.gaps > 0)
+      parts.push(
+        `${n(this.gaps, 'gap')} over ${GAP_INTERVALS} sampling intervals (longest ${formatDuration(this.longestGap)}) judged as is`,
+      );
     return parts.length > 0 ? parts.join(', ') : null;
   }
 }

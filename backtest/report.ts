@@ -38,14 +38,23 @@ export function renderReport(r: ReportInput): string {
   parts.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)}</title><style>${CSS}</style></head><body>`);
   parts.push(`<h1>${esc(r.title)}</h1>`);
   parts.push(`<div class="summary">${r.summary.map((l) => `<div>${esc(l)}</div>`).join('')}</div>`);
-  parts.push(`<p class="legend"><span class="sw series"></span>value <span class="sw score"></span>anomaly score <span class="sw win"></span>labelled window <span class="sw alert"></span>alert firing <span class="dot"></span>alert onset (hover for evidence)</p>`);
+  parts.push(
+    `<p class="legend"><span class="sw series"></span>value <span class="sw score"></span>anomaly score <span class="sw win"></span>labelled window <span class="sw alert"></span>alert firing <span class="dot"></span>alert onset (hover for evidence)</p>`,
+  );
   const failed = r.files.filter((f) => !f.ok);
   if (failed.length > 0) {
     parts.push(`<h2>Files that failed (${failed.length})</h2><ul class="problems">`);
     for (const f of failed) for (const p of f.problems) parts.push(`<li>${esc(p)}</li>`);
     parts.push('</ul>');
   }
-  parts.push('<nav>' + r.files.filter((f) => f.ok).map((f, i) => `<a href="#f${i}">${esc(f.rel)}</a>`).join(' · ') + '</nav>');
+  parts.push(
+    '<nav>' +
+      r.files
+        .filter((f) => f.ok)
+        .map((f, i) => `<a href="#f${i}">${esc(f.rel)}</a>`)
+        .join(' · ') +
+      '</nav>',
+  );
   r.files.filter((f) => f.ok).forEach((f, i) => parts.push(fileSection(f, i)));
   parts.push('</body></html>');
   return parts.join('\n');
@@ -132,9 +141,12 @@ function spans(f: ReportFile, fr: Frame, svg: string[]): void {
   for (const [a, b] of f.windows) {
     const xa = Math.max(LEFT, x(a));
     const xb = Math.min(W - 10, x(b));
-    if (xb > xa) svg.push(`<rect class="win" x="${r1(xa)}" y="0" width="${r1(Math.max(1, xb - xa))}" height="${top2 + SCORE_H}"><title>labelled window ${esc(fmtTime(a))} → ${esc(fmtTime(b))}</title></rect>`);
+    if (xb > xa)
+      svg.push(
+        `<rect class="win" x="${r1(xa)}" y="0" width="${r1(Math.max(1, xb - xa))}" height="${top2 + SCORE_H}"><title>labelled window ${esc(fmtTime(a))} → ${esc(fmtTime(b))}</title></rect>`,
+      );
   }
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     if (f.alert[i] !== 1) {
       i++;
       continue;
@@ -166,8 +178,14 @@ function lines(f: ReportFile, fr: Frame, svg: string[]): void {
     let smax = 0;
     for (let i = a; i < b && i < n; i++) {
       const v = f.values[i];
-      if (v < mn) { mn = v; imn = i; }
-      if (v > mx) { mx = v; imx = i; }
+      if (v < mn) {
+        mn = v;
+        imn = i;
+      }
+      if (v > mx) {
+        mx = v;
+        imx = i;
+      }
       if (f.scores[i] > smax) smax = f.scores[i];
     }
     if (!Number.isFinite(mn)) continue;
@@ -194,18 +212,26 @@ function onsetDots(f: ReportFile, fr: Frame, svg: string[]): void {
       ...Object.entries(ev.detail ?? {}).map(([k, v]) => `${k}: ${v}`),
     ];
     const v = f.values[a.row];
-    svg.push(`<circle class="onset" cx="${r1(fr.x(a.ts))}" cy="${r1(fr.ys(Number.isFinite(v) ? v : fr.lo))}" r="4"><title>${esc(lines.join('\n'))}</title></circle>`);
+    svg.push(
+      `<circle class="onset" cx="${r1(fr.x(a.ts))}" cy="${r1(fr.ys(Number.isFinite(v) ? v : fr.lo))}" r="4"><title>${esc(lines.join('\n'))}</title></circle>`,
+    );
   }
 }
 
 /** Axes: value range, score scale and five time ticks. */
 function axes(fr: Frame, svg: string[]): void {
   const { t0, t1, lo, hi, top2, H, x, yScore } = fr;
-  svg.push(`<text class="ax" x="${LEFT - 6}" y="14" text-anchor="end">${esc(fmtNum(hi))}</text><text class="ax" x="${LEFT - 6}" y="${SERIES_H - 4}" text-anchor="end">${esc(fmtNum(lo))}</text>`);
-  svg.push(`<text class="ax" x="${LEFT - 6}" y="${top2 + 10}" text-anchor="end">score 1</text><text class="ax" x="${LEFT - 6}" y="${r1(yScore(0.5)) + 4}" text-anchor="end">0.5</text><text class="ax" x="${LEFT - 6}" y="${top2 + SCORE_H}" text-anchor="end">0</text>`);
+  svg.push(
+    `<text class="ax" x="${LEFT - 6}" y="14" text-anchor="end">${esc(fmtNum(hi))}</text><text class="ax" x="${LEFT - 6}" y="${SERIES_H - 4}" text-anchor="end">${esc(fmtNum(lo))}</text>`,
+  );
+  svg.push(
+    `<text class="ax" x="${LEFT - 6}" y="${top2 + 10}" text-anchor="end">score 1</text><text class="ax" x="${LEFT - 6}" y="${r1(yScore(0.5)) + 4}" text-anchor="end">0.5</text><text class="ax" x="${LEFT - 6}" y="${top2 + SCORE_H}" text-anchor="end">0</text>`,
+  );
   for (let k = 0; k <= 4; k++) {
     const t = t0 + ((t1 - t0) * k) / 4;
-    svg.push(`<text class="ax" x="${r1(x(t))}" y="${H - 6}" text-anchor="${k === 0 ? 'start' : k === 4 ? 'end' : 'middle'}">${esc(fmtTime(t))}</text>`);
+    svg.push(
+      `<text class="ax" x="${r1(x(t))}" y="${H - 6}" text-anchor="${k === 0 ? 'start' : k === 4 ? 'end' : 'middle'}">${esc(fmtTime(t))}</text>`,
+    );
   }
 }
 
@@ -215,7 +241,9 @@ function alertTable(f: ReportFile): string {
   const rows = f.alerts.slice(0, MAX_ALERT_ROWS).map((a) => {
     const ev = a.evidence;
     const inWin = f.windows.some(([s, e]) => a.ts >= s && a.ts <= e);
-    const detail = Object.entries(ev.detail ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+    const detail = Object.entries(ev.detail ?? {})
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
     return `<tr class="${f.windows.length > 0 ? (inWin ? 'tp' : 'fp') : ''}"><td>${esc(fmtTime(a.ts))}</td><td>${esc(a.detector)}</td><td>${a.score.toFixed(3)}</td><td>${esc(fmtNum(ev.value))}</td><td>${ev.baseline === null ? '—' : esc(fmtNum(ev.baseline))}</td><td>${ev.deviation === null ? '—' : ev.deviation.toFixed(2) + ' ' + ev.unit}</td><td>${esc(detail)}</td><td>${esc(a.summary)}</td></tr>`;
   });
   return `<table><thead><tr><th>fired at</th><th>detector</th><th>score</th><th>value</th><th>expected</th><th>deviation</th><th>evidence</th><th>summary</th></tr></thead><tbody>${rows.join('')}</tbody></table>${f.alerts.length > MAX_ALERT_ROWS ? `<p class="meta">… and ${f.alerts.length - MAX_ALERT_ROWS} more alerts (all in the output CSV).</p>` : ''}`;

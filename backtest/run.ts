@@ -102,7 +102,13 @@ interface Series {
  * structurally bad row the file is failed (no output), but reading goes on to report up to
  * MAX_PROBLEMS problems.
  */
-export async function replayFile(file: InputFile, outPath: string, target: ReplayTarget, log: Logger, onProgress?: (bytes: number, rows: number) => void): Promise<FileOutcome> {
+export async function replayFile(
+  file: InputFile,
+  outPath: string,
+  target: ReplayTarget,
+  log: Logger,
+  onProgress?: (bytes: number, rows: number) => void,
+): Promise<FileOutcome> {
   return new FileReplay(file, outPath, target, log, onProgress).run();
 }
 
@@ -158,10 +164,24 @@ class FileReplay {
     const failed = this.failed;
     if (failed) rmSync(this.tmp, { force: true });
     else renameSync(this.tmp, this.outPath);
-    const lateness = target.stream !== undefined ? target.config.streams[target.stream].lateness : Math.max(...Object.values(target.config.streams).map((s) => s.lateness));
+    const lateness =
+      target.stream !== undefined
+        ? target.config.streams[target.stream].lateness
+        : Math.max(...Object.values(target.config.streams).map((s) => s.lateness));
     const note = failed ? null : quirks.note(this.series.size <= 1, lateness, ts.n);
     const columns = { ts: ts.done(), values: this.values.done(), scores: this.scores.done(), alert: this.alertCol.done() };
-    return { file, ok: !failed, problems: this.problems, rows: ts.n, out: failed ? undefined : this.outPath, ...columns, alerts: this.alerts, changes: this.changes, quirks, note };
+    return {
+      file,
+      ok: !failed,
+      problems: this.problems,
+      rows: ts.n,
+      out: failed ? undefined : this.outPath,
+      ...columns,
+      alerts: this.alerts,
+      changes: this.changes,
+      quirks,
+      note,
+    };
   }
 
   /** Reads and judges the rows; stops early once the file failed and MAX_PROBLEMS were found. */
@@ -205,12 +225,17 @@ class FileReplay {
   /** An empty file or one without rows fails; a good one gets what is due at its end, and the rest of its output. */
   private async finish(lineNo: number, sawContent: boolean): Promise<void> {
     const ts = this.ts;
-    if (!sawContent) this.problem(Math.max(1, lineNo), `empty file: expected ${this.file.format === 'csv' ? 'a header "timestamp,value" and' : ''} data rows`);
+    if (!sawContent)
+      this.problem(
+        Math.max(1, lineNo),
+        `empty file: expected ${this.file.format === 'csv' ? 'a header "timestamp,value" and' : ''} data rows`,
+      );
     else if (!this.failed && ts.n === 0) this.problem(lineNo, 'no data rows');
     if (this.problems.length > 0) this.failed = true;
     if (this.failed) return;
     // The end of the file: whatever is due by then fires (windows drain, pending `for`s complete).
-    if (this.lastAt > -Infinity) this.record(this.pipeline.advance(this.lastAt + ADVANCE_PERIOD_MS, false), ts.n - 1, ts.n > 0 ? ts.data[ts.n - 1] : NaN);
+    if (this.lastAt > -Infinity)
+      this.record(this.pipeline.advance(this.lastAt + ADVANCE_PERIOD_MS, false), ts.n - 1, ts.n > 0 ? ts.data[ts.n - 1] : NaN);
     await this.flush();
   }
 
@@ -308,15 +333,27 @@ class FileReplay {
   }
 
   /** A series row for the target stream, or false (with a problem, once) when the config has no stream for series. */
-  private seriesRow(row: Pick<FlowEvent, 'key' | 'ts' | 'values' | 'attrs'>, line: number, tsText: string, valueText: string | null): boolean {
+  private seriesRow(
+    row: Pick<FlowEvent, 'key' | 'ts' | 'values' | 'attrs'>,
+    line: number,
+    tsText: string,
+    valueText: string | null,
+  ): boolean {
     const target = this.target;
     if (target.stream === undefined) {
-      if (!this.noStreamReported) this.problem(line, target.noStream ?? 'no stream to judge timestamp/value rows; choose one with --stream');
+      if (!this.noStreamReported)
+        this.problem(line, target.noStream ?? 'no stream to judge timestamp/value rows; choose one with --stream');
       this.noStreamReported = true;
       return false;
     }
     if (this.failed) return true;
-    return this.judge({ stream: target.stream, key: row.key, ts: row.ts, values: row.values, attrs: row.attrs }, line, tsText, valueText, false);
+    return this.judge(
+      { stream: target.stream, key: row.key, ts: row.ts, values: row.values, attrs: row.attrs },
+      line,
+      tsText,
+      valueText,
+      false,
+    );
   }
 
   private csvRow(h: CsvHeader, line: string, n: number): boolean {
@@ -335,7 +372,12 @@ class FileReplay {
       this.problem(n, v);
       return false;
     }
-    return this.seriesRow({ key: this.file.rel, ts: t, values: { [this.target.measurement ?? 'value']: v }, attrs: {} }, n, cols[h.timestamp].trim(), cols[h.value].trim());
+    return this.seriesRow(
+      { key: this.file.rel, ts: t, values: { [this.target.measurement ?? 'value']: v }, attrs: {} },
+      n,
+      cols[h.timestamp].trim(),
+      cols[h.value].trim(),
+    );
   }
 
   private jsonlRow(line: string, n: number): boolean {
@@ -380,7 +422,12 @@ class FileReplay {
     const stream = named ?? target.stream;
     if (stream === undefined) {
       const names = Object.keys(target.config.streams).join(', ');
-      this.problem(n, o.stream === undefined ? `raw record without "stream": the config has several streams (${names})` : `"stream": ${JSON.stringify(o.stream)} is not a stream of the config (it has ${names})`);
+      this.problem(
+        n,
+        o.stream === undefined
+          ? `raw record without "stream": the config has several streams (${names})`
+          : `"stream": ${JSON.stringify(o.stream)} is not a stream of the config (it has ${names})`,
+      );
       return false;
     }
     const payload = o.payload;
@@ -413,7 +460,14 @@ function eventValues(values: unknown): Record<string, number> | string {
 
 /** A JSONL row's "value" (a number, or a number in a string) as the series measurement, or what is wrong with it. */
 function seriesValue(value: unknown, measurement: string | undefined): Record<string, number> | string {
-  const v = typeof value === 'string' ? parseValue(value) : typeof value === 'number' && Number.isFinite(value) ? value : value === undefined ? 'missing "value"' : `value ${JSON.stringify(value)} is not a finite number`;
+  const v =
+    typeof value === 'string'
+      ? parseValue(value)
+      : typeof value === 'number' && Number.isFinite(value)
+        ? value
+        : value === undefined
+          ? 'missing "value"'
+          : `value ${JSON.stringify(value)} is not a finite number`;
   if (typeof v === 'string') return v;
   return { [measurement ?? 'value']: v };
 }

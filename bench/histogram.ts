@@ -17,7 +17,13 @@ export class LatencyHistogram {
   private readonly h: hdr.Histogram;
 
   constructor() {
-    this.h = hdr.build({ bitBucketSize: 64, lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
+    this.h = hdr.build({
+      bitBucketSize: 64,
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 600_000_000,
+      numberOfSignificantValueDigits: 3,
+      autoResize: true,
+    });
   }
 
   /** Records one latency in milliseconds (fractions kept to the microsecond). */
@@ -45,7 +51,13 @@ export class LatencyHistogram {
   }
 
   summary(): LatencySummary {
-    return { count: this.count, p50: round3(this.percentileMs(50)), p99: round3(this.percentileMs(99)), p999: round3(this.percentileMs(99.9)), max: round3(this.maxMs()) };
+    return {
+      count: this.count,
+      p50: round3(this.percentileMs(50)),
+      p99: round3(this.percentileMs(99)),
+      p999: round3(this.percentileMs(99.9)),
+      max: round3(this.maxMs()),
+    };
   }
 
   add(other: LatencyHistogram): void {

@@ -142,7 +142,13 @@ export function runInproc(o: InprocOptions): InprocResult {
     }
     strings.length = 0;
     const done = end - warm;
-    o.onProgress?.({ phase: 'measuring', done, total: count - warm, eventsPerSec: perSecond(done, pipeMs), ceilingEventsPerSec: perSecond(done, ceilMs) });
+    o.onProgress?.({
+      phase: 'measuring',
+      done,
+      total: count - warm,
+      eventsPerSec: perSecond(done, pipeMs),
+      ceilingEventsPerSec: perSecond(done, ceilMs),
+    });
   }
   const measured = count - warm;
   const eventsPerSec = perSecond(measured, pipeMs);
@@ -212,7 +218,14 @@ function runBatch(p: Pipeline, set: PayloadSet, batch: RawRecord[], last: number
  * outlived young-generation collections and were promoted, charging the pipeline for old-space
  * collections of the harness's own garbage.
  */
-export function timedPipelinePass(p: Pipeline, set: PayloadSet, from: number, to: number, batchSize: number, scope: string): { ms: number; rejects: number; alerts: number } {
+export function timedPipelinePass(
+  p: Pipeline,
+  set: PayloadSet,
+  from: number,
+  to: number,
+  batchSize: number,
+  scope: string,
+): { ms: number; rejects: number; alerts: number } {
   let ms = 0;
   let rejects = 0;
   let alerts = 0;
@@ -229,7 +242,14 @@ export function timedPipelinePass(p: Pipeline, set: PayloadSet, from: number, to
 }
 
 /** Batches of raw records (Buffer payloads, as Kafka delivers them) through the pipeline, untimed. */
-export function runPipelinePass(p: Pipeline, set: PayloadSet, from: number, to: number, batchSize: number, scope: string): { rejects: number; alerts: number } {
+export function runPipelinePass(
+  p: Pipeline,
+  set: PayloadSet,
+  from: number,
+  to: number,
+  batchSize: number,
+  scope: string,
+): { rejects: number; alerts: number } {
   const { rejects, alerts } = timedPipelinePass(p, set, from, to, batchSize, scope);
   return { rejects, alerts };
 }

@@ -71,7 +71,13 @@ export interface MemoryResult {
 class PacedSource implements Source {
   readonly name = 'bench';
   readonly replay = false;
-  constructor(readonly streams: readonly string[], private readonly w: Workload, private readonly rate: number, private readonly partitions: number, private readonly tickMs = 50) {}
+  constructor(
+    readonly streams: readonly string[],
+    private readonly w: Workload,
+    private readonly rate: number,
+    private readonly partitions: number,
+    private readonly tickMs = 50,
+  ) {}
   async *batches(signal: AbortSignal): AsyncIterable<SourceBatch> {
     const start = Date.now();
     let sent = 0;
@@ -158,7 +164,9 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult> {
 /** The streams to run (the config file's, or examples/<flow>.yaml), on Redis state under this run's prefix, alerts and dead letters into dir. */
 function memoryConfig(o: MemoryOptions, redisUrl: string, id: string, dir: string): FlowwatchConfig {
   const read = (file: string, name: string) => parseConfigText(fs.readFileSync(file, 'utf8'), name) as RawConfig;
-  const raw: RawConfig = o.configFile ? read(o.configFile, o.configFile) : { streams: Object.assign({}, ...o.flows.map((f) => read(path.join(examplesDir(), `${f}.yaml`), f).streams)) };
+  const raw: RawConfig = o.configFile
+    ? read(o.configFile, o.configFile)
+    : { streams: Object.assign({}, ...o.flows.map((f) => read(path.join(examplesDir(), `${f}.yaml`), f).streams)) };
   const streams: Record<string, unknown> = {};
   for (const f of o.flows) if (raw.streams[f]) streams[f] = raw.streams[f];
   raw.streams = streams;
@@ -189,9 +197,19 @@ class MemoryMeter {
     if (this.stateSize) this.entries = this.stateSize();
     const events = this.events;
     const entries = this.entries;
-    const s: MemorySample = { t: round((Date.now() - this.started) / 1000, 1), rssMB: round(m.rss / 1048576, 1), heapUsedMB: round(m.heapUsed / 1048576, 1), externalMB: round((m.external + m.arrayBuffers) / 1048576, 1), stateEntries: entries, events };
+    const s: MemorySample = {
+      t: round((Date.now() - this.started) / 1000, 1),
+      rssMB: round(m.rss / 1048576, 1),
+      heapUsedMB: round(m.heapUsed / 1048576, 1),
+      externalMB: round((m.external + m.arrayBuffers) / 1048576, 1),
+      stateEntries: entries,
+      events,
+    };
     this.samples.push(s);
-    this.progress(`  t=${s.t}s  events ${events.toLocaleString('en-US')}  state entries ${entries.toLocaleString('en-US')}  rss ${s.rssMB} MB  heap ${s.heapUsedMB} MB`, true);
+    this.progress(
+      `  t=${s.t}s  events ${events.toLocaleString('en-US')}  state entries ${entries.toLocaleString('en-US')}  rss ${s.rssMB} MB  heap ${s.heapUsedMB} MB`,
+      true,
+    );
   }
 }
 
@@ -229,7 +247,13 @@ function memoryResult(o: MemoryOptions, meter: MemoryMeter, keys: number, heap0:
     rssStartMB: base[0]?.rssMB ?? NaN,
     rssEndMB: last?.rssMB ?? NaN,
     rssMaxMB: Math.max(...samples.map((s) => s.rssMB)),
-    rssSlopeMBPerMin: round(slope(base.map((s) => s.t / 60), base.map((s) => s.rssMB)), 2),
+    rssSlopeMBPerMin: round(
+      slope(
+        base.map((s) => s.t / 60),
+        base.map((s) => s.rssMB),
+      ),
+      2,
+    ),
     heapUsedEndMB: last?.heapUsedMB ?? NaN,
     bytesPerKey: round(heapKeys / keys),
     bytesPerStateEntry: last && last.stateEntries > 0 ? round(heapKeys / last.stateEntries) : NaN,

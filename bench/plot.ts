@@ -30,7 +30,13 @@ export function plotPoints(res: Pick<KafkaBenchResult, 'steps'>): PlotPoint[] {
     for (const [field, label] of PERCENTILES) {
       const v = s.latencyMs.state[field];
       if (typeof v === 'number' && Number.isFinite(v) && v > 0) {
-        out.push({ offered: s.offered, percentile: label, latencyMs: v, phase: s.phase, verdict: s.sustainable ? 'sustainable' : 'not sustainable' });
+        out.push({
+          offered: s.offered,
+          percentile: label,
+          latencyMs: v,
+          phase: s.phase,
+          verdict: s.sustainable ? 'sustainable' : 'not sustainable',
+        });
       }
     }
   }
@@ -38,7 +44,9 @@ export function plotPoints(res: Pick<KafkaBenchResult, 'steps'>): PlotPoint[] {
 }
 
 /** The Vega-Lite spec: lines per percentile over offered rate (log latency), a rule at the sustainable rate. */
-export function latencySpec(res: Pick<KafkaBenchResult, 'steps' | 'sustainableEventsPerSec' | 'keys' | 'sink' | 'alerting' | 'partitions'>): TopLevelSpec {
+export function latencySpec(
+  res: Pick<KafkaBenchResult, 'steps' | 'sustainableEventsPerSec' | 'keys' | 'sink' | 'alerting' | 'partitions'>,
+): TopLevelSpec {
   const points = plotPoints(res) as unknown as Array<Record<string, unknown>>;
   const color = { field: 'percentile', type: 'nominal' as const, sort: PERCENTILES.map(([, l]) => l), title: null };
   const subtitle = `${res.keys.toLocaleString('en-US')} keys, ${res.partitions} partitions, sink ${res.sink ? 'influxdb' : 'none'}, alerting ${res.alerting}; filled points kept up`;
@@ -71,10 +79,20 @@ export function latencySpec(res: Pick<KafkaBenchResult, 'steps' | 'sustainableEv
       ...(res.sustainableEventsPerSec > 0
         ? [
             {
-              data: { values: [{ offered: res.sustainableEventsPerSec, label: `sustainable ${res.sustainableEventsPerSec.toLocaleString('en-US')}/s` }] },
+              data: {
+                values: [
+                  { offered: res.sustainableEventsPerSec, label: `sustainable ${res.sustainableEventsPerSec.toLocaleString('en-US')}/s` },
+                ],
+              },
               layer: [
-                { mark: { type: 'rule' as const, strokeDash: [4, 4], color: '#555' }, encoding: { x: { field: 'offered', type: 'quantitative' as const } } },
-                { mark: { type: 'text' as const, align: 'left' as const, dx: 4, dy: -4, y: 0, color: '#555' }, encoding: { x: { field: 'offered', type: 'quantitative' as const }, text: { field: 'label' } } },
+                {
+                  mark: { type: 'rule' as const, strokeDash: [4, 4], color: '#555' },
+                  encoding: { x: { field: 'offered', type: 'quantitative' as const } },
+                },
+                {
+                  mark: { type: 'text' as const, align: 'left' as const, dx: 4, dy: -4, y: 0, color: '#555' },
+                  encoding: { x: { field: 'offered', type: 'quantitative' as const }, text: { field: 'label' } },
+                },
               ],
             },
           ]

@@ -94,7 +94,10 @@ export function portOf(address: string | undefined, defaultPort: number | null =
  * address (a "host:port" or a URL; `defaultPort` for a bare host). Also names the servers that
  * could not be found on this machine, so a report can say what its split leaves out.
  */
-export function boxProcesses(known: ReadonlyMap<string, number>, servers: ReadonlyArray<{ name: string; address: string | undefined; defaultPort?: number }>): { pids: Map<string, number>; unsampled: string[] } {
+export function boxProcesses(
+  known: ReadonlyMap<string, number>,
+  servers: ReadonlyArray<{ name: string; address: string | undefined; defaultPort?: number }>,
+): { pids: Map<string, number>; unsampled: string[] } {
   const pids = new Map(known);
   const unsampled: string[] = [];
   for (const { name, address, defaultPort } of servers) {

@@ -59,7 +59,8 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (l
 
 export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; configFile?: string; cpus: number }): Promise<BenchResult> {
   if (f.plot !== undefined) {
-    if (f.scenario !== 'kafka') throw new FlowwatchError('FW_USAGE', `--plot draws latency against offered rate: kafka scenario only (got --scenario ${f.scenario})`);
+    if (f.scenario !== 'kafka')
+      throw new FlowwatchError('FW_USAGE', `--plot draws latency against offered rate: kafka scenario only (got --scenario ${f.scenario})`);
     // Found out now, not after the run.
     try {
       fs.accessSync(path.dirname(path.resolve(f.plot)), fs.constants.W_OK);
@@ -80,7 +81,10 @@ export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; 
       durationMs: f.duration ?? 20_000,
       batchSize: f.batch,
       seed: f.seed,
-      onProgress: (p) => progress(`  ${p.phase}: ${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')}${p.eventsPerSec ? `  pipeline ${Math.round(p.eventsPerSec).toLocaleString('en-US')}/s  JSON.parse ${Math.round(p.ceilingEventsPerSec ?? 0).toLocaleString('en-US')}/s` : ''}`),
+      onProgress: (p) =>
+        progress(
+          `  ${p.phase}: ${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')}${p.eventsPerSec ? `  pipeline ${Math.round(p.eventsPerSec).toLocaleString('en-US')}/s  JSON.parse ${Math.round(p.ceilingEventsPerSec ?? 0).toLocaleString('en-US')}/s` : ''}`,
+        ),
     });
   } else if (f.scenario === 'kafka') {
     result = await runKafkaBench({
@@ -118,7 +122,10 @@ export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; 
     throw new FlowwatchError('FW_USAGE', `unknown scenario "${f.scenario}"; expected inproc, kafka or memory`);
   }
   progress('', true);
-  const full: BenchResult = { ...result, machine: { cpus: f.cpus, node: process.version, loadBefore: round2(loadBefore), loadAfter: round2(os.loadavg()[0]) } };
+  const full: BenchResult = {
+    ...result,
+    machine: { cpus: f.cpus, node: process.version, loadBefore: round2(loadBefore), loadAfter: round2(os.loadavg()[0]) },
+  };
   process.stdout.write(table(full) + '\n');
   if (f.plot !== undefined && full.scenario === 'kafka') {
     const svg = await renderLatencyPlot(full);
@@ -144,7 +151,8 @@ export function cpuSplit(cpu: Record<string, number>): string {
   return names.map((k) => `${k} ${Math.round(cpu[k])} %`).join(', ');
 }
 
-const n = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : Math.round(x).toLocaleString('en-US'));
+const n = (x: number | null | undefined) =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : Math.round(x).toLocaleString('en-US');
 const r = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
 
 /** "p50 …  p99 …  p99.9 …  max … ms" of a latency summary ("-" where there are no samples). */
@@ -155,7 +163,10 @@ export function table(res: BenchResult): string {
   const rows: Array<[string, string]> = [];
   const m = res.machine;
   if (res.scenario === 'inproc') {
-    rows.push(['scenario', `inproc: ${res.flows.join('+')}, ${n(res.keys)} keys${res.skew > 0 ? `, zipf ${res.skew}` : ''}, batches of ${res.batchSize}`]);
+    rows.push([
+      'scenario',
+      `inproc: ${res.flows.join('+')}, ${n(res.keys)} keys${res.skew > 0 ? `, zipf ${res.skew}` : ''}, batches of ${res.batchSize}`,
+    ]);
     rows.push(['events measured', `${n(res.events)} (${r(res.payloadBytes / res.events, 0)} bytes avg)`]);
     rows.push(['pipeline', `${n(res.eventsPerSec)} events/s`]);
     rows.push(['ceiling: JSON.parse(bytes)', `${n(res.ceilingEventsPerSec)} events/s`]);
@@ -164,8 +175,14 @@ export function table(res: BenchResult): string {
     rows.push(['alerts / rejects', `${n(res.alerts)} / ${n(res.rejects)}`]);
     rows.push(['state entries / heap / rss', `${n(res.stateEntries)} / ${r(res.heapUsedMB, 0)} MB / ${r(res.rssMB, 0)} MB`]);
   } else if (res.scenario === 'kafka') {
-    rows.push(['scenario', `kafka: ${res.flows.join('+')}, ${n(res.keys)} keys${res.skew > 0 ? `, zipf ${res.skew}` : ''}, ${res.partitions} partitions, sink ${res.sink ? 'influxdb' : 'none'}, alerting ${res.alerting}, load sent with ${res.producerClient}`]);
-    rows.push(['sustainable', `${n(res.sustainableEventsPerSec)} events/s${res.unsustainableEventsPerSec ? ` (${n(res.unsustainableEventsPerSec)}/s was not)` : ''}  (target >= 100,000)`]);
+    rows.push([
+      'scenario',
+      `kafka: ${res.flows.join('+')}, ${n(res.keys)} keys${res.skew > 0 ? `, zipf ${res.skew}` : ''}, ${res.partitions} partitions, sink ${res.sink ? 'influxdb' : 'none'}, alerting ${res.alerting}, load sent with ${res.producerClient}`,
+    ]);
+    rows.push([
+      'sustainable',
+      `${n(res.sustainableEventsPerSec)} events/s${res.unsustainableEventsPerSec ? ` (${n(res.unsustainableEventsPerSec)}/s was not)` : ''}  (target >= 100,000)`,
+    ]);
     const s = res.latencyMs.state;
     const a = res.latencyMs.alert;
     rows.push([`send→state at ${n(res.latencyOfferedEventsPerSec)}/s`, `${percentiles(s)}  (${n(s.count)} events; target p99 <= 25)`]);
@@ -178,16 +195,31 @@ export function table(res: BenchResult): string {
     const aa = res.alertLatencyAllStepsMs;
     rows.push(['send→alert, all steps', `${percentiles(aa)}  (${n(aa.count)} alerts)`]);
     const latencyStep = [...res.steps].reverse().find((x) => x.offered === res.latencyOfferedEventsPerSec && x.phase !== 'warmup');
-    const sustainedStep = [...res.steps].reverse().find((x) => x.offered === res.sustainableEventsPerSec && x.sustainable && x.phase !== 'warmup');
+    const sustainedStep = [...res.steps]
+      .reverse()
+      .find((x) => x.offered === res.sustainableEventsPerSec && x.sustainable && x.phase !== 'warmup');
     for (const st of new Set([sustainedStep, latencyStep])) {
-      if (st?.cpuPct) rows.push([`CPU at ${n(st.offered)}/s (% of a core)`, `${cpuSplit(st.cpuPct)}; ${r(boxCpuPct(st), 0)} of ${m.cpus * 100}`]);
+      if (st?.cpuPct)
+        rows.push([`CPU at ${n(st.offered)}/s (% of a core)`, `${cpuSplit(st.cpuPct)}; ${r(boxCpuPct(st), 0)} of ${m.cpus * 100}`]);
     }
-    rows.push(['raw consumer (kafkajs)', `${n(res.rawConsumerEventsPerSec)} events/s; sustainable/raw = ${r(res.ratioToRawConsumer, 3)}  (target >= 0.8)`]);
-    rows.push(['naive (per message + Redis)', `${n(res.naiveEventsPerSec)} events/s; sustainable/naive = ${r(res.ratioToNaive, 1)}  (target >= 5)`]);
+    rows.push([
+      'raw consumer (kafkajs)',
+      `${n(res.rawConsumerEventsPerSec)} events/s; sustainable/raw = ${r(res.ratioToRawConsumer, 3)}  (target >= 0.8)`,
+    ]);
+    rows.push([
+      'naive (per message + Redis)',
+      `${n(res.naiveEventsPerSec)} events/s; sustainable/naive = ${r(res.ratioToNaive, 1)}  (target >= 5)`,
+    ]);
   } else {
-    rows.push(['scenario', `memory: ${res.flows.join('+')}, ${n(res.keys)} keys at ${n(res.rate)} events/s for ${n(res.durationSeconds)} s, alerting ${res.alerting}`]);
+    rows.push([
+      'scenario',
+      `memory: ${res.flows.join('+')}, ${n(res.keys)} keys at ${n(res.rate)} events/s for ${n(res.durationSeconds)} s, alerting ${res.alerting}`,
+    ]);
     rows.push(['events / state entries', `${n(res.events)} / ${n(res.stateEntries)}`]);
-    rows.push(['rss start → end (max)', `${r(res.rssStartMB, 0)} → ${r(res.rssEndMB, 0)} MB (max ${r(res.rssMaxMB, 0)})  (target < 500, flat)`]);
+    rows.push([
+      'rss start → end (max)',
+      `${r(res.rssStartMB, 0)} → ${r(res.rssEndMB, 0)} MB (max ${r(res.rssMaxMB, 0)})  (target < 500, flat)`,
+    ]);
     rows.push(['rss slope after warm-up', `${r(res.rssSlopeMBPerMin, 2)} MB/min`]);
     rows.push(['bytes per key / per state', `${n(res.bytesPerKey)} / ${n(res.bytesPerStateEntry)}`]);
   }

@@ -47,7 +47,13 @@ describe('judgeStep', () => {
   });
 
   it('fails when a large backlog is left at the end even if it stopped growing', () => {
-    const m = { ...flat(10_000), lag: [{ t: 0, events: 20_000 }, { t: 1, events: 20_000 }] };
+    const m = {
+      ...flat(10_000),
+      lag: [
+        { t: 0, events: 20_000 },
+        { t: 1, events: 20_000 },
+      ],
+    };
     expect(judgeStep(m, DEFAULT_CRITERIA).reason).toMatch(/at the end/);
   });
 });

@@ -58,14 +58,22 @@ export interface Verdict {
  * neither the backlog nor the latency grows over the step.
  */
 export function judgeStep(m: StepMeasure, c: SustainCriteria = DEFAULT_CRITERIA): Verdict {
-  const growth = m.lag.length >= 2 ? slope(m.lag.map((x) => x.t), m.lag.map((x) => x.events)) : 0;
+  const growth =
+    m.lag.length >= 2
+      ? slope(
+          m.lag.map((x) => x.t),
+          m.lag.map((x) => x.events),
+        )
+      : 0;
   const endLag = m.lag.length > 0 ? m.lag[m.lag.length - 1].events : 0;
   const fail = (reason: string): Verdict => ({ sustainable: false, reason, lagGrowthPerSec: growth });
   if (m.sent < c.minThroughputRatio * m.offered) return fail(`producer sent only ${Math.round(m.sent)}/s of ${m.offered}/s offered`);
   // Sent in the end, but seconds late: the load was not offered as scheduled (the broker or the
   // box could not take it), so what the worker did in this step says little about the worker.
-  if ((m.producerMaxLagMs ?? 0) > c.maxProducerLagMs) return fail(`producer fell ${((m.producerMaxLagMs ?? 0) / 1000).toFixed(1)} s behind schedule (broker or box saturated)`);
-  if (m.achieved < c.minThroughputRatio * m.offered) return fail(`committed ${Math.round(m.achieved)}/s < ${c.minThroughputRatio} × offered`);
+  if ((m.producerMaxLagMs ?? 0) > c.maxProducerLagMs)
+    return fail(`producer fell ${((m.producerMaxLagMs ?? 0) / 1000).toFixed(1)} s behind schedule (broker or box saturated)`);
+  if (m.achieved < c.minThroughputRatio * m.offered)
+    return fail(`committed ${Math.round(m.achieved)}/s < ${c.minThroughputRatio} × offered`);
   if (growth > c.maxLagGrowth * m.offered) return fail(`backlog grows ${Math.round(growth)} events/s`);
   if (endLag > c.maxEndLagSeconds * m.offered) return fail(`backlog ${endLag} events at the end (> ${c.maxEndLagSeconds}s of load)`);
   if (Number.isFinite(m.p99First) && Number.isFinite(m.p99Last)) {
@@ -111,7 +119,10 @@ export interface SearchResult<R> {
  * Finds the sustainable rate: ramp geometrically from `start` until a step fails (or down until one
  * passes), then bisect (geometrically) between the last pass and the first failure.
  */
-export async function searchSustainable<R>(run: (rate: number) => Promise<{ sustainable: boolean; result: R }>, o: SearchOptions): Promise<SearchResult<R>> {
+export async function searchSustainable<R>(
+  run: (rate: number) => Promise<{ sustainable: boolean; result: R }>,
+  o: SearchOptions,
+): Promise<SearchResult<R>> {
   const factor = o.factor ?? 1.5;
   const resolution = o.resolution ?? 0.1;
   const maxRefine = o.maxRefine ?? 3;

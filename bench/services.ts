@@ -30,7 +30,13 @@ export function ensureServices(wanted: ServiceName[], log: (m: string) => void):
   const env = process.env;
   const fromEnv: Record<ServiceName, string | undefined> = { kafka: env.KAFKA_BROKERS, redis: env.REDIS_URL, influxdb: env.INFLUX_URL };
   if (wanted.every((w) => fromEnv[w])) {
-    return { kafkaBrokers: (env.KAFKA_BROKERS ?? '').split(','), redisUrl: env.REDIS_URL ?? '', influxUrl: env.INFLUX_URL, origin: 'environment', stop() {} };
+    return {
+      kafkaBrokers: (env.KAFKA_BROKERS ?? '').split(','),
+      redisUrl: env.REDIS_URL ?? '',
+      influxUrl: env.INFLUX_URL,
+      origin: 'environment',
+      stop() {},
+    };
   }
   const script = path.join(root(), 'scripts', 'services');
   let status = '';

@@ -17,10 +17,14 @@ describe('kafka bench warm-up', () => {
 
   it('says why when it runs out of steps', () => {
     expect(warmupVerdict({ steps: 40, eventsPerKeyPerStep: 0.1, alertChanges: 0 })).toEqual({
-      done: true, settled: false, why: `keys have had 4.0 events each of the ${MIN_EVENTS_PER_KEY} the detectors need`,
+      done: true,
+      settled: false,
+      why: `keys have had 4.0 events each of the ${MIN_EVENTS_PER_KEY} the detectors need`,
     });
     expect(warmupVerdict({ steps: 8, eventsPerKeyPerStep: 10, alertChanges: 300 })).toEqual({
-      done: true, settled: false, why: 'the last step still raised 300 alert changes (settled: at most 20)',
+      done: true,
+      settled: false,
+      why: 'the last step still raised 300 alert changes (settled: at most 20)',
     });
   });
 });

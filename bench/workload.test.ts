@@ -12,7 +12,12 @@ describe('workload templates', () => {
 
   it('writes ISO times as strings for the people flow', () => {
     const t = makeTemplate({ gate_id: 'g', station: 'S', time: '2026-11-27T06:30:00.000Z', entries: 3 }, FLOW_SHAPES.people);
-    expect(JSON.parse(fillTemplate(t, 'gate-1', formatTime(Date.UTC(2026, 10, 27, 8), 'iso'), ''))).toEqual({ gate_id: 'gate-1', station: 'S', time: '2026-11-27T08:00:00.000Z', entries: 3 });
+    expect(JSON.parse(fillTemplate(t, 'gate-1', formatTime(Date.UTC(2026, 10, 27, 8), 'iso'), ''))).toEqual({
+      gate_id: 'gate-1',
+      station: 'S',
+      time: '2026-11-27T08:00:00.000Z',
+      entries: 3,
+    });
   });
 
   it('produces payloads the example mappings decode, keyed and timed as asked', () => {

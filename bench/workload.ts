@@ -43,7 +43,10 @@ export function makeTemplate(payload: Record<string, unknown>, shape: FlowShape)
   if (shape.id) p[shape.id] = HOLE_ID;
   // Numbers cannot carry a marker through JSON.stringify, so numeric time holes are a sentinel
   // replaced after stringifying.
-  const text = JSON.stringify(p).replace(/"\\u0000K"/, '"\u0000K"').replace(/"\\u0000I"/, '"\u0000I"').replace(/"\\u0000T"/, '"\u0000T"');
+  const text = JSON.stringify(p)
+    .replace(/"\\u0000K"/, '"\u0000K"')
+    .replace(/"\\u0000I"/, '"\u0000I"')
+    .replace(/"\\u0000T"/, '"\u0000T"');
   const timeToken = shape.timeFormat === 'iso' ? HOLE_TIME : `"${shape.time}":0.5`;
   const parts: string[] = [];
   const holes: Hole[] = [];
@@ -83,7 +86,11 @@ export function fillTemplate(t: Template, key: string, time: string, id: string)
 export class KeySampler {
   private readonly cdf: Float64Array | null;
 
-  constructor(readonly n: number, readonly s: number, private readonly rng: Rng) {
+  constructor(
+    readonly n: number,
+    readonly s: number,
+    private readonly rng: Rng,
+  ) {
     if (!(n >= 1)) throw new RangeError(`key count must be >= 1, got ${n}`);
     if (s > 0) {
       const cdf = new Float64Array(n);

@@ -137,7 +137,10 @@ interface StartStep {
 }
 
 /** The file sources and the simulator (first), and the Kafka topics by stream. */
-function localSources(config: FlowwatchConfig, o: WiringOptions): { sources: Source[]; simulator?: SimulatorSource; kafkaTopics: Map<string, string> } {
+function localSources(
+  config: FlowwatchConfig,
+  o: WiringOptions,
+): { sources: Source[]; simulator?: SimulatorSource; kafkaTopics: Map<string, string> } {
   const sources: Source[] = [];
   const simFlows: FlowName[] = [];
   const kafkaTopics = new Map<string, string>();
@@ -158,7 +161,13 @@ function localSources(config: FlowwatchConfig, o: WiringOptions): { sources: Sou
   return { sources, simulator, kafkaTopics };
 }
 
-function createKafkaSource(config: FlowwatchConfig, topics: Map<string, string>, store: StateStore, log: Logger, o: { health: Health; clock: Clock }): KafkaSource {
+function createKafkaSource(
+  config: FlowwatchConfig,
+  topics: Map<string, string>,
+  store: StateStore,
+  log: Logger,
+  o: { health: Health; clock: Clock },
+): KafkaSource {
   return new KafkaSource({
     connection: kafkaConnection(config),
     groupId: config.kafka?.group_id ?? 'flowwatch',
@@ -211,7 +220,11 @@ function configuredReceivers(
     log: log.child({ component: 'alerts' }),
     kafkaProducer: () => {
       const kafka = createKafka(kafkaConnection(config), log.child({ component: 'alerts', receiver: 'kafka' }));
-      toStart.push({ component: 'kafka:alert-topics', what: `Kafka alert topics ${alertTopics.join(', ')}`, connect: () => ensureTopics(kafka, alertTopics).then(() => undefined) });
+      toStart.push({
+        component: 'kafka:alert-topics',
+        what: `Kafka alert topics ${alertTopics.join(', ')}`,
+        connect: () => ensureTopics(kafka, alertTopics).then(() => undefined),
+      });
       return kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     },
   });
@@ -239,7 +252,11 @@ async function connectAll(toStart: readonly StartStep[], log: Logger, health: He
 function createAlertStore(config: FlowwatchConfig, clock: Clock, log: Logger): AlertStore {
   const backend = config.alerting.store ?? config.state.backend;
   if (backend === 'memory') return new MemoryAlertStore(clock);
-  return new RedisAlertStore({ url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: storeNamespace(config), log: log.child({ component: 'alert-store' }) });
+  return new RedisAlertStore({
+    url: config.state.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    prefix: storeNamespace(config),
+    log: log.child({ component: 'alert-store' }),
+  });
 }
 
 function createStore(config: FlowwatchConfig, log: Logger, health: Health, clock: Clock): StateStore {

@@ -28,7 +28,10 @@ export function buildProgram(): Command {
     .description('Real-time flow monitoring and early warning for people, goods and funds flows.')
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', '\nStart here:\n  flowwatch run                      embedded demo: simulator → detectors → console alerts\n  flowwatch validate --config FILE   check a config without running it\n');
+    .addHelpText(
+      'after',
+      '\nStart here:\n  flowwatch run                      embedded demo: simulator → detectors → console alerts\n  flowwatch validate --config FILE   check a config without running it\n',
+    );
   // Before the commands are added: they inherit it, so their usage errors reach main()'s exit codes.
   program.exitOverride();
   registerRun(program);

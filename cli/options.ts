@@ -15,7 +15,8 @@ export function intOption(value: string): number {
 export function speedOption(value: string): number | 'max' {
   if (value === 'max') return 'max';
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number (simulated seconds per second) or "max", got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`expected a positive number (simulated seconds per second) or "max", got "${value}"`);
   return n;
 }
 

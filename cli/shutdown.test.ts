@@ -25,7 +25,12 @@ function fakeProcess() {
 function setup(timeoutMs = 15_000) {
   const p = fakeProcess();
   let events = 0;
-  const s = new Shutdown({ timeoutMs, hooks: p.hooks, log: silentLogger(), summary: () => summaryLine({ events, alerts: 1, rejects: 0 }, 2000) });
+  const s = new Shutdown({
+    timeoutMs,
+    hooks: p.hooks,
+    log: silentLogger(),
+    summary: () => summaryLine({ events, alerts: 1, rejects: 0 }, 2000),
+  });
   return { ...p, s, setEvents: (n: number) => (events = n) };
 }
 
@@ -45,11 +50,17 @@ describe('Shutdown', () => {
     t.s.stop('duration reached');
     t.fire();
     expect(t.exits).toEqual([EXIT.shutdownTimeout]);
-    expect(t.lines).toEqual(['flowwatch: shutdown did not finish within 5s (--shutdown-timeout); exiting', 'flowwatch: stopped after 2s: 42 events, 1 alert notifications, 0 rejects']);
+    expect(t.lines).toEqual([
+      'flowwatch: shutdown did not finish within 5s (--shutdown-timeout); exiting',
+      'flowwatch: stopped after 2s: 42 events, 1 alert notifications, 0 rejects',
+    ]);
   });
 
   it('exits at once on a second signal, with the summary counted so far (143 for SIGTERM, 130 for SIGINT)', () => {
-    for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    for (const [sig, code] of [
+      ['SIGTERM', 143],
+      ['SIGINT', 130],
+    ] as const) {
       const t = setup();
       t.s.onSignal(sig);
       t.setEvents(7);
@@ -88,8 +99,8 @@ describe('Shutdown', () => {
 
 describe('summaryLine', () => {
   it('names streams and reject reasons when there are any', () => {
-    expect(summaryLine({ events: 3, alerts: 0, rejects: 2, eventsByStream: { people: 1, funds: 2 }, rejectsByReason: { late: 2 } }, 61_000)).toBe(
-      'flowwatch: stopped after 1m1s: 3 events (people 1, funds 2), 0 alert notifications, 2 rejects (late 2)',
-    );
+    expect(
+      summaryLine({ events: 3, alerts: 0, rejects: 2, eventsByStream: { people: 1, funds: 2 }, rejectsByReason: { late: 2 } }, 61_000),
+    ).toBe('flowwatch: stopped after 1m1s: 3 events (people 1, funds 2), 0 alert notifications, 2 rejects (late 2)');
   });
 });

@@ -85,7 +85,8 @@ export class Shutdown {
   armWatchdog(): void {
     if (this.cancelWatchdog || this.exited) return;
     this.cancelWatchdog = this.o.hooks.setTimer(
-      () => this.exit(EXIT.shutdownTimeout, `shutdown did not finish within ${formatDuration(this.o.timeoutMs)} (--shutdown-timeout); exiting`),
+      () =>
+        this.exit(EXIT.shutdownTimeout, `shutdown did not finish within ${formatDuration(this.o.timeoutMs)} (--shutdown-timeout); exiting`),
       this.o.timeoutMs,
     );
   }

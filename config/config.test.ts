@@ -92,7 +92,11 @@ streams:
   });
 
   it('accepts JSON too (JSON is YAML)', () => {
-    const c = validateConfig(parseConfigText('{"streams":{"funds":{"source":{"type":"file","path":"x.jsonl"},"mapping":{"key":"account","time":"ts","measurements":["amount"]}}}}'));
+    const c = validateConfig(
+      parseConfigText(
+        '{"streams":{"funds":{"source":{"type":"file","path":"x.jsonl"},"mapping":{"key":"account","time":"ts","measurements":["amount"]}}}}',
+      ),
+    );
     expect(c.streams.funds.lateness).toBe(120_000);
   });
 
@@ -142,7 +146,11 @@ streams:
     it('sizes are said in words, not as raw zod text', () => {
       let lines: string[] = [];
       try {
-        validateConfig(parseConfigText('streams:\n  people:\n    source: { type: simulator }\n    mapping: { key: gate_id, time: time, measurements: [] }\n    detectors: []\n'));
+        validateConfig(
+          parseConfigText(
+            'streams:\n  people:\n    source: { type: simulator }\n    mapping: { key: gate_id, time: time, measurements: [] }\n    detectors: []\n',
+          ),
+        );
       } catch (err) {
         lines = (err as ConfigError).problems;
       }
@@ -161,13 +169,16 @@ streams:
 });
 
 describe('store namespace (state.prefix)', () => {
-  const streams = (source: string) => `streams:\n  people:\n    source: ${source}\n    mapping: { key: g, time: t, measurements: [n] }\n    detectors: [{ type: threshold, measurement: n, above: 1 }]\n`;
+  const streams = (source: string) =>
+    `streams:\n  people:\n    source: ${source}\n    mapping: { key: g, time: t, measurements: [n] }\n    detectors: [{ type: threshold, measurement: n, above: 1 }]\n`;
   it('is derived per deployment, so two configs never share an alert store by accident', () => {
     const kafka = validateConfig(parseConfigText(`kafka: { group_id: city-ops }\n${streams('{ type: kafka, topics: [p] }')}`));
     expect(storeNamespace(kafka)).toBe('fw:city-ops');
     const sim = validateConfig(parseConfigText(streams('{ type: simulator }')));
     expect(storeNamespace(sim)).toBe('fw:local:people');
-    expect(storeNamespace(validateConfig(parseConfigText(`state: { backend: redis, prefix: fw }\n${streams('{ type: simulator }')}`)))).toBe('fw');
+    expect(
+      storeNamespace(validateConfig(parseConfigText(`state: { backend: redis, prefix: fw }\n${streams('{ type: simulator }')}`))),
+    ).toBe('fw');
   });
   it('the examples that share a Redis do not share a namespace', () => {
     const dir = path.join(__dirname, '..', 'examples');

@@ -39,18 +39,30 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
         for (const k of issue.keys) lines.push(`${formatPath([...issue.path, k])}: unknown key "${k}"`);
         break;
       case 'invalid_type':
-        lines.push(got === undefined ? `${path}: required (expected ${issue.expected})` : `${path}: expected ${issue.expected}, got ${show(got)}`);
+        lines.push(
+          got === undefined ? `${path}: required (expected ${issue.expected})` : `${path}: expected ${issue.expected}, got ${show(got)}`,
+        );
         break;
       case 'invalid_union': {
         const disc = (issue as { discriminator?: string; options?: unknown[] }).discriminator;
         if (disc) {
           const options = ((issue as { options?: unknown[] }).options ?? []).map(String).join(', ');
-          lines.push(got === undefined ? `${path}: required; one of ${options}` : `${path}: unknown ${disc} ${show(got)}; expected one of ${options}`);
+          lines.push(
+            got === undefined
+              ? `${path}: required; one of ${options}`
+              : `${path}: unknown ${disc} ${show(got)}; expected one of ${options}`,
+          );
         } else {
           // Report the branch that got furthest: its issues are the most specific.
           const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
           const best = branches.slice().sort((a, b) => deepest(b) - deepest(a))[0];
-          if (best && best.length > 0) lines.push(...formatIssues(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })), input));
+          if (best && best.length > 0)
+            lines.push(
+              ...formatIssues(
+                best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })),
+                input,
+              ),
+            );
           else lines.push(`${path}: ${issue.message}, got ${show(got)}`);
         }
         break;
@@ -73,14 +85,18 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
         const bound = issue.code === 'too_small' ? i.minimum : i.maximum;
         const word = issue.code === 'too_small' ? 'at least' : 'at most';
         const what =
-          i.origin === 'array' || i.origin === 'set' ? `${word} ${bound} item${Number(bound) === 1 ? '' : 's'}`
-          : i.origin === 'string' ? `${word} ${bound} character${Number(bound) === 1 ? '' : 's'}`
-          : `${issue.code === 'too_small' ? (i.inclusive === false ? 'more than' : 'at least') : i.inclusive === false ? 'less than' : 'at most'} ${bound}`;
+          i.origin === 'array' || i.origin === 'set'
+            ? `${word} ${bound} item${Number(bound) === 1 ? '' : 's'}`
+            : i.origin === 'string'
+              ? `${word} ${bound} character${Number(bound) === 1 ? '' : 's'}`
+              : `${issue.code === 'too_small' ? (i.inclusive === false ? 'more than' : 'at least') : i.inclusive === false ? 'less than' : 'at most'} ${bound}`;
         lines.push(`${path}: expected ${what}, got ${show(got)}`);
         break;
       }
       default:
-        lines.push(`${path}: ${issue.message.replace(/^Invalid input: /, '')}${got !== undefined && typeof got !== 'object' ? `, got ${show(got)}` : ''}`);
+        lines.push(
+          `${path}: ${issue.message.replace(/^Invalid input: /, '')}${got !== undefined && typeof got !== 'object' ? `, got ${show(got)}` : ''}`,
+        );
     }
   }
   return [...new Set(lines)];

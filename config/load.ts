@@ -29,12 +29,22 @@ export function parseConfigText(text: string, file = '<config>'): unknown {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     if (err instanceof ReferenceError && /alias/i.test(err.message)) {
-      throw new ConfigError([`(top level): YAML aliases (*name) expand too far: more than ${MAX_ALIAS_COUNT} uses of anchored nodes, nested (an "alias bomb"); write the repeated parts out or use fewer nested aliases`], file);
+      throw new ConfigError(
+        [
+          `(top level): YAML aliases (*name) expand too far: more than ${MAX_ALIAS_COUNT} uses of anchored nodes, nested (an "alias bomb"); write the repeated parts out or use fewer nested aliases`,
+        ],
+        file,
+      );
     }
     throw new ConfigError([`(top level): ${(err as Error).message}`], file);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    const got = value === null || value === undefined ? 'an empty file' : Array.isArray(value) ? 'a list' : `a ${typeof value} (${JSON.stringify(value).slice(0, 40)})`;
+    const got =
+      value === null || value === undefined
+        ? 'an empty file'
+        : Array.isArray(value)
+          ? 'a list'
+          : `a ${typeof value} (${JSON.stringify(value).slice(0, 40)})`;
     throw new ConfigError([`(top level): expected a mapping with "streams:", got ${got}`], file);
   }
   return value;
@@ -78,11 +88,14 @@ export function loadConfigFile(file: string): FlowwatchConfig {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new FlowwatchError('FW_CONFIG_READ', `cannot read config ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err });
+    throw new FlowwatchError(
+      'FW_CONFIG_READ',
+      `cannot read config ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      { cause: err },
+    );
   }
   return validateConfig(parseConfigText(text, file), file);
 }
-
 
 export const DEFAULT_FLOWS = ['people', 'goods', 'funds'] as const;
 
@@ -105,5 +118,8 @@ function examplesDir(): string {
   const candidates = [path.resolve(__dirname, '..', 'examples'), path.resolve(__dirname, '..', '..', 'examples')];
   const found = candidates.find((c) => existsSync(path.join(c, 'people.yaml')));
   if (found) return found;
-  throw new FlowwatchError('FW_CONFIG_READ', `examples/ not found next to ${__dirname}; the embedded default is built from examples/*.yaml`);
+  throw new FlowwatchError(
+    'FW_CONFIG_READ',
+    `examples/ not found next to ${__dirname}; the embedded default is built from examples/*.yaml`,
+  );
 }

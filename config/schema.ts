@@ -43,13 +43,20 @@ export const stateSchema = z
   .object({
     backend: z.enum(['memory', 'redis']).default('memory'),
     /** Redis URL for backend redis; default $REDIS_URL, else redis://127.0.0.1:6379. Put a password in the environment, not here. */
-    url: z.string().regex(/^rediss?:\/\//, 'expected a URL like "redis://127.0.0.1:6379"').optional(),
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected a URL like "redis://127.0.0.1:6379"')
+      .optional(),
     /**
      * Namespace of this deployment's keys in Redis (state and alert state). Default: derived from
      * the deployment — "fw:<kafka.group_id>" for Kafka streams, else "fw:local:<streams>" — so two
      * configs never share an alert store by accident (storeNamespace()).
      */
-    prefix: z.string().min(1).regex(/^[^\s{}]+$/, 'expected a key prefix without spaces or braces').optional(),
+    prefix: z
+      .string()
+      .min(1)
+      .regex(/^[^\s{}]+$/, 'expected a key prefix without spaces or braces')
+      .optional(),
     /** Per-key state untouched this long is dropped (bounded memory with churning keys). */
     idle_ttl: duration().default(7 * 86_400_000),
   })
@@ -62,7 +69,9 @@ export const stateSchema = z
  */
 export const telemetrySchema = z
   .object({
-    listen: z.union([z.literal('off'), z.string().regex(/^[^\s]*:\d{1,5}$/, 'expected "host:port" (e.g. "127.0.0.1:9465") or "off"')]).default('127.0.0.1:9465'),
+    listen: z
+      .union([z.literal('off'), z.string().regex(/^[^\s]*:\d{1,5}$/, 'expected "host:port" (e.g. "127.0.0.1:9465") or "off"')])
+      .default('127.0.0.1:9465'),
   })
   .strict();
 
@@ -75,7 +84,10 @@ export const deadLetterSchema = z.discriminatedUnion('type', [
 export const configSchema = z
   .object({
     streams: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'expected a stream name like "funds"'), streamSchema),
-    receivers: z.array(receiverSchema).min(1, 'expected at least one receiver').default([{ type: 'console', name: 'console' }]),
+    receivers: z
+      .array(receiverSchema)
+      .min(1, 'expected at least one receiver')
+      .default([{ type: 'console', name: 'console' }]),
     /** Routing tree (alerts/config.ts); without it every receiver gets every alert. */
     route: routeSchema.optional(),
     inhibit_rules: z.array(inhibitRuleSchema).default([]),
@@ -91,12 +103,22 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     if (Object.keys(c.streams).length === 0) ctx.addIssue({ code: 'custom', path: ['streams'], message: 'expected at least one stream' });
     for (const p of checkAlertingConfig(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
-    if (c.telemetry.listen !== 'off' && c.telemetry.listen === c.alerting.api?.listen) ctx.addIssue({ code: 'custom', path: ['telemetry', 'listen'], message: `the telemetry listener and the alerting API cannot share ${c.telemetry.listen}; give telemetry its own port (default 127.0.0.1:9465) or "off"` });
+    if (c.telemetry.listen !== 'off' && c.telemetry.listen === c.alerting.api?.listen)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['telemetry', 'listen'],
+        message: `the telemetry listener and the alerting API cannot share ${c.telemetry.listen}; give telemetry its own port (default 127.0.0.1:9465) or "off"`,
+      });
     for (const [name, s] of Object.entries(c.streams)) {
       const seen = new Set<string>();
       s.detectors.forEach((d, i) => {
         const id = detectorName(d, i, s.detectors);
-        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['streams', name, 'detectors', i, 'name'], message: `duplicate detector name "${id}" in stream ${name}; give each a unique name` });
+        if (seen.has(id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['streams', name, 'detectors', i, 'name'],
+            message: `duplicate detector name "${id}" in stream ${name}; give each a unique name`,
+          });
         seen.add(id);
       });
     }

@@ -14,7 +14,9 @@ export function checkConfigSemantics(config: FlowwatchConfig): string[] {
   for (const [stream, s] of Object.entries(config.streams)) {
     const at = (...p: (string | number)[]) => formatPath(['streams', stream, ...p]);
     if (s.source.type === 'simulator' && !SIMULATED_FLOWS.has(stream)) {
-      problems.push(`${at('source')}: the simulator only produces the streams people, goods and funds; stream "${stream}" needs another source (file)`);
+      problems.push(
+        `${at('source')}: the simulator only produces the streams people, goods and funds; stream "${stream}" needs another source (file)`,
+      );
     }
     const base = Array.isArray(s.mapping.measurements) ? s.mapping.measurements.map(lastSegment) : Object.keys(s.mapping.measurements);
     const known = new Set(base);
@@ -24,11 +26,15 @@ export function checkConfigSemantics(config: FlowwatchConfig): string[] {
     s.detectors.forEach((d, i) => {
       const p = d as Record<string, unknown>;
       if (typeof p.measurement === 'string' && !known.has(p.measurement)) {
-        problems.push(`${at('detectors', i, 'measurement')}: unknown measurement "${p.measurement}"; stream ${stream} has ${[...known].join(', ') || 'none'}`);
+        problems.push(
+          `${at('detectors', i, 'measurement')}: unknown measurement "${p.measurement}"; stream ${stream} has ${[...known].join(', ') || 'none'}`,
+        );
         return;
       }
       if (typeof p.attribute === 'string' && !attrs.has(p.attribute)) {
-        problems.push(`${at('detectors', i, 'attribute')}: unknown attribute "${p.attribute}"; stream ${stream} has ${[...attrs].join(', ') || 'none'}`);
+        problems.push(
+          `${at('detectors', i, 'attribute')}: unknown attribute "${p.attribute}"; stream ${stream} has ${[...attrs].join(', ') || 'none'}`,
+        );
         return;
       }
       try {
@@ -69,8 +75,14 @@ export function rawDeriveProblems(raw: unknown): string[] {
     const mapping = isObject(s) ? s.mapping : undefined;
     if (!isObject(mapping) || !isObject(mapping.derive)) continue;
     const m = mapping.measurements;
-    const measurements = Array.isArray(m) ? m.filter((f): f is string => typeof f === 'string').map(lastSegment) : isObject(m) ? Object.keys(m) : [];
-    const derive = Object.fromEntries(Object.entries(mapping.derive).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].length > 0));
+    const measurements = Array.isArray(m)
+      ? m.filter((f): f is string => typeof f === 'string').map(lastSegment)
+      : isObject(m)
+        ? Object.keys(m)
+        : [];
+    const derive = Object.fromEntries(
+      Object.entries(mapping.derive).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].length > 0),
+    );
     problems.push(...deriveProblems(stream, measurements, derive));
   }
   return problems;

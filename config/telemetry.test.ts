@@ -12,8 +12,12 @@ describe('telemetry config', () => {
   });
 
   it('rejects a malformed address and one shared with the alerting API, naming the path', () => {
-    expect(() => validateConfig({ streams, telemetry: { listen: '9465' } })).toThrow(/telemetry\.listen: expected "host:port" \(e\.g\. "127\.0\.0\.1:9465"\) or "off"/);
-    expect(() => validateConfig({ streams, telemetry: { listen: '127.0.0.1:9464' }, alerting: { api: { listen: '127.0.0.1:9464' } } })).toThrow(/telemetry\.listen: the telemetry listener and the alerting API cannot share 127\.0\.0\.1:9464/);
+    expect(() => validateConfig({ streams, telemetry: { listen: '9465' } })).toThrow(
+      /telemetry\.listen: expected "host:port" \(e\.g\. "127\.0\.0\.1:9465"\) or "off"/,
+    );
+    expect(() =>
+      validateConfig({ streams, telemetry: { listen: '127.0.0.1:9464' }, alerting: { api: { listen: '127.0.0.1:9464' } } }),
+    ).toThrow(/telemetry\.listen: the telemetry listener and the alerting API cannot share 127\.0\.0\.1:9464/);
   });
 
   it('--telemetry takes HOST:PORT or off', () => {

@@ -7,7 +7,10 @@ import { duration } from '../kernel/duration';
  */
 export const commonDetectorFields = {
   /** Unique name within the stream; defaults to the type (then type-2, type-3 ...). */
-  name: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a lowercase name like "crowd-surge"').optional(),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*$/, 'expected a lowercase name like "crowd-surge"')
+    .optional(),
   severity: z.enum(['info', 'warning', 'critical']).default('warning'),
   labels: z.record(z.string(), z.string()).default({}),
   /** How long the condition must hold (event time) before pending becomes firing. */

@@ -20,7 +20,14 @@ export function checkSlide(cfg: { window: number; slide?: number }, ctx: IssueSi
 }
 
 /** superRefine helper: a clear level must be on the normal side of its limit. */
-export function checkClear(ctx: IssueSink, field: string, clear: number | undefined, limitField: string, limit: number | undefined, side: 'le' | 'ge'): void {
+export function checkClear(
+  ctx: IssueSink,
+  field: string,
+  clear: number | undefined,
+  limitField: string,
+  limit: number | undefined,
+  side: 'le' | 'ge',
+): void {
   if (clear === undefined) return;
   if (limit === undefined) {
     ctx.addIssue({ code: 'custom', path: [field], message: `needs ${limitField}` });

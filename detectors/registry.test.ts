@@ -36,7 +36,13 @@ describe('detector registry', () => {
   });
 
   it('fills common fields', () => {
-    expect(detectorSchema.parse({ type: 'deadman' })).toEqual({ type: 'deadman', severity: 'warning', labels: {}, for: 0, timeout: 300_000 });
+    expect(detectorSchema.parse({ type: 'deadman' })).toEqual({
+      type: 'deadman',
+      severity: 'warning',
+      labels: {},
+      for: 0,
+      timeout: 300_000,
+    });
   });
 
   // The state contract: plain JSON. Running with a JSON round trip of the state before every call
@@ -46,7 +52,9 @@ describe('detector registry', () => {
     let seed = 3;
     const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const events: FlowEvent[] = Array.from({ length: 300 }, (_, i) => ({
-      stream: 's', key: 'k', ts: i * 7_000 + Math.floor(rnd() * 3_000),
+      stream: 's',
+      key: 'k',
+      ts: i * 7_000 + Math.floor(rnd() * 3_000),
       values: rnd() < 0.9 ? { x: Math.round(rnd() * 10) + (i > 200 ? 20 : 0) } : ({} as Record<string, number>),
       attrs: { cp: `cp-${Math.floor(rnd() * (i > 150 ? 100 : 4))}` },
     }));

@@ -34,6 +34,7 @@ const byType = new Map(detectorFactories.map((f) => [f.type, f]));
 /** Builds the detector for a parsed config entry. Expression detectors may throw FW_EXPRESSION_* errors. */
 export function createDetector(config: DetectorConfig, ctx: DetectorContext): Detector<unknown> {
   const factory = byType.get(config.type);
-  if (!factory) throw new FlowwatchError('FW_CONFIG_INVALID', `unknown detector type "${config.type}"; known: ${[...byType.keys()].join(', ')}`);
+  if (!factory)
+    throw new FlowwatchError('FW_CONFIG_INVALID', `unknown detector type "${config.type}"; known: ${[...byType.keys()].join(', ')}`);
   return factory.create(config, ctx);
 }

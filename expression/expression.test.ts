@@ -77,9 +77,19 @@ describe('compileRestricted: evaluation', () => {
   it('matches mathjs evaluate on random inputs', () => {
     const m = create(all);
     const exprs = [
-      'x * y - 3 / (x + 0.5)', 'x % y', 'x ^ 2 + y ^ 2 >= 10', 'abs(x - y) < 2 and not (x == y)', 'x > y ? x : y',
-      'round(x * 10) / 10 + floor(y) - ceil(x)', 'min(x, y, 1) + max(x, -y)', 'x xor y > 0', '1 <= x < 3', 'exp(y / 10) + sign(x)',
-      'sqrt(abs(x)) + log10(abs(y) + 1)', 'pow(abs(x), 1.5)', 'x != y or x == 0',
+      'x * y - 3 / (x + 0.5)',
+      'x % y',
+      'x ^ 2 + y ^ 2 >= 10',
+      'abs(x - y) < 2 and not (x == y)',
+      'x > y ? x : y',
+      'round(x * 10) / 10 + floor(y) - ceil(x)',
+      'min(x, y, 1) + max(x, -y)',
+      'x xor y > 0',
+      '1 <= x < 3',
+      'exp(y / 10) + sign(x)',
+      'sqrt(abs(x)) + log10(abs(y) + 1)',
+      'pow(abs(x), 1.5)',
+      'x != y or x == 0',
     ];
     let seed = 7;
     const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 10 - 5; // deterministic, −5..5
@@ -155,7 +165,9 @@ describe('compileRestricted: rejections', () => {
       code: 'FW_EXPRESSION_FORBIDDEN',
       message: `function "foo" is not allowed in expressions; ${ALLOWED}; window aggregates: count, sum(x), mean(x), min(x), max(x), std(x), last(x)`,
     });
-    expect(rejection('sum(amount) > 1', perEvent).message).toMatch(/function "sum" is not allowed in expressions \(window aggregates exist only in detector expressions\)/);
+    expect(rejection('sum(amount) > 1', perEvent).message).toMatch(
+      /function "sum" is not allowed in expressions \(window aggregates exist only in detector expressions\)/,
+    );
   });
 
   it.each([

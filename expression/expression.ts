@@ -27,7 +27,20 @@ export const AGGREGATE_FUNCTIONS = ['count', 'sum', 'mean', 'min', 'max', 'std',
 export type AggregateKind = (typeof AGGREGATE_FUNCTIONS)[number];
 
 /** Named outright so the message is explicit; unknown functions are rejected the same way. */
-const DANGEROUS = new Set(['import', 'createUnit', 'evaluate', 'parse', 'compile', 'simplify', 'derivative', 'resolve', 'chain', 'config', 'typed', 'reviver']);
+const DANGEROUS = new Set([
+  'import',
+  'createUnit',
+  'evaluate',
+  'parse',
+  'compile',
+  'simplify',
+  'derivative',
+  'resolve',
+  'chain',
+  'config',
+  'typed',
+  'reviver',
+]);
 const MAX_LENGTH = 2000;
 
 /** One aggregate an expression reads; scope.aggregates[i] must hold the value of aggregates[i]. */
@@ -121,19 +134,52 @@ const mCeil = digits((x, n) => (n === undefined ? math.ceil(x) : math.ceil(x, n)
 
 /** [fewest, most] arguments of each scalar function. */
 const SCALARS: Record<(typeof SCALAR_FUNCTIONS)[number], [number, number]> = {
-  abs: [1, 1], sqrt: [1, 1], log: [1, 2], log10: [1, 1], exp: [1, 1], pow: [2, 2],
-  min: [1, Infinity], max: [1, Infinity], round: [1, 2], floor: [1, 2], ceil: [1, 2], sign: [1, 1],
+  abs: [1, 1],
+  sqrt: [1, 1],
+  log: [1, 2],
+  log10: [1, 1],
+  exp: [1, 1],
+  pow: [2, 2],
+  min: [1, Infinity],
+  max: [1, Infinity],
+  round: [1, 2],
+  floor: [1, 2],
+  ceil: [1, 2],
+  sign: [1, 1],
 };
 
 // Structural views of the mathjs nodes we accept (mathjs's own typings are looser than useful here).
-interface Node { type: string; toString(): string }
-interface ConstantNode extends Node { value: unknown }
-interface SymbolNode extends Node { name: string }
-interface ParenthesisNode extends Node { content: Node }
-interface OperatorNode extends Node { op: string; fn: string; args: Node[] }
-interface ConditionalNode extends Node { condition: Node; trueExpr: Node; falseExpr: Node }
-interface FunctionNode extends Node { fn: Node; args: Node[] }
-interface RelationalNode extends Node { conditionals: string[]; params: Node[] }
+interface Node {
+  type: string;
+  toString(): string;
+}
+interface ConstantNode extends Node {
+  value: unknown;
+}
+interface SymbolNode extends Node {
+  name: string;
+}
+interface ParenthesisNode extends Node {
+  content: Node;
+}
+interface OperatorNode extends Node {
+  op: string;
+  fn: string;
+  args: Node[];
+}
+interface ConditionalNode extends Node {
+  condition: Node;
+  trueExpr: Node;
+  falseExpr: Node;
+}
+interface FunctionNode extends Node {
+  fn: Node;
+  args: Node[];
+}
+interface RelationalNode extends Node {
+  conditionals: string[];
+  params: Node[];
+}
 
 const REJECTED_NODES: Record<string, string> = {
   AssignmentNode: 'assignment',
@@ -170,7 +216,10 @@ export function compileRestricted(text: string, opts: CompileOptions): CompiledE
   try {
     root = math.parse(text) as unknown as Node;
   } catch (err) {
-    throw new FlowwatchError('FW_EXPRESSION_INVALID', `syntax error in "${text}": ${(err as Error).message}`, { cause: err, details: { expression: text } });
+    throw new FlowwatchError('FW_EXPRESSION_INVALID', `syntax error in "${text}": ${(err as Error).message}`, {
+      cause: err,
+      details: { expression: text },
+    });
   }
   return new Compiler(text, opts).compile(root);
 }
@@ -181,8 +230,12 @@ class Compiler {
   private readonly measurements: string[] = [];
   private readonly allowedText: string;
 
-  constructor(private readonly text: string, private readonly opts: CompileOptions) {
-    this.allowedText = SCALAR_FUNCTIONS.join(', ') + (opts.aggregates ? '; window aggregates: count, sum(x), mean(x), min(x), max(x), std(x), last(x)' : '');
+  constructor(
+    private readonly text: string,
+    private readonly opts: CompileOptions,
+  ) {
+    this.allowedText =
+      SCALAR_FUNCTIONS.join(', ') + (opts.aggregates ? '; window aggregates: count, sum(x), mean(x), min(x), max(x), std(x), last(x)' : '');
   }
 
   compile(root: Node): CompiledExpression {
@@ -199,11 +252,16 @@ class Compiler {
 
   private node(n: Node): Fn {
     switch (n.type) {
-      case 'ConstantNode': return this.constant(n as ConstantNode);
-      case 'SymbolNode': return this.symbol((n as SymbolNode).name);
-      case 'ParenthesisNode': return this.node((n as ParenthesisNode).content);
-      case 'OperatorNode': return this.operator(n as OperatorNode);
-      case 'RelationalNode': return this.relational(n as RelationalNode);
+      case 'ConstantNode':
+        return this.constant(n as ConstantNode);
+      case 'SymbolNode':
+        return this.symbol((n as SymbolNode).name);
+      case 'ParenthesisNode':
+        return this.node((n as ParenthesisNode).content);
+      case 'OperatorNode':
+        return this.operator(n as OperatorNode);
+      case 'RelationalNode':
+        return this.relational(n as RelationalNode);
       case 'ConditionalNode': {
         const c = n as ConditionalNode;
         const cond = this.node(c.condition);
@@ -211,10 +269,14 @@ class Compiler {
         const no = this.node(c.falseExpr);
         return (v, ag) => (truthy(cond(v, ag)) ? yes(v, ag) : no(v, ag));
       }
-      case 'FunctionNode': return this.call(n as FunctionNode);
+      case 'FunctionNode':
+        return this.call(n as FunctionNode);
       default: {
         const what = REJECTED_NODES[n.type] ?? n.type;
-        throw forbidden(`${what} "${show(n)}" is not allowed in expressions; allowed: numbers, names, ( ), ${OPERATORS_ALLOWED}, functions ${this.allowedText}`, this.text);
+        throw forbidden(
+          `${what} "${show(n)}" is not allowed in expressions; allowed: numbers, names, ( ), ${OPERATORS_ALLOWED}, functions ${this.allowedText}`,
+          this.text,
+        );
       }
     }
   }
@@ -290,7 +352,8 @@ class Compiler {
   }
 
   private call(n: FunctionNode): Fn {
-    if (n.fn.type !== 'SymbolNode') throw forbidden(`calling "${show(n.fn)}" is not allowed in expressions; allowed functions: ${this.allowedText}`, this.text);
+    if (n.fn.type !== 'SymbolNode')
+      throw forbidden(`calling "${show(n.fn)}" is not allowed in expressions; allowed functions: ${this.allowedText}`, this.text);
     const name = (n.fn as SymbolNode).name;
     const args = n.args;
     if (DANGEROUS.has(name)) throw forbidden(`function "${name}" is not allowed in expressions; allowed: ${this.allowedText}`, this.text);
@@ -299,7 +362,9 @@ class Compiler {
       if (!scalarMinMax) return this.aggregateCall(name as AggregateKind, args);
     }
     if (!Object.hasOwn(SCALARS, name)) {
-      const hint = (AGGREGATE_FUNCTIONS as readonly string[]).includes(name) ? ' (window aggregates exist only in detector expressions)' : '';
+      const hint = (AGGREGATE_FUNCTIONS as readonly string[]).includes(name)
+        ? ' (window aggregates exist only in detector expressions)'
+        : '';
       throw forbidden(`function "${name}" is not allowed in expressions${hint}; allowed: ${this.allowedText}`, this.text);
     }
     const [lo, hi] = SCALARS[name as keyof typeof SCALARS];
@@ -310,19 +375,30 @@ class Compiler {
     const f = args.map((a) => this.node(a));
     const [a, b] = f;
     switch (name) {
-      case 'abs': return (v, ag) => Math.abs(a(v, ag));
-      case 'sqrt': return (v, ag) => Math.sqrt(a(v, ag));
-      case 'log': return b ? (v, ag) => Math.log(a(v, ag)) / Math.log(b(v, ag)) : (v, ag) => Math.log(a(v, ag));
-      case 'log10': return (v, ag) => Math.log10(a(v, ag));
-      case 'exp': return (v, ag) => Math.exp(a(v, ag));
-      case 'pow': return (v, ag) => Math.pow(a(v, ag), b(v, ag));
-      case 'sign': return (v, ag) => Math.sign(a(v, ag));
-      case 'round': return b ? (v, ag) => mRound(a(v, ag), b(v, ag)) : (v, ag) => mRound(a(v, ag));
-      case 'floor': return b ? (v, ag) => mFloor(a(v, ag), b(v, ag)) : (v, ag) => mFloor(a(v, ag));
-      case 'ceil': return b ? (v, ag) => mCeil(a(v, ag), b(v, ag)) : (v, ag) => mCeil(a(v, ag));
+      case 'abs':
+        return (v, ag) => Math.abs(a(v, ag));
+      case 'sqrt':
+        return (v, ag) => Math.sqrt(a(v, ag));
+      case 'log':
+        return b ? (v, ag) => Math.log(a(v, ag)) / Math.log(b(v, ag)) : (v, ag) => Math.log(a(v, ag));
+      case 'log10':
+        return (v, ag) => Math.log10(a(v, ag));
+      case 'exp':
+        return (v, ag) => Math.exp(a(v, ag));
+      case 'pow':
+        return (v, ag) => Math.pow(a(v, ag), b(v, ag));
+      case 'sign':
+        return (v, ag) => Math.sign(a(v, ag));
+      case 'round':
+        return b ? (v, ag) => mRound(a(v, ag), b(v, ag)) : (v, ag) => mRound(a(v, ag));
+      case 'floor':
+        return b ? (v, ag) => mFloor(a(v, ag), b(v, ag)) : (v, ag) => mFloor(a(v, ag));
+      case 'ceil':
+        return b ? (v, ag) => mCeil(a(v, ag), b(v, ag)) : (v, ag) => mCeil(a(v, ag));
       case 'min':
       case 'max': {
-        const pick = name === 'min' ? (x: number, y: number) => (x < y || x !== x ? x : y) : (x: number, y: number) => (x > y || x !== x ? x : y);
+        const pick =
+          name === 'min' ? (x: number, y: number) => (x < y || x !== x ? x : y) : (x: number, y: number) => (x > y || x !== x ? x : y);
         if (f.length === 1) return a;
         return (v, ag) => {
           let r = f[0](v, ag);
@@ -367,14 +443,19 @@ class Compiler {
 
 function isCondition(n: Node): boolean {
   switch (n.type) {
-    case 'ConstantNode': return typeof (n as ConstantNode).value === 'boolean';
-    case 'ParenthesisNode': return isCondition((n as ParenthesisNode).content);
-    case 'RelationalNode': return true;
+    case 'ConstantNode':
+      return typeof (n as ConstantNode).value === 'boolean';
+    case 'ParenthesisNode':
+      return isCondition((n as ParenthesisNode).content);
+    case 'RelationalNode':
+      return true;
     case 'OperatorNode': {
       const fn = (n as OperatorNode).fn;
       return COMPARISONS.has(fn) || LOGICAL.has(fn);
     }
-    case 'ConditionalNode': return isCondition((n as ConditionalNode).trueExpr) && isCondition((n as ConditionalNode).falseExpr);
-    default: return false;
+    case 'ConditionalNode':
+      return isCondition((n as ConditionalNode).trueExpr) && isCondition((n as ConditionalNode).falseExpr);
+    default:
+      return false;
   }
 }

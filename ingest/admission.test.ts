@@ -2,7 +2,14 @@ import type { FlowEvent } from '../kernel/types';
 import { EventAdmission } from './admission';
 
 const T0 = Date.UTC(2026, 10, 27, 8, 0);
-const ev = (ts: number, extra: Partial<FlowEvent> = {}): FlowEvent => ({ stream: 's', key: 'k', ts, values: { v: 1 }, attrs: {}, ...extra });
+const ev = (ts: number, extra: Partial<FlowEvent> = {}): FlowEvent => ({
+  stream: 's',
+  key: 'k',
+  ts,
+  values: { v: 1 },
+  attrs: {},
+  ...extra,
+});
 
 describe('EventAdmission', () => {
   const policy = { lateness: 60_000, maxFuture: 3_600_000, maxAge: 86_400_000 };

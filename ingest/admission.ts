@@ -68,16 +68,33 @@ export class EventAdmission {
 
   admit(e: FlowEvent, now: number): Admitted {
     if (e.ts > now + this.policy.maxFuture) {
-      return { ok: false, reason: 'time_out_of_range', detail: `event time ${iso(e.ts)} is more than ${formatDuration(this.policy.maxFuture)} ahead of the clock (${iso(now)})` };
+      return {
+        ok: false,
+        reason: 'time_out_of_range',
+        detail: `event time ${iso(e.ts)} is more than ${formatDuration(this.policy.maxFuture)} ahead of the clock (${iso(now)})`,
+      };
     }
     if (this.policy.maxAge > 0 && e.ts < now - this.policy.maxAge) {
-      return { ok: false, reason: 'time_out_of_range', detail: `event time ${iso(e.ts)} is more than ${formatDuration(this.policy.maxAge)} behind the clock (${iso(now)})` };
+      return {
+        ok: false,
+        reason: 'time_out_of_range',
+        detail: `event time ${iso(e.ts)} is more than ${formatDuration(this.policy.maxAge)} behind the clock (${iso(now)})`,
+      };
     }
     if (e.ts < this.maxTs - this.policy.lateness) {
-      return { ok: false, reason: 'late', detail: `event time ${iso(e.ts)} is behind the watermark ${iso(this.watermark)} (allowed lateness ${formatDuration(this.policy.lateness)})` };
+      return {
+        ok: false,
+        reason: 'late',
+        detail: `event time ${iso(e.ts)} is behind the watermark ${iso(this.watermark)} (allowed lateness ${formatDuration(this.policy.lateness)})`,
+      };
     }
     const f = fingerprint(e);
-    if (!this.recent.add(f.hi, f.lo)) return { ok: false, reason: 'duplicate', detail: e.id !== undefined ? `record id ${e.id} already processed` : `same key, time and values as an earlier record` };
+    if (!this.recent.add(f.hi, f.lo))
+      return {
+        ok: false,
+        reason: 'duplicate',
+        detail: e.id !== undefined ? `record id ${e.id} already processed` : `same key, time and values as an earlier record`,
+      };
     if (e.ts > this.maxTs) this.maxTs = e.ts;
     this.lastClock = now;
     return OK;

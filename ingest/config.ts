@@ -9,10 +9,7 @@ const fieldPath = z.string().min(1, 'expected a field name');
 
 const timeFormat = z.enum(['auto', 'epoch_s', 'epoch_ms', 'iso']);
 
-const measurementSpec = z.union([
-  fieldPath,
-  z.object({ field: fieldPath, optional: z.boolean().default(false) }).strict(),
-]);
+const measurementSpec = z.union([fieldPath, z.object({ field: fieldPath, optional: z.boolean().default(false) }).strict()]);
 
 /** How raw records of a stream become events. */
 export const mappingSchema = z
@@ -20,7 +17,10 @@ export const mappingSchema = z
     /** json (default) or csv. */
     format: z.enum(['json', 'csv']).default('json'),
     /** CSV only: column names in order (when the data has no header line) and delimiter. */
-    csv: z.object({ columns: z.array(z.string().min(1)).min(1), delimiter: z.string().length(1).default(',') }).strict().optional(),
+    csv: z
+      .object({ columns: z.array(z.string().min(1)).min(1), delimiter: z.string().length(1).default(',') })
+      .strict()
+      .optional(),
     /** Entity key field, or several fields joined with ":". */
     key: z.union([fieldPath, z.array(fieldPath).min(1)]),
     /** Event-time field and its format; "auto" tells epoch s from epoch ms by magnitude and parses ISO 8601 strings. */
@@ -42,31 +42,35 @@ export const mappingSchema = z
   })
   .strict()
   .superRefine((m, ctx) => {
-    if (m.format === 'csv' && !m.csv) ctx.addIssue({ code: 'custom', path: ['csv'], message: 'format csv needs csv.columns (the column names in order)' });
+    if (m.format === 'csv' && !m.csv)
+      ctx.addIssue({ code: 'custom', path: ['csv'], message: 'format csv needs csv.columns (the column names in order)' });
   });
 
 const simulatorSourceSchema = z.object({ type: z.literal('simulator') }).strict();
-const fileSourceSchema = z
-  .object({ type: z.literal('file'), path: z.string().min(1) })
-  .strict();
+const fileSourceSchema = z.object({ type: z.literal('file'), path: z.string().min(1) }).strict();
 
-const kafkaSourceSchema = z
-  .object({ type: z.literal('kafka'), topics: z.array(z.string().min(1)).min(1) })
-  .strict();
+const kafkaSourceSchema = z.object({ type: z.literal('kafka'), topics: z.array(z.string().min(1)).min(1) }).strict();
 
 export const sourceSchema = z.discriminatedUnion('type', [simulatorSourceSchema, fileSourceSchema, kafkaSourceSchema]);
 
 /** Kafka connection and consumer group. Brokers default to $KAFKA_BROKERS; SASL only from the environment. */
 export const kafkaSchema = z
   .object({
-    brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1).optional(),
+    brokers: z
+      .array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port'))
+      .min(1)
+      .optional(),
     client_id: z.string().default('flowwatch'),
     group_id: z.string().default('flowwatch'),
     /** Where a new consumer group starts: the earliest retained record, or only new ones. */
     from_beginning: z.boolean().default(true),
     session_timeout: duration({ min: 6000 }).default(30_000),
     /** Most bytes fetched per partition per batch: bigger batches, more throughput; smaller, lower latency. */
-    max_batch_bytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+    max_batch_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(4 * 1024 * 1024),
     /**
      * How long the broker may hold a fetch for more data (Kafka's fetch.max.wait.ms; answered at
      * once when 64 KB are there). Longer: fewer, bigger batches, so less CPU per event (each

@@ -7,7 +7,13 @@ import type { Logger } from '../kernel/logger';
 import type { Reject } from '../kernel/types';
 import { FileDeadLetter } from './dead-letter';
 
-const reject = (i: number): Reject => ({ at: Date.UTC(2026, 11, 6) + i, stream: "funds", reason: "missing_field", detail: "no key", raw: `{"x":${i}}` });
+const reject = (i: number): Reject => ({
+  at: Date.UTC(2026, 11, 6) + i,
+  stream: 'funds',
+  reason: 'missing_field',
+  detail: 'no key',
+  raw: `{"x":${i}}`,
+});
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'fw-dl-'))));
@@ -15,7 +21,10 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 it('rejects with FW_DEAD_LETTER and the cause on a full device (/dev/full: ENOSPC)', async () => {
   const dl = new FileDeadLetter('/dev/full');
-  const err = await dl.write([reject(1)]).then(() => null, (e: unknown) => e);
+  const err = await dl.write([reject(1)]).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toMatchObject({ code: 'FW_DEAD_LETTER', cause: { code: 'ENOSPC' } });
   expect((err as Error).message).toMatch(/dead-letter file \/dev\/full: cannot write 1 reject \(ENOSPC\)/);
   // and again, on the next attempt (the handle was reopened, not left broken)
@@ -32,7 +41,10 @@ it('recovers by itself once the path is writable, and writes each batch once', a
   await dl.write([reject(1)]);
   await dl.write([reject(2), reject(3)]);
   await dl.close();
-  const lines = readFileSync(path.join(blocker, 'dead.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).raw);
+  const lines = readFileSync(path.join(blocker, 'dead.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).raw);
   expect(lines).toEqual(['{"x":1}', '{"x":2}', '{"x":3}']);
 });
 
@@ -53,9 +65,15 @@ it('keeps a binary record exactly: bytes that are not UTF-8 are written as base6
   for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 37 + 11) & 0xff; // not valid UTF-8
   const file = path.join(dir, 'dead.jsonl');
   const dl = new FileDeadLetter(file);
-  await dl.write([makeReject('funds', 'malformed', 'not valid JSON', bytes, 1, 'topic/0/7'), makeReject('funds', 'malformed', 'not valid JSON', Buffer.from('{"a":'), 2)]);
+  await dl.write([
+    makeReject('funds', 'malformed', 'not valid JSON', bytes, 1, 'topic/0/7'),
+    makeReject('funds', 'malformed', 'not valid JSON', Buffer.from('{"a":'), 2),
+  ]);
   await dl.close();
-  const [binary, text] = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const [binary, text] = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(binary.encoding).toBe('base64');
   expect(Buffer.from(binary.raw, 'base64').equals(bytes)).toBe(true);
   expect(text).toMatchObject({ raw: '{"a":' });
@@ -64,7 +82,11 @@ it('keeps a binary record exactly: bytes that are not UTF-8 are written as base6
 
 describe('written once under replay (a batch re-read after a stop between its dead letters and its state commit)', () => {
   const kafka = (i: number, source: string): Reject => ({ ...reject(i), source });
-  const read = (file: string): string[] => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).source ?? JSON.parse(l).raw);
+  const read = (file: string): string[] =>
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).source ?? JSON.parse(l).raw);
 
   it('a new writer on the same file skips the rejects it already holds and appends only the new ones', async () => {
     const file = path.join(dir, 'dead.jsonl');
@@ -78,7 +100,9 @@ describe('written once under replay (a batch re-read after a stop between its de
     await next.write([kafka(4, 'funds/0@12')]);
     await next.close();
     expect(read(file)).toEqual(['funds/0@3', 'funds/0@7', 'funds/0@8', 'funds/0@12']);
-    expect(lines.records).toContainEqual(expect.objectContaining({ skipped: 2, writing: 1, partitions: { 'funds/0': { skipped: 2, written: '7' } } }));
+    expect(lines.records).toContainEqual(
+      expect.objectContaining({ skipped: 2, writing: 1, partitions: { 'funds/0': { skipped: 2, written: '7' } } }),
+    );
   });
 
   it('skips within one writer too (a partition revoked and assigned back re-reads its batch)', async () => {
@@ -109,7 +133,13 @@ describe('written once under replay (a batch re-read after a stop between its de
     await first.write([kafka(2, 'goods/1@40')]);
     await first.close();
     const next = new FileDeadLetter(file);
-    await next.write([kafka(3, 'funds/1@5'), kafka(4, 'goods/0@6'), kafka(5, 'funds/0@500'), kafka(6, 'goods/1@41'), kafka(7, 'funds/0@9')]);
+    await next.write([
+      kafka(3, 'funds/1@5'),
+      kafka(4, 'goods/0@6'),
+      kafka(5, 'funds/0@500'),
+      kafka(6, 'goods/1@41'),
+      kafka(7, 'funds/0@9'),
+    ]);
     await next.close();
     expect(read(file)).toEqual(['funds/0@500', 'goods/1@40', 'funds/1@5', 'goods/0@6', 'goods/1@41']);
   });
@@ -177,7 +207,16 @@ describe('written once under replay (a batch re-read after a stop between its de
     await Promise.all([0, 1, 2, 3].map((p) => dl.write([kafka(p, `funds/${p}@10`), kafka(p, `funds/${p}@11`)])));
     await Promise.all([0, 1, 2, 3].map((p) => dl.write([kafka(p, `funds/${p}@11`)])));
     await dl.close();
-    expect(read(file).sort()).toEqual(['funds/0@10', 'funds/0@11', 'funds/1@10', 'funds/1@11', 'funds/2@10', 'funds/2@11', 'funds/3@10', 'funds/3@11']);
+    expect(read(file).sort()).toEqual([
+      'funds/0@10',
+      'funds/0@11',
+      'funds/1@10',
+      'funds/1@11',
+      'funds/2@10',
+      'funds/2@11',
+      'funds/3@10',
+      'funds/3@11',
+    ]);
   });
 });
 

@@ -17,7 +17,17 @@ export interface DeadLetterOutput {
 }
 
 function line(r: Reject): string {
-  return JSON.stringify({ at: new Date(r.at).toISOString(), stream: r.stream, reason: r.reason, detail: r.detail, source: r.source, raw: r.raw, ...(r.encoding ? { encoding: r.encoding } : {}) }) + '\n';
+  return (
+    JSON.stringify({
+      at: new Date(r.at).toISOString(),
+      stream: r.stream,
+      reason: r.reason,
+      detail: r.detail,
+      source: r.source,
+      raw: r.raw,
+      ...(r.encoding ? { encoding: r.encoding } : {}),
+    }) + '\n'
+  );
 }
 
 /** The errno code of a failed fs call ("ENOSPC", "EROFS", ...), for messages. */
@@ -124,7 +134,7 @@ export class FileDeadLetter implements DeadLetterOutput {
       }
       if (fresh.length === 0) return;
       const data = Buffer.from(fresh.map(line).join(''));
-      for (let off = 0; off < data.length; ) {
+      for (let off = 0; off < data.length;) {
         // O_APPEND: each write lands at the current end; a short write (disk filling up) is continued.
         const { bytesWritten } = await handle.write(data, off, data.length - off);
         off += bytesWritten;
@@ -134,10 +144,14 @@ export class FileDeadLetter implements DeadLetterOutput {
       for (const [p, o] of highest) written.set(p, o);
     } catch (err) {
       if (handle) await this.discard(handle);
-      throw new FlowwatchError('FW_DEAD_LETTER', `dead-letter file ${this.file}: cannot write ${rejects.length} reject${rejects.length === 1 ? '' : 's'} (${codeOf(err)})`, {
-        cause: err,
-        details: { file: this.file, rejects: rejects.length },
-      });
+      throw new FlowwatchError(
+        'FW_DEAD_LETTER',
+        `dead-letter file ${this.file}: cannot write ${rejects.length} reject${rejects.length === 1 ? '' : 's'} (${codeOf(err)})`,
+        {
+          cause: err,
+          details: { file: this.file, rejects: rejects.length },
+        },
+      );
     }
   }
 
@@ -176,7 +190,7 @@ export class FileDeadLetter implements DeadLetterOutput {
     if (this.end === 0 || !(await h.stat()).isFile()) return written;
     const from = Math.max(0, this.end - this.tailBytes);
     const buf = Buffer.alloc(this.end - from);
-    for (let got = 0; got < buf.length; ) {
+    for (let got = 0; got < buf.length;) {
       const { bytesRead } = await h.read(buf, got, buf.length - got, from + got);
       if (bytesRead === 0) break;
       got += bytesRead;
@@ -197,7 +211,10 @@ export class FileDeadLetter implements DeadLetterOutput {
         await h.write('\n');
         this.end += 1;
       } else {
-        this.log?.warn({ file: this.file, bytes: this.end - whole }, 'dead-letter file ends in a torn line (a write cut short); cut back to the last whole line, its batch is written again');
+        this.log?.warn(
+          { file: this.file, bytes: this.end - whole },
+          'dead-letter file ends in a torn line (a write cut short); cut back to the last whole line, its batch is written again',
+        );
         await h.truncate(whole);
         this.end = whole;
       }
@@ -217,7 +234,10 @@ export class FileDeadLetter implements DeadLetterOutput {
       lines++;
       if (at.offset > (written.get(at.partition) ?? -1n)) written.set(at.partition, at.offset);
     }
-    this.log?.debug({ file: this.file, tailBytes: buf.length, lines, partitions: written.size }, 'dead-letter file: offsets already written learned from its tail');
+    this.log?.debug(
+      { file: this.file, tailBytes: buf.length, lines, partitions: written.size },
+      'dead-letter file: offsets already written learned from its tail',
+    );
     return written;
   }
 

@@ -73,7 +73,8 @@ describe('FingerprintSet', () => {
         }
       }
       expect(s.size).toBe(ref.size);
-      for (let hi = 0; hi < 3; hi++) for (let q = 0; q < 64; q++) for (let r = 1; r <= 4; r++) expect(s.has(hi, q * 1024 + r)).toBe(ref.has(`${hi}:${q * 1024 + r}`));
+      for (let hi = 0; hi < 3; hi++)
+        for (let q = 0; q < 64; q++) for (let r = 1; r <= 4; r++) expect(s.has(hi, q * 1024 + r)).toBe(ref.has(`${hi}:${q * 1024 + r}`));
     }
   });
 

@@ -73,4 +73,3 @@ export class Fingerprinter {
     return this;
   }
 }
-

@@ -39,16 +39,26 @@ export class KafkaDeadLetter implements DeadLetterOutput {
           key: r.stream,
           // The original bytes, exactly (a binary record's raw is base64 in the Reject).
           value: r.encoding === 'base64' ? Buffer.from(r.raw, 'base64') : r.raw,
-          headers: { 'fw-reason': r.reason, 'fw-detail': r.detail, 'fw-stream': r.stream, 'fw-source': r.source ?? '', 'fw-at': new Date(r.at).toISOString() },
+          headers: {
+            'fw-reason': r.reason,
+            'fw-detail': r.detail,
+            'fw-stream': r.stream,
+            'fw-source': r.source ?? '',
+            'fw-at': new Date(r.at).toISOString(),
+          },
         })),
       });
     } catch (err) {
       // kafkajs answers "The producer is disconnected" once its connection broke; a fresh connect() recovers it.
       this.reconnect = true;
-      throw new FlowwatchError('FW_DEAD_LETTER', `dead-letter topic ${this.topic}: cannot send ${rejects.length} reject${rejects.length === 1 ? '' : 's'}`, {
-        cause: err,
-        details: { topic: this.topic, rejects: rejects.length },
-      });
+      throw new FlowwatchError(
+        'FW_DEAD_LETTER',
+        `dead-letter topic ${this.topic}: cannot send ${rejects.length} reject${rejects.length === 1 ? '' : 's'}`,
+        {
+          cause: err,
+          details: { topic: this.topic, rejects: rejects.length },
+        },
+      );
     }
   }
 

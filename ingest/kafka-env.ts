@@ -9,9 +9,16 @@ import type { KafkaConnection } from './sources/kafka-source';
  * KAFKA_SASL_PASSWORD, KAFKA_SSL=true) so they never sit in a config file or a log.
  */
 export function kafkaConnection(config: { kafka?: KafkaConfig }, env: NodeJS.ProcessEnv = process.env): KafkaConnection {
-  const brokers = config.kafka?.brokers ?? env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers =
+    config.kafka?.brokers ??
+    env.KAFKA_BROKERS?.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
   if (!brokers || brokers.length === 0) {
-    throw new FlowwatchError('FW_SOURCE', 'no Kafka brokers: set kafka.brokers in the config or KAFKA_BROKERS in the environment (scripts/services env prints it)');
+    throw new FlowwatchError(
+      'FW_SOURCE',
+      'no Kafka brokers: set kafka.brokers in the config or KAFKA_BROKERS in the environment (scripts/services env prints it)',
+    );
   }
   let sasl: SASLOptions | undefined;
   const mechanism = env.KAFKA_SASL_MECHANISM;

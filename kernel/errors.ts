@@ -34,7 +34,11 @@ export class FlowwatchError extends Error {
 export class ConfigError extends FlowwatchError {
   readonly problems: string[];
   constructor(problems: string[], file?: string) {
-    super('FW_CONFIG_INVALID', `${file ? file + ': ' : ''}invalid config (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` + problems.map((p) => '  ' + p).join('\n'));
+    super(
+      'FW_CONFIG_INVALID',
+      `${file ? file + ': ' : ''}invalid config (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => '  ' + p).join('\n'),
+    );
     this.name = 'ConfigError';
     this.problems = problems;
   }

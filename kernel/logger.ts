@@ -4,8 +4,20 @@ export type { Logger };
 
 /** Paths redacted from every log line: secrets come from the environment and never reach logs. */
 export const REDACT_PATHS = [
-  'password', '*.password', 'token', '*.token', 'secret', '*.secret', 'authorization', '*.authorization',
-  'headers.authorization', '*.headers.authorization', 'sasl', '*.sasl', 'hmacSecret', '*.hmacSecret',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'sasl',
+  '*.sasl',
+  'hmacSecret',
+  '*.hmacSecret',
 ];
 
 /** The one root logger. Components get children: log.child({ component: 'sink', sink: 'influxdb' }). */

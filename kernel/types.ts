@@ -17,14 +17,14 @@ export interface FlowEvent {
 }
 
 export const REJECT_REASONS = [
-  'malformed',        // payload is not valid JSON/CSV
-  'missing_field',    // a mapped key/time/measurement field is absent
-  'bad_value',        // a numeric field is NaN, Infinity or not a number
-  'bad_time',         // time field missing or unparsable
-  'time_out_of_range',// time too far in the future or the past
-  'late',             // older than the watermark (max event time - allowed lateness)
-  'duplicate',        // same record seen again for the key
-  'unknown_stream',   // no stream in config accepts the record
+  'malformed', // payload is not valid JSON/CSV
+  'missing_field', // a mapped key/time/measurement field is absent
+  'bad_value', // a numeric field is NaN, Infinity or not a number
+  'bad_time', // time field missing or unparsable
+  'time_out_of_range', // time too far in the future or the past
+  'late', // older than the watermark (max event time - allowed lateness)
+  'duplicate', // same record seen again for the key
+  'unknown_stream', // no stream in config accepts the record
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -17,7 +17,13 @@ describe('DropReporter', () => {
     const { r, lines, advance } = setup();
     r.note(5, 'buffer_full');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 40, dropped: 5, dropped_total: 5, reasons: { buffer_full: 5 }, msg: 'test sink: dropped 5 points (5 in total)' });
+    expect(lines[0]).toMatchObject({
+      level: 40,
+      dropped: 5,
+      dropped_total: 5,
+      reasons: { buffer_full: 5 },
+      msg: 'test sink: dropped 5 points (5 in total)',
+    });
     advance(1000);
     r.note(3, 'buffer_full');
     r.note(1, 'invalid');

@@ -35,10 +35,13 @@ export class DropReporter {
     if (this.lastWarnAt === undefined || t - this.lastWarnAt >= this.intervalMs) {
       this.emit(t);
     } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        if (this.pending > 0) this.emit(this.now());
-      }, this.lastWarnAt + this.intervalMs - t);
+      this.timer = setTimeout(
+        () => {
+          this.timer = undefined;
+          if (this.pending > 0) this.emit(this.now());
+        },
+        this.lastWarnAt + this.intervalMs - t,
+      );
       this.timer.unref();
     }
   }

@@ -36,7 +36,11 @@ describe('aggregatePoint', () => {
   });
 
   it('accepts a full Observation (extra evidence fields are ignored)', () => {
-    const obs: Observation = { score: 1, firing: true, evidence: { measure: 'count', value: 12, baseline: null, deviation: null, unit: 'count', limit: 10 } };
+    const obs: Observation = {
+      score: 1,
+      firing: true,
+      evidence: { measure: 'count', value: 12, baseline: null, deviation: null, unit: 'count', limit: 10 },
+    };
     const p = aggregatePoint('funds', 'a', 'rate', obs, T);
     expect(p.fields).toEqual({ value: 12, score: 1 });
   });

@@ -20,6 +20,10 @@ export type SinkConfig = z.output<typeof sinkConfigSchema>;
 /** Builds a sink from its parsed config. */
 export function createSink(config: SinkConfig, log: Logger, clock?: Clock): Sink {
   const factory = sinkFactories.find((f) => f.type === config.type);
-  if (!factory) throw new FlowwatchError('FW_SINK', `unknown sink type ${JSON.stringify((config as { type?: unknown }).type)} (known: ${sinkFactories.map((f) => f.type).join(', ')})`);
+  if (!factory)
+    throw new FlowwatchError(
+      'FW_SINK',
+      `unknown sink type ${JSON.stringify((config as { type?: unknown }).type)} (known: ${sinkFactories.map((f) => f.type).join(', ')})`,
+    );
   return factory.create(config, log, clock);
 }

@@ -12,14 +12,24 @@ import type { Sink, SinkStats } from './types';
 
 function capture(): { log: ReturnType<typeof createRootLogger>; msgs: string[] } {
   const msgs: string[] = [];
-  const destination = new Writable({ write(chunk, _enc, cb) { msgs.push(JSON.parse(String(chunk)).msg); cb(); } });
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      msgs.push(JSON.parse(String(chunk)).msg);
+      cb();
+    },
+  });
   return { log: createRootLogger({ level: 'info', destination }), msgs };
 }
 
 /** A sink that fails while `down`; written/dropped as a real one counts them. */
 function fakeSink() {
   const s = {
-    name: 'influxdb', destination: 'InfluxDB at http://db', down: false, flushes: 0, written: 0, dropped: 0,
+    name: 'influxdb',
+    destination: 'InfluxDB at http://db',
+    down: false,
+    flushes: 0,
+    written: 0,
+    dropped: 0,
     write() {},
     async flush() {
       s.flushes++;
@@ -27,7 +37,9 @@ function fakeSink() {
       s.written++;
     },
     async close() {},
-    stats(): SinkStats { return { written: s.written, buffered: 0, dropped: s.dropped, failedFlushes: 0, retries: 0 }; },
+    stats(): SinkStats {
+      return { written: s.written, buffered: 0, dropped: s.dropped, failedFlushes: 0, retries: 0 };
+    },
   };
   return s satisfies Sink;
 }
@@ -36,7 +48,15 @@ function setup(sink: Sink, maxPause = 60_000) {
   const clock = new ManualClock(1_000_000);
   const health = new Health(() => clock.now());
   const { log, msgs } = capture();
-  const gate = new SinkGate({ sinks: [sink], log, clock, maxPause, health, signal: new AbortController().signal, retryDelay: async () => clock.advance(10_000) });
+  const gate = new SinkGate({
+    sinks: [sink],
+    log,
+    clock,
+    maxPause,
+    health,
+    signal: new AbortController().signal,
+    retryDelay: async () => clock.advance(10_000),
+  });
   return { clock, health, log, msgs, gate };
 }
 
@@ -82,9 +102,13 @@ it('a short outage holds the batch and goes on without dropping anything', async
   const { gate, clock, health, log } = setup(sink);
   sink.down = true;
   const started = gate.start();
-  const held = gate.pass(started, async () => {
-    if (clock.now() >= 1_020_000) sink.down = false;
-  }, log);
+  const held = gate.pass(
+    started,
+    async () => {
+      if (clock.now() >= 1_020_000) sink.down = false;
+    },
+    log,
+  );
   await held;
   expect(clock.now()).toBe(1_030_000);
   expect(health.ready).toBe(true);

@@ -136,7 +136,10 @@ export class SinkGate {
     outage = { since: this.o.clock.now(), givenUp: false, writtenAtGiveUp: 0, droppedBefore: s.stats().dropped };
     this.outages.set(s, outage);
     const what = destination(s);
-    log.error({ err, sink: s.name, stats: s.stats(), maxPauseMs: this.o.maxPause }, `${what}: write failed; holding batches (state commits and intake) until it is written, at most ${seconds(this.o.maxPause)}`);
+    log.error(
+      { err, sink: s.name, stats: s.stats(), maxPauseMs: this.o.maxPause },
+      `${what}: write failed; holding batches (state commits and intake) until it is written, at most ${seconds(this.o.maxPause)}`,
+    );
     this.o.health?.fail(`sink:${s.name}`, `${what}: writes failing; intake held`);
     return outage;
   }
@@ -150,14 +153,20 @@ export class SinkGate {
       { err, sink: s.name, stats, downMs: this.o.clock.now() - outage.since },
       `${what} still down after ${seconds(this.o.maxPause)}: resuming intake, ${stats.dropped} points dropped so far (${stats.buffered} held for a retry; past the sink's bound points are dropped and counted)`,
     );
-    this.o.health?.fail(`sink:${s.name}`, `${what}: down since ${new Date(outage.since).toISOString()}; points beyond the sink's buffer are dropped`);
+    this.o.health?.fail(
+      `sink:${s.name}`,
+      `${what}: down since ${new Date(outage.since).toISOString()}; points beyond the sink's buffer are dropped`,
+    );
   }
 
   private recovered(s: Sink, outage: Outage): void {
     this.outages.delete(s);
     const stats = s.stats();
     // warn, as the outage was: an operator who sees only warnings must also see it end
-    this.o.log.warn({ sink: s.name, stats, downMs: this.o.clock.now() - outage.since }, `${destination(s)} available again (a write succeeded): ${stats.dropped - outage.droppedBefore} points dropped during the outage`);
+    this.o.log.warn(
+      { sink: s.name, stats, downMs: this.o.clock.now() - outage.since },
+      `${destination(s)} available again (a write succeeded): ${stats.dropped - outage.droppedBefore} points dropped during the outage`,
+    );
     this.o.health?.ok(`sink:${s.name}`);
   }
 }

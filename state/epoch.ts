@@ -14,9 +14,13 @@ export class StoreEpochChangedError extends FlowwatchError {
     /** What the store holds now ("" = nothing: wiped). */
     readonly found: string,
   ) {
-    super('FW_STORE_EPOCH_CHANGED', `state store epoch changed for ${scope}: expected ${expected || '(none)'}, found ${found || '(none: the store was wiped)'}; nothing was committed`, {
-      details: { scope, expected, found },
-    });
+    super(
+      'FW_STORE_EPOCH_CHANGED',
+      `state store epoch changed for ${scope}: expected ${expected || '(none)'}, found ${found || '(none: the store was wiped)'}; nothing was committed`,
+      {
+        details: { scope, expected, found },
+      },
+    );
     this.name = 'StoreEpochChangedError';
   }
 }

@@ -45,7 +45,14 @@ it('renewEpoch + reseed: the scope holds the given rows under a new epoch, and c
   await expect(store.commit('p0', 2, row(2))).rejects.toThrow(/epoch changed/);
   const after = await store.renewEpoch();
   expect(after).toBeGreaterThan(before);
-  await store.reseed('p0', new Map<string, unknown>([['k', { n: 2 }], ['j', { n: 0 }]]), 1);
+  await store.reseed(
+    'p0',
+    new Map<string, unknown>([
+      ['k', { n: 2 }],
+      ['j', { n: 0 }],
+    ]),
+    1,
+  );
   store.recovered();
   expect(health.ready).toBe(true);
   expect(await store.commit('p0', 2, row(3))).toBe(true);
@@ -62,7 +69,7 @@ it('a re-seed never moves the stored position back', async () => {
   expect(await store.position('p0')).toBe(5);
 });
 
-it('two workers sharing a store: the second to renew adopts the first one\'s epoch', async () => {
+it("two workers sharing a store: the second to renew adopts the first one's epoch", async () => {
   const store = new MemoryStateStore();
   await store.loadAll('p0');
   const first = await store.renewEpoch();

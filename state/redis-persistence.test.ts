@@ -2,7 +2,10 @@
 import { judgePersistence } from './redis-persistence';
 
 it('AOF on is persisted', () => {
-  expect(judgePersistence({ source: 'config', aof: true, appendfsync: 'everysec', save: '' })).toEqual({ persisted: true, message: 'Redis persists state with AOF (appendfsync everysec)' });
+  expect(judgePersistence({ source: 'config', aof: true, appendfsync: 'everysec', save: '' })).toEqual({
+    persisted: true,
+    message: 'Redis persists state with AOF (appendfsync everysec)',
+  });
 });
 
 it('appendfsync no is persisted, with a note on what a machine crash costs', () => {

@@ -184,7 +184,10 @@ export class RedisStateStore implements StateStore {
       await checkRedisPersistence(this.redis, this.log, redactUrl(this.url));
       const [epoch, created] = await this.scripts.fwEpoch(`${this.prefix}:epoch`, String(nextEpoch(null, this.clock.now())), '');
       this.current = Number(epoch);
-      this.log?.info({ epoch: this.current, created: created === 1 }, created === 1 ? 'state store epoch started (Redis held none: new, or wiped while no worker ran)' : 'state store epoch read');
+      this.log?.info(
+        { epoch: this.current, created: created === 1 },
+        created === 1 ? 'state store epoch started (Redis held none: new, or wiped while no worker ran)' : 'state store epoch read',
+      );
       return this.current;
     })().catch((err: unknown) => {
       this.opening = null;
@@ -245,9 +248,16 @@ export class RedisStateStore implements StateStore {
 
   async renewEpoch(): Promise<number> {
     const prev = this.current;
-    const [epoch, created] = await this.scripts.fwEpoch(`${this.prefix}:epoch`, String(nextEpoch(prev, this.clock.now())), prev === null ? '' : String(prev));
+    const [epoch, created] = await this.scripts.fwEpoch(
+      `${this.prefix}:epoch`,
+      String(nextEpoch(prev, this.clock.now())),
+      prev === null ? '' : String(prev),
+    );
     this.current = Number(epoch);
-    this.log?.info({ epoch: this.current, previous: prev, adopted: created !== 1 }, created === 1 ? 'state store: new epoch started' : 'state store: adopted the epoch another worker started');
+    this.log?.info(
+      { epoch: this.current, previous: prev, adopted: created !== 1 },
+      created === 1 ? 'state store: new epoch started' : 'state store: adopted the epoch another worker started',
+    );
     return this.current;
   }
 

@@ -26,6 +26,10 @@ export async function* withIdleTicks<T>(items: AsyncIterable<T>, everyMs: number
   } finally {
     // Ended early (the consumer threw): let the source clean up, without waiting on a read in flight.
     if (pending === null) await it.return?.();
-    else pending.then(() => it.return?.(), () => undefined);
+    else
+      pending.then(
+        () => it.return?.(),
+        () => undefined,
+      );
   }
 }

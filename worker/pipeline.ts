@@ -223,7 +223,16 @@ export class Pipeline {
       const r = records[i];
       const s = this.streams.get(r.stream);
       if (!s) {
-        rejects.push(makeReject(r.stream, 'unknown_stream', `no stream "${r.stream}" in config; known: ${[...this.streams.keys()].join(', ')}`, r.payload, now, r.source));
+        rejects.push(
+          makeReject(
+            r.stream,
+            'unknown_stream',
+            `no stream "${r.stream}" in config; known: ${[...this.streams.keys()].join(', ')}`,
+            r.payload,
+            now,
+            r.source,
+          ),
+        );
         continue;
       }
       const d = s.decoder.decode(r.payload);
@@ -251,7 +260,9 @@ export class Pipeline {
     for (const e of list) {
       const s = this.streams.get(e.stream);
       if (!s) {
-        rejects.push(makeReject(e.stream, 'unknown_stream', `no stream "${e.stream}" in config`, e as unknown as Record<string, unknown>, now));
+        rejects.push(
+          makeReject(e.stream, 'unknown_stream', `no stream "${e.stream}" in config`, e as unknown as Record<string, unknown>, now),
+        );
         continue;
       }
       const adm = admissionOf(s, scope).admit(e, now);
@@ -282,7 +293,17 @@ export class Pipeline {
     let row = s.rows.get(e.key);
     if (row === undefined) {
       // join(): one flat string (+ would keep a rope of cons cells alive in every row).
-      row = { id: [s.name, e.key].join(SEP), key: e.key, stream: s, scope, entries: new Array<Entry | undefined>(rules.length), attrs: e.attrs, touched: e.ts, dirty: false, due: Infinity };
+      row = {
+        id: [s.name, e.key].join(SEP),
+        key: e.key,
+        stream: s,
+        scope,
+        entries: new Array<Entry | undefined>(rules.length),
+        attrs: e.attrs,
+        touched: e.ts,
+        dirty: false,
+        due: Infinity,
+      };
       s.rows.set(e.key, row);
     }
     // Event time is the key's own: timers due at or before this event fire first, whatever the
@@ -302,7 +323,16 @@ export class Pipeline {
     for (let j = 0; j < rules.length; j++) {
       const rule = rules[j];
       let entry = entries[j];
-      if (entry === undefined) entries[j] = entry = { state: rule.detector.init(e), lifecycle: initLifecycle(), obs: null, obsTs: 0, written: NaN, at: -Infinity, due: Infinity };
+      if (entry === undefined)
+        entries[j] = entry = {
+          state: rule.detector.init(e),
+          lifecycle: initLifecycle(),
+          obs: null,
+          obsTs: 0,
+          written: NaN,
+          at: -Infinity,
+          due: Infinity,
+        };
       const obs = rule.detector.observe(entry.state, e);
       if (obs !== null) {
         if (this.seriesResolution !== null) this.keepFirstOfInterval(row, rule.name, entry, obs, e.ts);
@@ -372,7 +402,7 @@ export class Pipeline {
     for (const s of streams) total += s.rows.size;
     let budget = elapsed >= ADVANCE_PERIOD_MS ? total : Math.ceil((total * elapsed) / ADVANCE_PERIOD_MS);
     // Resume where the previous call stopped; wrap around at most once.
-    for (let hops = 0; budget > 0 && hops <= streams.length; ) {
+    for (let hops = 0; budget > 0 && hops <= streams.length;) {
       if (this.cursorStream >= streams.length) this.cursorStream = 0;
       const s = streams[this.cursorStream];
       if (this.cursor === null) this.cursor = s.rows.values();
@@ -392,7 +422,14 @@ export class Pipeline {
   }
 
   /** Fires due timers of up to `max` rows from `it` and drops rows idle past the state TTL. */
-  private visitRows(s: StreamRuntime, it: Iterator<KeyRow>, max: number, now: number, idle: boolean, alerts: Alert[]): { count: number; done: boolean } {
+  private visitRows(
+    s: StreamRuntime,
+    it: Iterator<KeyRow>,
+    max: number,
+    now: number,
+    idle: boolean,
+    alerts: Alert[],
+  ): { count: number; done: boolean } {
     let count = 0;
     let scope = '';
     let watermark = -Infinity;
@@ -424,7 +461,14 @@ export class Pipeline {
   private makeAlert(rule: Rule, row: KeyRow, entry: Entry, obs: Observation, t: Exclude<Transition, null>, ts: number): Alert {
     const startsAt = entry.lifecycle.since;
     const fingerprint = `${rule.stream}/${rule.name}/${row.key}`;
-    const summaryInput = { key: row.key, stream: rule.stream, detector: rule.name, unit: rule.unit, attrs: row.attrs, evidence: obs.evidence };
+    const summaryInput = {
+      key: row.key,
+      stream: rule.stream,
+      detector: rule.name,
+      unit: rule.unit,
+      attrs: row.attrs,
+      evidence: obs.evidence,
+    };
     const text = rule.template ? renderTemplate(rule.template, summaryInput) : defaultSummary(summaryInput);
     const alert: Alert = {
       id: alertId(fingerprint, t, startsAt),
@@ -550,7 +594,12 @@ export class Pipeline {
    * The same, serialised now and written later (by `writeAll`, retried as needed): the runner
    * processes the next batch while this one's commit is in flight.
    */
-  prepareCommit(store: StateStore, scope: string, position: number | null, changes: Map<string, Map<string, unknown | null>>): PreparedCommit[] {
+  prepareCommit(
+    store: StateStore,
+    scope: string,
+    position: number | null,
+    changes: Map<string, Map<string, unknown | null>>,
+  ): PreparedCommit[] {
     const out = [store.prepare(scope, position, changes.get(scope) ?? new Map())];
     for (const [other, c] of changes) if (other !== scope) out.push(store.prepare(other, null, c));
     return out;
@@ -585,7 +634,18 @@ export class Pipeline {
           if (entry === undefined || entry.lifecycle.phase !== 2) return;
           if (entry.obs !== null) return void out.push(this.makeAlert(s.rules[j], row, entry, entry.obs, 'firing', entry.lifecycle.since));
           const rule = s.rules[j];
-          const alert = this.makeAlert(rule, row, entry, { score: entry.lifecycle.peak, firing: true, evidence: { measure: rule.name, value: NaN, baseline: null, deviation: null, unit: 'abs' } }, 'firing', entry.lifecycle.since);
+          const alert = this.makeAlert(
+            rule,
+            row,
+            entry,
+            {
+              score: entry.lifecycle.peak,
+              firing: true,
+              evidence: { measure: rule.name, value: NaN, baseline: null, deviation: null, unit: 'abs' },
+            },
+            'firing',
+            entry.lifecycle.since,
+          );
           // The summary template would print the missing value as "?": say what is known instead.
           alert.summary = `${row.key}: ${rule.name} firing since ${new Date(entry.lifecycle.since).toISOString()} (peak score ${entry.lifecycle.peak.toFixed(2)}; the measured value is not kept between batches)`;
           out.push(alert);
@@ -619,13 +679,31 @@ export class Pipeline {
       // Either layout: rows written by the previous release are read as they are (persisted-row.ts).
       const v = s ? readPersistedRow(value) : null;
       if (!s || v === null) continue;
-      const row: KeyRow = { id, key, stream: s, scope, entries: new Array<Entry | undefined>(s.rules.length), attrs: v.attrs, touched: v.touched, dirty: false, due: Infinity };
+      const row: KeyRow = {
+        id,
+        key,
+        stream: s,
+        scope,
+        entries: new Array<Entry | undefined>(s.rules.length),
+        attrs: v.attrs,
+        touched: v.touched,
+        dirty: false,
+        due: Infinity,
+      };
       s.rules.forEach((rule, j) => {
         const pe = v.entries[rule.name];
         if (pe === undefined || pe === null || typeof pe !== 'object') return;
         const state = rule.detector.revive ? rule.detector.revive(pe.detector) : pe.detector;
         if (state === null) return; // not usable any more: the key's next event starts it afresh
-        const entry: Entry = { state, lifecycle: pe.lifecycle ?? initLifecycle(), obs: null, obsTs: 0, written: NaN, at: -Infinity, due: Infinity };
+        const entry: Entry = {
+          state,
+          lifecycle: pe.lifecycle ?? initLifecycle(),
+          obs: null,
+          obsTs: 0,
+          written: NaN,
+          at: -Infinity,
+          due: Infinity,
+        };
         if (rule.timed) {
           entry.due = dueOf(rule, entry);
           if (entry.due < row.due) row.due = entry.due;
@@ -658,11 +736,19 @@ export function defaultProfileDetectors(s: StreamConfig, measurements: readonly 
     if (typeof p.measurement === 'string') covered.add(p.measurement);
     if (Array.isArray(p.measurements)) for (const m of p.measurements) covered.add(String(m));
     // The compiler already knows which measurements an expression reads (validated at load).
-    if (typeof p.expression === 'string') for (const m of compileRestricted(p.expression, { symbols: () => true, aggregates: true }).measurements) covered.add(m);
+    if (typeof p.expression === 'string')
+      for (const m of compileRestricted(p.expression, { symbols: () => true, aggregates: true }).measurements) covered.add(m);
   }
   return measurements
     .filter((m) => !covered.has(m))
-    .map((m) => univariateSchema.parse({ type: 'univariate', name: `auto-${m.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`, measurement: m }) as StreamConfig['detectors'][number]);
+    .map(
+      (m) =>
+        univariateSchema.parse({
+          type: 'univariate',
+          name: `auto-${m.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`,
+          measurement: m,
+        }) as StreamConfig['detectors'][number],
+    );
 }
 
 /** A timed rule's next timer: the detector's, or the end of a pending `for` if sooner. */
@@ -703,7 +789,10 @@ function persistedRow(row: KeyRow): PersistedRow {
     if (e === undefined) continue;
     const det = rules[j].detector;
     const l = e.lifecycle;
-    persisted[rules[j].name] = { detector: det.persist ? det.persist(e.state) : e.state, lifecycle: l.phase === 0 && l.since === 0 && l.peak === 0 ? undefined : l };
+    persisted[rules[j].name] = {
+      detector: det.persist ? det.persist(e.state) : e.state,
+      lifecycle: l.phase === 0 && l.since === 0 && l.peak === 0 ? undefined : l,
+    };
   }
   return { attrs: row.attrs, touched: row.touched, entries: persisted };
 }

@@ -34,7 +34,10 @@ export interface RunOptions {
    * Per-batch counters for /metrics (events, rejects by reason, batch latency), and failed
    * attempts of a held output ("dead-letter write", "state commit", ...), one per retry.
    */
-  metrics?: { batch(report: { events: number; rejectsByReason: Record<string, number>; latencyMs: number }): void; outputFailed?(what: string): void };
+  metrics?: {
+    batch(report: { events: number; rejectsByReason: Record<string, number>; latencyMs: number }): void;
+    outputFailed?(what: string): void;
+  };
   /**
    * Readiness the run's parts report into (/readyz, /metrics; the CLI's wiring creates it): the
    * dead-letter output and the sinks report here while they fail (`dead-letter`, `sink:<name>`).
@@ -115,7 +118,10 @@ const defaultRetryDelay = (attempt: number, signal: AbortSignal) =>
     if (signal.aborted) return resolve();
     // The listener goes with the wait: a hold of minutes must not pile up one per attempt.
     const onAbort = () => (clearTimeout(t), resolve());
-    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), backoffDelay(attempt + 1, RETRY_INITIAL_MS, RETRY_MAX_MS));
+    const t = setTimeout(
+      () => (signal.removeEventListener('abort', onAbort), resolve()),
+      backoffDelay(attempt + 1, RETRY_INITIAL_MS, RETRY_MAX_MS),
+    );
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
@@ -233,11 +239,26 @@ class PipelineRun {
         this.loaded.clear();
       });
     }
-    this.gate = new SinkGate({ sinks: this.sinks, log: o.log.child({ component: 'sinks' }), clock: o.clock, maxPause: o.maxSinkPause ?? 60_000, retryDelay: this.retryDelay, signal: o.signal, health: o.health });
+    this.gate = new SinkGate({
+      sinks: this.sinks,
+      log: o.log.child({ component: 'sinks' }),
+      clock: o.clock,
+      maxPause: o.maxSinkPause ?? 60_000,
+      retryDelay: this.retryDelay,
+      signal: o.signal,
+      health: o.health,
+    });
     this.resolution = this.sinks.length > 0 ? Math.min(...this.sinks.map((s) => s.resolution ?? 0)) : 0;
     if (this.resolution > 0) this.pipeline.keepSeries(this.resolution);
     // A wiped or replaced store is re-seeded from memory at the commit that finds out (docs/state.md).
-    this.recovery = new StoreRecovery({ pipeline: this.pipeline, store: o.store, dispatcher: o.dispatcher, log: o.log.child({ component: 'store-recovery' }), scopes: () => this.loaded, positions: this.stored });
+    this.recovery = new StoreRecovery({
+      pipeline: this.pipeline,
+      store: o.store,
+      dispatcher: o.dispatcher,
+      log: o.log.child({ component: 'store-recovery' }),
+      scopes: () => this.loaded,
+      positions: this.stored,
+    });
   }
 
   readonly summary = (): RunSummary => ({
@@ -337,11 +358,34 @@ class PipelineRun {
       for (const r of result.rejects) rejectsByReason[r.reason] = (rejectsByReason[r.reason] ?? 0) + 1;
       this.o.metrics.batch({ events: result.events, rejectsByReason, latencyMs: this.o.clock.now() - wall });
     }
-    this.o.onBatch?.({ source: source.name, records: batch.records.length, events: result.events, position: batch.position, batch, alerts: result.alerts, startedAt: wall, alertedAt: b.alertedAt, committedAt, stateSize: this.stateSize });
-    if (result.rejects.length > 0) log.warn({ rejects: result.rejects.length, first: { reason: result.rejects[0].reason, detail: result.rejects[0].detail } }, 'records rejected to dead letter');
+    this.o.onBatch?.({
+      source: source.name,
+      records: batch.records.length,
+      events: result.events,
+      position: batch.position,
+      batch,
+      alerts: result.alerts,
+      startedAt: wall,
+      alertedAt: b.alertedAt,
+      committedAt,
+      stateSize: this.stateSize,
+    });
+    if (result.rejects.length > 0)
+      log.warn(
+        { rejects: result.rejects.length, first: { reason: result.rejects[0].reason, detail: result.rejects[0].detail } },
+        'records rejected to dead letter',
+      );
     if (wall - this.lastProgress >= this.progressEvery) {
       this.lastProgress = wall;
-      this.o.log.info({ events: this.pipeline.stats.events, alertsFiring: this.pipeline.stats.alertsFiring, rejects: this.pipeline.stats.rejects, keys: this.pipeline.stateSize() }, 'progress');
+      this.o.log.info(
+        {
+          events: this.pipeline.stats.events,
+          alertsFiring: this.pipeline.stats.alertsFiring,
+          rejects: this.pipeline.stats.rejects,
+          keys: this.pipeline.stateSize(),
+        },
+        'progress',
+      );
     }
   }
 
@@ -350,7 +394,13 @@ class PipelineRun {
    * source is not read further (backpressure), heartbeats keep its partition. `component` names
    * the part for readiness (Health) while it fails.
    */
-  private async durable<T>(what: string, batch: SourceBatch, log: Logger, fn: () => Promise<T>, component?: string): Promise<T | undefined> {
+  private async durable<T>(
+    what: string,
+    batch: SourceBatch,
+    log: Logger,
+    fn: () => Promise<T>,
+    component?: string,
+  ): Promise<T | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await fn();
@@ -362,7 +412,8 @@ class PipelineRun {
         return result;
       } catch (err) {
         if (this.o.signal.aborted && attempt > 0) throw err;
-        if (attempt === 0 || attempt % 10 === 0) log.error({ err, attempt }, `${what} failed; holding the batch (not acknowledged) and retrying`);
+        if (attempt === 0 || attempt % 10 === 0)
+          log.error({ err, attempt }, `${what} failed; holding the batch (not acknowledged) and retrying`);
         if (component) this.o.health?.fail(component, `${what} failing: ${(err as Error)?.message ?? String(err)}`);
         this.o.metrics?.outputFailed?.(what);
         await batch.heartbeat?.().catch(() => undefined);

@@ -27,7 +27,10 @@ function setup(firing: Alert[] = []) {
     snapshotScope: (scope: string) => (snapshots.push(scope), new Map<string, unknown>([[`row-${scope}`, { scope }]])),
     firingAlerts: (scope: string) => firing.filter((a) => a.key === scope),
   };
-  const positions = new Map([['p0', 4], ['p1', -1]]);
+  const positions = new Map([
+    ['p0', 4],
+    ['p1', -1],
+  ]);
   const recovery = new StoreRecovery({ pipeline, store, dispatcher, log: silentLogger(), scopes: () => ['p0', 'p1'], positions });
   return { store, health, sent, snapshots, recovery, failNext: (n: number) => (failDispatch = n) };
 }

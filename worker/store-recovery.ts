@@ -6,7 +6,6 @@ import type { StateStore } from '../state/types';
 import { isStoreEpochChanged, type StoreEpochChangedError } from '../state/epoch';
 import type { SourceBatch } from '../ingest/sources/types';
 
-
 export interface StoreRecoveryOptions {
   pipeline: {
     snapshotScope(scope: string): Map<string, unknown>;
@@ -50,7 +49,10 @@ export class StoreRecovery {
         // The partition moved away (rebalance) while its commit was in flight: there is nothing to
         // re-seed it from here, and retrying would never succeed. Not applied: its new owner reads
         // the batch again from the committed offset.
-        this.o.log.warn({ scope: err.scope, expected: err.expected, found: err.found }, 'state store epoch changed for a partition this worker no longer holds: its batch is left to the new owner');
+        this.o.log.warn(
+          { scope: err.scope, expected: err.expected, found: err.found },
+          'state store epoch changed for a partition this worker no longer holds: its batch is left to the new owner',
+        );
         return false;
       }
       // Concurrent commits of other partitions fail on the same wipe: one recovery serves them all.
@@ -63,7 +65,10 @@ export class StoreRecovery {
   private async recover(err: StoreEpochChangedError): Promise<void> {
     const { store, pipeline, log } = this.o;
     const scopes = [...this.o.scopes()];
-    log.error({ err, scope: err.scope, expected: err.expected, found: err.found, scopes }, 'state store was wiped or replaced (epoch changed): commits stopped; re-seeding it from the state this worker holds in memory');
+    log.error(
+      { err, scope: err.scope, expected: err.expected, found: err.found, scopes },
+      'state store was wiped or replaced (epoch changed): commits stopped; re-seeding it from the state this worker holds in memory',
+    );
     const previous = store.epoch ?? null;
     const epoch = await store.renewEpoch!();
     let rows = 0;
@@ -75,7 +80,10 @@ export class StoreRecovery {
     }
     this.resendDue = true;
     const alerts = await this.resend();
-    log.warn({ previousEpoch: previous, epoch, scopes, rows, resentFiring: alerts }, 'state store re-seeded; commits resume; firing alerts notified again, marked re-sent');
+    log.warn(
+      { previousEpoch: previous, epoch, scopes, rows, resentFiring: alerts },
+      'state store re-seeded; commits resume; firing alerts notified again, marked re-sent',
+    );
   }
 
   /**
@@ -103,6 +111,9 @@ export class StoreRecovery {
     if (position !== null || (rows && rows.size > 0) || batch.position === undefined || !batch.skipUpTo) return;
     const firstOffset = batch.position - batch.records.length + 1;
     if (firstOffset <= 0) return;
-    this.o.log.error({ scope, resumesAt: firstOffset, epoch: this.o.store.epoch ?? null }, 'state store holds nothing for this partition although the source resumes past its start: the store was wiped (or is new) while no worker held it; its state starts empty from here');
+    this.o.log.error(
+      { scope, resumesAt: firstOffset, epoch: this.o.store.epoch ?? null },
+      'state store holds nothing for this partition although the source resumes past its start: the store was wiped (or is new) while no worker held it; its state starts empty from here',
+    );
   }
 }

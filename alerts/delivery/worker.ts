@@ -96,7 +96,10 @@ export class DeliveryWorker {
         await receiver.notify(head.alerts, { notification: head });
       } catch (err) {
         if (err instanceof PermanentError) {
-          log.error({ err: { message: err.message }, receiver: receiver.name, notification: head.id, alerts: head.alerts.map((a) => a.id) }, 'receiver rejected a notification; moved to its dead list');
+          log.error(
+            { err: { message: err.message }, receiver: receiver.name, notification: head.id, alerts: head.alerts.map((a) => a.id) },
+            'receiver rejected a notification; moved to its dead list',
+          );
           this.o.metrics?.notification(receiver.name, 'failed');
           await store.transact([], (_d, w) => w.enqueue(K.dead(receiver.name), head));
           await store.ackHead(queue, head.id, logKey, this.o.logTtlMs);
@@ -105,11 +108,23 @@ export class DeliveryWorker {
         this.attempts++;
         this.healthy = false;
         const retryAfter = err instanceof RetryableError ? (err.retryAfterMs ?? 0) : 0;
-        const delay = Math.min(this.o.maxBackoff, Math.max(retryAfter, backoffDelay(this.attempts, this.o.initialBackoff, this.o.maxBackoff, this.o.random)));
+        const delay = Math.min(
+          this.o.maxBackoff,
+          Math.max(retryAfter, backoffDelay(this.attempts, this.o.initialBackoff, this.o.maxBackoff, this.o.random)),
+        );
         this.nextAttemptAt = clock.now() + delay;
         this.o.metrics?.notification(receiver.name, 'retried');
         if (this.attempts === 1 || this.attempts % 10 === 0) {
-          log.warn({ err: { message: (err as Error).message }, receiver: receiver.name, notification: head.id, attempt: this.attempts, retryInMs: delay }, 'delivery failed; will retry');
+          log.warn(
+            {
+              err: { message: (err as Error).message },
+              receiver: receiver.name,
+              notification: head.id,
+              attempt: this.attempts,
+              retryInMs: delay,
+            },
+            'delivery failed; will retry',
+          );
         }
         return;
       }

@@ -63,7 +63,8 @@ export function amLabels(a: Pick<Alert, 'labels' | 'detector'>): Record<string, 
   return out;
 }
 
-const num = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? '?' : String(Math.round(n * 1000) / 1000));
+const num = (n: number | null | undefined): string =>
+  n === null || n === undefined || !Number.isFinite(n) ? '?' : String(Math.round(n * 1000) / 1000);
 
 /** One line for people: "entries = 412 (baseline 130, deviation 4.8 sigma, limit 3)". */
 export function describeEvidence(e: Evidence): string {
@@ -84,7 +85,9 @@ export function evidenceJson(e: Evidence): Record<string, unknown> {
  * `evidence` (the evidence as JSON, window times in RFC 3339), `score`, `flowwatch_fingerprint` (the id flowwatch's own API
  * takes) and, when set, `flapping` and `acknowledged_by`.
  */
-export function amAnnotations(a: Pick<NotifiedAlert, 'summary' | 'evidence' | 'score' | 'fingerprint' | 'flapping' | 'ack'>): Record<string, string> {
+export function amAnnotations(
+  a: Pick<NotifiedAlert, 'summary' | 'evidence' | 'score' | 'fingerprint' | 'flapping' | 'ack'>,
+): Record<string, string> {
   return {
     summary: a.summary,
     description: describeEvidence(a.evidence),
@@ -103,7 +106,8 @@ export function amAnnotations(a: Pick<NotifiedAlert, 'summary' | 'evidence' | 's
 export function generatorUrl(externalUrl: string, labels: Readonly<Record<string, string>>): string {
   if (!externalUrl) return '';
   const q = new URLSearchParams();
-  for (const name of ['alertname', 'stream', 'key']) if (labels[name] !== undefined) q.append('filter', `${name}=${JSON.stringify(labels[name])}`);
+  for (const name of ['alertname', 'stream', 'key'])
+    if (labels[name] !== undefined) q.append('filter', `${name}=${JSON.stringify(labels[name])}`);
   return `${externalUrl.replace(/\/+$/, '')}/api/v2/alerts?${q.toString()}`;
 }
 
@@ -221,5 +225,11 @@ export function amPostableAlert(a: NotifiedAlert, o: { validUntil: number; exter
   const labels = amLabels(a);
   const gen = generatorUrl(o.externalUrl ?? '', labels);
   const endsAt = a.status === 'resolved' ? Math.max(a.endsAt ?? a.startsAt, a.startsAt) : Math.max(o.validUntil, a.startsAt + 1000);
-  return { labels, annotations: amAnnotations(a), startsAt: rfc3339(a.startsAt), endsAt: rfc3339(endsAt), ...(gen ? { generatorURL: gen } : {}) };
+  return {
+    labels,
+    annotations: amAnnotations(a),
+    startsAt: rfc3339(a.startsAt),
+    endsAt: rfc3339(endsAt),
+    ...(gen ? { generatorURL: gen } : {}),
+  };
 }

@@ -50,7 +50,10 @@ export interface GroupDoc {
 export type GroupHead = Omit<GroupDoc, 'firing'> & { firing?: Record<string, FiringEntry> };
 
 /** A flush's view of a group: its head with the firing alerts from their own document (or, as an older release stored them, from the head). */
-export function assembleGroup(head: GroupHead | undefined, firing: { firing: Record<string, FiringEntry> } | undefined): GroupDoc | undefined {
+export function assembleGroup(
+  head: GroupHead | undefined,
+  firing: { firing: Record<string, FiringEntry> } | undefined,
+): GroupDoc | undefined {
   if (head === undefined) return undefined;
   // head.firing only exists as an older release wrote it; prefer it, it is the newer.
   return { ...head, firing: head.firing ?? firing?.firing ?? {} };
@@ -75,7 +78,9 @@ export type AlertLookup = ReadonlyMap<string, { alert: Alert; ack?: AckInfo }>;
 export const MUTE_RECHECK_MS = 15_000;
 
 export function groupKey(route: Route, labels: Record<string, string>): string {
-  const sorted = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`);
+  const sorted = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`);
   return stableId(route.id, route.receiver, ...sorted);
 }
 
@@ -100,8 +105,20 @@ export function groupTargets(router: Pick<Router, 'match'>, labels: Readonly<Rec
  * `owned`: prev is the caller's own copy (an earlier change of the same batch) and may be updated
  * in place.
  */
-export function touchGroup(prev: GroupHead | undefined, route: Route, key: string, labels: Record<string, string>, now: number, owned = false): GroupHead {
-  const g: GroupHead = owned && prev ? prev : prev ? { ...prev } : { key, routeId: route.id, receiver: route.receiver, labels, createdAt: now, lastSent: null, due: null, seq: 0 };
+export function touchGroup(
+  prev: GroupHead | undefined,
+  route: Route,
+  key: string,
+  labels: Record<string, string>,
+  now: number,
+  owned = false,
+): GroupHead {
+  const g: GroupHead =
+    owned && prev
+      ? prev
+      : prev
+        ? { ...prev }
+        : { key, routeId: route.id, receiver: route.receiver, labels, createdAt: now, lastSent: null, due: null, seq: 0 };
   const wanted = g.lastSent === null ? g.createdAt + route.groupWait : Math.max(now, g.lastSent + route.groupInterval);
   g.due = g.due === null ? wanted : Math.min(g.due, wanted);
   return g;
@@ -149,11 +166,26 @@ interface Draft {
  * that were muted and no longer are, and — when nothing changed for repeat_interval — the
  * alerts still firing that nobody acknowledged. A resolved change is sent when its firing was.
  */
-export function flushGroup(prev: GroupDoc, queued: readonly PendingChange[], route: Route, now: number, muter: Muter, current: AlertLookup): FlushResult {
+export function flushGroup(
+  prev: GroupDoc,
+  queued: readonly PendingChange[],
+  route: Route,
+  now: number,
+  muter: Muter,
+  current: AlertLookup,
+): FlushResult {
   const pending = prev.pending ? [...prev.pending, ...queued] : queued;
   const g: GroupDoc = { ...prev, firing: { ...prev.firing } };
   delete g.pending;
-  const d: Draft = { g, muter, current, pendingAlerts: new Map(pending.map(({ alert }) => [alert.fingerprint, alert])), out: [], kinds: new Set(), sentNow: new Set() };
+  const d: Draft = {
+    g,
+    muter,
+    current,
+    pendingAlerts: new Map(pending.map(({ alert }) => [alert.fingerprint, alert])),
+    out: [],
+    kinds: new Set(),
+    sentNow: new Set(),
+  };
   for (const change of pending) takeChange(d, change);
   sendUnmuted(d);
   let reason: NotificationReason = d.kinds.size === 1 ? [...d.kinds][0] : 'new';

@@ -47,7 +47,9 @@ export class Commands {
       .filter((r) => r.alert.status === 'firing')
       .map((r) => ({
         ...alertJson(r.flapping ? { ...r.alert, flapping: true } : r.alert),
-        ...(r.ack ? { ack: { by: r.ack.by, at: new Date(r.ack.at).toISOString(), ...(r.ack.comment ? { comment: r.ack.comment } : {}) } } : {}),
+        ...(r.ack
+          ? { ack: { by: r.ack.by, at: new Date(r.ack.at).toISOString(), ...(r.ack.comment ? { comment: r.ack.comment } : {}) } }
+          : {}),
         mutedBy: muter.mutedBy(r.alert.labels, r.fingerprint),
         ...(r.escalated ? { escalatedTo: r.escalated.receivers } : {}),
       })) as ActiveAlertView[];
@@ -56,11 +58,14 @@ export class Commands {
   /** Acknowledges a firing alert by its id (or fingerprint): it stops repeating and escalating. */
   async ack(idOrFingerprint: string, by: string, comment?: string): Promise<AckInfo> {
     const records = await activeRecords(this.ctx);
-    const target = [...records.values()].find((r) => r.alert.status === 'firing' && (r.alert.id === idOrFingerprint || r.fingerprint === idOrFingerprint));
+    const target = [...records.values()].find(
+      (r) => r.alert.status === 'firing' && (r.alert.id === idOrFingerprint || r.fingerprint === idOrFingerprint),
+    );
     if (!target) throw inputError(404, `no firing alert with id ${JSON.stringify(idOrFingerprint)}`);
     return this.ctx.store.transact([K.record(target.fingerprint)], (docs, w) => {
       const r = docs[0] as AlertRecord | undefined;
-      if (!r || r.alert.status !== 'firing' || r.alert.id !== target.alert.id) throw inputError(409, `alert ${idOrFingerprint} changed state meanwhile; list alerts again`);
+      if (!r || r.alert.status !== 'firing' || r.alert.id !== target.alert.id)
+        throw inputError(409, `alert ${idOrFingerprint} changed state meanwhile; list alerts again`);
       const ack: AckInfo = { alertId: r.alert.id, by, at: this.ctx.clock.now(), ...(comment ? { comment } : {}) };
       if (r.ack) return r.ack; // acknowledged already: the first ack stands
       putRecord(this.ctx, w, { ...r, ack });
@@ -83,7 +88,15 @@ export class Commands {
     const startsAt = input.startsAt ?? now;
     if (input.endsAt <= startsAt) throw inputError(400, 'endsAt must be after startsAt');
     if (input.endsAt <= now) throw inputError(400, 'endsAt is in the past');
-    const silence: Silence = { id: randomUUID(), matchers: input.matchers, startsAt, endsAt: input.endsAt, createdBy: input.createdBy, comment: input.comment ?? '', createdAt: now };
+    const silence: Silence = {
+      id: randomUUID(),
+      matchers: input.matchers,
+      startsAt,
+      endsAt: input.endsAt,
+      createdBy: input.createdBy,
+      comment: input.comment ?? '',
+      createdAt: now,
+    };
     await this.ctx.store.transact([K.silences], (docs, w) => {
       const doc = (docs[0] as SilencesDoc | undefined) ?? { items: {} };
       const items: Record<string, Silence> = {};

@@ -25,7 +25,9 @@ export async function muterNow(ctx: StageContext, now: number, active?: Map<stri
   let firing: Array<{ fingerprint: string; labels: Record<string, string> }> = [];
   if (rules.length > 0) {
     const records = active ?? (await activeRecords(ctx));
-    firing = [...records.values()].filter((r) => r.alert.status === 'firing').map((r) => ({ fingerprint: r.fingerprint, labels: r.alert.labels }));
+    firing = [...records.values()]
+      .filter((r) => r.alert.status === 'firing')
+      .map((r) => ({ fingerprint: r.fingerprint, labels: r.alert.labels }));
   }
   return new MuteStage([new Silencer(Object.values(silences?.items ?? {}), now), new Inhibitor(rules, firing)]);
 }

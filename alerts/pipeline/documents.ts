@@ -45,4 +45,3 @@ export function putGroup(w: Writes, g: GroupDoc | null, key: string): void {
   w.put(K.firing(key), firing);
   putHead(w, head);
 }
-

@@ -74,7 +74,9 @@ export class Flush {
           group: assembleGroup(docs[i] as GroupHead | undefined, docs[keys.length + i] as { firing: GroupDoc['firing'] } | undefined),
           queued: queues[i] as PendingChange[],
         }));
-        const missing = due.map((d) => (d.group ? recordsForFlush(d.group, d.queued, router.byId(d.group.routeId), pass.now).filter((fp) => !asked.has(fp)) : []));
+        const missing = due.map((d) =>
+          d.group ? recordsForFlush(d.group, d.queued, router.byId(d.group.routeId), pass.now).filter((fp) => !asked.has(fp)) : [],
+        );
         const all = missing.flat();
         if (all.length > 0 && mayAsk) return all; // no writes: nothing applied
         due.forEach((d, i) => {
@@ -97,7 +99,15 @@ function flushOne(ctx: StageContext, w: Writes, pass: FlushPass, { key, group: g
     const pending = [...(g?.pending ?? []), ...queued];
     const receiver = g?.receiver;
     if (g && receiver && pending.length > 0 && ctx.receivers.includes(receiver)) {
-      w.enqueue(K.outbox(receiver), { id: stableId(g.key, g.createdAt, g.seq), receiver, reason: 'new', groupKey: g.key, groupLabels: g.labels, createdAt: pass.now, alerts: pending.map((p) => p.alert) });
+      w.enqueue(K.outbox(receiver), {
+        id: stableId(g.key, g.createdAt, g.seq),
+        receiver,
+        reason: 'new',
+        groupKey: g.key,
+        groupLabels: g.labels,
+        createdAt: pass.now,
+        alerts: pending.map((p) => p.alert),
+      });
     }
     w.trim(K.pending(key), queued.length);
     putGroup(w, null, key);

@@ -42,7 +42,14 @@ export class Intake {
     const { keys, slot } = documentsOf(plans);
     const accepted = await this.ctx.store.transact(keys, (docs, w) => {
       // Built afresh on every run: the store may run this function again (another worker wrote meanwhile).
-      const batch: Batch = { w, now: this.ctx.clock.now(), read: (key) => docs[slot.get(key)!], records: new Map(), groups: new Map(), statuses: [] };
+      const batch: Batch = {
+        w,
+        now: this.ctx.clock.now(),
+        read: (key) => docs[slot.get(key)!],
+        records: new Map(),
+        groups: new Map(),
+        statuses: [],
+      };
       for (const plan of plans) this.acceptOne(batch, plan);
       for (const r of batch.records.values()) putRecord(this.ctx, w, r);
       for (const g of batch.groups.values()) putHead(w, g);
@@ -67,13 +74,17 @@ export class Intake {
       // sends a resolve only where it sent the firing), and on-call would never hear the
       // alert cleared: it goes straight to the receivers of its routes — better a resolve
       // for a firing they missed than a firing that never ends.
-      for (const receiver of new Set(targets.map((t) => t.route.receiver))) b.w.enqueue(K.outbox(receiver), directNotification(receiver, 'new', alert, b.now));
+      for (const receiver of new Set(targets.map((t) => t.route.receiver)))
+        b.w.enqueue(K.outbox(receiver), directNotification(receiver, 'new', alert, b.now));
       return;
     }
     const kind: ChangeKind = decision === 'flapping' ? 'flapping' : 'new';
     for (const t of targets) {
       const mine = b.groups.get(t.key);
-      b.groups.set(t.key, touchGroup(mine ?? (b.read(K.group(t.key)) as GroupHead | undefined), t.route, t.key, t.labels, b.now, mine !== undefined));
+      b.groups.set(
+        t.key,
+        touchGroup(mine ?? (b.read(K.group(t.key)) as GroupHead | undefined), t.route, t.key, t.labels, b.now, mine !== undefined),
+      );
       b.w.enqueue<PendingChange>(K.pending(t.key), { alert, kind });
     }
     // Whoever an escalation reached hears the resolution too.

@@ -16,9 +16,7 @@ export class PollLoop {
   private timer: unknown = null;
   private stopped = false;
 
-  constructor(
-    private readonly o: { tick: () => Promise<void>; intervalMs: number; log: Logger; timers?: LoopTimers },
-  ) {}
+  constructor(private readonly o: { tick: () => Promise<void>; intervalMs: number; log: Logger; timers?: LoopTimers }) {}
 
   start(): void {
     if (this.timer === null) this.arm();

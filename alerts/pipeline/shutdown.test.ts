@@ -16,7 +16,10 @@ describe('close() of a memory store', () => {
   it('stops retrying a receiver that is down once close() gives up, even on a clock that does not move', async () => {
     const r = new RecordingReceiver('hook');
     // The deadline is on the injected clock: a manual one never reaches it, so close()'s own bound ends the drain.
-    const { p } = testPipeline({ receivers: [r], config: { delivery: { initial_backoff: 1, max_backoff: 1, poll_interval: 1000, lease: 30_000, drain_timeout: 100 } } });
+    const { p } = testPipeline({
+      receivers: [r],
+      config: { delivery: { initial_backoff: 1, max_backoff: 1, poll_interval: 1000, lease: 30_000, drain_timeout: 100 } },
+    });
     r.fail = 'retryable';
     await p.dispatch([makeAlert({ key: 'a' })]);
     await p.idle();

@@ -26,7 +26,11 @@ export async function drainOnClose(d: DrainParts): Promise<void> {
     else {
       await d.outboxes.deliver(false);
       const left = await d.outboxes.undelivered();
-      if (left > 0) d.log.warn({ notifications: left }, 'stopping with undelivered notifications; they stay in Redis for the other workers or the next start');
+      if (left > 0)
+        d.log.warn(
+          { notifications: left },
+          'stopping with undelivered notifications; they stay in Redis for the other workers or the next start',
+        );
     }
   } catch (err) {
     d.log.warn({ err }, 'final alert delivery failed');
@@ -44,5 +48,9 @@ async function drainMemoryStore({ ctx, flush, outboxes, log, signal }: DrainPart
     await outboxes.deliver(true);
   }
   const left = await outboxes.undelivered();
-  if (left > 0) log.error({ notifications: left }, 'stopping with undelivered notifications (memory store: they are lost; use the redis store to keep them)');
+  if (left > 0)
+    log.error(
+      { notifications: left },
+      'stopping with undelivered notifications (memory store: they are lost; use the redis store to keep them)',
+    );
 }

@@ -21,7 +21,8 @@ async function fake(): Promise<Fake> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (f.status === 200) f.got.push({ path: req.url ?? '', auth: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      if (f.status === 200)
+        f.got.push({ path: req.url ?? '', auth: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
       res.writeHead(f.status).end(f.status === 200 ? '' : 'nope');
     });
   });
@@ -42,9 +43,25 @@ afterEach(async () => {
   for (const f of [am1, am2]) await new Promise<void>((r) => (f.server.close(() => r()), f.server.closeAllConnections()));
 });
 
-const notification = (alerts: Notification['alerts']): Notification => ({ id: 'n', receiver: 'am', reason: 'new', groupKey: 'g', groupLabels: {}, createdAt: now, alerts });
+const notification = (alerts: Notification['alerts']): Notification => ({
+  id: 'n',
+  receiver: 'am',
+  reason: 'new',
+  groupKey: 'g',
+  groupLabels: {},
+  createdAt: now,
+  alerts,
+});
 const receiver = (o: Partial<ConstructorParameters<typeof AlertmanagerReceiver>[1]> = {}) =>
-  new AlertmanagerReceiver('am', { urls: [am1.url, am2.url + '/prefix/'], resendIntervalMs: 60_000, resolvedRetentionMs: 15 * 60_000, timeoutMs: 2000, resendLoop: false, now: () => now, ...o });
+  new AlertmanagerReceiver('am', {
+    urls: [am1.url, am2.url + '/prefix/'],
+    resendIntervalMs: 60_000,
+    resolvedRetentionMs: 15 * 60_000,
+    timeoutMs: 2000,
+    resendLoop: false,
+    now: () => now,
+    ...o,
+  });
 
 describe('alertmanager receiver', () => {
   it('POSTs to /api/v2/alerts of every instance: firing valid for 4 resend intervals, resolved with its end', async () => {
@@ -54,7 +71,12 @@ describe('alertmanager receiver', () => {
     expect(am1.got.map((g) => g.path)).toEqual(['/api/v2/alerts']);
     expect(am2.got.map((g) => g.path)).toEqual(['/prefix/api/v2/alerts']);
     expect(am1.got[0].body).toEqual([
-      { labels: { alertname: 'surge', stream: 'people', key: 'gate-1', detector: 'surge', severity: 'warning' }, annotations: expect.objectContaining({ summary: 'gate-1: something' }), startsAt: '2025-12-31T23:59:30Z', endsAt: '2026-01-01T00:04:00Z' },
+      {
+        labels: { alertname: 'surge', stream: 'people', key: 'gate-1', detector: 'surge', severity: 'warning' },
+        annotations: expect.objectContaining({ summary: 'gate-1: something' }),
+        startsAt: '2025-12-31T23:59:30Z',
+        endsAt: '2026-01-01T00:04:00Z',
+      },
     ]);
     now += 10_000;
     await r.notify([resolved(a)], { notification: notification([resolved(a)]) });
@@ -91,11 +113,16 @@ describe('alertmanager receiver', () => {
 
   it('the store source: firing alerts routed to the receiver, muted ones included (Alertmanager must not time them out)', async () => {
     const [am, other] = [new RecordingReceiver('am'), new RecordingReceiver('other')];
-    const { p } = testPipeline({ receivers: [am, other], route: route({ receiver: 'am', routes: [route({ receiver: 'other', matchers: ['key="elsewhere"'] })] }) });
+    const { p } = testPipeline({
+      receivers: [am, other],
+      route: route({ receiver: 'am', routes: [route({ receiver: 'other', matchers: ['key="elsewhere"'] })] }),
+    });
     await p.dispatch([makeAlert({ key: 'gate-1' }), makeAlert({ key: 'gate-2' }), makeAlert({ key: 'elsewhere' })]);
     await p.createSilence({ matchers: ['key="gate-2"'], endsAt: p.now() + 60_000, createdBy: 'ana' });
     expect((await firingFor(p, 'am')).map((a) => a.key).sort()).toEqual(['gate-1', 'gate-2']);
-    expect((await firingFor(p, 'other')).map((a) => [a.key, a.startsAt, a.fingerprint])).toEqual([['elsewhere', 1000, 'people/surge/elsewhere']]);
+    expect((await firingFor(p, 'other')).map((a) => [a.key, a.startsAt, a.fingerprint])).toEqual([
+      ['elsewhere', 1000, 'people/surge/elsewhere'],
+    ]);
   });
 
   it('one instance down: delivered (the other has it), and the down one gets it with the next resend', async () => {
@@ -124,9 +151,15 @@ describe('alertmanager receiver', () => {
   });
 
   it('config: defaults, bearer token from the environment, credentials in the URL as Basic auth', async () => {
-    const c = alertmanagerReceiverSchema.parse({ type: 'alertmanager', urls: [am1.url.replace('http://', 'http://u:p@')], bearer_token_env: 'AM_TOKEN' });
+    const c = alertmanagerReceiverSchema.parse({
+      type: 'alertmanager',
+      urls: [am1.url.replace('http://', 'http://u:p@')],
+      bearer_token_env: 'AM_TOKEN',
+    });
     expect(c).toMatchObject({ name: 'alertmanager', resend_interval: 60_000, resolved_retention: 900_000, timeout: 10_000 });
-    expect(() => createAlertmanagerReceiver(c, { env: {} })).toThrow('receiver alertmanager: bearer_token_env names AM_TOKEN, but it is not set in the environment');
+    expect(() => createAlertmanagerReceiver(c, { env: {} })).toThrow(
+      'receiver alertmanager: bearer_token_env names AM_TOKEN, but it is not set in the environment',
+    );
     const withToken = createAlertmanagerReceiver(c, { env: { AM_TOKEN: 'tok' } });
     const a = makeAlert({ key: 'k' });
     await withToken.notify([a]);

@@ -115,7 +115,9 @@ export class AlertmanagerReceiver implements Receiver {
     if (failed.length < this.targets.length) return; // at least one instance has it; the others get it with the resends
     const msg = `alertmanager ${this.name}: no Alertmanager took the alerts: ${failed.map((f) => f.err.message).join('; ')}`;
     if (failed.every((f) => f.err instanceof PermanentError)) throw new PermanentError(msg);
-    const waits = failed.map((f) => (f.err instanceof RetryableError ? f.err.retryAfterMs : undefined)).filter((x): x is number => x !== undefined);
+    const waits = failed
+      .map((f) => (f.err instanceof RetryableError ? f.err.retryAfterMs : undefined))
+      .filter((x): x is number => x !== undefined);
     throw new RetryableError(msg, { retryAfterMs: waits.length > 0 ? Math.min(...waits) : undefined });
   }
 
@@ -133,7 +135,10 @@ export class AlertmanagerReceiver implements Receiver {
       try {
         firing = this.o.firing ? await this.o.firing() : [...this.firing.values()];
       } catch (err) {
-        this.o.log?.warn({ receiver: this.name, err: { message: (err as Error).message } }, 'alertmanager resend: could not read the firing alerts; sending what this worker knows');
+        this.o.log?.warn(
+          { receiver: this.name, err: { message: (err as Error).message } },
+          'alertmanager resend: could not read the firing alerts; sending what this worker knows',
+        );
         firing = [...this.firing.values()];
       }
       // A retained resolve wins over a firing of the same episode read from the store (a race);
@@ -166,7 +171,10 @@ export class AlertmanagerReceiver implements Receiver {
     } catch (err) {
       if (!this.down.has(t.name)) {
         this.down.add(t.name);
-        this.o.log?.warn({ receiver: this.name, alertmanager: t.name, err: { message: (err as Error).message } }, 'an Alertmanager did not take alerts; the others still get them, and it gets them again with the next resend');
+        this.o.log?.warn(
+          { receiver: this.name, alertmanager: t.name, err: { message: (err as Error).message } },
+          'an Alertmanager did not take alerts; the others still get them, and it gets them again with the next resend',
+        );
       }
       throw err;
     }
@@ -179,7 +187,12 @@ export class AlertmanagerReceiver implements Receiver {
     const timeout = AbortSignal.timeout(this.o.timeoutMs);
     let res: Response;
     try {
-      res = await this.fetchFn(t.url, { method: 'POST', body: JSON.stringify(alerts), headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+      res = await this.fetchFn(t.url, {
+        method: 'POST',
+        body: JSON.stringify(alerts),
+        headers,
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
       const why = timeout.aborted ? `timed out after ${this.o.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.name);
@@ -218,7 +231,11 @@ export function createAlertmanagerReceiver(c: AlertmanagerReceiverConfig, opts: 
   let bearerToken: string | undefined;
   if (c.bearer_token_env !== undefined) {
     bearerToken = (opts.env ?? process.env)[c.bearer_token_env];
-    if (!bearerToken) throw new FlowwatchError('FW_NOTIFY', `receiver ${c.name}: bearer_token_env names ${c.bearer_token_env}, but it is not set in the environment`);
+    if (!bearerToken)
+      throw new FlowwatchError(
+        'FW_NOTIFY',
+        `receiver ${c.name}: bearer_token_env names ${c.bearer_token_env}, but it is not set in the environment`,
+      );
   }
   const firingFor = opts.firingFor;
   return new AlertmanagerReceiver(c.name, {

@@ -24,14 +24,23 @@ export class ConsoleReceiver implements Receiver {
     const reason = ctx?.notification.reason;
     let text = '';
     for (const a of alerts) {
-      text += (this.opts.json ? JSON.stringify(reason && reason !== 'new' ? { ...toJson(a), reason } : toJson(a)) : this.line(a, reason)) + '\n';
+      text +=
+        (this.opts.json ? JSON.stringify(reason && reason !== 'new' ? { ...toJson(a), reason } : toJson(a)) : this.line(a, reason)) + '\n';
     }
     out.write(text);
   }
 
   private line(a: NotifiedAlert, reason?: string): string {
     const t = new Date(a.status === 'resolved' && a.endsAt !== undefined ? a.endsAt : a.startsAt).toISOString().replace('.000Z', 'Z');
-    const status = a.flapping ? 'FLAPPING' : a.status === 'firing' ? (reason === 'repeat' ? 'STILL   ' : reason === 'escalation' ? 'ESCALATE' : 'FIRING  ') : 'RESOLVED';
+    const status = a.flapping
+      ? 'FLAPPING'
+      : a.status === 'firing'
+        ? reason === 'repeat'
+          ? 'STILL   '
+          : reason === 'escalation'
+            ? 'ESCALATE'
+            : 'FIRING  '
+        : 'RESOLVED';
     const colored = this.opts.color ? colorize(status, a) : status;
     const ack = a.ack ? ` [acked by ${a.ack.by}]` : '';
     return `${t} ${colored} ${a.severity.padEnd(SEVERITY_WIDTH)} ${a.stream}/${a.detector} ${a.summary} (score ${a.score.toFixed(2)})${ack}`;

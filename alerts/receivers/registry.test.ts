@@ -15,7 +15,13 @@ const samples: Record<string, Record<string, unknown>> = {
   kafka: {},
   alertmanager: { urls: ['http://127.0.0.1:9'] },
 };
-const classes: Record<string, unknown> = { console: ConsoleReceiver, jsonl: JsonlFileReceiver, webhook: WebhookReceiver, kafka: KafkaAlertReceiver, alertmanager: AlertmanagerReceiver };
+const classes: Record<string, unknown> = {
+  console: ConsoleReceiver,
+  jsonl: JsonlFileReceiver,
+  webhook: WebhookReceiver,
+  kafka: KafkaAlertReceiver,
+  alertmanager: AlertmanagerReceiver,
+};
 
 describe('receiver registry', () => {
   it('has one factory per type, each with a schema in the union, building its receiver', () => {
@@ -32,9 +38,11 @@ describe('receiver registry', () => {
   });
 
   it('a kafka receiver needs a Kafka connection; a webhook secret must be in the environment', () => {
-    expect(() => createReceivers([receiverSchema.parse({ type: 'kafka' })])).toThrow('receiver kafka: no Kafka connection to produce to flowwatch.alerts');
-    expect(() => createReceivers([receiverSchema.parse({ type: 'webhook', url: 'http://x/', secret_env: 'FW_TEST_UNSET_SECRET' })], { env: {} })).toThrow(
-      'receiver webhook: secret_env names FW_TEST_UNSET_SECRET, but it is not set in the environment',
+    expect(() => createReceivers([receiverSchema.parse({ type: 'kafka' })])).toThrow(
+      'receiver kafka: no Kafka connection to produce to flowwatch.alerts',
     );
+    expect(() =>
+      createReceivers([receiverSchema.parse({ type: 'webhook', url: 'http://x/', secret_env: 'FW_TEST_UNSET_SECRET' })], { env: {} }),
+    ).toThrow('receiver webhook: secret_env names FW_TEST_UNSET_SECRET, but it is not set in the environment');
   });
 });

@@ -15,7 +15,13 @@ export { RetryableError, PermanentError } from './types';
 export const receiverFactories: readonly ReceiverFactory[] = [consoleReceiver, jsonl, webhook, kafka, alertmanager];
 
 /** Schema of one entry of the config's `receivers` list. */
-export const receiverSchema = z.discriminatedUnion('type', [consoleReceiverSchema, jsonlReceiverSchema, webhookReceiverSchema, kafkaReceiverSchema, alertmanagerReceiverSchema]);
+export const receiverSchema = z.discriminatedUnion('type', [
+  consoleReceiverSchema,
+  jsonlReceiverSchema,
+  webhookReceiverSchema,
+  kafkaReceiverSchema,
+  alertmanagerReceiverSchema,
+]);
 
 export type ReceiverConfig = z.output<typeof receiverSchema>;
 
@@ -25,7 +31,8 @@ const byType = new Map(receiverFactories.map((f) => [f.type, f]));
 export function createReceivers(configs: readonly ReceiverConfig[], ctx: ReceiverContext = {}): Receiver[] {
   return configs.map((c) => {
     const factory = byType.get(c.type);
-    if (!factory) throw new FlowwatchError('FW_NOTIFY', `unknown receiver type ${JSON.stringify(c.type)} (known: ${[...byType.keys()].join(', ')})`);
+    if (!factory)
+      throw new FlowwatchError('FW_NOTIFY', `unknown receiver type ${JSON.stringify(c.type)} (known: ${[...byType.keys()].join(', ')})`);
     return factory.create(c, ctx);
   });
 }

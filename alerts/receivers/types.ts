@@ -63,4 +63,6 @@ export interface ReceiverFactory<C = unknown> {
 }
 
 /** A receiver's name, as every receiver config carries it and routes and escalations refer to it. */
-export const receiverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a receiver name like "oncall" (letters, digits, _ . -)');
+export const receiverName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a receiver name like "oncall" (letters, digits, _ . -)');

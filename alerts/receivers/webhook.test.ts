@@ -40,12 +40,24 @@ const notification = (): Notification => {
 
 describe('webhook receiver', () => {
   it('POSTs the notification as JSON with stable ids, signed with HMAC-SHA256 of the body', async () => {
-    const r = new WebhookReceiver('hook', { url: `http://user:pw@127.0.0.1:${port}/in?x=1`, secret: 's3cret', timeoutMs: 2000, headers: { 'x-team': 'ops' } });
+    const r = new WebhookReceiver('hook', {
+      url: `http://user:pw@127.0.0.1:${port}/in?x=1`,
+      secret: 's3cret',
+      timeoutMs: 2000,
+      headers: { 'x-team': 'ops' },
+    });
     const n = notification();
     await r.notify(n.alerts, { notification: n });
     expect(got).toHaveLength(1);
     const body = JSON.parse(got[0].raw);
-    expect(body).toMatchObject({ version: '1', id: 'n-1', receiver: 'hook', reason: 'new', status: 'firing', groupLabels: { stream: 'people' } });
+    expect(body).toMatchObject({
+      version: '1',
+      id: 'n-1',
+      receiver: 'hook',
+      reason: 'new',
+      status: 'firing',
+      groupLabels: { stream: 'people' },
+    });
     expect(body.alerts[0]).toMatchObject({ id: n.alerts[0].id, fingerprint: 'people/surge/gate-1', evidence: { value: 412 } });
     expect(got[0].headers['x-flowwatch-signature']).toBe(signBody(got[0].raw, 's3cret'));
     expect(got[0].headers['x-flowwatch-notification-id']).toBe('n-1');
@@ -54,13 +66,32 @@ describe('webhook receiver', () => {
     expect(r.target).toBe(`http://127.0.0.1:${port}/in`); // what logs see: no credentials, no query
   });
 
-  it('format alertmanager: POSTs Alertmanager\'s webhook message (version 4), signed the same way', async () => {
-    const r = new WebhookReceiver('hook', { url: `http://127.0.0.1:${port}/am`, secret: 's3cret', timeoutMs: 2000, format: 'alertmanager', externalUrl: 'http://fw:9464' });
+  it("format alertmanager: POSTs Alertmanager's webhook message (version 4), signed the same way", async () => {
+    const r = new WebhookReceiver('hook', {
+      url: `http://127.0.0.1:${port}/am`,
+      secret: 's3cret',
+      timeoutMs: 2000,
+      format: 'alertmanager',
+      externalUrl: 'http://fw:9464',
+    });
     const n = notification();
     await r.notify(n.alerts, { notification: n });
     const body = JSON.parse(got[0].raw);
-    expect(body).toMatchObject({ version: '4', receiver: 'hook', status: 'firing', groupKey: 'g', groupLabels: { stream: 'people' }, externalURL: 'http://fw:9464', truncatedAlerts: 0 });
-    expect(body.alerts[0]).toMatchObject({ status: 'firing', labels: { alertname: 'surge', key: 'gate-1' }, fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), endsAt: '0001-01-01T00:00:00Z' });
+    expect(body).toMatchObject({
+      version: '4',
+      receiver: 'hook',
+      status: 'firing',
+      groupKey: 'g',
+      groupLabels: { stream: 'people' },
+      externalURL: 'http://fw:9464',
+      truncatedAlerts: 0,
+    });
+    expect(body.alerts[0]).toMatchObject({
+      status: 'firing',
+      labels: { alertname: 'surge', key: 'gate-1' },
+      fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+      endsAt: '0001-01-01T00:00:00Z',
+    });
     expect(got[0].headers['x-flowwatch-signature']).toBe(signBody(got[0].raw, 's3cret'));
   });
 
@@ -84,17 +115,25 @@ describe('webhook receiver', () => {
     const r = new WebhookReceiver('hook', { url: `http://127.0.0.1:${port}/`, timeoutMs: 100 });
     expect(await r.notify(notification().alerts).catch((e: RetryableError) => e.retryAfterMs)).toBe(7000);
     answer = { status: 200, delayMs: 500 };
-    expect(await r.notify(notification().alerts).catch((e: Error) => [e.constructor, e.message])).toEqual([RetryableError, expect.stringMatching(/timed out after 100 ms/)]);
+    expect(await r.notify(notification().alerts).catch((e: Error) => [e.constructor, e.message])).toEqual([
+      RetryableError,
+      expect.stringMatching(/timed out after 100 ms/),
+    ]);
     const free = createServer();
     await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
     const freePort = (free.address() as AddressInfo).port;
     await new Promise<void>((r) => free.close(() => r()));
     const closed = new WebhookReceiver('hook', { url: `http://127.0.0.1:${freePort}/`, timeoutMs: 1000 });
-    expect(await closed.notify(notification().alerts).catch((e: Error) => [e.constructor, e.message])).toEqual([RetryableError, expect.stringMatching(/ECONNREFUSED/)]);
+    expect(await closed.notify(notification().alerts).catch((e: Error) => [e.constructor, e.message])).toEqual([
+      RetryableError,
+      expect.stringMatching(/ECONNREFUSED/),
+    ]);
   });
 
   it('a secret_env that is not set stops startup, without a value in the message', () => {
-    expect(() => webhookSecret('hook', 'FW_MISSING', {})).toThrow('receiver hook: secret_env names FW_MISSING, but it is not set in the environment');
+    expect(() => webhookSecret('hook', 'FW_MISSING', {})).toThrow(
+      'receiver hook: secret_env names FW_MISSING, but it is not set in the environment',
+    );
     expect(webhookSecret('hook', 'FW_SET', { FW_SET: 'abc' })).toBe('abc');
     expect(webhookSecret('hook', undefined, {})).toBeUndefined();
   });

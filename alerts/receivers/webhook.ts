@@ -15,7 +15,10 @@ export const webhookReceiverSchema = z
     name: receiverName.default('webhook'),
     url: z.string().regex(/^https?:\/\/[^\s]+$/, 'expected an http(s) URL'),
     /** Name of the environment variable holding the HMAC-SHA256 key; the key itself never sits in a config file. */
-    secret_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name like FW_WEBHOOK_SECRET').optional(),
+    secret_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name like FW_WEBHOOK_SECRET')
+      .optional(),
     timeout: duration({ min: 1 }).default(10_000),
     /** Extra, non-secret request headers. */
     headers: z.record(z.string(), z.string()).default({}),
@@ -87,7 +90,11 @@ export class WebhookReceiver implements Receiver {
       createdAt: (this.o.clock ?? systemClock).now(),
       alerts: [...alerts],
     };
-    const body = JSON.stringify(this.o.format === 'alertmanager' ? amWebhookMessage(n, { externalUrl: this.o.externalUrl, maxAlerts: this.o.maxAlerts }) : notificationBody(n));
+    const body = JSON.stringify(
+      this.o.format === 'alertmanager'
+        ? amWebhookMessage(n, { externalUrl: this.o.externalUrl, maxAlerts: this.o.maxAlerts })
+        : notificationBody(n),
+    );
     const headers: Record<string, string> = {
       ...this.o.headers,
       'content-type': 'application/json',
@@ -126,7 +133,17 @@ export const webhook: ReceiverFactory<WebhookReceiverConfig> = {
   description: 'POSTs each notification as JSON, HMAC-signed when secret_env names a key.',
   schema: webhookReceiverSchema,
   // Secrets are read from the environment here, once, at startup.
-  create: (c, ctx) => new WebhookReceiver(c.name, { url: c.url, secret: webhookSecret(c.name, c.secret_env, ctx.env), timeoutMs: c.timeout, headers: c.headers, clock: ctx.clock, format: c.format, externalUrl: c.external_url ?? ctx.externalUrl, maxAlerts: c.max_alerts }),
+  create: (c, ctx) =>
+    new WebhookReceiver(c.name, {
+      url: c.url,
+      secret: webhookSecret(c.name, c.secret_env, ctx.env),
+      timeoutMs: c.timeout,
+      headers: c.headers,
+      clock: ctx.clock,
+      format: c.format,
+      externalUrl: c.external_url ?? ctx.externalUrl,
+      maxAlerts: c.max_alerts,
+    }),
 };
 
 /** Reads a webhook secret from the environment; a missing variable stops startup with a clear message. */

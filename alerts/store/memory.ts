@@ -28,7 +28,11 @@ export class MemoryAlertStore implements AlertStore {
     return e.raw;
   }
 
-  async transact<R>(keys: readonly string[], fn: (docs: Array<unknown | undefined>, w: Writes, queues: unknown[][]) => R, queues: readonly string[] = []): Promise<R> {
+  async transact<R>(
+    keys: readonly string[],
+    fn: (docs: Array<unknown | undefined>, w: Writes, queues: unknown[][]) => R,
+    queues: readonly string[] = [],
+  ): Promise<R> {
     const docs = keys.map((k) => {
       const raw = this.read(k);
       return raw === undefined ? undefined : JSON.parse(raw);
@@ -75,7 +79,11 @@ export class MemoryAlertStore implements AlertStore {
   }
 
   async due(index: string, now: number, limit: number): Promise<string[]> {
-    return [...this.index(index)].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1]).slice(0, limit).map(([m]) => m);
+    return [...this.index(index)]
+      .filter(([, at]) => at <= now)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, limit)
+      .map(([m]) => m);
   }
 
   async members(index: string): Promise<string[]> {
@@ -83,7 +91,9 @@ export class MemoryAlertStore implements AlertStore {
   }
 
   async peek(queue: string, n: number): Promise<unknown[]> {
-    return this.queue(queue).slice(0, n).map((raw) => JSON.parse(raw));
+    return this.queue(queue)
+      .slice(0, n)
+      .map((raw) => JSON.parse(raw));
   }
 
   async depth(queue: string): Promise<number> {

@@ -127,12 +127,18 @@ export class RedisAlertStore implements AlertStore {
     return this.redis as unknown as Scripts;
   }
 
-  async transact<R>(keys: readonly string[], fn: (docs: Array<unknown | undefined>, w: Writes, queues: unknown[][]) => R, queues: readonly string[] = []): Promise<R> {
+  async transact<R>(
+    keys: readonly string[],
+    fn: (docs: Array<unknown | undefined>, w: Writes, queues: unknown[][]) => R,
+    queues: readonly string[] = [],
+  ): Promise<R> {
     const versionKeys = keys.map((k) => this.v(k));
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const raws = keys.length > 0 ? await this.redis.mget(...keys.map((k) => this.k(k)), ...versionKeys) : [];
       // After the versions: an append in between bumps a version we compare at the end.
-      const lists = await Promise.all(queues.map(async (q) => (await this.redis.lrange(this.k(q), 0, -1)).map((r) => JSON.parse(r) as unknown)));
+      const lists = await Promise.all(
+        queues.map(async (q) => (await this.redis.lrange(this.k(q), 0, -1)).map((r) => JSON.parse(r) as unknown)),
+      );
       const docs = raws.slice(0, keys.length).map((r) => (r === null ? undefined : JSON.parse(r)));
       const versions = raws.slice(keys.length).map((r) => r ?? '');
       const allKeys = [...versionKeys];
@@ -145,7 +151,8 @@ export class RedisAlertStore implements AlertStore {
       };
       const ops: string[][] = [];
       const w: Writes = {
-        put: (key, value, ttlMs = 0) => void ops.push(['put', indexOf(this.k(key)), JSON.stringify(value), String(Math.max(0, Math.round(ttlMs))), indexOf(this.v(key))]),
+        put: (key, value, ttlMs = 0) =>
+          void ops.push(['put', indexOf(this.k(key)), JSON.stringify(value), String(Math.max(0, Math.round(ttlMs))), indexOf(this.v(key))]),
         del: (key) => void ops.push(['del', indexOf(this.k(key)), '', '', indexOf(this.v(key))]),
         schedule: (index, member, at) => void ops.push(['zadd', indexOf(this.k(index)), member, String(Math.round(at))]),
         unschedule: (index, member) => void ops.push(['zrem', indexOf(this.k(index)), member, '']),

@@ -29,7 +29,11 @@ export interface AlertStore {
    * transactions that also write one of `keys` is then consistent with the documents (an append
    * in between makes the compare-and-set fail).
    */
-  transact<R>(keys: readonly string[], fn: (docs: Array<unknown | undefined>, w: Writes, queues: unknown[][]) => R, queues?: readonly string[]): Promise<R>;
+  transact<R>(
+    keys: readonly string[],
+    fn: (docs: Array<unknown | undefined>, w: Writes, queues: unknown[][]) => R,
+    queues?: readonly string[],
+  ): Promise<R>;
   mget(keys: readonly string[]): Promise<Array<unknown | undefined>>;
   /** Members of a time index due at or before `now`, earliest first. */
   due(index: string, now: number, limit: number): Promise<string[]>;

@@ -9,7 +9,15 @@ import type { Notification, NotifyContext } from '../notification';
 import { MemoryAlertStore } from '../store/memory';
 import { PermanentError, RetryableError, type Receiver } from '../receivers/types';
 
-export function makeAlert(o: { stream?: string; key: string; detector?: string; status?: 'firing' | 'resolved'; startsAt?: number; severity?: Severity; labels?: Record<string, string> }): Alert {
+export function makeAlert(o: {
+  stream?: string;
+  key: string;
+  detector?: string;
+  status?: 'firing' | 'resolved';
+  startsAt?: number;
+  severity?: Severity;
+  labels?: Record<string, string>;
+}): Alert {
   const stream = o.stream ?? 'people';
   const detector = o.detector ?? 'surge';
   const status = o.status ?? 'firing';
@@ -70,7 +78,14 @@ export function route(over: Partial<RouteConfig> = {}): RouteConfig {
 }
 
 /** A pipeline over a memory store and a manual clock (starting at 1,000,000 ms); no poll loop — call tick(). */
-export function testPipeline(o: { receivers: Receiver[]; route?: RouteConfig; config?: Partial<AlertingConfig>; inhibitRules?: AlertingOptions['inhibitRules']; clock?: ManualClock; metrics?: AlertingOptions['metrics'] }) {
+export function testPipeline(o: {
+  receivers: Receiver[];
+  route?: RouteConfig;
+  config?: Partial<AlertingConfig>;
+  inhibitRules?: AlertingOptions['inhibitRules'];
+  clock?: ManualClock;
+  metrics?: AlertingOptions['metrics'];
+}) {
   const clock = o.clock ?? new ManualClock(1_000_000);
   const store = new MemoryAlertStore(clock);
   const p = new AlertingPipeline({

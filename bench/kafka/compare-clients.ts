@@ -51,7 +51,8 @@ async function produce(client: ProducerClientName, brokers: string[], topic: str
           while (inFlight < IN_FLIGHT && sent < MESSAGES) {
             const now = Date.now();
             const batch = [];
-            for (let i = 0; i < round && sent < MESSAGES; i++, sent++) batch.push({ topic, key: `k-${sent % 10_000}`, value: payload(sent), timestamp: now });
+            for (let i = 0; i < round && sent < MESSAGES; i++, sent++)
+              batch.push({ topic, key: `k-${sent % 10_000}`, value: payload(sent), timestamp: now });
             inFlight++;
             p.send(batch).then(() => {
               inFlight--;
@@ -106,13 +107,17 @@ async function consume(client: ProducerClientName, brokers: string[], topic: str
   return { messages: n, perSec: Math.round(n / wallS), cpuMicrosPerMessage: (cu.user + cu.system) / n };
 }
 
-type Job = { what: 'produce'; client: ProducerClientName; round: number; topic: string } | { what: 'consume'; client: ProducerClientName; topic: string; total: number };
+type Job =
+  | { what: 'produce'; client: ProducerClientName; round: number; topic: string }
+  | { what: 'consume'; client: ProducerClientName; topic: string; total: number };
 
 /** Runs one measurement in a child process (a fresh heap and JIT for each client). */
 function inChild(job: Job): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const child = fork(__filename, ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', (m: { ok: true; measured: Measured } | { ok: false; error: string }) => (m.ok ? resolve(m.measured) : reject(new Error(m.error))));
+    child.once('message', (m: { ok: true; measured: Measured } | { ok: false; error: string }) =>
+      m.ok ? resolve(m.measured) : reject(new Error(m.error)),
+    );
     child.once('exit', (code) => code !== 0 && reject(new Error(`measurement exited with ${code}`)));
     child.send(job);
   });
@@ -121,7 +126,9 @@ function inChild(job: Job): Promise<Measured> {
 function brokersFromEnv(): string[] {
   const b = process.env.KAFKA_BROKERS;
   if (!b) {
-    console.error('compare-clients: set KAFKA_BROKERS (host:port[,…]); `scripts/services up` then `eval "$(scripts/services env)"` starts and names a local broker');
+    console.error(
+      'compare-clients: set KAFKA_BROKERS (host:port[,…]); `scripts/services up` then `eval "$(scripts/services env)"` starts and names a local broker',
+    );
     process.exit(2);
   }
   return b.split(',');
@@ -141,13 +148,17 @@ async function main(): Promise<void> {
         console.error(`  produce ${client}, rounds of ${round} …`);
         const m = await inChild({ what: 'produce', client, round, topic });
         produced += m.messages + 1;
-        rows.push(`produce  ${client.padEnd(13)} rounds of ${String(round).padEnd(4)} ${m.perSec.toLocaleString('en-US').padStart(9)} msg/s   ${m.cpuMicrosPerMessage.toFixed(2).padStart(6)} µs CPU/msg`);
+        rows.push(
+          `produce  ${client.padEnd(13)} rounds of ${String(round).padEnd(4)} ${m.perSec.toLocaleString('en-US').padStart(9)} msg/s   ${m.cpuMicrosPerMessage.toFixed(2).padStart(6)} µs CPU/msg`,
+        );
       }
     }
     for (const client of PRODUCER_CLIENTS) {
       console.error(`  consume ${client}, ${produced.toLocaleString('en-US')} messages …`);
       const m = await inChild({ what: 'consume', client, topic, total: produced });
-      rows.push(`consume  ${client.padEnd(13)} ${' '.repeat(14)} ${m.perSec.toLocaleString('en-US').padStart(9)} msg/s   ${m.cpuMicrosPerMessage.toFixed(2).padStart(6)} µs CPU/msg`);
+      rows.push(
+        `consume  ${client.padEnd(13)} ${' '.repeat(14)} ${m.perSec.toLocaleString('en-US').padStart(9)} msg/s   ${m.cpuMicrosPerMessage.toFixed(2).padStart(6)} µs CPU/msg`,
+      );
     }
   } finally {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
@@ -158,7 +169,10 @@ async function main(): Promise<void> {
 
 if (process.argv.includes('--child')) {
   process.once('message', (job: Job) => {
-    const run = job.what === 'produce' ? produce(job.client, brokersFromEnv(), job.topic, job.round) : consume(job.client, brokersFromEnv(), job.topic, job.total);
+    const run =
+      job.what === 'produce'
+        ? produce(job.client, brokersFromEnv(), job.topic, job.round)
+        : consume(job.client, brokersFromEnv(), job.topic, job.total);
     run.then(
       (measured) => process.send!({ ok: true, measured }, () => process.exit(0)),
       (err: unknown) => process.send!({ ok: false, error: (err as Error).message ?? String(err) }, () => process.exit(1)),

@@ -131,7 +131,10 @@ class StepRecorder {
   thirds = [new LatencyHistogram(), new LatencyHistogram(), new LatencyHistogram()];
   /** Events of this step (intended send time at or after its start) made durable so far. */
   committed = 0;
-  constructor(readonly start: number, readonly durationMs: number) {}
+  constructor(
+    readonly start: number,
+    readonly durationMs: number,
+  ) {}
   record(ts: number, at: number, startedAt: number, receivedAt: number): void {
     // Leftovers of an earlier step (sent before this one started) are not this step's work.
     if (ts < this.start - 1) return;
@@ -149,7 +152,19 @@ class StepRecorder {
 export type RawConfig = Record<string, unknown> & { streams: Record<string, unknown> };
 
 /** The config the worker runs: examples/kafka.yaml on this run's topics, Redis prefix and files. */
-export function benchConfig(o: { examples: string; flows: FlowName[]; topics: Record<string, string>; brokers: string[]; redisUrl: string; prefix: string; groupId: string; sink: boolean; influxBucket: string; dir: string; alertStore?: 'memory' | 'redis' }): FlowwatchConfig {
+export function benchConfig(o: {
+  examples: string;
+  flows: FlowName[];
+  topics: Record<string, string>;
+  brokers: string[];
+  redisUrl: string;
+  prefix: string;
+  groupId: string;
+  sink: boolean;
+  influxBucket: string;
+  dir: string;
+  alertStore?: 'memory' | 'redis';
+}): FlowwatchConfig {
   const file = path.join(o.examples, 'kafka.yaml');
   const raw = parseConfigText(fs.readFileSync(file, 'utf8'), file) as RawConfig;
   const streams: Record<string, unknown> = {};
@@ -218,7 +233,8 @@ class ProducerProcess {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** The references read at least this many events (a consumer timed over a few batches means nothing). */
 const MIN_REFERENCE_EVENTS = 500_000;
-const interruptedError = () => new FlowwatchError('FW_USAGE', 'bench interrupted; topics, Redis keys and the InfluxDB database of this run were removed');
+const interruptedError = () =>
+  new FlowwatchError('FW_USAGE', 'bench interrupted; topics, Redis keys and the InfluxDB database of this run were removed');
 
 export async function runKafkaBench(o: KafkaBenchOptions): Promise<KafkaBenchResult> {
   return new KafkaBench(o).run();
@@ -268,14 +284,46 @@ class KafkaBench {
     process.once('SIGTERM', onSignal);
     try {
       await this.createResources();
-      const config = benchConfig({ examples: examplesDir(), flows: o.flows, topics: this.topics, brokers: services.kafkaBrokers, redisUrl: services.redisUrl, prefix: id, groupId: `${id}-worker`, sink: o.sink, influxBucket: `${this.influxDb}/autogen`, dir: this.dir, alertStore: o.alertStore });
+      const config = benchConfig({
+        examples: examplesDir(),
+        flows: o.flows,
+        topics: this.topics,
+        brokers: services.kafkaBrokers,
+        redisUrl: services.redisUrl,
+        prefix: id,
+        groupId: `${id}-worker`,
+        sink: o.sink,
+        influxBucket: `${this.influxDb}/autogen`,
+        dir: this.dir,
+        alertStore: o.alertStore,
+      });
       const producer = (this.producer = new ProducerProcess());
-      producer.send({ type: 'setup', client: o.producerClient, brokers: services.kafkaBrokers, topics: this.topics, flows: o.flows, keys: o.keys, skew: o.skew, seed: o.seed });
+      producer.send({
+        type: 'setup',
+        client: o.producerClient,
+        brokers: services.kafkaBrokers,
+        topics: this.topics,
+        flows: o.flows,
+        keys: o.keys,
+        skew: o.skew,
+        seed: o.seed,
+      });
       await producer.wait('ready');
-      const worker = (this.worker = await BenchWorker.start({ config, services, id, dir: this.dir, topicToStream: this.topicToStream, log: this.log, alerting: o.alerting }));
+      const worker = (this.worker = await BenchWorker.start({
+        config,
+        services,
+        id,
+        dir: this.dir,
+        topicToStream: this.topicToStream,
+        log: this.log,
+        alerting: o.alerting,
+      }));
       this.cleanups.push(() => worker.stop());
       this.boxCpu = this.sampleBox(producer);
-      o.progress(`kafka bench ${id}: flows ${o.flows.join(',')}, ${o.keys} keys${o.skew > 0 ? `, zipf ${o.skew}` : ''}, ${o.partitions} partitions, sink ${o.sink ? 'influxdb' : 'none'}, alerting ${o.alerting ?? 'full'}, steps of ${o.stepMs / 1000}s (servers: ${services.origin})`, true);
+      o.progress(
+        `kafka bench ${id}: flows ${o.flows.join(',')}, ${o.keys} keys${o.skew > 0 ? `, zipf ${o.skew}` : ''}, ${o.partitions} partitions, sink ${o.sink ? 'influxdb' : 'none'}, alerting ${o.alerting ?? 'full'}, steps of ${o.stepMs / 1000}s (servers: ${services.origin})`,
+        true,
+      );
       o.progress(STEP_HEADER, true);
       await this.warmUp();
       const rates = await this.measureRates();
@@ -286,7 +334,10 @@ class KafkaBench {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
       this.producer?.stop();
-      for (const c of this.cleanups.reverse()) await Promise.resolve().then(c).catch(() => undefined);
+      for (const c of this.cleanups.reverse())
+        await Promise.resolve()
+          .then(c)
+          .catch(() => undefined);
       this.services.stop();
     }
   }
@@ -297,7 +348,10 @@ class KafkaBench {
     const topics = Object.values(this.topics);
     await admin.connect();
     cleanups.push(() => admin.disconnect());
-    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: o.partitions, replicationFactor: 1 })), waitForLeaders: true });
+    await admin.createTopics({
+      topics: topics.map((topic) => ({ topic, numPartitions: o.partitions, replicationFactor: 1 })),
+      waitForLeaders: true,
+    });
     cleanups.push(async () => void (await admin.deleteTopics({ topics }).catch(() => undefined)));
     if (o.sink) {
       await influxQuery(services.influxUrl!, `CREATE DATABASE "${this.influxDb}"`);
@@ -315,7 +369,8 @@ class KafkaBench {
       { name: 'redis', address: services.redisUrl },
       ...(o.sink ? [{ name: 'influxdb', address: services.influxUrl }] : []),
     ]);
-    if (box.unsampled.length > 0) o.progress(`  cpu: not sampled (not a process on this machine this user can read): ${box.unsampled.join(', ')}`, true);
+    if (box.unsampled.length > 0)
+      o.progress(`  cpu: not sampled (not a process on this machine this user can read): ${box.unsampled.join(', ')}`, true);
     return new ProcessCpu(box.pids);
   }
 
@@ -332,7 +387,11 @@ class KafkaBench {
       const warm = await this.step(warmRate, 'warmup', warmMs);
       const v = warmupVerdict({ steps, eventsPerKeyPerStep, alertChanges: warm.report.alertChanges });
       if (!v.done) continue;
-      if (!v.settled) o.progress(`  warning: warm-up stopped after ${steps} steps unsettled (${v.why}); the first measured step may carry the workload's first-alert storm — use fewer --keys, a higher --rate or a longer --duration`, true);
+      if (!v.settled)
+        o.progress(
+          `  warning: warm-up stopped after ${steps} steps unsettled (${v.why}); the first measured step may carry the workload's first-alert storm — use fewer --keys, a higher --rate or a longer --duration`,
+          true,
+        );
       break;
     }
   }
@@ -358,12 +417,19 @@ class KafkaBench {
       unsustainable = Number.isFinite(res.unsustainable) ? res.unsustainable : null;
     }
     const latencyRate = o.rate !== undefined ? o.rate : Math.max(1000, Math.round(sustainable / 2 / 1000) * 1000);
-    const lat = o.rate !== undefined ? this.steps[this.steps.length - 1] : (await this.step(latencyRate, 'latency', Math.max(o.stepMs, 20_000))).report;
+    const lat =
+      o.rate !== undefined
+        ? this.steps[this.steps.length - 1]
+        : (await this.step(latencyRate, 'latency', Math.max(o.stepMs, 20_000))).report;
     return { sustainable, unsustainable, latencyRate, lat };
   }
 
   /** One offered-rate step: the load generator sends at `rate` for durationMs while the worker's latencies, CPU and backlog are recorded. */
-  private async step(rate: number, phase: StepReport['phase'], durationMs = this.o.stepMs): Promise<{ report: StepReport; measure: StepMeasure }> {
+  private async step(
+    rate: number,
+    phase: StepReport['phase'],
+    durationMs = this.o.stepMs,
+  ): Promise<{ report: StepReport; measure: StepMeasure }> {
     const worker = this.worker!;
     const producer = this.producer!;
     const boxCpu = this.boxCpu!;
@@ -425,7 +491,11 @@ class KafkaBench {
   }
 
   /** Has the load generator send the step and waits for it, sampling the backlog (sent − committed) every 250 ms. */
-  private async send(r: StepRecorder, rate: number, phase: StepReport['phase']): Promise<{ d: Done; lag: StepMeasure['lag']; committedAtEnd: number }> {
+  private async send(
+    r: StepRecorder,
+    rate: number,
+    phase: StepReport['phase'],
+  ): Promise<{ d: Done; lag: StepMeasure['lag']; committedAtEnd: number }> {
     const producer = this.producer!;
     const { start: startAt, durationMs } = r;
     producer.send({ type: 'run', rate, durationMs, startAt });
@@ -441,7 +511,9 @@ class KafkaBench {
       const backlog = Math.max(0, producer.sent - r.committed);
       if (t <= durationMs / 1000) lag.push({ t, events: backlog });
       if (committedAtEnd < 0 && t >= durationMs / 1000) committedAtEnd = r.committed;
-      this.o.progress(`  ${phase} ${fmt(rate)}/s  t=${t.toFixed(1)}s  sent ${fmt(producer.sent)}  committed ${fmt(r.committed)}  backlog ${fmt(backlog)}  p99 ${r.state.percentileMs(99).toFixed(1)} ms`);
+      this.o.progress(
+        `  ${phase} ${fmt(rate)}/s  t=${t.toFixed(1)}s  sent ${fmt(producer.sent)}  committed ${fmt(r.committed)}  backlog ${fmt(backlog)}  p99 ${r.state.percentileMs(99).toFixed(1)} ms`,
+      );
       this.check();
     }
     const d = finished as Done;
@@ -476,12 +548,20 @@ class KafkaBench {
     o.progress(`references over the ${fmt(total)} events now in the topics (consumed from the beginning):`, true);
     const raw = await rawConsumer({ kafka: this.kafka, groupId: `${id}-raw`, total, durationMs: o.stepMs, progress: o.progress }, topics);
     o.progress(`  raw consumer (kafkajs eachBatch, consume and drop): ${fmt(raw)} events/s`, true);
-    const naive = await naiveConsumer({ kafka: this.kafka, groupId: `${id}-naive`, total, durationMs: o.stepMs, progress: o.progress }, config, this.services.redisUrl, this.topicToStream);
+    const naive = await naiveConsumer(
+      { kafka: this.kafka, groupId: `${id}-naive`, total, durationMs: o.stepMs, progress: o.progress },
+      config,
+      this.services.redisUrl,
+      this.topicToStream,
+    );
     o.progress(`  naive (eachMessage + one Redis round trip per event): ${fmt(naive)} events/s`, true);
     return { raw, naive };
   }
 
-  private result(rates: Awaited<ReturnType<KafkaBench['measureRates']>>, refs: { raw: number | null; naive: number | null }): KafkaBenchResult {
+  private result(
+    rates: Awaited<ReturnType<KafkaBench['measureRates']>>,
+    refs: { raw: number | null; naive: number | null },
+  ): KafkaBenchResult {
     const o = this.o;
     const { sustainable, unsustainable, latencyRate, lat } = rates;
     const { raw, naive } = refs;
@@ -529,17 +609,46 @@ class BenchWorker {
     private readonly w: ReturnType<typeof wire>,
   ) {}
 
-  static async start(c: { config: FlowwatchConfig; services: Services; id: string; dir: string; topicToStream: Map<string, string>; log: Logger; alerting?: 'full' | 'direct' }): Promise<BenchWorker> {
+  static async start(c: {
+    config: FlowwatchConfig;
+    services: Services;
+    id: string;
+    dir: string;
+    topicToStream: Map<string, string>;
+    log: Logger;
+    alerting?: 'full' | 'direct';
+  }): Promise<BenchWorker> {
     const { config, services, id, log } = c;
     const clock = hiresClock();
     const store = new RedisStateStore({ url: services.redisUrl, prefix: id, ttlSeconds: 3600 });
     const w = wire(config, log, { store });
-    const source = new KafkaSource({ connection: { brokers: services.kafkaBrokers, clientId: 'flowwatch-bench-worker' }, groupId: `${id}-worker`, topics: c.topicToStream, fromBeginning: true, log: log.child({ component: 'kafka' }), appliedPosition: (s) => store.position(s), timestamps: true });
+    const source = new KafkaSource({
+      connection: { brokers: services.kafkaBrokers, clientId: 'flowwatch-bench-worker' },
+      groupId: `${id}-worker`,
+      topics: c.topicToStream,
+      fromBeginning: true,
+      log: log.child({ component: 'kafka' }),
+      appliedPosition: (s) => store.position(s),
+      timestamps: true,
+    });
     await w.start();
-    const dispatcher: AlertDispatcher = c.alerting === 'direct' ? new JsonlDispatcher(path.join(c.dir, 'alerts-direct.jsonl')) : w.dispatcher;
+    const dispatcher: AlertDispatcher =
+      c.alerting === 'direct' ? new JsonlDispatcher(path.join(c.dir, 'alerts-direct.jsonl')) : w.dispatcher;
     const worker = new BenchWorker(dispatcher, w);
     worker.timeDispatch();
-    worker.running = runPipeline({ config, sources: [source], dispatcher, deadLetter: w.deadLetter, store, sinks: w.sinks, log, clock, signal: worker.controller.signal, onBatch: (info) => worker.onBatch(info), progressEvery: 3_600_000 });
+    worker.running = runPipeline({
+      config,
+      sources: [source],
+      dispatcher,
+      deadLetter: w.deadLetter,
+      store,
+      sinks: w.sinks,
+      log,
+      clock,
+      signal: worker.controller.signal,
+      onBatch: (info) => worker.onBatch(info),
+      progressEvery: 3_600_000,
+    });
     worker.running.catch((err) => (worker.error = err));
     return worker;
   }
@@ -589,7 +698,8 @@ class BenchWorker {
   }
 }
 
-export const STEP_HEADER = '  phase     offered/s   sent/s  commit/s  backlog  cpu%  box%  batches  alerts  alerts ms/s  commit ms/s   p50 ms   p99 ms  p99.9 ms   max ms  pickup p99  alert p99  verdict';
+export const STEP_HEADER =
+  '  phase     offered/s   sent/s  commit/s  backlog  cpu%  box%  batches  alerts  alerts ms/s  commit ms/s   p50 ms   p99 ms  p99.9 ms   max ms  pickup p99  alert p99  verdict';
 
 /** CPU of every process sampled in a step (worker, load generator, servers), in % of one core. */
 export function boxCpuPct(r: Pick<StepReport, 'workerCpuPct' | 'cpuPct'>): number {
@@ -639,7 +749,14 @@ async function rawConsumer(ref: Reference, topics: string[]): Promise<number> {
       resolveOffset(batch.lastOffset());
     },
   });
-  return measureUntil(() => ({ n, first: clock.first, last }), total, durationMs, progress, 'raw consumer', () => consumer.disconnect());
+  return measureUntil(
+    () => ({ n, first: clock.first, last }),
+    total,
+    durationMs,
+    progress,
+    'raw consumer',
+    () => consumer.disconnect(),
+  );
 }
 
 /**
@@ -647,7 +764,12 @@ async function rawConsumer(ref: Reference, topics: string[]): Promise<number> {
  * and one Redis round trip per event (the event's changed state written with one HSET), the same
  * decoding and detectors.
  */
-async function naiveConsumer(ref: Reference, config: FlowwatchConfig, redisUrl: string, topicToStream: Map<string, string>): Promise<number> {
+async function naiveConsumer(
+  ref: Reference,
+  config: FlowwatchConfig,
+  redisUrl: string,
+  topicToStream: Map<string, string>,
+): Promise<number> {
   const { kafka, groupId, total, durationMs, progress } = ref;
   const { silentLogger } = await import('../../kernel/logger');
   const pipeline = new Pipeline(config, silentLogger());
@@ -668,7 +790,14 @@ async function naiveConsumer(ref: Reference, config: FlowwatchConfig, redisUrl: 
     },
   });
   try {
-    return await measureUntil(() => ({ n, first: clock.first, last }), total, durationMs, progress, 'naive', () => consumer.disconnect());
+    return await measureUntil(
+      () => ({ n, first: clock.first, last }),
+      total,
+      durationMs,
+      progress,
+      'naive',
+      () => consumer.disconnect(),
+    );
   } finally {
     await deleteRedisPrefix(redisUrl, groupId);
     redis.disconnect();
@@ -680,7 +809,11 @@ async function naiveConsumer(ref: Reference, config: FlowwatchConfig, redisUrl: 
  * at the first fetch after joining the group: a batch is decoded before its handler runs, so
  * starting at the first handler would leave the first fetch's work out.
  */
-async function referenceConsumer(kafka: Kafka, groupId: string, topics: string[]): Promise<{ consumer: Consumer; clock: { first: number } }> {
+async function referenceConsumer(
+  kafka: Kafka,
+  groupId: string,
+  topics: string[],
+): Promise<{ consumer: Consumer; clock: { first: number } }> {
   const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 4 * 1024 * 1024 });
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
@@ -691,7 +824,14 @@ async function referenceConsumer(kafka: Kafka, groupId: string, topics: string[]
   return { consumer, clock };
 }
 
-async function measureUntil(get: () => { n: number; first: number; last: number }, total: number, durationMs: number, progress: KafkaBenchOptions['progress'], what: string, stop: () => Promise<void>): Promise<number> {
+async function measureUntil(
+  get: () => { n: number; first: number; last: number },
+  total: number,
+  durationMs: number,
+  progress: KafkaBenchOptions['progress'],
+  what: string,
+  stop: () => Promise<void>,
+): Promise<number> {
   const deadline = performance.now() + durationMs + 30_000;
   for (;;) {
     await sleep(250);
@@ -721,6 +861,10 @@ async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
 }
 
 async function influxQuery(url: string, q: string): Promise<void> {
-  const res = await fetch(`${url.replace(/\/$/, '')}/query`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `q=${encodeURIComponent(q)}` });
+  const res = await fetch(`${url.replace(/\/$/, '')}/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `q=${encodeURIComponent(q)}`,
+  });
   if (!res.ok) throw new Error(`InfluxDB ${q}: HTTP ${res.status}`);
 }

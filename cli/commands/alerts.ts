@@ -37,7 +37,8 @@ async function call<T>(flags: ApiFlags, method: string, path: string, body?: unk
   const base = (flags.url ?? process.env.FLOWWATCH_API_URL ?? DEFAULT_URL).replace(/\/+$/, '');
   const tokenEnv = flags.tokenEnv ?? 'FLOWWATCH_API_TOKEN';
   const token = process.env[tokenEnv];
-  if (!token) throw new FlowwatchError('FW_USAGE', `no API token: set ${tokenEnv} in the environment (the token the server was started with)`);
+  if (!token)
+    throw new FlowwatchError('FW_USAGE', `no API token: set ${tokenEnv} in the environment (the token the server was started with)`);
   let res: Response;
   try {
     res = await fetch(base + path, {
@@ -48,7 +49,10 @@ async function call<T>(flags: ApiFlags, method: string, path: string, body?: unk
     });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
-    throw new FlowwatchError('FW_USAGE', `cannot reach the flowwatch API at ${base}: ${e.cause?.code ?? e.message} (is \`flowwatch run\` running with alerting.api configured?)`);
+    throw new FlowwatchError(
+      'FW_USAGE',
+      `cannot reach the flowwatch API at ${base}: ${e.cause?.code ?? e.message} (is \`flowwatch run\` running with alerting.api configured?)`,
+    );
   }
   const text = await res.text();
   let data: unknown;
@@ -57,7 +61,11 @@ async function call<T>(flags: ApiFlags, method: string, path: string, body?: unk
   } catch {
     data = { error: text };
   }
-  if (!res.ok) throw new FlowwatchError('FW_USAGE', `${method} ${path}: ${res.status} ${(data as { error?: string } | null)?.error ?? res.statusText}`);
+  if (!res.ok)
+    throw new FlowwatchError(
+      'FW_USAGE',
+      `${method} ${path}: ${res.status} ${(data as { error?: string } | null)?.error ?? res.statusText}`,
+    );
   return data as T;
 }
 
@@ -68,36 +76,54 @@ function apiOptions(c: Command): Command {
     .option('--json', 'print the API answer as JSON');
 }
 
-const out = (s: string): void => void process.stdout.write(s + "\n");
+const out = (s: string): void => void process.stdout.write(s + '\n');
 const since = (iso: string) => formatDuration(Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000) * 1000)) || '0s';
 
 export function registerAlerts(program: Command): void {
   const alerts = program
     .command('alerts')
     .description('active alerts, acknowledgements and silences, through the HTTP API of a running flowwatch')
-    .addHelpText('after', '\nThe token comes from the environment only (FLOWWATCH_API_TOKEN), never from a flag, so it stays out of shell history and `ps`.\n');
+    .addHelpText(
+      'after',
+      '\nThe token comes from the environment only (FLOWWATCH_API_TOKEN), never from a flag, so it stays out of shell history and `ps`.\n',
+    );
 
-  apiOptions(alerts.command('ls').description('list firing alerts (id, severity, age, ack, muted, summary)')).action(async (flags: ApiFlags) => {
-    const data = await call<{ alerts: AlertRow[] }>(flags, 'GET', '/api/alerts');
-    if (flags.json) return out(JSON.stringify(data, null, 2));
-    if (data.alerts.length === 0) return out('no firing alerts');
-    for (const a of data.alerts) {
-      const notes = [a.flapping ? 'FLAPPING' : '', a.ack ? `acked by ${a.ack.by}` : '', a.mutedBy ? `muted (${a.mutedBy})` : ''].filter(Boolean).join(', ');
-      out(`${a.id}  ${a.severity.padEnd(8)} ${since(a.startsAt).padStart(7)}  ${a.stream}/${a.detector}  ${a.summary}${notes ? '  [' + notes + ']' : ''}`);
-    }
-  });
+  apiOptions(alerts.command('ls').description('list firing alerts (id, severity, age, ack, muted, summary)')).action(
+    async (flags: ApiFlags) => {
+      const data = await call<{ alerts: AlertRow[] }>(flags, 'GET', '/api/alerts');
+      if (flags.json) return out(JSON.stringify(data, null, 2));
+      if (data.alerts.length === 0) return out('no firing alerts');
+      for (const a of data.alerts) {
+        const notes = [a.flapping ? 'FLAPPING' : '', a.ack ? `acked by ${a.ack.by}` : '', a.mutedBy ? `muted (${a.mutedBy})` : '']
+          .filter(Boolean)
+          .join(', ');
+        out(
+          `${a.id}  ${a.severity.padEnd(8)} ${since(a.startsAt).padStart(7)}  ${a.stream}/${a.detector}  ${a.summary}${notes ? '  [' + notes + ']' : ''}`,
+        );
+      }
+    },
+  );
 
   apiOptions(alerts.command('ack <id>').description('acknowledge a firing alert (by id or fingerprint): it stops repeating and escalating'))
     .option('--by <name>', 'who acknowledges (default $USER)')
     .option('-m, --comment <text>', 'a note for the others on duty')
     .action(async (id: string, flags: ApiFlags & { by?: string; comment?: string }) => {
       const by = flags.by ?? process.env.USER ?? 'cli';
-      const data = await call<{ ack: { alertId: string; by: string; at: string } }>(flags, 'POST', `/api/alerts/${encodeURIComponent(id)}/ack`, { by, ...(flags.comment ? { comment: flags.comment } : {}) });
+      const data = await call<{ ack: { alertId: string; by: string; at: string } }>(
+        flags,
+        'POST',
+        `/api/alerts/${encodeURIComponent(id)}/ack`,
+        { by, ...(flags.comment ? { comment: flags.comment } : {}) },
+      );
       out(flags.json ? JSON.stringify(data, null, 2) : `acknowledged ${data.ack.alertId} by ${data.ack.by} at ${data.ack.at}`);
     });
 
   apiOptions(alerts.command('silence').description('silence alerts matching every --matcher for --duration'))
-    .requiredOption('--matcher <m>', 'label matcher, e.g. \'stream="people"\' or \'key=~"gate-.*"\' (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .requiredOption(
+      '--matcher <m>',
+      'label matcher, e.g. \'stream="people"\' or \'key=~"gate-.*"\' (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .requiredOption('-d, --duration <d>', 'how long, e.g. 2h', durationOption)
     .option('--by <name>', 'who creates it (default $USER)')
     .option('-m, --comment <text>', 'why')
@@ -108,15 +134,24 @@ export function registerAlerts(program: Command): void {
         createdBy: flags.by ?? process.env.USER ?? 'cli',
         ...(flags.comment ? { comment: flags.comment } : {}),
       });
-      out(flags.json ? JSON.stringify(data, null, 2) : `silence ${data.silence.id} until ${data.silence.endsAt}: ${data.silence.matchers.join(', ')}`);
+      out(
+        flags.json
+          ? JSON.stringify(data, null, 2)
+          : `silence ${data.silence.id} until ${data.silence.endsAt}: ${data.silence.matchers.join(', ')}`,
+      );
     });
 
-  apiOptions(alerts.command('silences').description('list silences (active, pending and recently expired)')).action(async (flags: ApiFlags) => {
-    const data = await call<{ silences: SilenceRow[] }>(flags, 'GET', '/api/silences');
-    if (flags.json) return out(JSON.stringify(data, null, 2));
-    if (data.silences.length === 0) return out('no silences');
-    for (const s of data.silences) out(`${s.id}  ${s.state.padEnd(8)} until ${s.endsAt}  by ${s.createdBy}  ${s.matchers.join(', ')}${s.comment ? '  # ' + s.comment : ''}`);
-  });
+  apiOptions(alerts.command('silences').description('list silences (active, pending and recently expired)')).action(
+    async (flags: ApiFlags) => {
+      const data = await call<{ silences: SilenceRow[] }>(flags, 'GET', '/api/silences');
+      if (flags.json) return out(JSON.stringify(data, null, 2));
+      if (data.silences.length === 0) return out('no silences');
+      for (const s of data.silences)
+        out(
+          `${s.id}  ${s.state.padEnd(8)} until ${s.endsAt}  by ${s.createdBy}  ${s.matchers.join(', ')}${s.comment ? '  # ' + s.comment : ''}`,
+        );
+    },
+  );
 
   apiOptions(alerts.command('expire <silence-id>').description('end a silence now')).action(async (id: string, flags: ApiFlags) => {
     const data = await call<{ silence: SilenceRow }>(flags, 'DELETE', `/api/silences/${encodeURIComponent(id)}`);

@@ -9,8 +9,13 @@ import { FlowwatchError } from '../../kernel/errors';
 import { PRODUCER_CLIENTS } from '../../bench/kafka/protocol';
 
 function flowsOption(value: string): FlowName[] {
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const f of list) if (!(FLOW_NAMES as readonly string[]).includes(f)) throw new InvalidArgumentError(`unknown flow "${f}"; expected people, goods, funds`);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const f of list)
+    if (!(FLOW_NAMES as readonly string[]).includes(f))
+      throw new InvalidArgumentError(`unknown flow "${f}"; expected people, goods, funds`);
   if (list.length === 0) throw new InvalidArgumentError('expected at least one flow');
   return list as FlowName[];
 }
@@ -19,17 +24,28 @@ function skewOption(value: string): number {
   if (value === 'uniform') return 0;
   const m = /^zipf(?::([\d.]+))?$/.exec(value);
   const n = m ? (m[1] ? Number(m[1]) : 1) : Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected "uniform", "zipf", "zipf:S" or an exponent >= 0, got "${value}"`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError(`expected "uniform", "zipf", "zipf:S" or an exponent >= 0, got "${value}"`);
   return n;
 }
 
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('measure throughput and latency: inproc (CPU path vs the JSON.parse ceiling), kafka (open-loop load through Kafka, Redis and InfluxDB), memory (RSS with many keys over time)')
+    .description(
+      'measure throughput and latency: inproc (CPU path vs the JSON.parse ceiling), kafka (open-loop load through Kafka, Redis and InfluxDB), memory (RSS with many keys over time)',
+    )
     .requiredOption('-s, --scenario <name>', 'inproc | kafka | memory')
-    .option('-r, --rate <n>', 'kafka: one step at this offered rate (events/s) instead of the sustainable-rate search; memory: the paced rate (default 5000)', intOption)
-    .option('-d, --duration <d>', 'inproc: measured time (default 20s); kafka: length of each step (default 15s); memory: run length (default 10m)', durationOption)
+    .option(
+      '-r, --rate <n>',
+      'kafka: one step at this offered rate (events/s) instead of the sustainable-rate search; memory: the paced rate (default 5000)',
+      intOption,
+    )
+    .option(
+      '-d, --duration <d>',
+      'inproc: measured time (default 20s); kafka: length of each step (default 15s); memory: run length (default 10m)',
+      durationOption,
+    )
     .option('-k, --keys <n>', 'active keys, spread over the flows (default 10000; memory: 100000)', intOption)
     .addOption(new Option('--skew <s>', 'key popularity: uniform, zipf (exponent 1) or zipf:S').argParser(skewOption).default(0, 'uniform'))
     .option('--flows <list>', 'flows to mix (default people,goods,funds)', flowsOption)
@@ -37,25 +53,37 @@ export function registerBench(program: Command): void {
     .option('--partitions <n>', 'kafka: partitions per topic', intOption, 4)
     .option('--start-rate <n>', 'kafka: first offered rate of the search', intOption, 40_000)
     .option('--max-rate <n>', 'kafka: highest offered rate the search tries', intOption, 400_000)
-    .option('--alerting <mode>', 'full (the configured alerting stage, as `flowwatch run`; kafka default) or direct (alerts straight to a file: the core alone; memory default)', (v: string) => {
-      if (v !== 'full' && v !== 'direct') throw new InvalidArgumentError('expected full or direct');
-      return v;
-    })
-    .option('--alert-store <backend>', 'kafka: alert state in memory or redis (default: the config\'s, like state: redis)', (v: string) => {
+    .option(
+      '--alerting <mode>',
+      'full (the configured alerting stage, as `flowwatch run`; kafka default) or direct (alerts straight to a file: the core alone; memory default)',
+      (v: string) => {
+        if (v !== 'full' && v !== 'direct') throw new InvalidArgumentError('expected full or direct');
+        return v;
+      },
+    )
+    .option('--alert-store <backend>', "kafka: alert state in memory or redis (default: the config's, like state: redis)", (v: string) => {
       if (v !== 'memory' && v !== 'redis') throw new InvalidArgumentError('expected memory or redis');
       return v;
     })
-    .option('--producer <client>', `kafka: Kafka client of the load generator: ${PRODUCER_CLIENTS.join(' or ')} (default platformatic: a third of kafkajs's CPU per message, left to the worker)`, (v: string) => {
-      if (!(PRODUCER_CLIENTS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected ${PRODUCER_CLIENTS.join(' or ')}`);
-      return v;
-    })
+    .option(
+      '--producer <client>',
+      `kafka: Kafka client of the load generator: ${PRODUCER_CLIENTS.join(' or ')} (default platformatic: a third of kafkajs's CPU per message, left to the worker)`,
+      (v: string) => {
+        if (!(PRODUCER_CLIENTS as readonly string[]).includes(v))
+          throw new InvalidArgumentError(`expected ${PRODUCER_CLIENTS.join(' or ')}`);
+        return v;
+      },
+    )
     .option('--no-references', 'kafka: skip the raw-consumer and naive references')
     .option('--batch <n>', 'inproc: records per batch', intOption, 1000)
     .option('-c, --config <file>', 'inproc/memory: config whose streams to run (default: the examples)')
     .option('--forecast', 'inproc/memory: add a forecast detector to every stream, so every key has one (bench/forecast-detectors.ts)')
     .option('--seed <n>', 'workload seed', intOption, 1)
     .option('--json', 'one JSON object with the results on the last line of stdout')
-    .option('--plot <file.svg>', 'kafka: also draw send→state latency (p50, p99, p99.9, max) against offered rate, sustainable rate marked, as SVG')
+    .option(
+      '--plot <file.svg>',
+      'kafka: also draw send→state latency (p50, p99, p99.9, max) against offered rate, sustainable rate marked, as SVG',
+    )
     .addHelpText(
       'after',
       `
@@ -81,7 +109,11 @@ Progress goes to stderr; the results table to stdout (docs/bench.md explains eve
       } catch (err) {
         const missing = /Cannot find (?:module|package) '([^']+)'/.exec((err as Error).message)?.[1];
         if (!missing) throw err;
-        throw new FlowwatchError('FW_USAGE', `bench needs its development dependencies (${missing} is not installed): run \`npm ci\` in the clone, without --omit=dev`, { cause: err });
+        throw new FlowwatchError(
+          'FW_USAGE',
+          `bench needs its development dependencies (${missing} is not installed): run \`npm ci\` in the clone, without --omit=dev`,
+          { cause: err },
+        );
       }
       await runBench({ ...flags, loadedConfig: config, configFile: flags.config, cpus: os.cpus().length });
     });

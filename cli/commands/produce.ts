@@ -29,7 +29,11 @@ export function registerProduce(program: Command): void {
     .description("write the simulator's flows to Kafka (the topics of the config's kafka streams), for demos through a real broker")
     .option('-c, --config <file>', 'config whose kafka streams name the topics', 'examples/kafka.yaml')
     .option('--seed <n>', 'simulator seed', intOption, 1)
-    .addOption(new Option('--history <d>', 'simulate this much history ending now, produced as fast as the broker takes it').argParser(durationOption).default(3_600_000, '1h'))
+    .addOption(
+      new Option('--history <d>', 'simulate this much history ending now, produced as fast as the broker takes it')
+        .argParser(durationOption)
+        .default(3_600_000, '1h'),
+    )
     .option('--follow', 'after the history, keep producing live (real time) until Ctrl-C')
     .option('--scale <x>', 'entity count multiplier', parseFloat, 1)
     .option('--partitions <n>', 'partitions for topics that do not exist yet', intOption, 4)
@@ -41,10 +45,16 @@ export function registerProduce(program: Command): void {
         if (s.source.type === 'kafka') targets.set(name, { topic: s.source.topics[0], decoder: createDecoder(name, s.mapping) });
       }
       const flows = [...targets.keys()].filter((n): n is FlowName => n === 'people' || n === 'goods' || n === 'funds');
-      if (flows.length === 0) throw new FlowwatchError('FW_USAGE', `${flags.config} has no kafka stream named people, goods or funds to produce into`);
+      if (flows.length === 0)
+        throw new FlowwatchError('FW_USAGE', `${flags.config} has no kafka stream named people, goods or funds to produce into`);
       const kafka = createKafka(kafkaConnection(config), log.child({ component: 'producer' }));
-      const created = await ensureTopics(kafka, [...targets.values()].map((x) => x.topic), flags.partitions);
-      if (created.length > 0) process.stderr.write(`flowwatch: created topics ${created.join(', ')} (${flags.partitions} partitions each)\n`);
+      const created = await ensureTopics(
+        kafka,
+        [...targets.values()].map((x) => x.topic),
+        flags.partitions,
+      );
+      if (created.length > 0)
+        process.stderr.write(`flowwatch: created topics ${created.join(', ')} (${flags.partitions} partitions each)\n`);
       // Keyed by entity: murmur2 partitioning (Java-compatible), so one key always lands on one partition.
       const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
@@ -57,7 +67,7 @@ export function registerProduce(program: Command): void {
       const stop = () => (stopped = true);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      for (let t = start; !stopped; ) {
+      for (let t = start; !stopped;) {
         const now = Date.now();
         if (t + step > now) {
           if (!flags.follow) break;
@@ -78,7 +88,9 @@ export function registerProduce(program: Command): void {
         t = until;
       }
       await producer.disconnect();
-      process.stderr.write(`flowwatch: produced ${sent} records to ${[...new Set([...targets.values()].map((x) => x.topic))].join(', ')}\n`);
+      process.stderr.write(
+        `flowwatch: produced ${sent} records to ${[...new Set([...targets.values()].map((x) => x.topic))].join(', ')}\n`,
+      );
       log.flush();
     });
 }

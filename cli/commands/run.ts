@@ -56,8 +56,16 @@ export function registerRun(program: Command): void {
     .option('--speed <x>', 'simulator speed: simulated seconds per second, or "max" (default from config: 120)', speedOption)
     .option('--sim-duration <d>', 'stop after this much simulated time, e.g. 24h', durationOption)
     .option('--json', 'alerts as JSON lines on stdout')
-    .addOption(new Option('--shutdown-timeout <d>', 'longest time from a stop request (signal, --duration) to exit').argParser(durationOption).default(DEFAULT_SHUTDOWN_TIMEOUT_MS, formatDuration(DEFAULT_SHUTDOWN_TIMEOUT_MS)))
-    .option('--telemetry <listen>', 'telemetry listener HOST:PORT or "off" (default: $FLOWWATCH_TELEMETRY, else telemetry.listen, else 127.0.0.1:9465)', listenOption)
+    .addOption(
+      new Option('--shutdown-timeout <d>', 'longest time from a stop request (signal, --duration) to exit')
+        .argParser(durationOption)
+        .default(DEFAULT_SHUTDOWN_TIMEOUT_MS, formatDuration(DEFAULT_SHUTDOWN_TIMEOUT_MS)),
+    )
+    .option(
+      '--telemetry <listen>',
+      'telemetry listener HOST:PORT or "off" (default: $FLOWWATCH_TELEMETRY, else telemetry.listen, else 127.0.0.1:9465)',
+      listenOption,
+    )
     .addHelpText('after', HELP_AFTER)
     .action(runAction);
 }
@@ -85,12 +93,34 @@ async function runAction(flags: RunFlags): Promise<void> {
   process.on('SIGTERM', onSignal);
   const timer = flags.duration !== undefined ? setTimeout(() => shutdown.stop('duration reached'), flags.duration) : undefined;
 
-  const w = wire(config, log, { seed: flags.seed, speed: flags.speed, simDuration: flags.simDuration, json: flags.json, color: !flags.json && process.stdout.isTTY });
-  const api = apiCfg && token ? new ApiServer({ alerting: w.alerting, metrics: w.metrics, health: w.health, token, maxSilenceMs: apiCfg?.max_silence, log: log.child({ component: 'api' }) }) : undefined;
-  const telemetry = telemetryListen !== 'off' ? new TelemetryServer({ metrics: w.metrics, health: w.health, log: log.child({ component: 'telemetry' }) }) : undefined;
+  const w = wire(config, log, {
+    seed: flags.seed,
+    speed: flags.speed,
+    simDuration: flags.simDuration,
+    json: flags.json,
+    color: !flags.json && process.stdout.isTTY,
+  });
+  const api =
+    apiCfg && token
+      ? new ApiServer({
+          alerting: w.alerting,
+          metrics: w.metrics,
+          health: w.health,
+          token,
+          maxSilenceMs: apiCfg?.max_silence,
+          log: log.child({ component: 'api' }),
+        })
+      : undefined;
+  const telemetry =
+    telemetryListen !== 'off'
+      ? new TelemetryServer({ metrics: w.metrics, health: w.health, log: log.child({ component: 'telemetry' }) })
+      : undefined;
   w.metrics.collectProcessMetrics();
   w.metrics.readLive(() => live?.() ?? { eventsByStream: {}, rejectsByReason: {} });
-  log.info({ streams: Object.keys(config.streams), config: flags.config ?? 'embedded default', seed: flags.seed ?? config.simulator.seed }, 'flowwatch starting');
+  log.info(
+    { streams: Object.keys(config.streams), config: flags.config ?? 'embedded default', seed: flags.seed ?? config.simulator.seed },
+    'flowwatch starting',
+  );
   let code: number = EXIT.ok;
   try {
     // First, so /healthz answers while Kafka or Redis is still being waited for.

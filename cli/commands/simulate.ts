@@ -24,7 +24,7 @@ export function registerSimulate(program: Command): void {
       if (!Number.isFinite(start)) throw new Error(`--start: expected an ISO 8601 time, got "${opts.start}"`);
       const sim = new FlowSimulator({ seed: opts.seed, start, flows, scale: opts.scale });
       const end = start + opts.duration;
-      for (let t = start; t < end; ) {
+      for (let t = start; t < end;) {
         const until = Math.min(t + 3_600_000, end);
         const recs = sim.advance(until);
         let text = '';

@@ -10,6 +10,8 @@ export function registerValidate(program: Command): void {
       const config = loadConfigFile(opts.config);
       const streams = Object.entries(config.streams);
       const detectors = streams.reduce((n, [, s]) => n + s.detectors.length, 0);
-      process.stdout.write(`${opts.config}: OK (${streams.length} stream${streams.length === 1 ? '' : 's'}: ${streams.map(([n]) => n).join(', ')}; ${detectors} detectors)\n`);
+      process.stdout.write(
+        `${opts.config}: OK (${streams.length} stream${streams.length === 1 ? '' : 's'}: ${streams.map(([n]) => n).join(', ')}; ${detectors} detectors)\n`,
+      );
     });
 }

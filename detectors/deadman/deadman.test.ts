@@ -17,8 +17,14 @@ describe('deadman', () => {
     expect(o).toMatchObject({
       firing: true,
       evidence: {
-        measure: 'silence', value: 600, baseline: null, deviation: 300, unit: 'seconds', limit: 300,
-        window: { start: T0, end: T0 + 600_000 }, detail: { lastSeen: '2024-01-01T08:00:00.000Z' },
+        measure: 'silence',
+        value: 600,
+        baseline: null,
+        deviation: 300,
+        unit: 'seconds',
+        limit: 300,
+        window: { start: T0, end: T0 + 600_000 },
+        detail: { lastSeen: '2024-01-01T08:00:00.000Z' },
       },
     });
     // 301 s: 301/300 → just over 0.5

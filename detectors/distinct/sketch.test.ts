@@ -21,7 +21,15 @@ describe('DistinctSketch', () => {
   it('counts small sets exactly, across panes, without double counting', () => {
     const s = sk.init();
     // a, b in pane 0; b, c in pane 1; a, d, e in pane 5 → {a, b, c, d, e} = 5
-    [['a', 0], ['b', 1], ['b', 10], ['c', 11], ['a', 50], ['d', 51], ['e', 59]].forEach(([v, m]) => sk.add(s, (m as number) * MIN, H(v as string)));
+    [
+      ['a', 0],
+      ['b', 1],
+      ['b', 10],
+      ['c', 11],
+      ['a', 50],
+      ['d', 51],
+      ['e', 59],
+    ].forEach(([v, m]) => sk.add(s, (m as number) * MIN, H(v as string)));
     expect(sk.estimate(s, 59 * MIN)).toBe(5);
     expect(sk.isExact(s, 59 * MIN)).toBe(true);
     // at 60 min pane 0 leaves: b is still in pane 1, a in pane 5 → still 5

@@ -70,7 +70,8 @@ export class DistinctSketch {
   /** The state from persist()'s form (or the full form older releases stored); null when unusable or from another window. */
   revive(v: unknown): DistinctSketchState | null {
     const o = v as (Partial<DistinctSketchState> & { w?: unknown }) | null;
-    if (o === null || typeof o !== 'object' || !Array.isArray(o.hash) || !Array.isArray(o.seen) || o.hash.length !== o.seen.length) return null;
+    if (o === null || typeof o !== 'object' || !Array.isArray(o.hash) || !Array.isArray(o.seen) || o.hash.length !== o.seen.length)
+      return null;
     // Stored under another slide (older releases stored none): its pane numbers mean other times.
     if (o.w !== undefined && o.w !== this.geometry.slideMs) return null;
     const panes = this.geometry.panes;

@@ -92,6 +92,8 @@ describe('ewma', () => {
 
   it('rejects alpha together with halflife', () => {
     const r = ewmaSchema.safeParse({ type: 'ewma', measurement: 'x', alpha: 0.2, halflife: 5 });
-    expect(r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['halflife: set alpha or halflife, not both']);
+    expect(r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'halflife: set alpha or halflife, not both',
+    ]);
   });
 });

@@ -99,7 +99,10 @@ export class EwmaDetector implements Detector<EwmaState> {
   /** One EW step with the residual clipped to ±clip (Infinity = plain). */
   private update(s: EwmaState, x: number, clip: number): void {
     if (s.n === 0) {
-      s.n = 1; s.mean = x; s.var = 0; s.mad = 0;
+      s.n = 1;
+      s.mean = x;
+      s.var = 0;
+      s.mad = 0;
       return;
     }
     const a = this.alpha > 1 / (s.n + 1) ? this.alpha : 1 / (s.n + 1);

@@ -4,13 +4,20 @@ import { WindowAggregate, meanOf, stdOf } from '../window/pane-window';
 /** Value of one aggregate kind for measurement i (−1 = all events, for count) from a window aggregate. */
 export function aggregateValue(a: WindowAggregate, kind: AggregateKind, i: number): number {
   switch (kind) {
-    case 'count': return i < 0 ? a.count : a.n[i];
-    case 'sum': return a.sum[i];
-    case 'mean': return meanOf(a, i);
-    case 'std': return stdOf(a, i);
-    case 'min': return a.min[i];
-    case 'max': return a.max[i];
-    case 'last': return a.last[i];
+    case 'count':
+      return i < 0 ? a.count : a.n[i];
+    case 'sum':
+      return a.sum[i];
+    case 'mean':
+      return meanOf(a, i);
+    case 'std':
+      return stdOf(a, i);
+    case 'min':
+      return a.min[i];
+    case 'max':
+      return a.max[i];
+    case 'last':
+      return a.last[i];
   }
 }
 
@@ -23,7 +30,10 @@ export class AggregateBinding {
   private readonly kinds: AggregateKind[];
   private readonly index: number[];
 
-  constructor(readonly refs: readonly AggregateRef[], names: readonly string[]) {
+  constructor(
+    readonly refs: readonly AggregateRef[],
+    names: readonly string[],
+  ) {
     this.kinds = refs.map((r) => r.kind);
     this.index = refs.map((r) => (r.measurement === null ? -1 : names.indexOf(r.measurement)));
     this.values = new Array<number>(refs.length).fill(NaN);

@@ -24,7 +24,11 @@ export function compileDetectorExpressions(src: ExpressionSource, streamMeasurem
   const opts = { symbols: names ? (n: string) => names.includes(n) : () => true, aggregates: true, knownNames: names };
   const condition = compileField('expression', src.expression, opts);
   if (!condition.isCondition) {
-    throw new FlowwatchError('FW_EXPRESSION_INVALID', `must be a condition (a comparison or and/or/not), e.g. "count > 10"; got "${src.expression}"`, { details: { field: 'expression', expression: src.expression } });
+    throw new FlowwatchError(
+      'FW_EXPRESSION_INVALID',
+      `must be a condition (a comparison or and/or/not), e.g. "count > 10"; got "${src.expression}"`,
+      { details: { field: 'expression', expression: src.expression } },
+    );
   }
   const score = src.score === undefined ? null : compileField('score', src.score, opts);
   const measurements = [...condition.measurements];

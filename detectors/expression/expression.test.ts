@@ -15,7 +15,10 @@ describe('expression detector', () => {
     // sum 20000, count 1 → false
     expect(o1).toMatchObject({ firing: false, score: 0.1, evidence: { value: 20_000, detail: { 'sum(amount)': 20_000, count: 1 } } });
     // + 30000 → sum 50000 (not > 50000), count 2
-    expect(d.observe(s, ev(60_000, { amount: 30_000 }))).toMatchObject({ firing: false, evidence: { detail: { 'sum(amount)': 50_000, count: 2 } } });
+    expect(d.observe(s, ev(60_000, { amount: 30_000 }))).toMatchObject({
+      firing: false,
+      evidence: { detail: { 'sum(amount)': 50_000, count: 2 } },
+    });
     // + 1234 → sum 51234 > 50000 and count 3 ≥ 3 → fires
     const o3 = d.observe(s, ev(120_000, { amount: 1_234 }))!;
     expect([o3.firing, o3.score]).toEqual([true, 0.9]);
@@ -35,7 +38,12 @@ describe('expression detector', () => {
   it('clears through advance() when the oldest pane drains', () => {
     const d = make(rule);
     const s = d.init(ev(0));
-    for (const [ts, amount] of [[0, 20_000], [60_000, 30_000], [120_000, 1_234]]) d.observe(s, ev(ts, { amount }));
+    for (const [ts, amount] of [
+      [0, 20_000],
+      [60_000, 30_000],
+      [120_000, 1_234],
+    ])
+      d.observe(s, ev(ts, { amount }));
     expect(d.advance!(s, 299_999)).toMatchObject({ firing: true }); // pane 9: panes 0..9, all three in
     // 330s: pane 11 → panes 2..11 start at 60s: the 20000 at t=0 left → sum 31234, count 2
     const cleared = d.advance!(s, 330_000)!;
@@ -78,12 +86,35 @@ describe('expression detector', () => {
   it('rejects forbidden or non-condition expressions in the schema, naming the field', () => {
     const issues = (p: Record<string, unknown>) => {
       const r = expressionSchema.safeParse({ type: 'expression', ...p });
-      return r.success ? [] : r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: (i as { params?: { code?: string } }).params?.code }));
+      return r.success
+        ? []
+        : r.error.issues.map((i) => ({
+            path: i.path.join('.'),
+            message: i.message,
+            code: (i as { params?: { code?: string } }).params?.code,
+          }));
     };
-    expect(issues({ expression: 'import({}) > 1' })).toEqual([{ path: 'expression', code: 'FW_EXPRESSION_FORBIDDEN', message: expect.stringMatching(/^function "import" is not allowed in expressions; allowed: abs, sqrt/) }]);
-    expect(issues({ expression: 'sum(amount)' })).toEqual([{ path: 'expression', code: 'FW_EXPRESSION_INVALID', message: 'must be a condition (a comparison or and/or/not), e.g. "count > 10"; got "sum(amount)"' }]);
-    expect(issues({ expression: 'count > 1', score: 'evaluate("1")' })[0]).toMatchObject({ path: 'score', code: 'FW_EXPRESSION_FORBIDDEN' });
-    expect(issues({ expression: 'sum(amout) > 1', measurements: ['amount'] })).toEqual([{ path: 'expression', code: 'FW_EXPRESSION_INVALID', message: 'unknown measurement "amout" in sum(amout); known: amount' }]);
+    expect(issues({ expression: 'import({}) > 1' })).toEqual([
+      {
+        path: 'expression',
+        code: 'FW_EXPRESSION_FORBIDDEN',
+        message: expect.stringMatching(/^function "import" is not allowed in expressions; allowed: abs, sqrt/),
+      },
+    ]);
+    expect(issues({ expression: 'sum(amount)' })).toEqual([
+      {
+        path: 'expression',
+        code: 'FW_EXPRESSION_INVALID',
+        message: 'must be a condition (a comparison or and/or/not), e.g. "count > 10"; got "sum(amount)"',
+      },
+    ]);
+    expect(issues({ expression: 'count > 1', score: 'evaluate("1")' })[0]).toMatchObject({
+      path: 'score',
+      code: 'FW_EXPRESSION_FORBIDDEN',
+    });
+    expect(issues({ expression: 'sum(amout) > 1', measurements: ['amount'] })).toEqual([
+      { path: 'expression', code: 'FW_EXPRESSION_INVALID', message: 'unknown measurement "amout" in sum(amout); known: amount' },
+    ]);
   });
 
   it('checks names against the stream measurements at create(), throwing FlowwatchError with the field', () => {
@@ -95,7 +126,11 @@ describe('expression detector', () => {
       thrown = err;
     }
     expect(thrown).toBeInstanceOf(FlowwatchError);
-    expect(thrown).toMatchObject({ code: 'FW_EXPRESSION_INVALID', message: 'unknown measurement "amout" in sum(amout); known: amount, fee', details: { field: 'expression' } });
+    expect(thrown).toMatchObject({
+      code: 'FW_EXPRESSION_INVALID',
+      message: 'unknown measurement "amout" in sum(amout); known: amount, fee',
+      details: { field: 'expression' },
+    });
   });
 
   it('tracks only the measurements the expressions use', () => {

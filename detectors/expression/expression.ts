@@ -43,7 +43,10 @@ export class ExpressionDetector implements Detector<ExpressionState> {
   private readonly bareIndex: number[];
   private readonly latest: Record<string, number> = {};
 
-  constructor(private readonly p: ExpressionParams, streamMeasurements?: readonly string[]) {
+  constructor(
+    private readonly p: ExpressionParams,
+    streamMeasurements?: readonly string[],
+  ) {
     this.compiled = compileDetectorExpressions(p, streamMeasurements);
     const names = this.compiled.measurements;
     // Keep only the statistics the expressions read (bare names read the latest value in advance()).

@@ -6,7 +6,13 @@ import { dampedReach, excessArea, firstCrossing, normalCdf, normalQuantile } fro
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 23);
 const make = (params: Record<string, unknown>) => forecast.create(forecastSchema.parse({ type: 'forecast', ...params }), ctx);
-const at = (minute: number, values: Record<string, number>): FlowEvent => ({ stream: 's', key: 'k', ts: T0 + Math.round(minute * MIN), values, attrs: {} });
+const at = (minute: number, values: Record<string, number>): FlowEvent => ({
+  stream: 's',
+  key: 'k',
+  ts: T0 + Math.round(minute * MIN),
+  values,
+  attrs: {},
+});
 
 /** Park–Miller noise, deterministic: N(0,1) by the sum of 12 uniforms. */
 function noise(seed: number): () => number {
@@ -85,7 +91,12 @@ describe('forecast on hand-made series', () => {
     expect(w.evidence.detail).toMatchObject({ phase: 'warning', time_to_breach_s: 600, earliest_s: 600, latest_s: 600, confidence: 1 });
     expect(w.evidence.detail!.forecast).toBe('forecast to pass 4 in ~10 min (80% interval 10–10 min)');
     expect(w.score).toBeCloseTo(0.5 + 0.25 * (1 - 10 / 15), 6);
-    expect(w.evidence.forecast!.path.map((p) => [(p.ts - w.evidence.forecast!.at) / MIN, p.value])).toEqual([[3.75, 3.6875], [7.5, 3.875], [11.25, 4.0625], [15, 4.25]]);
+    expect(w.evidence.forecast!.path.map((p) => [(p.ts - w.evidence.forecast!.at) / MIN, p.value])).toEqual([
+      [3.75, 3.6875],
+      [7.5, 3.875],
+      [11.25, 4.0625],
+      [15, 4.25],
+    ]);
     const b = obs[61]!;
     expect(b.evidence.detail).toMatchObject({ phase: 'breached', warned_s: 16 * 60 });
     expect(b.evidence.detail!.forecast).toBe('past the limit 4; forecast 16 min ahead');
@@ -246,6 +257,12 @@ describe('forecast state and config', () => {
     expect(issues({ mode: 'total', side: 'below' })).toEqual(['side: mode total accumulates upwards: side must be above']);
     expect(issues({ horizon: '30m', clear_horizon: '10m' })).toEqual(['clear_horizon: must be between horizon and twice the horizon']);
     expect(issues({ interval: 1 })[0]).toMatch(/^interval: /);
-    expect(forecastSchema.parse({ type: 'forecast', measurement: 'x', limit: 4 })).toMatchObject({ mode: 'level', side: 'above', horizon: 1_800_000, interval: 0.8, damping: 0, });
+    expect(forecastSchema.parse({ type: 'forecast', measurement: 'x', limit: 4 })).toMatchObject({
+      mode: 'level',
+      side: 'above',
+      horizon: 1_800_000,
+      interval: 0.8,
+      damping: 0,
+    });
   });
 });

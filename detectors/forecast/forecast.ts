@@ -1,7 +1,19 @@
 import type { Evidence, FlowEvent, ForecastEvidence, Observation } from '../../kernel/types';
 import type { Detector } from '../types';
 import { boundScore } from '../scoring';
-import { addPoint, dampedReach, excessArea, firstCrossing, fit, newRegression, normalCdf, normalQuantile, rebaseY, shift, varianceFactor } from './model';
+import {
+  addPoint,
+  dampedReach,
+  excessArea,
+  firstCrossing,
+  fit,
+  newRegression,
+  normalCdf,
+  normalQuantile,
+  rebaseY,
+  shift,
+  varianceFactor,
+} from './model';
 
 /** Local bindings: inside jest's sandbox every global Math.* lookup is slow; these are looked up once. */
 const { exp, sqrt, abs } = Math;
@@ -127,8 +139,24 @@ export class ForecastDetector implements Detector<ForecastState> {
 
   init(first: FlowEvent): ForecastState {
     return {
-      v: STATE_VERSION, n: 0, t: first.ts, last: 0, r: newRegression(), y0: 0, s2: 0, ns: 0,
-      pn: 0, pn2: 0, am: 0, aq: 0, t0: first.ts, acc: 0, per: this.periodOf(first.ts), firing: false, since: 0, breachAt: 0,
+      v: STATE_VERSION,
+      n: 0,
+      t: first.ts,
+      last: 0,
+      r: newRegression(),
+      y0: 0,
+      s2: 0,
+      ns: 0,
+      pn: 0,
+      pn2: 0,
+      am: 0,
+      aq: 0,
+      t0: first.ts,
+      acc: 0,
+      per: this.periodOf(first.ts),
+      firing: false,
+      since: 0,
+      breachAt: 0,
     };
   }
 
@@ -445,7 +473,14 @@ export class ForecastDetector implements Detector<ForecastState> {
   }
 
   /** The evidence's numbers: phase, confidence, the three crossing times, the fit (or the pace). */
-  private detail(s: ForecastState, phase: string, confidence: number, tNear: number, tMid: number, tFar: number): Record<string, number | string> {
+  private detail(
+    s: ForecastState,
+    phase: string,
+    confidence: number,
+    tNear: number,
+    tMid: number,
+    tFar: number,
+  ): Record<string, number | string> {
     const detail: Record<string, number | string> = { phase, confidence: round3(confidence), horizon_s: this.p.horizon / 1000 };
     if (Number.isFinite(tMid)) detail.time_to_breach_s = Math.round(tMid * 60);
     if (Number.isFinite(tNear)) detail.earliest_s = Math.round(tNear * 60);
@@ -498,7 +533,15 @@ export class ForecastDetector implements Detector<ForecastState> {
         unit: 'abs',
         limit: p.limit,
         window: { start: p.mode !== 'level' && p.period !== undefined ? s.per * p.period : ts, end: ts },
-        detail: { phase: 'clear', confidence: round3(confidence), horizon_s: p.horizon / 1000, level: this.level, trend_per_min: this.trend, noise: this.noise, forecast: this.clearText },
+        detail: {
+          phase: 'clear',
+          confidence: round3(confidence),
+          horizon_s: p.horizon / 1000,
+          level: this.level,
+          trend_per_min: this.trend,
+          noise: this.noise,
+          forecast: this.clearText,
+        },
       },
     };
   }
@@ -509,7 +552,12 @@ export class ForecastDetector implements Detector<ForecastState> {
     for (let k = GRID / 8; k <= GRID / 2 && k < n; k += GRID / 8) {
       const a = this.near[k];
       const b = this.far[k];
-      path.push({ ts: ts + Math.round(this.hs[k] * MIN), value: round4(this.mid[k]), lo: round4(side > 0 ? b : a), hi: round4(side > 0 ? a : b) });
+      path.push({
+        ts: ts + Math.round(this.hs[k] * MIN),
+        value: round4(this.mid[k]),
+        lo: round4(side > 0 ? b : a),
+        hi: round4(side > 0 ? a : b),
+      });
     }
     const secs = (m: number) => (Number.isFinite(m) ? Math.round(m * 60) : null);
     return {
@@ -538,7 +586,8 @@ export class ForecastDetector implements Detector<ForecastState> {
     }
     const verb = budget ? 'use up' : this.p.side === 'below' ? 'fall below' : 'pass';
     if (phase === 'warning') {
-      if (!Number.isFinite(tMid)) return `could ${verb} ${lim} in ~${minutes(tNear)} at the earliest (${pct} interval; central forecast ${beyond})`;
+      if (!Number.isFinite(tMid))
+        return `could ${verb} ${lim} in ~${minutes(tNear)} at the earliest (${pct} interval; central forecast ${beyond})`;
       const hi = Number.isFinite(tFar) ? minutes(tFar) : beyond;
       const lo = minutes(tNear);
       // "9–16 min" when both ends are in minutes, else both with their units.

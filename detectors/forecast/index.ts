@@ -37,10 +37,13 @@ export const forecastSchema = defineDetectorSchema('forecast', {
   /** exposure, total: the budget resets at every multiple of this (UTC-aligned, e.g. 1d). Default: never. */
   period: duration({ min: 60_000 }).optional(),
 }).superRefine((c, ctx) => {
-  if (c.mode === 'exposure' && c.base === undefined) ctx.addIssue({ code: 'custom', path: ['base'], message: 'exposure mode needs base (the level above which exposure accumulates)' });
+  if (c.mode === 'exposure' && c.base === undefined)
+    ctx.addIssue({ code: 'custom', path: ['base'], message: 'exposure mode needs base (the level above which exposure accumulates)' });
   if (c.mode !== 'exposure' && c.base !== undefined) ctx.addIssue({ code: 'custom', path: ['base'], message: 'only for mode exposure' });
-  if (c.mode === 'level' && c.period !== undefined) ctx.addIssue({ code: 'custom', path: ['period'], message: 'only for modes exposure and total' });
-  if (c.mode !== 'level' && c.side === 'below') ctx.addIssue({ code: 'custom', path: ['side'], message: `mode ${c.mode} accumulates upwards: side must be above` });
+  if (c.mode === 'level' && c.period !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['period'], message: 'only for modes exposure and total' });
+  if (c.mode !== 'level' && c.side === 'below')
+    ctx.addIssue({ code: 'custom', path: ['side'], message: `mode ${c.mode} accumulates upwards: side must be above` });
   if (c.clear_horizon !== undefined && (c.clear_horizon < c.horizon || c.clear_horizon > 2 * c.horizon)) {
     ctx.addIssue({ code: 'custom', path: ['clear_horizon'], message: `must be between horizon and twice the horizon` });
   }
@@ -50,7 +53,8 @@ export type ForecastConfig = z.output<typeof forecastSchema>;
 
 export const forecast: DetectorFactory<ForecastConfig> = {
   type: 'forecast',
-  description: 'Early warning: forecasts a measurement (level + trend, or an accumulated exposure/budget) and fires before it crosses a limit, with the time left.',
+  description:
+    'Early warning: forecasts a measurement (level + trend, or an accumulated exposure/budget) and fires before it crosses a limit, with the time left.',
   schema: forecastSchema,
   create: (c) => new ForecastDetector(c),
 };

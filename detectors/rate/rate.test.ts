@@ -16,9 +16,15 @@ describe('rate', () => {
     expect(seen[2].score).toBe(0.5); // at the limit: r = 3/3
     expect(seen[3].score).toBeCloseTo(4 / 7, 12); // r = 4/3 → (4/3)/(7/3)
     expect(seen[3].evidence).toEqual({
-      measure: 'count', value: 4, baseline: 3, deviation: 1, unit: 'count', limit: 3,
+      measure: 'count',
+      value: 4,
+      baseline: 3,
+      deviation: 1,
+      unit: 'count',
+      limit: 3,
       // 30s is in pane 3 → window panes −2..3 → nominal start −20s (nothing before 0 exists)
-      window: { start: -20_000, end: 30_000, size: 60_000 }, detail: { window: '1m' },
+      window: { start: -20_000, end: 30_000, size: 60_000 },
+      detail: { window: '1m' },
     });
   });
 

@@ -40,7 +40,11 @@ export class RateDetector implements Detector<RateState> {
   constructor(private readonly p: RateParams) {
     const m = p.measurement;
     // A count or sum reads n and sum only: no M2, min/max or latest value per pane.
-    this.win = new PaneWindow(p.window, p.slide ?? defaultSlide(p.window, RATE_DEFAULT_PANES), m ? [m] : [], { m2: false, minMax: false, last: false });
+    this.win = new PaneWindow(p.window, p.slide ?? defaultSlide(p.window, RATE_DEFAULT_PANES), m ? [m] : [], {
+      m2: false,
+      minMax: false,
+      last: false,
+    });
     this.agg = this.win.newAggregate();
     this.sum = (p.agg ?? (m ? 'sum' : 'count')) === 'sum';
     this.clear = p.clear_below ?? p.above;

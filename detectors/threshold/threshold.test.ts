@@ -16,8 +16,14 @@ describe('threshold', () => {
     expect(o.score).toBeCloseTo(0.6, 12);
     expect(o.firing).toBe(true);
     expect(o.evidence).toEqual({
-      measure: 'temp', value: 150, baseline: 100, deviation: 50, unit: 'abs', limit: 100,
-      window: { start: 0, end: 0 }, detail: { bound: 'above' },
+      measure: 'temp',
+      value: 150,
+      baseline: 100,
+      deviation: 50,
+      unit: 'abs',
+      limit: 100,
+      window: { start: 0, end: 0 },
+      detail: { bound: 'above' },
     });
     expect(at(200).score).toBeCloseTo(2 / 3, 12); // r = 2
   });

@@ -29,7 +29,8 @@ export type UnivariateConfig = z.output<typeof univariateSchema>;
 
 export const univariate: DetectorFactory<UnivariateConfig> = {
   type: 'univariate',
-  description: 'Default profile for any numeric series: seasonality, spikes, shifts, drifts, variance changes and flatlines, calibrated per series (no tuning).',
+  description:
+    'Default profile for any numeric series: seasonality, spikes, shifts, drifts, variance changes and flatlines, calibrated per series (no tuning).',
   schema: univariateSchema,
   create: (c) => new UnivariateDetector(c),
 };

@@ -6,7 +6,8 @@ import { Rng } from '../../ingest/simulator/random';
 import { generateCorpus } from '../../test/corpus/generate';
 import { ev } from '../test-events';
 
-const make = (params: Record<string, unknown> = {}) => univariate.create(univariateSchema.parse({ type: 'univariate', measurement: 'x', ...params }), { stream: 's', name: 'u' });
+const make = (params: Record<string, unknown> = {}) =>
+  univariate.create(univariateSchema.parse({ type: 'univariate', measurement: 'x', ...params }), { stream: 's', name: 'u' });
 const MIN5 = 300_000;
 
 describe('tail calibration', () => {
@@ -47,7 +48,7 @@ describe('tail calibration', () => {
     expect(surpriseTwoSided(t, 0, -3)).toBeCloseTo(tailSurprise(0.05, 3.6, 40, 9), 12);
   });
 
-  it('learns a clipped running RMS and the exceedance share of the value\'s sign only', () => {
+  it("learns a clipped running RMS and the exceedance share of the value's sign only", () => {
     const t: number[] = [];
     initTail(t, 0);
     learnTail(t, 0, 2, rates); // RMS² = 4
@@ -94,7 +95,8 @@ describe('univariate detector', () => {
     const rng = new Rng(seed);
     return Array.from({ length: n }, () => level + sd * rng.normal());
   };
-  const run = (d: ReturnType<typeof make>, s: UnivariateState, xs: number[], t0 = 0, dt = MIN5) => xs.map((x, i) => d.observe(s, ev(t0 + i * dt, { x })));
+  const run = (d: ReturnType<typeof make>, s: UnivariateState, xs: number[], t0 = 0, dt = MIN5) =>
+    xs.map((x, i) => d.observe(s, ev(t0 + i * dt, { x })));
 
   it('learns the interval from the first gaps and stays quiet through warm-up', () => {
     const d = make({ warmup: 50 });
@@ -172,7 +174,7 @@ describe('univariate detector', () => {
     expect(out[600]!.score).toBeLessThan(0.5);
   });
 
-  it('settles its seasonal model on the corpus\' daily + weekly series (no switching back and forth)', () => {
+  it("settles its seasonal model on the corpus' daily + weekly series (no switching back and forth)", () => {
     // Taxi demand and payments (30 min and 1 h, weekends at 30–85 % of the weekday rhythm, a
     // wandering daily amplitude): daily-only is as bad as no profile on weekends, daily + weekly is
     // not; the model must keep daily + weekly rather than flap (each switch costs a settle).
@@ -223,13 +225,14 @@ describe('univariate detector', () => {
     for (let i = 1000; i < 1070; i++) xs[i] = xs[999];
     for (let i = 2000; i < 2030; i++) xs[i] = xs[1999];
     const out = run(d, s, xs);
-    const first = (from: number) => out.findIndex((o, i) => i >= from && o !== null && o.score >= 0.5 && o.evidence.detail!.cause === 'flatline');
+    const first = (from: number) =>
+      out.findIndex((o, i) => i >= from && o !== null && o.score >= 0.5 && o.evidence.detail!.cause === 'flatline');
     expect(first(1000)).toBeLessThan(1015);
     expect(first(2000)).toBeGreaterThanOrEqual(2000);
     expect(first(2000)).toBeLessThan(2025);
   });
 
-  it('judges a change after float-residue repeats against the series\' real spread, not the residue', () => {
+  it("judges a change after float-residue repeats against the series' real spread, not the residue", () => {
     const d = make();
     const s = d.init(ev(0)) as UnivariateState;
     // 300 values equal but for float residue (what EW means leave on a quantized sensor at rest),
@@ -238,11 +241,14 @@ describe('univariate detector', () => {
     const xs = Array.from({ length: 1000 }, (_, i) => (i < 300 ? 10 + (i % 2) * 1e-13 : 10 + 0.1 * rng.normal()));
     const out = run(d, s, xs);
     // Residuals are judged in units of the noise's spread (z ~ 1), not of the residue's (z ~ 1e12).
-    const z = out.slice(400).map((o) => Number(o!.evidence.detail!.z)).sort((a, b) => a - b);
+    const z = out
+      .slice(400)
+      .map((o) => Number(o!.evidence.detail!.z))
+      .sort((a, b) => a - b);
     expect(z[z.length >> 1]).toBeLessThan(3);
   });
 
-  it('judges the residual against its hour\'s spread when that hour is always loud', () => {
+  it("judges the residual against its hour's spread when that hour is always loud", () => {
     const d = make();
     const s = d.init(ev(0)) as UnivariateState;
     const rng = new Rng(3);
@@ -251,7 +257,10 @@ describe('univariate detector', () => {
     xs[288 * 15 + 150] += 8;
     const out = run(d, s, xs);
     // Spikes and dips in the loud hour, judged after 10 days: its values are ordinary for it.
-    const loud = out.filter((o, i) => i >= 288 * 10 && i % 288 < 12 && o !== null && o.score >= 0.5 && ['spike', 'dip'].includes(String(o.evidence.detail!.cause)));
+    const loud = out.filter(
+      (o, i) =>
+        i >= 288 * 10 && i % 288 < 12 && o !== null && o.score >= 0.5 && ['spike', 'dip'].includes(String(o.evidence.detail!.cause)),
+    );
     expect(loud.length).toBe(0);
     // A spike of 8σ in a quiet hour still counts.
     expect(out[288 * 15 + 150]!.score).toBeGreaterThanOrEqual(0.5);
@@ -278,7 +287,16 @@ describe('univariate detector', () => {
 
   it('starts afresh from a state of an older layout', () => {
     const d = make();
-    const old = { n: 500, last: 0, gaps: [], dt: MIN5, bins: 288, err: [1, 2, 3], m: [1, 2, 3, 4, 5], tails: [1, 0.05, 2.2, 9.68, 0] } as unknown as UnivariateState;
+    const old = {
+      n: 500,
+      last: 0,
+      gaps: [],
+      dt: MIN5,
+      bins: 288,
+      err: [1, 2, 3],
+      m: [1, 2, 3, 4, 5],
+      tails: [1, 0.05, 2.2, 9.68, 0],
+    } as unknown as UnivariateState;
     expect(d.observe(old, ev(MIN5, { x: 3 }))).toBeNull();
     expect(old.v).toBe(STATE_VERSION);
     expect(old.n).toBe(1);

@@ -177,11 +177,38 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     const tails: number[] = new Array(CALIBRATED * TAIL_STRIDE);
     initTails(tails);
     return {
-      v: STATE_VERSION, n: 0, last: 0, gaps: [], dt: 0, bins: 0, day: [], dayN: [], week: [], weekN: [], pinit: 0,
-      lvl: 0, lvl0: 0, mad: 0, mad0: 0, err: [0, 0, 0, 0, 0, 0], season: 0,
-      m: [0, 0, 0, 0, 0], pe: [0, 0, 0], tails,
-      run: 0, runMax: 0, changes: 0, lastX: 0, firing: false, peak: 0, quiet: 0, settle: 0,
-      ps: [], psN: [], va: [0, 0], pl: [],
+      v: STATE_VERSION,
+      n: 0,
+      last: 0,
+      gaps: [],
+      dt: 0,
+      bins: 0,
+      day: [],
+      dayN: [],
+      week: [],
+      weekN: [],
+      pinit: 0,
+      lvl: 0,
+      lvl0: 0,
+      mad: 0,
+      mad0: 0,
+      err: [0, 0, 0, 0, 0, 0],
+      season: 0,
+      m: [0, 0, 0, 0, 0],
+      pe: [0, 0, 0],
+      tails,
+      run: 0,
+      runMax: 0,
+      changes: 0,
+      lastX: 0,
+      firing: false,
+      peak: 0,
+      quiet: 0,
+      settle: 0,
+      ps: [],
+      psN: [],
+      va: [0, 0],
+      pl: [],
     };
   }
 
@@ -572,7 +599,12 @@ function learnFeatures(s: UnivariateState, f: Features, perDay: number): void {
   const t = s.tails;
   for (let k = 0; k < CALIBRATED; k++) {
     if (k === F_PL && !f.plOn) continue;
-    learnTail(t, k * TAIL_STRIDE, feature(s.m, f.step, f.phaseStep, f.varRatio, f.phaseLvl, k), k === F_STEP || k === F_PHASE ? STEP_RATES : BAND_RATES);
+    learnTail(
+      t,
+      k * TAIL_STRIDE,
+      feature(s.m, f.step, f.phaseStep, f.varRatio, f.phaseLvl, k),
+      k === F_STEP || k === F_PHASE ? STEP_RATES : BAND_RATES,
+    );
   }
   const pb = f.pb;
   if (pb < 0) return;

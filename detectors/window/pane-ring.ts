@@ -40,7 +40,8 @@ export function slideProblem(windowMs: number, slideMs: number): string | null {
   if (!(slideMs > 0)) return 'slide must be longer than 0';
   if (slideMs > windowMs) return `must be ≤ window (${formatDuration(windowMs)})`;
   const panes = windowMs / slideMs;
-  if (!Number.isInteger(panes)) return `must divide window (${formatDuration(windowMs)}) evenly, e.g. ${formatDuration(defaultSlide(windowMs, 10))}`;
+  if (!Number.isInteger(panes))
+    return `must divide window (${formatDuration(windowMs)}) evenly, e.g. ${formatDuration(defaultSlide(windowMs, 10))}`;
   if (panes > MAX_PANES) return `window/slide = ${panes} panes; at most ${MAX_PANES} (memory per key grows with panes)`;
   return null;
 }

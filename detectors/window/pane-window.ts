@@ -171,10 +171,17 @@ export class PaneWindow {
       const k = slot * M + i;
       const n0 = s.n[k];
       if (n0 === 0) {
-        s.n[k] = 1; s.sum[k] = v;
+        s.n[k] = 1;
+        s.sum[k] = v;
         if (m2) s.m2[k] = 0;
-        if (minMax) { s.min[k] = v; s.max[k] = v; }
-        if (last) { s.last[k] = v; s.lastTs[k] = ts; }
+        if (minMax) {
+          s.min[k] = v;
+          s.max[k] = v;
+        }
+        if (last) {
+          s.last[k] = v;
+          s.lastTs[k] = ts;
+        }
         continue;
       }
       // Welford with the mean derived from the exact running sum (sums of integers stay exact).
@@ -186,7 +193,10 @@ export class PaneWindow {
         if (v < s.min[k]) s.min[k] = v;
         if (v > s.max[k]) s.max[k] = v;
       }
-      if (last && ts >= s.lastTs[k]) { s.last[k] = v; s.lastTs[k] = ts; }
+      if (last && ts >= s.lastTs[k]) {
+        s.last[k] = v;
+        s.lastTs[k] = ts;
+      }
     }
     if (ts > s.maxTs) s.maxTs = ts;
     return true;
@@ -223,8 +233,13 @@ export class PaneWindow {
     const { m2: keepM2, minMax, last } = this.stats;
     out.count = 0;
     for (let i = 0; i < M; i++) {
-      out.n[i] = 0; out.sum[i] = 0; out.m2[i] = 0;
-      out.min[i] = NaN; out.max[i] = NaN; out.last[i] = NaN; lastTs[i] = -Infinity;
+      out.n[i] = 0;
+      out.sum[i] = 0;
+      out.m2[i] = 0;
+      out.min[i] = NaN;
+      out.max[i] = NaN;
+      out.last[i] = NaN;
+      lastTs[i] = -Infinity;
     }
     const P = s.pane.length;
     for (let slot = 0; slot < P; slot++) {
@@ -240,7 +255,10 @@ export class PaneWindow {
           if (!(s.min[k] >= out.min[i])) out.min[i] = s.min[k]; // NaN-aware: first sample wins
           if (!(s.max[k] <= out.max[i])) out.max[i] = s.max[k];
         }
-        if (last && s.lastTs[k] >= lastTs[i]) { out.last[i] = s.last[k]; lastTs[i] = s.lastTs[k]; }
+        if (last && s.lastTs[k] >= lastTs[i]) {
+          out.last[i] = s.last[k];
+          lastTs[i] = s.lastTs[k];
+        }
       }
     }
     // Chan merge, second pass: M2 = Σ M2_p + Σ n_p (mean_p − mean)². The between-pane term is a

@@ -27,9 +27,15 @@ describe('zscore', () => {
     expect(out[3]!.firing).toBe(true);
     expect(out[3]!.score).toBeCloseTo(4 / 7, 12);
     expect(out[3]!.evidence).toEqual({
-      measure: 'x', value: 18, baseline: 10, deviation: 4, unit: 'sigma', limit: 3,
+      measure: 'x',
+      value: 18,
+      baseline: 10,
+      deviation: 4,
+      unit: 'sigma',
+      limit: 3,
       // judged at 3m (pane 3): window panes −6..3
-      window: { start: -6 * MIN, end: 3 * MIN, size: 10 * MIN }, detail: { std: 2, n: 3 },
+      window: { start: -6 * MIN, end: 3 * MIN, size: 10 * MIN },
+      detail: { std: 2, n: 3 },
     });
   });
 

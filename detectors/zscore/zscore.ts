@@ -36,7 +36,11 @@ export class ZscoreDetector implements Detector<ZscoreState> {
   private readonly clearK: number;
 
   constructor(private readonly p: ZscoreParams) {
-    this.win = new PaneWindow(p.window, p.slide ?? defaultSlide(p.window, ZSCORE_DEFAULT_PANES), [p.measurement], { m2: true, minMax: false, last: false });
+    this.win = new PaneWindow(p.window, p.slide ?? defaultSlide(p.window, ZSCORE_DEFAULT_PANES), [p.measurement], {
+      m2: true,
+      minMax: false,
+      last: false,
+    });
     this.agg = this.win.newAggregate();
     this.clearK = p.clear_k ?? p.k * 0.75;
   }

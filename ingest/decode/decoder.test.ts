@@ -18,7 +18,14 @@ describe('JSON decoding by mapping', () => {
     const d = funds.decode('{"payment_id":"p1","account":"ACC-1","counterparty":"M-7","amount":9500.5,"ts":1764230400}');
     expect(d).toEqual({
       ok: true,
-      event: { stream: 'funds', key: 'ACC-1', ts: 1764230400000, values: { amount: 9500.5, near_limit: 1 }, attrs: { counterparty: 'M-7' }, id: 'p1' },
+      event: {
+        stream: 'funds',
+        key: 'ACC-1',
+        ts: 1764230400000,
+        values: { amount: 9500.5, near_limit: 1 },
+        attrs: { counterparty: 'M-7' },
+        id: 'p1',
+      },
     });
   });
 
@@ -62,7 +69,11 @@ describe('numeric strings (mapping.coerce)', () => {
   });
   it('coerce: none refuses it as bad_value, saying what was found and why', () => {
     const d = createDecoder('funds', mappingSchema.parse({ ...mapping, coerce: 'none' })).decode('{"account":"A","amount":"12.5","ts":1}');
-    expect(d).toEqual({ ok: false, reason: 'bad_value', detail: 'measurement field "amount": expected a number, got the string "12.5" (mapping.coerce is none)' });
+    expect(d).toEqual({
+      ok: false,
+      reason: 'bad_value',
+      detail: 'measurement field "amount": expected a number, got the string "12.5" (mapping.coerce is none)',
+    });
   });
   it('booleans count as 1/0 either way', () => {
     const d = createDecoder('funds', mappingSchema.parse({ ...mapping, coerce: 'none' })).decode('{"account":"A","amount":true,"ts":1}');
@@ -74,7 +85,10 @@ describe('time formats', () => {
   const dec = (format: string) => createDecoder('s', mappingSchema.parse({ key: 'k', time: { field: 't', format }, measurements: ['v'] }));
   it('auto tells epoch seconds from milliseconds and parses ISO 8601', () => {
     const d = dec('auto');
-    const ts = (t: unknown) => { const r = d.decode({ k: 'a', v: 1, t }); return r.ok ? r.event.ts : r.detail; };
+    const ts = (t: unknown) => {
+      const r = d.decode({ k: 'a', v: 1, t });
+      return r.ok ? r.event.ts : r.detail;
+    };
     expect(ts(1764230400)).toBe(1764230400000);
     expect(ts(1764230400123)).toBe(1764230400123);
     expect(ts('2026-11-27T08:00:00Z')).toBe(Date.UTC(2026, 10, 27, 8));
@@ -90,17 +104,33 @@ describe('time formats', () => {
 
 describe('mapping features', () => {
   it('joins several key fields, reads nested fields, turns booleans into 1/0, skips optional measurements', () => {
-    const d = createDecoder('goods', mappingSchema.parse({
-      key: ['site', 'device.id'], time: 't', measurements: { door: 'state.door', temp: { field: 'state.temp', optional: true } }, attributes: { truck: 'truck_id' },
-    }));
+    const d = createDecoder(
+      'goods',
+      mappingSchema.parse({
+        key: ['site', 'device.id'],
+        time: 't',
+        measurements: { door: 'state.door', temp: { field: 'state.temp', optional: true } },
+        attributes: { truck: 'truck_id' },
+      }),
+    );
     expect(d.decode({ site: 'north', device: { id: 7 }, t: 1764230400, state: { door: true } })).toEqual({
-      ok: true, event: { stream: 'goods', key: 'north:7', ts: 1764230400000, values: { door: 1 }, attrs: {} },
+      ok: true,
+      event: { stream: 'goods', key: 'north:7', ts: 1764230400000, values: { door: 1 }, attrs: {} },
     });
   });
 });
 
 describe('CSV decoding', () => {
-  const d = createDecoder('people', mappingSchema.parse({ format: 'csv', csv: { columns: ['time', 'gate', 'entries'] }, key: 'gate', time: 'time', measurements: ['entries'] }));
+  const d = createDecoder(
+    'people',
+    mappingSchema.parse({
+      format: 'csv',
+      csv: { columns: ['time', 'gate', 'entries'] },
+      key: 'gate',
+      time: 'time',
+      measurements: ['entries'],
+    }),
+  );
   it('decodes a line by configured columns, numeric strings to numbers', () => {
     expect(d.decode('2026-11-27T08:00:00Z,g3,130')).toMatchObject({ ok: true, event: { key: 'g3', values: { entries: 130 } } });
     expect(d.decode('"2026-11-27T08:00:00Z","g,3",130')).toMatchObject({ ok: true, event: { key: 'g,3' } });
@@ -113,7 +143,15 @@ describe('CSV decoding', () => {
 });
 
 describe('fast path (flat JSON bytes) and parsed records agree', () => {
-  const d = createDecoder('people', mappingSchema.parse({ key: ['site', 'gate_id'], time: { field: 'time', format: 'iso' }, measurements: ['entries'], attributes: ['station', 'toString'] }));
+  const d = createDecoder(
+    'people',
+    mappingSchema.parse({
+      key: ['site', 'gate_id'],
+      time: { field: 'time', format: 'iso' },
+      measurements: ['entries'],
+      attributes: ['station', 'toString'],
+    }),
+  );
   it.each([
     '{"site":"north","gate_id":"g1","time":"2026-11-27T08:00:00.000Z","entries":3,"station":"Riverside"}',
     '{"site":"north","gate_id":7,"time":"2026-11-27T08:00:00Z","entries":"4","station":"Riverside","toString":"x"}',

@@ -63,8 +63,15 @@ class MappingDecoder implements Decoder {
     this.timeField = typeof m.time === 'string' ? m.time : m.time.field;
     this.timeFormat = typeof m.time === 'string' ? 'auto' : m.time.format;
     this.timeSlot = this.slotOf(this.timeField);
-    this.measurements = measurementSpecs(m).map(([name, spec]) => ({ name, field: spec.field, optional: spec.optional, slot: this.slotOf(spec.field) }));
-    const attributeFields = Array.isArray(m.attributes) ? m.attributes.map((f) => [lastSegment(f), f] as const) : Object.entries(m.attributes);
+    this.measurements = measurementSpecs(m).map(([name, spec]) => ({
+      name,
+      field: spec.field,
+      optional: spec.optional,
+      slot: this.slotOf(spec.field),
+    }));
+    const attributeFields = Array.isArray(m.attributes)
+      ? m.attributes.map((f) => [lastSegment(f), f] as const)
+      : Object.entries(m.attributes);
     this.attributes = attributeFields.map(([name, field]) => ({ name, slot: this.slotOf(field) }));
     this.idSlot = m.id ? this.slotOf(m.id) : -1;
     this.getters = this.paths.map(fieldGetter);
@@ -128,8 +135,10 @@ class MappingDecoder implements Decoder {
     let key = '';
     for (let i = 0; i < keySlots.length; i++) {
       const v = slots[keySlots[i]];
-      if (v === undefined || v === null || v === '') return { ok: false, reason: 'missing_field', detail: `key field "${keyFields[i]}" is missing` };
-      if (typeof v !== 'string' && typeof v !== 'number') return { ok: false, reason: 'bad_value', detail: `key field "${keyFields[i]}" must be a string or number, got ${typeof v}` };
+      if (v === undefined || v === null || v === '')
+        return { ok: false, reason: 'missing_field', detail: `key field "${keyFields[i]}" is missing` };
+      if (typeof v !== 'string' && typeof v !== 'number')
+        return { ok: false, reason: 'bad_value', detail: `key field "${keyFields[i]}" must be a string or number, got ${typeof v}` };
       key = i === 0 ? String(v) : key + ':' + String(v);
     }
     return key;
@@ -164,11 +173,16 @@ class MappingDecoder implements Decoder {
 /** The mapping's measurements as (name, spec) pairs, in order. */
 function measurementSpecs(m: MappingConfig): Array<readonly [string, { field: string; optional: boolean }]> {
   if (Array.isArray(m.measurements)) return m.measurements.map((f) => [lastSegment(f), { field: f, optional: false }] as const);
-  return Object.entries(m.measurements).map(([name, spec]) => [name, typeof spec === 'string' ? { field: spec, optional: false } : spec] as const);
+  return Object.entries(m.measurements).map(
+    ([name, spec]) => [name, typeof spec === 'string' ? { field: spec, optional: false } : spec] as const,
+  );
 }
 
 /** The derived values' expressions, each able to read the measurements and the derived values before it. */
-function compileDerived(m: MappingConfig, measurements: readonly Measurement[]): Array<{ name: string; compiled: ReturnType<typeof compileRestricted> }> {
+function compileDerived(
+  m: MappingConfig,
+  measurements: readonly Measurement[],
+): Array<{ name: string; compiled: ReturnType<typeof compileRestricted> }> {
   const known = new Set(measurements.map((x) => x.name));
   return Object.entries(m.derive).map(([name, text]) => {
     const compiled = compileRestricted(text, { symbols: (n: string) => known.has(n), knownNames: [...known] });
@@ -181,20 +195,37 @@ function compileDerived(m: MappingConfig, measurements: readonly Measurement[]):
 function measurementValue(x: Measurement, v: unknown, numericStrings: boolean): number | null | Failure {
   if (v === undefined || v === null || v === '') {
     if (x.optional) return null;
-    return { ok: false, reason: 'missing_field', detail: `measurement field "${x.field}" is ${v === null ? 'null' : v === '' ? 'empty' : 'missing'}` };
+    return {
+      ok: false,
+      reason: 'missing_field',
+      detail: `measurement field "${x.field}" is ${v === null ? 'null' : v === '' ? 'empty' : 'missing'}`,
+    };
   }
   if (typeof v === 'number') {
     if (Number.isFinite(v)) return v;
     // JSON has no NaN or Infinity: a finite-looking literal like 1e309 overflowed the double range.
-    return { ok: false, reason: 'bad_value', detail: `measurement field "${x.field}": expected a finite number, got a number beyond the double range (read as ${v})` };
+    return {
+      ok: false,
+      reason: 'bad_value',
+      detail: `measurement field "${x.field}": expected a finite number, got a number beyond the double range (read as ${v})`,
+    };
   }
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string' && !numericStrings) {
-    return { ok: false, reason: 'bad_value', detail: `measurement field "${x.field}": expected a number, got the string ${JSON.stringify(v)} (mapping.coerce is none)` };
+    return {
+      ok: false,
+      reason: 'bad_value',
+      detail: `measurement field "${x.field}": expected a number, got the string ${JSON.stringify(v)} (mapping.coerce is none)`,
+    };
   }
   const n = typeof v === 'string' ? Number(v.trim() === '' ? NaN : v) : NaN;
   if (!Number.isFinite(n)) {
-    const got = typeof v === 'string' ? JSON.stringify(v.length > 40 ? v.slice(0, 37) + '...' : v) : Array.isArray(v) ? 'a list' : `a${typeof v === 'object' ? 'n object' : ' ' + typeof v}`;
+    const got =
+      typeof v === 'string'
+        ? JSON.stringify(v.length > 40 ? v.slice(0, 37) + '...' : v)
+        : Array.isArray(v)
+          ? 'a list'
+          : `a${typeof v === 'object' ? 'n object' : ' ' + typeof v}`;
     return { ok: false, reason: 'bad_value', detail: `measurement field "${x.field}": expected a finite number, got ${got}` };
   }
   return n;
@@ -220,7 +251,8 @@ function csvRecord(text: string, columns: readonly string[], delimiter: string):
 function jsonRecord(text: string): Record<string, unknown> | string {
   try {
     const v = JSON.parse(text) as unknown;
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return `expected a JSON object, got ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`;
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      return `expected a JSON object, got ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`;
     return v as Record<string, unknown>;
   } catch (err) {
     return `not valid JSON: ${(err as Error).message}`;
@@ -238,8 +270,16 @@ export function payloadText(payload: string | Buffer | Record<string, unknown>):
   }
 }
 
-export function makeReject(stream: string, reason: RejectReason, detail: string, payload: string | Buffer | Record<string, unknown>, at: number, source?: string): Reject {
+export function makeReject(
+  stream: string,
+  reason: RejectReason,
+  detail: string,
+  payload: string | Buffer | Record<string, unknown>,
+  at: number,
+  source?: string,
+): Reject {
   // Bytes that are not UTF-8 would come back as U+FFFD from a text round trip: keep them exactly.
-  if (Buffer.isBuffer(payload) && !isUtf8(payload)) return { stream, reason, detail, raw: payload.toString('base64'), encoding: 'base64', source, at };
+  if (Buffer.isBuffer(payload) && !isUtf8(payload))
+    return { stream, reason, detail, raw: payload.toString('base64'), encoding: 'base64', source, at };
   return { stream, reason, detail, raw: payloadText(payload), source, at };
 }

@@ -32,7 +32,8 @@ function check(text: string): void {
 
 describe('flatReader (fast path for flat JSON objects)', () => {
   it('reads the wanted fields exactly as JSON.parse does', () => {
-    const text = '{"payment_id":"p-1","account":"ACC-1","amount":9999.99,"currency":"EUR","ts":1795761052.123,"ok":true,"note":null,"n":-0}';
+    const text =
+      '{"payment_id":"p-1","account":"ACC-1","amount":9999.99,"currency":"EUR","ts":1795761052.123,"ok":true,"note":null,"n":-0}';
     const r = reader.read(Buffer.from(text))!;
     expect(r).toEqual({ account: 'ACC-1', amount: 9999.99, ts: 1795761052.123, ok: true, note: null, n: -0 });
     expect(Object.is(r.n, -0)).toBe(true);
@@ -40,7 +41,23 @@ describe('flatReader (fast path for flat JSON objects)', () => {
   });
 
   it('parses numbers bit-exactly (fast path and long forms)', () => {
-    for (const s of ['0', '-0', '0.1', '28.98', '-18.4', '123456789012345', '1234567890123456789', '0.30000000000000004', '1e3', '-2.5E-3', '9007199254740993', '4.35', '0.000001', '1795761015677', '3.14159265358979'])
+    for (const s of [
+      '0',
+      '-0',
+      '0.1',
+      '28.98',
+      '-18.4',
+      '123456789012345',
+      '1234567890123456789',
+      '0.30000000000000004',
+      '1e3',
+      '-2.5E-3',
+      '9007199254740993',
+      '4.35',
+      '0.000001',
+      '1795761015677',
+      '3.14159265358979',
+    ])
       check(`{"amount":${s}}`);
   });
 
@@ -54,7 +71,29 @@ describe('flatReader (fast path for flat JSON objects)', () => {
   });
 
   it('declines (null) everything JSON.parse rejects', () => {
-    for (const bad of ['', '{', '}', '{"a":1,}', '{"a":1 "b":2}', '{"a":01}', '{"a":1.}', '{"a":.5}', '{"a":-}', '{"a":1e}', '{"a":tru}', '{"a":nul}', "{'a':1}", '{"a":"x\ny"}', '{"a":1}x', '[1]', '"s"', '{"a" 1}', '{,}', '{"a":+1}', '\ufeff{"a":1}'])
+    for (const bad of [
+      '',
+      '{',
+      '}',
+      '{"a":1,}',
+      '{"a":1 "b":2}',
+      '{"a":01}',
+      '{"a":1.}',
+      '{"a":.5}',
+      '{"a":-}',
+      '{"a":1e}',
+      '{"a":tru}',
+      '{"a":nul}',
+      "{'a':1}",
+      '{"a":"x\ny"}',
+      '{"a":1}x',
+      '[1]',
+      '"s"',
+      '{"a" 1}',
+      '{,}',
+      '{"a":+1}',
+      '\ufeff{"a":1}',
+    ])
       check(bad);
   });
 

@@ -47,7 +47,7 @@ export function flatReader(names: readonly string[], options: FlatReaderOptions 
   const scanner = new FlatScanner(unique, new Set(options.intern ?? []));
   // A parsed object read at a missing name gives what its prototype has there (undefined for
   // ordinary names): slots start with that, so both ways of decoding see the same thing.
-  const absent = unique.map((n) => ({} as Record<string, unknown>)[n]);
+  const absent = unique.map((n) => (({}) as Record<string, unknown>)[n]);
   const NOT_SEEN = Symbol('not seen');
   const scratch: unknown[] = new Array(unique.length);
   return {
@@ -159,7 +159,12 @@ class FlatScanner {
           vb++;
         }
         i = vb + 1;
-        if (slot >= 0) value = high ? buf.toString('utf8', va, vb) : intern && vb - va <= MAX_INTERNED_LENGTH ? this.interner.get(buf, va, vb) : buf.toString('latin1', va, vb);
+        if (slot >= 0)
+          value = high
+            ? buf.toString('utf8', va, vb)
+            : intern && vb - va <= MAX_INTERNED_LENGTH
+              ? this.interner.get(buf, va, vb)
+              : buf.toString('latin1', va, vb);
       } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
         const a = i;
         let neg = false;

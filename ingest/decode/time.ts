@@ -16,10 +16,12 @@ export function parseTime(v: unknown, format: TimeFormat): number | string {
     return Math.abs(n) < MS_CUTOFF ? Math.round(n * 1000) : Math.round(n);
   }
   if (typeof v === 'string') {
-    if (format === 'epoch_s' || format === 'epoch_ms') return `expected ${format === 'epoch_s' ? 'epoch seconds' : 'epoch milliseconds'}, got ${JSON.stringify(v)}`;
+    if (format === 'epoch_s' || format === 'epoch_ms')
+      return `expected ${format === 'epoch_s' ? 'epoch seconds' : 'epoch milliseconds'}, got ${JSON.stringify(v)}`;
     const fast = utcIsoMillis(v);
     if (fast === fast) return fast;
-    if (!ISO_RE.test(v)) return `expected an ISO 8601 time like "2026-11-27T08:00:00Z", got ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+    if (!ISO_RE.test(v))
+      return `expected an ISO 8601 time like "2026-11-27T08:00:00Z", got ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
     // A time without offset is read as UTC: stream clocks should not depend on the worker's zone.
     const t = Date.parse(/[Zz]|[+-]\d{2}:?\d{2}$/.test(v) || v.length <= 10 ? v : v + 'Z');
     return Number.isFinite(t) ? t : `unparsable time ${JSON.stringify(v)}`;
@@ -42,7 +44,14 @@ function digit(s: string, i: number): number {
 export function utcIsoMillis(s: string): number {
   const n = s.length;
   if ((n !== 20 && n !== 24) || s.charCodeAt(n - 1) !== 0x5a /* Z */) return NaN;
-  if (s.charCodeAt(4) !== 0x2d || s.charCodeAt(7) !== 0x2d || s.charCodeAt(10) !== 0x54 || s.charCodeAt(13) !== 0x3a || s.charCodeAt(16) !== 0x3a) return NaN;
+  if (
+    s.charCodeAt(4) !== 0x2d ||
+    s.charCodeAt(7) !== 0x2d ||
+    s.charCodeAt(10) !== 0x54 ||
+    s.charCodeAt(13) !== 0x3a ||
+    s.charCodeAt(16) !== 0x3a
+  )
+    return NaN;
   const year = digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3);
   const month = digit(s, 5) * 10 + digit(s, 6);
   const day = digit(s, 8) * 10 + digit(s, 9);

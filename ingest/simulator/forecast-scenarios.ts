@@ -117,7 +117,7 @@ function platform(o: ForecastScenarioOptions, i: number, out: FlowEvent[], label
   const am = rng.range(1.2, 2.2);
   const pm = rng.range(1.0, 2.0);
   const base = (t: number): number => {
-    const h = ((t % DAY) + DAY) % DAY / HOUR;
+    const h = (((t % DAY) + DAY) % DAY) / HOUR;
     if (isWeekend(t)) return 0.1 + 0.45 * bump(h, 13, 3);
     return 0.1 + am * bump(h, 8.25, 0.8) + pm * bump(h, 17.7, 0.9) + 0.35 * bump(h, 12.5, 1.5);
   };
@@ -142,7 +142,7 @@ function platform(o: ForecastScenarioOptions, i: number, out: FlowEvent[], label
       const over = Math.round(rng.range(5, 15));
       const down = Math.round(rng.range(15, 30));
       const gap = DENSITY_LIMIT + 0.05 - truth[Math.min(n - 1, k0 + build)];
-      const slope = gap * (shape === 'accelerating' ? 1.6 : shape === 'decelerating' ? 0 : 1) / build;
+      const slope = (gap * (shape === 'accelerating' ? 1.6 : shape === 'decelerating' ? 0 : 1)) / build;
       const top = gap + Math.max(slope, gap / build / 2) * over;
       for (let m = 0; m < extra.length; m++) {
         if (m <= build) extra[m] = gap * shapeOf(shape, m / build);
@@ -172,7 +172,18 @@ function platform(o: ForecastScenarioOptions, i: number, out: FlowEvent[], label
       if (breach === null && v > DENSITY_LIMIT) breach = o.start + (k0 + m) * MIN;
     }
     // A decoy that happens to cross after all is labelled as the breach it is.
-    labels.push({ stream: 'people', key, kind: 'crowd_buildup', decoy: breach === null, start: o.start + k0 * MIN, breach, end: o.start + Math.min(n, end) * MIN, limit: DENSITY_LIMIT, peak, shape: what === 'breach' ? shape : 'level-off' });
+    labels.push({
+      stream: 'people',
+      key,
+      kind: 'crowd_buildup',
+      decoy: breach === null,
+      start: o.start + k0 * MIN,
+      breach,
+      end: o.start + Math.min(n, end) * MIN,
+      limit: DENSITY_LIMIT,
+      peak,
+      shape: what === 'breach' ? shape : 'level-off',
+    });
   }
   for (let k = 0; k < n; k++) {
     const v = truth[k];
@@ -239,7 +250,8 @@ function container(o: ForecastScenarioOptions, i: number, out: FlowEvent[], labe
       const rise = Math.max(4, (peak - t0) / (0.7 * rate));
       const hold = rng.range(0, 10) * 2;
       for (let m = 0; m < len; m++) {
-        if (m <= rise) warm[m] = rate * m * (1 - (0.3 * m) / rise); // slowing as the unit fights back
+        if (m <= rise)
+          warm[m] = rate * m * (1 - (0.3 * m) / rise); // slowing as the unit fights back
         else if (m <= rise + hold) warm[m] = warm[Math.floor(rise)];
         else warm[m] = Math.max(0, warm[Math.floor(rise)] - 0.15 * (m - rise - hold));
       }
@@ -253,7 +265,18 @@ function container(o: ForecastScenarioOptions, i: number, out: FlowEvent[], labe
       if (v > peak) peak = v;
       if (breach === null && v > TEMP_LIMIT) breach = o.start + (k0 + m) * step + offset;
     }
-    labels.push({ stream: 'goods', key, kind: 'cold_chain_warming', decoy: breach === null, start: o.start + k0 * step + offset, breach, end: o.start + Math.min(n, end) * step + offset, limit: TEMP_LIMIT, peak, shape });
+    labels.push({
+      stream: 'goods',
+      key,
+      kind: 'cold_chain_warming',
+      decoy: breach === null,
+      start: o.start + k0 * step + offset,
+      breach,
+      end: o.start + Math.min(n, end) * step + offset,
+      limit: TEMP_LIMIT,
+      peak,
+      shape,
+    });
   }
   for (let k = 0; k < n; k++) {
     const v = Math.round((truth[k] + rng.gauss(0, 0.08)) * 10) / 10;
@@ -313,7 +336,18 @@ function account(o: ForecastScenarioOptions, i: number, out: FlowEvent[], labels
         times.push(tj);
         amounts.push(amt);
       }
-      label = { stream: 'funds', key, kind: 'spending_ramp', decoy: what === 'decoy', start, breach: null, end: Math.floor((start + build * Math.sqrt((count + extraAfter) / count)) / 1000) * 1000 + MIN, limit: budget, peak: 0, shape: what === 'breach' ? 'ramp' : 'burst-stops' };
+      label = {
+        stream: 'funds',
+        key,
+        kind: 'spending_ramp',
+        decoy: what === 'decoy',
+        start,
+        breach: null,
+        end: Math.floor((start + build * Math.sqrt((count + extraAfter) / count)) / 1000) * 1000 + MIN,
+        limit: budget,
+        peak: 0,
+        shape: what === 'breach' ? 'ramp' : 'burst-stops',
+      };
     }
     const idx = times.map((_, j) => j).sort((p, q) => times[p] - times[q] || p - q);
     let total = 0;
@@ -321,7 +355,14 @@ function account(o: ForecastScenarioOptions, i: number, out: FlowEvent[], labels
     for (const j of idx) {
       total = round2(total + amounts[j]);
       if (label && label.breach === null && total > budget) label.breach = times[j];
-      out.push({ stream: 'funds', key, ts: times[j], values: { amount: amounts[j], day_total: total }, attrs: {}, id: `${key}-${d}-${seq++}` });
+      out.push({
+        stream: 'funds',
+        key,
+        ts: times[j],
+        values: { amount: amounts[j], day_total: total },
+        attrs: {},
+        id: `${key}-${d}-${seq++}`,
+      });
     }
     if (label) {
       label.peak = total;

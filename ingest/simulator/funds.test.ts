@@ -80,7 +80,8 @@ describe.each([1, 2, 3])('funds flow anomalies (seed %p)', (seed) => {
   const of = (kind: string): GroundTruthLabel[] => labels.filter((l) => l.kind === kind && l.end <= START + 2 * DAY);
 
   test('each kind appears on the first day', () => {
-    for (const k of ['velocity_burst', 'structuring', 'fan_out']) expect(labels.some((l) => l.kind === k && l.start < START + DAY)).toBe(true);
+    for (const k of ['velocity_burst', 'structuring', 'fan_out'])
+      expect(labels.some((l) => l.kind === k && l.start < START + DAY)).toBe(true);
   });
 
   test('velocity_burst: >= 15 payments inside the 5–15 min window', () => {
@@ -92,7 +93,9 @@ describe.each([1, 2, 3])('funds flow anomalies (seed %p)', (seed) => {
 
   test('structuring: >= 4 transfers in [9000, 10000) over 1–6 h', () => {
     for (const l of of('structuring')) {
-      const band = within(r.byKey.get(l.key), l.start, l.end).map(payloadOf).filter((p) => inBand(p.amount));
+      const band = within(r.byKey.get(l.key), l.start, l.end)
+        .map(payloadOf)
+        .filter((p) => inBand(p.amount));
       expect(band.length).toBeGreaterThanOrEqual(4);
       expect(band.every((p) => p.channel === 'transfer' && p.amount <= 9990)).toBe(true);
       expect(new Set(band.map((p) => p.counterparty)).size).toBeLessThanOrEqual(3);
@@ -105,7 +108,11 @@ describe.each([1, 2, 3])('funds flow anomalies (seed %p)', (seed) => {
     for (const l of of('fan_out')) {
       const rs = r.byKey.get(l.key)!;
       const history = new Set(rs.filter((x) => x.ts < l.start).map((x) => payloadOf(x).counterparty));
-      const fresh = new Set(within(rs, l.start, l.end).map((x) => payloadOf(x).counterparty).filter((c) => !history.has(c)));
+      const fresh = new Set(
+        within(rs, l.start, l.end)
+          .map((x) => payloadOf(x).counterparty)
+          .filter((c) => !history.has(c)),
+      );
       expect(fresh.size).toBeGreaterThanOrEqual(15);
       expect(l.end - l.start).toBeLessThanOrEqual(HOUR);
     }

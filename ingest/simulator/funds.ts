@@ -21,18 +21,49 @@ const MEDIAN = [40, 60, 400];
 const SIGMA = [0.8, 0.9, 1.0];
 
 const CATEGORIES: ReadonlyArray<readonly [string, number]> = [
-  ['grocer', CARD], ['cafe', CARD], ['fuel', CARD], ['pharmacy', CARD], ['transit', CARD], ['restaurant', CARD],
-  ['bakery', CARD], ['bookshop', CARD], ['online-shop', ONLINE], ['telecom', ONLINE], ['utility', ONLINE], ['streaming', ONLINE],
+  ['grocer', CARD],
+  ['cafe', CARD],
+  ['fuel', CARD],
+  ['pharmacy', CARD],
+  ['transit', CARD],
+  ['restaurant', CARD],
+  ['bakery', CARD],
+  ['bookshop', CARD],
+  ['online-shop', ONLINE],
+  ['telecom', ONLINE],
+  ['utility', ONLINE],
+  ['streaming', ONLINE],
 ];
 const CARD_CATEGORIES = CATEGORIES.filter((c) => c[1] === CARD);
 
 /** Payments per hour multiplier by minute of day (max 1.2). */
 const WD_ACTIVITY = profile([
-  [0, 0.08], [1, 0.03], [5, 0.03], [7, 0.3], [8, 0.7], [9, 1], [12, 1.15], [13, 1.2], [14, 1], [17, 1.05], [19, 1],
-  [21, 0.7], [22.5, 0.35], [24, 0.08],
+  [0, 0.08],
+  [1, 0.03],
+  [5, 0.03],
+  [7, 0.3],
+  [8, 0.7],
+  [9, 1],
+  [12, 1.15],
+  [13, 1.2],
+  [14, 1],
+  [17, 1.05],
+  [19, 1],
+  [21, 0.7],
+  [22.5, 0.35],
+  [24, 0.08],
 ]);
 const WE_ACTIVITY = profile([
-  [0, 0.1], [2, 0.03], [7, 0.03], [9, 0.4], [11, 0.9], [13, 1.1], [17, 1], [20, 0.8], [22.5, 0.35], [24, 0.1],
+  [0, 0.1],
+  [2, 0.03],
+  [7, 0.03],
+  [9, 0.4],
+  [11, 0.9],
+  [13, 1.1],
+  [17, 1],
+  [20, 0.8],
+  [22.5, 0.35],
+  [24, 0.1],
 ]);
 
 const NEW_COUNTERPARTY = 0.02;
@@ -190,7 +221,11 @@ export class FundsFlow extends FlowGen {
       const np = rng.intRange(1, 3);
       a.parties = [];
       for (let k = 0; k < np; k++) a.parties.push(this.randomAccount(rng, i));
-      this.label(a, i, `structuring on ${acct.id}: ${count} transfers of 9000–9990 EUR to ${np} counterpart${np > 1 ? 'ies' : 'y'} over ${(minutes / 60).toFixed(1)} h`);
+      this.label(
+        a,
+        i,
+        `structuring on ${acct.id}: ${count} transfers of 9000–9990 EUR to ${np} counterpart${np > 1 ? 'ies' : 'y'} over ${(minutes / 60).toFixed(1)} h`,
+      );
     } else {
       this.label(a, i, `fan-out on ${acct.id}: ${count} transfers to ${count} new counterparties in ${minutes} min`);
     }

@@ -127,7 +127,8 @@ describe.each([1, 2, 3])('goods flow anomalies (seed %p)', (seed) => {
       for (const x of rs) {
         const p = payloadOf(x);
         if (p.temp_c - p.setpoint_c > 3 && !inLabel(labels, key, x.ts, ['temperature_excursion'])) problems.push(`temp ${key} ${x.ts}`);
-        if (p.door_open === 1 && p.in_transit === 1 && !inLabel(labels, key, x.ts, ['door_open_in_transit'])) problems.push(`door ${key} ${x.ts}`);
+        if (p.door_open === 1 && p.in_transit === 1 && !inLabel(labels, key, x.ts, ['door_open_in_transit']))
+          problems.push(`door ${key} ${x.ts}`);
       }
       for (const [first, , outside] of stopRuns(rs, key, labels)) if (outside * STEP > 3 * MIN) problems.push(`stop ${key} ${first}`);
     }

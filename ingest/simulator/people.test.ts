@@ -146,7 +146,8 @@ describe.each([1, 2, 3])('people flow anomalies (seed %p)', (seed) => {
         const a = payloadOf(rs[i]);
         const b = payloadOf(rs[i - 1]);
         runLen = a.entries === b.entries && a.exits === b.exits && a.entries + a.exits > 0 ? runLen + 1 : 1;
-        if (runLen >= 8 && !inLabel(labels, key, rs[i].ts, ['stuck_sensor'])) unexplained.push(`frozen ${key} ${new Date(rs[i].ts).toISOString()}`);
+        if (runLen >= 8 && !inLabel(labels, key, rs[i].ts, ['stuck_sensor']))
+          unexplained.push(`frozen ${key} ${new Date(rs[i].ts).toISOString()}`);
         if (rs[i].ts - rs[i - 1].ts !== MIN && !inLabel(labels, key, rs[i - 1].ts + MIN, ['sensor_silence'])) {
           unexplained.push(`gap ${key} ${new Date(rs[i - 1].ts).toISOString()}`);
         }

@@ -11,19 +11,55 @@ import type { FaultRates } from './flow';
 import { Rng, hashUniform } from './random';
 import type { AnomalyKind } from './types';
 
-const STATIONS = ['Central', 'Harbour', 'University', 'Airport', 'Market', 'Riverside', 'Northgate', 'Old Town', 'Stadium', 'Parkway', 'Hospital', 'Westfield'];
+const STATIONS = [
+  'Central',
+  'Harbour',
+  'University',
+  'Airport',
+  'Market',
+  'Riverside',
+  'Northgate',
+  'Old Town',
+  'Stadium',
+  'Parkway',
+  'Hospital',
+  'Westfield',
+];
 export const GATES_PER_STATION = 4;
 
 // Weekday base level (fraction of a gate's peak), morning/evening peaks, weekend profile.
 const WD_LEVEL = profile([
-  [0, 0.08], [1, 0.03], [2, 0.006], [4.5, 0.006], [5.5, 0.08], [6.5, 0.25], [7.5, 0.32], [10, 0.28], [12.5, 0.36],
-  [14.5, 0.28], [16.5, 0.32], [19, 0.28], [21, 0.16], [23, 0.1], [24, 0.08],
+  [0, 0.08],
+  [1, 0.03],
+  [2, 0.006],
+  [4.5, 0.006],
+  [5.5, 0.08],
+  [6.5, 0.25],
+  [7.5, 0.32],
+  [10, 0.28],
+  [12.5, 0.36],
+  [14.5, 0.28],
+  [16.5, 0.32],
+  [19, 0.28],
+  [21, 0.16],
+  [23, 0.1],
+  [24, 0.08],
 ]);
 const WD_MORNING = bump(8.25, 0.7);
 const WD_EVENING = bump(17.65, 0.85);
 const WE_LEVEL = profile([
-  [0, 0.12], [1.5, 0.05], [3, 0.008], [6, 0.008], [8, 0.06], [10, 0.2], [12, 0.3], [15, 0.32], [18, 0.28], [20, 0.2],
-  [22, 0.15], [24, 0.12],
+  [0, 0.12],
+  [1.5, 0.05],
+  [3, 0.008],
+  [6, 0.008],
+  [8, 0.06],
+  [10, 0.2],
+  [12, 0.3],
+  [15, 0.32],
+  [18, 0.28],
+  [20, 0.2],
+  [22, 0.15],
+  [24, 0.12],
 ]);
 
 /** Mean peak entries/min of a main gate at an average station. */
@@ -46,7 +82,10 @@ interface Gate {
 }
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 export class PeopleFlow extends FlowGen {
@@ -146,7 +185,11 @@ export class PeopleFlow extends FlowGen {
       const a = new Anomaly({ flow: 'people', kind, entity: g, start, end, labelEnd: end, keys: [g] });
       a.p0 = mult * ref;
       a.p1 = rng.intRange(1, 3); // ramp-up minutes
-      this.label(a, g, `crowd surge at ${gate.id}: entries rise within ${a.p1} min to ~${Math.round(a.p0)}/min (×${mult.toFixed(1)} the normal level ${Math.round(ref)}/min) for ${minutes} min`);
+      this.label(
+        a,
+        g,
+        `crowd surge at ${gate.id}: entries rise within ${a.p1} min to ~${Math.round(a.p0)}/min (×${mult.toFixed(1)} the normal level ${Math.round(ref)}/min) for ${minutes} min`,
+      );
       return a;
     }
     if (kind === 'stuck_sensor') {

@@ -23,7 +23,6 @@ export function mix(...parts: number[]): number {
   return h >>> 0;
 }
 
-
 /** Uniform double in [0,1) from a hash of the parts: stateless randomness (e.g. per-day factors). */
 export function hashUniform(...parts: number[]): number {
   return mix(...parts) / 4294967296;
@@ -168,7 +167,10 @@ export class Rng {
 /** Zipf-like rank sampler over ranks 0..n-1 with P(rank k) ∝ 1/(k+1)^s. Precomputed CDF, binary search. */
 export class Zipf {
   private readonly cdf: Float64Array;
-  constructor(readonly n: number, readonly s: number) {
+  constructor(
+    readonly n: number,
+    readonly s: number,
+  ) {
     if (!(n >= 1)) throw new RangeError(`Zipf needs n >= 1, got ${n}`);
     this.cdf = new Float64Array(n);
     let sum = 0;

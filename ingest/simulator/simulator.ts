@@ -35,18 +35,27 @@ export class FlowSimulator {
   constructor(opts: SimulatorOptions) {
     if (!opts || typeof opts !== 'object') throw new TypeError('FlowSimulator: options object required');
     const { seed, start } = opts;
-    if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new RangeError(`FlowSimulator: seed must be a finite number, got ${String(seed)}`);
-    if (typeof start !== 'number' || !Number.isFinite(start)) throw new RangeError(`FlowSimulator: start must be epoch ms, got ${String(start)}`);
+    if (typeof seed !== 'number' || !Number.isFinite(seed))
+      throw new RangeError(`FlowSimulator: seed must be a finite number, got ${String(seed)}`);
+    if (typeof start !== 'number' || !Number.isFinite(start))
+      throw new RangeError(`FlowSimulator: start must be epoch ms, got ${String(start)}`);
     const scale = opts.scale ?? 1;
     if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`FlowSimulator: scale must be > 0, got ${String(scale)}`);
     const flows = opts.flows ?? [...FLOW_NAMES];
-    for (const f of flows) if (!(f in FLOW_ORDER)) throw new RangeError(`FlowSimulator: unknown flow "${String(f)}" (expected people, goods or funds)`);
+    for (const f of flows)
+      if (!(f in FLOW_ORDER)) throw new RangeError(`FlowSimulator: unknown flow "${String(f)}" (expected people, goods or funds)`);
     const an = opts.anomalies ?? {};
     const perDay = an.perFlowPerDay ?? 8;
-    if (!(perDay >= 0) || !Number.isFinite(perDay)) throw new RangeError(`FlowSimulator: anomalies.perFlowPerDay must be >= 0, got ${String(perDay)}`);
+    if (!(perDay >= 0) || !Number.isFinite(perDay))
+      throw new RangeError(`FlowSimulator: anomalies.perFlowPerDay must be >= 0, got ${String(perDay)}`);
     const firstWithin = an.firstWithin ?? 10 * MINUTE;
-    if (!(firstWithin >= 0) || !Number.isFinite(firstWithin)) throw new RangeError(`FlowSimulator: anomalies.firstWithin must be >= 0 ms, got ${String(firstWithin)}`);
-    const faults: FaultRates = { malformed: opts.faults?.malformed ?? 0, duplicate: opts.faults?.duplicate ?? 0, late: opts.faults?.late ?? 0 };
+    if (!(firstWithin >= 0) || !Number.isFinite(firstWithin))
+      throw new RangeError(`FlowSimulator: anomalies.firstWithin must be >= 0 ms, got ${String(firstWithin)}`);
+    const faults: FaultRates = {
+      malformed: opts.faults?.malformed ?? 0,
+      duplicate: opts.faults?.duplicate ?? 0,
+      late: opts.faults?.late ?? 0,
+    };
     for (const [k, v] of Object.entries(faults)) {
       if (!(v >= 0 && v <= 1)) throw new RangeError(`FlowSimulator: faults.${k} must be a fraction in [0,1], got ${String(v)}`);
     }
@@ -72,7 +81,8 @@ export class FlowSimulator {
 
   /** Generate all records with event time in [now, until), in nondecreasing event-time order, and advance. */
   advance(until: number): SimRecord[] {
-    if (typeof until !== 'number' || Number.isNaN(until)) throw new RangeError(`FlowSimulator.advance: until must be epoch ms, got ${String(until)}`);
+    if (typeof until !== 'number' || Number.isNaN(until))
+      throw new RangeError(`FlowSimulator.advance: until must be epoch ms, got ${String(until)}`);
     if (!Number.isFinite(until)) throw new RangeError('FlowSimulator.advance: until must be finite');
     if (until <= this.current) return [];
     this.scheduleUntil(until);

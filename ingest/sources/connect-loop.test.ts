@@ -12,7 +12,13 @@ describe('connectLoop', () => {
         if (++n < 3) throw new Error(`refused ${n}`);
         return 'connected';
       },
-      { what: 'test', signal: new AbortController().signal, log: silentLogger(), backoff: () => 0, onFailure: (e) => failures.push((e as Error).message) },
+      {
+        what: 'test',
+        signal: new AbortController().signal,
+        log: silentLogger(),
+        backoff: () => 0,
+        onFailure: (e) => failures.push((e as Error).message),
+      },
     );
     expect(value).toBe('connected');
     expect(failures).toEqual(['refused 1', 'refused 2']);

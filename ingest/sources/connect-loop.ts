@@ -47,7 +47,8 @@ export async function connectLoop<T>(attempt: () => Promise<T>, o: ConnectLoopOp
       if (err instanceof ConnectAborted) throw err;
       o.onFailure?.(err);
       if (o.permanent?.(err)) throw err;
-      if (n === 0 || n % 10 === 0) o.log.warn({ err, attempt: n + 1 }, `${o.what}: cannot connect; retrying until it can or the worker is stopped`);
+      if (n === 0 || n % 10 === 0)
+        o.log.warn({ err, attempt: n + 1 }, `${o.what}: cannot connect; retrying until it can or the worker is stopped`);
       await sleep(backoff(n), o.signal);
     }
   }

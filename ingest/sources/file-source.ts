@@ -27,7 +27,15 @@ export class FileSource implements Source {
     const input = createReadStream(this.file, { encoding: 'utf8' });
     const opened = new Promise<void>((resolve, reject) => {
       input.once('open', () => resolve());
-      input.once('error', (err) => reject(new FlowwatchError('FW_SOURCE', `cannot read ${this.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : err.message}`, { cause: err })));
+      input.once('error', (err) =>
+        reject(
+          new FlowwatchError(
+            'FW_SOURCE',
+            `cannot read ${this.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : err.message}`,
+            { cause: err },
+          ),
+        ),
+      );
     });
     await opened;
     const lines = createInterface({ input, crlfDelay: Infinity });

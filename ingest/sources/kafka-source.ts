@@ -123,11 +123,21 @@ export function createKafka(c: KafkaConnection, log: Logger): Kafka {
 }
 
 /** Kafka errors that retrying a connect cannot fix: wrong credentials, no permission, a bad topic name. */
-const PERMANENT_KAFKA_ERRORS = new Set(['SASL_AUTHENTICATION_FAILED', 'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED', 'INVALID_TOPIC_EXCEPTION']);
+const PERMANENT_KAFKA_ERRORS = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'INVALID_TOPIC_EXCEPTION',
+]);
 
 /** Whether a connect failure (or any error in its cause chain) is one of PERMANENT_KAFKA_ERRORS or a SASL failure. */
 export function isPermanentKafkaError(err: unknown): boolean {
-  for (let e = err as { name?: string; type?: string; cause?: unknown } | undefined, depth = 0; e && depth < 10; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { name?: string; type?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 10;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e.name === 'KafkaJSSASLAuthenticationError' || (e.type !== undefined && PERMANENT_KAFKA_ERRORS.has(e.type))) return true;
   }
   return false;
@@ -136,11 +146,18 @@ export function isPermanentKafkaError(err: unknown): boolean {
 /** What to check, for the failures whose kafkajs message does not say it (SASL against a plaintext listener). */
 export function kafkaHint(err: unknown, env: NodeJS.ProcessEnv = process.env): string {
   const text: string[] = [];
-  for (let e = err as { name?: string; type?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 10; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { name?: string; type?: string; message?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 10;
+    e = e.cause as typeof e, depth++
+  ) {
     text.push(`${e.name ?? ''} ${e.type ?? ''} ${e.message ?? ''}`);
   }
   const all = text.join(' ');
-  if (/SASL/i.test(all) || (env.KAFKA_SASL_MECHANISM && /Protocol|ILLEGAL_SASL_STATE|UNSUPPORTED_SASL_MECHANISM|Connection (closed|error)/i.test(all))) {
+  if (
+    /SASL/i.test(all) ||
+    (env.KAFKA_SASL_MECHANISM && /Protocol|ILLEGAL_SASL_STATE|UNSUPPORTED_SASL_MECHANISM|Connection (closed|error)/i.test(all))
+  ) {
     return ` — check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD, and that the broker's listener at these addresses speaks SASL (a PLAINTEXT listener cannot authenticate; unset KAFKA_SASL_MECHANISM for it)`;
   }
   if (/AUTHORIZATION_FAILED/.test(all)) return ' — the credentials are accepted but lack an ACL for this topic or group';
@@ -191,7 +208,8 @@ export class KafkaSource implements Source {
    */
   lag(): PartitionLag[] {
     const out: PartitionLag[] = [];
-    for (const [scope, { topic, partition, hw }] of this.highWatermarks) out.push({ topic, partition, lag: Math.max(0, hw - ((this.applied.get(scope) ?? -1) + 1)) });
+    for (const [scope, { topic, partition, hw }] of this.highWatermarks)
+      out.push({ topic, partition, lag: Math.max(0, hw - ((this.applied.get(scope) ?? -1) + 1)) });
     return out;
   }
 
@@ -288,7 +306,11 @@ export class KafkaSource implements Source {
             await consumer.subscribe({ topics, fromBeginning: this.o.fromBeginning });
           } catch (err) {
             await consumer.disconnect().catch(() => undefined);
-            throw new FlowwatchError('FW_SOURCE', `cannot consume ${topics.join(', ')} from Kafka at ${brokers}: ${(err as Error).message}${kafkaHint(err)}`, { cause: err });
+            throw new FlowwatchError(
+              'FW_SOURCE',
+              `cannot consume ${topics.join(', ')} from Kafka at ${brokers}: ${(err as Error).message}${kafkaHint(err)}`,
+              { cause: err },
+            );
           }
         },
         {
@@ -339,7 +361,9 @@ export class KafkaSource implements Source {
     queue.push({
       batch: {
         records,
-        ...(stamps ? { timestamps: stamps.subarray(0, records.length), receivedAt: new Float64Array(records.length).fill(receivedAt) } : {}),
+        ...(stamps
+          ? { timestamps: stamps.subarray(0, records.length), receivedAt: new Float64Array(records.length).fill(receivedAt) }
+          : {}),
         offsets: offsets.subarray(0, records.length),
         skipUpTo(position) {
           skipUpTo(this, position);
@@ -373,7 +397,8 @@ export class KafkaSource implements Source {
       // Graceful stop: the batch in flight was acked above; leave the group so partitions move at once.
       await consumer.disconnect().catch((err: unknown) => this.o.log.warn({ err }, 'kafka disconnect failed'));
     })();
-    if ((await settleWithin(leave, DISCONNECT_TIMEOUT_MS)) === 'timeout') this.o.log.warn({ limitMs: DISCONNECT_TIMEOUT_MS }, 'kafka disconnect did not finish in time; leaving it behind');
+    if ((await settleWithin(leave, DISCONNECT_TIMEOUT_MS)) === 'timeout')
+      this.o.log.warn({ limitMs: DISCONNECT_TIMEOUT_MS }, 'kafka disconnect did not finish in time; leaving it behind');
   }
 }
 
@@ -476,7 +501,9 @@ class GroupOffsets {
     const offsets = [...this.durableOffsets.values()];
     this.durableOffsets.clear();
     // A failure (rebalance, broker away) is harmless: the state store's positions skip what is re-read.
-    await this.consumer.commitOffsets(offsets).catch((err: unknown) => this.log.debug({ err }, 'offset commit failed; the next owner re-reads from the last committed offset'));
+    await this.consumer
+      .commitOffsets(offsets)
+      .catch((err: unknown) => this.log.debug({ err }, 'offset commit failed; the next owner re-reads from the last committed offset'));
   }
 
   cancelTimer(): void {
@@ -492,7 +519,7 @@ class GroupOffsets {
 export function mergeFollowing(first: KafkaSourceBatch, queue: Pending[]): KafkaSourceBatch {
   const parts: KafkaSourceBatch[] = [first];
   let records = first.records.length;
-  for (let i = 0; i < queue.length && records < MAX_MERGED_RECORDS; ) {
+  for (let i = 0; i < queue.length && records < MAX_MERGED_RECORDS;) {
     const b = queue[i].batch;
     if (b.scope !== first.scope) {
       i++;

@@ -29,7 +29,10 @@ export const influxdbSinkSchema = z
       .refine(isHttpUrl, { message: 'expected an http(s) URL like "http://127.0.0.1:8086"' })
       .default(() => process.env.INFLUX_URL || DEFAULT_URL),
     /** Name of the environment variable holding the token ('' or unset: no auth; "user:password" on 1.8 with auth on). */
-    token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name like "INFLUX_TOKEN"').default('INFLUX_TOKEN'),
+    token_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name like "INFLUX_TOKEN"')
+      .default('INFLUX_TOKEN'),
     /** Organization; InfluxDB 1.8 ignores it. */
     org: z.string().default('-'),
     /** 1.8: "database/retention-policy"; 2.x: the bucket name. */

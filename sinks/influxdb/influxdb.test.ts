@@ -92,7 +92,12 @@ function options(url: string, over: Partial<InfluxDbSinkOptions> = {}): InfluxDb
 
 describe('toLine', () => {
   it('writes floats, booleans and escaped strings, sorted, with ms time', () => {
-    const line = toLine({ measurement: 'my people', tags: { z: 'a b', key: 'g=1,x' }, fields: { value: 3, ok: true, summary: 'say "hi" \\ now' }, ts: 1700000000000.7 });
+    const line = toLine({
+      measurement: 'my people',
+      tags: { z: 'a b', key: 'g=1,x' },
+      fields: { value: 3, ok: true, summary: 'say "hi" \\ now' },
+      ts: 1700000000000.7,
+    });
     expect(line).toBe('my\\ people,key=g\\=1\\,x,z=a\\ b ok=true,summary="say \\"hi\\" \\\\ now",value=3 1700000000000');
   });
 
@@ -146,7 +151,10 @@ describe('influxdbSinkSchema', () => {
   });
 
   it('parses durations and rejects unknown keys, a token in config, bad values', () => {
-    expect(influxdbSinkSchema.parse({ type: 'influxdb', flush_interval: '250ms', timeout: '1m' })).toMatchObject({ flush_interval: 250, timeout: 60_000 });
+    expect(influxdbSinkSchema.parse({ type: 'influxdb', flush_interval: '250ms', timeout: '1m' })).toMatchObject({
+      flush_interval: 250,
+      timeout: 60_000,
+    });
     expect(influxdbSinkSchema.safeParse({ type: 'influxdb', token: 'abc' }).success).toBe(false);
     expect(influxdbSinkSchema.safeParse({ type: 'influxdb', url: 'ftp://x' }).success).toBe(false);
     expect(influxdbSinkSchema.safeParse({ type: 'influxdb', flush_interval: '1 second' }).success).toBe(false);
@@ -208,7 +216,13 @@ describe('InfluxDbSink', () => {
     expect(sink.stats()).toEqual({ written: 10, buffered: 0, dropped: 0, failedFlushes: 1, retries: 1 });
     const warn = entries().filter((e) => e.msg === 'influxdb write failed, will retry');
     expect(warn).toHaveLength(1);
-    expect(warn[0]).toMatchObject({ component: 'sink', sink: 'influxdb', attempt: 1, points: 10, error: { type: 'HttpError', status: 503 } });
+    expect(warn[0]).toMatchObject({
+      component: 'sink',
+      sink: 'influxdb',
+      attempt: 1,
+      points: 10,
+      error: { type: 'HttpError', status: 503 },
+    });
     expect(entries().some((e) => e.msg === 'influxdb write succeeded again')).toBe(true);
     await sink.close();
     await fake.close();
@@ -230,7 +244,10 @@ describe('InfluxDbSink', () => {
   it('keeps retrying past maxRetries while under the bound, then writes everything, in order', async () => {
     const port = await freePort(); // refused until the fake starts on it
     const { log, entries } = capturingLogger();
-    const sink = new InfluxDbSink(options(`http://127.0.0.1:${port}`, { maxRetries: 2, batchSize: 10, minRetryDelay: 5, maxRetryDelay: 20 }), log);
+    const sink = new InfluxDbSink(
+      options(`http://127.0.0.1:${port}`, { maxRetries: 2, batchSize: 10, minRetryDelay: 5, maxRetryDelay: 20 }),
+      log,
+    );
     sink.write(points(25));
     await until(() => sink.stats().failedFlushes >= 1);
     sink.write(points(30, 'people', 25)); // more batches behind the failing one
@@ -256,7 +273,10 @@ describe('InfluxDbSink', () => {
     const port = await freePort();
     const { log, entries } = capturingLogger();
     // Retries far apart: the failed batch stays queued (not in flight) while the bound is hit; flush() probes.
-    const sink = new InfluxDbSink(options(`http://127.0.0.1:${port}`, { maxBufferPoints: 100, batchSize: 30, minRetryDelay: 60_000, maxRetryDelay: 60_000 }), log);
+    const sink = new InfluxDbSink(
+      options(`http://127.0.0.1:${port}`, { maxBufferPoints: 100, batchSize: 30, minRetryDelay: 60_000, maxRetryDelay: 60_000 }),
+      log,
+    );
     sink.write(points(60));
     await expect(sink.flush()).rejects.toMatchObject({ code: 'FW_SINK' });
     await until(() => sink.stats().failedFlushes === 2); // both batches were sent at once; both refused
@@ -282,7 +302,10 @@ describe('InfluxDbSink', () => {
   it('sends a backlog of small batches as few requests, oldest first; flush() probes do not use up the quick retries', async () => {
     const port = await freePort();
     const { log, entries } = capturingLogger();
-    const sink = new InfluxDbSink(options(`http://127.0.0.1:${port}`, { batchSize: 100, maxRetries: 3, minRetryDelay: 60_000, maxRetryDelay: 60_000 }), log);
+    const sink = new InfluxDbSink(
+      options(`http://127.0.0.1:${port}`, { batchSize: 100, maxRetries: 3, minRetryDelay: 60_000, maxRetryDelay: 60_000 }),
+      log,
+    );
     for (let i = 0; i < 6; i++) {
       sink.write(points(5, 'people', i * 5));
       await expect(sink.flush()).rejects.toMatchObject({ code: 'FW_SINK' }); // each flush seals a batch of 5
@@ -301,7 +324,9 @@ describe('InfluxDbSink', () => {
   });
 
   it('drops a rejected batch (400) at once and goes on writing the next ones', async () => {
-    const fake = await fakeInflux((_r, n) => (n === 1 ? { status: 400, body: '{"error":"partial write: field type conflict"}' } : { status: 204 }));
+    const fake = await fakeInflux((_r, n) =>
+      n === 1 ? { status: 400, body: '{"error":"partial write: field type conflict"}' } : { status: 204 },
+    );
     const { log, entries } = capturingLogger();
     const sink = new InfluxDbSink(options(fake.url, { dropLogIntervalMs: 0 }), log);
     sink.write(points(5));
@@ -333,11 +358,17 @@ describe('InfluxDbSink', () => {
 
   it('never logs the token or puts it in an error, even when the server echoes it', async () => {
     const token = 'admin:pa55-w0rd-xyz';
-    const fake = await fakeInflux((r) => ({ status: 401, body: JSON.stringify({ error: `authorization failed for ${String(r.headers.authorization)}` }) }));
+    const fake = await fakeInflux((r) => ({
+      status: 401,
+      body: JSON.stringify({ error: `authorization failed for ${String(r.headers.authorization)}` }),
+    }));
     const { log, lines } = capturingLogger();
     process.env.FW_TEST_SINK_TOKEN = token;
     try {
-      const sink = createInfluxDbSink(influxdbSinkSchema.parse({ type: 'influxdb', url: fake.url, token_env: 'FW_TEST_SINK_TOKEN', flush_interval: '50ms' }), log);
+      const sink = createInfluxDbSink(
+        influxdbSinkSchema.parse({ type: 'influxdb', url: fake.url, token_env: 'FW_TEST_SINK_TOKEN', flush_interval: '50ms' }),
+        log,
+      );
       sink.write(points(3));
       const err = await sink.flush().then(
         () => undefined,
@@ -378,7 +409,10 @@ describe('InfluxDbSink', () => {
     expect(warnings[0]).toMatchObject({ dropped: 20, dropped_total: 20, reasons: { buffer_full: 20 } });
     expect(warnings[warnings.length - 1]).toMatchObject({ dropped_total: expect.any(Number) });
     expect(entries().find((e) => e.msg === 'influxdb sink closed')).toMatchObject({ dropped: 125, discarded_at_close: 100 });
-    expect(entries().find((e) => e.msg === 'influxdb write failed, will retry')).toMatchObject({ error: { code: 'ECONNREFUSED', message: expect.stringContaining('ECONNREFUSED') }, points: 100 });
+    expect(entries().find((e) => e.msg === 'influxdb write failed, will retry')).toMatchObject({
+      error: { code: 'ECONNREFUSED', message: expect.stringContaining('ECONNREFUSED') },
+      points: 100,
+    });
   });
 
   it('with a server that never answers: requests in flight count against the bound, close() ends after the timeout', async () => {

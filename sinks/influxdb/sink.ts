@@ -183,7 +183,8 @@ export class InfluxDbSink implements Sink {
     for (const [k, v] of Object.entries({ batchSize: opts.batchSize, maxBufferPoints: opts.maxBufferPoints, timeout: opts.timeout })) {
       if (!(Number.isInteger(v) && v > 0)) throw new FlowwatchError('FW_SINK', `influxdb sink: ${k} must be a positive integer, got ${v}`);
     }
-    if (!(Number.isInteger(opts.maxRetries) && opts.maxRetries >= 0)) throw new FlowwatchError('FW_SINK', `influxdb sink: maxRetries must be a non-negative integer, got ${opts.maxRetries}`);
+    if (!(Number.isInteger(opts.maxRetries) && opts.maxRetries >= 0))
+      throw new FlowwatchError('FW_SINK', `influxdb sink: maxRetries must be a non-negative integer, got ${opts.maxRetries}`);
     this.maxBuffer = opts.maxBufferPoints;
     this.batchSize = Math.min(opts.batchSize, opts.maxBufferPoints);
     this.flushInterval = opts.flushInterval;
@@ -203,16 +204,38 @@ export class InfluxDbSink implements Sink {
     } catch {
       throw new FlowwatchError('FW_SINK', `influxdb sink: invalid url ${JSON.stringify(redact(opts.url, this.secrets))}`);
     }
-    if (protocol !== 'http:' && protocol !== 'https:') throw new FlowwatchError('FW_SINK', `influxdb sink: url must be http or https, got ${this.url}`);
+    if (protocol !== 'http:' && protocol !== 'https:')
+      throw new FlowwatchError('FW_SINK', `influxdb sink: url must be http or https, got ${this.url}`);
     // Own agent: keep-alive between batches; destroyed at close so no socket outlives the sink.
-    this.agent = protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT }) : new http.Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT });
+    this.agent =
+      protocol === 'https:'
+        ? new https.Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT })
+        : new http.Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT });
 
     this.detachClientLog = attachClientLog(this.log, this.secrets);
-    this.transport = new InfluxDB({ url: opts.url, token: opts.token, timeout: opts.timeout, transportOptions: { agent: this.agent } }).transport;
+    this.transport = new InfluxDB({
+      url: opts.url,
+      token: opts.token,
+      timeout: opts.timeout,
+      transportOptions: { agent: this.agent },
+    }).transport;
     this.path = `/api/v2/write?org=${encodeURIComponent(opts.org)}&bucket=${encodeURIComponent(opts.bucket)}&precision=ms`;
-    this.sendOptions = { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, gzipThreshold: opts.gzipThreshold ?? 1000 };
+    this.sendOptions = {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      gzipThreshold: opts.gzipThreshold ?? 1000,
+    };
     this.log.info(
-      { url: this.url, org: opts.org, bucket: opts.bucket, auth: opts.token === '' ? 'none' : 'token', batch_size: this.batchSize, flush_interval_ms: opts.flushInterval, max_buffer_points: opts.maxBufferPoints, max_retries: opts.maxRetries },
+      {
+        url: this.url,
+        org: opts.org,
+        bucket: opts.bucket,
+        auth: opts.token === '' ? 'none' : 'token',
+        batch_size: this.batchSize,
+        flush_interval_ms: opts.flushInterval,
+        max_buffer_points: opts.maxBufferPoints,
+        max_retries: opts.maxRetries,
+      },
       'influxdb sink ready',
     );
   }
@@ -302,7 +325,13 @@ export class InfluxDbSink implements Sink {
   }
 
   stats(): SinkStats {
-    return { written: this.written, buffered: this.buffered(), dropped: this.drops.dropped, failedFlushes: this.failedFlushes, retries: this.retries };
+    return {
+      written: this.written,
+      buffered: this.buffered(),
+      dropped: this.drops.dropped,
+      failedFlushes: this.failedFlushes,
+      retries: this.retries,
+    };
   }
 
   /** Half the bound: intake pauses (backpressure) before points would be dropped. */
@@ -379,7 +408,8 @@ export class InfluxDbSink implements Sink {
       const b = this.queue.shift()!;
       // Batches that queued up (each flush seals one, however small) go as one request, up to
       // batchSize: a backlog after an outage is not sent one small request at a time.
-      while (this.queue.length > 0 && b.lines.length + this.queue[0].lines.length <= this.batchSize) b.lines = b.lines.concat(this.queue.shift()!.lines);
+      while (this.queue.length > 0 && b.lines.length + this.queue[0].lines.length <= this.batchSize)
+        b.lines = b.lines.concat(this.queue.shift()!.lines);
       this.queuedLines -= b.lines.length;
       // flush()'s probes come at the caller's pace (the sink gate backs off on its own): only the
       // sink's own retries count toward the quick ones.
@@ -409,7 +439,15 @@ export class InfluxDbSink implements Sink {
         // 204 from InfluxDB; older transports report no status. Anything else is not a write.
         if (status === undefined || status === 204 || status === 201) answer(undefined);
         else {
-          const e = new HttpError(status, `204 HTTP response status code expected, but ${status} returned`, undefined, '0', undefined, undefined, headers);
+          const e = new HttpError(
+            status,
+            `204 HTTP response status code expected, but ${status} returned`,
+            undefined,
+            '0',
+            undefined,
+            undefined,
+            headers,
+          );
           answer(e);
         }
       },
@@ -435,7 +473,10 @@ export class InfluxDbSink implements Sink {
   private onWritten(b: Batch): void {
     this.written += b.lines.length;
     if (this.failStreak > 0) {
-      this.log.info({ failed_rounds: this.failStreak, points: b.lines.length, buffered: this.buffered(), dropped: this.drops.dropped }, 'influxdb write succeeded again');
+      this.log.info(
+        { failed_rounds: this.failStreak, points: b.lines.length, buffered: this.buffered(), dropped: this.drops.dropped },
+        'influxdb write succeeded again',
+      );
       this.failStreak = 0;
       this.clearRetryTimer();
     }
@@ -468,7 +509,14 @@ export class InfluxDbSink implements Sink {
     else if (this.retryTimer) return;
     const attempt = this.failStreak;
     const delay = this.retryDelay(attempt, error);
-    const held = { ...fields, attempt, buffered: this.buffered(), max_buffer_points: this.maxBuffer, max_retries: this.maxRetries, retry_in_ms: delay };
+    const held = {
+      ...fields,
+      attempt,
+      buffered: this.buffered(),
+      max_buffer_points: this.maxBuffer,
+      max_retries: this.maxRetries,
+      retry_in_ms: delay,
+    };
     if (!counted) this.log.debug(held, 'influxdb write failed, will retry');
     else if (attempt <= this.maxRetries) this.log.warn(held, 'influxdb write failed, will retry');
     else if (attempt === this.maxRetries + 1) {
@@ -538,7 +586,10 @@ export class InfluxDbSink implements Sink {
     this.pump();
     let progress = this.written + this.drops.dropped + this.failedFlushes;
     for (;;) {
-      const answered = await this.waitUntil(() => this.stopped || !this.holds(this.seq) || this.written + this.drops.dropped + this.failedFlushes !== progress, this.timeout + 1000);
+      const answered = await this.waitUntil(
+        () => this.stopped || !this.holds(this.seq) || this.written + this.drops.dropped + this.failedFlushes !== progress,
+        this.timeout + 1000,
+      );
       if (!answered || this.stopped || !this.holds(this.seq)) break;
       progress = this.written + this.drops.dropped + this.failedFlushes;
     }

@@ -27,7 +27,8 @@ export class MemorySink implements Sink {
     this.name = opts.name ?? 'memory';
     this.max = opts.max ?? 100_000;
     this.resolution = opts.resolution ?? 0;
-    if (!(Number.isInteger(this.max) && this.max >= 0)) throw new RangeError(`MemorySink max must be a non-negative integer, got ${opts.max}`);
+    if (!(Number.isInteger(this.max) && this.max >= 0))
+      throw new RangeError(`MemorySink max must be a non-negative integer, got ${opts.max}`);
     if (opts.log) this.drops = new DropReporter(opts.log.child({ component: 'sink', sink: this.name }), `${this.name} sink`);
   }
 

@@ -47,11 +47,18 @@ if (require.main === module) {
   let total = 0;
   for (const seed of seeds) {
     const runs = generateCorpus(seed).map((s) => run(s, params));
-    const scored = runs.map((r) => ({ name: r.s.path, ts: r.s.ts, scores: r.scores, windows: r.s.windows.map(([a, b]) => [r.s.ts[a], r.s.ts[b]] as [number, number]) }));
+    const scored = runs.map((r) => ({
+      name: r.s.path,
+      ts: r.s.ts,
+      scores: r.scores,
+      windows: r.s.windows.map(([a, b]) => [r.s.ts[a], r.s.ts[b]] as [number, number]),
+    }));
     const best = sweep(scored).best;
     total += best.normalized;
     const T = best.threshold;
-    process.stdout.write(`seed ${seed}: NAB ${best.normalized.toFixed(1)} at ${T.toFixed(4)} windows ${best.detectedWindows}/${best.detectedWindows + best.missedWindows} false ${best.falseRows}\n`);
+    process.stdout.write(
+      `seed ${seed}: NAB ${best.normalized.toFixed(1)} at ${T.toFixed(4)} windows ${best.detectedWindows}/${best.detectedWindows + best.missedWindows} false ${best.falseRows}\n`,
+    );
     for (const r of runs) {
       const rw = rowWeights(r.s.ts, scored.find((x) => x.name === r.s.path)!.windows, STANDARD_PROFILE);
       r.s.anomalies.forEach((a, w) => {
@@ -66,7 +73,10 @@ if (require.main === module) {
         }
         if (mx < T) {
           missKinds[a.kind] = (missKinds[a.kind] ?? 0) + 1;
-          if (showMissed) process.stdout.write(`  MISS ${a.kind.padEnd(13)} ${r.s.path.padEnd(48)} max ${mx.toFixed(3)} at ${at - a.start} (${r.cause[at] ?? ''}) win ${hi - lo + 1} dur ${a.end - a.start + 1}\n`);
+          if (showMissed)
+            process.stdout.write(
+              `  MISS ${a.kind.padEnd(13)} ${r.s.path.padEnd(48)} max ${mx.toFixed(3)} at ${at - a.start} (${r.cause[at] ?? ''}) win ${hi - lo + 1} dur ${a.end - a.start + 1}\n`,
+            );
         }
       });
       const fc: Record<string, number> = {};
@@ -81,7 +91,10 @@ if (require.main === module) {
       }
       const cat = r.s.path.split('/')[1].replace(/_\d+(min|s)?\.csv$|\.csv$/, '');
       falseCat[cat] = (falseCat[cat] ?? 0) + nf;
-      if (showFalse && nf > 0) process.stdout.write(`  FALSE ${String(nf).padStart(3)} cost ${cost.toFixed(2).padStart(6)} ${r.s.path.padEnd(48)} ${JSON.stringify(fc)}\n`);
+      if (showFalse && nf > 0)
+        process.stdout.write(
+          `  FALSE ${String(nf).padStart(3)} cost ${cost.toFixed(2).padStart(6)} ${r.s.path.padEnd(48)} ${JSON.stringify(fc)}\n`,
+        );
     }
   }
   process.stdout.write(`mean NAB ${(total / seeds.length).toFixed(2)}\n`);

@@ -33,7 +33,14 @@ export function scoreWithUnivariate(series: CorpusSeries, params: Record<string,
     }
     alert[i] = l.phase === 2 ? 1 : 0;
   }
-  return { name: series.path, ts: series.ts, scores, windows: series.windows.map(([a, b]) => [series.ts[a], series.ts[b]] as [number, number]), series, alert };
+  return {
+    name: series.path,
+    ts: series.ts,
+    scores,
+    windows: series.windows.map(([a, b]) => [series.ts[a], series.ts[b]] as [number, number]),
+    series,
+    alert,
+  };
 }
 
 /** NAB's windowed Gaussian baseline (window 1000): score = 1 − two-sided tail of |z|. A difficulty yardstick. */
@@ -59,14 +66,33 @@ export function scoreWithGaussian(series: CorpusSeries): Scored {
       sum2 -= y * y;
     }
   }
-  return { name: series.path, ts: series.ts, scores, windows: series.windows.map(([a, b]) => [series.ts[a], series.ts[b]] as [number, number]), series, alert: new Uint8Array(n) };
+  return {
+    name: series.path,
+    ts: series.ts,
+    scores,
+    windows: series.windows.map(([a, b]) => [series.ts[a], series.ts[b]] as [number, number]),
+    series,
+    alert: new Uint8Array(n),
+  };
 }
 
 function erfc(x: number): number {
   // Numerical Recipes erfcc, |error| < 1.2e-7.
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851593 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851593 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? r : 2 - r;
 }
 
@@ -148,7 +174,10 @@ if (require.main === module) {
     alertsTrue += m.trueAlerts;
     alertsAll += m.alerts;
     alertWindows += m.detected;
-    const alertNab = scoreAt(scored.map((s) => ({ name: s.name, ts: s.ts, scores: onsetsOf(s.alert), windows: s.windows })), 1).normalized;
+    const alertNab = scoreAt(
+      scored.map((s) => ({ name: s.name, ts: s.ts, scores: onsetsOf(s.alert), windows: s.windows })),
+      1,
+    ).normalized;
     alertNabSum += alertNab;
     if (brief) {
       process.stdout.write(`${seed}:${r.best.normalized.toFixed(1)} `);
@@ -164,8 +193,17 @@ if (require.main === module) {
     if (verbose) {
       for (const s of scored) {
         const one = sweep([s]);
-        const at = sweep([s], undefined, true).curve.filter((c) => c.threshold >= r.best.threshold).pop()!;
-        process.stdout.write(`  ${s.name.padEnd(50)} windows ${String(s.windows.length)} kinds ${s.series.anomalies.map((a) => a.kind).join(',').padEnd(40)} at-best: det ${at.detectedWindows} false ${at.falseRows} raw ${at.raw.toFixed(2)} | own best ${one.best.normalized.toFixed(0)}\n`);
+        const at = sweep([s], undefined, true)
+          .curve.filter((c) => c.threshold >= r.best.threshold)
+          .pop()!;
+        process.stdout.write(
+          `  ${s.name.padEnd(50)} windows ${String(s.windows.length)} kinds ${s.series.anomalies
+            .map((a) => a.kind)
+            .join(',')
+            .padEnd(
+              40,
+            )} at-best: det ${at.detectedWindows} false ${at.falseRows} raw ${at.raw.toFixed(2)} | own best ${one.best.normalized.toFixed(0)}\n`,
+        );
       }
     }
   }
@@ -176,6 +214,8 @@ if (require.main === module) {
     );
   } else if (seeds.length > 1) {
     const rate = msAll > 0 ? (rowsAll / msAll) * 60_000 : 0;
-    process.stdout.write(`mean NAB over seeds ${seeds.join(',')}: ${(sum / seeds.length).toFixed(2)} (${(rate / 1e6).toFixed(1)} M rows/min in process)\n`);
+    process.stdout.write(
+      `mean NAB over seeds ${seeds.join(',')}: ${(sum / seeds.length).toFixed(2)} (${(rate / 1e6).toFixed(1)} M rows/min in process)\n`,
+    );
   }
 }

@@ -84,7 +84,12 @@ function shape(s: Shape, ph: number): number {
     case 'office':
       return smoothstep(7, 9, h) * (1 - smoothstep(17, 19.5, h));
     case 'rush':
-      return 0.15 + 0.85 * Math.exp(-((h - 8) ** 2) / 1.5) + 0.75 * Math.exp(-((h - 17.5) ** 2) / 2.5) + 0.25 * smoothstep(6, 10, h) * (1 - smoothstep(19, 22, h));
+      return (
+        0.15 +
+        0.85 * Math.exp(-((h - 8) ** 2) / 1.5) +
+        0.75 * Math.exp(-((h - 17.5) ** 2) / 2.5) +
+        0.25 * smoothstep(6, 10, h) * (1 - smoothstep(19, 22, h))
+      );
     case 'nightlow':
       return 0.2 + 0.8 * smoothstep(6, 11, h) * (1 - 0.4 * smoothstep(20, 24, h));
     case 'art':
@@ -108,62 +113,481 @@ function recipes(rng: Rng): Recipe[] {
   };
   const list: Recipe[] = [];
   // --- artificial (NAB artificialNoAnomaly / artificialWithAnomaly) --------------------------
-  list.push({ name: 'art_daily_no_noise', category: 'artificialNoAnomaly', dt: 300, n: 4032, level: 20, daily: { shape: 'art', amp: r(40, 60) }, noise: 0.05, decimals: 3, kinds: [] });
-  list.push({ name: 'art_daily_small_noise', category: 'artificialNoAnomaly', dt: 300, n: 4032, level: 20, daily: { shape: 'art', amp: r(40, 60) }, noise: r(2, 4), decimals: 3, kinds: [] });
+  list.push({
+    name: 'art_daily_no_noise',
+    category: 'artificialNoAnomaly',
+    dt: 300,
+    n: 4032,
+    level: 20,
+    daily: { shape: 'art', amp: r(40, 60) },
+    noise: 0.05,
+    decimals: 3,
+    kinds: [],
+  });
+  list.push({
+    name: 'art_daily_small_noise',
+    category: 'artificialNoAnomaly',
+    dt: 300,
+    n: 4032,
+    level: 20,
+    daily: { shape: 'art', amp: r(40, 60) },
+    noise: r(2, 4),
+    decimals: 3,
+    kinds: [],
+  });
   list.push({ name: 'art_noisy', category: 'artificialNoAnomaly', dt: 300, n: 4032, level: 40, noise: r(8, 12), decimals: 3, kinds: [] });
-  list.push({ name: 'art_daily_jumpsup', category: 'artificialWithAnomaly', dt: 300, n: 4032, level: 20, daily: { shape: 'art', amp: r(40, 60) }, noise: r(2, 4), decimals: 3, kinds: ['level_shift'] });
-  list.push({ name: 'art_daily_jumpsdown', category: 'artificialWithAnomaly', dt: 300, n: 4032, level: 20, daily: { shape: 'art', amp: r(40, 60) }, noise: r(2, 4), decimals: 3, kinds: ['dip'] });
-  list.push({ name: 'art_daily_flatmiddle', category: 'artificialWithAnomaly', dt: 300, n: 4032, level: 20, daily: { shape: 'art', amp: r(40, 60) }, noise: r(2, 4), decimals: 3, kinds: ['flatline'] });
-  list.push({ name: 'art_daily_nojump', category: 'artificialWithAnomaly', dt: 300, n: 4032, level: 20, daily: { shape: 'art', amp: r(40, 60) }, noise: r(2, 4), decimals: 3, kinds: ['pattern_break'] });
-  list.push({ name: 'art_increase_spike_density', category: 'artificialWithAnomaly', dt: 300, n: 4032, level: 20, noise: 1, noiseKind: 't', decimals: 3, kinds: ['variance'] });
-  list.push({ name: 'art_load_balancer_spikes', category: 'artificialWithAnomaly', dt: 300, n: 4032, level: 5, noise: 0.5, bursts: { rate: 0.01, size: 6 }, lo: 0, decimals: 3, kinds: ['spike', 'variance'] });
+  list.push({
+    name: 'art_daily_jumpsup',
+    category: 'artificialWithAnomaly',
+    dt: 300,
+    n: 4032,
+    level: 20,
+    daily: { shape: 'art', amp: r(40, 60) },
+    noise: r(2, 4),
+    decimals: 3,
+    kinds: ['level_shift'],
+  });
+  list.push({
+    name: 'art_daily_jumpsdown',
+    category: 'artificialWithAnomaly',
+    dt: 300,
+    n: 4032,
+    level: 20,
+    daily: { shape: 'art', amp: r(40, 60) },
+    noise: r(2, 4),
+    decimals: 3,
+    kinds: ['dip'],
+  });
+  list.push({
+    name: 'art_daily_flatmiddle',
+    category: 'artificialWithAnomaly',
+    dt: 300,
+    n: 4032,
+    level: 20,
+    daily: { shape: 'art', amp: r(40, 60) },
+    noise: r(2, 4),
+    decimals: 3,
+    kinds: ['flatline'],
+  });
+  list.push({
+    name: 'art_daily_nojump',
+    category: 'artificialWithAnomaly',
+    dt: 300,
+    n: 4032,
+    level: 20,
+    daily: { shape: 'art', amp: r(40, 60) },
+    noise: r(2, 4),
+    decimals: 3,
+    kinds: ['pattern_break'],
+  });
+  list.push({
+    name: 'art_increase_spike_density',
+    category: 'artificialWithAnomaly',
+    dt: 300,
+    n: 4032,
+    level: 20,
+    noise: 1,
+    noiseKind: 't',
+    decimals: 3,
+    kinds: ['variance'],
+  });
+  list.push({
+    name: 'art_load_balancer_spikes',
+    category: 'artificialWithAnomaly',
+    dt: 300,
+    n: 4032,
+    level: 5,
+    noise: 0.5,
+    bursts: { rate: 0.01, size: 6 },
+    lo: 0,
+    decimals: 3,
+    kinds: ['spike', 'variance'],
+  });
   // --- road traffic: occupancy (%), speed (mph), travel time (s); 5 min with jitter and gaps ----
   for (let i = 1; i <= 3; i++) {
-    list.push({ name: `occupancy_${i}`, category: 'realTraffic', dt: 300, n: rng.intRange(2300, 2700), jitter: 0.3, gaps: 0.02, level: r(3, 6), daily: { shape: 'rush', amp: r(10, 25), wander: 0.15 }, weekend: r(0.3, 0.5), noise: r(1, 2.5), noiseKind: 't', lo: 0, hi: 100, decimals: 2, kinds: pickKinds(['spike', 'level_shift', 'flatline', 'variance'], 1, 3) });
+    list.push({
+      name: `occupancy_${i}`,
+      category: 'realTraffic',
+      dt: 300,
+      n: rng.intRange(2300, 2700),
+      jitter: 0.3,
+      gaps: 0.02,
+      level: r(3, 6),
+      daily: { shape: 'rush', amp: r(10, 25), wander: 0.15 },
+      weekend: r(0.3, 0.5),
+      noise: r(1, 2.5),
+      noiseKind: 't',
+      lo: 0,
+      hi: 100,
+      decimals: 2,
+      kinds: pickKinds(['spike', 'level_shift', 'flatline', 'variance'], 1, 3),
+    });
   }
   for (let i = 1; i <= 2; i++) {
-    list.push({ name: `speed_${i}`, category: 'realTraffic', dt: 300, n: rng.intRange(2300, 2700), jitter: 0.3, gaps: 0.02, level: r(60, 70), daily: { shape: 'rush', amp: -r(10, 25), wander: 0.15 }, weekend: r(0.2, 0.4), noise: r(2, 4), noiseKind: 'ar', phi: 0.5, lo: 0, decimals: 0, kinds: pickKinds(['dip', 'level_shift', 'flatline'], 1, 2) });
-    list.push({ name: `travel_time_${i}`, category: 'realTraffic', dt: 300, n: rng.intRange(2300, 2700), jitter: 0.3, gaps: 0.02, level: r(200, 400), daily: { shape: 'rush', amp: r(100, 300), wander: 0.2 }, weekend: r(0.2, 0.4), noise: r(20, 40), noiseKind: 't', lo: 30, decimals: 0, kinds: pickKinds(['spike', 'level_shift', 'variance'], 1, 2) });
+    list.push({
+      name: `speed_${i}`,
+      category: 'realTraffic',
+      dt: 300,
+      n: rng.intRange(2300, 2700),
+      jitter: 0.3,
+      gaps: 0.02,
+      level: r(60, 70),
+      daily: { shape: 'rush', amp: -r(10, 25), wander: 0.15 },
+      weekend: r(0.2, 0.4),
+      noise: r(2, 4),
+      noiseKind: 'ar',
+      phi: 0.5,
+      lo: 0,
+      decimals: 0,
+      kinds: pickKinds(['dip', 'level_shift', 'flatline'], 1, 2),
+    });
+    list.push({
+      name: `travel_time_${i}`,
+      category: 'realTraffic',
+      dt: 300,
+      n: rng.intRange(2300, 2700),
+      jitter: 0.3,
+      gaps: 0.02,
+      level: r(200, 400),
+      daily: { shape: 'rush', amp: r(100, 300), wander: 0.2 },
+      weekend: r(0.2, 0.4),
+      noise: r(20, 40),
+      noiseKind: 't',
+      lo: 30,
+      decimals: 0,
+      kinds: pickKinds(['spike', 'level_shift', 'variance'], 1, 2),
+    });
   }
   // --- taxi demand: strong daily + weekly seasonality, counts ---------------------------------
-  list.push({ name: 'nyc_taxi', category: 'realKnownCause', dt: 1800, n: 10320, level: r(6000, 9000), daily: { shape: 'nightlow', amp: r(14000, 18000), wander: 0.06 }, weekend: r(0.7, 0.85), noise: 0, counts: true, lo: 0, decimals: 0, kinds: ['pattern_break', 'dip', 'spike', 'pattern_break'] });
-  list.push({ name: 'city_taxi_hourly', category: 'realKnownCause', dt: 3600, n: 4000, level: r(300, 500), daily: { shape: 'nightlow', amp: r(600, 900), wander: 0.08 }, weekend: r(0.6, 0.8), noise: 0, counts: true, lo: 0, decimals: 0, kinds: pickKinds(['pattern_break', 'dip', 'spike', 'level_shift'], 2, 3) });
+  list.push({
+    name: 'nyc_taxi',
+    category: 'realKnownCause',
+    dt: 1800,
+    n: 10320,
+    level: r(6000, 9000),
+    daily: { shape: 'nightlow', amp: r(14000, 18000), wander: 0.06 },
+    weekend: r(0.7, 0.85),
+    noise: 0,
+    counts: true,
+    lo: 0,
+    decimals: 0,
+    kinds: ['pattern_break', 'dip', 'spike', 'pattern_break'],
+  });
+  list.push({
+    name: 'city_taxi_hourly',
+    category: 'realKnownCause',
+    dt: 3600,
+    n: 4000,
+    level: r(300, 500),
+    daily: { shape: 'nightlow', amp: r(600, 900), wander: 0.08 },
+    weekend: r(0.6, 0.8),
+    noise: 0,
+    counts: true,
+    lo: 0,
+    decimals: 0,
+    kinds: pickKinds(['pattern_break', 'dip', 'spike', 'level_shift'], 2, 3),
+  });
   // --- server metrics (AWS CloudWatch-like) ----------------------------------------------------
   for (let i = 1; i <= 4; i++) {
-    list.push({ name: `ec2_cpu_utilization_${i}`, category: 'realAWSCloudwatch', dt: 300, n: 4032, level: r(10, 50), noise: r(0.5, 3), noiseKind: rng.pick(['gauss', 't', 'ar'] as const), phi: 0.6, walk: rng.chance(0.5) ? r(0.05, 0.2) : 0, daily: rng.chance(0.5) ? { shape: 'office', amp: r(3, 15), wander: 0.1 } : undefined, lo: 0, hi: 100, decimals: 3, kinds: pickKinds(['spike', 'level_shift', 'variance', 'drift', 'dip'], 1, 3) });
+    list.push({
+      name: `ec2_cpu_utilization_${i}`,
+      category: 'realAWSCloudwatch',
+      dt: 300,
+      n: 4032,
+      level: r(10, 50),
+      noise: r(0.5, 3),
+      noiseKind: rng.pick(['gauss', 't', 'ar'] as const),
+      phi: 0.6,
+      walk: rng.chance(0.5) ? r(0.05, 0.2) : 0,
+      daily: rng.chance(0.5) ? { shape: 'office', amp: r(3, 15), wander: 0.1 } : undefined,
+      lo: 0,
+      hi: 100,
+      decimals: 3,
+      kinds: pickKinds(['spike', 'level_shift', 'variance', 'drift', 'dip'], 1, 3),
+    });
   }
   for (let i = 1; i <= 2; i++) {
-    list.push({ name: `ec2_network_in_${i}`, category: 'realAWSCloudwatch', dt: 300, n: 4032, level: r(2e6, 5e6), daily: { shape: 'sine', amp: r(1e6, 3e6), wander: 0.1 }, noise: r(2e5, 5e5), noiseKind: 't', bursts: { rate: r(0.002, 0.008), size: r(4, 10) }, lo: 0, decimals: 0, kinds: pickKinds(['level_shift', 'variance', 'spike'], 1, 2) });
+    list.push({
+      name: `ec2_network_in_${i}`,
+      category: 'realAWSCloudwatch',
+      dt: 300,
+      n: 4032,
+      level: r(2e6, 5e6),
+      daily: { shape: 'sine', amp: r(1e6, 3e6), wander: 0.1 },
+      noise: r(2e5, 5e5),
+      noiseKind: 't',
+      bursts: { rate: r(0.002, 0.008), size: r(4, 10) },
+      lo: 0,
+      decimals: 0,
+      kinds: pickKinds(['level_shift', 'variance', 'spike'], 1, 2),
+    });
   }
-  list.push({ name: 'ec2_disk_write_bytes', category: 'realAWSCloudwatch', dt: 300, n: 4032, level: r(1e5, 3e5), noise: r(2e4, 5e4), noiseKind: 't', bursts: { rate: 0.004, size: 5 }, lo: 0, decimals: 0, kinds: pickKinds(['level_shift', 'flatline', 'spike'], 1, 2) });
-  list.push({ name: 'rds_cpu_utilization', category: 'realAWSCloudwatch', dt: 300, n: 4032, level: r(15, 30), noise: r(0.5, 1.5), noiseKind: 'ar', phi: 0.7, daily: { shape: 'office', amp: r(2, 6), wander: 0.1 }, lo: 0, hi: 100, decimals: 3, kinds: ['drift', 'spike'] });
-  list.push({ name: 'elb_request_count', category: 'realAWSCloudwatch', dt: 300, n: 4032, level: r(50, 100), daily: { shape: 'office', amp: r(100, 200), wander: 0.1 }, weekend: r(0.3, 0.6), noise: 0, counts: true, lo: 0, decimals: 0, kinds: pickKinds(['spike', 'dip', 'level_shift'], 1, 2) });
+  list.push({
+    name: 'ec2_disk_write_bytes',
+    category: 'realAWSCloudwatch',
+    dt: 300,
+    n: 4032,
+    level: r(1e5, 3e5),
+    noise: r(2e4, 5e4),
+    noiseKind: 't',
+    bursts: { rate: 0.004, size: 5 },
+    lo: 0,
+    decimals: 0,
+    kinds: pickKinds(['level_shift', 'flatline', 'spike'], 1, 2),
+  });
+  list.push({
+    name: 'rds_cpu_utilization',
+    category: 'realAWSCloudwatch',
+    dt: 300,
+    n: 4032,
+    level: r(15, 30),
+    noise: r(0.5, 1.5),
+    noiseKind: 'ar',
+    phi: 0.7,
+    daily: { shape: 'office', amp: r(2, 6), wander: 0.1 },
+    lo: 0,
+    hi: 100,
+    decimals: 3,
+    kinds: ['drift', 'spike'],
+  });
+  list.push({
+    name: 'elb_request_count',
+    category: 'realAWSCloudwatch',
+    dt: 300,
+    n: 4032,
+    level: r(50, 100),
+    daily: { shape: 'office', amp: r(100, 200), wander: 0.1 },
+    weekend: r(0.3, 0.6),
+    noise: 0,
+    counts: true,
+    lo: 0,
+    decimals: 0,
+    kinds: pickKinds(['spike', 'dip', 'level_shift'], 1, 2),
+  });
   for (let i = 1; i <= 2; i++) {
-    list.push({ name: `ec2_request_latency_${i}`, category: 'realAWSCloudwatch', dt: 60, n: 5000, level: r(40, 80), noise: r(3, 8), noiseKind: 't', lo: 1, decimals: 3, kinds: pickKinds(['level_shift', 'variance', 'spike'], 1, 3) });
+    list.push({
+      name: `ec2_request_latency_${i}`,
+      category: 'realAWSCloudwatch',
+      dt: 60,
+      n: 5000,
+      level: r(40, 80),
+      noise: r(3, 8),
+      noiseKind: 't',
+      lo: 1,
+      decimals: 3,
+      kinds: pickKinds(['level_shift', 'variance', 'spike'], 1, 3),
+    });
   }
-  list.push({ name: 'container_cpu_5s', category: 'realAWSCloudwatch', dt: 5, n: 6000, level: r(20, 40), noise: r(1, 3), noiseKind: 'ar', phi: 0.8, walk: r(0.02, 0.08), lo: 0, hi: 100, decimals: 2, kinds: pickKinds(['spike', 'flatline', 'level_shift'], 1, 2) });
-  list.push({ name: 'container_mem_10s', category: 'realAWSCloudwatch', dt: 10, n: 6000, level: r(40, 60), noise: r(0.2, 0.5), noiseKind: 'ar', phi: 0.9, lo: 0, hi: 100, decimals: 3, kinds: pickKinds(['drift', 'level_shift', 'dip'], 1, 2) });
-  list.push({ name: 'jvm_heap_used_1min', category: 'realAWSCloudwatch', dt: 60, n: 5000, level: r(500, 800), noise: r(10, 30), daily: { shape: 'office', amp: r(50, 150), wander: 0.1 }, lo: 0, decimals: 1, kinds: ['drift'] });
-  list.push({ name: 'grok_asg_anomaly', category: 'realAWSCloudwatch', dt: 300, n: 4032, level: r(30, 60), noise: r(1, 3), noiseKind: 't', walk: r(0.05, 0.15), lo: 0, hi: 100, decimals: 3, kinds: pickKinds(['level_shift', 'variance'], 1, 2) });
+  list.push({
+    name: 'container_cpu_5s',
+    category: 'realAWSCloudwatch',
+    dt: 5,
+    n: 6000,
+    level: r(20, 40),
+    noise: r(1, 3),
+    noiseKind: 'ar',
+    phi: 0.8,
+    walk: r(0.02, 0.08),
+    lo: 0,
+    hi: 100,
+    decimals: 2,
+    kinds: pickKinds(['spike', 'flatline', 'level_shift'], 1, 2),
+  });
+  list.push({
+    name: 'container_mem_10s',
+    category: 'realAWSCloudwatch',
+    dt: 10,
+    n: 6000,
+    level: r(40, 60),
+    noise: r(0.2, 0.5),
+    noiseKind: 'ar',
+    phi: 0.9,
+    lo: 0,
+    hi: 100,
+    decimals: 3,
+    kinds: pickKinds(['drift', 'level_shift', 'dip'], 1, 2),
+  });
+  list.push({
+    name: 'jvm_heap_used_1min',
+    category: 'realAWSCloudwatch',
+    dt: 60,
+    n: 5000,
+    level: r(500, 800),
+    noise: r(10, 30),
+    daily: { shape: 'office', amp: r(50, 150), wander: 0.1 },
+    lo: 0,
+    decimals: 1,
+    kinds: ['drift'],
+  });
+  list.push({
+    name: 'grok_asg_anomaly',
+    category: 'realAWSCloudwatch',
+    dt: 300,
+    n: 4032,
+    level: r(30, 60),
+    noise: r(1, 3),
+    noiseKind: 't',
+    walk: r(0.05, 0.15),
+    lo: 0,
+    hi: 100,
+    decimals: 3,
+    kinds: pickKinds(['level_shift', 'variance'], 1, 2),
+  });
   // --- machine temperature: slow oscillation, drift to failure, shutdowns ------------------------
   for (let i = 1; i <= 4; i++) {
     const dt = rng.pick([60, 300, 300, 600]);
-    list.push({ name: `machine_temperature_${i}`, category: 'realKnownCause', dt, n: rng.intRange(5000, 8000), level: r(70, 90), noise: r(0.5, 1.5), noiseKind: 'ar', phi: 0.85, walk: r(0.02, 0.08), lo: 0, decimals: 3, kinds: pickKinds(['drift', 'dip', 'flatline', 'variance'], 1, 3) });
+    list.push({
+      name: `machine_temperature_${i}`,
+      category: 'realKnownCause',
+      dt,
+      n: rng.intRange(5000, 8000),
+      level: r(70, 90),
+      noise: r(0.5, 1.5),
+      noiseKind: 'ar',
+      phi: 0.85,
+      walk: r(0.02, 0.08),
+      lo: 0,
+      decimals: 3,
+      kinds: pickKinds(['drift', 'dip', 'flatline', 'variance'], 1, 3),
+    });
   }
   // --- social-media volume: counts per 5 min with daily rhythm, viral spikes, outages ----------
   for (let i = 1; i <= 6; i++) {
-    list.push({ name: `twitter_volume_${i}`, category: 'realTweets', dt: 300, n: rng.intRange(6000, 9000), level: r(5, 30), daily: { shape: 'nightlow', amp: r(10, 60), wander: 0.15 }, trend: r(-5, 10), noise: 0, counts: true, bursts: { rate: 0.003, size: 4 }, lo: 0, decimals: 0, kinds: pickKinds(['spike', 'dip', 'level_shift', 'flatline'], 1, 4) });
+    list.push({
+      name: `twitter_volume_${i}`,
+      category: 'realTweets',
+      dt: 300,
+      n: rng.intRange(6000, 9000),
+      level: r(5, 30),
+      daily: { shape: 'nightlow', amp: r(10, 60), wander: 0.15 },
+      trend: r(-5, 10),
+      noise: 0,
+      counts: true,
+      bursts: { rate: 0.003, size: 4 },
+      lo: 0,
+      decimals: 0,
+      kinds: pickKinds(['spike', 'dip', 'level_shift', 'flatline'], 1, 4),
+    });
   }
   // --- ambient and other sensors; ad exchange -------------------------------------------------
-  list.push({ name: 'ambient_temperature', category: 'realKnownCause', dt: 3600, n: rng.intRange(3000, 4000), level: r(68, 74), daily: { shape: 'temperature', amp: r(2, 5), wander: 0.2 }, noise: r(0.3, 0.6), walk: r(0.05, 0.15), decimals: 3, kinds: pickKinds(['level_shift', 'drift', 'dip'], 1, 3) });
-  list.push({ name: 'exchange_cpc', category: 'realAdExchange', dt: 3600, n: rng.intRange(1500, 1700), level: r(0.1, 0.2), daily: { shape: 'sine', amp: r(0.02, 0.05), wander: 0.2 }, noise: r(0.01, 0.02), noiseKind: 't', lo: 0, decimals: 6, kinds: pickKinds(['spike', 'level_shift', 'dip'], 1, 2) });
-  list.push({ name: 'exchange_cpm', category: 'realAdExchange', dt: 3600, n: rng.intRange(1500, 1700), level: r(0.5, 1.5), daily: { shape: 'sine', amp: r(0.2, 0.5), wander: 0.2 }, noise: r(0.05, 0.15), lo: 0, decimals: 6, kinds: pickKinds(['spike', 'level_shift', 'variance'], 1, 2) });
-  list.push({ name: 'building_energy_15min', category: 'realKnownCause', dt: 900, n: 4000, level: r(100, 200), daily: { shape: 'office', amp: r(150, 300), wander: 0.08 }, weekend: r(0.1, 0.3), noise: r(5, 15), lo: 0, decimals: 1, kinds: pickKinds(['pattern_break', 'level_shift', 'flatline'], 1, 3) });
-  list.push({ name: 'warehouse_occupancy_10min', category: 'realKnownCause', dt: 600, n: 4000, level: r(20, 50), daily: { shape: 'office', amp: r(50, 120), wander: 0.1 }, weekend: r(0.2, 0.5), noise: 0, counts: true, lo: 0, decimals: 0, kinds: pickKinds(['pattern_break', 'spike', 'dip'], 1, 2) });
-  list.push({ name: 'water_flow_1min', category: 'realKnownCause', dt: 60, n: 6000, level: r(30, 50), daily: { shape: 'sine', amp: r(20, 40), wander: 0.1 }, noise: r(1, 3), noiseKind: 'ar', phi: 0.6, lo: 0, decimals: 2, kinds: pickKinds(['dip', 'drift', 'variance', 'flatline'], 1, 3) });
-  list.push({ name: 'gate_entries_1min', category: 'realKnownCause', dt: 60, n: 6000, level: r(2, 5), daily: { shape: 'rush', amp: r(30, 60), wander: 0.12 }, noise: 0, counts: true, lo: 0, decimals: 0, kinds: pickKinds(['spike', 'dip', 'level_shift'], 1, 2) });
-  list.push({ name: 'cold_chain_temp_5min', category: 'realKnownCause', dt: 300, n: 4032, level: r(3, 5), noise: r(0.1, 0.3), noiseKind: 'ar', phi: 0.8, daily: { shape: 'sine', amp: r(0.2, 0.6), wander: 0.2 }, decimals: 2, kinds: pickKinds(['drift', 'spike', 'flatline'], 1, 2) });
-  list.push({ name: 'payments_volume_hourly', category: 'realKnownCause', dt: 3600, n: 3000, level: r(200, 400), daily: { shape: 'office', amp: r(400, 800), wander: 0.1 }, weekend: r(0.3, 0.5), noise: 0, counts: true, lo: 0, decimals: 0, kinds: pickKinds(['spike', 'pattern_break', 'level_shift'], 1, 3) });
+  list.push({
+    name: 'ambient_temperature',
+    category: 'realKnownCause',
+    dt: 3600,
+    n: rng.intRange(3000, 4000),
+    level: r(68, 74),
+    daily: { shape: 'temperature', amp: r(2, 5), wander: 0.2 },
+    noise: r(0.3, 0.6),
+    walk: r(0.05, 0.15),
+    decimals: 3,
+    kinds: pickKinds(['level_shift', 'drift', 'dip'], 1, 3),
+  });
+  list.push({
+    name: 'exchange_cpc',
+    category: 'realAdExchange',
+    dt: 3600,
+    n: rng.intRange(1500, 1700),
+    level: r(0.1, 0.2),
+    daily: { shape: 'sine', amp: r(0.02, 0.05), wander: 0.2 },
+    noise: r(0.01, 0.02),
+    noiseKind: 't',
+    lo: 0,
+    decimals: 6,
+    kinds: pickKinds(['spike', 'level_shift', 'dip'], 1, 2),
+  });
+  list.push({
+    name: 'exchange_cpm',
+    category: 'realAdExchange',
+    dt: 3600,
+    n: rng.intRange(1500, 1700),
+    level: r(0.5, 1.5),
+    daily: { shape: 'sine', amp: r(0.2, 0.5), wander: 0.2 },
+    noise: r(0.05, 0.15),
+    lo: 0,
+    decimals: 6,
+    kinds: pickKinds(['spike', 'level_shift', 'variance'], 1, 2),
+  });
+  list.push({
+    name: 'building_energy_15min',
+    category: 'realKnownCause',
+    dt: 900,
+    n: 4000,
+    level: r(100, 200),
+    daily: { shape: 'office', amp: r(150, 300), wander: 0.08 },
+    weekend: r(0.1, 0.3),
+    noise: r(5, 15),
+    lo: 0,
+    decimals: 1,
+    kinds: pickKinds(['pattern_break', 'level_shift', 'flatline'], 1, 3),
+  });
+  list.push({
+    name: 'warehouse_occupancy_10min',
+    category: 'realKnownCause',
+    dt: 600,
+    n: 4000,
+    level: r(20, 50),
+    daily: { shape: 'office', amp: r(50, 120), wander: 0.1 },
+    weekend: r(0.2, 0.5),
+    noise: 0,
+    counts: true,
+    lo: 0,
+    decimals: 0,
+    kinds: pickKinds(['pattern_break', 'spike', 'dip'], 1, 2),
+  });
+  list.push({
+    name: 'water_flow_1min',
+    category: 'realKnownCause',
+    dt: 60,
+    n: 6000,
+    level: r(30, 50),
+    daily: { shape: 'sine', amp: r(20, 40), wander: 0.1 },
+    noise: r(1, 3),
+    noiseKind: 'ar',
+    phi: 0.6,
+    lo: 0,
+    decimals: 2,
+    kinds: pickKinds(['dip', 'drift', 'variance', 'flatline'], 1, 3),
+  });
+  list.push({
+    name: 'gate_entries_1min',
+    category: 'realKnownCause',
+    dt: 60,
+    n: 6000,
+    level: r(2, 5),
+    daily: { shape: 'rush', amp: r(30, 60), wander: 0.12 },
+    noise: 0,
+    counts: true,
+    lo: 0,
+    decimals: 0,
+    kinds: pickKinds(['spike', 'dip', 'level_shift'], 1, 2),
+  });
+  list.push({
+    name: 'cold_chain_temp_5min',
+    category: 'realKnownCause',
+    dt: 300,
+    n: 4032,
+    level: r(3, 5),
+    noise: r(0.1, 0.3),
+    noiseKind: 'ar',
+    phi: 0.8,
+    daily: { shape: 'sine', amp: r(0.2, 0.6), wander: 0.2 },
+    decimals: 2,
+    kinds: pickKinds(['drift', 'spike', 'flatline'], 1, 2),
+  });
+  list.push({
+    name: 'payments_volume_hourly',
+    category: 'realKnownCause',
+    dt: 3600,
+    n: 3000,
+    level: r(200, 400),
+    daily: { shape: 'office', amp: r(400, 800), wander: 0.1 },
+    weekend: r(0.3, 0.5),
+    noise: 0,
+    counts: true,
+    lo: 0,
+    decimals: 0,
+    kinds: pickKinds(['spike', 'pattern_break', 'level_shift'], 1, 3),
+  });
   return list;
 }
 
@@ -178,7 +602,7 @@ function build(rec: Recipe, rng: Rng): CorpusSeries {
   for (let i = 0; i < n; i++) {
     ts[i] = t;
     let step = dtMs;
-    if (rec.jitter) step = Math.round(dtMs * (1 + rec.jitter * (rng.next() - 0.5)) / 1000) * 1000;
+    if (rec.jitter) step = Math.round((dtMs * (1 + rec.jitter * (rng.next() - 0.5))) / 1000) * 1000;
     if (rec.gaps && rng.chance(rec.gaps)) step += dtMs * rng.intRange(1, 4);
     t += Math.max(1000, step);
   }
@@ -244,7 +668,7 @@ function build(rec: Recipe, rng: Rng): CorpusSeries {
         // Student t with 3 degrees of freedom, scaled to unit variance.
         const z = rng.normal();
         const chi = rng.normal() ** 2 + rng.normal() ** 2 + rng.normal() ** 2;
-        e = (z / Math.sqrt(chi / 3)) / Math.sqrt(3);
+        e = z / Math.sqrt(chi / 3) / Math.sqrt(3);
         break;
       }
       case 'ar': {
@@ -386,7 +810,8 @@ export function seriesCsv(s: CorpusSeries): string {
 /** NAB combined_windows.json: relative path → [[start, end], ...] as timestamps. */
 export function corpusLabels(series: readonly CorpusSeries[]): Record<string, [string, string][]> {
   const out: Record<string, [string, string][]> = {};
-  for (const s of series) out[s.path] = s.windows.map(([a, b]) => [formatTimestamp(s.ts[a]) + '.000000', formatTimestamp(s.ts[b]) + '.000000']);
+  for (const s of series)
+    out[s.path] = s.windows.map(([a, b]) => [formatTimestamp(s.ts[a]) + '.000000', formatTimestamp(s.ts[b]) + '.000000']);
   return out;
 }
 
@@ -405,7 +830,8 @@ export function writeCorpus(dir: string, series: readonly CorpusSeries[]): { dat
   writeFileSync(labels, JSON.stringify(corpusLabels(series), null, 1) + '\n');
   const kinds = path.join(dir, 'anomalies.json');
   const k: Record<string, { kind: string; onset: string; end: string }[]> = {};
-  for (const s of series) k[s.path] = s.anomalies.map((a) => ({ kind: a.kind, onset: formatTimestamp(s.ts[a.start]), end: formatTimestamp(s.ts[a.end]) }));
+  for (const s of series)
+    k[s.path] = s.anomalies.map((a) => ({ kind: a.kind, onset: formatTimestamp(s.ts[a.start]), end: formatTimestamp(s.ts[a.end]) }));
   writeFileSync(kinds, JSON.stringify(k, null, 1) + '\n');
   return { data, labels, kinds };
 }
@@ -418,5 +844,7 @@ if (require.main === module) {
   const { data, labels } = writeCorpus(out, series);
   const rows = series.reduce((a, s) => a + s.ts.length, 0);
   const windows = series.reduce((a, s) => a + s.windows.length, 0);
-  process.stdout.write(`corpus seed ${seed}: ${series.length} series, ${rows} rows, ${windows} labelled windows → ${data} (labels: ${labels})\n`);
+  process.stdout.write(
+    `corpus seed ${seed}: ${series.length} series, ${rows} rows, ${windows} labelled windows → ${data} (labels: ${labels})\n`,
+  );
 }

@@ -17,5 +17,7 @@ export default async function globalSetup(): Promise<void> {
   Object.assign(process.env, drillEnv());
   // 80 minutes back: the hour of the recording is 20–80 minutes behind the clock, as in the event-time test.
   process.env.FW_DRILL_START = String(unalignedStart(Date.now(), 80));
-  process.stderr.write(`drills: private Kafka, Redis and InfluxDB up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${process.env.KAFKA_BROKERS}, ${process.env.REDIS_URL}, ${process.env.INFLUX_URL})\n`);
+  process.stderr.write(
+    `drills: private Kafka, Redis and InfluxDB up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${process.env.KAFKA_BROKERS}, ${process.env.REDIS_URL}, ${process.env.INFLUX_URL})\n`,
+  );
 }

@@ -6,7 +6,15 @@
  */
 import * as path from 'node:path';
 import { killAllWorkers } from '../support/workers';
-import { closeRedisClient, differencesAcrossCrash, differencesAfterWipe, Drill, groundTruth, SHUTDOWN_BOUND_MS, type Outcome } from './support/drill';
+import {
+  closeRedisClient,
+  differencesAcrossCrash,
+  differencesAfterWipe,
+  Drill,
+  groundTruth,
+  SHUTDOWN_BOUND_MS,
+  type Outcome,
+} from './support/drill';
 import { pauseRedis, resumeRedis, startRedis, stopRedis } from './support/servers';
 
 jest.setTimeout(300_000);
@@ -75,9 +83,14 @@ it(`Redis paused (SIGSTOP) and the worker asked to stop: exits within ${SHUTDOWN
   } finally {
     resumeRedis();
   }
-  if (/unknown option '--shutdown-timeout'/.test(w1.tail(40))) throw new Error('`flowwatch run --shutdown-timeout` does not exist on this build (bounded shutdown, issue 14 part 1, not merged)');
+  if (/unknown option '--shutdown-timeout'/.test(w1.tail(40)))
+    throw new Error('`flowwatch run --shutdown-timeout` does not exist on this build (bounded shutdown, issue 14 part 1, not merged)');
   // Any exit code: the last batch could not commit, and saying so is right. Not a hang, not our kill -9.
-  expect({ killed: stopped.killed, withinBound: stopped.ms <= SHUTDOWN_BOUND_MS, ms: stopped.ms }).toEqual({ killed: false, withinBound: true, ms: stopped.ms });
+  expect({ killed: stopped.killed, withinBound: stopped.ms <= SHUTDOWN_BOUND_MS, ms: stopped.ms }).toEqual({
+    killed: false,
+    withinBound: true,
+    ms: stopped.ms,
+  });
   // The restarted worker: the same dead-letter file, as a worker restarted with its config has (a
   // file learns what it already holds; across different workers' files dead letters are
   // at-least-once — docs/guarantees.md).

@@ -30,7 +30,10 @@ it('a pathological silence regex against input-derived labels: /healthz < 100 ms
   // The API answers: the worker is up.
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const ok = await fetch(`${api}/healthz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(`${api}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (!w.running || Date.now() > deadline) throw new Error(`the worker's API never answered on ${api}:\n${w.tail()}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -38,7 +41,12 @@ it('a pathological silence regex against input-derived labels: /healthz < 100 ms
   const created = await fetch(`${api}/api/silences`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ matchers: ['key=~"(a+)+$"'], duration: '1h', createdBy: 'drill', comment: 'issue 14: catastrophic backtracking' }),
+    body: JSON.stringify({
+      matchers: ['key=~"(a+)+$"'],
+      duration: '1h',
+      createdBy: 'drill',
+      comment: 'issue 14: catastrophic backtracking',
+    }),
   });
   expect(created.status).toBe(201);
 
@@ -53,14 +61,33 @@ it('a pathological silence regex against input-derived labels: /healthz < 100 ms
   for (let i = 0; i < 24; i++) {
     const ts = t0 + i * 30_000;
     for (const k of [key, silencedKey]) {
-      records.push({ stream: 'goods', key: k, partition: 0, ts, payload: { container_id: k, truck_id: 'TRK-01', ts, temp_c: 10.5, setpoint_c: 4, door_open: false, speed_kmh: 50, in_transit: true } });
+      records.push({
+        stream: 'goods',
+        key: k,
+        partition: 0,
+        ts,
+        payload: {
+          container_id: k,
+          truck_id: 'TRK-01',
+          ts,
+          temp_c: 10.5,
+          setpoint_c: 4,
+          door_open: false,
+          speed_kmh: 50,
+          in_transit: true,
+        },
+      });
     }
   }
 
   // The poller is its own process (curl in a loop), so the time measured is the worker's answer, not
   // this test process's own event loop (busy producing to Kafka meanwhile).
   const pollLog = path.join(d.mode.dir, 'healthz-times.txt');
-  const poller = spawn('bash', ['-c', `while :; do curl -s -o /dev/null -w '%{http_code} %{time_total}\\n' --max-time 1 ${api}/healthz; sleep 0.05; done`], { stdio: ['ignore', openSync(pollLog, 'w'), 'ignore'] });
+  const poller = spawn(
+    'bash',
+    ['-c', `while :; do curl -s -o /dev/null -w '%{http_code} %{time_total}\\n' --max-time 1 ${api}/healthz; sleep 0.05; done`],
+    { stdio: ['ignore', openSync(pollLog, 'w'), 'ignore'] },
+  );
   try {
     await produceAll(d.mode, records);
     // The firing change reaches the receiver: the matcher ran against the key and returned.
@@ -74,9 +101,14 @@ it('a pathological silence regex against input-derived labels: /healthz < 100 ms
   } finally {
     poller.kill();
   }
-  const polls = readFileSync(pollLog, 'utf8').trim().split('\n').map((l) => l.split(' '));
+  const polls = readFileSync(pollLog, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '));
   const failures = polls.filter(([code]) => code !== '200').map(([code, t]) => `HTTP ${code} after ${t} s`);
-  const slow = polls.filter(([code, t]) => code === '200' && Number(t) * 1000 >= HEALTH_BOUND_MS).map(([, t]) => `${Math.round(Number(t) * 1000)} ms`);
+  const slow = polls
+    .filter(([code, t]) => code === '200' && Number(t) * 1000 >= HEALTH_BOUND_MS)
+    .map(([, t]) => `${Math.round(Number(t) * 1000)} ms`);
   expect({ failures, slow, polls: polls.length >= 20 }).toEqual({ failures: [], slow: [], polls: true });
   // The silence matched the other key: nothing was notified for it.
   expect(readJsonLines(d.mode, 'alerts').filter((l) => l.key === silencedKey)).toEqual([]);

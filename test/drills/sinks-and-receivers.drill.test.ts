@@ -59,7 +59,13 @@ it('InfluxDB down with a tiny buffer bound: points past the bound are dropped an
   const d = await Drill.open('influx-bound');
   const total = d.rec.records.length;
   const half = Math.floor(total / 2);
-  const sink = { type: 'influxdb', bucket: `${d.db}/autogen`, flush_interval: '200ms', url: `http://127.0.0.1:${process.env.INFLUX_URL!.split(':').pop()}`, max_buffer_points: 50 };
+  const sink = {
+    type: 'influxdb',
+    bucket: `${d.db}/autogen`,
+    flush_interval: '200ms',
+    url: `http://127.0.0.1:${process.env.INFLUX_URL!.split(':').pop()}`,
+    max_buffer_points: 50,
+  };
   d.worker('w1', { sinks: [sink] });
   await d.produceRange(0, half);
   await d.waitApplied(half);
@@ -144,7 +150,10 @@ it('webhook refusing, then 500, then slow: every notification once, in order per
   const received = hook.accepted.flatMap((n) => n.alerts.map((a) => `${a.status} ${a.id}`));
   const counts: Record<string, number> = {};
   for (const k of received) counts[k] = (counts[k] ?? 0) + 1;
-  expect({ notOnce: Object.entries(counts).filter(([, n]) => n !== 1), missing: Object.keys(clean.notifications).filter((k) => !(k in counts)) }).toEqual({ notOnce: [], missing: [] });
+  expect({
+    notOnce: Object.entries(counts).filter(([, n]) => n !== 1),
+    missing: Object.keys(clean.notifications).filter((k) => !(k in counts)),
+  }).toEqual({ notOnce: [], missing: [] });
   // In order: per alert, the webhook saw its changes in the order the jsonl receiver did (whose content equals the clean run's, below).
   const order = (lines: Array<{ fingerprint: unknown; status: unknown; id: unknown }>) => {
     const m: Record<string, string[]> = {};

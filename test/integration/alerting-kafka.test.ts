@@ -13,7 +13,15 @@ it('one message per alert with the alert JSON and the notification id, reason an
   const producer = testKafka().producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const r = new KafkaAlertReceiver('alerts-topic', producer, topic);
   const a = makeAlert({ key: 'gate-1', severity: 'critical' });
-  const n: Notification = { id: 'n-1', receiver: 'alerts-topic', reason: 'new', groupKey: 'g', groupLabels: {}, createdAt: 0, alerts: [a, resolved(a)] };
+  const n: Notification = {
+    id: 'n-1',
+    receiver: 'alerts-topic',
+    reason: 'new',
+    groupKey: 'g',
+    groupLabels: {},
+    createdAt: 0,
+    alerts: [a, resolved(a)],
+  };
   try {
     await r.notify(n.alerts, { notification: n });
   } finally {

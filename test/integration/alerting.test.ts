@@ -52,7 +52,12 @@ class HookServer {
           return;
         }
         const raw = Buffer.concat(chunks).toString('utf8');
-        this.received.push({ path: req.url ?? '', raw, body: JSON.parse(raw), signature: req.headers['x-flowwatch-signature'] as string | undefined });
+        this.received.push({
+          path: req.url ?? '',
+          raw,
+          body: JSON.parse(raw),
+          signature: req.headers['x-flowwatch-signature'] as string | undefined,
+        });
         res.writeHead(200).end('ok');
       });
     });
@@ -73,7 +78,9 @@ class HookServer {
   }
 
   alertIds(path?: string): string[] {
-    return this.received.filter((r) => path === undefined || r.path === path).flatMap((r) => r.body.alerts.map((a: { id: string }) => a.id));
+    return this.received
+      .filter((r) => path === undefined || r.path === path)
+      .flatMap((r) => r.body.alerts.map((a: { id: string }) => a.id));
   }
 }
 
@@ -100,7 +107,9 @@ function pipeline(o: { prefix: string; hook: HookServer; clock: ManualClock; wor
     store,
     receivers: [receiver],
     route: route({ receiver: 'hook' }),
-    config: alertingConfig({ delivery: { initial_backoff: 1 * S, max_backoff: 8 * S, poll_interval: 1 * S, lease: 30 * S, drain_timeout: 0 } }),
+    config: alertingConfig({
+      delivery: { initial_backoff: 1 * S, max_backoff: 8 * S, poll_interval: 1 * S, lease: 30 * S, drain_timeout: 0 },
+    }),
     clock: o.clock,
     log: silentLogger(),
     workerId: o.workerId,
@@ -236,7 +245,10 @@ describe('alert delivery through Redis to a real webhook', () => {
       const all: Alert[] = [];
       const opened: Alert[] = [];
       for (let round = 0; round < 5; round++) {
-        const batch = [makeAlert({ key: `a${round}`, startsAt: round }), makeAlert({ key: `b${round}`, startsAt: round, severity: 'critical' })];
+        const batch = [
+          makeAlert({ key: `a${round}`, startsAt: round }),
+          makeAlert({ key: `b${round}`, startsAt: round, severity: 'critical' }),
+        ];
         opened.push(...batch);
         if (round > 0) batch.push(resolved(opened[(round - 1) * 2]));
         all.push(...batch);

@@ -41,7 +41,10 @@ const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
 const env = (k: string): string => {
   const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: the integration global setup starts Alertmanager (scripts/services up alertmanager) for runs that include this file`);
+  if (!v)
+    throw new Error(
+      `${k} is not set: the integration global setup starts Alertmanager (scripts/services up alertmanager) for runs that include this file`,
+    );
   return v;
 };
 const AM = () => env('ALERTMANAGER_URL');
@@ -105,7 +108,16 @@ class SecondAlertmanager {
   async start(): Promise<void> {
     if (this.port === 0) this.port = await freePort();
     writeFileSync(path.join(this.dir, 'am.yml'), 'route: { receiver: blackhole }\nreceivers: [ { name: blackhole } ]\n');
-    this.proc = spawn(env('ALERTMANAGER_BIN'), [`--config.file=${this.dir}/am.yml`, `--storage.path=${this.dir}/data`, `--web.listen-address=127.0.0.1:${this.port}`, '--cluster.listen-address='], { stdio: 'ignore' });
+    this.proc = spawn(
+      env('ALERTMANAGER_BIN'),
+      [
+        `--config.file=${this.dir}/am.yml`,
+        `--storage.path=${this.dir}/data`,
+        `--web.listen-address=127.0.0.1:${this.port}`,
+        '--cluster.listen-address=',
+      ],
+      { stdio: 'ignore' },
+    );
     await eventually('the second Alertmanager to be ready', async () => (await fetch(`${this.url}/-/ready`)).ok);
   }
   async stop(): Promise<void> {
@@ -146,9 +158,25 @@ beforeAll(async () => {
   await am2.start();
   const names = ['am', 'hook', 'hook-truncating'];
   const receivers = [
-    new AlertmanagerReceiver('am', { urls: [AM(), am2.url], resendIntervalMs: 1000, resolvedRetentionMs: 60_000, timeoutMs: 5000, firing: () => firingFor(p, 'am') }),
-    new WebhookReceiver('hook', { url: `http://127.0.0.1:${new URL(env('ALERTMANAGER_WEBHOOK_URL')).port}/flowwatch`, timeoutMs: 5000, format: 'alertmanager', externalUrl: 'http://127.0.0.1:9464' }),
-    new WebhookReceiver('hook-truncating', { url: `http://127.0.0.1:${new URL(env('ALERTMANAGER_WEBHOOK_URL')).port}/flowwatch-truncated`, timeoutMs: 5000, format: 'alertmanager', maxAlerts: 1 }),
+    new AlertmanagerReceiver('am', {
+      urls: [AM(), am2.url],
+      resendIntervalMs: 1000,
+      resolvedRetentionMs: 60_000,
+      timeoutMs: 5000,
+      firing: () => firingFor(p, 'am'),
+    }),
+    new WebhookReceiver('hook', {
+      url: `http://127.0.0.1:${new URL(env('ALERTMANAGER_WEBHOOK_URL')).port}/flowwatch`,
+      timeoutMs: 5000,
+      format: 'alertmanager',
+      externalUrl: 'http://127.0.0.1:9464',
+    }),
+    new WebhookReceiver('hook-truncating', {
+      url: `http://127.0.0.1:${new URL(env('ALERTMANAGER_WEBHOOK_URL')).port}/flowwatch-truncated`,
+      timeoutMs: 5000,
+      format: 'alertmanager',
+      maxAlerts: 1,
+    }),
   ];
   p = new AlertingPipeline({
     store: new MemoryAlertStore(systemClock),
@@ -164,7 +192,11 @@ beforeAll(async () => {
   apiUrl = `http://127.0.0.1:${port}`;
   // Alertmanager's Go types, built once (-trimpath: the same compile cache as scripts/services' build).
   amdecode = path.join(work, 'amdecode');
-  execFileSync('go', ['build', '-trimpath', '-o', amdecode, '.'], { cwd: path.join(ROOT, 'test', 'go', 'amdecode'), stdio: ['ignore', 'ignore', 'inherit'], timeout: 15 * 60_000 });
+  execFileSync('go', ['build', '-trimpath', '-o', amdecode, '.'], {
+    cwd: path.join(ROOT, 'test', 'go', 'amdecode'),
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 15 * 60_000,
+  });
 }, 20 * 60_000);
 
 afterAll(async () => {
@@ -200,18 +232,37 @@ describe('flowwatch → Alertmanager (the alertmanager receiver)', () => {
         return list.length === 2 && list;
       });
       const one = got.find((a) => a.labels.key === 'gate-1');
-      expect(one.labels).toEqual({ alertname: 'surge', stream: 'people', key: 'gate-1', detector: 'surge', severity: 'critical', run: RUN });
-      expect(one.annotations).toMatchObject({ summary: 'gate-1: something', description: 'entries = 412 (baseline 130, deviation 4.8 sigma)', flowwatch_fingerprint: 'people/surge/gate-1' });
+      expect(one.labels).toEqual({
+        alertname: 'surge',
+        stream: 'people',
+        key: 'gate-1',
+        detector: 'surge',
+        severity: 'critical',
+        run: RUN,
+      });
+      expect(one.annotations).toMatchObject({
+        summary: 'gate-1: something',
+        description: 'entries = 412 (baseline 130, deviation 4.8 sigma)',
+        flowwatch_fingerprint: 'people/surge/gate-1',
+      });
       expect(JSON.parse(one.annotations.evidence)).toEqual(g1.evidence);
       expect(one.fingerprint).toBe(labelSetFingerprint(one.labels)); // Alertmanager's own fingerprint = ours
       expect(one.status.state).toBe('active');
       expect(Date.parse(one.startsAt)).toBe(g1.startsAt);
     }
     const downstream = await eventually("Alertmanager's webhook with gate-1 firing", async () =>
-      capture.at('/alertmanager').find((m) => m.body.status === 'firing' && m.body.alerts.some((a: any) => a.labels.run === RUN && a.labels.key === 'gate-1')),
+      capture
+        .at('/alertmanager')
+        .find((m) => m.body.status === 'firing' && m.body.alerts.some((a: any) => a.labels.run === RUN && a.labels.key === 'gate-1')),
     );
     const a = downstream.body.alerts.find((x: any) => x.labels.key === 'gate-1');
-    expect(a).toMatchObject({ status: 'firing', labels: { alertname: 'surge', key: 'gate-1', run: RUN }, annotations: { summary: 'gate-1: something' }, fingerprint: labelSetFingerprint(a.labels), endsAt: '0001-01-01T00:00:00Z' });
+    expect(a).toMatchObject({
+      status: 'firing',
+      labels: { alertname: 'surge', key: 'gate-1', run: RUN },
+      annotations: { summary: 'gate-1: something' },
+      fingerprint: labelSetFingerprint(a.labels),
+      endsAt: '0001-01-01T00:00:00Z',
+    });
     expect(downstream.body.version).toBe('4');
   });
 
@@ -241,16 +292,22 @@ describe('flowwatch → Alertmanager (the alertmanager receiver)', () => {
   it('resolved here, resolved there: gone from both APIs, and the downstream webhook says resolved', async () => {
     await p.dispatch([resolve(g1), resolve(g2), resolve(g3)]);
     await p.idle();
-    for (const base of [AM(), am2.url]) await eventually(`no active alerts of this run in ${base}`, async () => (await amAlerts(base)).length === 0);
+    for (const base of [AM(), am2.url])
+      await eventually(`no active alerts of this run in ${base}`, async () => (await amAlerts(base)).length === 0);
     await eventually("Alertmanager's webhook with gate-1 resolved", async () =>
-      capture.at('/alertmanager').some((m) => m.body.alerts.some((a: any) => a.labels.run === RUN && a.labels.key === 'gate-1' && a.status === 'resolved')),
+      capture
+        .at('/alertmanager')
+        .some((m) => m.body.alerts.some((a: any) => a.labels.run === RUN && a.labels.key === 'gate-1' && a.status === 'resolved')),
     );
   });
 });
 
 describe("flowwatch's webhook in alertmanager format, decoded by Alertmanager's Go types", () => {
   it('every body flowwatch sent (firing, resolved, truncated) decodes into webhook.Message and passes every check', async () => {
-    const bodies = await eventually('flowwatch webhook bodies', async () => capture.at('/flowwatch').length >= 2 && capture.at('/flowwatch'));
+    const bodies = await eventually(
+      'flowwatch webhook bodies',
+      async () => capture.at('/flowwatch').length >= 2 && capture.at('/flowwatch'),
+    );
     const statuses = new Set<string>();
     for (const b of bodies) {
       const r = decode(b.raw, ['-truncated', '0']);
@@ -276,7 +333,9 @@ describe("flowwatch's webhook in alertmanager format, decoded by Alertmanager's 
   it('and amdecode does fail a body that is not what Alertmanager would send', () => {
     const good = capture.at('/flowwatch')[0].body;
     const wrongFingerprint = { ...good, alerts: good.alerts.map((a: any) => ({ ...a, fingerprint: 'people/surge/gate-1' })) };
-    expect(decode(JSON.stringify(wrongFingerprint)).err).toMatch(/fingerprint "people\/surge\/gate-1", Alertmanager computes "[0-9a-f]{16}"/);
+    expect(decode(JSON.stringify(wrongFingerprint)).err).toMatch(
+      /fingerprint "people\/surge\/gate-1", Alertmanager computes "[0-9a-f]{16}"/,
+    );
     expect(decode(JSON.stringify({ ...good, extra: 1 })).err).toMatch(/unknown field "extra"/);
     // JavaScript's toISOString keeps trailing zeros (".100Z"); Go writes ".1Z": not the same body.
     const msTimes = { ...good, alerts: good.alerts.map((a: any) => ({ ...a, startsAt: a.startsAt.replace(/(\.\d+)?Z$/, '.100Z') })) };
@@ -287,7 +346,9 @@ describe("flowwatch's webhook in alertmanager format, decoded by Alertmanager's 
 describe('amtool → flowwatch (the Alertmanager API v2 subset)', () => {
   let httpConfig = '';
   const amtool = async (...args: string[]) => {
-    const { stdout, stderr } = await run(env('AMTOOL'), [`--alertmanager.url=${apiUrl}`, `--http.config.file=${httpConfig}`, ...args], { timeout: 30_000 });
+    const { stdout, stderr } = await run(env('AMTOOL'), [`--alertmanager.url=${apiUrl}`, `--http.config.file=${httpConfig}`, ...args], {
+      timeout: 30_000,
+    });
     return { stdout, stderr };
   };
   const k1 = alert('amtool-1', { severity: 'critical' });
@@ -305,21 +366,39 @@ describe('amtool → flowwatch (the Alertmanager API v2 subset)', () => {
     expect(stderr).toBe('');
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^Alertname\s+Starts At\s+Summary\s+State/);
-    expect(lines.slice(1).sort()).toEqual([expect.stringMatching(/^surge\s+.*amtool-1: something\s+active/), expect.stringMatching(/^surge\s+.*amtool-2: something\s+active/)]);
+    expect(lines.slice(1).sort()).toEqual([
+      expect.stringMatching(/^surge\s+.*amtool-1: something\s+active/),
+      expect.stringMatching(/^surge\s+.*amtool-2: something\s+active/),
+    ]);
     const json = JSON.parse((await amtool('alert', 'query', '-o', 'json', `key="amtool-1"`)).stdout);
     expect(json).toHaveLength(1);
     expect(json[0].labels).toMatchObject({ alertname: 'surge', key: 'amtool-1', severity: 'critical', run: RUN });
     expect(json[0].receivers.map((r: any) => r.name).sort()).toEqual(['am', 'hook', 'hook-truncating']);
-    const noToken = await run(env('AMTOOL'), [`--alertmanager.url=${apiUrl}`, 'alert', 'query']).catch((e: { stderr: string; code: number }) => e);
+    const noToken = await run(env('AMTOOL'), [`--alertmanager.url=${apiUrl}`, 'alert', 'query']).catch(
+      (e: { stderr: string; code: number }) => e,
+    );
     expect((noToken as { code: number }).code).not.toBe(0);
   });
 
   it('amtool silence add / query / expire create, list and expire flowwatch silences, which mute and unmute its alerts', async () => {
-    const added = await amtool('silence', 'add', `key="amtool-1"`, `run="${RUN}"`, '--comment=maintenance window', '--author=ana', '--duration=1h');
+    const added = await amtool(
+      'silence',
+      'add',
+      `key="amtool-1"`,
+      `run="${RUN}"`,
+      '--comment=maintenance window',
+      '--author=ana',
+      '--duration=1h',
+    );
     const id = added.stdout.trim();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     const s = (await p.silences()).find((x) => x.id === id);
-    expect(s).toMatchObject({ matchers: ['key="amtool-1"', `run="${RUN}"`], createdBy: 'ana', comment: 'maintenance window', state: 'active' });
+    expect(s).toMatchObject({
+      matchers: ['key="amtool-1"', `run="${RUN}"`],
+      createdBy: 'ana',
+      comment: 'maintenance window',
+      state: 'active',
+    });
     expect((await p.activeAlerts()).find((a) => a.key === 'amtool-1')?.mutedBy).toBe(`silence:${id}`);
 
     const query = await amtool('silence', 'query', `key="amtool-1"`);

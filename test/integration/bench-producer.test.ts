@@ -29,7 +29,11 @@ function sendWith(client: string, topic: string): void {
       for (let i = 0; i < messages.length; i += 50) await p.send(messages.slice(i, i + 50));
       await p.close();
     })().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });`;
-  const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, CLIENT: client, TOPIC: topic, BROKERS: brokers().join(',') }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['-e', script], {
+    env: { ...process.env, CLIENT: client, TOPIC: topic, BROKERS: brokers().join(',') },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.status !== 0) throw new Error(`${client} producer failed (${r.status}): ${r.stderr}`);
 }
 
@@ -38,7 +42,10 @@ it('sends with either client: same partition per key, intended time as the times
   await createTopics([topic], 4);
   for (const client of PRODUCER_CLIENTS) sendWith(client, topic);
 
-  const r = spawnSync('kcat', ['-C', '-b', brokers().join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k\t%p\t%T\t%s\n'], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('kcat', ['-C', '-b', brokers().join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k\t%p\t%T\t%s\n'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   expect(r.status).toBe(0);
   const messages = r.stdout
     .split('\n')

@@ -10,7 +10,13 @@ import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'flowwatch.js');
-const run = (args: string[], timeout = 60_000) => spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout, env: { ...process.env, FLOWWATCH_LOG_LEVEL: 'warn' } });
+const run = (args: string[], timeout = 60_000) =>
+  spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout,
+    env: { ...process.env, FLOWWATCH_LOG_LEVEL: 'warn' },
+  });
 
 beforeAll(() => {
   const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
@@ -21,13 +27,19 @@ describe('flowwatch CLI', () => {
   it('run --json prints JSON alert lines for people, goods and funds within the first simulated hour', () => {
     const r = run(['run', '--seed', '1', '--json', '--speed', 'max', '--sim-duration', '1h']);
     expect(r.status).toBe(0);
-    const lines = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     const streams = new Set(lines.filter((l) => l.status === 'firing').map((l) => l.stream));
     expect([...streams].sort()).toEqual(['funds', 'goods', 'people']);
     for (const l of lines) {
       for (const k of ['stream', 'key', 'detector', 'severity', 'status', 'startsAt', 'summary', 'evidence']) expect(l).toHaveProperty(k);
     }
-    expect(r.stderr).toMatch(/flowwatch: stopped after .*: \d+ events \(people \d+, goods \d+, funds \d+\), \d+ alert notifications, 0 rejects/);
+    expect(r.stderr).toMatch(
+      /flowwatch: stopped after .*: \d+ events \(people \d+, goods \d+, funds \d+\), \d+ alert notifications, 0 rejects/,
+    );
   });
 
   it("the README's quick-start demo runs as written, without npx, and alerts on all three flows within its 30 s", () => {
@@ -66,14 +78,19 @@ describe('flowwatch CLI', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fw-cli-'));
     const data = path.join(dir, 'payments.jsonl');
     const t = Date.now();
-    writeFileSync(data, [
-      JSON.stringify({ account: 'A', amount: 10, ts: t }),
-      '{"account": "A", "amount": ',
-      JSON.stringify({ account: 'A', amount: 'NaN', ts: t + 1 }),
-      JSON.stringify({ account: 'A', amount: 99999, ts: t + 2 }),
-    ].join('\n') + '\n');
+    writeFileSync(
+      data,
+      [
+        JSON.stringify({ account: 'A', amount: 10, ts: t }),
+        '{"account": "A", "amount": ',
+        JSON.stringify({ account: 'A', amount: 'NaN', ts: t + 1 }),
+        JSON.stringify({ account: 'A', amount: 99999, ts: t + 2 }),
+      ].join('\n') + '\n',
+    );
     const cfg = path.join(dir, 'cfg.yaml');
-    writeFileSync(cfg, `
+    writeFileSync(
+      cfg,
+      `
 streams:
   funds:
     source: { type: file, path: ${JSON.stringify(data)} }
@@ -81,11 +98,15 @@ streams:
     detectors:
       - { type: threshold, name: big, measurement: amount, above: 1000 }
 dead_letter: { type: file, path: ${JSON.stringify(path.join(dir, 'dead.jsonl'))} }
-`);
+`,
+    );
     const r = run(['run', '--config', cfg, '--json']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('"detector":"big"');
-    const dead = readFileSync(path.join(dir, 'dead.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const dead = readFileSync(path.join(dir, 'dead.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(dead.map((d) => d.reason)).toEqual(['malformed', 'bad_value']);
     expect(dead[0].source).toBe(`${data}:2`);
     expect(r.stderr).toMatch(/2 events .*2 rejects \(malformed 1, bad_value 1\)/);
@@ -104,8 +125,16 @@ dead_letter: { type: file, path: ${JSON.stringify(path.join(dir, 'dead.jsonl'))}
           const port = (server.address() as AddressInfo).port;
           const dir = mkdtempSync(path.join(tmpdir(), 'fw-cli-'));
           const config = path.join(dir, 'api.yaml');
-          writeFileSync(config, `alerting:\n  api: { listen: "127.0.0.1:${port}" }\n` + readFileSync(path.join(ROOT, 'examples', 'people.yaml'), 'utf8'));
-          const r = spawnSync(process.execPath, [BIN, 'run', '--config', config, '--duration', '5s', '--telemetry', 'off'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, FLOWWATCH_API_TOKEN: 'cli-test-token-0123456789', FLOWWATCH_LOG_LEVEL: 'warn' } });
+          writeFileSync(
+            config,
+            `alerting:\n  api: { listen: "127.0.0.1:${port}" }\n` + readFileSync(path.join(ROOT, 'examples', 'people.yaml'), 'utf8'),
+          );
+          const r = spawnSync(process.execPath, [BIN, 'run', '--config', config, '--duration', '5s', '--telemetry', 'off'], {
+            cwd: ROOT,
+            encoding: 'utf8',
+            timeout: 30_000,
+            env: { ...process.env, FLOWWATCH_API_TOKEN: 'cli-test-token-0123456789', FLOWWATCH_LOG_LEVEL: 'warn' },
+          });
           expect(r.status).toBe(2);
           expect(r.stderr).toContain(`flowwatch: the alerting API cannot listen on 127.0.0.1:${port}: the address is in use`);
           expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace

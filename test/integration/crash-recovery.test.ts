@@ -32,7 +32,10 @@ function startWorker(configFile: string): ChildProcess {
   return child;
 }
 
-const exited = (c: ChildProcess) => new Promise<number | null>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(c.exitCode) : c.once('exit', (code) => resolve(code))));
+const exited = (c: ChildProcess) =>
+  new Promise<number | null>((resolve) =>
+    c.exitCode !== null || c.signalCode !== null ? resolve(c.exitCode) : c.once('exit', (code) => resolve(code)),
+  );
 
 describe('crash recovery', () => {
   it('after kill -9 mid-stream and a restart, window counts are exact', async () => {
@@ -58,7 +61,9 @@ describe('crash recovery', () => {
 
     const dir = mkdtempSync(path.join(tmpdir(), 'fw-crash-'));
     const configFile = path.join(dir, 'worker.yaml');
-    writeFileSync(configFile, `
+    writeFileSync(
+      configFile,
+      `
 kafka: { group_id: ${group}, from_beginning: true, max_batch_bytes: 8192, session_timeout: 6s }
 state: { backend: redis, prefix: ${group} }
 receivers: [{ type: jsonl, path: ${JSON.stringify(path.join(dir, 'alerts.jsonl'))} }]
@@ -70,7 +75,8 @@ streams:
     lateness: 1d
     detectors:
       - { type: rate, name: count, window: 7d, slide: 1d, above: 1000000 }
-`);
+`,
+    );
     const redis = new Redis(process.env.REDIS_URL!);
     const positions = async () => {
       let applied = 0;
@@ -82,10 +88,15 @@ streams:
     };
     try {
       const first = startWorker(configFile);
-      const progress = await waitFor('the first worker to be in the middle of the stream', async () => {
-        const n = await positions();
-        return n >= EVENTS * 0.2 ? n : undefined;
-      }, 90_000, 10);
+      const progress = await waitFor(
+        'the first worker to be in the middle of the stream',
+        async () => {
+          const n = await positions();
+          return n >= EVENTS * 0.2 ? n : undefined;
+        },
+        90_000,
+        10,
+      );
       first.kill('SIGKILL');
       await exited(first);
       const atKill = await positions();
@@ -93,7 +104,12 @@ streams:
       expect(atKill).toBeLessThan(EVENTS); // really killed mid-stream
 
       const second = startWorker(configFile);
-      await waitFor('the restarted worker to apply every record', async () => ((await positions()) === EVENTS ? true : undefined), 120_000, 100);
+      await waitFor(
+        'the restarted worker to apply every record',
+        async () => ((await positions()) === EVENTS ? true : undefined),
+        120_000,
+        100,
+      );
       second.kill('SIGTERM');
       expect(await exited(second)).toBe(0); // graceful stop: finish the batch, commit, exit 0
 

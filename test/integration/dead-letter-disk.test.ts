@@ -73,7 +73,9 @@ maybe('dead-letter file on a disk that refuses writes', () => {
 
     const deadLetterFile = path.join(mnt, 'dl', 'dead.jsonl');
     const configFile = path.join(dir, 'worker.yaml');
-    writeFileSync(configFile, `
+    writeFileSync(
+      configFile,
+      `
 kafka: { group_id: ${group}, from_beginning: true, max_batch_bytes: 16384, session_timeout: 6s }
 state: { backend: redis, prefix: ${group} }
 receivers: [{ type: jsonl, path: ${JSON.stringify(path.join(dir, 'alerts.jsonl'))} }]
@@ -84,7 +86,8 @@ streams:
     mapping: { key: k, time: { field: t, format: epoch_ms }, measurements: [v] }
     lateness: 1d
     detectors: [{ type: threshold, measurement: v, above: 1000 }]
-`);
+`,
+    );
     const mode: Mode = { name: 'dl-disk', dir, topics: { people: topic, goods: topic, funds: topic }, group, prefix: group };
     const applied = async () => {
       const v = await redis.mget(...Array.from({ length: PARTITIONS }, (_, p) => `${group}:{${topic}:${p}}:pos`));
@@ -94,7 +97,11 @@ streams:
     const worker = new Worker(mode, 'w1', configFile);
 
     // 1. Read-only: the worker holds and says why; it does not exit.
-    await waitFor('a dead-letter write failing with EROFS', () => /dead-letter write failed; holding the batch[\s\S]*EROFS/.test(logText()) || undefined, 120_000);
+    await waitFor(
+      'a dead-letter write failing with EROFS',
+      () => /dead-letter write failed; holding the batch[\s\S]*EROFS/.test(logText()) || undefined,
+      120_000,
+    );
     expect(worker.child.exitCode).toBeNull();
     expect(await applied()).toBeLessThan(RECORDS);
     expect(logText()).toMatch(/FW_DEAD_LETTER/);
@@ -114,7 +121,9 @@ streams:
     expect(logText()).not.toMatch(/Unhandled 'error' event/);
 
     // Every reject exactly once, whole lines only (a failed write was cut back, not left torn).
-    const lines = readFileSync(deadLetterFile, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(deadLetterFile, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const raws = lines.map((l) => JSON.parse(l).raw as string);
     expect(raws.length).toBe(bad.length);
     expect(new Set(raws)).toEqual(new Set(bad));

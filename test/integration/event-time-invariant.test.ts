@@ -72,7 +72,9 @@ const MIN = 60_000;
 const PARTITIONS = 4;
 /** Changes later than this before the end of the recording are not compared (see the header). */
 const CUTOFF_BEFORE_END = 10 * MIN;
-const FIXTURE = parse(readFileSync(path.join(ROOT, 'test/fixtures/event-time/streams.yaml'), 'utf8')) as { streams: Record<string, { detectors: Array<{ name: string; type: string }> } & Record<string, unknown>> };
+const FIXTURE = parse(readFileSync(path.join(ROOT, 'test/fixtures/event-time/streams.yaml'), 'utf8')) as {
+  streams: Record<string, { detectors: Array<{ name: string; type: string }> } & Record<string, unknown>>;
+};
 /** Detector name → type, from the fixture. */
 const TYPE_OF = new Map(Object.values(FIXTURE.streams).flatMap((s) => s.detectors.map((d) => [d.name, d.type] as const)));
 const TYPES = [...new Set(TYPE_OF.values())].sort();
@@ -149,7 +151,11 @@ async function paced(name: string, rec: Recording, paceMs: number): Promise<Mode
   await waitForGroup(mode, 1);
   await producePaced(mode, rec.records, paceMs);
   await finish(mode, rec, [w]);
-  return { wallMs: Date.now() - t0, changes: collect(mode), notes: `${Math.round(rec.records.length / (paceMs / 1000))} records/s while 1 worker keeps up` };
+  return {
+    wallMs: Date.now() - t0,
+    changes: collect(mode),
+    notes: `${Math.round(rec.records.length / (paceMs / 1000))} records/s while 1 worker keeps up`,
+  };
 }
 
 /** Paced, with the worker killed (-9) once ~45 % is applied and restarted at once. */
@@ -202,7 +208,17 @@ async function backtest(name: string, rec: Recording): Promise<ModeResult> {
   const mode = openMode(name);
   const input = path.join(mode.dir, 'recording.jsonl');
   writeFileSync(input, backtestLines(rec));
-  const r = await runCli(['backtest', '--input', input, '--out', path.join(mode.dir, 'out.csv'), '--config', writeBacktestConfig(mode, FIXTURE), '--alerts', alertsFile(mode, 'backtest')]);
+  const r = await runCli([
+    'backtest',
+    '--input',
+    input,
+    '--out',
+    path.join(mode.dir, 'out.csv'),
+    '--config',
+    writeBacktestConfig(mode, FIXTURE),
+    '--alerts',
+    alertsFile(mode, 'backtest'),
+  ]);
   if (r.code !== 0) throw new Error(`flowwatch backtest --alerts exited with ${r.code}:\n${r.stderr.slice(-2000)}`);
   return { wallMs: Date.now() - t0, changes: collect(mode), notes: `${rec.records.length} records from a file` };
 }
@@ -217,12 +233,19 @@ function describeChange(c: AlertChange, rec: Recording): string {
 }
 
 /** What each mode has that the reference lacks, and the reverse (first lines of each). */
-function differences(results: ReadonlyMap<string, ModeResult>, reference: string, rec: Recording, cutoff: number): Record<string, { missing: string[]; extra: string[] }> {
+function differences(
+  results: ReadonlyMap<string, ModeResult>,
+  reference: string,
+  rec: Recording,
+  cutoff: number,
+): Record<string, { missing: string[]; extra: string[] }> {
   const ref = results.get(reference)!;
   const refKeys = new Set(upTo(ref.changes, cutoff).map(changeKey));
   const out: Record<string, { missing: string[]; extra: string[] }> = {};
   const lines = (list: AlertChange[]) => {
-    const sorted = list.sort((x, y) => changeTime(x) - changeTime(y) || changeKey(x).localeCompare(changeKey(y))).map((c) => describeChange(c, rec));
+    const sorted = list
+      .sort((x, y) => changeTime(x) - changeTime(y) || changeKey(x).localeCompare(changeKey(y)))
+      .map((c) => describeChange(c, rec));
     return sorted.length > 12 ? [...sorted.slice(0, 12), `… ${sorted.length - 12} more`] : sorted;
   };
   for (const [name, r] of results) {
@@ -241,8 +264,16 @@ function table(results: ReadonlyMap<string, ModeResult>, cutoff: number): string
   const head = ['mode', 'wall s', 'compared f/r', ...TYPES, 'after cutoff', 'notes'];
   const rows = [...results].map(([name, r]) => {
     const cmp = upTo(r.changes, cutoff);
-    const fr = (list: AlertChange[]) => `${list.filter((c) => c.status === 'firing').length}/${list.filter((c) => c.status === 'resolved').length}`;
-    return [name, (r.wallMs / 1000).toFixed(1), fr(cmp), ...TYPES.map((t) => fr(cmp.filter((c) => TYPE_OF.get(c.detector) === t))), String(r.changes.length - cmp.length), r.notes];
+    const fr = (list: AlertChange[]) =>
+      `${list.filter((c) => c.status === 'firing').length}/${list.filter((c) => c.status === 'resolved').length}`;
+    return [
+      name,
+      (r.wallMs / 1000).toFixed(1),
+      fr(cmp),
+      ...TYPES.map((t) => fr(cmp.filter((c) => TYPE_OF.get(c.detector) === t))),
+      String(r.changes.length - cmp.length),
+      r.notes,
+    ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   return [head, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
@@ -257,14 +288,22 @@ function undetected(changes: readonly AlertChange[], planted: readonly Planted[]
   const out: string[] = [];
   for (const p of planted) {
     const fingerprint = `${p.stream}/${p.detector}/${p.key}`;
-    const fired = cmp.find((c) => c.fingerprint === fingerprint && c.status === 'firing' && c.startsAt >= p.from - 2 * MIN && c.startsAt <= p.to + 6 * MIN);
+    const fired = cmp.find(
+      (c) => c.fingerprint === fingerprint && c.status === 'firing' && c.startsAt >= p.from - 2 * MIN && c.startsAt <= p.to + 6 * MIN,
+    );
     const resolved = fired && cmp.find((c) => c.fingerprint === fingerprint && c.status === 'resolved' && c.startsAt === fired.startsAt);
     if (!fired || !resolved) out.push(`${fingerprint} (${p.what}): ${fired ? 'fired, never resolved' : 'never fired'}`);
   }
   return out;
 }
 
-function checkInvariant(results: ReadonlyMap<string, ModeResult>, expected: readonly string[], reference: string, rec: Recording, title: string): void {
+function checkInvariant(
+  results: ReadonlyMap<string, ModeResult>,
+  expected: readonly string[],
+  reference: string,
+  rec: Recording,
+  title: string,
+): void {
   const cutoff = rec.end - CUTOFF_BEFORE_END;
   console.log(
     `${title}: ${rec.records.length} records from ${new Date(rec.start).toISOString()} to ${new Date(rec.end).toISOString()}, ` +

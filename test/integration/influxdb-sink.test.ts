@@ -32,7 +32,8 @@ const SERVICES = path.join(__dirname, '..', '..', 'scripts', 'services');
 async function influxConnection(): Promise<InfluxConnection> {
   let env: Record<string, string | undefined> = process.env;
   if (!env.INFLUX_URL) {
-    const status = async () => (await run(SERVICES, ['status', 'influxdb']).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }))).stdout;
+    const status = async () =>
+      (await run(SERVICES, ['status', 'influxdb']).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }))).stdout;
     const deadline = Date.now() + 10 * 60_000;
     let s = await status();
     while (/\bstarting\b/.test(s) && Date.now() < deadline) {
@@ -41,10 +42,16 @@ async function influxConnection(): Promise<InfluxConnection> {
     }
     if (!/\brunning\b/.test(s)) await run(SERVICES, ['up', 'influxdb'], { timeout: 25 * 60_000 });
     env = {};
-    for (const m of (await run(SERVICES, ['env'])).stdout.matchAll(/^export ([A-Z_]+)=(.*)$/gm)) env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
+    for (const m of (await run(SERVICES, ['env'])).stdout.matchAll(/^export ([A-Z_]+)=(.*)$/gm))
+      env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
     if (!env.INFLUX_URL) throw new Error('scripts/services env printed no INFLUX_URL');
   }
-  return { url: env.INFLUX_URL!.replace(/\/$/, ''), token: env.INFLUX_TOKEN ?? '', org: env.INFLUX_ORG || '-', bucket: env.INFLUX_BUCKET || 'flowwatch/autogen' };
+  return {
+    url: env.INFLUX_URL!.replace(/\/$/, ''),
+    token: env.INFLUX_TOKEN ?? '',
+    org: env.INFLUX_ORG || '-',
+    bucket: env.INFLUX_BUCKET || 'flowwatch/autogen',
+  };
 }
 // ----------------------------------------------------------------
 
@@ -62,7 +69,9 @@ function authHeaders(): Record<string, string> {
   return conn.token ? { Authorization: `Token ${conn.token}` } : {};
 }
 
-async function influxql(q: string): Promise<Array<{ name?: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>> {
+async function influxql(
+  q: string,
+): Promise<Array<{ name?: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>> {
   const res = await fetch(`${conn.url}/query?db=${encodeURIComponent(db)}&epoch=ms&q=${encodeURIComponent(q)}`, { headers: authHeaders() });
   const body = (await res.json()) as { results?: Array<{ series?: any[]; error?: string }>; error?: string };
   if (!res.ok || body.error || body.results?.[0]?.error) throw new Error(`InfluxQL ${q}: ${res.status} ${JSON.stringify(body)}`);
@@ -113,8 +122,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!conn) return;
-  await fetch(`${conn.url}/query?db=${encodeURIComponent(db)}&q=${encodeURIComponent(`DROP MEASUREMENT "${MEASUREMENT}"`)}`, { method: 'POST', headers: authHeaders() }).catch(() => undefined);
-  await fetch(`${conn.url}/query?db=${encodeURIComponent(db)}&q=${encodeURIComponent(`DELETE FROM "alerts" WHERE "stream" = '${ALERT_STREAM}'`)}`, { method: 'POST', headers: authHeaders() }).catch(() => undefined);
+  await fetch(`${conn.url}/query?db=${encodeURIComponent(db)}&q=${encodeURIComponent(`DROP MEASUREMENT "${MEASUREMENT}"`)}`, {
+    method: 'POST',
+    headers: authHeaders(),
+  }).catch(() => undefined);
+  await fetch(
+    `${conn.url}/query?db=${encodeURIComponent(db)}&q=${encodeURIComponent(`DELETE FROM "alerts" WHERE "stream" = '${ALERT_STREAM}'`)}`,
+    { method: 'POST', headers: authHeaders() },
+  ).catch(() => undefined);
   delete process.env[TOKEN_ENV];
 });
 
@@ -124,7 +139,13 @@ describe('InfluxDbSink → InfluxDB 1.8', () => {
   it('writes 1000 aggregate points that InfluxQL and Flux read back exactly', async () => {
     const sink = createInfluxDbSink(sinkConfig({ batch_size: 400, flush_interval: '5s' }), silentLogger());
     const points = Array.from({ length: 1000 }, (_, i) =>
-      aggregatePoint(MEASUREMENT, `gate-${i % 4}`, 'crowd-surge', { score: i / 1000, evidence: { value: i, baseline: i % 2 === 1 ? 100 : null, deviation: i % 2 === 1 ? (i - 100) / 10 : NaN } }, BASE + i * 1000),
+      aggregatePoint(
+        MEASUREMENT,
+        `gate-${i % 4}`,
+        'crowd-surge',
+        { score: i / 1000, evidence: { value: i, baseline: i % 2 === 1 ? 100 : null, deviation: i % 2 === 1 ? (i - 100) / 10 : NaN } },
+        BASE + i * 1000,
+      ),
     );
     sink.write(points);
     await sink.flush();
@@ -132,7 +153,9 @@ describe('InfluxDbSink → InfluxDB 1.8', () => {
     await sink.close();
 
     const where = `time >= ${BASE}ms AND time < ${BASE + 1_000_000}ms`;
-    const [agg] = await influxql(`SELECT count("value"), sum("value"), count("baseline"), count("deviation"), max("score") FROM "${MEASUREMENT}" WHERE ${where}`);
+    const [agg] = await influxql(
+      `SELECT count("value"), sum("value"), count("baseline"), count("deviation"), max("score") FROM "${MEASUREMENT}" WHERE ${where}`,
+    );
     expect(agg.columns).toEqual(['time', 'count', 'sum', 'count_1', 'count_2', 'max']);
     expect(agg.values[0].slice(1)).toEqual([1000, 499_500, 500, 500, 0.999]);
 
@@ -143,7 +166,9 @@ describe('InfluxDbSink → InfluxDB 1.8', () => {
       ['gate-2', 'crowd-surge', 250],
       ['gate-3', 'crowd-surge', 250],
     ]);
-    const [one] = await influxql(`SELECT "value", "score", "baseline", "deviation", "key" FROM "${MEASUREMENT}" WHERE time = ${BASE + 123_000}ms`);
+    const [one] = await influxql(
+      `SELECT "value", "score", "baseline", "deviation", "key" FROM "${MEASUREMENT}" WHERE time = ${BASE + 123_000}ms`,
+    );
     expect(one.values).toEqual([[BASE + 123_000, 123, 0.123, 100, 2.3, 'gate-3']]);
 
     const range = `range(start: ${iso(BASE)}, stop: ${iso(BASE + 1_000_000)})`;
@@ -153,7 +178,14 @@ describe('InfluxDbSink → InfluxDB 1.8', () => {
     const [sum] = await flux(`${value} |> sum()`);
     expect(Number(sum._value)).toBe(499_500);
     const [first] = await flux(`${value} |> sort(columns: ["_time"]) |> limit(n: 1)`);
-    expect(first).toMatchObject({ _time: iso(BASE).replace('.000Z', 'Z'), _value: '0', _field: 'value', _measurement: MEASUREMENT, key: 'gate-0', detector: 'crowd-surge' });
+    expect(first).toMatchObject({
+      _time: iso(BASE).replace('.000Z', 'Z'),
+      _value: '0',
+      _field: 'value',
+      _measurement: MEASUREMENT,
+      key: 'gate-0',
+      detector: 'crowd-surge',
+    });
     const byKey = await flux(
       `from(bucket: "${conn.bucket}") |> ${range} |> filter(fn: (r) => r._measurement == "${MEASUREMENT}" and r._field == "baseline") |> group(columns: ["key"]) |> count()`,
     );
@@ -183,7 +215,9 @@ describe('InfluxDbSink → InfluxDB 1.8', () => {
     await sink.close(); // close() flushes
     expect(sink.stats()).toEqual({ written: 2, buffered: 0, dropped: 0, failedFlushes: 0, retries: 0 });
 
-    const series = await influxql(`SELECT "score", "summary", "starts_at", "status", "severity", "key", "detector" FROM "alerts" WHERE "stream" = '${ALERT_STREAM}'`);
+    const series = await influxql(
+      `SELECT "score", "summary", "starts_at", "status", "severity", "key", "detector" FROM "alerts" WHERE "stream" = '${ALERT_STREAM}'`,
+    );
     expect(series).toHaveLength(1);
     expect(series[0].values).toEqual([
       [BASE + 5000, 0.93, alert.summary, BASE + 5000, 'firing', 'critical', alert.key, 'crowd-surge'],
@@ -204,10 +238,26 @@ describe('InfluxDbSink → InfluxDB 1.8', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       const sink = createInfluxDbSink(
-        influxdbSinkSchema.parse({ type: 'influxdb', url: 'http://127.0.0.1:1', token_env: TOKEN_ENV, max_buffer_points: 100, flush_interval: '100ms', timeout: '2s' }),
+        influxdbSinkSchema.parse({
+          type: 'influxdb',
+          url: 'http://127.0.0.1:1',
+          token_env: TOKEN_ENV,
+          max_buffer_points: 100,
+          flush_interval: '100ms',
+          timeout: '2s',
+        }),
         silentLogger(),
       );
-      const pts = (n: number, from: number) => Array.from({ length: n }, (_, i) => aggregatePoint(MEASUREMENT, 'gate-x', 'd', { score: 0, evidence: { value: from + i, baseline: null, deviation: null } }, BASE + from + i));
+      const pts = (n: number, from: number) =>
+        Array.from({ length: n }, (_, i) =>
+          aggregatePoint(
+            MEASUREMENT,
+            'gate-x',
+            'd',
+            { score: 0, evidence: { value: from + i, baseline: null, deviation: null } },
+            BASE + from + i,
+          ),
+        );
       sink.write(pts(80, 0));
       sink.write(pts(70, 80));
       expect(sink.stats()).toMatchObject({ written: 0, buffered: 100, dropped: 50 });

@@ -45,7 +45,17 @@ async function startWorker(topic: string, dlq: string, group: string) {
   const w = wire(cfg, log, { receivers: [recorder] });
   await w.start();
   const controller = new AbortController();
-  const done = runPipeline({ config: cfg, sources: w.sources, dispatcher: w.dispatcher, deadLetter: w.deadLetter, store: w.store, sinks: w.sinks, log, clock: systemClock, signal: controller.signal });
+  const done = runPipeline({
+    config: cfg,
+    sources: w.sources,
+    dispatcher: w.dispatcher,
+    deadLetter: w.deadLetter,
+    store: w.store,
+    sinks: w.sinks,
+    log,
+    clock: systemClock,
+    signal: controller.signal,
+  });
   return {
     alerts,
     async stop() {
@@ -65,7 +75,10 @@ describe('Kafka → pipeline → alerts', () => {
     const group = uniqueName('it-group');
     await createTopics([topic, dlq]);
     const t = Date.now() - 60_000;
-    const pay = (id: string, account: string, amount: number, ts: number): [string, string] => [account, JSON.stringify({ payment_id: id, account, amount, ts })];
+    const pay = (id: string, account: string, amount: number, ts: number): [string, string] => [
+      account,
+      JSON.stringify({ payment_id: id, account, amount, ts }),
+    ];
     kcatProduce(topic, [
       pay('p1', acc(1), 25_000, t), // big payment
       ...[0, 1, 2, 3, 4].map((i) => pay(`b${i}`, acc(2), 20, t + i * 1000)), // 5 payments in 10 min: burst
@@ -74,7 +87,10 @@ describe('Kafka → pipeline → alerts', () => {
     const worker = await startWorker(topic, dlq, group);
     try {
       await waitFor('two firing alerts', () => (worker.alerts.filter((a) => a.status === 'firing').length >= 2 ? true : undefined));
-      const firing = worker.alerts.filter((a) => a.status === 'firing').map((a) => `${a.detector}:${a.key}`).sort();
+      const firing = worker.alerts
+        .filter((a) => a.status === 'firing')
+        .map((a) => `${a.detector}:${a.key}`)
+        .sort();
       expect(firing).toEqual([`big-payment:${acc(1)}`, `burst:${acc(2)}`]);
       const big = worker.alerts.find((a) => a.detector === 'big-payment')!;
       expect(big.evidence.value).toBe(25_000);
@@ -86,13 +102,28 @@ describe('Kafka → pipeline → alerts', () => {
         const body = (await res.json()) as { results: Array<{ series?: Array<{ columns: string[]; values: unknown[][] }> }> };
         return body.results[0].series?.[0];
       };
-      const series = await waitFor('points in InfluxDB', async () => query(`SELECT "value", "score" FROM "funds" WHERE "key" = '${acc(1)}' AND "detector" = 'big-payment'`), 20_000, 250);
+      const series = await waitFor(
+        'points in InfluxDB',
+        async () => query(`SELECT "value", "score" FROM "funds" WHERE "key" = '${acc(1)}' AND "detector" = 'big-payment'`),
+        20_000,
+        250,
+      );
       expect(series.values).toHaveLength(1);
       expect(series.values[0][1]).toBe(25_000);
       expect(series.values[0][2]).toBeGreaterThan(0.5);
-      const bursts = await waitFor('the burst count', async () => query(`SELECT max("value") FROM "funds" WHERE "key" = '${acc(2)}' AND "detector" = 'burst'`), 20_000, 250);
+      const bursts = await waitFor(
+        'the burst count',
+        async () => query(`SELECT max("value") FROM "funds" WHERE "key" = '${acc(2)}' AND "detector" = 'burst'`),
+        20_000,
+        250,
+      );
       expect(bursts.values[0][1]).toBe(5);
-      const alertRows = await waitFor('alert points', async () => query(`SELECT "score", "summary" FROM "alerts" WHERE "key" = '${acc(1)}'`), 20_000, 250);
+      const alertRows = await waitFor(
+        'alert points',
+        async () => query(`SELECT "score", "summary" FROM "alerts" WHERE "key" = '${acc(1)}'`),
+        20_000,
+        250,
+      );
       expect(alertRows.values).toHaveLength(1);
       expect(String(alertRows.values[0][2])).toContain(acc(1));
     } finally {
@@ -116,7 +147,9 @@ describe('Kafka → pipeline → alerts', () => {
     ]);
     const worker = await startWorker(topic, dlq, group);
     try {
-      await waitFor('the good record after the bad ones to alert', () => (worker.alerts.some((a) => a.detector === 'big-payment') ? true : undefined));
+      await waitFor('the good record after the bad ones to alert', () =>
+        worker.alerts.some((a) => a.detector === 'big-payment') ? true : undefined,
+      );
       const dead = await waitFor('3 dead letters', () => {
         const m = kcatConsumeAll(dlq);
         return m.length >= 3 ? m : undefined;

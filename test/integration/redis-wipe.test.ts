@@ -50,7 +50,9 @@ jest.setTimeout(180_000);
 const ROOT = path.join(__dirname, '..', '..');
 const MIN = 60_000;
 const PARTITIONS = 4;
-const FIXTURE = parse(readFileSync(path.join(ROOT, 'test/fixtures/event-time/streams.yaml'), 'utf8')) as { streams: Record<string, Record<string, unknown>> };
+const FIXTURE = parse(readFileSync(path.join(ROOT, 'test/fixtures/event-time/streams.yaml'), 'utf8')) as {
+  streams: Record<string, Record<string, unknown>>;
+};
 const SVC_DIR = process.env.FW_SERVICES_DIR ?? path.join(ROOT, '.services');
 const OWN_REDIS = existsSync(path.join(SVC_DIR, 'redis', 'redis.pid'));
 const itOwn = OWN_REDIS ? it : it.skip;
@@ -96,9 +98,18 @@ async function restartRedis(wipe: boolean): Promise<void> {
   const port = new URL(process.env.REDIS_URL!).port;
   const down = spawnSync('redis-cli', ['-p', port, 'shutdown', ...(wipe ? ['nosave'] : [])], { encoding: 'utf8' });
   expect(down.status).toBe(0);
-  await waitFor('redis to stop', async () => (spawnSync('redis-cli', ['-p', port, 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG' ? undefined : true), 30_000, 50);
+  await waitFor(
+    'redis to stop',
+    async () => (spawnSync('redis-cli', ['-p', port, 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG' ? undefined : true),
+    30_000,
+    50,
+  );
   if (wipe) rmSync(path.join(SVC_DIR, 'redis', 'appendonlydir'), { recursive: true, force: true });
-  const up = spawnSync(path.join(ROOT, 'scripts', 'services'), ['up', 'redis'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, FW_SERVICES_DIR: SVC_DIR } });
+  const up = spawnSync(path.join(ROOT, 'scripts', 'services'), ['up', 'redis'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, FW_SERVICES_DIR: SVC_DIR },
+  });
   if (up.status !== 0) throw new Error(`scripts/services up redis failed:\n${up.stderr}`);
 }
 
@@ -130,7 +141,10 @@ let referenceState: Record<string, string> = {};
 
 /** The worker's pino lines (JSON on stderr). */
 function logLines(w: Worker): Array<{ level: number; msg: string } & Record<string, unknown>> {
-  return readFileSync(w.log, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  return readFileSync(w.log, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 }
 
 /** Paced into one worker, Redis restarted once ~40 % is applied. */
@@ -152,8 +166,18 @@ async function restartedMidStream(name: string, wipe: boolean) {
   expect(dead.slice(0, 3)).toEqual([]);
   const state = await storedState(mode);
   const diff = stateDiff(referenceState, state);
-  if (process.env.FW_DEBUG_STATE) for (const k of diff.slice(0, 3)) console.log(`${name} ${k}\nclean: ${referenceState[k]}\n${name}: ${state[k]}`);
-  return { mode, w, lines, changes: lines.map(toChange), epochBefore, epochAfter: await redis.get(`${mode.prefix}:epoch`), atRestart, stateDiff: diff };
+  if (process.env.FW_DEBUG_STATE)
+    for (const k of diff.slice(0, 3)) console.log(`${name} ${k}\nclean: ${referenceState[k]}\n${name}: ${state[k]}`);
+  return {
+    mode,
+    w,
+    lines,
+    changes: lines.map(toChange),
+    epochBefore,
+    epochAfter: await redis.get(`${mode.prefix}:epoch`),
+    atRestart,
+    stateDiff: diff,
+  };
 }
 
 itOwn('the persistence check reads the real settings: AOF on is fine, AOF off is one loud warn line', async () => {
@@ -169,10 +193,20 @@ itOwn('the persistence check reads the real settings: AOF on is fine, AOF off is
   }
   expect(out.map((l) => [l.level, l.msg])).toEqual([
     [30, 'Redis persists state with AOF (appendfsync everysec)'],
-    [40, expect.stringMatching(/^STATE NOT PERSISTED: Redis does not persist state \(appendonly no, no RDB save\): a Redis restart wipes .* run Redis with appendonly yes and appendfsync everysec/)],
+    [
+      40,
+      expect.stringMatching(
+        /^STATE NOT PERSISTED: Redis does not persist state \(appendonly no, no RDB save\): a Redis restart wipes .* run Redis with appendonly yes and appendfsync everysec/,
+      ),
+    ],
   ]);
   // The AOF rewrite that turning it back on starts must be done before Redis is restarted below.
-  await waitFor('AOF rewrite to finish', async () => (/aof_rewrite_in_progress:0/.test(await redis.info('persistence')) ? true : undefined), 30_000, 50);
+  await waitFor(
+    'AOF rewrite to finish',
+    async () => (/aof_rewrite_in_progress:0/.test(await redis.info('persistence')) ? true : undefined),
+    30_000,
+    50,
+  );
 });
 
 it('reference: a clean run (backlog, one worker)', async () => {
@@ -188,47 +222,54 @@ it('reference: a clean run (backlog, one worker)', async () => {
   expect(keysOf(reference).length).toBeGreaterThan(10);
 });
 
-itOwn('Redis restarted without persistence mid-stream: wipe found, logged, re-seeded; every change of the clean run notified, re-sent firing marked', async () => {
-  const r = await restartedMidStream('wiped', true);
-  const isResent = (l: Record<string, unknown>) => (l.labels as Record<string, string>).resent === 'state-store-lost';
-  const resent = r.lines.filter(isResent);
-  const log = logLines(r.w);
-  const errors = log.filter((l) => l.level === 50);
-  const reseeded = log.find((l) => l.msg.startsWith('state store re-seeded'));
-  const missing = keysOf(reference).filter((k) => !keysOf(r.changes).includes(k));
-  // Measured first, so the numbers are printed even when an expectation below fails.
-  numbers.wiped = {
-    appliedAtRestart: r.atRestart,
-    notifications: r.lines.length,
-    changesCompared: keysOf(r.changes).length,
-    missing: missing.length,
-    firstMissing: missing.slice(0, 8),
-    resentFiring: resent.length,
-    reseeded: reseeded ? { scopes: (reseeded.scopes as string[]).length, rows: reseeded.rows, resentFiring: reseeded.resentFiring } : null,
-    errorLines: errors.length,
-    rowsDifferingFromClean: r.stateDiff.length,
-    firstDiffering: r.stateDiff.slice(0, 5),
-  };
-  // Every change of the clean run, and nothing else.
-  expect(keysOf(r.changes)).toEqual(keysOf(reference));
-  // A change notified more than once: only as a firing re-sent after the loss, and marked so.
-  const byKey = new Map<string, Array<Record<string, unknown>>>();
-  for (const l of r.lines) {
-    const k = changeKey(toChange(l));
-    byKey.set(k, [...(byKey.get(k) ?? []), l]);
-  }
-  for (const [k, ls] of byKey) {
-    if (ls.length === 1) continue;
-    expect({ k, unmarked: ls.filter((l) => !isResent(l)).length }).toEqual({ k, unmarked: 1 });
-  }
-  for (const l of resent) {
-    expect(l.status).toBe('firing');
-    expect(l.summary).toMatch(/^\[re-sent after state store loss\] /);
-  }
-  expect(errors.map((l) => l.msg)).toContain('state store was wiped or replaced (epoch changed): commits stopped; re-seeding it from the state this worker holds in memory');
-  expect(reseeded).toBeDefined();
-  expect(Number(r.epochAfter)).toBeGreaterThan(Number(r.epochBefore));
-});
+itOwn(
+  'Redis restarted without persistence mid-stream: wipe found, logged, re-seeded; every change of the clean run notified, re-sent firing marked',
+  async () => {
+    const r = await restartedMidStream('wiped', true);
+    const isResent = (l: Record<string, unknown>) => (l.labels as Record<string, string>).resent === 'state-store-lost';
+    const resent = r.lines.filter(isResent);
+    const log = logLines(r.w);
+    const errors = log.filter((l) => l.level === 50);
+    const reseeded = log.find((l) => l.msg.startsWith('state store re-seeded'));
+    const missing = keysOf(reference).filter((k) => !keysOf(r.changes).includes(k));
+    // Measured first, so the numbers are printed even when an expectation below fails.
+    numbers.wiped = {
+      appliedAtRestart: r.atRestart,
+      notifications: r.lines.length,
+      changesCompared: keysOf(r.changes).length,
+      missing: missing.length,
+      firstMissing: missing.slice(0, 8),
+      resentFiring: resent.length,
+      reseeded: reseeded
+        ? { scopes: (reseeded.scopes as string[]).length, rows: reseeded.rows, resentFiring: reseeded.resentFiring }
+        : null,
+      errorLines: errors.length,
+      rowsDifferingFromClean: r.stateDiff.length,
+      firstDiffering: r.stateDiff.slice(0, 5),
+    };
+    // Every change of the clean run, and nothing else.
+    expect(keysOf(r.changes)).toEqual(keysOf(reference));
+    // A change notified more than once: only as a firing re-sent after the loss, and marked so.
+    const byKey = new Map<string, Array<Record<string, unknown>>>();
+    for (const l of r.lines) {
+      const k = changeKey(toChange(l));
+      byKey.set(k, [...(byKey.get(k) ?? []), l]);
+    }
+    for (const [k, ls] of byKey) {
+      if (ls.length === 1) continue;
+      expect({ k, unmarked: ls.filter((l) => !isResent(l)).length }).toEqual({ k, unmarked: 1 });
+    }
+    for (const l of resent) {
+      expect(l.status).toBe('firing');
+      expect(l.summary).toMatch(/^\[re-sent after state store loss\] /);
+    }
+    expect(errors.map((l) => l.msg)).toContain(
+      'state store was wiped or replaced (epoch changed): commits stopped; re-seeding it from the state this worker holds in memory',
+    );
+    expect(reseeded).toBeDefined();
+    expect(Number(r.epochAfter)).toBeGreaterThan(Number(r.epochBefore));
+  },
+);
 
 itOwn('Redis restarted with AOF mid-stream: nothing lost, nothing re-seeded, every change notified exactly once', async () => {
   const r = await restartedMidStream('aof', false);
@@ -238,5 +279,12 @@ itOwn('Redis restarted with AOF mid-stream: nothing lost, nothing re-seeded, eve
   expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
   expect(r.epochAfter).toBe(r.epochBefore);
   expect(logLines(r.w).filter((l) => l.level >= 50)).toEqual([]);
-  numbers.aof = { appliedAtRestart: r.atRestart, notifications: r.lines.length, changesCompared: keysOf(r.changes).length, duplicates: [...counts.values()].filter((n) => n > 1).length, rowsDifferingFromClean: r.stateDiff.length, firstDiffering: r.stateDiff.slice(0, 5) };
+  numbers.aof = {
+    appliedAtRestart: r.atRestart,
+    notifications: r.lines.length,
+    changesCompared: keysOf(r.changes).length,
+    duplicates: [...counts.values()].filter((n) => n > 1).length,
+    rowsDifferingFromClean: r.stateDiff.length,
+    firstDiffering: r.stateDiff.slice(0, 5),
+  };
 });

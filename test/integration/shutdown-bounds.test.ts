@@ -55,10 +55,12 @@ async function freePort(): Promise<number> {
 /** A redis-server of this test's own on a free port (no persistence). */
 async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   redises.push(proc);
   const url = `redis://127.0.0.1:${port}`;
-  for (const started = Date.now(); Date.now() - started < 10_000; ) {
+  for (const started = Date.now(); Date.now() - started < 10_000;) {
     if (spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG') return { url, proc };
     await sleep(100);
   }
@@ -94,7 +96,11 @@ class Run {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [BIN, 'run', ...args], { cwd: ROOT, env: { ...process.env, FLOWWATCH_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = spawn(process.execPath, [BIN, 'run', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, FLOWWATCH_LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     children.push(this.child);
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })));
@@ -102,7 +108,7 @@ class Run {
 
   /** Waits until a log line matches (the worker's startup takes seconds on a loaded machine). */
   async waitFor(re: RegExp, ms = 60_000): Promise<RegExpExecArray> {
-    for (const started = Date.now(); Date.now() - started < ms; ) {
+    for (const started = Date.now(); Date.now() - started < ms;) {
       const m = re.exec(this.stderr);
       if (m) return m;
       if (this.child.exitCode !== null) throw new Error(`worker exited (${this.child.exitCode}) before ${re}:\n${this.stderr}`);
@@ -127,7 +133,13 @@ async function produce(topic: string, n: number): Promise<void> {
   const producer = testKafka().producer();
   await producer.connect();
   const now = Date.now();
-  await producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ key: `g${i % 4}`, value: JSON.stringify({ gate: `g${i % 4}`, ts: now + i, entries: i % 50 }) })) });
+  await producer.send({
+    topic,
+    messages: Array.from({ length: n }, (_, i) => ({
+      key: `g${i % 4}`,
+      value: JSON.stringify({ gate: `g${i % 4}`, ts: now + i, entries: i % 50 }),
+    })),
+  });
   await producer.disconnect();
 }
 
@@ -152,18 +164,29 @@ describe('bounded shutdown (real Kafka, a real Redis of our own)', () => {
     await run.waitFor(/partitions assigned/);
     await produce(topic, 200);
     // Processed and committed before the pause: the metrics have something to say.
-    for (let i = 0; i < 100 && !/flowwatch_events_total\{stream="people"\} 200/.test((await get(port, '/metrics')).text); i++) await sleep(200);
+    for (let i = 0; i < 100 && !/flowwatch_events_total\{stream="people"\} 200/.test((await get(port, '/metrics')).text); i++)
+      await sleep(200);
 
     const healthy = await get(port, '/metrics');
     expect(healthy.status).toBe(200);
     const families = parsePrometheusTextFormat(healthy.text);
     const byName = new Map(families.map((f) => [f.name, f]));
-    expect(byName.get('flowwatch_events_total')?.metrics).toEqual([expect.objectContaining({ labels: { stream: 'people' }, value: '200' })]);
+    expect(byName.get('flowwatch_events_total')?.metrics).toEqual([
+      expect.objectContaining({ labels: { stream: 'people' }, value: '200' }),
+    ]);
     expect(byName.get('flowwatch_build_info')?.metrics[0].labels).toEqual({ version: expect.any(String), node: process.version });
     expect(byName.get('flowwatch_ready')?.metrics[0]).toMatchObject({ value: '1' });
     expect(byName.get('flowwatch_metrics_stale')?.metrics[0]).toMatchObject({ value: '0' });
     expect(byName.get('flowwatch_consumer_lag')?.metrics.map((m) => m.labels?.topic)).toContain(topic);
-    for (const name of ['process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds', 'flowwatch_batch_duration_seconds', 'flowwatch_state_commit_duration_seconds', 'flowwatch_outbox_depth', 'flowwatch_store_epoch']) expect(byName.has(name)).toBe(true);
+    for (const name of [
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_seconds',
+      'flowwatch_batch_duration_seconds',
+      'flowwatch_state_commit_duration_seconds',
+      'flowwatch_outbox_depth',
+      'flowwatch_store_epoch',
+    ])
+      expect(byName.has(name)).toBe(true);
     expect((await get(port, '/readyz')).status).toBe(200);
 
     redis.proc.kill('SIGSTOP');
@@ -190,7 +213,12 @@ describe('bounded shutdown (real Kafka, a real Redis of our own)', () => {
     const topic = uniqueName('sd-noredis');
     await createTopics([topic], 2);
     await produce(topic, 20);
-    const run = new Run(['--config', writeConfig('noredis', { redisUrl: `redis://127.0.0.1:${await freePort()}`, topic }), '--duration', '5s']);
+    const run = new Run([
+      '--config',
+      writeConfig('noredis', { redisUrl: `redis://127.0.0.1:${await freePort()}`, topic }),
+      '--duration',
+      '5s',
+    ]);
     await run.waitFor(/"msg":"stopping/, 90_000);
     const e = await run.exitWithin();
     process.stderr.write(`shutdown-bounds: Redis unreachable, --duration 5s → exit ${e.code} ${e.ms} ms after "stopping"\n`);
@@ -201,11 +229,17 @@ describe('bounded shutdown (real Kafka, a real Redis of our own)', () => {
 
   it('Kafka unreachable (127.0.0.1:1) and --duration 5s: not ready meanwhile, exits within the bound after the duration', async () => {
     const redis = await startRedis();
-    const run = new Run(['--config', writeConfig('nokafka', { redisUrl: redis.url, topic: uniqueName('sd-nokafka') }), '--duration', '5s'], { KAFKA_BROKERS: '127.0.0.1:1' });
+    const run = new Run(
+      ['--config', writeConfig('nokafka', { redisUrl: redis.url, topic: uniqueName('sd-nokafka') }), '--duration', '5s'],
+      { KAFKA_BROKERS: '127.0.0.1:1' },
+    );
     const port = await run.telemetryPort();
     const ready = await get(port, '/readyz');
     expect(ready.status).toBe(503);
-    expect(JSON.parse(ready.text)).toMatchObject({ status: 'not ready', problems: [expect.objectContaining({ component: 'source:kafka' })] });
+    expect(JSON.parse(ready.text)).toMatchObject({
+      status: 'not ready',
+      problems: [expect.objectContaining({ component: 'source:kafka' })],
+    });
     await run.waitFor(/"msg":"stopping/, 90_000);
     const e = await run.exitWithin();
     process.stderr.write(`shutdown-bounds: Kafka unreachable, --duration 5s → exit ${e.code} ${e.ms} ms after "stopping"\n`);

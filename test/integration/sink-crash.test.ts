@@ -38,10 +38,18 @@ function records(t0: number): Array<{ key: string; value: string; partition: num
   return out;
 }
 
-async function influxql(db: string, q: string): Promise<Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>> {
+async function influxql(
+  db: string,
+  q: string,
+): Promise<Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>> {
   const res = await fetch(`${INFLUX}/query?db=${encodeURIComponent(db)}&epoch=ms&q=${encodeURIComponent(q)}`, { method: 'POST' });
   if (!res.ok) throw new Error(`InfluxQL ${q}: ${res.status} ${await res.text()}`);
-  const body = (await res.json()) as { results: Array<{ series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>; error?: string }> };
+  const body = (await res.json()) as {
+    results: Array<{
+      series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>;
+      error?: string;
+    }>;
+  };
   if (body.results[0]?.error) throw new Error(`InfluxQL ${q}: ${body.results[0].error}`);
   return body.results[0]?.series ?? [];
 }
@@ -49,7 +57,8 @@ async function influxql(db: string, q: string): Promise<Array<{ name: string; ta
 /** Rows as "col=value" strings, one per point, sorted: compared as sets. */
 function rows(series: Awaited<ReturnType<typeof influxql>>): string[] {
   const out: string[] = [];
-  for (const s of series) for (const v of s.values) out.push(JSON.stringify({ tags: s.tags ?? {}, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) }));
+  for (const s of series)
+    for (const v of s.values) out.push(JSON.stringify({ tags: s.tags ?? {}, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) }));
   return out.sort();
 }
 
@@ -74,7 +83,8 @@ describe('series survive kill -9', () => {
 
   afterAll(async () => {
     await killAllWorkers();
-    for (const db of dbs) await fetch(`${INFLUX}/query?q=${encodeURIComponent(`DROP DATABASE "${db}"`)}`, { method: 'POST' }).catch(() => undefined);
+    for (const db of dbs)
+      await fetch(`${INFLUX}/query?q=${encodeURIComponent(`DROP DATABASE "${db}"`)}`, { method: 'POST' }).catch(() => undefined);
     redis?.disconnect();
   });
 
@@ -89,10 +99,18 @@ describe('series survive kill -9', () => {
     const all = records(t0);
     for (let i = 0; i < all.length; i += 2000) await producer.send({ topic, messages: all.slice(i, i + 2000) });
     await producer.disconnect();
-    const mode: Mode = { name, dir: path.join(dir, name), topics: { people: topic, goods: topic, funds: topic }, group: `${topic}-group`, prefix: topic };
+    const mode: Mode = {
+      name,
+      dir: path.join(dir, name),
+      topics: { people: topic, goods: topic, funds: topic },
+      group: `${topic}-group`,
+      prefix: topic,
+    };
     spawnSync('mkdir', ['-p', mode.dir]);
     const config = path.join(mode.dir, 'worker.yaml');
-    writeFileSync(config, `
+    writeFileSync(
+      config,
+      `
 kafka: { group_id: ${mode.group}, from_beginning: true, max_batch_bytes: 8192, session_timeout: 6s }
 state: { backend: redis, prefix: ${mode.prefix} }
 alerting: { flap: { threshold: 0 } }
@@ -105,7 +123,8 @@ streams:
     mapping: { key: k, time: { field: t, format: epoch_ms }, measurements: [v] }
     lateness: 1d
     detectors: [{ type: threshold, name: high, measurement: v, above: 100 }]
-`);
+`,
+    );
     return { mode, db, topic, config };
   }
 
@@ -113,7 +132,8 @@ streams:
     const v = await redis.mget(...Array.from({ length: PARTITIONS }, (_, p) => `${r.mode.prefix}:{${r.topic}:${p}}:pos`));
     return v.reduce((n, x) => n + (x === null ? 0 : Number(x) + 1), 0);
   };
-  const waitApplied = (r: Run, atLeast: number) => waitFor(`${r.mode.name}: ${atLeast} records applied`, async () => ((await applied(r)) >= atLeast ? true : undefined), 240_000, 20);
+  const waitApplied = (r: Run, atLeast: number) =>
+    waitFor(`${r.mode.name}: ${atLeast} records applied`, async () => ((await applied(r)) >= atLeast ? true : undefined), 240_000, 20);
 
   /** What the comparison reads: every alert point, and each series' latest point. */
   async function written(r: Run): Promise<{ alerts: string[]; last: string[] }> {

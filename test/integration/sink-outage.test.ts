@@ -47,7 +47,9 @@ maybe('InfluxDB stops answering', () => {
     await createTopics([topic], 2);
     const dir = mkdtempSync(path.join(tmpdir(), 'fw-outage-'));
     const config = path.join(dir, 'worker.yaml');
-    writeFileSync(config, `
+    writeFileSync(
+      config,
+      `
 kafka: { group_id: ${topic}-group, from_beginning: true, session_timeout: 6s }
 state: { backend: redis, prefix: ${topic} }
 receivers: [{ type: jsonl, path: ${JSON.stringify(path.join(dir, 'alerts.jsonl'))} }]
@@ -59,11 +61,22 @@ streams:
     mapping: { key: k, time: { field: t, format: epoch_ms }, measurements: [v] }
     lateness: 1d
     detectors: [{ type: threshold, measurement: v, above: 100 }]
-`);
-    const mode: Mode = { name: 'outage', dir, topics: { people: topic, goods: topic, funds: topic }, group: `${topic}-group`, prefix: topic };
+`,
+    );
+    const mode: Mode = {
+      name: 'outage',
+      dir,
+      topics: { people: topic, goods: topic, funds: topic },
+      group: `${topic}-group`,
+      prefix: topic,
+    };
     const worker = new Worker(mode, 'w', config);
     const logText = () => (existsSync(worker.log) ? readFileSync(worker.log, 'utf8') : '');
-    const applied = async () => (await redis.mget(`${topic}:{${topic}:0}:pos`, `${topic}:{${topic}:1}:pos`)).reduce((n, x) => n + (x === null ? 0 : Number(x) + 1), 0);
+    const applied = async () =>
+      (await redis.mget(`${topic}:{${topic}:0}:pos`, `${topic}:{${topic}:1}:pos`)).reduce(
+        (n, x) => n + (x === null ? 0 : Number(x) + 1),
+        0,
+      );
 
     // A steady trickle of records for the whole test (pacing is the point, not a stand-in for a condition).
     const producer = testKafka().producer();
@@ -73,7 +86,11 @@ streams:
     const t0 = Date.now() - 3_600_000;
     const trickle = (async () => {
       while (producing) {
-        const messages = Array.from({ length: 20 }, (_, i) => ({ key: `k${(sent + i) % 50}`, value: JSON.stringify({ k: `k${(sent + i) % 50}`, v: (sent + i) % 13, t: t0 + sent + i }), partition: (sent + i) % 2 }));
+        const messages = Array.from({ length: 20 }, (_, i) => ({
+          key: `k${(sent + i) % 50}`,
+          value: JSON.stringify({ k: `k${(sent + i) % 50}`, v: (sent + i) % 13, t: t0 + sent + i }),
+          partition: (sent + i) % 2,
+        }));
         await producer.send({ topic, messages });
         sent += messages.length;
         await new Promise((r) => setTimeout(r, 200));
@@ -81,19 +98,23 @@ streams:
     })();
 
     try {
-    await waitFor('first records applied', async () => ((await applied()) > 100 ? true : undefined), 60_000);
-    process.kill(influxPid, 'SIGSTOP');
-    stopped = true;
-    await waitFor('the hold', () => /write failed; holding batches/.test(logText()) || undefined, 60_000);
-    expect(worker.child.exitCode).toBeNull();
-    await waitFor('the give-up after 60 s', () => /still down after 60 s: resuming intake, \d+ points dropped so far/.test(logText()) || undefined, 120_000);
-    // Intake flows again while InfluxDB is still down, and no "available again" yet.
-    const atGiveUp = await applied();
-    await waitFor('records applied while InfluxDB is down', async () => ((await applied()) > atGiveUp + 100 ? true : undefined), 60_000);
-    expect(logText()).not.toMatch(/available again/);
-    process.kill(influxPid, 'SIGCONT');
-    stopped = false;
-    await waitFor('InfluxDB available again', () => /available again \(a write succeeded\)/.test(logText()) || undefined, 120_000);
+      await waitFor('first records applied', async () => ((await applied()) > 100 ? true : undefined), 60_000);
+      process.kill(influxPid, 'SIGSTOP');
+      stopped = true;
+      await waitFor('the hold', () => /write failed; holding batches/.test(logText()) || undefined, 60_000);
+      expect(worker.child.exitCode).toBeNull();
+      await waitFor(
+        'the give-up after 60 s',
+        () => /still down after 60 s: resuming intake, \d+ points dropped so far/.test(logText()) || undefined,
+        120_000,
+      );
+      // Intake flows again while InfluxDB is still down, and no "available again" yet.
+      const atGiveUp = await applied();
+      await waitFor('records applied while InfluxDB is down', async () => ((await applied()) > atGiveUp + 100 ? true : undefined), 60_000);
+      expect(logText()).not.toMatch(/available again/);
+      process.kill(influxPid, 'SIGCONT');
+      stopped = false;
+      await waitFor('InfluxDB available again', () => /available again \(a write succeeded\)/.test(logText()) || undefined, 120_000);
     } finally {
       producing = false;
       await trickle;

@@ -37,7 +37,9 @@ afterAll(async () => {
 function afterCut(): Source {
   const all = batches();
   return {
-    name: 'replayed', streams: ['funds'], replay: false,
+    name: 'replayed',
+    streams: ['funds'],
+    replay: false,
     async *batches(): AsyncIterable<SourceBatch> {
       for (let i = CUT + 1; i < all.length; i++) yield { records: all[i], scope: SCOPE, position: i, time: nowOf(i) };
     },
@@ -68,8 +70,15 @@ it('takes over a Redis store in the previous layout and writes the current one',
   const dispatcher = { dispatch: async () => undefined, close: async () => undefined } as unknown as AlertDispatcher;
   try {
     await runPipeline({
-      config, sources: [afterCut()], dispatcher, deadLetter: new MemoryDeadLetter(), store,
-      log: silentLogger(), clock: new ManualClock(nowOf(CUT + 1)), signal: new AbortController().signal, idleTickMs: 0,
+      config,
+      sources: [afterCut()],
+      dispatcher,
+      deadLetter: new MemoryDeadLetter(),
+      store,
+      log: silentLogger(),
+      clock: new ManualClock(nowOf(CUT + 1)),
+      signal: new AbortController().signal,
+      idleTickMs: 0,
       onAlerts: (a) => seen.push(...a),
     });
   } finally {

@@ -30,7 +30,15 @@ it('reports the lead time of each labelled breach', async () => {
   let csv = 'timestamp,value\n';
   for (let m = 0; m < 1200; m++) csv += `${iso(T0 + m * MIN)},${(level(m) + rnd()).toFixed(3)}\n`;
   writeFileSync(path.join(dir, 'platform.csv'), csv);
-  writeFileSync(path.join(dir, 'labels.json'), JSON.stringify({ 'platform.csv': [[iso(T0 + 341 * MIN), iso(T0 + 370 * MIN)], [iso(T0 + 921 * MIN), iso(T0 + 945 * MIN)]] }));
+  writeFileSync(
+    path.join(dir, 'labels.json'),
+    JSON.stringify({
+      'platform.csv': [
+        [iso(T0 + 341 * MIN), iso(T0 + 370 * MIN)],
+        [iso(T0 + 921 * MIN), iso(T0 + 945 * MIN)],
+      ],
+    }),
+  );
   writeFileSync(
     path.join(dir, 'forecast.yaml'),
     `streams:
@@ -43,12 +51,30 @@ it('reports the lead time of each labelled breach', async () => {
   );
   const stdout: string[] = [];
   const io: BacktestIO = { log: silentLogger(), out: (l) => void stdout.push(l), err: () => {} };
-  const r = await runBacktest({ input: path.join(dir, 'platform.csv'), out: path.join(dir, 'out.csv'), config: path.join(dir, 'forecast.yaml'), labels: path.join(dir, 'labels.json') }, io);
+  const r = await runBacktest(
+    {
+      input: path.join(dir, 'platform.csv'),
+      out: path.join(dir, 'out.csv'),
+      config: path.join(dir, 'forecast.yaml'),
+      labels: path.join(dir, 'labels.json'),
+    },
+    io,
+  );
   expect(r.exitCode).toBe(0);
   const line = stdout.find((l) => l.startsWith('lead time per labelled window'))!;
   expect(line).toMatch(/2 of 2 alerted ahead, 0 missed, median \+\d+m/);
   const f = r.files[0];
-  const leads = windowLeads([{ name: 'platform.csv', ts: f.ts, alert: f.alert, windows: [[T0 + 341 * MIN, T0 + 370 * MIN], [T0 + 921 * MIN, T0 + 945 * MIN]] }]);
+  const leads = windowLeads([
+    {
+      name: 'platform.csv',
+      ts: f.ts,
+      alert: f.alert,
+      windows: [
+        [T0 + 341 * MIN, T0 + 370 * MIN],
+        [T0 + 921 * MIN, T0 + 945 * MIN],
+      ],
+    },
+  ]);
   // 40 minutes of build-up at 0.05/min and 20 at 0.1/min: both warned at least 10 minutes ahead.
   for (const l of leads) expect(l.leadMs!).toBeGreaterThanOrEqual(10 * MIN);
   process.stdout.write(`${line}\n`);
@@ -57,7 +83,15 @@ it('reports the lead time of each labelled breach', async () => {
 it('a window with no alert is missed; an alert only inside it is a negative lead', () => {
   const ts = Array.from({ length: 10 }, (_, i) => i * MIN);
   const leads = windowLeads([
-    { name: 'a', ts, alert: [0, 0, 0, 0, 0, 0, 0, 1, 1, 0], windows: [[2 * MIN, 4 * MIN], [5 * MIN, 8 * MIN]] },
+    {
+      name: 'a',
+      ts,
+      alert: [0, 0, 0, 0, 0, 0, 0, 1, 1, 0],
+      windows: [
+        [2 * MIN, 4 * MIN],
+        [5 * MIN, 8 * MIN],
+      ],
+    },
     { name: 'b', ts, alert: [0, 1, 1, 1, 1, 0, 0, 0, 0, 0], windows: [[3 * MIN, 5 * MIN]] },
   ]);
   expect(leads.map((l) => l.leadMs)).toEqual([null, -2 * MIN, 2 * MIN]);

@@ -40,7 +40,7 @@ it('warns with the time left, says when the limit is crossed, and resolves when 
   let wobble = 1;
   for (let m = 0; m < 240; m++) {
     wobble = (wobble * 16807) % 2147483647;
-    const v = Math.round((density(m) + ((wobble / 2147483647) - 0.5) * 0.1) * 100) / 100;
+    const v = Math.round((density(m) + (wobble / 2147483647 - 0.5) * 0.1) * 100) / 100;
     const ts = T0 + m * MIN;
     const rec: RawRecord = { stream: 'people', payload: JSON.stringify({ platform: '2', station: 'Central', density: v, ts }) };
     alerts.push(...p.processBatch([rec], ts, 'p0').alerts, ...p.advance(ts));
@@ -51,7 +51,9 @@ it('warns with the time left, says when the limit is crossed, and resolves when 
   // Density crosses 4 at minute 90; the warning came well before it.
   const lead = (T0 + 90 * MIN - fire.startsAt) / MIN;
   expect(lead).toBeGreaterThanOrEqual(10);
-  expect(fire.summary).toMatch(/^Platform 2 at Central: density \d\.\d+\/m², forecast to pass 4 \/m² in ~\d+ min \(80% interval \d+–\d+ min\)$/);
+  expect(fire.summary).toMatch(
+    /^Platform 2 at Central: density \d\.\d+\/m², forecast to pass 4 \/m² in ~\d+ min \(80% interval \d+–\d+ min\)$/,
+  );
   expect(fire.evidence.forecast).toMatchObject({ limit: 4, side: 'above', horizon_s: 1800, interval: 0.8 });
   expect(fire.evidence.forecast!.path).toHaveLength(4);
   expect(fire.evidence.detail!.phase).toBe('warning');

@@ -22,7 +22,13 @@ export interface Episode {
  * included (as worker/pipeline.ts: a key's due timers fire at their own times before its next
  * event, and at the end up to `end`); returns the episodes.
  */
-export function episodesOf(events: readonly FlowEvent[], stream: string, make: (key: string) => Detector<any>, forMs = 0, end = Infinity): Episode[] {
+export function episodesOf(
+  events: readonly FlowEvent[],
+  stream: string,
+  make: (key: string) => Detector<any>,
+  forMs = 0,
+  end = Infinity,
+): Episode[] {
   type Key = { d: Detector<any>; s: unknown; l: LifecycleState; open: Episode | null; due: number; key: string };
   const keys = new Map<string, Key>();
   const out: Episode[] = [];
@@ -89,7 +95,13 @@ export interface LeadScore {
  * lead; none at all: missed (null). An episode is false when it overlaps no breach incident
  * [start, end] of its key.
  */
-export function scoreLeads(labels: readonly BuildupLabel[], episodes: readonly Episode[], keyCount: number, days: number, minBuild = 15 * MIN): LeadScore {
+export function scoreLeads(
+  labels: readonly BuildupLabel[],
+  episodes: readonly Episode[],
+  keyCount: number,
+  days: number,
+  minBuild = 15 * MIN,
+): LeadScore {
   const byKey = new Map<string, Episode[]>();
   for (const ep of episodes) {
     let l = byKey.get(ep.key);
@@ -126,14 +138,22 @@ export function scoreLeads(labels: readonly BuildupLabel[], episodes: readonly E
   }
   const eligible = leads.length;
   const sorted = leads.map((l) => (l === null ? -Infinity : l)).sort((a, b) => a - b);
-  const median = eligible === 0 ? null : eligible % 2 === 1 ? sorted[(eligible - 1) / 2] : (sorted[eligible / 2 - 1] + sorted[eligible / 2]) / 2;
+  const median =
+    eligible === 0 ? null : eligible % 2 === 1 ? sorted[(eligible - 1) / 2] : (sorted[eligible / 2 - 1] + sorted[eligible / 2]) / 2;
   return {
-    breaches, eligible,
+    breaches,
+    eligible,
     warned10: leads.filter((l) => l !== null && l >= 10).length,
     warnedBefore: leads.filter((l) => l !== null && l > 0).length,
-    medianLeadMin: median, leads, decoys, decoysWarned,
-    falses, falseOnDecoys, falseElsewhere: falses - falseOnDecoys,
-    keyDays: keyCount * days, falsePerKeyDay: falses / (keyCount * days),
+    medianLeadMin: median,
+    leads,
+    decoys,
+    decoysWarned,
+    falses,
+    falseOnDecoys,
+    falseElsewhere: falses - falseOnDecoys,
+    keyDays: keyCount * days,
+    falsePerKeyDay: falses / (keyCount * days),
   };
 }
 

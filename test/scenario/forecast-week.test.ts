@@ -21,9 +21,12 @@ const make = (cfg: Record<string, unknown>): Detector<any> => createDetector(det
  * hour), the measurement's noise floor. Everything else default.
  */
 function forecastFor(flow: ForecastFlow, sc: ForecastScenario): (key: string) => Detector<any> {
-  if (flow === 'people') return () => make({ type: 'forecast', measurement: 'density', limit: sc.limits.people, horizon: '30m', min_std: 0.05 });
-  if (flow === 'goods') return () => make({ type: 'forecast', measurement: 'temp_c', limit: sc.limits.goods, horizon: '30m', min_std: 0.05 });
-  return (key) => make({ type: 'forecast', mode: 'total', measurement: 'amount', limit: sc.limits.funds[key], period: '1d', horizon: '1h' });
+  if (flow === 'people')
+    return () => make({ type: 'forecast', measurement: 'density', limit: sc.limits.people, horizon: '30m', min_std: 0.05 });
+  if (flow === 'goods')
+    return () => make({ type: 'forecast', measurement: 'temp_c', limit: sc.limits.goods, horizon: '30m', min_std: 0.05 });
+  return (key) =>
+    make({ type: 'forecast', mode: 'total', measurement: 'amount', limit: sc.limits.funds[key], period: '1d', horizon: '1h' });
 }
 
 function reactiveFor(flow: ForecastFlow, sc: ForecastScenario): (key: string) => Detector<any> {

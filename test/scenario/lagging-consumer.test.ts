@@ -25,7 +25,11 @@ const START = MONDAY + 7 * 3_600_000 + 7 * MIN + 13_456;
 const HOURS = 6;
 const PARTITIONS = 4;
 
-interface Rec { scope: string; ts: number; raw: RawRecord }
+interface Rec {
+  scope: string;
+  ts: number;
+  raw: RawRecord;
+}
 
 /** The recording: simulated records in event-time order, each on the partition its key hashes to. */
 function record(): Rec[] {
@@ -46,7 +50,12 @@ function hash(s: string): number {
   return h;
 }
 
-interface Step { scope: string; records: RawRecord[]; position: number; clock: number }
+interface Step {
+  scope: string;
+  records: RawRecord[];
+  position: number;
+  clock: number;
+}
 
 /**
  * Paced: the records of each 15 s of event time per partition as they come, with the clock
@@ -136,8 +145,15 @@ async function run(steps: readonly Step[], store: StateStore = new MemoryStateSt
   const clock = new ManualClock(steps[0].clock);
   const dispatcher = { dispatch: async () => undefined, close: async () => undefined } as unknown as AlertDispatcher;
   await runPipeline({
-    config, sources: [source(steps, clock)], dispatcher, deadLetter: new MemoryDeadLetter(), store,
-    log: silentLogger(), clock, signal: new AbortController().signal, idleTickMs: 0,
+    config,
+    sources: [source(steps, clock)],
+    dispatcher,
+    deadLetter: new MemoryDeadLetter(),
+    store,
+    log: silentLogger(),
+    clock,
+    signal: new AbortController().signal,
+    idleTickMs: 0,
     onAlerts: (alerts) => alerts.forEach((a) => changes.add(changeOf(a))),
   });
   return changes;
@@ -173,7 +189,17 @@ describe('a lagging worker judges as one that keeps up', () => {
   it('has alerts of every time-driven kind to get right', () => {
     const t = tally(expected);
     // Windows that fire on events and clear as they drain, silence, a `for` duration, a sketch.
-    for (const k of ['velocity-burst firing', 'velocity-burst resolved', 'sensor-silence firing', 'sensor-silence resolved', 'fan-out firing', 'fan-out resolved', 'stuck-sensor firing', 'stuck-sensor resolved', 'unexpected-stop firing']) {
+    for (const k of [
+      'velocity-burst firing',
+      'velocity-burst resolved',
+      'sensor-silence firing',
+      'sensor-silence resolved',
+      'fan-out firing',
+      'fan-out resolved',
+      'stuck-sensor firing',
+      'stuck-sensor resolved',
+      'unexpected-stop firing',
+    ]) {
       expect({ [k]: t[k] ?? 0 }).toEqual({ [k]: expect.any(Number) });
       expect(t[k]).toBeGreaterThan(0);
     }

@@ -25,7 +25,16 @@ async function simulateDay(flow: string, seed: number): Promise<IncidentScore & 
   const deadLetter = new MemoryDeadLetter();
   const log = silentLogger();
   const w = wire(config, log, { seed, speed: 'max', simDuration: DAY, receivers: [recorder], deadLetter });
-  const summary = await runPipeline({ config, sources: w.sources, dispatcher: w.dispatcher, deadLetter, store: w.store, log, clock: new ManualClock(0), signal: new AbortController().signal });
+  const summary = await runPipeline({
+    config,
+    sources: w.sources,
+    dispatcher: w.dispatcher,
+    deadLetter,
+    store: w.store,
+    log,
+    clock: new ManualClock(0),
+    signal: new AbortController().signal,
+  });
   // An incident still unfolding when the day ends (structuring over hours from 22:00) is not
   // scored either way: only incidents that ended within the day count.
   const end = Date.parse(config.simulator.start!) + DAY;
@@ -48,15 +57,19 @@ describe.each(['people', 'goods', 'funds'])('one simulated day of %s flows', (fl
     const recall = detected / incidents;
     const falsePerHour = falses / (SEEDS.length * 24);
     const kinds: Record<string, { incidents: number; detected: number }> = {};
-    for (const s of scores) for (const [k, v] of Object.entries(s.byKind)) {
-      kinds[k] = { incidents: (kinds[k]?.incidents ?? 0) + v.incidents, detected: (kinds[k]?.detected ?? 0) + v.detected };
-    }
+    for (const s of scores)
+      for (const [k, v] of Object.entries(s.byKind)) {
+        kinds[k] = { incidents: (kinds[k]?.incidents ?? 0) + v.incidents, detected: (kinds[k]?.detected ?? 0) + v.detected };
+      }
     // The measured figures, for the closing note and for anyone tuning the example configs.
-    process.stdout.write(`${flow}: recall ${recall.toFixed(3)} (${detected}/${incidents}; ${scores.reduce((n, s) => n + s.unfinished, 0)} unfinished at midnight not scored), false alerts/hour ${falsePerHour.toFixed(3)} (${falses}), mean delay ${(scores.reduce((n, s) => n + (s.meanDelayMs ?? 0), 0) / scores.length / 60_000).toFixed(1)} min, by kind ${JSON.stringify(kinds)}\n`);
+    process.stdout.write(
+      `${flow}: recall ${recall.toFixed(3)} (${detected}/${incidents}; ${scores.reduce((n, s) => n + s.unfinished, 0)} unfinished at midnight not scored), false alerts/hour ${falsePerHour.toFixed(3)} (${falses}), mean delay ${(scores.reduce((n, s) => n + (s.meanDelayMs ?? 0), 0) / scores.length / 60_000).toFixed(1)} min, by kind ${JSON.stringify(kinds)}\n`,
+    );
     if (recall < 1 || falsePerHour > 0.5) {
       for (const s of scores) {
         for (const m of s.missed) process.stdout.write(`  missed ${m.kind} ${m.key} ${new Date(m.start).toISOString()}\n`);
-        for (const f of s.falses.slice(0, 10)) process.stdout.write(`  false ${f.detector} ${f.key} ${new Date(f.startsAt).toISOString()} ${f.summary}\n`);
+        for (const f of s.falses.slice(0, 10))
+          process.stdout.write(`  false ${f.detector} ${f.key} ${new Date(f.startsAt).toISOString()} ${f.summary}\n`);
       }
     }
     expect(incidents).toBeGreaterThanOrEqual(SEEDS.length * 3);

@@ -17,7 +17,10 @@ const TEST_FILE = path.join(ROOT, 'test', 'integration', 'alertmanager.test.ts')
 /** Whether this jest run selects a test that needs Alertmanager (no path pattern: the whole suite does). */
 export function alertmanagerWanted(globalConfig?: Config.GlobalConfig): boolean {
   if (process.env.FW_ALERTMANAGER === '0') return false;
-  const raw = (globalConfig?.testPathPatterns as unknown as { patterns?: string[] } | undefined)?.patterns ?? (globalConfig?.nonFlagArgs as string[] | undefined) ?? [];
+  const raw =
+    (globalConfig?.testPathPatterns as unknown as { patterns?: string[] } | undefined)?.patterns ??
+    (globalConfig?.nonFlagArgs as string[] | undefined) ??
+    [];
   if (raw.length === 0) return true;
   return raw.some((p) => {
     try {
@@ -28,7 +31,10 @@ export function alertmanagerWanted(globalConfig?: Config.GlobalConfig): boolean 
   });
 }
 
-export async function ensureAlertmanager(globalConfig?: Config.GlobalConfig, log: (msg: string) => void = (m) => process.stderr.write(m + '\n')): Promise<Teardown> {
+export async function ensureAlertmanager(
+  globalConfig?: Config.GlobalConfig,
+  log: (msg: string) => void = (m) => process.stderr.write(m + '\n'),
+): Promise<Teardown> {
   if (KEYS.every((k) => process.env[k])) {
     log(`integration: using Alertmanager from the environment (${process.env.ALERTMANAGER_URL})`);
     return async () => {};

@@ -20,7 +20,10 @@ export async function createTopics(topics: string[], partitions = 4): Promise<vo
   const admin = testKafka().admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: true });
+    await admin.createTopics({
+      topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+      waitForLeaders: true,
+    });
   } finally {
     await admin.disconnect();
   }
@@ -28,13 +31,20 @@ export async function createTopics(topics: string[], partitions = 4): Promise<vo
 
 /** Produces with kcat, a client flowwatch did not write. Lines are "key\tvalue". */
 export function kcatProduce(topic: string, lines: Array<[string, string]>): void {
-  const r = spawnSync('kcat', ['-P', '-b', brokers().join(','), '-t', topic, '-K', '\t'], { input: lines.map(([k, v]) => `${k}\t${v}`).join('\n') + '\n', encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('kcat', ['-P', '-b', brokers().join(','), '-t', topic, '-K', '\t'], {
+    input: lines.map(([k, v]) => `${k}\t${v}`).join('\n') + '\n',
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   if (r.status !== 0) throw new Error(`kcat produce failed: ${r.stderr}`);
 }
 
 /** Reads a whole topic with kcat: value and headers of each message. */
 export function kcatConsumeAll(topic: string): Array<{ value: string; headers: Record<string, string> }> {
-  const r = spawnSync('kcat', ['-C', '-b', brokers().join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%h\u0001%s\u0002'], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('kcat', ['-C', '-b', brokers().join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%h\u0001%s\u0002'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   if (r.status !== 0) throw new Error(`kcat consume failed: ${r.stderr}`);
   return r.stdout
     .split('\u0002')
@@ -50,7 +60,12 @@ export function kcatConsumeAll(topic: string): Array<{ value: string; headers: R
     });
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -107,7 +107,10 @@ export function recordStream(o: RecordingOptions): Recording {
   // People: gate counters, one reading per 30 s, each gate at its own offset.
   const gates = o.gates ?? 12;
   const stations = ['central', 'harbour', 'north'];
-  const SURGE = 1, RUSH = 2, STUCK = 4, SILENT = 6;
+  const SURGE = 1,
+    RUSH = 2,
+    STUCK = 4,
+    SILENT = 6;
   for (let g = 0; g < gates; g++) {
     const key = `${stations[g % 3]}-g${pad(g + 1)}`;
     const partition = g % partitions;
@@ -124,17 +127,36 @@ export function recordStream(o: RecordingOptions): Recording {
         ({ entries, exits } = stuck);
       }
       if (g === SILENT && t >= at(35) && t < at(45)) continue;
-      push({ stream: 'people', key, partition, ts: t, payload: { gate_id: key, station: stations[g % 3], gate: `G${g + 1}`, time: new Date(t).toISOString(), entries, exits } });
+      push({
+        stream: 'people',
+        key,
+        partition,
+        ts: t,
+        payload: { gate_id: key, station: stations[g % 3], gate: `G${g + 1}`, time: new Date(t).toISOString(), entries, exits },
+      });
     }
-    if (g === SURGE) planted.push({ stream: 'people', detector: 'crowd-surge', key, from: at(25), to: at(29), what: 'entries ×4 for 4 minutes' });
-    if (g === RUSH) planted.push({ stream: 'people', detector: 'exit-rush', key, from: at(30), to: at(31), what: 'exits ×4 for one minute' });
-    if (g === STUCK) planted.push({ stream: 'people', detector: 'stuck-sensor', key, from: at(15), to: at(30), what: 'identical readings for 15 minutes' });
-    if (g === SILENT) planted.push({ stream: 'people', detector: 'sensor-silence', key, from: at(35), to: at(45), what: 'no readings for 10 minutes' });
+    if (g === SURGE)
+      planted.push({ stream: 'people', detector: 'crowd-surge', key, from: at(25), to: at(29), what: 'entries ×4 for 4 minutes' });
+    if (g === RUSH)
+      planted.push({ stream: 'people', detector: 'exit-rush', key, from: at(30), to: at(31), what: 'exits ×4 for one minute' });
+    if (g === STUCK)
+      planted.push({
+        stream: 'people',
+        detector: 'stuck-sensor',
+        key,
+        from: at(15),
+        to: at(30),
+        what: 'identical readings for 15 minutes',
+      });
+    if (g === SILENT)
+      planted.push({ stream: 'people', detector: 'sensor-silence', key, from: at(35), to: at(45), what: 'no readings for 10 minutes' });
   }
 
   // Goods: containers, one reading per 30 s; chilled (+4 °C) and frozen (−18 °C).
   const containers = o.containers ?? 8;
-  const EXCURSION = 2, DOOR = 3, BLIP = containers > 5 ? 5 : 1;
+  const EXCURSION = 2,
+    DOOR = 3,
+    BLIP = containers > 5 ? 5 : 1;
   for (let c = 0; c < containers; c++) {
     const key = `RFC-${1000 + c}`;
     const partition = c % partitions;
@@ -147,41 +169,118 @@ export function recordStream(o: RecordingOptions): Recording {
       if (c === BLIP && t >= at(40) && t < at(41.5)) temp += 2.5;
       if (c === DOOR && t >= at(33) && t < at(36)) door = 1;
       const speed = Math.max(0, speedBase + 8 * normal(r));
-      push({ stream: 'goods', key, partition, ts: t, payload: { container_id: key, truck_id: `TRK-${pad(c % 5 + 1)}`, ts: t, temp_c: Math.round(temp * 100) / 100, setpoint_c: setpoint, door_open: door === 1, speed_kmh: Math.round(speed * 10) / 10, in_transit: true } });
+      push({
+        stream: 'goods',
+        key,
+        partition,
+        ts: t,
+        payload: {
+          container_id: key,
+          truck_id: `TRK-${pad((c % 5) + 1)}`,
+          ts: t,
+          temp_c: Math.round(temp * 100) / 100,
+          setpoint_c: setpoint,
+          door_open: door === 1,
+          speed_kmh: Math.round(speed * 10) / 10,
+          in_transit: true,
+        },
+      });
     }
     if (c === EXCURSION) {
-      planted.push({ stream: 'goods', detector: 'temperature-excursion', key, from: at(20), to: at(28), what: '+6 °C over setpoint for 8 minutes' });
+      planted.push({
+        stream: 'goods',
+        detector: 'temperature-excursion',
+        key,
+        from: at(20),
+        to: at(28),
+        what: '+6 °C over setpoint for 8 minutes',
+      });
       planted.push({ stream: 'goods', detector: 'temperature-profile', key, from: at(20), to: at(28), what: 'a level shift of +6 °C' });
     }
-    if (c === BLIP) planted.push({ stream: 'goods', detector: 'temperature-profile', key, from: at(40), to: at(41.5), what: '+2.5 °C (under the threshold) for 90 s' });
-    if (c === DOOR) planted.push({ stream: 'goods', detector: 'door-open-in-transit', key, from: at(33), to: at(36), what: 'door open at speed for 3 minutes' });
+    if (c === BLIP)
+      planted.push({
+        stream: 'goods',
+        detector: 'temperature-profile',
+        key,
+        from: at(40),
+        to: at(41.5),
+        what: '+2.5 °C (under the threshold) for 90 s',
+      });
+    if (c === DOOR)
+      planted.push({
+        stream: 'goods',
+        detector: 'door-open-in-transit',
+        key,
+        from: at(33),
+        to: at(36),
+        what: 'door open at speed for 3 minutes',
+      });
   }
 
   // Funds: payments, Poisson per account (one per 2 minutes on average) to a few usual counterparties.
   const accounts = o.accounts ?? 40;
-  const BURST = 5, FAN = 11, LARGE = 17;
+  const BURST = 5,
+    FAN = 11,
+    LARGE = 17;
   let paymentNo = 0;
   const pay = (a: number, t: number, amount: number, counterparty: string) => {
     const key = `ACC-${pad(a + 1, 5)}`;
     const id = `P${pad(++paymentNo, 6)}`;
-    push({ stream: 'funds', key, partition: a % partitions, ts: t, payload: { payment_id: id, account: key, ts: t / 1000, amount, counterparty, channel: paymentNo % 3 === 0 ? 'card' : 'transfer' } });
+    push({
+      stream: 'funds',
+      key,
+      partition: a % partitions,
+      ts: t,
+      payload: { payment_id: id, account: key, ts: t / 1000, amount, counterparty, channel: paymentNo % 3 === 0 ? 'card' : 'transfer' },
+    });
   };
   const amount = () => Math.round(Math.exp(4.5 + 0.6 * normal(r)) * 100) / 100;
   for (let a = 0; a < accounts; a++) {
     const usual = [0, 1, 2].map((i) => `CP-${pad((a * 7 + i * 13) % 97, 3)}`);
-    for (let t = start + Math.floor(-Math.log(1 - r()) * 2 * MIN); t <= end; t += Math.max(1000, Math.floor(-Math.log(1 - r()) * 2 * MIN))) {
+    for (
+      let t = start + Math.floor(-Math.log(1 - r()) * 2 * MIN);
+      t <= end;
+      t += Math.max(1000, Math.floor(-Math.log(1 - r()) * 2 * MIN))
+    ) {
       pay(a, t, amount(), usual[Math.floor(r() * usual.length)]);
     }
     if (a === BURST) for (let i = 0; i < 16; i++) pay(a, at(12) + i * 22_000 + Math.floor(r() * 5000), amount(), usual[i % 3]);
     if (a === FAN) for (let i = 0; i < 12; i++) pay(a, at(8) + i * 30_000 + Math.floor(r() * 5000), amount(), `CP-NEW-${pad(i + 1)}`);
-    if (a === LARGE) for (let i = 0; i < 3; i++) pay(a, at(30 + 2 * i) + Math.floor(r() * 5000), 8000 + Math.round(r() * 100000) / 100, usual[i]);
+    if (a === LARGE)
+      for (let i = 0; i < 3; i++) pay(a, at(30 + 2 * i) + Math.floor(r() * 5000), 8000 + Math.round(r() * 100000) / 100, usual[i]);
   }
-  planted.push({ stream: 'funds', detector: 'velocity-burst', key: `ACC-${pad(BURST + 1, 5)}`, from: at(12), to: at(18), what: '16 payments in 6 minutes' });
-  planted.push({ stream: 'funds', detector: 'fan-out', key: `ACC-${pad(FAN + 1, 5)}`, from: at(8), to: at(14), what: '12 new counterparties in 6 minutes' });
-  planted.push({ stream: 'funds', detector: 'large-total', key: `ACC-${pad(LARGE + 1, 5)}`, from: at(30), to: at(34), what: 'three payments of ~8,000 in 4 minutes' });
+  planted.push({
+    stream: 'funds',
+    detector: 'velocity-burst',
+    key: `ACC-${pad(BURST + 1, 5)}`,
+    from: at(12),
+    to: at(18),
+    what: '16 payments in 6 minutes',
+  });
+  planted.push({
+    stream: 'funds',
+    detector: 'fan-out',
+    key: `ACC-${pad(FAN + 1, 5)}`,
+    from: at(8),
+    to: at(14),
+    what: '12 new counterparties in 6 minutes',
+  });
+  planted.push({
+    stream: 'funds',
+    detector: 'large-total',
+    key: `ACC-${pad(LARGE + 1, 5)}`,
+    from: at(30),
+    to: at(34),
+    what: 'three payments of ~8,000 in 4 minutes',
+  });
 
   // Arrival order; ties broken by stream and key so the order never depends on the sort's stability.
-  out.sort((x, y) => x.arrival - y.arrival || x.ts - y.ts || (x.stream < y.stream ? -1 : x.stream > y.stream ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  out.sort(
+    (x, y) =>
+      x.arrival - y.arrival ||
+      x.ts - y.ts ||
+      (x.stream < y.stream ? -1 : x.stream > y.stream ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0),
+  );
   const records = out.map(({ arrival: _, ...rec }) => rec);
   // Bad input is data too (it must reach the dead letter exactly once): truncated JSON, placed by
   // position, not by the random stream, so the good records are the same with or without them.
@@ -189,7 +288,14 @@ export function recordStream(o: RecordingOptions): Recording {
   for (let i = bad; i >= 1; i--) {
     const at = Math.floor((records.length * i) / (bad + 1));
     const near = records[at];
-    records.splice(at, 0, { stream: 'funds', key: `ACC-BAD-${pad(i, 3)}`, partition: i % partitions, ts: near.ts, payload: {}, raw: `{"payment_id":"BAD${pad(i, 3)}","account":` });
+    records.splice(at, 0, {
+      stream: 'funds',
+      key: `ACC-BAD-${pad(i, 3)}`,
+      partition: i % partitions,
+      ts: near.ts,
+      payload: {},
+      raw: `{"payment_id":"BAD${pad(i, 3)}","account":`,
+    });
   }
   return { start, end, records, planted, partitions };
 }
@@ -204,5 +310,10 @@ export function unalignedStart(now: number, lagMinutes: number): number {
 
 /** The records as the backtest reads raw multi-stream input: one {"stream", "payload"} per line. */
 export function backtestLines(rec: Recording): string {
-  return rec.records.filter((x) => x.raw === undefined).map((x) => JSON.stringify({ stream: x.stream, payload: x.payload })).join('\n') + '\n';
+  return (
+    rec.records
+      .filter((x) => x.raw === undefined)
+      .map((x) => JSON.stringify({ stream: x.stream, payload: x.payload }))
+      .join('\n') + '\n'
+  );
 }

@@ -47,7 +47,7 @@ export async function dropModes(redis: Redis, modes: readonly Mode[]): Promise<v
     await admin.disconnect();
   }
   for (const m of modes) {
-    for (let cursor = '0'; ; ) {
+    for (let cursor = '0'; ;) {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${m.prefix}:*`, 'COUNT', 1000);
       if (keys.length > 0) await redis.del(...keys);
       if ((cursor = next) === '0') break;
@@ -67,7 +67,8 @@ export function writeWorkerConfig(
   overrides: Record<string, unknown> = {},
 ): string {
   const streams: Record<string, unknown> = {};
-  for (const [name, s] of Object.entries(fixture.streams)) streams[name] = { ...s, source: { type: 'kafka', topics: [mode.topics[name as StreamName]] } };
+  for (const [name, s] of Object.entries(fixture.streams))
+    streams[name] = { ...s, source: { type: 'kafka', topics: [mode.topics[name as StreamName]] } };
   const config = {
     // A short session timeout: a killed worker's partitions move on after 6 s, not 30.
     kafka: { group_id: mode.group, from_beginning: true, session_timeout: '6s' },
@@ -150,7 +151,10 @@ export class Worker {
   async stop(): Promise<void> {
     this.child.kill('SIGTERM');
     const { code, signal } = await this.exited;
-    if (code !== 0) throw new Error(`worker ${this.mode.name}/${this.name} exited with ${code ?? signal} after SIGTERM; see ${this.log}:\n${tail(this.log)}`);
+    if (code !== 0)
+      throw new Error(
+        `worker ${this.mode.name}/${this.name} exited with ${code ?? signal} after SIGTERM; see ${this.log}:\n${tail(this.log)}`,
+      );
   }
 
   /**
@@ -204,7 +208,11 @@ export async function appliedRecords(redis: Redis, mode: Mode, partitions: numbe
  * What the state store holds per partition: records applied (position + 1) and how many per-key
  * entries its state hash has — the drills compare both with the clean run.
  */
-export async function stateSummary(redis: Redis, mode: Mode, partitions: number): Promise<Record<string, { applied: number; entries: number }>> {
+export async function stateSummary(
+  redis: Redis,
+  mode: Mode,
+  partitions: number,
+): Promise<Record<string, { applied: number; entries: number }>> {
   const out: Record<string, { applied: number; entries: number }> = {};
   for (const [stream, topic] of Object.entries(mode.topics)) {
     for (let p = 0; p < partitions; p++) {
@@ -217,10 +225,15 @@ export async function stateSummary(redis: Redis, mode: Mode, partitions: number)
 }
 
 export async function waitForApplied(redis: Redis, mode: Mode, partitions: number, atLeast: number, timeoutMs = 120_000): Promise<number> {
-  return waitFor(`${mode.name}: ${atLeast} records applied`, async () => {
-    const n = await appliedRecords(redis, mode, partitions);
-    return n >= atLeast ? n : undefined;
-  }, timeoutMs, 20);
+  return waitFor(
+    `${mode.name}: ${atLeast} records applied`,
+    async () => {
+      const n = await appliedRecords(redis, mode, partitions);
+      return n >= atLeast ? n : undefined;
+    },
+    timeoutMs,
+    20,
+  );
 }
 
 /** The consumer group is stable with exactly `members` members (partitions assigned). */
@@ -228,10 +241,15 @@ export async function waitForGroup(mode: Mode, members: number, timeoutMs = 60_0
   const admin = testKafka().admin();
   await admin.connect();
   try {
-    await waitFor(`${mode.name}: group stable with ${members} member(s)`, async () => {
-      const { groups } = await admin.describeGroups([mode.group]);
-      return groups[0]?.state === 'Stable' && groups[0].members.length === members ? true : undefined;
-    }, timeoutMs, 100);
+    await waitFor(
+      `${mode.name}: group stable with ${members} member(s)`,
+      async () => {
+        const { groups } = await admin.describeGroups([mode.group]);
+        return groups[0]?.state === 'Stable' && groups[0].members.length === members ? true : undefined;
+      },
+      timeoutMs,
+      100,
+    );
   } finally {
     await admin.disconnect();
   }
@@ -244,10 +262,18 @@ export async function waitForGroup(mode: Mode, members: number, timeoutMs = 60_0
  */
 export async function waitForDelivery(redis: Redis, mode: Mode, timeoutMs = 60_000): Promise<void> {
   const base = `${mode.prefix}:{alerts}:`;
-  await waitFor(`${mode.name}: every alert change delivered`, async () => {
-    const [outbox, due] = await Promise.all([redis.llen(`${base}outbox:changes`), redis.zcount(`${base}due:groups`, '-inf', String(Date.now()))]);
-    return outbox === 0 && due === 0 ? true : undefined;
-  }, timeoutMs, 100);
+  await waitFor(
+    `${mode.name}: every alert change delivered`,
+    async () => {
+      const [outbox, due] = await Promise.all([
+        redis.llen(`${base}outbox:changes`),
+        redis.zcount(`${base}due:groups`, '-inf', String(Date.now())),
+      ]);
+      return outbox === 0 && due === 0 ? true : undefined;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 /** Lines of every worker file of a mode with this prefix (alerts-*, dead-letter-*). */
@@ -273,7 +299,8 @@ export async function produceAll(mode: Mode, records: readonly RecordedRecord[])
   const producer = exactlyOnceProducer();
   await producer.connect();
   try {
-    for (let i = 0; i < records.length; i += 500) await producer.sendBatch({ topicMessages: toTopicMessages(mode, records.slice(i, i + 500)) });
+    for (let i = 0; i < records.length; i += 500)
+      await producer.sendBatch({ topicMessages: toTopicMessages(mode, records.slice(i, i + 500)) });
   } finally {
     await producer.disconnect();
   }
@@ -316,7 +343,11 @@ function toTopicMessages(mode: Mode, records: readonly RecordedRecord[]) {
 /** Runs the CLI to completion (the backtest); resolves with its exit code and output. */
 export function runCli(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FLOWWATCH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, FLOWWATCH_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -350,7 +381,8 @@ export function toChange(line: Record<string, unknown>): AlertChange {
   const fingerprint = typeof line.fingerprint === 'string' ? line.fingerprint : `${line.stream}/${line.detector}/${line.key}`;
   const status = line.status as AlertChange['status'];
   const startsAt = ms(line.startsAt);
-  if ((status !== 'firing' && status !== 'resolved') || startsAt === undefined || !Number.isFinite(startsAt)) throw new Error(`not an alert change: ${JSON.stringify(line).slice(0, 300)}`);
+  if ((status !== 'firing' && status !== 'resolved') || startsAt === undefined || !Number.isFinite(startsAt))
+    throw new Error(`not an alert change: ${JSON.stringify(line).slice(0, 300)}`);
   const endsAt = status === 'resolved' ? ms(line.endsAt) : undefined;
   return { fingerprint, status, startsAt, ...(endsAt !== undefined ? { endsAt } : {}), detector: String(line.detector) };
 }

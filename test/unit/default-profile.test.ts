@@ -15,11 +15,13 @@ ${extra}`),
   );
 
 // A deterministic, gently noisy series (no Math.random: same numbers every run).
-const series = (n: number, spikeAt: number): number[] => Array.from({ length: n }, (_, i) => 50 + 2 * Math.sin(i / 7) + ((i * 37) % 11) / 10 + (i === spikeAt ? 40 : 0));
+const series = (n: number, spikeAt: number): number[] =>
+  Array.from({ length: n }, (_, i) => 50 + 2 * Math.sin(i / 7) + ((i * 37) % 11) / 10 + (i === spikeAt ? 40 : 0));
 
 describe('default profile', () => {
   const T0 = Date.UTC(2026, 10, 1);
-  const events = (): FlowEvent[] => series(400, 350).map((v, i) => ({ stream: 'plant', key: 'm1', ts: T0 + i * 60_000, values: { temp: v, rpm: 1000 }, attrs: {} }));
+  const events = (): FlowEvent[] =>
+    series(400, 350).map((v, i) => ({ stream: 'plant', key: 'm1', ts: T0 + i * 60_000, values: { temp: v, rpm: 1000 }, attrs: {} }));
 
   it('watches every measurement of a stream that has no detectors, and fires on a spike', () => {
     const p = new Pipeline(cfg(''), silentLogger());

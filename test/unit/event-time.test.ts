@@ -42,7 +42,10 @@ function run(batches: RawRecord[][], clockOf: (i: number) => number, only?: stri
     out.push(...p.processBatch(b, clockOf(i), 'p0').alerts);
     out.push(...p.advance(clockOf(i)));
   });
-  return out.filter((a) => (only === undefined || a.detector === only) && a.key === key).map(show).sort();
+  return out
+    .filter((a) => (only === undefined || a.detector === only) && a.key === key)
+    .map(show)
+    .sort();
 }
 
 /** Key A pays 4 times in 3 minutes, then is quiet; key B keeps the partition's event time moving. */
@@ -84,7 +87,12 @@ describe('event-time timers', () => {
     expect(p.advance(T0 + 10_000, false).filter((a) => a.detector === 'silent')).toEqual([]);
     // B at 08:07:31: watermark 08:05:31, past it.
     p.processBatch([rec('B', T0 + 7 * MIN + 1000)], T0, 'p0');
-    expect(p.advance(T0 + 20_000, false).filter((a) => a.key === 'A' && a.detector === 'silent').map(show)).toEqual(['silent/A firing 08:05:30.001']);
+    expect(
+      p
+        .advance(T0 + 20_000, false)
+        .filter((a) => a.key === 'A' && a.detector === 'silent')
+        .map(show),
+    ).toEqual(['silent/A firing 08:05:30.001']);
   });
 
   it('a pending `for` completes at since + for, with no record of the key', () => {
@@ -109,17 +117,25 @@ describe('event-time timers', () => {
   it('a restart from the store resumes the timers and the watermark', async () => {
     const store = new MemoryStateStore();
     const a = new Pipeline(config, silentLogger());
-    expect(a.processBatch([rec('A', T0), rec('A', T0 + MIN), rec('A', T0 + 2 * MIN), rec('A', T0 + 3 * MIN)], T0, 'p0').alerts.filter((x) => x.detector === 'burst').map(show)).toEqual(['burst/A firing 08:03:30.000']);
+    expect(
+      a
+        .processBatch([rec('A', T0), rec('A', T0 + MIN), rec('A', T0 + 2 * MIN), rec('A', T0 + 3 * MIN)], T0, 'p0')
+        .alerts.filter((x) => x.detector === 'burst')
+        .map(show),
+    ).toEqual(['burst/A firing 08:03:30.000']);
     await a.commit(store, 'p0', 1);
     const b = new Pipeline(config, silentLogger());
     b.restore(await store.loadAll('p0'), 'p0');
     // The stored watermark (08:03:30 − 2m) still makes a record from 08:00:00 late.
     expect(b.processBatch([rec('C', T0 - 30_000)], T0, 'p0').rejects.map((r) => r.reason)).toEqual(['late']);
     const later = b.processBatch([rec('B', T0 + 20 * MIN)], T0, 'p0');
-    expect(later.alerts.concat(b.advance(T0 + 5000, false)).filter((x) => x.key === 'A' && (x.detector === 'burst' || x.detector === 'silent')).map(show).sort()).toEqual([
-      'burst/A resolved 08:03:30.000 → 08:10:00.000',
-      'silent/A firing 08:08:30.001',
-    ]);
+    expect(
+      later.alerts
+        .concat(b.advance(T0 + 5000, false))
+        .filter((x) => x.key === 'A' && (x.detector === 'burst' || x.detector === 'silent'))
+        .map(show)
+        .sort(),
+    ).toEqual(['burst/A resolved 08:03:30.000 → 08:10:00.000', 'silent/A firing 08:08:30.001']);
   });
 });
 

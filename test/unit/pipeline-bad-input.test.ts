@@ -25,7 +25,11 @@ streams:
       - { type: threshold, name: big, measurement: amount, above: 1000 }
 `),
 );
-const rec = (payload: unknown): RawRecord => ({ stream: 'funds', payload: typeof payload === 'string' ? payload : JSON.stringify(payload), source: 'test' });
+const rec = (payload: unknown): RawRecord => ({
+  stream: 'funds',
+  payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  source: 'test',
+});
 const pay = (id: string, amount: unknown, ts: unknown = T0) => rec({ payment_id: id, account: 'A', amount, ts });
 
 describe('pipeline with bad input', () => {
@@ -33,22 +37,34 @@ describe('pipeline with bad input', () => {
     const p = new Pipeline(config, silentLogger());
     const batch: RawRecord[] = [
       pay('p1', 10),
-      rec('{"payment_id":"p2","account":"A","amount":'),   // truncated JSON
+      rec('{"payment_id":"p2","account":"A","amount":'), // truncated JSON
       pay('p3', 'NaN'),
       pay('p4', 'Infinity'),
       pay('p5', 'twelve'),
-      rec({ payment_id: 'p6', account: 'A', amount: 5 }),   // no time
+      rec({ payment_id: 'p6', account: 'A', amount: 5 }), // no time
       pay('p7', 5, 'tomorrow'),
-      pay('p8', 5, T0 + 365 * 86_400_000),                  // far future
-      pay('p9', 5, Date.UTC(1970, 0, 2)),                   // far past
-      pay('p1', 10),                                         // duplicate id
-      pay('p10', 5000, T0 + 60_000),                         // good, fires
-      pay('p11', 5, T0 - 10 * 60_000),                       // late
-      { stream: 'fundz', payload: '{}', source: 'test' },    // unknown stream
+      pay('p8', 5, T0 + 365 * 86_400_000), // far future
+      pay('p9', 5, Date.UTC(1970, 0, 2)), // far past
+      pay('p1', 10), // duplicate id
+      pay('p10', 5000, T0 + 60_000), // good, fires
+      pay('p11', 5, T0 - 10 * 60_000), // late
+      { stream: 'fundz', payload: '{}', source: 'test' }, // unknown stream
     ];
     const r = p.processBatch(batch, T0);
     expect(r.events).toBe(2);
-    expect(r.rejects.map((x) => x.reason)).toEqual(['malformed', 'bad_value', 'bad_value', 'bad_value', 'bad_time', 'bad_time', 'time_out_of_range', 'time_out_of_range', 'duplicate', 'late', 'unknown_stream']);
+    expect(r.rejects.map((x) => x.reason)).toEqual([
+      'malformed',
+      'bad_value',
+      'bad_value',
+      'bad_value',
+      'bad_time',
+      'bad_time',
+      'time_out_of_range',
+      'time_out_of_range',
+      'duplicate',
+      'late',
+      'unknown_stream',
+    ]);
     for (const x of r.rejects) {
       expect(x.raw.length).toBeGreaterThan(0);
       expect(x.detail.length).toBeGreaterThan(10);
@@ -57,7 +73,15 @@ describe('pipeline with bad input', () => {
     expect(r.rejects[0].raw).toBe('{"payment_id":"p2","account":"A","amount":');
     expect(r.alerts).toHaveLength(1);
     expect(r.alerts[0]).toMatchObject({ status: 'firing', stream: 'funds', key: 'A', detector: 'big' });
-    expect(p.stats.rejectsByReason).toMatchObject({ bad_value: 3, bad_time: 2, time_out_of_range: 2, malformed: 1, duplicate: 1, late: 1, unknown_stream: 1 });
+    expect(p.stats.rejectsByReason).toMatchObject({
+      bad_value: 3,
+      bad_time: 2,
+      time_out_of_range: 2,
+      malformed: 1,
+      duplicate: 1,
+      late: 1,
+      unknown_stream: 1,
+    });
 
     // The next batch is processed as usual.
     const r2 = p.processBatch([pay('p12', 10, T0 + 120_000)], T0 + 120_000);

@@ -45,7 +45,10 @@ function payments(): RawRecord[] {
 function verdicts(p: Pipeline, batch: RawRecord[], now: number): unknown {
   const r = p.processBatch(batch, now, 'p0');
   const alerts = r.alerts.concat(p.advance(now)).map((a) => `${a.status}:${a.detector}:${a.key}`);
-  const scores = p.latestObservations().map((o) => `${o.detector}:${o.key}:${o.obs.score.toFixed(9)}`).sort();
+  const scores = p
+    .latestObservations()
+    .map((o) => `${o.detector}:${o.key}:${o.obs.score.toFixed(9)}`)
+    .sort();
   return { alerts, scores };
 }
 

@@ -30,10 +30,11 @@ function run(p: Pipeline, from: number, to: number): Alert[] {
 /** Field names used anywhere in a stored value, at any depth. */
 function fieldNames(v: unknown, out = new Set<string>()): Set<string> {
   if (Array.isArray(v)) for (const x of v) fieldNames(x, out);
-  else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) {
-    out.add(k);
-    fieldNames(x, out);
-  }
+  else if (typeof v === 'object' && v !== null)
+    for (const [k, x] of Object.entries(v)) {
+      out.add(k);
+      fieldNames(x, out);
+    }
   return out;
 }
 
@@ -43,7 +44,8 @@ function rowLayout(row: unknown): string[] {
   const names = new Set(Object.keys(r));
   for (const entries of Object.values(r)) {
     if (typeof entries !== 'object' || entries === null) continue;
-    for (const entry of Object.values(entries)) if (typeof entry === 'object' && entry !== null) for (const k of Object.keys(entry)) names.add(k);
+    for (const entry of Object.values(entries))
+      if (typeof entry === 'object' && entry !== null) for (const k of Object.keys(entry)) names.add(k);
   }
   return [...names].sort();
 }
@@ -107,7 +109,11 @@ describe('state in the previous layout', () => {
     const p = new Pipeline(config, silentLogger());
     p.restore(rowsOf(previousLayout), SCOPE, nowOf(CUT));
     const written = stored(p);
-    const row = written['funds\u0000A'] as { attrs: unknown; touched: number; entries: Record<string, { detector: unknown; lifecycle?: { phase: number } }> };
+    const row = written['funds\u0000A'] as {
+      attrs: unknown;
+      touched: number;
+      entries: Record<string, { detector: unknown; lifecycle?: { phase: number } }>;
+    };
     expect(Object.keys(row).sort()).toEqual(['attrs', 'entries', 'touched']);
     expect(Object.keys(row.entries.large).sort()).toEqual(['detector', 'lifecycle']);
     expect(row.entries.large.lifecycle!.phase).toBe(2);

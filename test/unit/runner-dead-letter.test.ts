@@ -15,13 +15,15 @@ import type { Source, SourceBatch } from '../../ingest/sources/types';
 import { MemoryStateStore } from '../../state/memory-store';
 import type { AlertDispatcher } from '../../alerts/dispatch';
 
-const config = validateConfig(parseConfigText(`
+const config = validateConfig(
+  parseConfigText(`
 streams:
   funds:
     source: { type: file, path: unused }
     mapping: { key: a, time: { field: t, format: epoch_ms }, measurements: [x] }
     detectors: [{ type: threshold, measurement: x, above: 100 }]
-`));
+`),
+);
 const T0 = Date.UTC(2026, 10, 27, 8);
 const dispatcher = { dispatch: async () => {}, close: async () => {} } as unknown as AlertDispatcher;
 
@@ -47,30 +49,66 @@ class FlakyDeadLetter implements DeadLetterOutput {
 it('holds a batch whose rejects cannot be written, counts and reports it, and acks it once they are', async () => {
   const log: string[] = [];
   const source: Source = {
-    name: 'test', streams: ['funds'], replay: false,
+    name: 'test',
+    streams: ['funds'],
+    replay: false,
     async *batches(): AsyncIterable<SourceBatch> {
       for (let i = 1; i <= 2; i++) {
         // one good record and one without a key per batch
-        const records = [{ stream: 'funds', payload: { a: `k${i}`, x: i, t: T0 + i } }, { stream: 'funds', payload: { x: i, t: T0 + i } }];
-        yield { records, position: i, scope: 'p0', ack: async () => void log.push(`ack ${i}`), heartbeat: async () => void log.push(`heartbeat ${i}`) };
+        const records = [
+          { stream: 'funds', payload: { a: `k${i}`, x: i, t: T0 + i } },
+          { stream: 'funds', payload: { x: i, t: T0 + i } },
+        ];
+        yield {
+          records,
+          position: i,
+          scope: 'p0',
+          ack: async () => void log.push(`ack ${i}`),
+          heartbeat: async () => void log.push(`heartbeat ${i}`),
+        };
       }
     },
   };
   const clock = new ManualClock(T0);
   const health = new Health(() => clock.now());
   const readiness: string[] = [];
-  health.onChange((h) => readiness.push(h.ready ? 'ready' : h.list().map((p) => `${p.component}: ${p.reason}`).join()));
+  health.onChange((h) =>
+    readiness.push(
+      h.ready
+        ? 'ready'
+        : h
+            .list()
+            .map((p) => `${p.component}: ${p.reason}`)
+            .join(),
+    ),
+  );
   const failed: string[] = [];
   const deadLetter = new FlakyDeadLetter(3, log);
   const store = new MemoryStateStore();
   const summary = await runPipeline({
-    config, sources: [source], dispatcher, deadLetter, store, log: silentLogger(), clock, health,
+    config,
+    sources: [source],
+    dispatcher,
+    deadLetter,
+    store,
+    log: silentLogger(),
+    clock,
+    health,
     metrics: { batch: () => undefined, outputFailed: (what) => void failed.push(what) },
-    signal: new AbortController().signal, retryDelay: async () => clock.advance(1000),
+    signal: new AbortController().signal,
+    retryDelay: async () => clock.advance(1000),
   });
   expect(log).toEqual([
-    'dead-letter failed', 'heartbeat 1', 'dead-letter failed', 'heartbeat 1', 'dead-letter failed', 'heartbeat 1',
-    'dead-letter 1', 'ack 1', 'dead-letter 1', 'ack 2',
+    'dead-letter failed',
+    'heartbeat 1',
+    'dead-letter failed',
+    'heartbeat 1',
+    'dead-letter failed',
+    'heartbeat 1',
+    'dead-letter 1',
+    'ack 1',
+    'dead-letter 1',
+    'ack 2',
   ]);
   expect(failed).toEqual(['dead-letter write', 'dead-letter write', 'dead-letter write']);
   expect(readiness).toEqual([expect.stringMatching(/^dead-letter: dead-letter write failing: ENOSPC/), 'ready']);
@@ -88,7 +126,9 @@ it('a batch read again by a new worker after its dead letters were written, befo
   const file = path.join(dir, 'dead.jsonl');
   // Kafka-like batches of partition 0: one good record and one without a key each, offsets 2i and 2i+1.
   const source = (batches: number[]): Source => ({
-    name: 'test', streams: ['funds'], replay: false,
+    name: 'test',
+    streams: ['funds'],
+    replay: false,
     async *batches(): AsyncIterable<SourceBatch> {
       for (const i of batches) {
         const records = [
@@ -102,8 +142,15 @@ it('a batch read again by a new worker after its dead letters were written, befo
   const run = (batches: number[], store: MemoryStateStore) => {
     const clock = new ManualClock(T0);
     return runPipeline({
-      config, sources: [source(batches)], dispatcher, deadLetter: new FileDeadLetter(file), store, log: silentLogger(), clock,
-      signal: new AbortController().signal, retryDelay: async () => clock.advance(1000),
+      config,
+      sources: [source(batches)],
+      dispatcher,
+      deadLetter: new FileDeadLetter(file),
+      store,
+      log: silentLogger(),
+      clock,
+      signal: new AbortController().signal,
+      retryDelay: async () => clock.advance(1000),
     });
   };
   try {
@@ -113,7 +160,10 @@ it('a batch read again by a new worker after its dead letters were written, befo
     const summary = await run([1, 2, 3], store);
     expect(summary.events).toBe(3);
     expect(await store.position('p0')).toBe(7);
-    const sources = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).source);
+    const sources = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).source);
     expect(sources).toEqual(['funds/0@3', 'funds/0@5', 'funds/0@7']);
   } finally {
     rmSync(dir, { recursive: true, force: true });

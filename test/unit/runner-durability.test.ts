@@ -16,24 +16,34 @@ import { Health } from '../../kernel/health';
 import type { Point, Sink, SinkStats } from '../../sinks/types';
 import type { AlertDispatcher } from '../../alerts/dispatch';
 
-const config = validateConfig(parseConfigText(`
+const config = validateConfig(
+  parseConfigText(`
 streams:
   funds:
     source: { type: file, path: unused }
     mapping: { key: a, time: { field: t, format: epoch_ms }, measurements: [x] }
     detectors: [{ type: threshold, measurement: x, above: 100 }]
-`));
+`),
+);
 const T0 = Date.UTC(2026, 10, 27, 8);
 const log: string[] = [];
 
 function source(n: number): Source {
   return {
-    name: 'test', streams: ['funds'], replay: false,
+    name: 'test',
+    streams: ['funds'],
+    replay: false,
     async *batches(): AsyncIterable<SourceBatch> {
       for (let i = 1; i <= n; i++) {
         const records: RawRecord[] = [{ stream: 'funds', payload: { a: `k${i}`, x: i, t: T0 + i } }];
         log.push(`fetch ${i}`);
-        yield { records, position: i, scope: 'p0', ack: async () => void log.push(`ack ${i}`), heartbeat: async () => void log.push(`heartbeat ${i}`) };
+        yield {
+          records,
+          position: i,
+          scope: 'p0',
+          ack: async () => void log.push(`ack ${i}`),
+          heartbeat: async () => void log.push(`heartbeat ${i}`),
+        };
       }
     },
   };
@@ -62,18 +72,40 @@ it('holds a batch while the state store fails, heartbeats, and acks only after t
   };
   const clock = new ManualClock(T0);
   const summary = await runPipeline({
-    config, sources: [source(2)], dispatcher, deadLetter: new MemoryDeadLetter(), store, log: silentLogger(), clock,
-    signal: new AbortController().signal, retryDelay: async () => clock.advance(1000),
+    config,
+    sources: [source(2)],
+    dispatcher,
+    deadLetter: new MemoryDeadLetter(),
+    store,
+    log: silentLogger(),
+    clock,
+    signal: new AbortController().signal,
+    retryDelay: async () => clock.advance(1000),
   });
   // Batch 2 is fetched and processed (CPU only) while batch 1's commit is retried; batch 2's
   // state is not committed before batch 1 is durable and acked.
-  expect(log).toEqual(['fetch 1', 'commit failed', 'fetch 2', 'heartbeat 1', 'commit failed', 'heartbeat 1', 'commit ok', 'ack 1', 'commit ok', 'ack 2']);
+  expect(log).toEqual([
+    'fetch 1',
+    'commit failed',
+    'fetch 2',
+    'heartbeat 1',
+    'commit failed',
+    'heartbeat 1',
+    'commit ok',
+    'ack 1',
+    'commit ok',
+    'ack 2',
+  ]);
   expect(summary.events).toBe(2);
   expect(await store.position('p0')).toBe(2);
   // The failed attempts did not use up the batch's changes: its state is stored, with the
   // partition's watermark (the max event time admitted) beside the keys' rows.
   const ids = [...(await store.loadAll('p0')).keys()].map((id) => id.split('\u0000'));
-  expect(ids.sort()).toEqual([['\u0001wm', 'funds'], ['funds', 'k1'], ['funds', 'k2']]);
+  expect(ids.sort()).toEqual([
+    ['\u0001wm', 'funds'],
+    ['funds', 'k1'],
+    ['funds', 'k2'],
+  ]);
 });
 
 /** A sink whose first `failures` flushes fail (InfluxDB down), counting what it was given. */
@@ -81,8 +113,12 @@ function fakeSink(failures: number): Sink & { flushes: number } {
   let written = 0;
   let held: string[] = [];
   const sink = {
-    name: 'fake', destination: 'FakeDB', flushes: 0,
-    write(points: readonly Point[]) { held.push(...points.map((p) => p.tags.key)); },
+    name: 'fake',
+    destination: 'FakeDB',
+    flushes: 0,
+    write(points: readonly Point[]) {
+      held.push(...points.map((p) => p.tags.key));
+    },
     async flush() {
       sink.flushes++;
       if (failures-- > 0) {
@@ -94,7 +130,9 @@ function fakeSink(failures: number): Sink & { flushes: number } {
       held = [];
     },
     async close() {},
-    stats(): SinkStats { return { written, buffered: held.length, dropped: 0, failedFlushes: 0, retries: 0 }; },
+    stats(): SinkStats {
+      return { written, buffered: held.length, dropped: 0, failedFlushes: 0, retries: 0 };
+    },
   };
   return sink;
 }
@@ -113,8 +151,16 @@ function loggingStore(): MemoryStateStore {
 it("writes a batch's points before its state commit, so a crash in between replays and rewrites them", async () => {
   const clock = new ManualClock(T0);
   await runPipeline({
-    config, sources: [source(2)], dispatcher, deadLetter: new MemoryDeadLetter(), store: loggingStore(), sinks: [fakeSink(0)], log: silentLogger(), clock,
-    signal: new AbortController().signal, retryDelay: async () => clock.advance(1000),
+    config,
+    sources: [source(2)],
+    dispatcher,
+    deadLetter: new MemoryDeadLetter(),
+    store: loggingStore(),
+    sinks: [fakeSink(0)],
+    log: silentLogger(),
+    clock,
+    signal: new AbortController().signal,
+    retryDelay: async () => clock.advance(1000),
   });
   // Each commit comes after the flush that wrote its batch's point (k1, then k2).
   expect(log.filter((l) => l.startsWith('flushed') || l === 'commit')).toEqual(['flushed k1', 'commit', 'flushed k2', 'commit']);
@@ -124,15 +170,42 @@ it('holds the commit while a sink fails, heartbeating, and reports it to readine
   const sink = fakeSink(2);
   const health = new Health(() => clock.now());
   const changes: string[] = [];
-  health.onChange((h) => changes.push(h.ready ? 'ready' : h.list().map((p) => p.component).join()));
+  health.onChange((h) =>
+    changes.push(
+      h.ready
+        ? 'ready'
+        : h
+            .list()
+            .map((p) => p.component)
+            .join(),
+    ),
+  );
   const clock = new ManualClock(T0);
   await runPipeline({
-    config, sources: [source(2)], dispatcher, deadLetter: new MemoryDeadLetter(), store: loggingStore(), sinks: [sink], log: silentLogger(), clock, health,
-    signal: new AbortController().signal, retryDelay: async () => clock.advance(1000),
+    config,
+    sources: [source(2)],
+    dispatcher,
+    deadLetter: new MemoryDeadLetter(),
+    store: loggingStore(),
+    sinks: [sink],
+    log: silentLogger(),
+    clock,
+    health,
+    signal: new AbortController().signal,
+    retryDelay: async () => clock.advance(1000),
   });
   const b1 = log.slice(0, log.indexOf('ack 1') + 1).filter((l) => l !== 'fetch 2');
   // Batch 2 (processed meanwhile) may share batch 1's successful flush; nothing is committed before it.
-  expect(b1).toEqual(['fetch 1', 'flush failed', 'heartbeat 1', 'flush failed', 'heartbeat 1', expect.stringMatching(/^flushed k1/), 'commit', 'ack 1']);
+  expect(b1).toEqual([
+    'fetch 1',
+    'flush failed',
+    'heartbeat 1',
+    'flush failed',
+    'heartbeat 1',
+    expect.stringMatching(/^flushed k1/),
+    'commit',
+    'ack 1',
+  ]);
   expect(changes).toEqual(['sink:fake', 'ready']);
 });
 
@@ -141,8 +214,18 @@ it('stops holding after maxSinkPause: alerting must not wait on the time-series 
   const health = new Health(() => clock.now());
   const clock = new ManualClock(T0);
   const summary = await runPipeline({
-    config, sources: [source(3)], dispatcher, deadLetter: new MemoryDeadLetter(), store: loggingStore(), sinks: [sink], log: silentLogger(), clock, health,
-    signal: new AbortController().signal, maxSinkPause: 5000, retryDelay: async () => clock.advance(1000),
+    config,
+    sources: [source(3)],
+    dispatcher,
+    deadLetter: new MemoryDeadLetter(),
+    store: loggingStore(),
+    sinks: [sink],
+    log: silentLogger(),
+    clock,
+    health,
+    signal: new AbortController().signal,
+    maxSinkPause: 5000,
+    retryDelay: async () => clock.advance(1000),
   });
   expect(summary.events).toBe(3);
   expect(log).toContain('ack 3');
@@ -172,15 +255,24 @@ it('a retried commit writes the batch as it was, not as the next batch left the 
     };
   };
   const sameKey: Source = {
-    name: 'test', streams: ['funds'], replay: false,
+    name: 'test',
+    streams: ['funds'],
+    replay: false,
     async *batches(): AsyncIterable<SourceBatch> {
       for (let i = 1; i <= 2; i++) yield { records: [{ stream: 'funds', payload: { a: 'k', x: i, t: T0 + i } }], position: i, scope: 'p0' };
     },
   };
   const clock = new ManualClock(T0);
   await runPipeline({
-    config, sources: [sameKey], dispatcher, deadLetter: new MemoryDeadLetter(), store, log: silentLogger(), clock,
-    signal: new AbortController().signal, retryDelay: async () => clock.advance(1000),
+    config,
+    sources: [sameKey],
+    dispatcher,
+    deadLetter: new MemoryDeadLetter(),
+    store,
+    log: silentLogger(),
+    clock,
+    signal: new AbortController().signal,
+    retryDelay: async () => clock.advance(1000),
   });
   // Batch 2 was processed while batch 1's write was being retried; batch 1's retry still wrote t = T0 + 1.
   expect(written).toEqual([T0 + 1, T0 + 2]);
@@ -191,7 +283,9 @@ it("lets a batch's I/O run while the previous batch's flush is slow, and still c
   const answers: Array<() => void> = [];
   let flushes = 0;
   const slowFirst: Sink = {
-    name: 'slow', write() {}, async close() {},
+    name: 'slow',
+    write() {},
+    async close() {},
     flush() {
       const n = ++flushes;
       return new Promise<void>((resolve) => {
@@ -212,8 +306,25 @@ it("lets a batch's I/O run while the previous batch's flush is slow, and still c
   } as unknown as AlertDispatcher;
   const clock = new ManualClock(T0);
   await runPipeline({
-    config, sources: [source(2)], dispatcher: dispatching, deadLetter: new MemoryDeadLetter(), store: loggingStore(), sinks: [slowFirst], log: silentLogger(), clock,
-    signal: new AbortController().signal, retryDelay: async () => clock.advance(1000),
+    config,
+    sources: [source(2)],
+    dispatcher: dispatching,
+    deadLetter: new MemoryDeadLetter(),
+    store: loggingStore(),
+    sinks: [slowFirst],
+    log: silentLogger(),
+    clock,
+    signal: new AbortController().signal,
+    retryDelay: async () => clock.advance(1000),
   });
-  expect(log.filter((l) => l !== 'fetch 1' && l !== 'fetch 2')).toEqual(['dispatch', 'dispatch', 'flushed 2', 'flushed 1', 'commit', 'ack 1', 'commit', 'ack 2']);
+  expect(log.filter((l) => l !== 'fetch 1' && l !== 'fetch 2')).toEqual([
+    'dispatch',
+    'dispatch',
+    'flushed 2',
+    'flushed 1',
+    'commit',
+    'ack 1',
+    'commit',
+    'ack 2',
+  ]);
 });

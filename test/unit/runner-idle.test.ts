@@ -14,7 +14,8 @@ import { MemoryStateStore } from '../../state/memory-store';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 27, 8, 0, 30);
-const config = validateConfig(parseConfigText(`
+const config = validateConfig(
+  parseConfigText(`
 streams:
   people:
     source: { type: file, path: unused }
@@ -22,12 +23,15 @@ streams:
     lateness: 2m
     idle_timeout: 1m
     detectors: [{ type: deadman, name: silent, timeout: 5m }]
-`));
+`),
+);
 
 /** One record, then nothing until the run is stopped. */
 function quietAfterOne(signal: AbortSignal): Source {
   return {
-    name: 'live', streams: ['people'], replay: false,
+    name: 'live',
+    streams: ['people'],
+    replay: false,
     async *batches(): AsyncIterable<SourceBatch> {
       yield { records: [{ stream: 'people', payload: { gate: 'g1', t: T0, n: 3 } }], scope: 'p0', position: 1 };
       await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
@@ -44,10 +48,21 @@ it('fires a silent partition’s deadman on idle ticks, commits it, and stops cl
   const seen: Alert[] = [];
   const dispatched: Alert[] = [];
   const store = new MemoryStateStore();
-  const dispatcher = { dispatch: async (a: readonly Alert[]) => void dispatched.push(...a), close: async () => undefined } as unknown as AlertDispatcher;
+  const dispatcher = {
+    dispatch: async (a: readonly Alert[]) => void dispatched.push(...a),
+    close: async () => undefined,
+  } as unknown as AlertDispatcher;
   const done = runPipeline({
-    config, sources: [quietAfterOne(ac.signal)], dispatcher, deadLetter: new MemoryDeadLetter(), store,
-    log: silentLogger(), clock, signal: ac.signal, idleTickMs: 1000, onAlerts: (a) => seen.push(...a),
+    config,
+    sources: [quietAfterOne(ac.signal)],
+    dispatcher,
+    deadLetter: new MemoryDeadLetter(),
+    store,
+    log: silentLogger(),
+    clock,
+    signal: ac.signal,
+    idleTickMs: 1000,
+    onAlerts: (a) => seen.push(...a),
   });
   await jest.advanceTimersByTimeAsync(0); // the record is judged at 08:20:30 on the clock
   // Quiet for 6 minutes, less than timeout + lateness (5 + 2 min): nothing yet.

@@ -15,13 +15,15 @@ import { MemoryStateStore } from '../../state/memory-store';
 import { Health } from '../../kernel/health';
 import { RecordingReceiver, route, testPipeline } from '../../alerts/testing/fakes';
 
-const config = validateConfig(parseConfigText(`
+const config = validateConfig(
+  parseConfigText(`
 streams:
   funds:
     source: { type: file, path: unused }
     mapping: { key: a, time: { field: t, format: epoch_ms }, measurements: [x] }
     detectors: [{ type: threshold, measurement: x, above: 100 }]
-`));
+`),
+);
 const T0 = Date.UTC(2026, 10, 27, 8);
 
 /**
@@ -30,7 +32,9 @@ const T0 = Date.UTC(2026, 10, 27, 8);
  */
 function source(values: Array<[string, number]>, wipeBefore: number[], wipe: () => void, clock: ManualClock): Source {
   return {
-    name: 'test', streams: ['funds'], replay: false,
+    name: 'test',
+    streams: ['funds'],
+    replay: false,
     async *batches(): AsyncIterable<SourceBatch> {
       for (let i = 1; i <= values.length; i++) {
         clock.advance(1000);
@@ -60,11 +64,20 @@ async function run(values: Array<[string, number]>, wipeBefore: number[] = []) {
     warn: (obj: unknown, msg: string) => void lines.push({ level: 40, msg, ...(process.env.DBG ? { obj } : {}) }),
   });
   await runPipeline({
-    config, sources: [source(values, wipeBefore, () => (store.wipe(), alertStore.wipe()), clock)], dispatcher: p, deadLetter: new MemoryDeadLetter(), store, log: wrapped,
-    clock, signal: new AbortController().signal, idleTickMs: 0, retryDelay: async () => clock.advance(1000),
+    config,
+    sources: [source(values, wipeBefore, () => (store.wipe(), alertStore.wipe()), clock)],
+    dispatcher: p,
+    deadLetter: new MemoryDeadLetter(),
+    store,
+    log: wrapped,
+    clock,
+    signal: new AbortController().signal,
+    idleTickMs: 0,
+    retryDelay: async () => clock.advance(1000),
   });
   await p.idle();
-  if (process.env.DBG) console.log(JSON.stringify(receiver.got.map((n) => [n.id, n.groupKey, n.createdAt, n.alerts.map((a) => a.status + a.key)])), lines);
+  if (process.env.DBG)
+    console.log(JSON.stringify(receiver.got.map((n) => [n.id, n.groupKey, n.createdAt, n.alerts.map((a) => a.status + a.key)])), lines);
   const notified = receiver.alerts().map((a) => `${a.status} ${a.key}${a.labels.resent ? ' (re-sent)' : ''}`);
   return { notified, store, health, healthLog, lines, epoch: store.epoch };
 }
@@ -76,18 +89,29 @@ async function run(values: Array<[string, number]>, wipeBefore: number[] = []) {
  * firing of its alert; nothing else.
  */
 function expectEveryChange(clean: string[], wiped: string[]): void {
-  for (const c of clean) expect({ change: c, notified: wiped.some((w) => w === c || w === `${c} (re-sent)`) }).toEqual({ change: c, notified: true });
+  for (const c of clean)
+    expect({ change: c, notified: wiped.some((w) => w === c || w === `${c} (re-sent)`) }).toEqual({ change: c, notified: true });
   for (const r of clean.filter((c) => c.startsWith('resolved '))) {
     expect(wiped.filter((w) => w === r)).toHaveLength(1);
     const key = r.slice('resolved '.length);
     const lastFiring = Math.max(...wiped.map((w, i) => (w.startsWith(`firing ${key}`) ? i : -1)));
     expect(wiped.indexOf(r)).toBeGreaterThan(lastFiring);
   }
-  for (const w of wiped) expect(clean.includes(w) || (w.endsWith(' (re-sent)') && w.startsWith('firing ') && clean.includes(w.slice(0, -' (re-sent)'.length)))).toBe(true);
+  for (const w of wiped)
+    expect(
+      clean.includes(w) || (w.endsWith(' (re-sent)') && w.startsWith('firing ') && clean.includes(w.slice(0, -' (re-sent)'.length))),
+    ).toBe(true);
 }
 
 // a fires at batch 1 and resolves at 4; b fires at 3 and resolves at 6; c never fires.
-const stream: Array<[string, number]> = [['a', 200], ['c', 1], ['b', 300], ['a', 5], ['c', 2], ['b', 7]];
+const stream: Array<[string, number]> = [
+  ['a', 200],
+  ['c', 1],
+  ['b', 300],
+  ['a', 5],
+  ['c', 2],
+  ['b', 7],
+];
 
 it('a wipe while alerts fire: found at the next commit, re-seeded, every change notified, re-sent firing marked', async () => {
   const clean = await run(stream);
@@ -96,7 +120,9 @@ it('a wipe while alerts fire: found at the next commit, re-seeded, every change 
   // Batch 4's resolve of a was dispatched before its commit found the wipe: the alert store had
   // lost a, the resolve still went out. The recovery then re-sent b, still firing, marked.
   expect(wiped.notified).toEqual(['firing a', 'firing b', 'resolved a', 'firing b (re-sent)', 'resolved b']);
-  expect(wiped.lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual([expect.stringMatching(/^state store was wiped or replaced \(epoch changed\)/)]);
+  expect(wiped.lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual([
+    expect.stringMatching(/^state store was wiped or replaced \(epoch changed\)/),
+  ]);
   expect(wiped.healthLog).toEqual([expect.stringMatching(/^not ready: state store epoch changed for p0/), 'ready']);
   expect(wiped.epoch).toBeGreaterThan(clean.epoch!);
   // State exact: the re-seeded store holds what the clean run's holds.
@@ -112,7 +138,15 @@ it('an alert that resolves around the recovery: its resolve is notified once, af
   const wiped = await run(stream, [5]);
   expectEveryChange(clean.notified, wiped.notified);
   expect(await wiped.store.loadAll('p0')).toEqual(await clean.store.loadAll('p0'));
-  const quiet = await run([['a', 200], ['a', 1], ['c', 1], ['c', 2]], [3]);
+  const quiet = await run(
+    [
+      ['a', 200],
+      ['a', 1],
+      ['c', 1],
+      ['c', 2],
+    ],
+    [3],
+  );
   expect(quiet.notified).toEqual(['firing a', 'resolved a']);
 });
 

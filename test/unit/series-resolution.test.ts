@@ -45,12 +45,20 @@ it('writes the first verdict of each interval of event time for a hot key', () =
   // threshold judges every event; ewma says nothing during its warm-up, so only threshold is asserted.
   expect(points.filter((p) => p.endsWith(':hot'))).toEqual(['A@0:hot', 'A@1000:hot', 'A@2000:hot']);
   // Resolution 0: every batch's latest verdict.
-  expect(run(batches, 0).flat().filter((p) => p.endsWith(':hot'))).toHaveLength(10);
+  expect(
+    run(batches, 0)
+      .flat()
+      .filter((p) => p.endsWith(':hot')),
+  ).toHaveLength(10);
 });
 
 it('keeps every point of a key quieter than the resolution', () => {
   const batches = Array.from({ length: 5 }, (_, i) => [rec('B', 5, T0 + i * 1500)]);
-  expect(run(batches, 1000).flat().filter((p) => p.endsWith(':hot'))).toEqual(['B@0:hot', 'B@1500:hot', 'B@3000:hot', 'B@4500:hot', 'B@6000:hot']);
+  expect(
+    run(batches, 1000)
+      .flat()
+      .filter((p) => p.endsWith(':hot')),
+  ).toEqual(['B@0:hot', 'B@1500:hot', 'B@3000:hot', 'B@4500:hot', 'B@6000:hot']);
 });
 
 it('thins each series on its own: keys and detectors do not share intervals', () => {
@@ -83,16 +91,33 @@ it('the runner thins series to the finest resolution its sinks ask for, and writ
   const points = async (sinks: InstanceType<typeof MemorySink>[]) => {
     await runPipeline({
       config,
-      sources: [{ name: 'test', streams: ['goods'], replay: false, async *batches() { for (const [i, records] of batches.entries()) yield { records, position: i, scope: 'p0' }; } }],
+      sources: [
+        {
+          name: 'test',
+          streams: ['goods'],
+          replay: false,
+          async *batches() {
+            for (const [i, records] of batches.entries()) yield { records, position: i, scope: 'p0' };
+          },
+        },
+      ],
       dispatcher: { dispatch: async () => {}, close: async () => {} } as never,
-      deadLetter: new MemoryDeadLetter(), store: new MemoryStateStore(), sinks, log: silentLogger(), clock: new ManualClock(T0), signal: new AbortController().signal,
+      deadLetter: new MemoryDeadLetter(),
+      store: new MemoryStateStore(),
+      sinks,
+      log: silentLogger(),
+      clock: new ManualClock(T0),
+      signal: new AbortController().signal,
     });
     return sinks[0].points;
   };
   const fine = await points([new MemorySink({ resolution: 1000 }), new MemorySink({ resolution: 60_000 })]);
   const series = fine.filter((p) => p.measurement === 'goods' && p.tags.detector === 'hot');
   expect(series.map((p) => p.ts - T0)).toEqual([0, 1000, 2000]);
-  expect(fine.filter((p) => p.measurement === 'alerts' && p.tags.detector === 'hot').map((p) => `${p.tags.status}@${p.ts - T0}`)).toEqual(['firing@1200', 'resolved@1300']);
+  expect(fine.filter((p) => p.measurement === 'alerts' && p.tags.detector === 'hot').map((p) => `${p.tags.status}@${p.ts - T0}`)).toEqual([
+    'firing@1200',
+    'resolved@1300',
+  ]);
   const all = await points([new MemorySink()]);
   expect(all.filter((p) => p.measurement === 'goods' && p.tags.detector === 'hot')).toHaveLength(30);
 });
@@ -107,9 +132,24 @@ it('thins by event time within a batch too: a backlog of 70 one-minute reports i
     const sink = new MemorySink({ resolution: 1000 });
     await runPipeline({
       config,
-      sources: [{ name: 'test', streams: ['goods'], replay: false, async *batches() { yield { records, position: 0, scope: 'p0' }; } }],
+      sources: [
+        {
+          name: 'test',
+          streams: ['goods'],
+          replay: false,
+          async *batches() {
+            yield { records, position: 0, scope: 'p0' };
+          },
+        },
+      ],
       dispatcher: { dispatch: async () => {}, close: async () => {} } as never,
-      deadLetter: new MemoryDeadLetter(), store: new MemoryStateStore(), sinks: [sink], log: silentLogger(), clock: new ManualClock(T0 + 2 * 3_600_000), signal: new AbortController().signal, idleTickMs: 0,
+      deadLetter: new MemoryDeadLetter(),
+      store: new MemoryStateStore(),
+      sinks: [sink],
+      log: silentLogger(),
+      clock: new ManualClock(T0 + 2 * 3_600_000),
+      signal: new AbortController().signal,
+      idleTickMs: 0,
     });
     return sink.points.filter((p) => p.measurement === 'goods' && p.tags.detector === 'hot').map((p) => p.ts - T0);
   };

@@ -23,7 +23,16 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { univariate, univariateSchema } from '../../../detectors/univariate';
 import { initLifecycle, stepLifecycle } from '../../../alerts/lifecycle';
-import { alertMetrics, scoreAt, sweep, STANDARD_PROFILE, LOW_FP_PROFILE, LOW_FN_PROFILE, type CostMatrix, type ScoredSeries } from '../../../backtest/nab';
+import {
+  alertMetrics,
+  scoreAt,
+  sweep,
+  STANDARD_PROFILE,
+  LOW_FP_PROFILE,
+  LOW_FN_PROFILE,
+  type CostMatrix,
+  type ScoredSeries,
+} from '../../../backtest/nab';
 import { onsetsOf } from '../../../backtest/backtest';
 import { QuirkCounts, SeriesClock } from '../../../backtest/quirks';
 import { generateRealCorpus } from './generate';
@@ -102,7 +111,11 @@ export function fromOutput(s: LabelledSeries, outDir: string): Judged {
 }
 
 export function alertScore(js: readonly Judged[], cost: CostMatrix): number {
-  return scoreAt(js.map((j) => ({ name: j.name, ts: j.ts, scores: onsetsOf(j.alert), windows: j.windows })), 1, cost).normalized;
+  return scoreAt(
+    js.map((j) => ({ name: j.name, ts: j.ts, scores: onsetsOf(j.alert), windows: j.windows })),
+    1,
+    cost,
+  ).normalized;
 }
 
 function normalized(raw: number, windows: number, cost: CostMatrix): number {
@@ -129,7 +142,12 @@ export interface LosoResult {
  * 'best', NAB's convention) or by its alert policy's score ('alerts': what the product does, no
  * threshold to choose); the threshold is always the best one on the other sources.
  */
-export function leaveOneSourceOut(byCandidate: readonly (readonly Judged[])[], cost: CostMatrix, profile: string, select: 'best' | 'alerts' = 'best'): LosoResult {
+export function leaveOneSourceOut(
+  byCandidate: readonly (readonly Judged[])[],
+  cost: CostMatrix,
+  profile: string,
+  select: 'best' | 'alerts' = 'best',
+): LosoResult {
   const sources = [...new Set(byCandidate[0].map((j) => j.source))];
   const pooled: Judged[] = [];
   let raw = 0;
@@ -151,10 +169,23 @@ export function leaveOneSourceOut(byCandidate: readonly (readonly Judged[])[], c
     raw += at.raw;
     windows += w;
     pooled.push(...test);
-    perSource[held] = { chosen: at.normalized, best: sweep(test, cost).best.normalized, alerts: alertScore(test, cost), candidate: pick, threshold };
+    perSource[held] = {
+      chosen: at.normalized,
+      best: sweep(test, cost).best.normalized,
+      alerts: alertScore(test, cost),
+      candidate: pick,
+      threshold,
+    };
   }
   const best = sweep(pooled, cost).best;
-  return { profile, chosen: normalized(raw, windows, cost), best: best.normalized, bestThreshold: best.threshold, alerts: alertScore(pooled, cost), perSource };
+  return {
+    profile,
+    chosen: normalized(raw, windows, cost),
+    best: best.normalized,
+    bestThreshold: best.threshold,
+    alerts: alertScore(pooled, cost),
+    perSource,
+  };
 }
 
 export function realSeries(): LabelledSeries[] {
@@ -188,23 +219,35 @@ if (require.main === module) {
   const from = get('--from', '');
   const candidates = JSON.parse(get('--candidates', `[${get('--params', '{}')}]`)) as Record<string, unknown>[];
   const t0 = Date.now();
-  const byCandidate = from ? from.split(',').map((dir) => series.map((s) => fromOutput(s, dir))) : candidates.map((p) => series.map((s) => judge(s, p)));
+  const byCandidate = from
+    ? from.split(',').map((dir) => series.map((s) => fromOutput(s, dir)))
+    : candidates.map((p) => series.map((s) => judge(s, p)));
   const ms = Date.now() - t0;
   const rows = series.reduce((a, s) => a + s.ts.length, 0);
   const all = byCandidate[0];
   const m = alertMetrics(all);
-  process.stdout.write(`${corpus}: ${series.length} files, ${rows} rows, ${m.windows} windows; scored in ${ms} ms${from ? ` (from ${from})` : ''}\n`);
+  process.stdout.write(
+    `${corpus}: ${series.length} files, ${rows} rows, ${m.windows} windows; scored in ${ms} ms${from ? ` (from ${from})` : ''}\n`,
+  );
   for (const [name, cost] of Object.entries(PROFILES)) {
     const b = sweep(all, cost).best;
     const line = `${name.padEnd(8)} all files: best threshold ${b.normalized.toFixed(1)} (>= ${b.threshold.toFixed(3)}, ${b.detectedWindows}/${m.windows} windows, ${b.falseRows} false) | alerts ${alertScore(all, cost).toFixed(1)}`;
     if (corpus === 'real') {
       const r = leaveOneSourceOut(byCandidate, cost, name, args.includes('--select-alerts') ? 'alerts' : 'best');
-      process.stdout.write(`${line} || LOSO: chosen-threshold ${r.chosen.toFixed(1)}, best threshold ${r.best.toFixed(1)}, alerts ${r.alerts.toFixed(1)}\n`);
+      process.stdout.write(
+        `${line} || LOSO: chosen-threshold ${r.chosen.toFixed(1)}, best threshold ${r.best.toFixed(1)}, alerts ${r.alerts.toFixed(1)}\n`,
+      );
       if (name === 'standard' && args.includes('--verbose'))
         for (const [src, v] of Object.entries(r.perSource))
-          process.stdout.write(`    ${src.padEnd(14)} chosen ${v.chosen.toFixed(1)} (candidate ${v.candidate}, >= ${v.threshold.toFixed(3)}) own-best ${v.best.toFixed(1)} alerts ${v.alerts.toFixed(1)}\n`);
+          process.stdout.write(
+            `    ${src.padEnd(14)} chosen ${v.chosen.toFixed(1)} (candidate ${v.candidate}, >= ${v.threshold.toFixed(3)}) own-best ${v.best.toFixed(1)} alerts ${v.alerts.toFixed(1)}\n`,
+          );
       if (name === 'standard' && byCandidate.length > 1)
-        byCandidate.forEach((js, c) => process.stdout.write(`    candidate ${c}: all files best threshold ${sweep(js, cost).best.normalized.toFixed(1)}, alerts ${alertScore(js, cost).toFixed(1)}\n`));
+        byCandidate.forEach((js, c) =>
+          process.stdout.write(
+            `    candidate ${c}: all files best threshold ${sweep(js, cost).best.normalized.toFixed(1)}, alerts ${alertScore(js, cost).toFixed(1)}\n`,
+          ),
+        );
     } else process.stdout.write(line + '\n');
   }
   process.stdout.write(`alerts: precision ${m.precision?.toFixed(3)} recall ${m.recall?.toFixed(3)} (${m.trueAlerts}/${m.alerts})\n`);

@@ -19,15 +19,7 @@ import { Rng } from '../../../ingest/simulator/random';
 import { formatTimestamp } from '../generate';
 
 export type RealAnomalyKind =
-  | 'spike'
-  | 'dip'
-  | 'level_shift'
-  | 'variance'
-  | 'trend_change'
-  | 'seasonality_break'
-  | 'flatline'
-  | 'contextual'
-  | 'missing_burst';
+  'spike' | 'dip' | 'level_shift' | 'variance' | 'trend_change' | 'seasonality_break' | 'flatline' | 'contextual' | 'missing_burst';
 
 export interface RealAnomaly {
   kind: RealAnomalyKind;
@@ -98,27 +90,83 @@ export function backgrounds(): Background[] {
   // NOAA hourly climate normals, Seattle: smooth daily and yearly rhythms.
   const hn = csvRows('seattle-weather-hourly-normals.csv');
   const hts = hn.map((r) => utc(r[0]));
-  out.push({ source: 'noaa-hourly', name: 'pressure', ts: hts, values: hn.map((r) => Number(r[1])), period: 24, counts: false, decimals: 1 });
-  out.push({ source: 'noaa-hourly', name: 'temperature', ts: hts, values: hn.map((r) => Number(r[2])), period: 24, counts: false, decimals: 1 });
+  out.push({
+    source: 'noaa-hourly',
+    name: 'pressure',
+    ts: hts,
+    values: hn.map((r) => Number(r[1])),
+    period: 24,
+    counts: false,
+    decimals: 1,
+  });
+  out.push({
+    source: 'noaa-hourly',
+    name: 'temperature',
+    ts: hts,
+    values: hn.map((r) => Number(r[2])),
+    period: 24,
+    counts: false,
+    decimals: 1,
+  });
   out.push({ source: 'noaa-hourly', name: 'wind', ts: hts, values: hn.map((r) => Number(r[3])), period: 24, counts: false, decimals: 1 });
   // S&P 500 daily, trading days only (weekends and holidays are gaps): a random walk and a bursty volume.
   const sp = csvRows('sp500-2000.csv');
   const sts = sp.map((r) => utc(r[0]));
   out.push({ source: 'sp500', name: 'close', ts: sts, values: sp.map((r) => Number(r[4])), period: 0, counts: false, decimals: 2 });
-  out.push({ source: 'sp500', name: 'volume_m', ts: sts, values: sp.map((r) => Math.round(Number(r[6]) / 1e6)), period: 0, counts: true, decimals: 0 });
+  out.push({
+    source: 'sp500',
+    name: 'volume_m',
+    ts: sts,
+    values: sp.map((r) => Math.round(Number(r[6]) / 1e6)),
+    period: 0,
+    counts: true,
+    decimals: 0,
+  });
   // NOAA daily weather, Seattle and New York: a yearly rhythm longer than the files' memory and no weekly one (period 0), zero-heavy precipitation.
   const w = csvRows('weather.csv');
   for (const loc of ['Seattle', 'New York']) {
     const rows = w.filter((r) => r[0] === loc);
     const ts = rows.map((r) => utc(r[1]));
     const tag = loc === 'Seattle' ? 'sea' : 'nyc';
-    out.push({ source: 'noaa-daily', name: `${tag}_temp_max`, ts, values: rows.map((r) => Number(r[3])), period: 0, counts: false, decimals: 1 });
-    out.push({ source: 'noaa-daily', name: `${tag}_precipitation`, ts, values: rows.map((r) => Number(r[2])), period: 0, counts: false, decimals: 1 });
-    out.push({ source: 'noaa-daily', name: `${tag}_wind`, ts, values: rows.map((r) => Number(r[5])), period: 0, counts: false, decimals: 1 });
+    out.push({
+      source: 'noaa-daily',
+      name: `${tag}_temp_max`,
+      ts,
+      values: rows.map((r) => Number(r[3])),
+      period: 0,
+      counts: false,
+      decimals: 1,
+    });
+    out.push({
+      source: 'noaa-daily',
+      name: `${tag}_precipitation`,
+      ts,
+      values: rows.map((r) => Number(r[2])),
+      period: 0,
+      counts: false,
+      decimals: 1,
+    });
+    out.push({
+      source: 'noaa-daily',
+      name: `${tag}_wind`,
+      ts,
+      values: rows.map((r) => Number(r[5])),
+      period: 0,
+      counts: false,
+      decimals: 1,
+    });
   }
   // GitHub activity per hour: irregular (hours without events are missing), small counts.
   const gh = csvRows('github.csv');
-  out.push({ source: 'github', name: 'commits', ts: gh.map((r) => utc(r[0])), values: gh.map((r) => Number(r[1])), period: 24, counts: true, decimals: 0 });
+  out.push({
+    source: 'github',
+    name: 'commits',
+    ts: gh.map((r) => utc(r[0])),
+    values: gh.map((r) => Number(r[1])),
+    period: 24,
+    counts: true,
+    decimals: 0,
+  });
   // US domestic flights, Jan–Mar 2001: departures per hour (daily rhythm, quiet nights) and mean delay.
   const fl = JSON.parse(readFileSync(path.join(datasetDir(), 'flights-20k.json'), 'utf8')) as { date: string; delay: number }[];
   const ft = fl.map((f) => utc(f.date));
@@ -127,21 +175,42 @@ export function backgrounds(): Background[] {
   const delaySum = new Array<number>(dep.ts.length).fill(0);
   fl.forEach((f, i) => (delaySum[Math.floor((ft[i] - dep.ts[0]) / HOUR)] += f.delay));
   const dly = dep.ts.map((t, i) => [t, dep.values[i] ? delaySum[i] / dep.values[i] : NaN] as const).filter(([, v]) => Number.isFinite(v));
-  out.push({ source: 'flights', name: 'mean_delay', ts: dly.map(([t]) => t), values: dly.map(([, v]) => Math.round(v * 10) / 10), period: 24, counts: false, decimals: 1 });
+  out.push({
+    source: 'flights',
+    name: 'mean_delay',
+    ts: dly.map(([t]) => t),
+    values: dly.map(([, v]) => Math.round(v * 10) / 10),
+    period: 24,
+    counts: false,
+    decimals: 1,
+  });
   // FAA wildlife strikes per day, 1990–2002: sparse counts with a yearly rhythm.
   const bs = csvRows('birdstrikes.csv').map((r) => utc(r[3]));
   out.push({ source: 'birdstrikes', name: 'strikes_per_day', ...bucketCounts(bs, DAY), period: 7, counts: true, decimals: 0 });
   // Mauna Loa CO2, monthly since 1958: trend plus a yearly cycle, months of unequal length.
   const co = csvRows('co2-concentration.csv');
-  out.push({ source: 'co2', name: 'mauna_loa', ts: co.map((r) => utc(r[0])), values: co.map((r) => Number(r[1])), period: 12, counts: false, decimals: 2 });
+  out.push({
+    source: 'co2',
+    name: 'mauna_loa',
+    ts: co.map((r) => utc(r[0])),
+    values: co.map((r) => Number(r[1])),
+    period: 12,
+    counts: false,
+    decimals: 2,
+  });
   // USGS earthquakes, one week: events per 10 minutes (Poisson-like, heavy-tailed aftershock bursts).
-  const eq = (JSON.parse(readFileSync(path.join(datasetDir(), 'earthquakes.json'), 'utf8')) as { features: { properties: { time: number } }[] }).features.map((f) => f.properties.time);
+  const eq = (
+    JSON.parse(readFileSync(path.join(datasetDir(), 'earthquakes.json'), 'utf8')) as { features: { properties: { time: number } }[] }
+  ).features.map((f) => f.properties.time);
   out.push({ source: 'usgs-quakes', name: 'events_10min', ...bucketCounts(eq, 600_000), period: 144, counts: true, decimals: 0 });
   return out;
 }
 
 function robustSd(xs: number[]): number {
-  const a = xs.filter(Number.isFinite).map(Math.abs).sort((p, q) => p - q);
+  const a = xs
+    .filter(Number.isFinite)
+    .map(Math.abs)
+    .sort((p, q) => p - q);
   if (a.length === 0) return 0;
   return 1.4826 * a[Math.floor(a.length / 2)];
 }
@@ -161,7 +230,17 @@ function wobble(b: Background): number {
   return Math.max(robustSd(d) / Math.SQRT2, 0.05 * spread, b.counts ? 1 : 1e-6);
 }
 
-const KINDS: RealAnomalyKind[] = ['spike', 'dip', 'level_shift', 'variance', 'trend_change', 'seasonality_break', 'flatline', 'contextual', 'missing_burst'];
+const KINDS: RealAnomalyKind[] = [
+  'spike',
+  'dip',
+  'level_shift',
+  'variance',
+  'trend_change',
+  'seasonality_break',
+  'flatline',
+  'contextual',
+  'missing_burst',
+];
 
 function pickKind(rng: Rng, b: Background): RealAnomalyKind {
   for (;;) {
@@ -173,7 +252,14 @@ function pickKind(rng: Rng, b: Background): RealAnomalyKind {
 }
 
 /** Injects one anomaly at row `s` into the series x (in place; rows to drop go into `drop`); returns the last anomalous row. */
-function inject(kind: RealAnomalyKind, series: { x: number[]; drop: Set<number> }, s: number, b: Background, unit: number, rng: Rng): number {
+function inject(
+  kind: RealAnomalyKind,
+  series: { x: number[]; drop: Set<number> },
+  s: number,
+  b: Background,
+  unit: number,
+  rng: Rng,
+): number {
   const { x, drop } = series;
   const n = x.length;
   const sign = rng.chance(0.5) ? 1 : -1;
@@ -279,7 +365,9 @@ function build(b: Background, variant: number, rng: Rng): RealSeries {
   const step = (ts[ts.length - 1] - ts[0]) / (n - 1);
   // Irregular sampling: jitter of up to ±15 % of the interval (never reordering rows).
   if (variant === 2) {
-    ts = ts.map((t, i) => (i === 0 || i === n - 1 ? t : t + 1000 * Math.round((rng.range(-0.15, 0.15) * Math.min(ts[i] - ts[i - 1], ts[i + 1] - ts[i])) / 1000)));
+    ts = ts.map((t, i) =>
+      i === 0 || i === n - 1 ? t : t + 1000 * Math.round((rng.range(-0.15, 0.15) * Math.min(ts[i] - ts[i - 1], ts[i + 1] - ts[i])) / 1000),
+    );
     quirks.push('jitter');
   }
   // Unlabelled gaps (a missing-data burst with nothing after it): 1–3 stretches of 3–30 rows.
@@ -349,7 +437,10 @@ export function writeRealCorpus(dir: string, series: readonly RealSeries[]): { d
     for (let i = 0; i < s.ts.length; i++) csv += `${formatTimestamp(s.ts[i])},${s.values[i]}\n`;
     writeFileSync(file, csv);
     labels[s.path] = s.windows.map(([a, b]) => [formatTimestamp(a) + '.000000', formatTimestamp(b) + '.000000']);
-    kinds[s.path] = { quirks: s.quirks, anomalies: s.anomalies.map((a) => ({ kind: a.kind, onset: formatTimestamp(a.onset), end: formatTimestamp(a.end) })) };
+    kinds[s.path] = {
+      quirks: s.quirks,
+      anomalies: s.anomalies.map((a) => ({ kind: a.kind, onset: formatTimestamp(a.onset), end: formatTimestamp(a.end) })),
+    };
   }
   const lf = path.join(dir, 'labels.json');
   writeFileSync(lf, JSON.stringify(labels, null, 1) + '\n');
@@ -365,5 +456,7 @@ if (require.main === module) {
   const { data, labels } = writeRealCorpus(out, series);
   const rows = series.reduce((a, s) => a + s.ts.length, 0);
   const windows = series.reduce((a, s) => a + s.windows.length, 0);
-  process.stdout.write(`real corpus seed ${seed}: ${series.length} series from ${sourcesOf(series).length} sources, ${rows} rows, ${windows} labelled windows → ${data} (labels: ${labels})\n`);
+  process.stdout.write(
+    `real corpus seed ${seed}: ${series.length} series from ${sourcesOf(series).length} sources, ${rows} rows, ${windows} labelled windows → ${data} (labels: ${labels})\n`,
+  );
 }

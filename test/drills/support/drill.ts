@@ -45,12 +45,15 @@ export const BAD_RECORDS = 6;
 type Fixture = { streams: Record<string, Record<string, unknown>> };
 const BASE = parse(readFileSync(path.join(ROOT, 'test/fixtures/event-time/streams.yaml'), 'utf8')) as Fixture;
 /** The event-time fixture's streams on event time alone (see the header). */
-export const FIXTURE: Fixture = { streams: Object.fromEntries(Object.entries(BASE.streams).map(([n, s]) => [n, { ...s, idle_timeout: 0 }])) };
+export const FIXTURE: Fixture = {
+  streams: Object.fromEntries(Object.entries(BASE.streams).map(([n, s]) => [n, { ...s, idle_timeout: 0 }])),
+};
 
 /** The suite's recording: same seed and start (set once by the global setup) in every drill. */
 export function recording(): Recording {
   const start = Number(process.env.FW_DRILL_START);
-  if (!Number.isFinite(start)) throw new Error('FW_DRILL_START is not set: run the drills with `npm run drills` (their global setup sets it)');
+  if (!Number.isFinite(start))
+    throw new Error('FW_DRILL_START is not set: run the drills with `npm run drills` (their global setup sets it)');
   // A small recording (~2,000 records): 8 gates, 4 containers, 20 accounts over the hour the planted anomalies need.
   return recordStream({ seed: 41, start, gates: 8, containers: 4, accounts: 20, badRecords: BAD_RECORDS });
 }
@@ -79,9 +82,21 @@ export async function closeRedisClient(): Promise<void> {
   sharedRedis = undefined;
 }
 
-export async function influxQuery(db: string, q: string): Promise<Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>> {
-  const res = await fetch(`http://127.0.0.1:${PORTS.influx}/query?${new URLSearchParams({ db, q, epoch: 'ms' })}`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
-  const body = (await res.json()) as { results?: Array<{ series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>; error?: string }>; error?: string };
+export async function influxQuery(
+  db: string,
+  q: string,
+): Promise<Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>> {
+  const res = await fetch(`http://127.0.0.1:${PORTS.influx}/query?${new URLSearchParams({ db, q, epoch: 'ms' })}`, {
+    method: 'POST',
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as {
+    results?: Array<{
+      series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>;
+      error?: string;
+    }>;
+    error?: string;
+  };
   const err = body.error ?? body.results?.[0]?.error;
   if (!res.ok || err) throw new Error(`InfluxDB query ${q} on ${db} failed: ${res.status} ${err ?? ''}`);
   return body.results?.[0]?.series ?? [];
@@ -146,14 +161,21 @@ export class Drill {
 
   /** Waits for `atLeast` records applied; fails at once, with their logs, when every worker has exited. */
   async waitApplied(atLeast: number, timeoutMs = 180_000): Promise<number> {
-    return waitFor(`${this.name}: ${atLeast} records applied`, async () => {
-      const n = await appliedRecords(this.redis, this.mode, PARTITIONS);
-      if (n >= atLeast) return n;
-      if (this.workers.length > 0 && this.workers.every((w) => !w.running)) {
-        throw new Error(`${this.name}: every worker exited with ${n}/${atLeast} records applied:\n${this.workers.map((w) => `--- ${w.log}\n${w.tail(10)}`).join('\n')}`);
-      }
-      return undefined;
-    }, timeoutMs, 50);
+    return waitFor(
+      `${this.name}: ${atLeast} records applied`,
+      async () => {
+        const n = await appliedRecords(this.redis, this.mode, PARTITIONS);
+        if (n >= atLeast) return n;
+        if (this.workers.length > 0 && this.workers.every((w) => !w.running)) {
+          throw new Error(
+            `${this.name}: every worker exited with ${n}/${atLeast} records applied:\n${this.workers.map((w) => `--- ${w.log}\n${w.tail(10)}`).join('\n')}`,
+          );
+        }
+        return undefined;
+      },
+      timeoutMs,
+      50,
+    );
   }
 
   /**
@@ -175,7 +197,9 @@ export class Drill {
       if (r.ms === 0 && (r.signal === 'SIGKILL' || r.code !== null)) continue; // already gone (killed by the drill)
       slowest = Math.max(slowest, r.ms);
       if (r.killed || r.code !== 0 || r.ms > SHUTDOWN_BOUND_MS) {
-        throw new Error(`${this.name}/${w.name}: SIGTERM → exit ${r.code ?? r.signal} after ${r.ms} ms (bound ${SHUTDOWN_BOUND_MS} ms${r.killed ? '; killed -9, it did not exit' : ''}); ${w.log}:\n${w.tail()}`);
+        throw new Error(
+          `${this.name}/${w.name}: SIGTERM → exit ${r.code ?? r.signal} after ${r.ms} ms (bound ${SHUTDOWN_BOUND_MS} ms${r.killed ? '; killed -9, it did not exit' : ''}); ${w.log}:\n${w.tail()}`,
+        );
       }
     }
     return slowest;
@@ -189,7 +213,9 @@ export class Drill {
       notifications[k] = (notifications[k] ?? 0) + 1;
     }
     const changes = [...new Set(lines.map((l) => changeKey(toChange(l))))].sort();
-    const deadLetters = readJsonLines({ ...this.mode, dir: this.deadLetterDir }, 'dead-letter').map((d) => `${d.reason} ${typeof d.raw === 'string' ? d.raw : JSON.stringify(d.raw)}`).sort();
+    const deadLetters = readJsonLines({ ...this.mode, dir: this.deadLetterDir }, 'dead-letter')
+      .map((d) => `${d.reason} ${typeof d.raw === 'string' ? d.raw : JSON.stringify(d.raw)}`)
+      .sort();
     return { state: await stateSummary(this.redis, this.mode, PARTITIONS), changes, notifications, ...(await this.points()), deadLetters };
   }
 
@@ -201,7 +227,12 @@ export class Drill {
     for (const m of ['alerts', ...Object.keys(FIXTURE.streams)]) {
       for (const s of await influxQuery(this.db, `SELECT * FROM "${m}" GROUP BY * ORDER BY time DESC LIMIT 1`)) {
         const row = s.values[0];
-        lastPoints[`${m},${Object.entries(s.tags ?? {}).sort().map(([k, v]) => `${k}=${v}`).join(',')}`] = JSON.stringify(Object.fromEntries(s.columns.map((c, i) => [c, row[i]])));
+        lastPoints[
+          `${m},${Object.entries(s.tags ?? {})
+            .sort()
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')}`
+        ] = JSON.stringify(Object.fromEntries(s.columns.map((c, i) => [c, row[i]])));
       }
     }
     return { alertPoints, lastPoints };
@@ -247,7 +278,9 @@ export async function groundTruth(): Promise<Outcome> {
   // A ground truth that is empty or misses the planted faults would make every drill pass.
   const planted = d.rec.planted.filter((p) => !o.changes.some((c) => c.startsWith(`${p.stream}/${p.detector}/${p.key}|firing|`)));
   if (o.changes.length < 10 || planted.length > 0 || o.deadLetters.length !== BAD_RECORDS || o.alertPoints !== o.changes.length) {
-    throw new Error(`the clean run is not a usable ground truth: ${o.changes.length} changes, ${o.alertPoints} alert points, ${o.deadLetters.length}/${BAD_RECORDS} dead letters, planted anomalies that never fired: ${planted.map((p) => `${p.stream}/${p.detector}/${p.key}`).join(', ') || 'none'}; see ${d.mode.dir}`);
+    throw new Error(
+      `the clean run is not a usable ground truth: ${o.changes.length} changes, ${o.alertPoints} alert points, ${o.deadLetters.length}/${BAD_RECORDS} dead letters, planted anomalies that never fired: ${planted.map((p) => `${p.stream}/${p.detector}/${p.key}`).join(', ') || 'none'}; see ${d.mode.dir}`,
+    );
   }
   writeFileSync(file, JSON.stringify(o, null, 1));
   return o;
@@ -281,7 +314,8 @@ export function differencesAcrossCrash(clean: Outcome, got: Outcome): Record<str
   const notOnce = diff.notificationsNotOnce as Record<string, number> | undefined;
   if (notOnce) {
     const repeated = Object.entries(notOnce).filter(([, n]) => n > 1);
-    if (repeated.length) process.stdout.write(`drill: delivered again after the crash (same id): ${repeated.map(([k, n]) => `${k} ×${n}`).join(', ')}\n`);
+    if (repeated.length)
+      process.stdout.write(`drill: delivered again after the crash (same id): ${repeated.map(([k, n]) => `${k} ×${n}`).join(', ')}\n`);
     const left = Object.entries(notOnce).filter(([, n]) => n < 1);
     if (left.length) diff.notificationsNotOnce = Object.fromEntries(left);
     else delete diff.notificationsNotOnce;
@@ -292,7 +326,9 @@ export function differencesAcrossCrash(clean: Outcome, got: Outcome): Record<str
 /** The drill's outcome against the clean run, as one object so every difference shows at once. */
 export function differences(clean: Outcome, got: Outcome): Record<string, unknown> {
   const diff: Record<string, unknown> = {};
-  const stateDiff = Object.keys({ ...clean.state, ...got.state }).filter((k) => JSON.stringify(clean.state[k]) !== JSON.stringify(got.state[k]));
+  const stateDiff = Object.keys({ ...clean.state, ...got.state }).filter(
+    (k) => JSON.stringify(clean.state[k]) !== JSON.stringify(got.state[k]),
+  );
   if (stateDiff.length) diff.state = Object.fromEntries(stateDiff.map((k) => [k, { clean: clean.state[k], drill: got.state[k] }]));
   const missing = clean.changes.filter((c) => !got.changes.includes(c));
   const extra = got.changes.filter((c) => !clean.changes.includes(c));
@@ -303,7 +339,9 @@ export function differences(clean: Outcome, got: Outcome): Record<string, unknow
   if (ids.length) diff.notificationsMissing = ids;
   if (clean.alertPoints !== got.alertPoints) diff.alertPoints = { clean: clean.alertPoints, drill: got.alertPoints };
   const series = Object.keys({ ...clean.lastPoints, ...got.lastPoints }).filter((k) => clean.lastPoints[k] !== got.lastPoints[k]);
-  if (series.length) diff.lastPoints = series.slice(0, 10).map((k) => ({ series: k, clean: clean.lastPoints[k], drill: got.lastPoints[k] }));
-  if (JSON.stringify(clean.deadLetters) !== JSON.stringify(got.deadLetters)) diff.deadLetters = { clean: clean.deadLetters, drill: got.deadLetters };
+  if (series.length)
+    diff.lastPoints = series.slice(0, 10).map((k) => ({ series: k, clean: clean.lastPoints[k], drill: got.lastPoints[k] }));
+  if (JSON.stringify(clean.deadLetters) !== JSON.stringify(got.deadLetters))
+    diff.deadLetters = { clean: clean.deadLetters, drill: got.deadLetters };
   return diff;
 }

@@ -28,7 +28,13 @@ export const PORTS = {
 
 /** The environment scripts/services needs to manage the drill servers, not the shared ones. */
 function scriptEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, FW_SERVICES_DIR: SERVICES_DIR, FW_KAFKA_PORT: String(PORTS.kafka), FW_REDIS_PORT: String(PORTS.redis), FW_INFLUX_PORT: String(PORTS.influx) };
+  return {
+    ...process.env,
+    FW_SERVICES_DIR: SERVICES_DIR,
+    FW_KAFKA_PORT: String(PORTS.kafka),
+    FW_REDIS_PORT: String(PORTS.redis),
+    FW_INFLUX_PORT: String(PORTS.influx),
+  };
 }
 
 /** What the workers and test clients connect to. */
@@ -80,7 +86,12 @@ export async function up(svc: ScriptService, timeoutMs = 180_000): Promise<void>
   } catch (err) {
     if (!pidOf(svc)) throw new Error(`scripts/services up ${svc} failed and nothing runs: ${(err as { stderr?: string }).stderr ?? err}`);
   }
-  await waitFor(`${svc} answering on its drill port`, async () => ((await status(svc)).match(new RegExp(`^${svc}\\s+running`, 'm')) ? true : undefined), timeoutMs, 500);
+  await waitFor(
+    `${svc} answering on its drill port`,
+    async () => ((await status(svc)).match(new RegExp(`^${svc}\\s+running`, 'm')) ? true : undefined),
+    timeoutMs,
+    500,
+  );
 }
 
 /** Sends `signal` to the server and waits until it is gone (SIGTERM: a clean stop; SIGKILL: a crash). */
@@ -117,18 +128,42 @@ export async function startRedis(opts: { aof: boolean; wipe?: boolean }): Promis
   if (redisPid()) throw new Error('drill Redis is already running');
   if (opts.wipe) rmSync(REDIS_DIR, { recursive: true, force: true });
   mkdirSync(REDIS_DIR, { recursive: true });
-  await run('redis-server', [
-    '--port', String(PORTS.redis), '--bind', '127.0.0.1', '--dir', REDIS_DIR, '--save', '',
-    '--appendonly', opts.aof ? 'yes' : 'no', '--appendfsync', 'everysec',
-    '--daemonize', 'yes', '--pidfile', REDIS_PID, '--logfile', path.join(REDIS_DIR, 'redis.log'),
-  ], { cwd: REDIS_DIR });
-  await waitFor('drill Redis answering', async () => {
-    try {
-      return (await run('redis-cli', ['-p', String(PORTS.redis), 'ping'])).stdout.trim() === 'PONG' ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 30_000, 100);
+  await run(
+    'redis-server',
+    [
+      '--port',
+      String(PORTS.redis),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      REDIS_DIR,
+      '--save',
+      '',
+      '--appendonly',
+      opts.aof ? 'yes' : 'no',
+      '--appendfsync',
+      'everysec',
+      '--daemonize',
+      'yes',
+      '--pidfile',
+      REDIS_PID,
+      '--logfile',
+      path.join(REDIS_DIR, 'redis.log'),
+    ],
+    { cwd: REDIS_DIR },
+  );
+  await waitFor(
+    'drill Redis answering',
+    async () => {
+      try {
+        return (await run('redis-cli', ['-p', String(PORTS.redis), 'ping'])).stdout.trim() === 'PONG' ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    30_000,
+    100,
+  );
 }
 
 export async function stopRedis(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -40,10 +40,15 @@ describe('flowwatch backtest over a directory', () => {
   mkdirSync(path.join(input, 'servers'), { recursive: true });
   writeFileSync(path.join(input, 'a.csv'), seriesCsv(1500, 1, 1200));
   writeFileSync(path.join(input, 'servers', 'b.csv'), seriesCsv(1200, 2));
-  const jsonl = Array.from({ length: 400 }, (_, i) => JSON.stringify({ timestamp: new Date(T0 + i * 60_000).toISOString(), value: 5 + (i % 7) * 0.1 + (i === 350 ? 9 : 0) })).join('\n');
+  const jsonl = Array.from({ length: 400 }, (_, i) =>
+    JSON.stringify({ timestamp: new Date(T0 + i * 60_000).toISOString(), value: 5 + (i % 7) * 0.1 + (i === 350 ? 9 : 0) }),
+  ).join('\n');
   writeFileSync(path.join(input, 'servers', 'c.jsonl'), jsonl + '\n');
   const labels = path.join(dir, 'labels.json');
-  writeFileSync(labels, JSON.stringify({ 'a.csv': [[formatTimestamp(T0 + 1150 * MIN5), formatTimestamp(T0 + 1250 * MIN5)]], 'servers/b.csv': [] }, null, 1));
+  writeFileSync(
+    labels,
+    JSON.stringify({ 'a.csv': [[formatTimestamp(T0 + 1150 * MIN5), formatTimestamp(T0 + 1250 * MIN5)]], 'servers/b.csv': [] }, null, 1),
+  );
 
   it('writes one output CSV per input (same rows, same order), prints the scores, and renders the report', async () => {
     const out = path.join(dir, 'out');
@@ -58,7 +63,11 @@ describe('flowwatch backtest over a directory', () => {
       spy.mockRestore();
     }
     expect(process.exitCode ?? 0).toBe(0);
-    for (const [rel, inRows] of [['a.csv', 1500], ['servers/b.csv', 1200], ['servers/c.csv', 400]] as const) {
+    for (const [rel, inRows] of [
+      ['a.csv', 1500],
+      ['servers/b.csv', 1200],
+      ['servers/c.csv', 400],
+    ] as const) {
       const rows = readRows(path.join(out, rel));
       expect(rows[0]).toBe('timestamp,value,anomaly_score,alert');
       expect(rows.length).toBe(inRows + 1);
@@ -135,13 +144,20 @@ describe('flowwatch backtest on bad input', () => {
     expect(r.failed).toBe(5);
     expect(r.exitCode).toBe(1);
     expect(readRows(path.join(out, 'good.csv')).length).toBe(301);
-    expect(readRows(path.join(out, 'unsorted.csv'))).toEqual(['timestamp,value,anomaly_score,alert', '2014-04-01 00:10:00,1,0,0', '2014-04-01 00:05:00,2,0,0']);
+    expect(readRows(path.join(out, 'unsorted.csv'))).toEqual([
+      'timestamp,value,anomaly_score,alert',
+      '2014-04-01 00:10:00,1,0,0',
+      '2014-04-01 00:05:00,2,0,0',
+    ]);
     expect(readRows(path.join(out, 'duplicate.csv')).length).toBe(4);
-    for (const f of ['no-value.csv', 'bad-time.csv', 'bad-value.csv', 'empty.csv', 'bad.csv']) expect(existsSync(path.join(out, f))).toBe(false);
+    for (const f of ['no-value.csv', 'bad-time.csv', 'bad-value.csv', 'empty.csv', 'bad.csv'])
+      expect(existsSync(path.join(out, f))).toBe(false);
     expect(io.stdout.join('\n')).toMatch(/8 files, 305 rows .* 5 failed/);
   });
 
   it('rejects an unusable invocation with one clear message', async () => {
-    await expect(runBacktest({ input: path.join(dir, 'nope'), out: path.join(dir, 'o') }, capture())).rejects.toThrow(/--input .*nope: no such file or directory/);
+    await expect(runBacktest({ input: path.join(dir, 'nope'), out: path.join(dir, 'o') }, capture())).rejects.toThrow(
+      /--input .*nope: no such file or directory/,
+    );
   });
 });

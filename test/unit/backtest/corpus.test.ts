@@ -19,7 +19,17 @@ describe('synthetic labelled corpus', () => {
   it('has ~50 NAB-like series: every category, intervals 5 s to 1 h, every anomaly kind, windows 10% of rows off probation', () => {
     const corpus = generateCorpus(3);
     expect(corpus.length).toBeGreaterThanOrEqual(48);
-    expect(new Set(corpus.map((s) => s.category))).toEqual(new Set(['artificialNoAnomaly', 'artificialWithAnomaly', 'realTraffic', 'realKnownCause', 'realAWSCloudwatch', 'realTweets', 'realAdExchange']));
+    expect(new Set(corpus.map((s) => s.category))).toEqual(
+      new Set([
+        'artificialNoAnomaly',
+        'artificialWithAnomaly',
+        'realTraffic',
+        'realKnownCause',
+        'realAWSCloudwatch',
+        'realTweets',
+        'realAdExchange',
+      ]),
+    );
     const intervals = corpus.map((s) => s.intervalSec);
     expect(Math.min(...intervals)).toBe(5);
     expect(Math.max(...intervals)).toBe(3600);

@@ -1,4 +1,14 @@
-import { alertMetrics, probationLength, rowWeights, scaledSigmoid, scoreAt, sweep, windowRows, STANDARD_PROFILE, type ScoredSeries } from '../../../backtest/nab';
+import {
+  alertMetrics,
+  probationLength,
+  rowWeights,
+  scaledSigmoid,
+  scoreAt,
+  sweep,
+  windowRows,
+  STANDARD_PROFILE,
+  type ScoredSeries,
+} from '../../../backtest/nab';
 
 /** 100 rows, one per minute; probation = 15 rows; one labelled window on rows 40..59 (20 rows). */
 const MIN = 60_000;
@@ -21,7 +31,7 @@ describe('NAB scoring (standard profile: TP 1, FP 0.11, FN 1)', () => {
     expect(probationLength(100_000)).toBe(750);
   });
 
-  it('finds a window\'s rows by binary search, or from the first to the last row in it when the file\'s clock went back', () => {
+  it("finds a window's rows by binary search, or from the first to the last row in it when the file's clock went back", () => {
     expect(windowRows(ts, windows)).toEqual([[40, 59]]);
     // A clock that jumped back 20 minutes at row 50 (the backtest judges such files): rows 30..69 carry times in the window.
     const jumped = ts.map((t, i) => (i >= 50 ? t - 20 * MIN : t));
@@ -46,7 +56,7 @@ describe('NAB scoring (standard profile: TP 1, FP 0.11, FN 1)', () => {
     expect(sweep([scored({})]).best.normalized).toBe(0);
     expect(sweep([scored({ 40: 1 })]).best.normalized).toBeCloseTo(100, 9);
     // Halfway: 100 · (0.859803 + 1) / 2 = 92.99
-    expect(sweep([scored({ 50: 1 })]).best.normalized).toBeCloseTo(92.990, 3);
+    expect(sweep([scored({ 50: 1 })]).best.normalized).toBeCloseTo(92.99, 3);
   });
 
   it('sweeps one threshold over all rows and keeps the best', () => {
@@ -60,7 +70,7 @@ describe('NAB scoring (standard profile: TP 1, FP 0.11, FN 1)', () => {
     expect(r.curve[2].raw).toBeCloseTo(tp - 0.11, 12);
     expect(r.curve[3].raw).toBeCloseTo(tp - 0.11 + afterCost, 12);
     expect(r.best.threshold).toBe(0.9);
-    expect(r.best.normalized).toBeCloseTo(92.990, 3);
+    expect(r.best.normalized).toBeCloseTo(92.99, 3);
     expect(r.best).toMatchObject({ detectedWindows: 1, missedWindows: 0, falseRows: 0 });
     // At 0.5: 100 · (0.859803 − 0.11 − 0.095237 + 1) / 2 = 82.73
     expect(scoreAt([scored({ 50: 0.9, 20: 0.8, 69: 0.5 })], 0.5).normalized).toBeCloseTo(82.728, 3);

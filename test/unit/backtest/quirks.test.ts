@@ -49,7 +49,10 @@ async function judge(name: string, csv: string): Promise<Judged> {
   const io = capture();
   const r = await runBacktest({ input, out: path.join(run, 'out.csv'), alerts: path.join(run, 'changes.jsonl') }, io);
   const rows = r.failed > 0 ? [] : readFileSync(path.join(run, 'out.csv'), 'utf8').trim().split('\n').slice(1).map(parseRow);
-  const changes = readFileSync(path.join(run, 'changes.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const changes = readFileSync(path.join(run, 'changes.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { exitCode: r.exitCode, failed: r.failed, rows, stderr: io.stderr, changes };
 }
 
@@ -119,12 +122,18 @@ describe('backtest on the quirks of real history', () => {
     const f = fixture('clock-jump-back.csv');
     const jump = f.at[0];
     const j = await judge(f.name, fixtureCsv(f.rows));
-    expectJudged(j, f, `1 late row dropped (more than 2m behind the latest time), 1 clock jump back of 1h at line ${jump + 2} (lines ${jump + 3}–${f.rows.length + 1} judged on a continued clock)`);
+    expectJudged(
+      j,
+      f,
+      `1 late row dropped (more than 2m behind the latest time), 1 clock jump back of 1h at line ${jump + 2} (lines ${jump + 3}–${f.rows.length + 1} judged on a continued clock)`,
+    );
     expectSpikeFound(j, f);
     // The jump's first row cannot be told from a straggler: it is dropped as late, with the latest verdict.
     expect(j.rows[jump]).toEqual({ ...j.rows[jump - 1], ts: f.rows[jump][0], value: String(f.rows[jump][1]) });
     // Every other row is judged exactly as on the true clock: the detectors kept what they had learned.
-    const trueClock = f.rows.map(([t, v], i): [string, number] => [i >= jump ? stampOf(epoch(t) + HOUR) : t, v]).filter((_, i) => i !== jump);
+    const trueClock = f.rows
+      .map(([t, v], i): [string, number] => [i >= jump ? stampOf(epoch(t) + HOUR) : t, v])
+      .filter((_, i) => i !== jump);
     const truth = await judge(f.name, fixtureCsv(trueClock));
     expect(j.rows.filter((_, i) => i !== jump).map(scoreAndAlert)).toEqual(truth.rows.map(scoreAndAlert));
     // Still causal: cut right after the jump's first and second rows, the prefix is unchanged.
@@ -153,7 +162,11 @@ describe('backtest on the quirks of real history', () => {
     const repeat = f.at[0];
     expect(f.rows[repeat][0]).toBe(f.rows[repeat - 12][0]); // the same local time an hour of rows earlier
     const j = await judge(f.name, fixtureCsv(f.rows));
-    expectJudged(j, f, `1 late row dropped (more than 2m behind the latest time), 1 clock jump back of 1h at line ${repeat + 2} (lines ${repeat + 3}–${f.rows.length + 1} judged on a continued clock)`);
+    expectJudged(
+      j,
+      f,
+      `1 late row dropped (more than 2m behind the latest time), 1 clock jump back of 1h at line ${repeat + 2} (lines ${repeat + 3}–${f.rows.length + 1} judged on a continued clock)`,
+    );
     expectSpikeFound(j, f);
   });
 

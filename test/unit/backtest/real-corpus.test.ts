@@ -36,7 +36,17 @@ describe('real-background corpus', () => {
   it('has eight sources, every anomaly kind of the taxonomy and every quirk', () => {
     expect(sourcesOf(corpus)).toEqual(['noaa-hourly', 'sp500', 'noaa-daily', 'github', 'flights', 'birdstrikes', 'co2', 'usgs-quakes']);
     const kinds = new Set(corpus.flatMap((s) => s.anomalies.map((a) => a.kind)));
-    expect([...kinds].sort()).toEqual(['contextual', 'dip', 'flatline', 'level_shift', 'missing_burst', 'seasonality_break', 'spike', 'trend_change', 'variance']);
+    expect([...kinds].sort()).toEqual([
+      'contextual',
+      'dip',
+      'flatline',
+      'level_shift',
+      'missing_burst',
+      'seasonality_break',
+      'spike',
+      'trend_change',
+      'variance',
+    ]);
     expect(new Set(corpus.flatMap((s) => s.quirks))).toEqual(new Set(['saturation', 'gaps', 'clock_jump', 'jitter', 'duplicates']));
     const jumped = corpus.filter((s) => s.quirks.includes('clock_jump'));
     for (const s of jumped) expect(s.ts.some((t, i) => i > 0 && t < s.ts[i - 1])).toBe(true);

@@ -32,8 +32,17 @@ function capture(): BacktestIO & { stdout: string[]; stderr: string[] } {
   return { log: silentLogger(), out: (l) => void stdout.push(l), err: (l) => void stderr.push(l), stdout, stderr };
 }
 
-const readJsonl = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-const readRows = (file: string) => readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+const readJsonl = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const readRows = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
 
 /** Two accounts: A pays every 3 minutes and falls silent after 9; B pays every 3 minutes for an hour, with a burst of 8 at minute 30. */
 function payments(): Array<{ stream: string; payload: { account: string; ts: number; amount: number } }> {
@@ -76,8 +85,13 @@ describe('flowwatch backtest --alerts and raw records', () => {
     expect(io.stdout).toContain(`alert changes: 3 written to ${alerts}`);
     const changes = readJsonl(alerts);
     // A's silence is noticed when B's payments move the stream's watermark past it (before B's burst), not at the end.
-    expect(changes.map((c) => `${c.fingerprint} ${c.status}`)).toEqual(['pay/silence/A firing', 'pay/burst/B firing', 'pay/burst/B resolved']);
-    for (const c of changes) expect(Object.keys(c)).toEqual(c.status === 'resolved' ? [...CHANGE_FIELDS.slice(0, 8), 'endsAt', 'summary'] : CHANGE_FIELDS);
+    expect(changes.map((c) => `${c.fingerprint} ${c.status}`)).toEqual([
+      'pay/silence/A firing',
+      'pay/burst/B firing',
+      'pay/burst/B resolved',
+    ]);
+    for (const c of changes)
+      expect(Object.keys(c)).toEqual(c.status === 'resolved' ? [...CHANGE_FIELDS.slice(0, 8), 'endsAt', 'summary'] : CHANGE_FIELDS);
     const [silence, fired, resolved] = changes as Array<{ startsAt: number; endsAt?: number; id: string; severity: string }>;
     expect(silence.startsAt).toBeGreaterThan(T0 + 14 * MIN); // A's last payment at minute 9, plus the 5m timeout
     expect(silence.startsAt).toBeLessThanOrEqual(T0 + 15 * MIN);
@@ -99,17 +113,32 @@ describe('flowwatch backtest --alerts and raw records', () => {
   it('with a directory input, one --alerts file for all, each change naming its file', async () => {
     const input = path.join(dir, 'tree');
     mkdirSync(path.join(input, 'day1'), { recursive: true });
-    writeFileSync(path.join(input, 'day1', 'pay.jsonl'), payments().map((r) => JSON.stringify(r)).join('\n') + '\n');
-    writeFileSync(path.join(input, 'quiet.jsonl'), payments().slice(0, 3).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      path.join(input, 'day1', 'pay.jsonl'),
+      payments()
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
+    writeFileSync(
+      path.join(input, 'quiet.jsonl'),
+      payments()
+        .slice(0, 3)
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     const alerts = path.join(dir, 'tree-changes.jsonl');
     const r = await runBacktest({ input, out: path.join(dir, 'tree-out'), config, alerts }, capture());
     expect(r.exitCode).toBe(0);
     const changes = readJsonl(alerts);
-    expect(changes.map((c) => `${c.file} ${c.fingerprint} ${c.status}`)).toEqual(['day1/pay.jsonl pay/silence/A firing', 'day1/pay.jsonl pay/burst/B firing', 'day1/pay.jsonl pay/burst/B resolved']);
+    expect(changes.map((c) => `${c.file} ${c.fingerprint} ${c.status}`)).toEqual([
+      'day1/pay.jsonl pay/silence/A firing',
+      'day1/pay.jsonl pay/burst/B firing',
+      'day1/pay.jsonl pay/burst/B resolved',
+    ]);
     expect(Object.keys(changes[0])[0]).toBe('file');
   });
 
-  it('a recording of three streams is judged by each record\'s stream, in one pipeline, from the command line', async () => {
+  it("a recording of three streams is judged by each record's stream, in one pipeline, from the command line", async () => {
     // What `flowwatch simulate` writes, for the streams of examples/kafka.yaml.
     const sim = new FlowSimulator({ seed: 3, start: Date.UTC(2026, 0, 5, 6, 30), flows: ['people', 'goods', 'funds'] });
     const recs = sim.advance(Date.UTC(2026, 0, 5, 8, 30));
@@ -185,7 +214,9 @@ describe('flowwatch backtest --alerts and raw records', () => {
     expect(io.stderr).toEqual([
       'other.jsonl:1: "stream": "trains" is not a stream of the config (it has people, goods, funds)',
       'other.jsonl: failed, no output written (other files go on)',
-      expect.stringMatching(/^series\.csv:2: .*kafka\.yaml has 3 streams \(people, goods, funds\): choose the one that judges timestamp\/value rows with --stream/),
+      expect.stringMatching(
+        /^series\.csv:2: .*kafka\.yaml has 3 streams \(people, goods, funds\): choose the one that judges timestamp\/value rows with --stream/,
+      ),
       'series.csv: failed, no output written (other files go on)',
     ]);
   });
@@ -197,7 +228,8 @@ describe('flowwatch backtest --alerts and raw records', () => {
  * fire; the alert changes as `fingerprint status startsAt endsAt`.
  */
 async function backlogWorker(recs: ReadonlyArray<{ stream: string; payload: Record<string, unknown> }>): Promise<string[]> {
-  const keyOf = (r: { stream: string; payload: Record<string, unknown> }) => String(r.payload.gate_id ?? r.payload.container_id ?? r.payload.account);
+  const keyOf = (r: { stream: string; payload: Record<string, unknown> }) =>
+    String(r.payload.gate_id ?? r.payload.container_id ?? r.payload.account);
   const byScope = new Map<string, RawRecord[]>();
   for (const r of recs) {
     let h = 7;
@@ -223,8 +255,15 @@ async function backlogWorker(recs: ReadonlyArray<{ stream: string; payload: Reco
   const changes: string[] = [];
   const dispatcher = { dispatch: async () => undefined, close: async () => undefined } as unknown as AlertDispatcher;
   await runPipeline({
-    config: loadConfigFile(EXAMPLE), sources: [{ name: 'recording', streams: ['people', 'goods', 'funds'], replay: false, batches }], dispatcher,
-    deadLetter: new MemoryDeadLetter(), store: new MemoryStateStore(), log: silentLogger(), clock, signal: new AbortController().signal, idleTickMs: 0,
+    config: loadConfigFile(EXAMPLE),
+    sources: [{ name: 'recording', streams: ['people', 'goods', 'funds'], replay: false, batches }],
+    dispatcher,
+    deadLetter: new MemoryDeadLetter(),
+    store: new MemoryStateStore(),
+    log: silentLogger(),
+    clock,
+    signal: new AbortController().signal,
+    idleTickMs: 0,
     onAlerts: (list: readonly Alert[]) => list.forEach((a) => changes.push(`${a.fingerprint} ${a.status} ${a.startsAt} ${a.endsAt ?? ''}`)),
   });
   return changes;
