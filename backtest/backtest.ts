@@ -168,63 +168,71 @@ export async function runBacktest(o: BacktestOptions, io: BacktestIO): Promise<B
   if (o.alerts) lines.push(`alert changes: ${alertChanges} written to ${o.alerts}`);
 
   const result: BacktestResult = { files, failed, rows, wallMs, labelProblems: labels?.problems ?? [], alertChanges, lines, exitCode: 0 };
-  if (labels) {
-    const scored = ok.filter((f) => labels.windows.has(f.file.rel));
-    const unlabelled = ok.length - scored.length;
-    const series: ScoredSeries[] = scored.map((f) => ({
-      name: f.file.rel,
-      ts: f.ts,
-      scores: f.scores,
-      windows: labels.windows.get(f.file.rel)!,
-    }));
-    const nab = sweep(series);
-    const onsets: ScoredSeries[] = scored.map((f) => ({
-      name: f.file.rel,
-      ts: f.ts,
-      scores: onsetsOf(f.alert),
-      windows: labels.windows.get(f.file.rel)!,
-    }));
-    const alertNab = scoreAt(onsets, 1);
-    const m = alertMetrics(scored.map((f) => ({ ts: f.ts, alert: f.alert, windows: labels.windows.get(f.file.rel)! })));
-    result.nab = nab;
-    result.alertNab = alertNab;
-    result.alerts = m;
-    lines.push(
-      `labels: ${nab.windows} windows in ${scored.length} file${scored.length === 1 ? '' : 's'}${unlabelled > 0 ? ` (${unlabelled} file${unlabelled === 1 ? '' : 's'} without labels not scored)` : ''}; the first 15% of each file (at most 750 rows) is probation, as in NAB`,
-    );
-    lines.push(
-      `alerts: ${m.alerts} (${m.trueAlerts} overlap a window): precision ${fmt3(m.precision)}, recall ${fmt3(m.recall)} (${m.detected}/${m.windows} windows), mean detection delay ${m.meanDelayMs === null ? '—' : formatDuration(Math.round(m.meanDelayMs / 60_000) * 60_000)} after the window start (${m.meanDelayShare === null ? '—' : m.meanDelayShare.toFixed(2)} of the window)`,
-    );
-    lines.push(
-      `NAB score (standard profile, best single threshold over all files): ${nab.best.normalized.toFixed(1)} at anomaly_score >= ${Number.isFinite(nab.best.threshold) ? nab.best.threshold.toFixed(4) : 'none'} (${nab.best.detectedWindows}/${nab.windows} windows detected, ${nab.best.falseRows} detections outside windows)`,
-    );
-    lines.push(`NAB score of the alerts themselves (each alert's first row as a detection): ${alertNab.normalized.toFixed(1)}`);
-    lines.push(
-      describeLeads(
-        windowLeads(scored.map((f) => ({ name: f.file.rel, ts: f.ts, alert: f.alert, windows: labels.windows.get(f.file.rel)! }))),
-        (ms) => formatDuration(Math.round(ms / 60_000) * 60_000),
-      ),
-    );
-  }
-  if (o.report) {
-    const reportFiles = files.map((f) => ({
-      rel: f.file.rel,
-      ok: f.ok,
-      problems: f.problems,
-      ts: f.ts,
-      values: f.values,
-      scores: f.scores,
-      alert: f.alert,
-      alerts: f.alerts,
-      windows: labels?.windows.get(f.file.rel) ?? [],
-    }));
-    mkdirSync(path.dirname(path.resolve(o.report)), { recursive: true });
-    writeFileSync(o.report, renderReport({ title: `flowwatch backtest — ${o.input}`, summary: lines, files: reportFiles }));
-    lines.push(`report: ${o.report}`);
-  }
+  if (labels) scoreAgainstLabels(ok, labels, result);
+  if (o.report) writeReport(o, files, labels, lines);
   for (const l of lines) io.out(l);
   result.exitCode = failed > 0 || (labels?.problems.length ?? 0) > 0 ? 1 : 0;
   return result;
+}
+
+/** With labels: NAB scores (best threshold, and the alerts' onsets), alert precision/recall and lead times, into the result and its lines. */
+function scoreAgainstLabels(ok: FileOutcome[], labels: NonNullable<ReturnType<typeof readLabels>>, result: BacktestResult): void {
+  const lines = result.lines;
+  const scored = ok.filter((f) => labels.windows.has(f.file.rel));
+  const unlabelled = ok.length - scored.length;
+  const series: ScoredSeries[] = scored.map((f) => ({
+    name: f.file.rel,
+    ts: f.ts,
+    scores: f.scores,
+    windows: labels.windows.get(f.file.rel)!,
+  }));
+  const nab = sweep(series);
+  const onsets: ScoredSeries[] = scored.map((f) => ({
+    name: f.file.rel,
+    ts: f.ts,
+    scores: onsetsOf(f.alert),
+    windows: labels.windows.get(f.file.rel)!,
+  }));
+  const alertNab = scoreAt(onsets, 1);
+  const m = alertMetrics(scored.map((f) => ({ ts: f.ts, alert: f.alert, windows: labels.windows.get(f.file.rel)! })));
+  result.nab = nab;
+  result.alertNab = alertNab;
+  result.alerts = m;
+  lines.push(
+    `labels: ${nab.windows} windows in ${scored.length} file${scored.length === 1 ? '' : 's'}${unlabelled > 0 ? ` (${unlabelled} file${unlabelled === 1 ? '' : 's'} without labels not scored)` : ''}; the first 15% of each file (at most 750 rows) is probation, as in NAB`,
+  );
+  lines.push(
+    `alerts: ${m.alerts} (${m.trueAlerts} overlap a window): precision ${fmt3(m.precision)}, recall ${fmt3(m.recall)} (${m.detected}/${m.windows} windows), mean detection delay ${m.meanDelayMs === null ? '—' : formatDuration(Math.round(m.meanDelayMs / 60_000) * 60_000)} after the window start (${m.meanDelayShare === null ? '—' : m.meanDelayShare.toFixed(2)} of the window)`,
+  );
+  lines.push(
+    `NAB score (standard profile, best single threshold over all files): ${nab.best.normalized.toFixed(1)} at anomaly_score >= ${Number.isFinite(nab.best.threshold) ? nab.best.threshold.toFixed(4) : 'none'} (${nab.best.detectedWindows}/${nab.windows} windows detected, ${nab.best.falseRows} detections outside windows)`,
+  );
+  lines.push(`NAB score of the alerts themselves (each alert's first row as a detection): ${alertNab.normalized.toFixed(1)}`);
+  lines.push(
+    describeLeads(
+      windowLeads(scored.map((f) => ({ name: f.file.rel, ts: f.ts, alert: f.alert, windows: labels.windows.get(f.file.rel)! }))),
+      (ms) => formatDuration(Math.round(ms / 60_000) * 60_000),
+    ),
+  );
+}
+
+/** `--report`: the HTML report of every file, with the summary lines. */
+function writeReport(o: BacktestOptions, files: FileOutcome[], labels: ReturnType<typeof readLabels> | undefined, lines: string[]): void {
+  const report = o.report!;
+  const reportFiles = files.map((f) => ({
+    rel: f.file.rel,
+    ok: f.ok,
+    problems: f.problems,
+    ts: f.ts,
+    values: f.values,
+    scores: f.scores,
+    alert: f.alert,
+    alerts: f.alerts,
+    windows: labels?.windows.get(f.file.rel) ?? [],
+  }));
+  mkdirSync(path.dirname(path.resolve(report)), { recursive: true });
+  writeFileSync(report, renderReport({ title: `flowwatch backtest — ${o.input}`, summary: lines, files: reportFiles }));
+  lines.push(`report: ${report}`);
 }
 
 function profileOf(o: BacktestOptions, target: ReplayTarget): string {
