@@ -164,22 +164,7 @@ export class ApiServer {
   private async route(method: string, url: URL, req: IncomingMessage): Promise<{ status?: number; body: unknown; contentType?: string }> {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (path === '/healthz') return { body: { status: 'ok' } };
-    if (path === '/readyz') {
-      // The API serves acks and silences from the alert store: it must answer here, within a bound.
-      if (!(await resolvesWithin(this.o.alerting.store.ping(), 1000))) {
-        const problems = [
-          { component: 'alert-store', reason: 'the alert store does not answer within 1 s' },
-          ...(this.o.health?.list() ?? []).map((p) => ({
-            component: p.component,
-            reason: p.reason,
-            since: new Date(p.since).toISOString(),
-          })),
-        ];
-        return { status: 503, body: { status: 'not ready', problems } };
-      }
-      if (this.o.health) return readiness(this.o.health);
-      return { body: { status: 'ready' } };
-    }
+    if (path === '/readyz') return this.ready();
     if (path === '/metrics' && method === 'GET') {
       if (!this.o.metrics) throw new HttpError(404, 'metrics are not enabled');
       return { body: await this.o.metrics.text(), contentType: this.o.metrics.contentType };
@@ -209,27 +194,7 @@ export class ApiServer {
     if (path === '/api/silences') {
       allow(method, ['GET', 'POST']);
       if (method === 'GET') return { body: { silences: (await a.silences()).map(silenceJson) } };
-      const body = silenceBody.safeParse(await readJson(req));
-      if (!body.success) throw new HttpError(400, zodMessage(body.error));
-      const s = body.data;
-      const startsAt = s.startsAt ? Date.parse(s.startsAt) : undefined;
-      let endsAt: number;
-      if (s.endsAt && s.duration) throw new HttpError(400, 'give either endsAt or duration, not both');
-      if (s.endsAt) endsAt = Date.parse(s.endsAt);
-      else if (s.duration) {
-        const ms = parseDuration(s.duration);
-        if (ms === null || ms <= 0) throw new HttpError(400, `duration: expected a duration like "2h", got ${JSON.stringify(s.duration)}`);
-        endsAt = (startsAt ?? a.now()) + ms;
-      } else throw new HttpError(400, 'a silence needs endsAt or duration');
-      const longest = this.o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS;
-      if (endsAt - (startsAt ?? a.now()) > longest) {
-        throw new HttpError(
-          400,
-          `a silence may last at most ${formatDuration(longest)} (alerting.api.max_silence); this one would end ${new Date(endsAt).toISOString()}`,
-        );
-      }
-      const created = await a.createSilence({ matchers: s.matchers, startsAt, endsAt, createdBy: s.createdBy, comment: s.comment });
-      return { status: 201, body: { silence: silenceJson({ ...created, state: created.startsAt > a.now() ? 'pending' : 'active' }) } };
+      return this.createSilence(req);
     }
     m = /^\/api\/silences\/([^/]+)$/.exec(path);
     if (m) {
@@ -244,6 +209,50 @@ export class ApiServer {
       return { body: { silence: silenceJson({ ...expired, state: 'expired' }) } };
     }
     throw new HttpError(404, `no such endpoint: ${method} ${path}`);
+  }
+
+  /** /readyz: the alert store answers within a bound (the API serves acks and silences from it), and every part is healthy. */
+  private async ready(): Promise<{ status?: number; body: unknown }> {
+    // The API serves acks and silences from the alert store: it must answer here, within a bound.
+    if (!(await resolvesWithin(this.o.alerting.store.ping(), 1000))) {
+      const problems = [
+        { component: 'alert-store', reason: 'the alert store does not answer within 1 s' },
+        ...(this.o.health?.list() ?? []).map((p) => ({
+          component: p.component,
+          reason: p.reason,
+          since: new Date(p.since).toISOString(),
+        })),
+      ];
+      return { status: 503, body: { status: 'not ready', problems } };
+    }
+    if (this.o.health) return readiness(this.o.health);
+    return { body: { status: 'ready' } };
+  }
+
+  /** POST /api/silences: endsAt or a duration, bounded by alerting.api.max_silence. */
+  private async createSilence(req: IncomingMessage): Promise<{ status?: number; body: unknown }> {
+    const a = this.o.alerting;
+    const body = silenceBody.safeParse(await readJson(req));
+    if (!body.success) throw new HttpError(400, zodMessage(body.error));
+    const s = body.data;
+    const startsAt = s.startsAt ? Date.parse(s.startsAt) : undefined;
+    let endsAt: number;
+    if (s.endsAt && s.duration) throw new HttpError(400, 'give either endsAt or duration, not both');
+    if (s.endsAt) endsAt = Date.parse(s.endsAt);
+    else if (s.duration) {
+      const ms = parseDuration(s.duration);
+      if (ms === null || ms <= 0) throw new HttpError(400, `duration: expected a duration like "2h", got ${JSON.stringify(s.duration)}`);
+      endsAt = (startsAt ?? a.now()) + ms;
+    } else throw new HttpError(400, 'a silence needs endsAt or duration');
+    const longest = this.o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS;
+    if (endsAt - (startsAt ?? a.now()) > longest) {
+      throw new HttpError(
+        400,
+        `a silence may last at most ${formatDuration(longest)} (alerting.api.max_silence); this one would end ${new Date(endsAt).toISOString()}`,
+      );
+    }
+    const created = await a.createSilence({ matchers: s.matchers, startsAt, endsAt, createdBy: s.createdBy, comment: s.comment });
+    return { status: 201, body: { silence: silenceJson({ ...created, state: created.startsAt > a.now() ? 'pending' : 'active' }) } };
   }
 
   private authorize(req: IncomingMessage): void {

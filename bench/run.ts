@@ -57,17 +57,20 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (l
   };
 }
 
-export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; configFile?: string; cpus: number }): Promise<BenchResult> {
-  if (f.plot !== undefined) {
-    if (f.scenario !== 'kafka')
-      throw new FlowwatchError('FW_USAGE', `--plot draws latency against offered rate: kafka scenario only (got --scenario ${f.scenario})`);
-    // Found out now, not after the run.
-    try {
-      fs.accessSync(path.dirname(path.resolve(f.plot)), fs.constants.W_OK);
-    } catch (err) {
-      throw new FlowwatchError('FW_USAGE', `--plot ${f.plot}: its folder is missing or not writable`, { cause: err });
-    }
+/** --plot: kafka scenario only, into a writable folder — found out now, not after the run. */
+function checkPlotTarget(scenario: string, plot: string): void {
+  if (scenario !== 'kafka')
+    throw new FlowwatchError('FW_USAGE', `--plot draws latency against offered rate: kafka scenario only (got --scenario ${scenario})`);
+  // Found out now, not after the run.
+  try {
+    fs.accessSync(path.dirname(path.resolve(plot)), fs.constants.W_OK);
+  } catch (err) {
+    throw new FlowwatchError('FW_USAGE', `--plot ${plot}: its folder is missing or not writable`, { cause: err });
   }
+}
+
+export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; configFile?: string; cpus: number }): Promise<BenchResult> {
+  if (f.plot !== undefined) checkPlotTarget(f.scenario, f.plot);
   const progress = progressPrinter();
   const flows = f.flows ?? [...FLOW_NAMES];
   const loadBefore = os.loadavg()[0];

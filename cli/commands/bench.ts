@@ -98,23 +98,26 @@ Examples:
 Progress goes to stderr; the results table to stdout (docs/bench.md explains every number).
 `,
     )
-    .action(async (flags: BenchFlags & { config?: string; forecast?: boolean }) => {
-      let config = flags.config ? loadConfigFile(flags.config) : loadDefaultConfig();
-      if (flags.forecast) config = (await import('../../bench/forecast-detectors')).withForecast(config);
-      // Loaded here, not at startup: the bench's own packages (histograms, plots, a second Kafka
-      // client) are development dependencies, absent from a worker installed with --omit=dev.
-      let runBench: typeof import('../../bench/run').runBench;
-      try {
-        ({ runBench } = await import('../../bench/run'));
-      } catch (err) {
-        const missing = /Cannot find (?:module|package) '([^']+)'/.exec((err as Error).message)?.[1];
-        if (!missing) throw err;
-        throw new FlowwatchError(
-          'FW_USAGE',
-          `bench needs its development dependencies (${missing} is not installed): run \`npm ci\` in the clone, without --omit=dev`,
-          { cause: err },
-        );
-      }
-      await runBench({ ...flags, loadedConfig: config, configFile: flags.config, cpus: os.cpus().length });
-    });
+    .action(benchAction);
+}
+
+/** Loads the config (with --forecast, a forecast detector on every stream) and runs the bench. */
+async function benchAction(flags: BenchFlags & { config?: string; forecast?: boolean }): Promise<void> {
+  let config = flags.config ? loadConfigFile(flags.config) : loadDefaultConfig();
+  if (flags.forecast) config = (await import('../../bench/forecast-detectors')).withForecast(config);
+  // Loaded here, not at startup: the bench's own packages (histograms, plots, a second Kafka
+  // client) are development dependencies, absent from a worker installed with --omit=dev.
+  let runBench: typeof import('../../bench/run').runBench;
+  try {
+    ({ runBench } = await import('../../bench/run'));
+  } catch (err) {
+    const missing = /Cannot find (?:module|package) '([^']+)'/.exec((err as Error).message)?.[1];
+    if (!missing) throw err;
+    throw new FlowwatchError(
+      'FW_USAGE',
+      `bench needs its development dependencies (${missing} is not installed): run \`npm ci\` in the clone, without --omit=dev`,
+      { cause: err },
+    );
+  }
+  await runBench({ ...flags, loadedConfig: config, configFile: flags.config, cpus: os.cpus().length });
 }

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { formatDuration } from '../../kernel/duration';
 import { loadConfigFile, loadDefaultConfig } from '../../config/load';
+import type { FlowwatchConfig } from '../../config/schema';
 import { createRootLogger, type Logger } from '../../kernel/logger';
 import { systemClock } from '../../kernel/clock';
 import { runPipeline, type RunSummary } from '../../worker/runner';
@@ -100,21 +101,7 @@ async function runAction(flags: RunFlags): Promise<void> {
     json: flags.json,
     color: !flags.json && process.stdout.isTTY,
   });
-  const api =
-    apiCfg && token
-      ? new ApiServer({
-          alerting: w.alerting,
-          metrics: w.metrics,
-          health: w.health,
-          token,
-          maxSilenceMs: apiCfg?.max_silence,
-          log: log.child({ component: 'api' }),
-        })
-      : undefined;
-  const telemetry =
-    telemetryListen !== 'off'
-      ? new TelemetryServer({ metrics: w.metrics, health: w.health, log: log.child({ component: 'telemetry' }) })
-      : undefined;
+  const { api, telemetry } = listeners(w, log, apiCfg && token ? { apiCfg, token } : undefined, telemetryListen);
   w.metrics.collectProcessMetrics();
   w.metrics.readLive(() => live?.() ?? { eventsByStream: {}, rejectsByReason: {} });
   log.info(
@@ -163,6 +150,31 @@ async function runAction(flags: RunFlags): Promise<void> {
     log.flush();
     shutdown.exit(code);
   }
+}
+
+/** The alerting API (when configured, with its token) and the telemetry listener (unless "off"); not listening yet. */
+function listeners(
+  w: ReturnType<typeof wire>,
+  log: Logger,
+  api: { apiCfg: NonNullable<FlowwatchConfig['alerting']['api']>; token: string } | undefined,
+  telemetryListen: string,
+): { api?: ApiServer; telemetry?: TelemetryServer } {
+  return {
+    api: api
+      ? new ApiServer({
+          alerting: w.alerting,
+          metrics: w.metrics,
+          health: w.health,
+          token: api.token,
+          maxSilenceMs: api.apiCfg.max_silence,
+          log: log.child({ component: 'api' }),
+        })
+      : undefined,
+    telemetry:
+      telemetryListen !== 'off'
+        ? new TelemetryServer({ metrics: w.metrics, health: w.health, log: log.child({ component: 'telemetry' }) })
+        : undefined,
+  };
 }
 
 /** Says why the run failed (stderr, and the log when it was stopping); the exit code. */

@@ -195,6 +195,43 @@ function platform(o: ForecastScenarioOptions, i: number, out: FlowEvent[], label
 
 // ---------------------------------------------------------------- goods: reefer temperature
 
+/**
+ * The warming added to a reefer's temperature from an episode's start: a breach (linear or
+ * first-order towards the ambient, over the limit for a while, then pulled down) or a decoy that
+ * slows and recovers below the limit. Fills `warm`; returns the shape and the episode's length in steps.
+ */
+function warming(breaches: boolean, rng: Rng, t0: number, warm: Float64Array): { shape: string; span: number } {
+  if (breaches) {
+    const build = rng.range(10, 60) * 2; // steps
+    const shape = rng.chance(0.5) ? 'linear' : 'first-order';
+    const over = rng.range(5, 20) * 2;
+    const target = TEMP_LIMIT + 0.05;
+    const ambient = 20;
+    const tau = build / Math.log((ambient - t0) / (ambient - target));
+    let peakRise = 0;
+    for (let m = 0; m < warm.length; m++) {
+      if (m <= build + over) {
+        warm[m] = shape === 'linear' ? ((target - t0) * m) / build : (ambient - t0) * (1 - Math.exp(-m / tau));
+        peakRise = warm[m];
+      } else warm[m] = Math.max(0, peakRise - 0.2 * (m - build - over)); // the unit pulls down 0.4 °C/min
+    }
+    return { shape, span: Math.ceil(build + over + peakRise / 0.2) };
+  } else {
+    const shape = 'recovers';
+    const peak = rng.range(6, 7.5);
+    const rate = rng.range(0.05, 0.25) / 2; // per step
+    const rise = Math.max(4, (peak - t0) / (0.7 * rate));
+    const hold = rng.range(0, 10) * 2;
+    for (let m = 0; m < warm.length; m++) {
+      if (m <= rise)
+        warm[m] = rate * m * (1 - (0.3 * m) / rise); // slowing as the unit fights back
+      else if (m <= rise + hold) warm[m] = warm[Math.floor(rise)];
+      else warm[m] = Math.max(0, warm[Math.floor(rise)] - 0.15 * (m - rise - hold));
+    }
+    return { shape, span: Math.ceil(rise + hold + warm[Math.floor(rise)] / 0.15) };
+  }
+}
+
 function container(o: ForecastScenarioOptions, i: number, out: FlowEvent[], labels: BuildupLabel[]): string {
   const key = `RFC-${2001 + i}`;
   const rng = new Rng(o.seed, 21, 1, i);
@@ -226,37 +263,8 @@ function container(o: ForecastScenarioOptions, i: number, out: FlowEvent[], labe
     const t0 = truth[k0];
     const len = Math.min(n - k0, 360);
     const warm = new Float64Array(len);
-    let shape: string;
-    let end: number;
-    if (what === 'breach') {
-      const build = rng.range(10, 60) * 2; // steps
-      shape = rng.chance(0.5) ? 'linear' : 'first-order';
-      const over = rng.range(5, 20) * 2;
-      const target = TEMP_LIMIT + 0.05;
-      const ambient = 20;
-      const tau = build / Math.log((ambient - t0) / (ambient - target));
-      let peakRise = 0;
-      for (let m = 0; m < len; m++) {
-        if (m <= build + over) {
-          warm[m] = shape === 'linear' ? ((target - t0) * m) / build : (ambient - t0) * (1 - Math.exp(-m / tau));
-          peakRise = warm[m];
-        } else warm[m] = Math.max(0, peakRise - 0.2 * (m - build - over)); // the unit pulls down 0.4 °C/min
-      }
-      end = k0 + Math.ceil(build + over + peakRise / 0.2);
-    } else {
-      shape = 'recovers';
-      const peak = rng.range(6, 7.5);
-      const rate = rng.range(0.05, 0.25) / 2; // per step
-      const rise = Math.max(4, (peak - t0) / (0.7 * rate));
-      const hold = rng.range(0, 10) * 2;
-      for (let m = 0; m < len; m++) {
-        if (m <= rise)
-          warm[m] = rate * m * (1 - (0.3 * m) / rise); // slowing as the unit fights back
-        else if (m <= rise + hold) warm[m] = warm[Math.floor(rise)];
-        else warm[m] = Math.max(0, warm[Math.floor(rise)] - 0.15 * (m - rise - hold));
-      }
-      end = k0 + Math.ceil(rise + hold + warm[Math.floor(rise)] / 0.15);
-    }
+    const { shape, span } = warming(what === 'breach', rng, t0, warm);
+    const end = k0 + span;
     let breach: number | null = null;
     let peak = -Infinity;
     for (let m = 0; m < len; m++) {
@@ -287,6 +295,25 @@ function container(o: ForecastScenarioOptions, i: number, out: FlowEvent[], labe
 
 // ---------------------------------------------------------------- funds: spending against a daily budget
 
+/** A day's ordinary payments: ~10–35 % of the budget over the day, daytime-weighted (quiet nights). */
+function ordinarySpending(rng: Rng, day0: number, perHour: number, budget: number): { times: number[]; amounts: number[] } {
+  const times: number[] = [];
+  const amounts: number[] = [];
+  const share = rng.range(0.1, 0.35);
+  let t = day0;
+  for (;;) {
+    t += rng.exponential(perHour / HOUR);
+    if (t >= day0 + DAY) break;
+    const h = (t - day0) / HOUR;
+    if (rng.next() > Math.max(0.05, bump(h, 13, 4))) continue; // quiet nights
+    times.push(Math.floor(t / 1000) * 1000);
+    amounts.push(1);
+  }
+  const scale = times.length > 0 ? (share * budget) / times.length : 0;
+  for (let j = 0; j < amounts.length; j++) amounts[j] = round2(scale * rng.lognormal(1, 0.6));
+  return { times, amounts };
+}
+
 function account(o: ForecastScenarioOptions, i: number, out: FlowEvent[], labels: BuildupLabel[], budgets: Record<string, number>): string {
   const key = `ACC-${String(5001 + i)}`;
   const rng = new Rng(o.seed, 22, 1, i);
@@ -295,21 +322,7 @@ function account(o: ForecastScenarioOptions, i: number, out: FlowEvent[], labels
   const perHour = rng.range(0.4, 2); // daytime payments per hour
   for (let d = 0; d < o.days; d++) {
     const day0 = o.start + d * DAY;
-    const times: number[] = [];
-    const amounts: number[] = [];
-    // Normal spending: ~10–35 % of the budget over the day, daytime-weighted.
-    const share = rng.range(0.1, 0.35);
-    let t = day0;
-    for (;;) {
-      t += rng.exponential(perHour / HOUR);
-      if (t >= day0 + DAY) break;
-      const h = (t - day0) / HOUR;
-      if (rng.next() > Math.max(0.05, bump(h, 13, 4))) continue; // quiet nights
-      times.push(Math.floor(t / 1000) * 1000);
-      amounts.push(1);
-    }
-    const scale = times.length > 0 ? (share * budget) / times.length : 0;
-    for (let j = 0; j < amounts.length; j++) amounts[j] = round2(scale * rng.lognormal(1, 0.6));
+    const { times, amounts } = ordinarySpending(rng, day0, perHour, budget);
     const what = draw(rng);
     let label: BuildupLabel | null = null;
     if (what !== 'none') {
