@@ -20,7 +20,7 @@ module.exports = {
       transform,
       testEnvironment: 'node',
       testMatch: [
-        '<rootDir>/{kernel,expression,worker,config,detectors,ingest,alerts,api,sinks,state,cli,bench,backtest}/**/*.test.ts',
+        '<rootDir>/{kernel,expression,worker,config,detectors,ingest,alerts,api,console,sinks,state,cli,bench,backtest}/**/*.test.ts',
         '<rootDir>/test/unit/**/*.test.ts',
         '<rootDir>/test/scenario/**/*.test.ts',
       ],
