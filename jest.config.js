@@ -35,6 +35,15 @@ module.exports = {
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
       slowTestThreshold: 60,
     },
+    {
+      // The duty console in a real browser (playwright-core + Debian's chromium) against a worker
+      // it starts itself (simulator, memory store): no Kafka or Redis, so no global setup.
+      displayName: 'browser',
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+      slowTestThreshold: 60,
+    },
     ...(process.env.FW_DRILLS === '1' ? [drills] : []),
   ],
 };

@@ -25,7 +25,7 @@ function el(tag, attrs = {}, ...children) {
     if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat())
+  for (const c of children.flat(Infinity))
     if (c !== null && c !== undefined) e.append(typeof c === 'string' || typeof c === 'number' ? String(c) : c);
   return e;
 }
@@ -187,11 +187,13 @@ function groupHeading(g, alerts) {
 }
 
 function alertRow(a) {
-  const marks = [
+  const marks = el(
+    'span',
+    { class: 'marks' },
     a.ack ? el('span', { class: 'mark ack', title: `acknowledged by ${a.ack.by}` }, 'ACK') : null,
     a.mutedBy ? el('span', { class: 'mark muted', title: `muted by ${a.mutedBy}` }, 'MUTED') : null,
     a.flapping ? el('span', { class: 'mark flap' }, 'FLAPPING') : null,
-  ];
+  );
   return el(
     'li',
     {},
@@ -208,7 +210,7 @@ function alertRow(a) {
       el('span', { class: 'summary' }, a.summary),
       el('span', { class: 'where' }, `${a.stream} · ${a.key} · ${a.detector}`),
       localTime(a.startsAt),
-      ...marks,
+      marks,
     ),
   );
 }
@@ -378,7 +380,7 @@ function renderCard() {
   }
   state.cardKey = key;
   const close = el('button', { type: 'button', class: 'close', 'aria-label': 'Close the card', onclick: () => select(null) }, '×');
-  card.replaceChildren(close, info, a.ack ? null : ackForm(a), silenceForm(a));
+  card.replaceChildren(...[close, info, a.ack ? null : ackForm(a), silenceForm(a)].filter(Boolean));
 }
 
 // ---- actions, all through the HTTP API ----
