@@ -15,7 +15,7 @@ const FLOORS = [
   ['sinks'],
   ['config'],
   ['worker'],
-  ['api', 'backtest'],
+  ['api', 'console', 'backtest'],
   ['bench', 'cli'],
 ];
 

@@ -7,6 +7,7 @@ import { defineConfig } from 'eslint/config';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 
 /** Node's globals, for the few plain JavaScript files (TypeScript files get theirs from @types/node). */
 const nodeGlobals = Object.fromEntries(
@@ -69,6 +70,12 @@ export default defineConfig(
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: nodeGlobals },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The duty console's browser script (console/assets/): an ES module run by the browser, with
+    // the browser's globals (globals' list, as ESLint documents) instead of Node's.
+    files: ['console/assets/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
   },
   {
     // Tests are read one case at a time: a describe() block is long by nature. They also read

@@ -20,7 +20,7 @@ module.exports = {
       transform,
       testEnvironment: 'node',
       testMatch: [
-        '<rootDir>/{kernel,expression,worker,config,detectors,ingest,alerts,api,sinks,state,cli,bench,backtest}/**/*.test.ts',
+        '<rootDir>/{kernel,expression,worker,config,detectors,ingest,alerts,api,console,sinks,state,cli,bench,backtest}/**/*.test.ts',
         '<rootDir>/test/unit/**/*.test.ts',
         '<rootDir>/test/scenario/**/*.test.ts',
       ],
@@ -33,6 +33,15 @@ module.exports = {
       // Picks the servers (environment, testcontainers, or scripts/services) before any test runs.
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+      slowTestThreshold: 60,
+    },
+    {
+      // The duty console in a real browser (playwright-core + Debian's chromium) against a worker
+      // it starts itself (simulator, memory store): no Kafka or Redis, so no global setup.
+      displayName: 'browser',
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
       slowTestThreshold: 60,
     },
     ...(process.env.FW_DRILLS === '1' ? [drills] : []),

@@ -14,6 +14,10 @@ import type { FlowwatchMetrics } from './metrics';
 import type { Health } from '../kernel/health';
 import { readiness } from './telemetry';
 import { alertmanagerV2 } from './alertmanager-v2';
+import { silenceJson } from './views';
+import { ConsoleAssets } from '../console/assets';
+import { LiveFeed } from '../console/feed';
+import { silencePreview } from '../console/board';
 
 const MAX_BODY = 64 * 1024;
 
@@ -95,6 +99,8 @@ function zodMessage(err: z.ZodError): string {
 export class ApiServer {
   private server?: Server;
   private readonly tokenDigest: Buffer;
+  private readonly assets = new ConsoleAssets();
+  private readonly feed: LiveFeed;
 
   constructor(
     private readonly o: {
@@ -106,9 +112,17 @@ export class ApiServer {
       health?: Health;
       /** Longest silence accepted (alerting.api.max_silence). */
       maxSilenceMs?: number;
+      /** How often the console's live feed reads the store while a board is open (default 500 ms). */
+      feedIntervalMs?: number;
     },
   ) {
     this.tokenDigest = digest(o.token);
+    this.feed = new LiveFeed({ alerting: o.alerting, log: o.log.child({ component: 'console-feed' }), intervalMs: o.feedIntervalMs });
+  }
+
+  /** Boards open on the console's live feed now. */
+  get openBoards(): number {
+    return this.feed.open;
   }
 
   async listen(host: string, port: number): Promise<{ host: string; port: number }> {
@@ -138,6 +152,7 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
+    this.feed.close();
     await closeServer(this.server);
   }
 
@@ -145,6 +160,7 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     try {
+      if (await this.console(method, url, req, res)) return;
       const out = await this.route(method, url, req);
       send(res, out.status ?? 200, out.body, out.contentType);
     } catch (err) {
@@ -159,6 +175,24 @@ export class ApiServer {
       else this.o.log.info({ method, path: url.pathname, status, reason: message }, 'API request refused');
       send(res, status, { error: message }, undefined, status === 401 ? { 'www-authenticate': 'Bearer realm="flowwatch"' } : undefined);
     }
+  }
+
+  /**
+   * The duty-officer console (docs/console.md): its page, script and style without a token (they
+   * hold no data), and its live feed under /api/ with one. True when this request was the console's.
+   */
+  private async console(method: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (this.assets.has(path)) {
+      allow(method, ['GET', 'HEAD']);
+      this.assets.serve(path, res);
+      return true;
+    }
+    if (path !== '/api/console/events') return false;
+    allow(method, ['GET']);
+    this.authorize(req);
+    await this.feed.subscribe(req, res);
+    return true;
   }
 
   private async route(method: string, url: URL, req: IncomingMessage): Promise<{ status?: number; body: unknown; contentType?: string }> {
@@ -190,6 +224,10 @@ export class ApiServer {
           ack: { alertId: ack.alertId, by: ack.by, at: new Date(ack.at).toISOString(), ...(ack.comment ? { comment: ack.comment } : {}) },
         },
       };
+    }
+    if (path === '/api/silences/preview') {
+      allow(method, ['POST']);
+      return this.preview(req);
     }
     if (path === '/api/silences') {
       allow(method, ['GET', 'POST']);
@@ -227,6 +265,14 @@ export class ApiServer {
     }
     if (this.o.health) return readiness(this.o.health);
     return { body: { status: 'ready' } };
+  }
+
+  /** POST /api/silences/preview: the firing alerts a silence with these matchers would mute now; nothing is stored. */
+  private async preview(req: IncomingMessage): Promise<{ body: unknown }> {
+    const body = silenceBody.pick({ matchers: true }).safeParse(await readJson(req));
+    if (!body.success) throw new HttpError(400, zodMessage(body.error));
+    const alerts = await silencePreview(this.o.alerting, body.data.matchers);
+    return { body: { alerts } };
   }
 
   /** POST /api/silences: endsAt or a duration, bounded by alerting.api.max_silence. */
@@ -292,28 +338,6 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch (err) {
     throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
   }
-}
-
-function silenceJson(s: {
-  id: string;
-  matchers: string[];
-  startsAt: number;
-  endsAt: number;
-  createdBy: string;
-  comment: string;
-  createdAt: number;
-  state: string;
-}) {
-  return {
-    id: s.id,
-    state: s.state,
-    matchers: s.matchers,
-    startsAt: new Date(s.startsAt).toISOString(),
-    endsAt: new Date(s.endsAt).toISOString(),
-    createdBy: s.createdBy,
-    comment: s.comment,
-    createdAt: new Date(s.createdAt).toISOString(),
-  };
 }
 
 /** Whether `p` resolves within `ms`: a rejection, or no answer in time, is false. */

@@ -1,0 +1,24 @@
+/** How the API shows a silence (times as ISO strings); the console's live feed shows them the same way. */
+export function silenceJson(s: {
+  id: string;
+  matchers: string[];
+  startsAt: number;
+  endsAt: number;
+  createdBy: string;
+  comment: string;
+  createdAt: number;
+  state: string;
+}) {
+  return {
+    id: s.id,
+    state: s.state,
+    matchers: s.matchers,
+    startsAt: new Date(s.startsAt).toISOString(),
+    endsAt: new Date(s.endsAt).toISOString(),
+    createdBy: s.createdBy,
+    comment: s.comment,
+    createdAt: new Date(s.createdAt).toISOString(),
+  };
+}
+
+export type SilenceJson = ReturnType<typeof silenceJson>;

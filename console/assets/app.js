@@ -1,0 +1,561 @@
+// flowwatch duty console: a plain browser module, no framework and no build step (docs/console.md).
+// Everything shown is built with DOM calls and textContent, never innerHTML: alert text is data.
+const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
+const FLOWS = ['people', 'goods', 'funds'];
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+const state = {
+  token: sessionStorage.getItem('fw.token') ?? '',
+  whoami: sessionStorage.getItem('fw.whoami') ?? '',
+  alerts: new Map(),
+  silences: [],
+  selected: null,
+  preview: null,
+  connected: false,
+  stream: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+/** An element with attributes (and `on*` listeners) and children (strings become text). */
+function el(tag, attrs = {}, ...children) {
+  const e = tag.startsWith('svg:') ? document.createElementNS(SVG_NS, tag.slice(4)) : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat(Infinity))
+    if (c !== null && c !== undefined) e.append(typeof c === 'string' || typeof c === 'number' ? String(c) : c);
+  return e;
+}
+
+function localTime(iso) {
+  const d = new Date(iso);
+  return el('time', { datetime: iso, title: `${d.toISOString().replace('T', ' ').slice(0, 19)} UTC` }, d.toLocaleString());
+}
+
+function num(v, digits = 3) {
+  if (v === null || v === undefined) return '—';
+  if (typeof v !== 'number') return String(v);
+  return Math.abs(v) >= 1000 ? Math.round(v).toLocaleString() : String(Number(v.toPrecision(digits)));
+}
+
+// ---- talking to the API: the bearer token goes in a header, never in a URL ----
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: { authorization: `Bearer ${state.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+    credentials: 'omit',
+    cache: 'no-store',
+  });
+  if (res.status === 401) {
+    signOut('The API refused the token; sign in again.');
+    throw new Error('unauthorized');
+  }
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(json.error ?? `HTTP ${res.status}`);
+  return json;
+}
+
+/** The live feed: server-sent events read through fetch, so the token travels as a header (EventSource cannot send one). */
+async function connect() {
+  const ctrl = new AbortController();
+  state.stream = ctrl;
+  try {
+    const res = await fetch('/api/console/events', {
+      headers: { authorization: `Bearer ${state.token}` },
+      signal: ctrl.signal,
+      cache: 'no-store',
+    });
+    if (res.status === 401) return signOut('The API refused the token; sign in again.');
+    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+    setConnected(true);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        onMessage(buf.slice(0, i));
+        buf = buf.slice(i + 2);
+      }
+    }
+  } catch (err) {
+    if (ctrl.signal.aborted) return;
+    console.warn('console feed', err);
+  }
+  if (state.stream !== ctrl || ctrl.signal.aborted) return;
+  setConnected(false);
+  setTimeout(() => state.stream === ctrl && connect(), 1000);
+}
+
+function onMessage(block) {
+  let event = 'message';
+  let data = '';
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event: ')) event = line.slice(7);
+    else if (line.startsWith('data: ')) data += line.slice(6);
+  }
+  if (!data) return;
+  const msg = JSON.parse(data);
+  if (event === 'snapshot') {
+    state.alerts = new Map(msg.alerts.map((a) => [a.fingerprint, a]));
+    state.silences = msg.silences;
+  } else if (event === 'alerts') {
+    for (const a of msg.upsert) state.alerts.set(a.fingerprint, a);
+    for (const fp of msg.remove) state.alerts.delete(fp);
+  } else if (event === 'silences') state.silences = msg.silences;
+  else if (event === 'problem') $('conn').textContent = msg.message;
+  render();
+}
+
+function setConnected(on) {
+  state.connected = on;
+  $('conn').textContent = on ? 'live' : 'reconnecting…';
+  $('conn').className = on ? 'conn live' : 'conn';
+}
+
+// ---- the board ----
+
+function filtered() {
+  const f = {
+    flow: $('f-flow').value,
+    severity: $('f-severity').value,
+    state: $('f-state').value,
+    ack: $('f-ack').value,
+    text: $('f-text').value.trim().toLowerCase(),
+  };
+  return [...state.alerts.values()].filter((a) => {
+    if (f.flow && a.stream !== f.flow) return false;
+    if (f.severity && a.severity !== f.severity) return false;
+    if (f.state === 'muted' && !a.mutedBy) return false;
+    if (f.state === 'unmuted' && a.mutedBy) return false;
+    if (f.state === 'flapping' && !a.flapping) return false;
+    if (f.ack === 'yes' && !a.ack) return false;
+    if (f.ack === 'no' && a.ack) return false;
+    if (f.text) {
+      const hay = [a.summary, a.key, a.stream, a.detector, ...Object.entries(a.labels ?? {}).map(([k, v]) => `${k}=${v}`)]
+        .join(' ')
+        .toLowerCase();
+      if (!hay.includes(f.text)) return false;
+    }
+    return true;
+  });
+}
+
+function sorted(alerts) {
+  const how = $('f-sort').value;
+  const age = (a) => Date.parse(a.startsAt);
+  return alerts.sort((a, b) => {
+    if (how === 'new') return age(b) - age(a);
+    if (how === 'severity' && a.severity !== b.severity) return (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9);
+    return age(a) - age(b);
+  });
+}
+
+function renderCounts() {
+  const all = [...state.alerts.values()];
+  const streams = [...new Set([...FLOWS, ...all.map((a) => a.stream)])];
+  const teams = [...new Set(all.map((a) => a.labels?.team).filter(Boolean))].sort();
+  const chip = (label, n, cls) => el('li', { class: `chip ${cls}` }, el('span', { class: 'n' }, n), ` ${label}`);
+  $('counts').replaceChildren(
+    chip('firing', all.length, 'total'),
+    ...streams.map((s) => chip(s, all.filter((a) => a.stream === s).length, `flow flow-${s}`)),
+    ...teams.map((t) => chip(`team ${t}`, all.filter((a) => a.labels?.team === t).length, 'team')),
+  );
+  const flowSel = $('f-flow');
+  const have = new Set([...flowSel.options].map((o) => o.value));
+  for (const s of streams) if (!have.has(s)) flowSel.append(el('option', { value: s }, s));
+}
+
+function groupHeading(g, alerts) {
+  const labels = Object.entries(g.labels).map(([k, v]) => `${k}=${v}`);
+  const worst = alerts.reduce((w, a) => Math.min(w, SEVERITY_ORDER[a.severity] ?? 9), 9);
+  const sev = Object.keys(SEVERITY_ORDER).find((k) => SEVERITY_ORDER[k] === worst) ?? 'info';
+  return el(
+    'h2',
+    { class: `group-h sev-${sev}` },
+    el('span', { class: 'count' }, alerts.length),
+    ` ${labels.join(' · ') || '(all)'} `,
+    el('span', { class: 'route' }, `→ ${g.receiver} (route ${g.route})`),
+  );
+}
+
+function alertRow(a) {
+  const marks = el(
+    'span',
+    { class: 'marks' },
+    a.ack ? el('span', { class: 'mark ack', title: `acknowledged by ${a.ack.by}` }, 'ACK') : null,
+    a.mutedBy ? el('span', { class: 'mark muted', title: `muted by ${a.mutedBy}` }, 'MUTED') : null,
+    a.flapping ? el('span', { class: 'mark flap' }, 'FLAPPING') : null,
+  );
+  return el(
+    'li',
+    {},
+    el(
+      'button',
+      {
+        type: 'button',
+        class: `alert sev-${a.severity}${state.selected === a.fingerprint ? ' selected' : ''}`,
+        'data-fp': a.fingerprint,
+        'aria-pressed': state.selected === a.fingerprint ? 'true' : 'false',
+        onclick: () => select(a.fingerprint),
+      },
+      el('span', { class: `sev sev-${a.severity}` }, a.severity),
+      el('span', { class: 'summary' }, a.summary),
+      el('span', { class: 'where' }, `${a.stream} · ${a.key} · ${a.detector}`),
+      localTime(a.startsAt),
+      marks,
+    ),
+  );
+}
+
+function renderBoard() {
+  const alerts = sorted(filtered());
+  const groups = new Map();
+  for (const a of alerts) {
+    if (!groups.has(a.group.key)) groups.set(a.group.key, { g: a.group, alerts: [] });
+    groups.get(a.group.key).alerts.push(a);
+  }
+  const board = $('board');
+  if (groups.size === 0) {
+    board.replaceChildren(el('p', { class: 'empty' }, state.alerts.size ? 'No firing alert matches the filters.' : 'No alert is firing.'));
+    return;
+  }
+  board.replaceChildren(
+    ...[...groups.values()].map(({ g, alerts: list }) =>
+      el('section', { class: 'group' }, groupHeading(g, list), el('ul', {}, list.map(alertRow))),
+    ),
+  );
+}
+
+function render() {
+  renderCounts();
+  renderBoard();
+  renderCard();
+  renderSilences();
+}
+
+function select(fp) {
+  if (state.selected !== fp) state.preview = null;
+  state.selected = fp;
+  render();
+  $('card').focus();
+}
+
+// ---- the alert card ----
+
+/** The evidence on one line: in σ from the baseline when the detector judges in σ, else in the measure's own units. */
+function evidenceChart(ev, severity) {
+  const sigma = ev.unit === 'sigma';
+  const pts = sigma
+    ? { value: ev.deviation ?? 0, baseline: 0, limit: ev.limit }
+    : { value: ev.value, baseline: ev.baseline ?? undefined, limit: ev.limit };
+  const xs = Object.values(pts).filter((v) => typeof v === 'number' && Number.isFinite(v));
+  let lo = Math.min(...xs);
+  let hi = Math.max(...xs);
+  const pad = (hi - lo || Math.abs(hi) || 1) * 0.15;
+  lo -= pad;
+  hi += pad;
+  const W = 420;
+  const x = (v) => 20 + ((v - lo) / (hi - lo)) * (W - 40);
+  const parts = [el('svg:line', { x1: 20, x2: W - 20, y1: 50, y2: 50, class: 'axis' })];
+  if (pts.baseline !== undefined && pts.limit !== undefined) {
+    const [a, b] = [x(pts.baseline), x(pts.limit)].sort((p, q) => p - q);
+    parts.push(el('svg:rect', { x: a, y: 38, width: Math.max(1, b - a), height: 24, class: 'band' }));
+  }
+  const mark = (v, cls, label, y) => [
+    el('svg:line', { x1: x(v), x2: x(v), y1: 30, y2: 70, class: cls }),
+    el('svg:text', { x: x(v), y, class: `lbl ${cls}`, 'text-anchor': 'middle' }, `${label} ${num(v)}`),
+  ];
+  if (pts.baseline !== undefined) parts.push(...mark(pts.baseline, 'baseline', 'baseline', 86));
+  if (pts.limit !== undefined) parts.push(...mark(pts.limit, 'limit', 'limit', 22));
+  parts.push(el('svg:circle', { cx: x(pts.value), cy: 50, r: 7, class: `value sev-${severity}` }));
+  parts.push(
+    el(
+      'svg:text',
+      { x: x(pts.value), y: 22, class: 'lbl value', 'text-anchor': 'middle', dy: pts.limit !== undefined ? -10 : 0 },
+      `value ${num(pts.value)}`,
+    ),
+  );
+  const title = sigma ? `Evidence in σ from the baseline (${ev.measure})` : `Evidence for ${ev.measure}`;
+  return el('svg:svg', { viewBox: `0 0 ${W} 96`, class: 'chart', role: 'img', 'aria-label': title }, el('svg:title', {}, title), parts);
+}
+
+function evidenceTable(ev) {
+  const rows = [
+    ['measure', ev.measure],
+    ['value', num(ev.value)],
+    ['baseline', num(ev.baseline)],
+    ['deviation', ev.deviation === null ? '—' : `${num(ev.deviation)} ${ev.unit}`],
+    ['limit', ev.limit === undefined ? '—' : `${num(ev.limit)}${ev.unit === 'sigma' ? ' σ' : ''}`],
+  ];
+  const table = el(
+    'table',
+    { class: 'evidence' },
+    el('caption', {}, 'Evidence'),
+    rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', { 'data-ev': k }, v))),
+  );
+  if (ev.window) {
+    const w = el(
+      'td',
+      { 'data-ev': 'window' },
+      localTime(new Date(ev.window.start).toISOString()),
+      ' – ',
+      localTime(new Date(ev.window.end).toISOString()),
+    );
+    if (ev.window.size) w.append(` (window ${Math.round(ev.window.size / 1000)} s)`);
+    table.append(el('tr', {}, el('th', { scope: 'row' }, 'window'), w));
+  }
+  for (const [k, v] of Object.entries(ev.detail ?? {})) table.append(el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, num(v))));
+  return table;
+}
+
+function cardInfo(a) {
+  const stateText = [
+    a.status,
+    a.flapping ? 'flapping' : null,
+    a.mutedBy ? `muted (${a.mutedBy})` : null,
+    a.ack ? 'acknowledged' : 'not acknowledged',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const touching = state.silences.filter((s) => a.silences.includes(s.id));
+  return el(
+    'div',
+    { class: 'info' },
+    el('h2', { id: 'card-h', class: `sev-${a.severity}` }, a.summary),
+    el('p', { class: 'meta' }, el('span', { class: `sev sev-${a.severity}` }, a.severity), ` ${stateText} · since `, localTime(a.startsAt)),
+    evidenceChart(a.evidence, a.severity),
+    evidenceTable(a.evidence),
+    el('h3', {}, 'Labels'),
+    el(
+      'dl',
+      { class: 'labels' },
+      Object.entries(a.labels ?? {}).map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
+    ),
+    el(
+      'p',
+      {},
+      `Group: route ${a.group.route} → ${a.group.receiver}; reaches ${a.receivers.join(', ')}${a.escalatedTo ? `; escalated to ${a.escalatedTo.join(', ')}` : ''}.`,
+    ),
+    el('h3', {}, 'Acknowledgement'),
+    a.ack
+      ? el('p', { class: 'ack-info' }, `Acknowledged by ${a.ack.by} at `, localTime(a.ack.at), a.ack.comment ? ` — “${a.ack.comment}”` : '')
+      : el('p', {}, 'Not acknowledged.'),
+    el('h3', {}, 'Silences touching it'),
+    touching.length
+      ? el(
+          'ul',
+          { class: 'touching' },
+          touching.map((s) => el('li', {}, `${s.matchers.join(', ')} (${s.state}, until `, localTime(s.endsAt), `, by ${s.createdBy})`)),
+        )
+      : el('p', {}, 'None.'),
+  );
+}
+
+function renderCard() {
+  const card = $('card');
+  const a = state.selected ? state.alerts.get(state.selected) : undefined;
+  if (!a) {
+    card.hidden = true;
+    card.replaceChildren();
+    state.cardKey = null;
+    return;
+  }
+  card.hidden = false;
+  card.setAttribute('tabindex', '-1');
+  card.setAttribute('aria-labelledby', 'card-h');
+  const key = `${a.fingerprint}|${a.id}|${a.ack ? 'ack' : ''}`;
+  const info = cardInfo(a);
+  const old = card.querySelector('.info');
+  if (state.cardKey === key && old) {
+    old.replaceWith(info);
+    return;
+  }
+  state.cardKey = key;
+  const close = el('button', { type: 'button', class: 'close', 'aria-label': 'Close the card', onclick: () => select(null) }, '×');
+  card.replaceChildren(...[close, info, a.ack ? null : ackForm(a), silenceForm(a)].filter(Boolean));
+}
+
+// ---- actions, all through the HTTP API ----
+
+function status(form, text, error = false) {
+  const p = form.querySelector('.status');
+  p.textContent = text;
+  p.className = error ? 'status error' : 'status';
+}
+
+function ackForm(a) {
+  const form = el(
+    'form',
+    { class: 'action', id: 'ack-form', 'aria-label': 'Acknowledge' },
+    el('h3', {}, 'Acknowledge'),
+    el('label', {}, 'Name ', el('input', { name: 'by', required: true, value: state.whoami, autocomplete: 'name' })),
+    el('label', {}, 'Comment ', el('input', { name: 'comment', maxlength: 2000 })),
+    el('button', { type: 'submit' }, 'Acknowledge'),
+    el('p', { class: 'status', role: 'status' }),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const by = form.elements.by.value.trim();
+    const comment = form.elements.comment.value.trim();
+    try {
+      await api('POST', `/api/alerts/${encodeURIComponent(a.id)}/ack`, { by, ...(comment ? { comment } : {}) });
+      status(form, 'Acknowledged; the board shows it within a second.');
+    } catch (err) {
+      status(form, `Not acknowledged: ${err.message}`, true);
+    }
+  });
+  return form;
+}
+
+function matcherLines(a) {
+  return Object.entries(a.group.labels)
+    .filter(([, v]) => v !== '')
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join('\n');
+}
+
+function silenceForm(a) {
+  const form = el(
+    'form',
+    { class: 'action', id: 'silence-form', 'aria-label': 'Silence' },
+    el('h3', {}, 'Silence'),
+    el('label', {}, 'Matchers, one per line ', el('textarea', { name: 'matchers', rows: 3, spellcheck: 'false' }, matcherLines(a))),
+    el(
+      'label',
+      {},
+      'For ',
+      el(
+        'select',
+        { name: 'duration' },
+        ['1h', '2h', '4h', '8h', '24h'].map((d) => el('option', { value: d, selected: d === '2h' }, d)),
+      ),
+    ),
+    el('label', {}, 'Comment ', el('input', { name: 'comment', maxlength: 2000 })),
+    el('button', { type: 'button', name: 'preview' }, 'Preview'),
+    el('button', { type: 'submit', name: 'save', disabled: true }, 'Create silence'),
+    el('div', { class: 'preview', 'aria-live': 'polite' }),
+    el('p', { class: 'status', role: 'status' }),
+  );
+  const matchers = () =>
+    form.elements.matchers.value
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+  form.elements.matchers.addEventListener('input', () => (form.elements.save.disabled = true));
+  form.elements.preview.addEventListener('click', async () => {
+    try {
+      const { alerts } = await api('POST', '/api/silences/preview', { matchers: matchers() });
+      state.preview = matchers().join('\n');
+      form.querySelector('.preview').replaceChildren(
+        el('p', { class: 'preview-count' }, `It would mute ${alerts.length} firing alert${alerts.length === 1 ? '' : 's'} now:`),
+        el(
+          'ul',
+          {},
+          alerts.map((x) => el('li', { class: `sev-${x.severity}` }, `${x.severity}: ${x.summary}`)),
+        ),
+      );
+      form.elements.save.disabled = false;
+      status(form, '');
+    } catch (err) {
+      status(form, `Preview failed: ${err.message}`, true);
+    }
+  });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const comment = form.elements.comment.value.trim();
+    try {
+      const { silence } = await api('POST', '/api/silences', {
+        matchers: matchers(),
+        duration: form.elements.duration.value,
+        createdBy: state.whoami,
+        ...(comment ? { comment } : {}),
+      });
+      status(form, `Silence ${silence.id} created, until ${new Date(silence.endsAt).toLocaleString()}.`);
+      form.elements.save.disabled = true;
+    } catch (err) {
+      status(form, `Not created: ${err.message}`, true);
+    }
+  });
+  return form;
+}
+
+function renderSilences() {
+  const rows = state.silences.map((s) =>
+    el(
+      'tr',
+      { 'data-silence': s.id },
+      el('td', {}, el('code', {}, s.matchers.join(', '))),
+      el('td', {}, s.state),
+      el('td', {}, localTime(s.endsAt)),
+      el('td', {}, s.createdBy),
+      el('td', {}, s.comment),
+      el(
+        'td',
+        {},
+        el(
+          'button',
+          { type: 'button', class: 'expire', 'aria-label': `Expire silence ${s.matchers.join(', ')}`, onclick: () => expire(s.id) },
+          'Expire',
+        ),
+      ),
+    ),
+  );
+  $('silences').tBodies[0].replaceChildren(
+    ...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 6 }, 'No silence is active or pending.'))]),
+  );
+}
+
+async function expire(id) {
+  try {
+    await api('DELETE', `/api/silences/${encodeURIComponent(id)}`);
+  } catch (err) {
+    alert(`The silence was not expired: ${err.message}`);
+  }
+}
+
+// ---- signing in and out ----
+
+function signOut(message = '') {
+  state.stream?.abort();
+  state.stream = null;
+  state.token = '';
+  sessionStorage.removeItem('fw.token');
+  $('app').hidden = true;
+  $('signout').hidden = true;
+  $('login').hidden = false;
+  $('login-error').textContent = message;
+  $('conn').textContent = 'not connected';
+  $('conn').className = 'conn';
+}
+
+function start() {
+  $('login').hidden = true;
+  $('app').hidden = false;
+  $('signout').hidden = false;
+  render();
+  connect();
+}
+
+$('login-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  state.token = $('token').value.trim();
+  state.whoami = $('whoami').value.trim();
+  sessionStorage.setItem('fw.token', state.token);
+  sessionStorage.setItem('fw.whoami', state.whoami);
+  $('token').value = '';
+  start();
+});
+$('signout').addEventListener('click', () => signOut());
+$('filters').addEventListener('input', () => render());
+$('filters').addEventListener('submit', (e) => e.preventDefault());
+$('whoami').value = state.whoami;
+if (state.token) start();
+else signOut();
