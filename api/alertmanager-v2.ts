@@ -25,6 +25,7 @@ import { amAnnotations, amLabels, GO_ZERO_TIME, labelSetFingerprint, rfc3339, ge
 import { matchesAll, parseMatcher, type Matcher } from '../alerts/matchers';
 import { alertFromView } from '../alerts/receivers/alertmanager-source';
 import { groupLabels } from '../alerts/route/route';
+import type { Silence } from '../alerts/mute/silence';
 import { formatDuration } from '../kernel/duration';
 import { FlowwatchError } from '../kernel/errors';
 
@@ -244,16 +245,6 @@ async function alertGroups(d: AmApiDeps, url: URL, externalUrl: string): Promise
 
 // ---- silences ----
 
-interface FwSilence {
-  id: string;
-  matchers: string[];
-  startsAt: number;
-  endsAt: number;
-  createdBy: string;
-  comment: string;
-  createdAt: number;
-}
-
 function amMatcher(text: string) {
   const m = parseMatcher(text);
   return { name: m.name, value: m.value, isRegex: m.op === '=~' || m.op === '!~', isEqual: m.op === '=' || m.op === '=~' };
@@ -265,12 +256,12 @@ function silenceHas(matchers: string[], filter: Matcher[]): boolean {
   return filter.every((f) => own.some((o) => o.name === f.name && o.op === f.op && o.value === f.value));
 }
 
-function silenceState(s: FwSilence, now: number): 'pending' | 'active' | 'expired' {
+function silenceState(s: Silence, now: number): 'pending' | 'active' | 'expired' {
   if (now >= s.endsAt) return 'expired';
   return now < s.startsAt ? 'pending' : 'active';
 }
 
-function gettableSilence(s: FwSilence, now: number) {
+function gettableSilence(s: Silence, now: number) {
   const state = silenceState(s, now);
   return {
     id: s.id,

@@ -1,14 +1,6 @@
+import type { Silence } from '../alerts/mute/silence';
 /** How the API shows a silence (times as ISO strings); the console's live feed shows them the same way. */
-export function silenceJson(s: {
-  id: string;
-  matchers: string[];
-  startsAt: number;
-  endsAt: number;
-  createdBy: string;
-  comment: string;
-  createdAt: number;
-  state: string;
-}) {
+export function silenceJson(s: Silence & { state: string }) {
   return {
     id: s.id,
     state: s.state,
