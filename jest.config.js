@@ -37,11 +37,13 @@ module.exports = {
     },
     {
       // The duty console in a real browser (playwright-core + Debian's chromium) against a worker
-      // it starts itself (simulator, memory store): no Kafka or Redis, so no global setup.
+      // it starts itself (simulator, memory store): no Kafka or Redis. The setup installs chromium
+      // when it is missing, so `npm test` runs these on a fresh machine too.
       displayName: 'browser',
       transform,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/browser/global-setup.ts',
       slowTestThreshold: 60,
     },
     ...(process.env.FW_DRILLS === '1' ? [drills] : []),
