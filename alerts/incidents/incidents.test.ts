@@ -1,7 +1,7 @@
 import { ManualClock } from '../../kernel/clock';
 import { MemoryAlertStore } from '../store/memory';
 import { makeAlert, resolved } from '../testing/fakes';
-import { incidentPipeline } from './testing';
+import { incidentPipeline } from './testing/pipeline';
 
 const MIN = 60_000;
 

@@ -1,15 +1,15 @@
 /** Test helpers for incidents: a pipeline with reference data and the example rules over a given store. */
 import * as path from 'node:path';
-import type { ManualClock } from '../../kernel/clock';
-import { silentLogger } from '../../kernel/logger';
-import { ReferenceData } from '../../ingest/reference/reference';
-import { AlertingPipeline } from '../alerting';
-import { alertingConfig, RecordingReceiver, route } from '../testing/fakes';
-import type { AlertStore } from '../store/types';
-import { incidentsSchema, type IncidentsConfig } from './config';
+import type { ManualClock } from '../../../kernel/clock';
+import { silentLogger } from '../../../kernel/logger';
+import { ReferenceData } from '../../../ingest/reference/reference';
+import { AlertingPipeline } from '../../alerting';
+import { alertingConfig, RecordingReceiver, route } from '../../testing/fakes';
+import type { AlertStore } from '../../store/types';
+import { incidentsSchema, type IncidentsConfig } from '../config';
 
 export const EXAMPLE_TABLES = ['places.yaml', 'gates.csv', 'fleet.jsonl', 'accounts.csv'].map((f) =>
-  path.join(__dirname, '../../examples/reference', f),
+  path.join(__dirname, '../../../examples/reference', f),
 );
 
 export const DEPARTMENTS = ['transport', 'public-security', 'market-regulation', 'health', 'finance'] as const;
