@@ -20,6 +20,9 @@ import { Timers } from './pipeline/timers';
 import type { Receiver } from './receivers/types';
 import { Router } from './route/route';
 import type { AlertStore } from './store/types';
+import type { IncidentsConfig } from './incidents/config';
+import { enrichAlerts, type ReferenceLabels } from './incidents/enrich';
+import { Incidents } from './incidents/incidents';
 
 export type { ActiveAlertView, AlertingMetrics };
 
@@ -38,6 +41,10 @@ export interface AlertingOptions {
   random?: () => number;
   /** Timers for the poll loop; tests don't start the loop and call tick() instead. */
   timers?: LoopTimers;
+  /** Reference data: alerts get place, district, party labels at intake (alerts/incidents/enrich.ts). */
+  reference?: ReferenceLabels;
+  /** Correlation rules: cross-flow incidents (alerts/incidents). */
+  incidents?: IncidentsConfig;
 }
 
 /** How long close() waits for the delivery leases to be given back (the store may be down). */
@@ -54,6 +61,8 @@ const RELEASE_WAIT_MS = 1000;
  */
 export class AlertingPipeline implements AlertDispatcher {
   readonly router: Router;
+  /** Cross-flow incidents, when rules are configured (the API's /api/incidents). */
+  readonly incidents?: Incidents;
   private readonly intake: Intake;
   private readonly flush: Flush;
   private readonly timers: Timers;
@@ -80,6 +89,18 @@ export class AlertingPipeline implements AlertDispatcher {
       receivers: [...new Set(names)],
       metrics: o.metrics,
     };
+    if (o.incidents && o.incidents.rules.length > 0) {
+      this.incidents = new Incidents({
+        config: o.incidents,
+        store: o.store,
+        clock: o.clock,
+        retention: o.config.retention,
+        receivers: names,
+        // An ack or a close by hand is delivered at once, not on the next tick.
+        delivered: () => this.outboxes.kick(),
+      });
+      this.ctx.incidents = this.incidents;
+    }
     this.intake = new Intake(this.ctx);
     this.flush = new Flush(this.ctx);
     this.timers = new Timers(this.ctx);
@@ -114,7 +135,7 @@ export class AlertingPipeline implements AlertDispatcher {
    */
   async dispatch(alerts: readonly Alert[]): Promise<void> {
     if (alerts.length === 0) return;
-    await this.intake.accept(alerts);
+    await this.intake.accept(this.o.reference ? await enrichAlerts(alerts, this.o.reference, this.o.store) : alerts);
     await this.flush.flushDue();
     // Durable in the outbox now; receivers are served in the background, so a slow receiver
     // never holds the stream (idle() waits for it, where that matters).

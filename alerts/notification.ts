@@ -22,7 +22,7 @@ export interface NotifiedAlert extends Alert {
  * `flapping` (started flapping), `settled` (stopped flapping; its current state),
  * `escalation` (unacknowledged past the escalation time).
  */
-export type NotificationReason = 'new' | 'repeat' | 'flapping' | 'settled' | 'escalation';
+export type NotificationReason = 'new' | 'repeat' | 'flapping' | 'settled' | 'escalation' | 'incident';
 
 /** One message to one receiver. Its id is fixed when it is created, so retries carry the same id. */
 export interface Notification {
@@ -35,6 +35,8 @@ export interface Notification {
   /** Epoch ms (wall clock) when it was created. */
   createdAt: number;
   alerts: NotifiedAlert[];
+  /** Reason `incident`: the incident this notification is about, for one department (alerts/incidents). */
+  incident?: Record<string, unknown>;
 }
 
 /** Extra context a receiver may use; receivers that only need the alerts ignore it. */
@@ -73,6 +75,7 @@ export function notificationBody(n: Notification): Record<string, unknown> {
     groupLabels: n.groupLabels,
     createdAt: new Date(n.createdAt).toISOString(),
     alerts: n.alerts.map(alertJson),
+    ...(n.incident ? { incident: n.incident } : {}),
   };
 }
 

@@ -14,6 +14,7 @@ import type { FlowwatchMetrics } from './metrics';
 import type { Health } from '../kernel/health';
 import { readiness } from './telemetry';
 import { alertmanagerV2 } from './alertmanager-v2';
+import { incidentsApi } from './incidents';
 import { silenceJson } from './views';
 import { ConsoleAssets } from '../console/assets';
 import { LiveFeed } from '../console/feed';
@@ -208,6 +209,8 @@ export class ApiServer {
     const a = this.o.alerting;
     if (path.startsWith('/api/v2/'))
       return alertmanagerV2(method, path, url, req, { alerting: a, readJson, maxSilenceMs: this.o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS });
+    const incidents = await incidentsApi(method, path, req, { incidents: a.incidents, readJson });
+    if (incidents) return incidents;
 
     if (path === '/api/alerts') {
       allow(method, ['GET']);

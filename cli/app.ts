@@ -10,7 +10,8 @@ import { firingFor } from '../alerts/receivers/alertmanager-source';
 import type { NotifiedAlert } from '../alerts/notification';
 import type { Receiver } from '../alerts/receivers/types';
 import type { AlertDispatcher } from '../alerts/dispatch';
-import { AlertingPipeline } from '../alerts/alerting';
+import { AlertingPipeline, type AlertingOptions } from '../alerts/alerting';
+import { ReferenceData } from '../ingest/reference/reference';
 import { fanOutRoute } from '../alerts/route/route';
 import { MemoryAlertStore } from '../alerts/store/memory';
 import { RedisAlertStore } from '../alerts/store/redis';
@@ -103,6 +104,7 @@ export function wire(config: FlowwatchConfig, log: Logger, o: WiringOptions = {}
     clock,
     log: log.child({ component: 'alerts' }),
     metrics,
+    ...incidentOptions(config, log),
   });
   metrics.readFrom(() => alerting.snapshot());
   const dispatcher: AlertDispatcher = alerting;
@@ -246,6 +248,15 @@ async function connectAll(toStart: readonly StartStep[], log: Logger, health: He
       });
     }
   }
+}
+
+/** Reference data (watched for changes every reload_interval) and correlation rules, when `incidents:` is configured. */
+function incidentOptions(config: FlowwatchConfig, log: Logger): Pick<AlertingOptions, 'reference' | 'incidents'> {
+  const inc = config.incidents;
+  if (!inc) return {};
+  const ref = inc.reference ? new ReferenceData(inc.reference.files, log.child({ component: 'reference' })) : undefined;
+  ref?.watch(inc.reference!.reload_interval);
+  return { reference: ref, incidents: inc };
 }
 
 /** Alert state: memory for one process, Redis (state.url, state.prefix) for workers sharing it. */

@@ -8,6 +8,7 @@ import { registerProduce } from './commands/produce';
 import { registerBacktest } from './commands/backtest';
 import { registerBench } from './commands/bench';
 import { registerAlerts } from './commands/alerts';
+import { registerIncidents } from './commands/incidents';
 
 /** package.json sits two folders up from dist/cli, one up from cli/ (tests run the sources). */
 function packageVersion(): string {
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerBacktest(program);
   registerBench(program);
   registerAlerts(program);
+  registerIncidents(program);
   return program;
 }
 

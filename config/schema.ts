@@ -35,6 +35,7 @@ export const streamSchema = z
 // Receivers, the routing tree, inhibition and the alerting block live with the alerts stage.
 import { receiverSchema, routeSchema, inhibitRuleSchema, alertingSchema, ALERTING_DEFAULTS, checkAlertingConfig } from '../alerts/config';
 export { receiverSchema };
+import { incidentsSchema, checkIncidentsConfig } from '../alerts/incidents/config';
 
 export { sinkConfigSchema as sinkSchema } from '../sinks/registry';
 import { sinkConfigSchema } from '../sinks/registry';
@@ -98,11 +99,14 @@ export const configSchema = z
     telemetry: telemetrySchema.default({ listen: '127.0.0.1:9465' }),
     dead_letter: deadLetterSchema.default({ type: 'file', path: 'flowwatch-dead-letter.jsonl' }),
     simulator: simulatorSchema.default(simulatorSchema.parse({})),
+    /** Reference data, departments and correlation rules: cross-flow incidents (docs/incidents.md). */
+    incidents: incidentsSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (Object.keys(c.streams).length === 0) ctx.addIssue({ code: 'custom', path: ['streams'], message: 'expected at least one stream' });
-    for (const p of checkAlertingConfig(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    for (const p of [...checkAlertingConfig(c), ...checkIncidentsConfig(c)])
+      ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
     if (c.telemetry.listen !== 'off' && c.telemetry.listen === c.alerting.api?.listen)
       ctx.addIssue({
         code: 'custom',

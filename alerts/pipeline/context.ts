@@ -3,7 +3,8 @@ import type { AlertingConfig, InhibitRuleConfig } from '../config';
 import type { DeliveryMetrics } from '../delivery/worker';
 import type { EscalationRule } from '../escalation';
 import type { Router } from '../route/route';
-import type { AlertStore } from '../store/types';
+import type { AlertStore, Writes } from '../store/types';
+import type { Alert } from '../../kernel/types';
 
 export interface AlertingMetrics extends DeliveryMetrics {
   /** State changes accepted (after de-duplication), by status. */
@@ -25,6 +26,11 @@ export interface StageContext {
   /** Names of the configured receivers, in config order (each has an outbox). */
   receivers: readonly string[];
   metrics?: AlertingMetrics;
+  /** Cross-flow incidents (alerts/incidents): correlated inside the intake transaction. */
+  incidents?: {
+    keysFor(alerts: readonly Alert[]): string[];
+    apply(accepted: readonly Alert[], read: (key: string) => unknown, w: Writes, now: number): void;
+  };
 }
 
 /** Most due groups or timers one pass takes from its index; the rest wait for the next tick. */

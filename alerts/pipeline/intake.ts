@@ -22,6 +22,8 @@ interface Batch {
   groups: Map<string, GroupHead>;
   /** Status of each change accepted (for metrics, once the transaction has committed). */
   statuses: string[];
+  /** The changes accepted (not duplicates), for incident correlation. */
+  accepted: Alert[];
 }
 
 /**
@@ -39,7 +41,7 @@ export class Intake {
    */
   async accept(alerts: readonly Alert[]): Promise<void> {
     const plans: Planned[] = alerts.map((alert) => ({ alert, targets: groupTargets(this.ctx.router, alert.labels) }));
-    const { keys, slot } = documentsOf(plans);
+    const { keys, slot } = documentsOf(plans, this.ctx.incidents?.keysFor(alerts) ?? []);
     const accepted = await this.ctx.store.transact(keys, (docs, w) => {
       // Built afresh on every run: the store may run this function again (another worker wrote meanwhile).
       const batch: Batch = {
@@ -49,8 +51,10 @@ export class Intake {
         records: new Map(),
         groups: new Map(),
         statuses: [],
+        accepted: [],
       };
       for (const plan of plans) this.acceptOne(batch, plan);
+      this.ctx.incidents?.apply(batch.accepted, batch.read, w, batch.now);
       for (const r of batch.records.values()) putRecord(this.ctx, w, r);
       for (const g of batch.groups.values()) putHead(w, g);
       return batch.statuses;
@@ -65,6 +69,7 @@ export class Intake {
     const { record, decision } = acceptChange(prev, alert, b.now, this.ctx.config.flap);
     if (decision === 'duplicate') return;
     b.statuses.push(alert.status);
+    b.accepted.push(alert);
     b.records.set(fp, record);
     recordWrites(this.ctx, b.w, record);
     if (decision === 'suppress') return;
@@ -98,7 +103,7 @@ export class Intake {
 }
 
 /** The documents a batch reads — each alert's record and each group it joins, once — and each one's place in the list. */
-function documentsOf(plans: readonly Planned[]): { keys: string[]; slot: Map<string, number> } {
+function documentsOf(plans: readonly Planned[], extra: readonly string[]): { keys: string[]; slot: Map<string, number> } {
   const keys: string[] = [];
   const slot = new Map<string, number>();
   const want = (key: string) => {
@@ -108,6 +113,7 @@ function documentsOf(plans: readonly Planned[]): { keys: string[]; slot: Map<str
     want(K.record(p.alert.fingerprint));
     for (const t of p.targets) want(K.group(t.key));
   }
+  for (const key of extra) want(key);
   return { keys, slot };
 }
 

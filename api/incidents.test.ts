@@ -1,0 +1,51 @@
+import { ManualClock } from '../kernel/clock';
+import { silentLogger } from '../kernel/logger';
+import { MemoryAlertStore } from '../alerts/store/memory';
+import { makeAlert } from '../alerts/testing/fakes';
+import { incidentPipeline } from '../alerts/incidents/testing/pipeline';
+import { ApiServer } from './server';
+
+const TOKEN = 'test-token-0123456789abcdef';
+
+describe('incidents API', () => {
+  it('lists, shows, acks per department and closes with a note, behind the bearer token', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { p } = incidentPipeline({ store: new MemoryAlertStore(clock), clock });
+    await p.dispatch([
+      makeAlert({ stream: 'people', key: 'central-g3' }),
+      makeAlert({ stream: 'funds', key: 'ACC-00001', startsAt: 30_000 }),
+    ]);
+    const api = new ApiServer({ alerting: p, token: TOKEN, log: silentLogger() });
+    const { port } = await api.listen('127.0.0.1', 0);
+    const req = async (method: string, path: string, body?: object, token = TOKEN) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    try {
+      expect((await req('GET', '/api/incidents', undefined, 'wrong-token-0123456789')).status).toBe(401);
+      const list = await req('GET', '/api/incidents');
+      expect(list.body.incidents).toHaveLength(1);
+      const id = list.body.incidents[0].id;
+      const one = await req('GET', `/api/incidents/${id}`);
+      expect(one.body.incident.members.map((m: any) => m.labels.where)).toEqual([
+        'Gate 3 at Central Stadium (Haidian district)',
+        'Kiosk 1 till at Central Stadium (Haidian district)',
+      ]);
+      expect(one.body.incident.members[0].evidence).toMatchObject({ measure: 'entries' });
+      expect((await req('POST', `/api/incidents/${id}/ack`, { department: 'police', by: 'ana' })).status).toBe(400);
+      const acked = await req('POST', `/api/incidents/${id}/ack`, { department: 'transport', by: 'ana' });
+      expect(acked.body.incident.departments[0].ack.by).toBe('ana');
+      expect((await req('POST', `/api/incidents/${id}/close`, { by: 'ana' })).status).toBe(400);
+      const closed = await req('POST', `/api/incidents/${id}/close`, { by: 'ana', note: 'match over' });
+      expect(closed.body.incident.status).toBe('closed');
+      expect((await req('POST', `/api/incidents/${id}/close`, { by: 'ana', note: 'again' })).status).toBe(409);
+      expect((await req('GET', '/api/incidents/inc-nope')).status).toBe(404);
+    } finally {
+      await api.close();
+    }
+  });
+});
