@@ -162,6 +162,25 @@ describe('repeat and resolved', () => {
     await p.tick();
     expect(r.alerts().map((x) => `${x.reason}:${x.status}`)).toEqual(['new:firing', 'repeat:firing', 'repeat:firing', 'new:resolved']);
   });
+
+  it('firing, resolve and firing again in one millisecond, each its own dispatch: all three are delivered', async () => {
+    // The resolve empties the group (it is deleted) and the next firing makes it anew in the same
+    // millisecond: the new group's first notification must not take the id of the old group's
+    // first one, or the notification log drops it as already delivered.
+    const r = new RecordingReceiver('ops');
+    const { p, clock } = testPipeline({ receivers: [r] });
+    const first = makeAlert({ key: 'gate-1', startsAt: 10 * M });
+    const again = makeAlert({ key: 'gate-1', startsAt: 11 * M });
+    for (const change of [first, resolved(first), again]) {
+      await p.dispatch([change]);
+      await p.idle();
+    }
+    clock.advance(1 * S);
+    await p.tick();
+    await p.idle();
+    expect(r.ids()).toEqual([first.id, resolved(first).id, again.id]);
+    expect(new Set(r.got.map((n) => n.id)).size).toBe(3);
+  });
 });
 
 describe('flush reads', () => {

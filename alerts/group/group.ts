@@ -196,7 +196,7 @@ export function flushGroup(
   let notification: Notification | null = null;
   if (d.out.length > 0) {
     notification = {
-      id: stableId(g.key, g.createdAt, g.seq),
+      id: groupNotificationId(g, d.out),
       receiver: g.receiver,
       reason,
       groupKey: g.key,
@@ -213,6 +213,17 @@ export function flushGroup(
   else if (firing.some((f) => !f.flapping)) g.due = (g.lastSent ?? now) + route.repeatInterval;
   else g.due = null;
   return { group: g, notification };
+}
+
+/**
+ * A group notification's id: stable (a retry, or a second worker flushing the same group, gives
+ * the same id, and the notification log drops the copy). The alerts' ids are part of it: a group
+ * emptied by a resolve is deleted, and when the alert fires again in the same millisecond the
+ * group is made anew with the same key, createdAt and seq — without them the new group's first
+ * notification took the old one's id and was dropped as already delivered.
+ */
+export function groupNotificationId(g: Pick<GroupDoc, 'key' | 'createdAt' | 'seq'>, alerts: readonly Alert[]): string {
+  return stableId(g.key, g.createdAt, g.seq, ...alerts.map((a) => a.id));
 }
 
 /** One pending change: into the group's firing alerts, and into the notification unless it is muted or not worth saying. */

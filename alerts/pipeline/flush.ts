@@ -1,6 +1,13 @@
-import { assembleGroup, flushGroup, recordsForFlush, type GroupDoc, type GroupHead, type PendingChange } from '../group/group';
+import {
+  assembleGroup,
+  flushGroup,
+  groupNotificationId,
+  recordsForFlush,
+  type GroupDoc,
+  type GroupHead,
+  type PendingChange,
+} from '../group/group';
 import type { Muter } from '../mute/muter';
-import { stableId } from '../notification';
 import type { AlertRecord } from '../record';
 import { K, type Writes } from '../store/types';
 import { DUE_BATCH, type StageContext } from './context';
@@ -98,15 +105,16 @@ function flushOne(ctx: StageContext, w: Writes, pass: FlushPass, { key, group: g
     // Gone, or left over from a route that no longer exists: its pending changes go out as they are.
     const pending = [...(g?.pending ?? []), ...queued];
     const receiver = g?.receiver;
+    const alerts = pending.map((p) => p.alert);
     if (g && receiver && pending.length > 0 && ctx.receivers.includes(receiver)) {
       w.enqueue(K.outbox(receiver), {
-        id: stableId(g.key, g.createdAt, g.seq),
+        id: groupNotificationId(g, alerts),
         receiver,
         reason: 'new',
         groupKey: g.key,
         groupLabels: g.labels,
         createdAt: pass.now,
-        alerts: pending.map((p) => p.alert),
+        alerts,
       });
     }
     w.trim(K.pending(key), queued.length);
