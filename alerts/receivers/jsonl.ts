@@ -11,7 +11,7 @@ export const jsonlReceiverSchema = z
   .strict();
 export type JsonlReceiverConfig = z.output<typeof jsonlReceiverSchema>;
 
-/** Appends one JSON object per alert state change to a file. */
+/** Appends one JSON object per alert state change to a file (with `reason` unless new, and `incident` for an incident's notification). */
 export class JsonlFileReceiver implements Receiver {
   private stream?: WriteStream;
   constructor(
@@ -27,7 +27,12 @@ export class JsonlFileReceiver implements Receiver {
     }
     let text = '';
     const reason = ctx?.notification.reason;
-    for (const a of alerts) text += JSON.stringify(reason && reason !== 'new' ? { ...toJson(a), reason } : toJson(a)) + '\n';
+    // An incident notification (a department's desk) says which incident and what changed in it.
+    const extra = {
+      ...(reason && reason !== 'new' ? { reason } : {}),
+      ...(ctx?.notification.incident ? { incident: ctx.notification.incident } : {}),
+    };
+    for (const a of alerts) text += JSON.stringify({ ...toJson(a), ...extra }) + '\n';
     const s = this.stream;
     await new Promise<void>((resolve, reject) => s.write(text, (err) => (err ? reject(err) : resolve())));
   }
