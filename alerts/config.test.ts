@@ -51,6 +51,10 @@ describe('alerting config', () => {
       listen: '127.0.0.1:9464',
       token_env: 'FLOWWATCH_API_TOKEN',
       max_silence: 30 * 86_400_000,
+      users: [],
+      teams: [],
+      session_idle: 30 * 60_000,
+      session_max: 12 * 3_600_000,
     });
   });
 

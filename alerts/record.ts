@@ -18,6 +18,8 @@ export interface AlertRecord {
   ack?: AckInfo;
   /** Escalation rules (by index) already applied in this episode, and the receivers they reached. */
   escalated?: { rules: number[]; receivers: string[] };
+  /** Handed on to a team from the console or API (kept across episodes; docs/console.md). */
+  owner?: { team: string; by: string; user: string; at: number; note?: string };
 }
 
 export interface FlapPolicy {
