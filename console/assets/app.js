@@ -4,7 +4,12 @@ const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
 const FLOWS = ['people', 'goods', 'funds'];
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
+/** Rows drawn at first (and added per "Show more"): a board of 10,000 alerts draws only what a screen can hold. */
+const ROWS_STEP = 200;
+
 const state = {
+  limit: ROWS_STEP,
+  renderQueued: false,
   // A console session's token (traded for the API token at sign-in; the API token itself is not kept).
   token: sessionStorage.getItem('fw.session') ?? '',
   whoami: sessionStorage.getItem('fw.whoami') ?? '',
@@ -115,7 +120,17 @@ function onMessage(block) {
   } else if (event === 'silences') state.silences = msg.silences;
   else if (event === 'problem') $('conn').textContent = msg.message;
   else if (event === 'expired') return signOut('Your session has ended; sign in again.');
-  render();
+  scheduleRender();
+}
+
+/** Feed messages redraw at most once per frame, however many arrive. */
+function scheduleRender() {
+  if (state.renderQueued) return;
+  state.renderQueued = true;
+  requestAnimationFrame(() => {
+    state.renderQueued = false;
+    render();
+  });
 }
 
 function setConnected(on) {
@@ -142,19 +157,26 @@ function filtered() {
     if (f.state === 'flapping' && !a.flapping) return false;
     if (f.ack === 'yes' && !a.ack) return false;
     if (f.ack === 'no' && a.ack) return false;
-    if (f.text) {
-      const hay = [a.summary, a.key, a.stream, a.detector, ...Object.entries(a.labels ?? {}).map(([k, v]) => `${k}=${v}`)]
-        .join(' ')
-        .toLowerCase();
-      if (!hay.includes(f.text)) return false;
-    }
+    if (f.text && !haystack(a).includes(f.text)) return false;
     return true;
   });
 }
 
+const HAYSTACKS = new WeakMap();
+
+/** The text a search looks in, once per alert object (an update brings a new object). */
+function haystack(a) {
+  let h = HAYSTACKS.get(a);
+  if (h === undefined) {
+    h = [a.summary, a.key, a.stream, a.detector, ...Object.entries(a.labels ?? {}).map(([k, v]) => `${k}=${v}`)].join(' ').toLowerCase();
+    HAYSTACKS.set(a, h);
+  }
+  return h;
+}
+
 function sorted(alerts) {
   const how = $('f-sort').value;
-  const age = (a) => Date.parse(a.startsAt);
+  const age = (a) => (a.t0 ??= Date.parse(a.startsAt));
   return alerts.sort((a, b) => {
     if (how === 'new') return age(b) - age(a);
     if (how === 'severity' && a.severity !== b.severity) return (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9);
@@ -222,20 +244,36 @@ function alertRow(a) {
 
 function renderBoard() {
   const alerts = sorted(filtered());
+  // Groups count every alert that passes the filters; rows are drawn for the first `limit` only.
   const groups = new Map();
-  for (const a of alerts) {
-    if (!groups.has(a.group.key)) groups.set(a.group.key, { g: a.group, alerts: [] });
-    groups.get(a.group.key).alerts.push(a);
-  }
+  alerts.forEach((a, i) => {
+    if (!groups.has(a.group.key)) groups.set(a.group.key, { g: a.group, alerts: [], shown: [] });
+    const g = groups.get(a.group.key);
+    g.alerts.push(a);
+    if (i < state.limit) g.shown.push(a);
+  });
   const board = $('board');
   if (groups.size === 0) {
     board.replaceChildren(el('p', { class: 'empty' }, state.alerts.size ? 'No firing alert matches the filters.' : 'No alert is firing.'));
     return;
   }
+  const hidden = alerts.length - Math.min(alerts.length, state.limit);
   board.replaceChildren(
-    ...[...groups.values()].map(({ g, alerts: list }) =>
-      el('section', { class: 'group' }, groupHeading(g, list), el('ul', {}, list.map(alertRow))),
-    ),
+    ...[...groups.values()]
+      .filter(({ shown }) => shown.length)
+      .map(({ g, alerts: list, shown }) => el('section', { class: 'group' }, groupHeading(g, list), el('ul', {}, shown.map(alertRow)))),
+    hidden > 0
+      ? el(
+          'p',
+          { class: 'more' },
+          `${hidden.toLocaleString()} more alert${hidden === 1 ? '' : 's'} match the filters. `,
+          el(
+            'button',
+            { type: 'button', id: 'show-more', onclick: () => ((state.limit += ROWS_STEP), render()) },
+            `Show ${ROWS_STEP} more`,
+          ),
+        )
+      : null,
   );
 }
 
@@ -668,7 +706,10 @@ $('login-form').addEventListener('submit', async (e) => {
   start();
 });
 $('signout').addEventListener('click', () => signOut());
-$('filters').addEventListener('input', () => render());
+$('filters').addEventListener('input', () => {
+  state.limit = ROWS_STEP;
+  render();
+});
 $('filters').addEventListener('submit', (e) => e.preventDefault());
 $('whoami').value = state.whoami;
 if (state.token) start();
