@@ -115,7 +115,9 @@ export class LiveFeed {
       this.lastSilences = silences;
       const sentAt = Date.now();
       ++this.ticks;
-      for (const c of this.clients) this.push(c, state, { upsert, remove, silencesChanged, sentAt });
+      // Each alert is serialised once per read, whatever the number of boards: messages are spliced from `next`.
+      const d = { upsert, remove, silencesChanged, sentAt, json: next, cache: new Map<string, string>() };
+      for (const c of this.clients) this.push(c, state, d);
     } catch (err) {
       this.o.log.warn({ err }, 'console feed: reading the alert store failed; open boards keep what they have');
       for (const c of this.clients) send(c.res, 'problem', { message: 'the alert store did not answer; retrying', sentAt: Date.now() });
@@ -127,7 +129,14 @@ export class LiveFeed {
   private push(
     c: Client,
     state: BoardState,
-    d: { upsert: BoardAlert[]; remove: string[]; silencesChanged: boolean; sentAt: number },
+    d: {
+      upsert: BoardAlert[];
+      remove: string[];
+      silencesChanged: boolean;
+      sentAt: number;
+      json: Map<string, string>;
+      cache: Map<string, string>;
+    },
   ): void {
     // An open board is use of its session (a wall screen stays signed in) until the session's end.
     if (c.session && !this.o.sessions.use(c.session)) {
@@ -143,7 +152,16 @@ export class LiveFeed {
         c.holds.add(a.fingerprint);
       } else if (c.holds.delete(a.fingerprint)) remove.push(a.fingerprint);
     }
-    if (upsert.length || remove.length) send(c.res, 'alerts', { upsert, remove, sentAt: d.sentAt });
+    if (upsert.length || remove.length) {
+      // What a board sees depends only on its audience (admin, or a set of teams): one upsert list per audience, joined once.
+      const audience = c.user.admin ? '*' : c.user.teams.join('\n');
+      let list = d.cache.get(audience);
+      if (list === undefined) {
+        list = `[${upsert.map((a) => d.json.get(a.fingerprint)).join(',')}]`;
+        d.cache.set(audience, list);
+      }
+      c.res.write(`event: alerts\ndata: {"upsert":${list},"remove":${JSON.stringify(remove)},"sentAt":${d.sentAt}}\n\n`);
+    }
     if (d.silencesChanged) {
       const visible = state.alerts.filter((a) => c.holds.has(a.fingerprint));
       send(c.res, 'silences', { silences: silencesFor(c.user, state, visible) });
