@@ -56,6 +56,7 @@ export class Commands {
         mutedBy: muter.mutedBy(r.alert.labels, r.fingerprint),
         ...(r.escalated ? { escalatedTo: r.escalated.receivers } : {}),
         ...(r.owner ? { owner: { ...r.owner, at: new Date(r.owner.at).toISOString() } } : {}),
+        ...(r.states ? { states: r.states.map((x) => ({ status: x.status, at: new Date(x.at).toISOString() })) } : {}),
       })) as ActiveAlertView[];
   }
 

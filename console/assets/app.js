@@ -10,6 +10,7 @@ const ROWS_STEP = 200;
 const state = {
   limit: ROWS_STEP,
   renderQueued: false,
+  seen: null,
   // A console session's token (traded for the API token at sign-in; the API token itself is not kept).
   token: sessionStorage.getItem('fw.session') ?? '',
   whoami: sessionStorage.getItem('fw.whoami') ?? '',
@@ -114,6 +115,7 @@ function onMessage(block) {
   if (event === 'snapshot') {
     state.alerts = new Map(msg.alerts.map((a) => [a.fingerprint, a]));
     state.silences = msg.silences;
+    loadSeen();
   } else if (event === 'alerts') {
     for (const a of msg.upsert) state.alerts.set(a.fingerprint, a);
     for (const fp of msg.remove) state.alerts.delete(fp);
@@ -131,6 +133,31 @@ function scheduleRender() {
     state.renderQueued = false;
     render();
   });
+}
+
+// ---- "new since I looked": alert episodes (ids) this user has seen, kept in this browser ----
+
+const seenKey = () => `fw.seen.${state.user?.name ?? state.whoami}`;
+
+/** What this user had seen; at the very first look, everything on the board counts as seen. */
+function loadSeen() {
+  const stored = localStorage.getItem(seenKey());
+  state.seen = new Set(stored ? JSON.parse(stored) : [...state.alerts.values()].map((a) => a.id));
+  if (!stored) saveSeen();
+}
+
+/** Stores the seen ids of alerts still on the board (the rest can never show again). */
+function saveSeen() {
+  const present = new Set([...state.alerts.values()].map((a) => a.id));
+  localStorage.setItem(seenKey(), JSON.stringify([...state.seen].filter((id) => present.has(id))));
+}
+
+const isNew = (a) => state.seen !== null && !state.seen.has(a.id);
+
+function markSeen(alerts) {
+  for (const a of alerts) state.seen?.add(a.id);
+  saveSeen();
+  render();
 }
 
 function setConnected(on) {
@@ -155,6 +182,7 @@ function filtered() {
     if (f.state === 'muted' && !a.mutedBy) return false;
     if (f.state === 'unmuted' && a.mutedBy) return false;
     if (f.state === 'flapping' && !a.flapping) return false;
+    if (f.state === 'new' && !isNew(a)) return false;
     if (f.ack === 'yes' && !a.ack) return false;
     if (f.ack === 'no' && a.ack) return false;
     if (f.text && !haystack(a).includes(f.text)) return false;
@@ -191,6 +219,7 @@ function renderCounts() {
   const chip = (label, n, cls) => el('li', { class: `chip ${cls}` }, el('span', { class: 'n' }, n), ` ${label}`);
   $('counts').replaceChildren(
     chip('firing', all.length, 'total'),
+    chip('new', all.filter(isNew).length, 'new'),
     ...streams.map((s) => chip(s, all.filter((a) => a.stream === s).length, `flow flow-${s}`)),
     ...teams.map((t) => chip(`team ${t}`, all.filter((a) => a.teams?.includes(t)).length, 'team')),
   );
@@ -216,6 +245,7 @@ function alertRow(a) {
   const marks = el(
     'span',
     { class: 'marks' },
+    isNew(a) ? el('span', { class: 'mark new', title: 'new since you last looked' }, 'NEW') : null,
     a.ack ? el('span', { class: 'mark ack', title: `acknowledged by ${a.ack.by}` }, 'ACK') : null,
     a.mutedBy ? el('span', { class: 'mark muted', title: `muted by ${a.mutedBy}` }, 'MUTED') : null,
     a.flapping ? el('span', { class: 'mark flap' }, 'FLAPPING') : null,
@@ -273,7 +303,7 @@ function renderBoard() {
             `Show ${ROWS_STEP} more`,
           ),
         )
-      : null,
+      : '',
   );
 }
 
@@ -287,6 +317,8 @@ function render() {
 function select(fp) {
   if (state.selected !== fp) state.preview = null;
   state.selected = fp;
+  const a = fp ? state.alerts.get(fp) : undefined;
+  if (a && isNew(a)) markSeen([a]);
   render();
   $('card').focus();
 }
@@ -407,8 +439,25 @@ function cardInfo(a) {
           touching.map((s) => el('li', {}, `${s.matchers.join(', ')} (${s.state}, until `, localTime(s.endsAt), `, by ${s.createdBy})`)),
         )
       : el('p', {}, 'None.'),
+    el('h3', {}, 'State history'),
+    stateHistory(a),
     el('h3', {}, 'History'),
     timeline(a.history ?? []),
+  );
+}
+
+/** The alert's last state changes (event times), and whether it flaps. */
+function stateHistory(a) {
+  const states = a.states ?? [{ status: a.status, at: a.startsAt }];
+  return el(
+    'div',
+    {},
+    el(
+      'ol',
+      { class: 'states' },
+      states.map((x) => el('li', { class: `state-${x.status}` }, `${x.status} at `, localTime(x.at))),
+    ),
+    a.flapping ? el('p', { class: 'flap-info' }, 'Flapping: further changes are held back until it settles.') : null,
   );
 }
 
@@ -595,9 +644,9 @@ function silenceForm(a) {
           {},
           alerts.map((x) => el('li', { class: `sev-${x.severity}` }, `${x.severity}: ${x.summary}`)),
         ),
-        othersSelected ? el('p', { class: 'error' }, `…and ${othersSelected} alert(s) of other teams: only an admin may create it.`) : null,
+        othersSelected ? el('p', { class: 'error' }, `…and ${othersSelected} alert(s) of other teams: only an admin may create it.`) : '',
       );
-      form.elements.save.disabled = false;
+      form.elements.save.disabled = Boolean(othersSelected);
       status(form, '');
     } catch (err) {
       status(form, `Preview failed: ${err.message}`, true);
@@ -665,6 +714,7 @@ function signOut(message = '') {
   state.token = '';
   state.alerts = new Map();
   state.selected = null;
+  state.seen = null;
   for (const k of ['fw.session', 'fw.user', 'fw.teams']) sessionStorage.removeItem(k);
   $('app').hidden = true;
   $('signout').hidden = true;
@@ -706,6 +756,7 @@ $('login-form').addEventListener('submit', async (e) => {
   start();
 });
 $('signout').addEventListener('click', () => signOut());
+$('mark-seen').addEventListener('click', () => markSeen(state.alerts.values()));
 $('filters').addEventListener('input', () => {
   state.limit = ROWS_STEP;
   render();

@@ -154,6 +154,10 @@ describe('duty console in chromium', () => {
     console.log(`alert ${fresh.fingerprint} on the board ${latency} ms after the API first showed it`);
     expect(latency).toBeLessThan(2000);
     await expect(page.textContent('#counts')).resolves.toMatch(/\d+ firing/);
+    // It came after this user first looked: marked new until seen.
+    await page.waitForSelector(`button.alert[data-fp="${fresh.fingerprint}"] .mark.new`, { timeout: 1000 });
+    await page.click('#mark-seen');
+    expect(await page.locator('.mark.new').count()).toBe(0);
   }, 90_000);
 
   it('opens the card with the evidence numbers and a chart', async () => {
@@ -172,6 +176,7 @@ describe('duty console in chromium', () => {
     await expect(page.textContent('#card td[data-ev="deviation"]')).resolves.toBe(`${target.evidence.deviation} ${target.evidence.unit}`);
     expect(await page.locator('#card svg.chart circle.value').count()).toBe(1);
     expect(await page.textContent('#card .labels')).toContain(target.key);
+    await expect(page.textContent('#card .states')).resolves.toContain('firing at');
     await page.screenshot({ path: path.join(SHOTS, 'card-1440x900.png') });
   }, 90_000);
 
