@@ -105,3 +105,23 @@ describe('alerting config', () => {
     ]);
   });
 });
+
+describe('alerting.api users and teams', () => {
+  it('names what is wrong: unknown teams and receivers, a user with neither teams nor admin, a token in the file', () => {
+    const got = problems({
+      receivers: [{ type: 'console' }],
+      alerting: {
+        api: {
+          users: [{ name: 'rita', token_env: 'FW_RITA', teams: ['riverside'] }],
+          teams: [{ name: 'ops', receivers: ['pager'] }],
+        },
+      },
+    }).join('\n');
+    expect(got).toMatch(/alerting\.api\.users\[0\]\.teams\[0\].*unknown team "riverside"/);
+    expect(got).toMatch(/alerting\.api\.teams\[0\]\.receivers\[0\].*unknown receiver "pager"/);
+    expect(problems({ alerting: { api: { users: [{ name: 'n', token_env: 'FW_N' }] } } }).join('\n')).toMatch(
+      /alerting\.api\.users\[0\].*needs teams or admin: true/,
+    );
+    expect(problems({ alerting: { api: { users: [{ name: 'a', token: 'secret', admin: true }] } } }).join('\n')).toMatch(/token/);
+  });
+});

@@ -37,7 +37,15 @@ async function setup() {
     { name: 'rail', receivers: ['rail-hook'] },
   ];
   let now = 0;
-  const api = new ApiServer({ alerting: p, users, teams, log: silentLogger(), sessionIdleMs: 60_000, sessionMaxMs: 600_000 });
+  const api = new ApiServer({
+    alerting: p,
+    users,
+    teams,
+    log: silentLogger(),
+    sessionIdleMs: 60_000,
+    sessionMaxMs: 600_000,
+    feedIntervalMs: 20,
+  });
   (api as any).sessions.o.now = () => now;
   const { port } = await api.listen('127.0.0.1', 0);
   const req = async (token: string, method: string, path: string, body?: object) => {
@@ -51,7 +59,31 @@ async function setup() {
   const road = makeAlert({ stream: 'roads', key: 'A1' });
   const rail = makeAlert({ stream: 'rail', key: 'S3' });
   await p.dispatch([road, rail]);
-  return { p, clock, api, req, road, rail, advance: (ms: number) => (now += ms) };
+  /** Opens the live feed as `token`; `next(event)` waits for the next message of that kind. */
+  const feed = async (token: string) => {
+    const ctrl = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${port}/api/console/events`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: ctrl.signal,
+    });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    const next = async (event: string): Promise<any> => {
+      for (;;) {
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          if (block.startsWith(`event: ${event}\n`)) return JSON.parse(block.split('\ndata: ')[1]);
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error('feed closed');
+        buf += value;
+      }
+    };
+    return { next, close: () => ctrl.abort() };
+  };
+  return { p, clock, api, req, feed, road, rail, advance: (ms: number) => (now += ms) };
 }
 
 describe('teams in the API', () => {
@@ -128,6 +160,18 @@ describe('teams in the API', () => {
     expect((await t.req(s2.json.session, 'DELETE', '/api/console/session')).json).toEqual({ ended: true });
     expect((await t.req(s2.json.session, 'GET', '/api/alerts')).status).toBe(401);
     expect((await t.req('fws_nonsense', 'GET', '/api/alerts')).status).toBe(401);
+  });
+
+  it('the live feed carries only the team’s alerts; an alert handed to the team arrives on its board', async () => {
+    const roads = await t.feed(ROADS);
+    const snap = await roads.next('snapshot');
+    expect(snap.alerts.map((a: any) => a.fingerprint)).toEqual([t.road.fingerprint]);
+    await t.req(RAIL, 'POST', `/api/alerts/${t.rail.id}/hand-on`, { to: 'roads', note: 'yours' });
+    const got = await roads.next('alerts');
+    expect(got.upsert.map((a: any) => [a.fingerprint, a.owner.team, a.history.at(-1).action])).toEqual([
+      [t.rail.fingerprint, 'roads', 'hand-on'],
+    ]);
+    roads.close();
   });
 
   it('users need their tokens from the environment', () => {
