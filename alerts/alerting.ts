@@ -11,6 +11,8 @@ import { escalationRules, type EscalationRule } from './escalation';
 import type { Silence } from './mute/silence';
 import type { AckInfo } from './notification';
 import { Commands, type ActiveAlertView, type AlertingSnapshot, type SilenceInput } from './pipeline/commands';
+import type { Actor } from './pipeline/audit';
+import { Desk } from './pipeline/desk';
 import type { AlertingMetrics, StageContext } from './pipeline/context';
 import { Flush } from './pipeline/flush';
 import { Intake } from './pipeline/intake';
@@ -67,6 +69,8 @@ export class AlertingPipeline implements AlertDispatcher {
   private readonly flush: Flush;
   private readonly timers: Timers;
   private readonly commands: Commands;
+  /** Comments, hand-on and the audit trail (alerts/pipeline/desk.ts). */
+  readonly desk: Desk;
   private readonly outboxes: Outboxes;
   private readonly loop: PollLoop;
   private readonly ctx: StageContext;
@@ -105,6 +109,7 @@ export class AlertingPipeline implements AlertDispatcher {
     this.flush = new Flush(this.ctx);
     this.timers = new Timers(this.ctx);
     this.commands = new Commands(this.ctx);
+    this.desk = new Desk(this.ctx);
     this.outboxes = new Outboxes({
       store: o.store,
       receivers: o.receivers,
@@ -172,20 +177,20 @@ export class AlertingPipeline implements AlertDispatcher {
     return this.commands.activeAlerts();
   }
 
-  ack(idOrFingerprint: string, by: string, comment?: string): Promise<AckInfo> {
-    return this.commands.ack(idOrFingerprint, by, comment);
+  ack(idOrFingerprint: string, by: string, comment?: string, actor?: Actor): Promise<AckInfo> {
+    return this.commands.ack(idOrFingerprint, by, comment, actor);
   }
 
   silences(): Promise<Array<Silence & { state: string }>> {
     return this.commands.silences();
   }
 
-  createSilence(input: SilenceInput): Promise<Silence> {
-    return this.commands.createSilence(input);
+  createSilence(input: SilenceInput, actor?: Actor): Promise<Silence> {
+    return this.commands.createSilence(input, actor);
   }
 
-  expireSilence(id: string): Promise<Silence> {
-    return this.commands.expireSilence(id);
+  expireSilence(id: string, actor?: Actor): Promise<Silence> {
+    return this.commands.expireSilence(id, actor);
   }
 
   snapshot(): Promise<AlertingSnapshot> {

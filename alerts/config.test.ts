@@ -51,6 +51,10 @@ describe('alerting config', () => {
       listen: '127.0.0.1:9464',
       token_env: 'FLOWWATCH_API_TOKEN',
       max_silence: 30 * 86_400_000,
+      users: [],
+      teams: [],
+      session_idle: 30 * 60_000,
+      session_max: 12 * 3_600_000,
     });
   });
 
@@ -99,5 +103,25 @@ describe('alerting config', () => {
       'route.routes[0].matchers[0]: bad matcher "severity == \\"critical\\"": quote the value (label="value"), and write = or =~, not == or ~=',
       'alerting.escalation[0].receiver: required (expected string)',
     ]);
+  });
+});
+
+describe('alerting.api users and teams', () => {
+  it('names what is wrong: unknown teams and receivers, a user with neither teams nor admin, a token in the file', () => {
+    const got = problems({
+      receivers: [{ type: 'console' }],
+      alerting: {
+        api: {
+          users: [{ name: 'rita', token_env: 'FW_RITA', teams: ['riverside'] }],
+          teams: [{ name: 'ops', receivers: ['pager'] }],
+        },
+      },
+    }).join('\n');
+    expect(got).toMatch(/alerting\.api\.users\[0\]\.teams\[0\].*unknown team "riverside"/);
+    expect(got).toMatch(/alerting\.api\.teams\[0\]\.receivers\[0\].*unknown receiver "pager"/);
+    expect(problems({ alerting: { api: { users: [{ name: 'n', token_env: 'FW_N' }] } } }).join('\n')).toMatch(
+      /alerting\.api\.users\[0\].*needs teams or admin: true/,
+    );
+    expect(problems({ alerting: { api: { users: [{ name: 'a', token: 'secret', admin: true }] } } }).join('\n')).toMatch(/token/);
   });
 });

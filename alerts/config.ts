@@ -109,6 +109,21 @@ const deliverySchema = z
   })
   .strict();
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+
+const apiUserSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    /** Environment variable holding this user's bearer token (never the token itself in the file). */
+    token_env: envName,
+    teams: z.array(z.string().min(1)).default([]),
+    admin: z.boolean().default(false),
+  })
+  .strict()
+  .refine((u) => u.admin || u.teams.length > 0, { message: 'a user needs teams or admin: true' });
+
+const apiTeamSchema = z.object({ name: z.string().trim().min(1).max(100), receivers: z.array(receiverName).min(1) }).strict();
+
 const apiSchema = z
   .object({
     /** host:port to listen on. */
@@ -123,6 +138,14 @@ const apiSchema = z
       .default('FLOWWATCH_API_TOKEN'),
     /** Longest silence the API accepts (a silence of "100000w" is a typo, not a plan). */
     max_silence: duration({ min: 60_000 }).default(30 * 86_400_000),
+    /** People with their own tokens (docs/console.md, "Who sees what"); token_env's token, when set, is an admin's. */
+    users: z.array(apiUserSchema).default([]),
+    /** Teams by the receivers they own: a team sees and acts on the alerts its receivers' routes take. */
+    teams: z.array(apiTeamSchema).default([]),
+    /** A console session not used (no request, no open board) for this long ends... */
+    session_idle: duration({ min: 60_000 }).default(30 * 60_000),
+    /** ...and any session ends this long after sign-in. */
+    session_max: duration({ min: 60_000 }).default(12 * 3_600_000),
   })
   .strict();
 
@@ -175,5 +198,27 @@ export function checkAlertingConfig(c: {
         message: `unknown receiver "${e.receiver}"; receivers are ${known()}`,
       });
   });
+  problems.push(...checkApiTeams(c.alerting, names));
+  return problems;
+}
+
+/** alerting.api: users name known teams, teams own known receivers. */
+function checkApiTeams(a: AlertingConfig, receivers: ReadonlySet<string>): Array<{ path: (string | number)[]; message: string }> {
+  const problems: Array<{ path: (string | number)[]; message: string }> = [];
+  const teams = new Set((a.api?.teams ?? []).map((t) => t.name));
+  a.api?.teams.forEach((t, i) =>
+    t.receivers.forEach((r, j) => {
+      if (!receivers.has(r)) problems.push({ path: ['alerting', 'api', 'teams', i, 'receivers', j], message: `unknown receiver "${r}"` });
+    }),
+  );
+  a.api?.users.forEach((u, i) =>
+    u.teams.forEach((t, j) => {
+      if (!teams.has(t))
+        problems.push({
+          path: ['alerting', 'api', 'users', i, 'teams', j],
+          message: `unknown team "${t}"; define it in alerting.api.teams`,
+        });
+    }),
+  );
   return problems;
 }

@@ -18,6 +18,10 @@ export interface AlertRecord {
   ack?: AckInfo;
   /** Escalation rules (by index) already applied in this episode, and the receivers they reached. */
   escalated?: { rules: number[]; receivers: string[] };
+  /** The last STATES_MAX state changes accepted (event time of each), oldest first: the card's state history. */
+  states?: Array<{ status: Alert['status']; at: number }>;
+  /** Handed on to a team from the console or API (kept across episodes; docs/console.md). */
+  owner?: { team: string; by: string; user: string; at: number; note?: string };
 }
 
 export interface FlapPolicy {
@@ -38,6 +42,7 @@ export type Decision =
   | 'suppress';
 
 const SEEN_MAX = 16;
+const STATES_MAX = 10;
 
 /**
  * Applies a state change to its record (pure: returns the new record). Flap detection: when
@@ -56,6 +61,8 @@ export function acceptChange(
     : { fingerprint: alert.fingerprint, alert, seen: [alert.id], changes: [], lastChange: now };
   r.alert = alert;
   r.lastChange = now;
+  const at = alert.status === 'resolved' ? (alert.endsAt ?? alert.startsAt) : alert.startsAt;
+  r.states = [...(prev?.states ?? []), { status: alert.status, at }].slice(-STATES_MAX);
   if (alert.status === 'firing') {
     // A new episode: its own ack and escalation.
     r.firingSince = now;

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer, send } from './http';
@@ -6,7 +5,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AlertingPipeline } from '../alerts/alerting';
 import type { ApiConfig } from '../alerts/config';
-import { matcherProblem } from '../alerts/matchers';
+import { matcherProblem, matchesAll, parseMatchers } from '../alerts/matchers';
 import { formatDuration, parseDuration } from '../kernel/duration';
 import { FlowwatchError, isFlowwatchError } from '../kernel/errors';
 import { outcomeWithin } from '../kernel/settle';
@@ -19,6 +18,11 @@ import { silenceJson } from './views';
 import { ConsoleAssets } from '../console/assets';
 import { LiveFeed } from '../console/feed';
 import { silencePreview } from '../console/board';
+import { Sessions } from '../console/session';
+import { Access, actorOf, tokenDigest, tokenProblem, type ApiUser } from './access';
+import { checkSilence, deskRoute, mayExpire, visibleAlert, visibleAlerts } from './desk-routes';
+
+export { tokenProblem };
 
 const MAX_BODY = 64 * 1024;
 
@@ -34,14 +38,6 @@ export function apiToken(cfg: Pick<ApiConfig, 'token_env'>, env: NodeJS.ProcessE
   if (problem)
     throw new FlowwatchError('FW_USAGE', `${cfg.token_env} is not a usable bearer token: ${problem} (e.g. \`openssl rand -hex 24\`)`);
   return token;
-}
-
-/** Why a token is too weak to guard the API, or undefined. Checked at start, never logged. */
-export function tokenProblem(token: string): string | undefined {
-  if (/\s/.test(token)) return 'it contains whitespace (a header cannot carry it as one word)';
-  if (token.length < 16) return `it has ${token.length} characters, at least 16 are needed`;
-  if (new Set(token).size < 8) return 'it repeats too few distinct characters to be guessed only with effort (at least 8 distinct)';
-  return undefined;
 }
 
 export function parseListen(listen: string): { host: string; port: number } {
@@ -99,7 +95,9 @@ function zodMessage(err: z.ZodError): string {
  */
 export class ApiServer {
   private server?: Server;
-  private readonly tokenDigest: Buffer;
+  private readonly users = new Map<string, ApiUser>();
+  private readonly access: Access;
+  private readonly sessions: Sessions;
   private readonly assets = new ConsoleAssets();
   private readonly feed: LiveFeed;
 
@@ -107,7 +105,15 @@ export class ApiServer {
     private readonly o: {
       alerting: AlertingPipeline;
       metrics?: FlowwatchMetrics;
-      token: string;
+      /** The admin's token (token_env); with `users`, may be left out. */
+      token?: string;
+      /** Users with their own tokens and teams (alerting.api.users, read by apiUsers). */
+      users?: Array<ApiUser & { token: string }>;
+      /** alerting.api.teams: which receivers each team owns. */
+      teams?: ReadonlyArray<{ name: string; receivers: string[] }>;
+      /** Console sessions: idle and absolute lifetime (alerting.api.session_idle / session_max). */
+      sessionIdleMs?: number;
+      sessionMaxMs?: number;
       log: Logger;
       /** Readiness beyond the alert store answering: the worker's parts (sources connected, stores, sinks). */
       health?: Health;
@@ -117,8 +123,17 @@ export class ApiServer {
       feedIntervalMs?: number;
     },
   ) {
-    this.tokenDigest = digest(o.token);
-    this.feed = new LiveFeed({ alerting: o.alerting, log: o.log.child({ component: 'console-feed' }), intervalMs: o.feedIntervalMs });
+    if (o.token) this.users.set(tokenDigest(o.token), { name: 'admin', admin: true, teams: [] });
+    for (const u of o.users ?? []) this.users.set(tokenDigest(u.token), { name: u.name, admin: u.admin, teams: u.teams });
+    this.access = new Access(o.alerting.router, o.teams ?? []);
+    this.sessions = new Sessions({ idleMs: o.sessionIdleMs ?? 30 * 60_000, maxMs: o.sessionMaxMs ?? 12 * 3_600_000 });
+    this.feed = new LiveFeed({
+      alerting: o.alerting,
+      access: this.access,
+      sessions: this.sessions,
+      log: o.log.child({ component: 'console-feed' }),
+      intervalMs: o.feedIntervalMs,
+    });
   }
 
   /** Boards open on the console's live feed now. */
@@ -189,11 +204,34 @@ export class ApiServer {
       this.assets.serve(path, res);
       return true;
     }
+    if (path === '/api/console/session') {
+      allow(method, ['POST', 'DELETE']);
+      send(res, method === 'POST' ? 201 : 200, this.session(method, req));
+      return true;
+    }
     if (path !== '/api/console/events') return false;
     allow(method, ['GET']);
-    this.authorize(req);
-    await this.feed.subscribe(req, res);
+    const { user, session } = this.authorize(req);
+    await this.feed.subscribe(req, res, user, session);
     return true;
+  }
+
+  /** POST /api/console/session: a user's token for a short-lived console session; DELETE ends the one in use. */
+  private session(method: string, req: IncomingMessage): unknown {
+    const { user, session } = this.authorize(req);
+    if (method === 'DELETE') {
+      if (session) this.sessions.end(session);
+      return { ended: Boolean(session) };
+    }
+    if (session) throw new HttpError(400, 'sign in with your API token, not a session');
+    const s = this.sessions.create(user);
+    return {
+      session: s.token,
+      expiresAt: new Date(s.expiresAt).toISOString(),
+      idleSeconds: Math.round((this.o.sessionIdleMs ?? 30 * 60_000) / 1000),
+      user,
+      teams: this.access.teamNames,
+    };
   }
 
   private async route(method: string, url: URL, req: IncomingMessage): Promise<{ status?: number; body: unknown; contentType?: string }> {
@@ -205,8 +243,12 @@ export class ApiServer {
       return { body: await this.o.metrics.text(), contentType: this.o.metrics.contentType };
     }
     if (!path.startsWith('/api/')) throw new HttpError(404, `no such endpoint: ${method} ${path}`);
-    this.authorize(req);
+    const { user } = this.authorize(req);
     const a = this.o.alerting;
+    const desk = await deskRoute(method, path, req, { alerting: a, access: this.access, user, readJson });
+    if (desk) return desk;
+    if (path.startsWith('/api/v2/') && !user.admin)
+      throw new HttpError(403, 'the Alertmanager v2 API is for admins (it does not know teams)');
     if (path.startsWith('/api/v2/'))
       return alertmanagerV2(method, path, url, req, { alerting: a, readJson, maxSilenceMs: this.o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS });
     const incidents = await incidentsApi(method, path, req, { incidents: a.incidents, readJson });
@@ -214,14 +256,15 @@ export class ApiServer {
 
     if (path === '/api/alerts') {
       allow(method, ['GET']);
-      return { body: { alerts: await a.activeAlerts() } };
+      return { body: { alerts: await visibleAlerts(a, this.access, user) } };
     }
     let m = /^\/api\/alerts\/([^/]+)\/ack$/.exec(path);
     if (m) {
       allow(method, ['POST']);
       const body = ackBody.safeParse(await readJson(req));
       if (!body.success) throw new HttpError(400, zodMessage(body.error));
-      const ack = await a.ack(decodeURIComponent(m[1]), body.data.by, body.data.comment);
+      const target = await visibleAlert({ alerting: a, access: this.access, user }, decodeURIComponent(m[1]));
+      const ack = await a.ack(target.id, body.data.by, body.data.comment, actorOf(user, body.data.by));
       return {
         body: {
           ack: { alertId: ack.alertId, by: ack.by, at: new Date(ack.at).toISOString(), ...(ack.comment ? { comment: ack.comment } : {}) },
@@ -230,23 +273,25 @@ export class ApiServer {
     }
     if (path === '/api/silences/preview') {
       allow(method, ['POST']);
-      return this.preview(req);
+      return this.preview(req, user);
     }
     if (path === '/api/silences') {
       allow(method, ['GET', 'POST']);
-      if (method === 'GET') return { body: { silences: (await a.silences()).map(silenceJson) } };
-      return this.createSilence(req);
+      if (method === 'GET') return { body: { silences: (await this.visibleSilences(user)).map(silenceJson) } };
+      return this.createSilence(req, user);
     }
     m = /^\/api\/silences\/([^/]+)$/.exec(path);
     if (m) {
       allow(method, ['GET', 'DELETE']);
       const id = decodeURIComponent(m[1]);
       if (method === 'GET') {
-        const s = (await a.silences()).find((x) => x.id === id);
+        const s = (await this.visibleSilences(user)).find((x) => x.id === id);
         if (!s) throw new HttpError(404, `no silence with id ${JSON.stringify(id)}`);
         return { body: { silence: silenceJson(s) } };
       }
-      const expired = await a.expireSilence(id);
+      const s = (await a.silences()).find((x) => x.id === id);
+      if (s && !mayExpire(user, s)) throw new HttpError(403, 'only an admin or the team that created a silence may expire it');
+      const expired = await a.expireSilence(id, actorOf(user));
       return { body: { silence: silenceJson({ ...expired, state: 'expired' }) } };
     }
     throw new HttpError(404, `no such endpoint: ${method} ${path}`);
@@ -271,15 +316,25 @@ export class ApiServer {
   }
 
   /** POST /api/silences/preview: the firing alerts a silence with these matchers would mute now; nothing is stored. */
-  private async preview(req: IncomingMessage): Promise<{ body: unknown }> {
+  private async preview(req: IncomingMessage, user: ApiUser): Promise<{ body: unknown }> {
     const body = silenceBody.pick({ matchers: true }).safeParse(await readJson(req));
     if (!body.success) throw new HttpError(400, zodMessage(body.error));
-    const alerts = await silencePreview(this.o.alerting, body.data.matchers);
-    return { body: { alerts } };
+    const all = await silencePreview(this.o.alerting, body.data.matchers);
+    const alerts = all.filter((x) => Access.sees(user, this.access.teamsOf(x)));
+    // A team user learns that other teams' alerts are selected, not which.
+    return { body: { alerts, othersSelected: all.length - alerts.length } };
+  }
+
+  /** Silences this user may see: admins all; others their teams' and those touching an alert they see. */
+  private async visibleSilences(user: ApiUser) {
+    const all = await this.o.alerting.silences();
+    if (user.admin) return all;
+    const labels = (await visibleAlerts(this.o.alerting, this.access, user)).map((x) => (x.labels ?? {}) as Record<string, string>);
+    return all.filter((s) => mayExpire(user, s) || touchesAny(s.matchers, labels));
   }
 
   /** POST /api/silences: endsAt or a duration, bounded by alerting.api.max_silence. */
-  private async createSilence(req: IncomingMessage): Promise<{ status?: number; body: unknown }> {
+  private async createSilence(req: IncomingMessage, user: ApiUser): Promise<{ status?: number; body: unknown }> {
     const a = this.o.alerting;
     const body = silenceBody.safeParse(await readJson(req));
     if (!body.success) throw new HttpError(400, zodMessage(body.error));
@@ -300,21 +355,36 @@ export class ApiServer {
         `a silence may last at most ${formatDuration(longest)} (alerting.api.max_silence); this one would end ${new Date(endsAt).toISOString()}`,
       );
     }
-    const created = await a.createSilence({ matchers: s.matchers, startsAt, endsAt, createdBy: s.createdBy, comment: s.comment });
+    await checkSilence({ alerting: a, access: this.access, user }, s.matchers);
+    const teams = user.admin ? undefined : user.teams;
+    const created = await a.createSilence(
+      { matchers: s.matchers, startsAt, endsAt, createdBy: s.createdBy, comment: s.comment, teams },
+      actorOf(user, s.createdBy),
+    );
     return { status: 201, body: { silence: silenceJson({ ...created, state: created.startsAt > a.now() ? 'pending' : 'active' }) } };
   }
 
-  private authorize(req: IncomingMessage): void {
+  /** The user behind the bearer token (a user's token or a console session's); 401 otherwise. */
+  private authorize(req: IncomingMessage): { user: ApiUser; session?: string } {
     const h = req.headers.authorization;
     if (!h) throw new HttpError(401, 'missing bearer token: send "Authorization: Bearer <token>"');
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
     if (!m) throw new HttpError(401, 'malformed Authorization header: expected "Bearer <token>"');
-    if (!timingSafeEqual(digest(m[1]), this.tokenDigest)) throw new HttpError(401, 'wrong bearer token');
+    if (this.sessions.isSession(m[1])) {
+      const user = this.sessions.use(m[1]);
+      if (!user) throw new HttpError(401, 'the console session has expired; sign in again');
+      return { user, session: m[1] };
+    }
+    // Looked up by the token's SHA-256: the time a lookup takes says nothing about the token.
+    const user = this.users.get(tokenDigest(m[1]));
+    if (!user) throw new HttpError(401, 'wrong bearer token');
+    return { user };
   }
 }
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
+function touchesAny(matchers: string[], labelSets: ReadonlyArray<Record<string, string>>): boolean {
+  const parsed = parseMatchers(matchers);
+  return labelSets.some((l) => matchesAll(parsed, l));
 }
 
 function allow(method: string, methods: string[]): void {

@@ -2,6 +2,11 @@ import type { AlertingPipeline, ActiveAlertView } from '../alerts/alerting';
 import { matchesAll, parseMatchers, type Matcher } from '../alerts/matchers';
 import { groupLabels } from '../alerts/route/route';
 import { silenceJson, type SilenceJson } from '../api/views';
+import type { Access } from '../api/access';
+import type { AuditEntry } from '../alerts/pipeline/audit';
+
+/** How many of an alert's audit entries its card shows (the newest). */
+const HISTORY_MAX = 30;
 
 /** Where the routing tree groups an alert: the first route that takes it, and the labels it groups by there. */
 export interface BoardGroup {
@@ -18,11 +23,15 @@ export type BoardAlert = ActiveAlertView & {
   receivers: string[];
   /** Ids of the silences (pending or active) whose matchers hold for its labels. */
   silences: string[];
+  /** The teams it belongs to (its routes' receivers' teams, and the team it was handed on to). */
+  teams: string[];
+  /** Its audit trail, oldest first: acks, comments, hand-ons, and silences created or expired with matchers holding for it. */
+  history: Array<Omit<AuditEntry, 'at' | 'teams'> & { at: string }>;
 };
 
 export interface BoardState {
   alerts: BoardAlert[];
-  silences: SilenceJson[];
+  silences: Array<SilenceJson & { teams?: string[] }>;
 }
 
 /**
@@ -30,8 +39,9 @@ export interface BoardState {
  * routing tree groups them (the first route that takes an alert names its group; others it
  * reaches are listed), and the silences that are not expired.
  */
-export async function boardState(alerting: AlertingPipeline): Promise<BoardState> {
-  const [alerts, silences] = await Promise.all([alerting.activeAlerts(), alerting.silences()]);
+export async function boardState(alerting: AlertingPipeline, access: Access): Promise<BoardState> {
+  const [alerts, silences, audit] = await Promise.all([alerting.activeAlerts(), alerting.silences(), alerting.desk.audit()]);
+  const history = historyOf(audit);
   const live = silences.filter((s) => s.state !== 'expired');
   const parsed: Array<{ id: string; matchers: Matcher[] }> = live.map((s) => ({ id: s.id, matchers: parseMatchers(s.matchers) }));
   const board = alerts.map((a): BoardAlert => {
@@ -44,9 +54,26 @@ export async function boardState(alerting: AlertingPipeline): Promise<BoardState
       group: { key: `${first.id}${JSON.stringify(glabels)}`, route: first.id, receiver: first.receiver, labels: glabels },
       receivers: routes.map((r) => r.receiver),
       silences: parsed.filter((s) => matchesAll(s.matchers, labels)).map((s) => s.id),
+      teams: access.teamsOf(a),
+      history: history(a.fingerprint, labels),
     };
   });
-  return { alerts: board, silences: live.map(silenceJson) };
+  return { alerts: board, silences: live.map((s) => ({ ...silenceJson(s), ...(s.teams ? { teams: s.teams } : {}) })) };
+}
+
+/** An alert's trail from the audit: entries naming it, and silence entries whose matchers hold for its labels. */
+function historyOf(audit: readonly AuditEntry[]): (fp: string, labels: Record<string, string>) => BoardAlert['history'] {
+  const byFp = new Map<string, AuditEntry[]>();
+  const silences: Array<{ e: AuditEntry; m: Matcher[] }> = [];
+  for (const e of audit) {
+    if (e.fingerprint) byFp.set(e.fingerprint, [...(byFp.get(e.fingerprint) ?? []), e]);
+    else if (e.matchers) silences.push({ e, m: parseMatchers(e.matchers) });
+  }
+  return (fp, labels) => {
+    const mine = [...(byFp.get(fp) ?? []), ...silences.filter((s) => matchesAll(s.m, labels)).map((s) => s.e)];
+    mine.sort((x, y) => x.at - y.at);
+    return mine.slice(-HISTORY_MAX).map(({ at, teams: _teams, ...rest }) => ({ ...rest, at: new Date(at).toISOString() }));
+  };
 }
 
 /** The firing alerts the matchers select now: what a silence with them would mute (the console's preview). */

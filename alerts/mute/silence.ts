@@ -10,6 +10,8 @@ export interface Silence {
   createdBy: string;
   comment: string;
   createdAt: number;
+  /** The teams of the user who created it (absent: an admin's, or from before teams); who else may expire it. */
+  teams?: string[];
 }
 
 export type SilenceState = 'pending' | 'active' | 'expired';

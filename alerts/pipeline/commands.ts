@@ -8,6 +8,7 @@ import { K } from '../store/types';
 import type { StageContext } from './context';
 import { activeRecords, muterNow } from './current';
 import { putRecord } from './documents';
+import { AUDIT_KEY, appended, entryBy, type Actor, type AuditDoc } from './audit';
 
 /** An active alert as the API shows it. */
 export interface ActiveAlertView extends Record<string, unknown> {
@@ -22,6 +23,8 @@ export interface SilenceInput {
   endsAt: number;
   createdBy: string;
   comment?: string;
+  /** The creating user's teams (absent: an admin's silence). */
+  teams?: string[];
 }
 
 export interface AlertingSnapshot {
@@ -52,17 +55,19 @@ export class Commands {
           : {}),
         mutedBy: muter.mutedBy(r.alert.labels, r.fingerprint),
         ...(r.escalated ? { escalatedTo: r.escalated.receivers } : {}),
+        ...(r.owner ? { owner: { ...r.owner, at: new Date(r.owner.at).toISOString() } } : {}),
+        ...(r.states ? { states: r.states.map((x) => ({ status: x.status, at: new Date(x.at).toISOString() })) } : {}),
       })) as ActiveAlertView[];
   }
 
   /** Acknowledges a firing alert by its id (or fingerprint): it stops repeating and escalating. */
-  async ack(idOrFingerprint: string, by: string, comment?: string): Promise<AckInfo> {
+  async ack(idOrFingerprint: string, by: string, comment?: string, actor?: Actor): Promise<AckInfo> {
     const records = await activeRecords(this.ctx);
     const target = [...records.values()].find(
       (r) => r.alert.status === 'firing' && (r.alert.id === idOrFingerprint || r.fingerprint === idOrFingerprint),
     );
     if (!target) throw inputError(404, `no firing alert with id ${JSON.stringify(idOrFingerprint)}`);
-    return this.ctx.store.transact([K.record(target.fingerprint)], (docs, w) => {
+    return this.ctx.store.transact([K.record(target.fingerprint), AUDIT_KEY], (docs, w) => {
       const r = docs[0] as AlertRecord | undefined;
       if (!r || r.alert.status !== 'firing' || r.alert.id !== target.alert.id)
         throw inputError(409, `alert ${idOrFingerprint} changed state meanwhile; list alerts again`);
@@ -70,6 +75,14 @@ export class Commands {
       if (r.ack) return r.ack; // acknowledged already: the first ack stands
       putRecord(this.ctx, w, { ...r, ack });
       w.unschedule(K.timers, `esc:${r.fingerprint}`);
+      const entry = {
+        ...entryBy(actor, 'ack', ack.at),
+        by,
+        fingerprint: r.fingerprint,
+        alertId: r.alert.id,
+        ...(comment ? { text: comment } : {}),
+      };
+      w.put(AUDIT_KEY, appended(docs[1] as AuditDoc | undefined, entry, this.ctx.config.retention));
       return ack;
     });
   }
@@ -82,7 +95,7 @@ export class Commands {
       .map((s) => ({ ...s, state: silenceState(s, now) }));
   }
 
-  async createSilence(input: SilenceInput): Promise<Silence> {
+  async createSilence(input: SilenceInput, actor?: Actor): Promise<Silence> {
     parseMatchers(input.matchers); // throws MatcherError on a bad one: nothing is stored
     const now = this.ctx.clock.now();
     const startsAt = input.startsAt ?? now;
@@ -96,20 +109,28 @@ export class Commands {
       createdBy: input.createdBy,
       comment: input.comment ?? '',
       createdAt: now,
+      ...(input.teams ? { teams: input.teams } : {}),
     };
-    await this.ctx.store.transact([K.silences], (docs, w) => {
+    await this.ctx.store.transact([K.silences, AUDIT_KEY], (docs, w) => {
       const doc = (docs[0] as SilencesDoc | undefined) ?? { items: {} };
       const items: Record<string, Silence> = {};
       for (const s of Object.values(doc.items)) if (s.endsAt > now - this.ctx.config.retention) items[s.id] = s; // forget long-expired ones
       items[silence.id] = silence;
       w.put(K.silences, { items });
+      const entry = {
+        ...entryBy(actor, 'silence', now),
+        silence: silence.id,
+        matchers: silence.matchers,
+        text: silence.comment || undefined,
+      };
+      w.put(AUDIT_KEY, appended(docs[1] as AuditDoc | undefined, entry, this.ctx.config.retention));
     });
     return silence;
   }
 
   /** Expires a silence now (kept, as expired, for the retention time). */
-  async expireSilence(id: string): Promise<Silence> {
-    return this.ctx.store.transact([K.silences], (docs, w) => {
+  async expireSilence(id: string, actor?: Actor): Promise<Silence> {
+    return this.ctx.store.transact([K.silences, AUDIT_KEY], (docs, w) => {
       const now = this.ctx.clock.now();
       const doc = docs[0] as SilencesDoc | undefined;
       const s = doc?.items[id];
@@ -117,6 +138,8 @@ export class Commands {
       if (silenceState(s, now) === 'expired') throw inputError(409, `silence ${id} has already expired`);
       const expired = { ...s, endsAt: now };
       w.put(K.silences, { items: { ...doc!.items, [id]: expired } });
+      const entry = { ...entryBy(actor, 'expire', now), silence: id, matchers: s.matchers };
+      w.put(AUDIT_KEY, appended(docs[1] as AuditDoc | undefined, entry, this.ctx.config.retention));
       return expired;
     });
   }
@@ -140,6 +163,6 @@ export class Commands {
   }
 }
 
-function inputError(status: number, message: string): FlowwatchError {
+export function inputError(status: number, message: string): FlowwatchError {
   return new FlowwatchError('FW_INPUT', message, { details: { status } });
 }

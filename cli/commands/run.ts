@@ -7,7 +7,8 @@ import { systemClock } from '../../kernel/clock';
 import { runPipeline, type RunSummary } from '../../worker/runner';
 import { FlowwatchError, isFlowwatchError } from '../../kernel/errors';
 import { wire } from '../app';
-import { ApiServer, apiToken, parseListen } from '../../api/server';
+import { ApiServer, parseListen } from '../../api/server';
+import { apiUsers } from '../../api/access';
 import { TelemetryServer } from '../../api/telemetry';
 import { ConnectAborted } from '../../ingest/sources/connect-loop';
 import { durationOption, intOption, listenOption, speedOption } from '../options';
@@ -77,7 +78,7 @@ async function runAction(flags: RunFlags): Promise<void> {
   const config = flags.config ? loadConfigFile(flags.config) : loadDefaultConfig();
   // The API needs its token before anything starts: no token, no run.
   const apiCfg = config.alerting.api;
-  const token = apiCfg ? apiToken(apiCfg) : undefined;
+  const users = apiCfg ? apiUsers(apiCfg) : undefined;
   const telemetryListen = flags.telemetry ?? envListen('FLOWWATCH_TELEMETRY') ?? config.telemetry.listen;
 
   const startedAt = Date.now();
@@ -101,7 +102,7 @@ async function runAction(flags: RunFlags): Promise<void> {
     json: flags.json,
     color: !flags.json && process.stdout.isTTY,
   });
-  const { api, telemetry } = listeners(w, log, apiCfg && token ? { apiCfg, token } : undefined, telemetryListen);
+  const { api, telemetry } = listeners(w, log, apiCfg && users ? { apiCfg, users } : undefined, telemetryListen);
   w.metrics.collectProcessMetrics();
   w.metrics.readLive(() => live?.() ?? { eventsByStream: {}, rejectsByReason: {} });
   log.info(
@@ -156,7 +157,7 @@ async function runAction(flags: RunFlags): Promise<void> {
 function listeners(
   w: ReturnType<typeof wire>,
   log: Logger,
-  api: { apiCfg: NonNullable<FlowwatchConfig['alerting']['api']>; token: string } | undefined,
+  api: { apiCfg: NonNullable<FlowwatchConfig['alerting']['api']>; users: ReturnType<typeof apiUsers> } | undefined,
   telemetryListen: string,
 ): { api?: ApiServer; telemetry?: TelemetryServer } {
   return {
@@ -165,7 +166,10 @@ function listeners(
           alerting: w.alerting,
           metrics: w.metrics,
           health: w.health,
-          token: api.token,
+          users: api.users,
+          teams: api.apiCfg.teams,
+          sessionIdleMs: api.apiCfg.session_idle,
+          sessionMaxMs: api.apiCfg.session_max,
           maxSilenceMs: api.apiCfg.max_silence,
           log: log.child({ component: 'api' }),
         })

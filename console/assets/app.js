@@ -4,9 +4,18 @@ const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
 const FLOWS = ['people', 'goods', 'funds'];
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
+/** Rows drawn at first (and added per "Show more"): a board of 10,000 alerts draws only what a screen can hold. */
+const ROWS_STEP = 200;
+
 const state = {
-  token: sessionStorage.getItem('fw.token') ?? '',
+  limit: ROWS_STEP,
+  renderQueued: false,
+  seen: null,
+  // A console session's token (traded for the API token at sign-in; the API token itself is not kept).
+  token: sessionStorage.getItem('fw.session') ?? '',
   whoami: sessionStorage.getItem('fw.whoami') ?? '',
+  user: JSON.parse(sessionStorage.getItem('fw.user') ?? 'null'),
+  teams: JSON.parse(sessionStorage.getItem('fw.teams') ?? '[]'),
   alerts: new Map(),
   silences: [],
   selected: null,
@@ -52,7 +61,7 @@ async function api(method, path, body) {
     cache: 'no-store',
   });
   if (res.status === 401) {
-    signOut('The API refused the token; sign in again.');
+    signOut('Your session has ended or the token was refused; sign in again.');
     throw new Error('unauthorized');
   }
   const json = await res.json().catch(() => ({}));
@@ -70,7 +79,7 @@ async function connect() {
       signal: ctrl.signal,
       cache: 'no-store',
     });
-    if (res.status === 401) return signOut('The API refused the token; sign in again.');
+    if (res.status === 401) return signOut('Your session has ended; sign in again.');
     if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
     setConnected(true);
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -106,11 +115,48 @@ function onMessage(block) {
   if (event === 'snapshot') {
     state.alerts = new Map(msg.alerts.map((a) => [a.fingerprint, a]));
     state.silences = msg.silences;
+    loadSeen();
   } else if (event === 'alerts') {
     for (const a of msg.upsert) state.alerts.set(a.fingerprint, a);
     for (const fp of msg.remove) state.alerts.delete(fp);
   } else if (event === 'silences') state.silences = msg.silences;
   else if (event === 'problem') $('conn').textContent = msg.message;
+  else if (event === 'expired') return signOut('Your session has ended; sign in again.');
+  scheduleRender();
+}
+
+/** Feed messages redraw at most once per frame, however many arrive. */
+function scheduleRender() {
+  if (state.renderQueued) return;
+  state.renderQueued = true;
+  requestAnimationFrame(() => {
+    state.renderQueued = false;
+    render();
+  });
+}
+
+// ---- "new since I looked": alert episodes (ids) this user has seen, kept in this browser ----
+
+const seenKey = () => `fw.seen.${state.user?.name ?? state.whoami}`;
+
+/** What this user had seen; at the very first look, everything on the board counts as seen. */
+function loadSeen() {
+  const stored = localStorage.getItem(seenKey());
+  state.seen = new Set(stored ? JSON.parse(stored) : [...state.alerts.values()].map((a) => a.id));
+  if (!stored) saveSeen();
+}
+
+/** Stores the seen ids of alerts still on the board (the rest can never show again). */
+function saveSeen() {
+  const present = new Set([...state.alerts.values()].map((a) => a.id));
+  localStorage.setItem(seenKey(), JSON.stringify([...state.seen].filter((id) => present.has(id))));
+}
+
+const isNew = (a) => state.seen !== null && !state.seen.has(a.id);
+
+function markSeen(alerts) {
+  for (const a of alerts) state.seen?.add(a.id);
+  saveSeen();
   render();
 }
 
@@ -136,21 +182,29 @@ function filtered() {
     if (f.state === 'muted' && !a.mutedBy) return false;
     if (f.state === 'unmuted' && a.mutedBy) return false;
     if (f.state === 'flapping' && !a.flapping) return false;
+    if (f.state === 'new' && !isNew(a)) return false;
     if (f.ack === 'yes' && !a.ack) return false;
     if (f.ack === 'no' && a.ack) return false;
-    if (f.text) {
-      const hay = [a.summary, a.key, a.stream, a.detector, ...Object.entries(a.labels ?? {}).map(([k, v]) => `${k}=${v}`)]
-        .join(' ')
-        .toLowerCase();
-      if (!hay.includes(f.text)) return false;
-    }
+    if (f.text && !haystack(a).includes(f.text)) return false;
     return true;
   });
 }
 
+const HAYSTACKS = new WeakMap();
+
+/** The text a search looks in, once per alert object (an update brings a new object). */
+function haystack(a) {
+  let h = HAYSTACKS.get(a);
+  if (h === undefined) {
+    h = [a.summary, a.key, a.stream, a.detector, ...Object.entries(a.labels ?? {}).map(([k, v]) => `${k}=${v}`)].join(' ').toLowerCase();
+    HAYSTACKS.set(a, h);
+  }
+  return h;
+}
+
 function sorted(alerts) {
   const how = $('f-sort').value;
-  const age = (a) => Date.parse(a.startsAt);
+  const age = (a) => (a.t0 ??= Date.parse(a.startsAt));
   return alerts.sort((a, b) => {
     if (how === 'new') return age(b) - age(a);
     if (how === 'severity' && a.severity !== b.severity) return (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9);
@@ -161,12 +215,13 @@ function sorted(alerts) {
 function renderCounts() {
   const all = [...state.alerts.values()];
   const streams = [...new Set([...FLOWS, ...all.map((a) => a.stream)])];
-  const teams = [...new Set(all.map((a) => a.labels?.team).filter(Boolean))].sort();
+  const teams = [...new Set(all.flatMap((a) => a.teams ?? []))].sort();
   const chip = (label, n, cls) => el('li', { class: `chip ${cls}` }, el('span', { class: 'n' }, n), ` ${label}`);
   $('counts').replaceChildren(
     chip('firing', all.length, 'total'),
+    chip('new', all.filter(isNew).length, 'new'),
     ...streams.map((s) => chip(s, all.filter((a) => a.stream === s).length, `flow flow-${s}`)),
-    ...teams.map((t) => chip(`team ${t}`, all.filter((a) => a.labels?.team === t).length, 'team')),
+    ...teams.map((t) => chip(`team ${t}`, all.filter((a) => a.teams?.includes(t)).length, 'team')),
   );
   const flowSel = $('f-flow');
   const have = new Set([...flowSel.options].map((o) => o.value));
@@ -190,9 +245,11 @@ function alertRow(a) {
   const marks = el(
     'span',
     { class: 'marks' },
+    isNew(a) ? el('span', { class: 'mark new', title: 'new since you last looked' }, 'NEW') : null,
     a.ack ? el('span', { class: 'mark ack', title: `acknowledged by ${a.ack.by}` }, 'ACK') : null,
     a.mutedBy ? el('span', { class: 'mark muted', title: `muted by ${a.mutedBy}` }, 'MUTED') : null,
     a.flapping ? el('span', { class: 'mark flap' }, 'FLAPPING') : null,
+    a.owner ? el('span', { class: 'mark owner', title: `handed on to ${a.owner.team} by ${a.owner.by}` }, `→ ${a.owner.team}`) : null,
   );
   return el(
     'li',
@@ -217,20 +274,36 @@ function alertRow(a) {
 
 function renderBoard() {
   const alerts = sorted(filtered());
+  // Groups count every alert that passes the filters; rows are drawn for the first `limit` only.
   const groups = new Map();
-  for (const a of alerts) {
-    if (!groups.has(a.group.key)) groups.set(a.group.key, { g: a.group, alerts: [] });
-    groups.get(a.group.key).alerts.push(a);
-  }
+  alerts.forEach((a, i) => {
+    if (!groups.has(a.group.key)) groups.set(a.group.key, { g: a.group, alerts: [], shown: [] });
+    const g = groups.get(a.group.key);
+    g.alerts.push(a);
+    if (i < state.limit) g.shown.push(a);
+  });
   const board = $('board');
   if (groups.size === 0) {
     board.replaceChildren(el('p', { class: 'empty' }, state.alerts.size ? 'No firing alert matches the filters.' : 'No alert is firing.'));
     return;
   }
+  const hidden = alerts.length - Math.min(alerts.length, state.limit);
   board.replaceChildren(
-    ...[...groups.values()].map(({ g, alerts: list }) =>
-      el('section', { class: 'group' }, groupHeading(g, list), el('ul', {}, list.map(alertRow))),
-    ),
+    ...[...groups.values()]
+      .filter(({ shown }) => shown.length)
+      .map(({ g, alerts: list, shown }) => el('section', { class: 'group' }, groupHeading(g, list), el('ul', {}, shown.map(alertRow)))),
+    hidden > 0
+      ? el(
+          'p',
+          { class: 'more' },
+          `${hidden.toLocaleString()} more alert${hidden === 1 ? '' : 's'} match the filters. `,
+          el(
+            'button',
+            { type: 'button', id: 'show-more', onclick: () => ((state.limit += ROWS_STEP), render()) },
+            `Show ${ROWS_STEP} more`,
+          ),
+        )
+      : '',
   );
 }
 
@@ -244,6 +317,8 @@ function render() {
 function select(fp) {
   if (state.selected !== fp) state.preview = null;
   state.selected = fp;
+  const a = fp ? state.alerts.get(fp) : undefined;
+  if (a && isNew(a)) markSeen([a]);
   render();
   $('card').focus();
 }
@@ -344,6 +419,14 @@ function cardInfo(a) {
       {},
       `Group: route ${a.group.route} → ${a.group.receiver}; reaches ${a.receivers.join(', ')}${a.escalatedTo ? `; escalated to ${a.escalatedTo.join(', ')}` : ''}.`,
     ),
+    el(
+      'p',
+      { class: 'owner-info' },
+      `Teams: ${(a.teams ?? []).join(', ') || 'none'}.`,
+      a.owner ? ` Handed on to ${a.owner.team} by ${a.owner.by} at ` : '',
+      a.owner ? localTime(a.owner.at) : '',
+      a.owner?.note ? ` — “${a.owner.note}”` : '',
+    ),
     el('h3', {}, 'Acknowledgement'),
     a.ack
       ? el('p', { class: 'ack-info' }, `Acknowledged by ${a.ack.by} at `, localTime(a.ack.at), a.ack.comment ? ` — “${a.ack.comment}”` : '')
@@ -356,6 +439,50 @@ function cardInfo(a) {
           touching.map((s) => el('li', {}, `${s.matchers.join(', ')} (${s.state}, until `, localTime(s.endsAt), `, by ${s.createdBy})`)),
         )
       : el('p', {}, 'None.'),
+    el('h3', {}, 'State history'),
+    stateHistory(a),
+    el('h3', {}, 'History'),
+    timeline(a.history ?? []),
+  );
+}
+
+/** The alert's last state changes (event times), and whether it flaps. */
+function stateHistory(a) {
+  const states = a.states ?? [{ status: a.status, at: a.startsAt }];
+  return el(
+    'div',
+    {},
+    el(
+      'ol',
+      { class: 'states' },
+      states.map((x) => el('li', { class: `state-${x.status}` }, `${x.status} at `, localTime(x.at))),
+    ),
+    a.flapping ? el('p', { class: 'flap-info' }, 'Flapping: further changes are held back until it settles.') : null,
+  );
+}
+
+const ACTION_TEXT = { ack: 'acknowledged', comment: 'commented', 'hand-on': 'handed on', silence: 'silenced', expire: 'expired a silence' };
+
+/** The alert's audit trail: who did what, when. */
+function timeline(history) {
+  if (!history.length) return el('p', { class: 'timeline-empty' }, 'No action yet.');
+  return el(
+    'ol',
+    { class: 'timeline' },
+    history.map((e) =>
+      el(
+        'li',
+        { 'data-action': e.action },
+        localTime(e.at),
+        ' ',
+        el('strong', {}, e.by),
+        e.user && e.user !== e.by ? ` (${e.user})` : '',
+        ` ${ACTION_TEXT[e.action] ?? e.action}`,
+        e.action === 'hand-on' ? ` to ${e.to}` : '',
+        e.matchers ? ` (${e.matchers.join(', ')})` : '',
+        e.text ? `: “${e.text}”` : '',
+      ),
+    ),
   );
 }
 
@@ -371,7 +498,7 @@ function renderCard() {
   card.hidden = false;
   card.setAttribute('tabindex', '-1');
   card.setAttribute('aria-labelledby', 'card-h');
-  const key = `${a.fingerprint}|${a.id}|${a.ack ? 'ack' : ''}`;
+  const key = `${a.fingerprint}|${a.id}|${a.ack ? 'ack' : ''}|${a.owner?.team ?? ''}`;
   const info = cardInfo(a);
   const old = card.querySelector('.info');
   if (state.cardKey === key && old) {
@@ -380,7 +507,7 @@ function renderCard() {
   }
   state.cardKey = key;
   const close = el('button', { type: 'button', class: 'close', 'aria-label': 'Close the card', onclick: () => select(null) }, '×');
-  card.replaceChildren(...[close, info, a.ack ? null : ackForm(a), silenceForm(a)].filter(Boolean));
+  card.replaceChildren(...[close, info, a.ack ? null : ackForm(a), commentForm(a), handOnForm(a), silenceForm(a)].filter(Boolean));
 }
 
 // ---- actions, all through the HTTP API ----
@@ -410,6 +537,62 @@ function ackForm(a) {
       status(form, 'Acknowledged; the board shows it within a second.');
     } catch (err) {
       status(form, `Not acknowledged: ${err.message}`, true);
+    }
+  });
+  return form;
+}
+
+function commentForm(a) {
+  const form = el(
+    'form',
+    { class: 'action', id: 'comment-form', 'aria-label': 'Comment' },
+    el('h3', {}, 'Comment'),
+    el('label', {}, 'Comment ', el('input', { name: 'text', required: true, maxlength: 2000 })),
+    el('button', { type: 'submit' }, 'Add comment'),
+    el('p', { class: 'status', role: 'status' }),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api('POST', `/api/alerts/${encodeURIComponent(a.id)}/comments`, { text: form.elements.text.value.trim(), by: state.whoami });
+      form.elements.text.value = '';
+      status(form, 'Comment added.');
+    } catch (err) {
+      status(form, `Not added: ${err.message}`, true);
+    }
+  });
+  return form;
+}
+
+function handOnForm(a) {
+  const others = state.teams.filter((t) => t !== a.owner?.team);
+  if (!others.length) return null;
+  const form = el(
+    'form',
+    { class: 'action', id: 'handon-form', 'aria-label': 'Hand on' },
+    el('h3', {}, 'Hand on to another team'),
+    el(
+      'label',
+      {},
+      'Team ',
+      el(
+        'select',
+        { name: 'to' },
+        others.map((t) => el('option', { value: t }, t)),
+      ),
+    ),
+    el('label', {}, 'Note ', el('input', { name: 'note', maxlength: 2000 })),
+    el('button', { type: 'submit' }, 'Hand on'),
+    el('p', { class: 'status', role: 'status' }),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const to = form.elements.to.value;
+    try {
+      await api('POST', `/api/alerts/${encodeURIComponent(a.id)}/hand-on`, { to, note: form.elements.note.value.trim(), by: state.whoami });
+      status(form, `Handed on to ${to}.`);
+    } catch (err) {
+      status(form, `Not handed on: ${err.message}`, true);
     }
   });
   return form;
@@ -452,7 +635,7 @@ function silenceForm(a) {
   form.elements.matchers.addEventListener('input', () => (form.elements.save.disabled = true));
   form.elements.preview.addEventListener('click', async () => {
     try {
-      const { alerts } = await api('POST', '/api/silences/preview', { matchers: matchers() });
+      const { alerts, othersSelected } = await api('POST', '/api/silences/preview', { matchers: matchers() });
       state.preview = matchers().join('\n');
       form.querySelector('.preview').replaceChildren(
         el('p', { class: 'preview-count' }, `It would mute ${alerts.length} firing alert${alerts.length === 1 ? '' : 's'} now:`),
@@ -461,8 +644,9 @@ function silenceForm(a) {
           {},
           alerts.map((x) => el('li', { class: `sev-${x.severity}` }, `${x.severity}: ${x.summary}`)),
         ),
+        othersSelected ? el('p', { class: 'error' }, `…and ${othersSelected} alert(s) of other teams: only an admin may create it.`) : '',
       );
-      form.elements.save.disabled = false;
+      form.elements.save.disabled = Boolean(othersSelected);
       status(form, '');
     } catch (err) {
       status(form, `Preview failed: ${err.message}`, true);
@@ -526,8 +710,12 @@ async function expire(id) {
 function signOut(message = '') {
   state.stream?.abort();
   state.stream = null;
+  if (state.token) fetch('/api/console/session', { method: 'DELETE', headers: { authorization: `Bearer ${state.token}` } }).catch(() => {});
   state.token = '';
-  sessionStorage.removeItem('fw.token');
+  state.alerts = new Map();
+  state.selected = null;
+  state.seen = null;
+  for (const k of ['fw.session', 'fw.user', 'fw.teams']) sessionStorage.removeItem(k);
   $('app').hidden = true;
   $('signout').hidden = true;
   $('login').hidden = false;
@@ -537,6 +725,7 @@ function signOut(message = '') {
 }
 
 function start() {
+  $('whois').textContent = state.user ? `${state.user.name} · ${state.user.admin ? 'admin' : `team ${state.user.teams.join(', ')}`}` : '';
   $('login').hidden = true;
   $('app').hidden = false;
   $('signout').hidden = false;
@@ -544,17 +733,34 @@ function start() {
   connect();
 }
 
-$('login-form').addEventListener('submit', (e) => {
+/** Trades the API token for a console session: only the session's token stays in the tab. */
+$('login-form').addEventListener('submit', async (e) => {
   e.preventDefault();
-  state.token = $('token').value.trim();
-  state.whoami = $('whoami').value.trim();
-  sessionStorage.setItem('fw.token', state.token);
-  sessionStorage.setItem('fw.whoami', state.whoami);
+  const res = await fetch('/api/console/session', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${$('token').value.trim()}` },
+    credentials: 'omit',
+    cache: 'no-store',
+  }).catch(() => null);
   $('token').value = '';
+  if (!res || !res.ok) return signOut(res?.status === 401 ? 'The API refused the token.' : 'The API did not answer; try again.');
+  const s = await res.json();
+  state.token = s.session;
+  state.user = s.user;
+  state.teams = s.teams;
+  state.whoami = $('whoami').value.trim() || s.user.name;
+  sessionStorage.setItem('fw.session', state.token);
+  sessionStorage.setItem('fw.user', JSON.stringify(s.user));
+  sessionStorage.setItem('fw.teams', JSON.stringify(s.teams));
+  sessionStorage.setItem('fw.whoami', state.whoami);
   start();
 });
 $('signout').addEventListener('click', () => signOut());
-$('filters').addEventListener('input', () => render());
+$('mark-seen').addEventListener('click', () => markSeen(state.alerts.values()));
+$('filters').addEventListener('input', () => {
+  state.limit = ROWS_STEP;
+  render();
+});
 $('filters').addEventListener('submit', (e) => e.preventDefault());
 $('whoami').value = state.whoami;
 if (state.token) start();

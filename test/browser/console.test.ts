@@ -16,13 +16,25 @@ const ROOT = path.join(__dirname, '..', '..');
 const SHOTS = path.join(ROOT, 'docs', 'console');
 const TOKEN = 'console-browser-test-0123456789abcdef';
 const NAME = 'Dana Duty';
+// Two teams: riverside owns the route of Riverside's gates, station-ops the rest (docs/console.md, "Who sees what").
+const RIVER_TOKEN = 'riverside-user-token-0123456789abcdef';
+const OPS_TOKEN = 'station-ops-user-token-0123456789abcdef';
 
 const CONFIG = (port: number) => `
 alerting:
-  api: { listen: "127.0.0.1:${port}" }
+  api:
+    listen: "127.0.0.1:${port}"
+    users:
+      - { name: rita, token_env: FW_TEST_RIVER_TOKEN, teams: [riverside] }
+      - { name: omar, token_env: FW_TEST_OPS_TOKEN, teams: [station-ops] }
+    teams:
+      - { name: riverside, receivers: [riverside-console] }
+      - { name: station-ops, receivers: [console] }
 route:
   receiver: console
   group_by: [stream, detector]
+  routes:
+    - { receiver: riverside-console, matchers: ['key=~"riverside-.*"'] }
 streams:
   people:
     source: { type: simulator }
@@ -41,6 +53,7 @@ streams:
           labels: { team: station-ops }, summary: 'Gate {attr.gate} at {attr.station}: {value} entries/min, above the limit {limit}' }
 receivers:
   - type: console
+  - { type: console, name: riverside-console }
 `;
 
 function chromiumPath(): string {
@@ -74,20 +87,21 @@ let browser: Browser;
 let page: Page;
 let stderr = '';
 
-const api = async (method: string, p: string, body?: unknown): Promise<any> => {
+const request = async (method: string, p: string, body?: unknown, token = TOKEN): Promise<{ status: number; json: any }> => {
   const res = await fetch(base + p, {
     method,
-    headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
-  return res.json();
+  return { status: res.status, json: await res.json() };
 };
+const api = async (method: string, p: string, body?: unknown, token = TOKEN): Promise<any> => (await request(method, p, body, token)).json;
 const alerts = async (): Promise<any[]> => (await api('GET', '/api/alerts')).alerts;
 
-async function signIn(p: Page): Promise<void> {
+async function signIn(p: Page, token = TOKEN, name = NAME): Promise<void> {
   await p.goto(`${base}/console`);
-  await p.fill('#token', TOKEN);
-  await p.fill('#whoami', NAME);
+  await p.fill('#token', token);
+  await p.fill('#whoami', name);
   await p.click('#login-form button[type=submit]');
   await p.waitForSelector('#conn.live', { timeout: 5000 });
 }
@@ -102,7 +116,17 @@ beforeAll(async () => {
   worker = spawn(
     process.execPath,
     [path.join(ROOT, 'bin', 'flowwatch.js'), 'run', '--config', path.join(dir, 'cfg.yaml'), '--telemetry', 'off', '--speed', '240'],
-    { cwd: ROOT, env: { ...process.env, FLOWWATCH_API_TOKEN: TOKEN, FLOWWATCH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        FLOWWATCH_API_TOKEN: TOKEN,
+        FW_TEST_RIVER_TOKEN: RIVER_TOKEN,
+        FW_TEST_OPS_TOKEN: OPS_TOKEN,
+        FLOWWATCH_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   worker.stderr!.on('data', (c) => (stderr += String(c)));
   await until('the worker API (/healthz)', async () => (await fetch(`${base}/healthz`)).ok || undefined, 20_000, 200);
@@ -130,6 +154,10 @@ describe('duty console in chromium', () => {
     console.log(`alert ${fresh.fingerprint} on the board ${latency} ms after the API first showed it`);
     expect(latency).toBeLessThan(2000);
     await expect(page.textContent('#counts')).resolves.toMatch(/\d+ firing/);
+    // It came after this user first looked: marked new until seen.
+    await page.waitForSelector(`button.alert[data-fp="${fresh.fingerprint}"] .mark.new`, { timeout: 1000 });
+    await page.click('#mark-seen');
+    expect(await page.locator('.mark.new').count()).toBe(0);
   }, 90_000);
 
   it('opens the card with the evidence numbers and a chart', async () => {
@@ -148,6 +176,7 @@ describe('duty console in chromium', () => {
     await expect(page.textContent('#card td[data-ev="deviation"]')).resolves.toBe(`${target.evidence.deviation} ${target.evidence.unit}`);
     expect(await page.locator('#card svg.chart circle.value').count()).toBe(1);
     expect(await page.textContent('#card .labels')).toContain(target.key);
+    await expect(page.textContent('#card .states')).resolves.toContain('firing at');
     await page.screenshot({ path: path.join(SHOTS, 'card-1440x900.png') });
   }, 90_000);
 
@@ -230,6 +259,89 @@ describe('duty console in chromium', () => {
     expect(serious.map((v: any) => v.id)).toEqual([]);
     await ctx.close();
   }, 30_000);
+});
+
+describe('teams on the console', () => {
+  const isRiver = (a: any) => a.key.startsWith('riverside-');
+  let theirs: any;
+
+  it('a user of team riverside sees only its alerts on the board, and the API refuses it the other team’s', async () => {
+    const all = await until(
+      'firing alerts of both teams',
+      async () => {
+        const got = await alerts();
+        return got.some(isRiver) && got.some((a) => !isRiver(a)) ? got : undefined;
+      },
+      60_000,
+    );
+    theirs = all.find((a) => !isRiver(a));
+    const p = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await signIn(p, RIVER_TOKEN, 'Rita River');
+    await p.waitForSelector(`button.alert[data-fp="${all.find(isRiver).fingerprint}"]`, { timeout: 2000 });
+    await new Promise((r) => setTimeout(r, 1200)); // a feed tick or two: nothing of the other team arrives later either
+    const shown = await p.locator('button.alert').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-fp')));
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.every((fp) => fp!.includes('/riverside-'))).toBe(true);
+    expect(shown).not.toContain(theirs.fingerprint);
+    await expect(p.textContent('#whois')).resolves.toContain('rita · team riverside');
+    // Only a session token sits in the tab, never the API token.
+    const stored = await p.evaluate(() => JSON.stringify(Object.entries((globalThis as any).sessionStorage)));
+    expect(stored).not.toContain(RIVER_TOKEN);
+    expect(stored).toContain('fws_');
+    await p.close();
+
+    expect((await api('GET', '/api/alerts', undefined, RIVER_TOKEN)).alerts.every(isRiver)).toBe(true);
+    for (const [path, body] of [
+      [`/api/alerts/${theirs.id}/ack`, { by: 'Rita' }],
+      [`/api/alerts/${theirs.id}/comments`, { text: 'mine now' }],
+      [`/api/alerts/${theirs.id}/hand-on`, { to: 'riverside' }],
+    ] as const)
+      expect((await request('POST', path, body, RIVER_TOKEN)).status).toBe(404);
+    const silence = await request(
+      'POST',
+      '/api/silences',
+      { matchers: [`key="${theirs.key}"`], duration: '1h', createdBy: 'Rita' },
+      RIVER_TOKEN,
+    );
+    expect(silence.status).toBe(403);
+  }, 90_000);
+
+  it('comments and hands an alert on: the API and a second session (the other team) show owner, note and trail', async () => {
+    const mine = (await api('GET', '/api/alerts', undefined, RIVER_TOKEN)).alerts.find((a: any) => isRiver(a) && !a.owner);
+    const p = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await signIn(p, RIVER_TOKEN, 'Rita River');
+    await p.click(`button.alert[data-fp="${mine.fingerprint}"]`);
+    await p.fill('#comment-form input[name=text]', 'platform 2 crowded, stewards on the way');
+    await p.click('#comment-form button[type=submit]');
+    await p.waitForSelector('#card .timeline li[data-action="comment"]', { timeout: 2000 });
+    await p.selectOption('#handon-form select[name=to]', 'station-ops');
+    await p.fill('#handon-form input[name=note]', 'needs the station-ops crowd plan');
+    await p.click('#handon-form button[type=submit]');
+    await p.waitForSelector(`button.alert[data-fp="${mine.fingerprint}"] .mark.owner`, { timeout: 2000 });
+    await p.waitForSelector('#card .timeline li[data-action="hand-on"]', { timeout: 2000 });
+    await p.screenshot({ path: path.join(SHOTS, 'card-handed-on-1440x900.png') });
+    await p.close();
+
+    const asOps = (await api('GET', '/api/alerts', undefined, OPS_TOKEN)).alerts.find((a: any) => a.fingerprint === mine.fingerprint);
+    expect(asOps.owner).toMatchObject({ team: 'station-ops', by: 'Rita River', user: 'rita', note: 'needs the station-ops crowd plan' });
+    const trail = (await api('GET', '/api/audit', undefined, OPS_TOKEN)).entries.filter(
+      (e: any) => e.fingerprint === mine.fingerprint && e.action !== 'ack',
+    );
+    expect(trail.map((e: any) => [e.action, e.user, e.by, e.text])).toEqual([
+      ['comment', 'rita', 'Rita River', 'platform 2 crowded, stewards on the way'],
+      ['hand-on', 'rita', 'Rita River', 'needs the station-ops crowd plan'],
+    ]);
+
+    const ops = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await signIn(ops, OPS_TOKEN, 'Omar Ops');
+    await ops.click(`button.alert[data-fp="${mine.fingerprint}"] .mark.owner`);
+    await expect(ops.textContent('#card .owner-info')).resolves.toContain('Handed on to station-ops by Rita River');
+    const items = await ops.locator('#card .timeline li').allTextContents();
+    expect(items.some((t) => t.includes('commented') && t.includes('platform 2 crowded'))).toBe(true);
+    expect(items.some((t) => t.includes('handed on to station-ops') && t.includes('needs the station-ops crowd plan'))).toBe(true);
+    expect(await ops.locator(`button.alert[data-fp="${theirs.fingerprint}"]`).count()).toBe(1);
+    await ops.close();
+  }, 60_000);
 });
 
 describe('console security headers', () => {
