@@ -103,7 +103,7 @@ async function signIn(p: Page, token = TOKEN, name = NAME): Promise<void> {
   await p.fill('#token', token);
   await p.fill('#whoami', name);
   await p.click('#login-form button[type=submit]');
-  await p.waitForSelector('#conn.live', { timeout: 5000 });
+  await p.waitForSelector('#conn.live', { timeout: 20_000 });
 }
 
 beforeAll(async () => {
@@ -129,7 +129,8 @@ beforeAll(async () => {
     },
   );
   worker.stderr!.on('data', (c) => (stderr += String(c)));
-  await until('the worker API (/healthz)', async () => (await fetch(`${base}/healthz`)).ok || undefined, 20_000, 200);
+  // Generous: on a loaded 2-core box the setup once failed every test, a slow worker start the likely step.
+  await until('the worker API (/healthz)', async () => (await fetch(`${base}/healthz`)).ok || undefined, 90_000, 200);
   browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await signIn(page);
