@@ -109,7 +109,10 @@ const cli = (...args: string[]) =>
   spawnSync(process.execPath, [BIN, 'incidents', ...args, '--url', url], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: ENV });
 
 async function api<T>(p: string): Promise<T> {
-  const res = await fetch(url + p, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const get = () => fetch(url + p, { headers: { authorization: `Bearer ${TOKEN}` } });
+  // A GET is safe to repeat: the worker may close an idle keep-alive connection just as fetch
+  // reuses it ("other side closed"), which a loaded CI box made happen once between two calls.
+  const res = await get().catch(get);
   expect(res.status).toBe(200);
   return (await res.json()) as T;
 }
