@@ -6,7 +6,7 @@ import { alertJson, type AckInfo } from '../notification';
 import type { AlertRecord } from '../record';
 import { K } from '../store/types';
 import type { StageContext } from './context';
-import { activeRecords, muterNow } from './current';
+import { activeRecords, firingRecord, muterNow } from './current';
 import { putRecord } from './documents';
 import { AUDIT_KEY, appended, entryBy, type Actor, type AuditDoc } from './audit';
 
@@ -62,11 +62,7 @@ export class Commands {
 
   /** Acknowledges a firing alert by its id (or fingerprint): it stops repeating and escalating. */
   async ack(idOrFingerprint: string, by: string, comment?: string, actor?: Actor): Promise<AckInfo> {
-    const records = await activeRecords(this.ctx);
-    const target = [...records.values()].find(
-      (r) => r.alert.status === 'firing' && (r.alert.id === idOrFingerprint || r.fingerprint === idOrFingerprint),
-    );
-    if (!target) throw inputError(404, `no firing alert with id ${JSON.stringify(idOrFingerprint)}`);
+    const target = await firingRecord(this.ctx, idOrFingerprint, (m) => inputError(404, m));
     return this.ctx.store.transact([K.record(target.fingerprint), AUDIT_KEY], (docs, w) => {
       const r = docs[0] as AlertRecord | undefined;
       if (!r || r.alert.status !== 'firing' || r.alert.id !== target.alert.id)

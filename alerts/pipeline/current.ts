@@ -31,3 +31,13 @@ export async function muterNow(ctx: StageContext, now: number, active?: Map<stri
   }
   return new MuteStage([new Silencer(Object.values(silences?.items ?? {}), now), new Inhibitor(rules, firing)]);
 }
+
+/** The firing alert an API command names by id or fingerprint (404 when none is firing). */
+export async function firingRecord(ctx: StageContext, idOrFingerprint: string, notFound: (message: string) => Error): Promise<AlertRecord> {
+  const records = await activeRecords(ctx);
+  const target = [...records.values()].find(
+    (r) => r.alert.status === 'firing' && (r.alert.id === idOrFingerprint || r.fingerprint === idOrFingerprint),
+  );
+  if (!target) throw notFound(`no firing alert with id ${JSON.stringify(idOrFingerprint)}`);
+  return target;
+}

@@ -3,7 +3,7 @@ import { K } from '../store/types';
 import { AUDIT_KEY, appended, entryBy, type Actor, type AuditDoc, type AuditEntry } from './audit';
 import { inputError } from './commands';
 import type { StageContext } from './context';
-import { activeRecords } from './current';
+import { firingRecord } from './current';
 import { putRecord } from './documents';
 
 /**
@@ -49,11 +49,7 @@ export class Desk {
     idOrFingerprint: string,
     act: (r: AlertRecord, now: number) => { entry: AuditEntry; record?: AlertRecord },
   ): Promise<AuditEntry> {
-    const records = await activeRecords(this.ctx);
-    const target = [...records.values()].find(
-      (r) => r.alert.status === 'firing' && (r.alert.id === idOrFingerprint || r.fingerprint === idOrFingerprint),
-    );
-    if (!target) throw inputError(404, `no firing alert with id ${JSON.stringify(idOrFingerprint)}`);
+    const target = await firingRecord(this.ctx, idOrFingerprint, (m) => inputError(404, m));
     return this.ctx.store.transact([K.record(target.fingerprint), AUDIT_KEY], (docs, w) => {
       const r = docs[0] as AlertRecord | undefined;
       if (!r || r.alert.status !== 'firing' || r.alert.id !== target.alert.id)

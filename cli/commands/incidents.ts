@@ -1,13 +1,5 @@
 import type { Command } from 'commander';
-import { FlowwatchError } from '../../kernel/errors';
-
-interface ApiFlags {
-  url?: string;
-  tokenEnv?: string;
-  json?: boolean;
-}
-
-const DEFAULT_URL = 'http://127.0.0.1:9464';
+import { apiOptions, call, type ApiFlags } from '../api-client';
 
 /** The parts of the API's answers (api/incidents.ts) that these commands print. */
 interface IncidentRow {
@@ -20,47 +12,6 @@ interface IncidentRow {
   members: number | Array<{ id: string; status: string; stream: string; summary: string; labels: Record<string, string> }>;
   departments: Array<{ name: string; ack?: { by: string; at: string } }>;
   timeline?: Array<{ at: string; kind: string; fingerprint?: string; department?: string; by?: string; note?: string }>;
-}
-
-/** Calls the flowwatch HTTP API (as `flowwatch alerts` does); a 4xx/5xx becomes one clear error line. */
-async function call<T>(flags: ApiFlags, method: string, path: string, body?: unknown): Promise<T> {
-  const base = (flags.url ?? process.env.FLOWWATCH_API_URL ?? DEFAULT_URL).replace(/\/+$/, '');
-  const tokenEnv = flags.tokenEnv ?? 'FLOWWATCH_API_TOKEN';
-  const token = process.env[tokenEnv];
-  if (!token)
-    throw new FlowwatchError('FW_USAGE', `no API token: set ${tokenEnv} in the environment (the token the server was started with)`);
-  let res: Response;
-  try {
-    res = await fetch(base + path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    throw new FlowwatchError('FW_USAGE', `cannot reach the flowwatch API at ${base}: ${e.cause?.code ?? e.message}`);
-  }
-  const text = await res.text();
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    data = { error: text };
-  }
-  if (!res.ok)
-    throw new FlowwatchError(
-      'FW_USAGE',
-      `${method} ${path}: ${res.status} ${(data as { error?: string } | null)?.error ?? res.statusText}`,
-    );
-  return data as T;
-}
-
-function apiOptions(c: Command): Command {
-  return c
-    .option('--url <url>', `API base URL (default $FLOWWATCH_API_URL, else ${DEFAULT_URL})`)
-    .option('--token-env <name>', 'environment variable holding the bearer token (default FLOWWATCH_API_TOKEN)')
-    .option('--json', 'print the API answer as JSON');
 }
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
