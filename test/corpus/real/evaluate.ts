@@ -5,7 +5,7 @@
  *
  *   node test/corpus/ts-run.js test/corpus/real/evaluate.ts [--corpus real|generator] [--seeds held-out]
  *        [--params '{"threshold":2.5}'] [--candidates '[{...},{...}]'] [--from OUT_DIR[,OUT_DIR2...]] [--select-alerts]
- *        [--sources a,b] [--every N] [--verbose]
+ *        [--sources a,b] [--every N] [--no-known-events] [--verbose]
  *
  * Leave-one-source-out: for each source (the dataset a background comes from), the candidate
  * parameter set and the threshold are chosen on the *other* sources, then the held-out source is
@@ -18,6 +18,8 @@
  * choice among them is validated leave-one-source-out like a parameter. The all-files lines
  * report the first.
  * --every N keeps every Nth file (subsampling while iterating).
+ * --no-known-events scores the real corpus without the labels of its backgrounds' own documented
+ * events (known-events.ts), as before they were labelled.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -188,8 +190,14 @@ export function leaveOneSourceOut(
   };
 }
 
-export function realSeries(): LabelledSeries[] {
-  return generateRealCorpus().map((s) => ({ path: s.path, source: s.source, ts: s.ts, values: s.values, windows: s.windows }));
+export function realSeries(knownEvents = true): LabelledSeries[] {
+  return generateRealCorpus(1, { knownEvents }).map((s) => ({
+    path: s.path,
+    source: s.source,
+    ts: s.ts,
+    values: s.values,
+    windows: s.windows,
+  }));
 }
 
 export function generatorSeries(seeds: number[]): LabelledSeries[] {
@@ -212,7 +220,8 @@ if (require.main === module) {
   };
   const corpus = get('--corpus', 'real');
   const every = Number(get('--every', '1'));
-  let series = corpus === 'real' ? realSeries() : generatorSeries(parseSeeds(get('--seeds', 'held-out')));
+  let series =
+    corpus === 'real' ? realSeries(!args.includes('--no-known-events')) : generatorSeries(parseSeeds(get('--seeds', 'held-out')));
   const only = get('--sources', '');
   if (only) series = series.filter((s) => only.split(',').includes(s.source));
   if (every > 1) series = series.filter((_, i) => i % every === 0);

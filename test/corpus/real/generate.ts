@@ -17,12 +17,16 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../../ingest/simulator/random';
 import { formatTimestamp } from '../generate';
+import { knownEventTimes } from './known-events';
 
 export type RealAnomalyKind =
   'spike' | 'dip' | 'level_shift' | 'variance' | 'trend_change' | 'seasonality_break' | 'flatline' | 'contextual' | 'missing_burst';
 
+/** An injected anomaly, or a real event of the background documented elsewhere (known-events.ts). */
+export type RealLabelKind = RealAnomalyKind | 'known_event';
+
 export interface RealAnomaly {
-  kind: RealAnomalyKind;
+  kind: RealLabelKind;
   /** Event times (ms) of the onset (the label's centre) and of the last anomalous row. */
   onset: number;
   end: number;
@@ -35,7 +39,7 @@ export interface RealSeries {
   ts: number[];
   values: number[];
   anomalies: RealAnomaly[];
-  /** NAB windows as [start, end] event times (ms), centred on each onset. */
+  /** NAB windows as [start, end] event times (ms), centred on each onset (overlapping ones merged). */
   windows: [number, number][];
   /** Quirks applied (for the README's table and analysis). */
   quirks: string[];
@@ -331,12 +335,14 @@ function round(v: number, decimals: number): number {
 }
 
 /** One file: a background with its anomalies and quirks. */
-function build(b: Background, variant: number, rng: Rng): RealSeries {
+function build(b: Background, variant: number, rng: Rng, known: boolean): RealSeries {
   const n = b.values.length;
   const x = b.values.slice();
   const unit = wobble(b);
   const nAnom = rng.intRange(1, n > 1500 ? 3 : 2);
   // NAB: the windows together are 10 % of the rows, centred on each onset, none in probation.
+  // `width` places the injected anomalies (the same draws with or without known events);
+  // the labels share the 10 % among the injected anomalies and the known events after probation.
   const width = Math.max(4, Math.floor((0.1 * n) / nAnom));
   const probation = Math.min(Math.floor(0.15 * n), 750);
   const lo = Math.max(probation + Math.ceil(width / 2) + 1, 2 * Math.max(b.period, 1) + 1);
@@ -402,21 +408,57 @@ function build(b: Background, variant: number, rng: Rng): RealSeries {
     for (let i = at; i < outTs.length; i++) outTs[i] -= back;
     quirks.push('clock_jump');
   }
-  const rowTime = (i: number) => outTs[rowOf.get(i) ?? rowOf.get(i + 1) ?? 0];
-  const outAnoms: RealAnomaly[] = anomalies.map((a) => ({ kind: a.kind, onset: rowTime(a.start), end: rowTime(a.end) }));
-  const windows: [number, number][] = anomalies.map((a) => {
-    const half = Math.floor(width / 2);
-    const ra = rowOf.get(a.start)!;
-    return [outTs[Math.max(0, ra - half)], outTs[Math.min(outTs.length - 1, ra + half)]];
-  });
+  const events = known ? knownEventRows(b, lo) : [];
+  const labelled = [...anomalies, ...events.map((i) => ({ kind: 'known_event' as const, start: i, end: i }))].sort(
+    (p, q) => p.start - q.start,
+  );
+  const labelWidth = Math.max(4, Math.floor((0.1 * n) / labelled.length));
+  const rowAt = (i: number) => {
+    for (let k = i; k < n; k++) if (rowOf.has(k)) return rowOf.get(k)!;
+    return outTs.length - 1;
+  };
+  const outAnoms: RealAnomaly[] = labelled.map((a) => ({ kind: a.kind, onset: outTs[rowAt(a.start)], end: outTs[rowAt(a.end)] }));
+  const windows = mergeWindows(
+    labelled.map((a) => {
+      const half = Math.floor(labelWidth / 2);
+      const ra = rowAt(a.start);
+      return [outTs[Math.max(0, ra - half)], outTs[Math.min(outTs.length - 1, ra + half)]];
+    }),
+  );
   return { path: `${b.source}/${b.name}_v${variant}.csv`, source: b.source, ts: outTs, values: outV, anomalies: outAnoms, windows, quirks };
 }
 
+/**
+ * Rows of the background's known events (the row whose interval holds the documented time) from
+ * `firstRow` on, where an injected onset may fall too: a window starting in probation is left out
+ * (NAB scores nothing there).
+ */
+function knownEventRows(b: Background, firstRow: number): number[] {
+  return knownEventTimes(b.source, b.name)
+    .map((t) => {
+      let i = -1;
+      while (i + 1 < b.ts.length && b.ts[i + 1] <= t) i++;
+      return i;
+    })
+    .filter((i) => i >= firstRow && i < b.ts.length - 1);
+}
+
+/** Windows in time order, overlapping ones merged into one (as NAB's labeller combines them). */
+function mergeWindows(ws: [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const w of [...ws].sort((p, q) => p[0] - q[0])) {
+    const last = out[out.length - 1];
+    if (last && w[0] <= last[1]) last[1] = Math.max(last[1], w[1]);
+    else out.push([w[0], w[1]]);
+  }
+  return out;
+}
+
 /** The whole corpus for a seed (default 1): every background in VARIANTS files. */
-export function generateRealCorpus(seed = 1): RealSeries[] {
+export function generateRealCorpus(seed = 1, opts: { knownEvents?: boolean } = {}): RealSeries[] {
   const out: RealSeries[] = [];
   backgrounds().forEach((b, i) => {
-    for (let v = 0; v < VARIANTS; v++) out.push(build(b, v, new Rng(seed, 0x5e, i, v)));
+    for (let v = 0; v < VARIANTS; v++) out.push(build(b, v, new Rng(seed, 0x5e, i, v), opts.knownEvents !== false));
   });
   return out;
 }
@@ -449,10 +491,12 @@ export function writeRealCorpus(dir: string, series: readonly RealSeries[]): { d
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, out: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { seed: { type: 'string', default: '1' }, out: { type: 'string' }, 'no-known-events': { type: 'boolean', default: false } },
+  });
   const seed = Number(values.seed);
   const out = values.out ?? `/tmp/flowwatch-real-${seed}`;
-  const series = generateRealCorpus(seed);
+  const series = generateRealCorpus(seed, { knownEvents: !values['no-known-events'] });
   const { data, labels } = writeRealCorpus(out, series);
   const rows = series.reduce((a, s) => a + s.ts.length, 0);
   const windows = series.reduce((a, s) => a + s.windows.length, 0);
