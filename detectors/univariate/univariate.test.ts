@@ -1,4 +1,4 @@
-import { univariate, univariateSchema } from './index';
+import { DEFAULT_THRESHOLD, univariate, univariateSchema } from './index';
 import { STATE_VERSION, type UnivariateState } from './univariate';
 import { dayBin, dayBins, median, weekHour } from './seasonal';
 import { TAIL_STRIDE, initTail, learnTail, standardize, surpriseOneSided, surpriseTwoSided, tailSurprise, tailXi } from './tail';
@@ -121,8 +121,8 @@ describe('univariate detector', () => {
     expect(spike.evidence.detail).toMatchObject({ cause: 'spike' });
     expect(spike.evidence.baseline).toBeCloseTo(10, 0);
     expect(spike.evidence.deviation!).toBeGreaterThan(8);
-    // Later values of the episode report at most the episode level (1.2 decades → 0.24 at threshold 2.5).
-    for (let i = 601; i < 610; i++) expect(out[i]!.score).toBeLessThanOrEqual(0.24 + 1e-12);
+    // Later values of the episode report at most the episode level (1.2 decades → 1.2 / (2 · threshold)).
+    for (let i = 601; i < 610; i++) expect(out[i]!.score).toBeLessThanOrEqual(1.2 / (2 * DEFAULT_THRESHOLD) + 1e-12);
     // The quiet noise before it never reached the limit.
     expect(out.slice(150, 600).filter((o) => o && o.score >= 0.5).length).toBeLessThanOrEqual(1);
   });
@@ -147,6 +147,26 @@ describe('univariate detector', () => {
     expect(first).toBeGreaterThan(600);
     expect(first).toBeLessThan(615);
     expect(out[first]!.evidence.detail).toMatchObject({ cause: 'flatline' });
+  });
+
+  it('judges a run of the value a series mostly repeats (a dry spell of rain) by how often it changes', () => {
+    // Rain-like: dry spells of 0 (two values in three repeat), wet spells of varying amounts.
+    const rng = new Rng(11);
+    let wet = false;
+    const xs = Array.from({ length: 700 }, () => {
+      wet = rng.chance(wet ? 0.6 : 0.2);
+      return wet ? Math.round(10 * (1 + 5 * Math.abs(rng.normal()))) / 10 : 0;
+    });
+    for (let i = 600; i < 680; i++) xs[i] = 0; // the longest dry spell yet: its habit, longer (~3 decades unscaled)
+    const flagged = (ys: number[]) => {
+      const d = make({ seasonality: 'none' });
+      const s = d.init(ev(0)) as UnivariateState;
+      return run(d, s, ys).filter((o, i) => i >= 600 && o && o.score >= 0.5 && o.evidence.detail?.cause === 'flatline').length;
+    };
+    expect(flagged(xs)).toBe(0);
+    // The same stretch on a series that changes at every value is a stuck sensor.
+    const continuous = xs.map((x, i) => (i >= 600 && i < 680 ? 0 : x + 0.01 * (i + 1)));
+    expect(flagged(continuous)).toBeGreaterThan(0);
   });
 
   it('detects a daily rhythm from the data and judges against it', () => {
