@@ -54,6 +54,8 @@ export interface LabelledSeries {
 export interface Judged extends ScoredSeries {
   source: string;
   alert: Uint8Array;
+  /** Per row, the cause the detector named (for diagnostics; '' without a verdict). */
+  causes?: string[];
 }
 
 export const PROFILES: Record<string, CostMatrix> = { standard: STANDARD_PROFILE, low_fp: LOW_FP_PROFILE, low_fn: LOW_FN_PROFILE };
@@ -77,6 +79,8 @@ export function judge(s: LabelledSeries, params: Record<string, unknown> = {}): 
   let st: unknown = null;
   const l = initLifecycle();
   let score = 0;
+  let cause = '';
+  const causes: string[] = new Array(n).fill('');
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
     const at = clock.place(s.ts[i], i + 2);
@@ -90,12 +94,14 @@ export function judge(s: LabelledSeries, params: Record<string, unknown> = {}): 
       st ??= d.init(e);
       const o = d.observe(st as never, e);
       score = o ? o.score : 0;
+      cause = o ? String(o.evidence.detail?.cause ?? '') : '';
       if (o) stepLifecycle(l, o, at, 0);
     }
     scores[i] = score;
+    causes[i] = cause;
     alert[i] = l.phase === 2 ? 1 : 0;
   }
-  return { name: s.path, source: s.source, ts: s.ts, scores, alert, windows: s.windows };
+  return { name: s.path, source: s.source, ts: s.ts, scores, alert, windows: s.windows, causes };
 }
 
 /** Reads a `flowwatch backtest` output file for a series. */
