@@ -2,6 +2,8 @@ import type { FlowEvent, Observation } from '../../kernel/types';
 import type { Detector } from '../types';
 import type { Direction } from '../scoring';
 import { DAY_MS, INTERVAL_SAMPLES, WEEK_HOURS, dayBin, dayBins, median, weekHour } from './seasonal';
+import { boundSurprise, initBounds, learnBounds } from './bounds';
+import { cycleFeature, cyclePeriod, initCycle, learnCycle } from './cycle';
 import { TAIL_STRIDE, initTail, learnTail, standardize, surpriseOneSided, surpriseTwoSided, type TailRates } from './tail';
 
 export type Seasonality = 'auto' | 'none' | 'daily' | 'weekly';
@@ -19,7 +21,7 @@ export interface UnivariateParams {
 }
 
 /** Layout version of the state; a state of another version (an older release) is started afresh. */
-export const STATE_VERSION = 4;
+export const STATE_VERSION = 5;
 
 /** Plain-JSON state, bounded: at most 2·(288 + 168 + 24) + 24 + ~120 numbers per key. */
 export interface UnivariateState {
@@ -74,6 +76,11 @@ export interface UnivariateState {
   va: number[];
   /** Spread of the recent level against the long-run one (m8 − m512) per phase of the day: EW mean of its (clipped) square per bin. */
   pl: number[];
+  /** Hard bounds: [min, its touches, max, its touches] (bounds.ts). */
+  bd: number[];
+  /** A cycle at coarse sampling (cycle.ts): [period, values, mean lag difference, its mean square, half-lag mean square], and the last period's values. */
+  cy: number[];
+  ring: number[];
 }
 
 /** Horizons of the EW means (values): α = 2/(h+1). */
@@ -111,9 +118,17 @@ const F_VAR = 6;
  * amplitude) set the global scale of m8 − m512.
  */
 const F_PL = 7;
-const CALIBRATED = 8;
+/** And the seasonal difference of a coarse cycle (cycle.ts: the year of monthly data, the week of daily data). */
+const F_CYC = 8;
+const CALIBRATED = 9;
+/** Then two judged by their own models: runs of identical values, and crossing a hard bound (bounds.ts). */
 const F_FLAT = CALIBRATED;
-export const CAUSES = ['spike', 'shift', 'shift', 'drift', 'shift', 'dip', 'variance', 'shift', 'flatline'] as const;
+const F_BOUND = CALIBRATED + 1;
+export const CAUSES = ['spike', 'shift', 'shift', 'drift', 'shift', 'dip', 'variance', 'shift', 'cycle', 'flatline', 'bound'] as const;
+const X_BOUND = process.env.FW_X_BOUND !== '0';
+const X_CYCLE = process.env.FW_X_CYCLE !== '0';
+const BOUND_MULT = process.env.FW_X_BMULT === '1';
+const BOUND_ESC = process.env.FW_X_BESC !== '0';
 /** Phase bins of the residual spread (at most; fewer when a day has fewer samples), their memory in days. */
 const PHASE_BINS = 24;
 const PHASE_DAYS = 14;
@@ -217,6 +232,9 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       psN: [],
       va: [0, 0],
       pl: [],
+      bd: [],
+      cy: initCycle(0).cy,
+      ring: [],
     };
   }
 
@@ -229,6 +247,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       s.n = 1;
       s.last = ts;
       s.lvl = s.lvl0 = s.lastX = x;
+      s.bd = initBounds(x);
       for (let k = 0; k < 5; k++) s.m[k] = x;
       return null;
     }
@@ -239,8 +258,10 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     const seasonal = s.season >= 1 ? ph.sd + (s.season === 2 ? ph.sw : 0) : 0;
     // Features are judged before the models learn from this value.
     const f = features(s, x, seasonal, ts, ph.perDay);
-    const L = this.surprise(s, f);
+    const L = this.surprise(s, f, x);
     learnFeatures(s, f, ph.perDay);
+    learnBounds(s.bd, x);
+    learnCycle(s.cy, s.ring, x);
     this.learnSeason(s, x, ph, ts);
     s.n++;
     s.last = ts;
@@ -248,18 +269,18 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       if (s.settle > 0) s.settle--;
       return null;
     }
-    const reported = this.episode(s, L);
+    const reported = this.episode(s, L, f.cause === F_BOUND);
     return this.observation(s, x, ts, f, L, reported);
   }
 
   /** The most surprising feature's surprise (less the multiplicity allowance); its cause into f.cause. */
-  private surprise(s: UnivariateState, f: Features): number {
+  private surprise(s: UnivariateState, f: Features, x: number): number {
     const t = s.tails;
     const dir = this.p.direction;
     let L = 0;
     for (let k = 0; k < CALIBRATED; k++) {
-      if (k === F_PL && !f.plOn) continue;
-      let v = feature(s.m, f.step, f.phaseStep, f.varRatio, f.phaseLvl, k);
+      if ((k === F_PL && !f.plOn) || (k === F_CYC && f.cyc === null)) continue;
+      let v = k === F_CYC ? (f.cyc as number) : feature(s.m, f.step, f.phaseStep, f.varRatio, f.phaseLvl, k);
       // The residual is judged against the larger of the global spread and its phase's: an hour
       // whose residuals are always large (a daily edge, the midnight seam of climate normals, rush
       // hour) is no spike. Measured on the real-background corpus: −23 % false detections there.
@@ -284,11 +305,18 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       L = flatL;
       f.cause = F_FLAT;
     }
-    return L > MULTIPLICITY ? L - MULTIPLICITY : 0;
+    L = L > MULTIPLICITY ? L - MULTIPLICITY : 0;
+    // A crossed bound is one test, not one of several looking at every value: no multiplicity allowance.
+    const boundL = X_BOUND ? boundSurprise(s.bd, x, s.n) - (BOUND_MULT ? MULTIPLICITY : 0) : 0;
+    if (boundL > L && !((dir === 'up' && x < s.bd[0]) || (dir === 'down' && x > s.bd[2]))) {
+      L = boundL;
+      f.cause = F_BOUND;
+    }
+    return L;
   }
 
   /** Opens, escalates, holds and ends episodes; the surprise to report for this value. */
-  private episode(s: UnivariateState, L: number): number {
+  private episode(s: UnivariateState, L: number, crossed: boolean): number {
     const lim = this.p.threshold;
     let reported = L;
     if (s.peak === 0) {
@@ -299,7 +327,8 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       }
       return reported;
     }
-    const escalates = L > s.peak + 1 && (L > 2 * s.peak || (s.peak < lim && L >= lim));
+    // A crossed hard bound is news inside any episode (the bound moves, so it cannot repeat as a run).
+    const escalates = (BOUND_ESC && crossed && L >= lim) || (L > s.peak + 1 && (L > 2 * s.peak || (s.peak < lim && L >= lim)));
     if (escalates) {
       s.peak = L;
       if (L >= lim) s.firing = true;
@@ -354,6 +383,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     s.gaps = [];
     if (this.p.seasonality === 'none') return;
     s.bins = dayBins(s.dt);
+    if (s.bins === 0 && X_CYCLE) s.cy = initCycle(cyclePeriod(s.dt)).cy;
     if (s.bins > 0) {
       s.ps = new Array(Math.min(PHASE_BINS, s.bins)).fill(0);
       s.psN = new Array(s.ps.length).fill(0);
@@ -525,6 +555,8 @@ interface Features {
   phaseLvl: number;
   /** Whether the phase-scaled level is judged at this phase. */
   plOn: boolean;
+  /** The coarse cycle's seasonal difference (null: no cycle in use). */
+  cyc: number | null;
   /** Phase bin of the residual spread (−1: none), its spread there, and the global spreads of the residual and of lvlDev. */
   pb: number;
   psb: number;
@@ -555,7 +587,8 @@ function features(s: UnivariateState, x: number, seasonal: number, ts: number, p
   const plb = pb >= 0 && s.psN[pb] >= PL_DAYS * (perDay / s.ps.length) ? s.pl[pb] : 0;
   const plOn = plb > 0 && gl > 0 && plb < PL_QUIET * gl;
   const phaseLvl = plOn ? lvlDev / Math.sqrt(Math.max(plb, PL_FLOOR * gl)) : 0;
-  return { seasonal, step, pred, zStep, phaseStep, varRatio, lvlDev, phaseLvl, plOn, pb, psb, g, gl, cause: 0 };
+  const cyc = cycleFeature(s.cy, s.ring, x);
+  return { seasonal, step, pred, zStep, phaseStep, varRatio, lvlDev, phaseLvl, plOn, cyc, pb, psb, g, gl, cause: 0 };
 }
 
 /** The prediction (the short mean with the least recent error) for d; then the means and their errors learn d. */
@@ -610,11 +643,11 @@ function learnRun(s: UnivariateState, x: number, perDay: number): void {
 function learnFeatures(s: UnivariateState, f: Features, perDay: number): void {
   const t = s.tails;
   for (let k = 0; k < CALIBRATED; k++) {
-    if (k === F_PL && !f.plOn) continue;
+    if ((k === F_PL && !f.plOn) || (k === F_CYC && f.cyc === null)) continue;
     learnTail(
       t,
       k * TAIL_STRIDE,
-      feature(s.m, f.step, f.phaseStep, f.varRatio, f.phaseLvl, k),
+      k === F_CYC ? (f.cyc as number) : feature(s.m, f.step, f.phaseStep, f.varRatio, f.phaseLvl, k),
       k === F_STEP || k === F_PHASE ? STEP_RATES : BAND_RATES,
     );
   }
