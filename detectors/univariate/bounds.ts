@@ -12,8 +12,8 @@
  *
  * State: [min, touches of min, max, touches of max], four numbers.
  */
-export const BOUND_MIN = 20;
-export const BOUND_SHARE = 0.05;
+export const BOUND_MIN = Number(process.env.FW_X_BMIN ?? 20);
+export const BOUND_SHARE = Number(process.env.FW_X_BSHARE ?? 0.05);
 
 export function initBounds(x: number): number[] {
   return [x, 1, x, 1];
