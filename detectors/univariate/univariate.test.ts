@@ -1,6 +1,8 @@
 import { DEFAULT_THRESHOLD, univariate, univariateSchema } from './index';
 import { STATE_VERSION, type UnivariateState } from './univariate';
 import { dayBin, dayBins, median, weekHour } from './seasonal';
+import { boundSurprise, initBounds, learnBounds } from './bounds';
+import { CYCLE_GAIN, cycleFeature, cyclePeriod, initCycle, learnCycle } from './cycle';
 import { TAIL_STRIDE, initTail, learnTail, standardize, surpriseOneSided, surpriseTwoSided, tailSurprise, tailXi } from './tail';
 import { Rng } from '../../ingest/simulator/random';
 import { generateCorpus } from '../../test/corpus/generate';
@@ -320,7 +322,7 @@ describe('univariate detector', () => {
     expect(d.observe(old, ev(MIN5, { x: 3 }))).toBeNull();
     expect(old.v).toBe(STATE_VERSION);
     expect(old.n).toBe(1);
-    expect(old.tails.length).toBe(8 * TAIL_STRIDE);
+    expect(old.tails.length).toBe(9 * TAIL_STRIDE);
     run(d, old, noise(300), 2 * MIN5);
     expect(Number.isFinite(old.tails[0])).toBe(true);
   });
@@ -336,5 +338,115 @@ describe('univariate detector', () => {
     expect(s.pl.length).toBe(24);
     expect(json.split(',').length).toBeLessThan(2 * (288 + 168 + 24) + 24 + 120);
     expect(json.length).toBeLessThan(16_000);
+  });
+});
+
+describe('hard bounds', () => {
+  const rain = (n: number, seed: number) => {
+    const rng = new Rng(seed);
+    let wet = false;
+    return Array.from({ length: n }, () => {
+      wet = rng.chance(wet ? 0.6 : 0.2);
+      return wet ? Math.round(10 * (1 + 5 * Math.abs(rng.normal()))) / 10 : 0;
+    });
+  };
+  const judged = (xs: number[]) => {
+    const d = make({ seasonality: 'none' });
+    const s = d.init(ev(0)) as UnivariateState;
+    return xs.map((x, i) => d.observe(s, ev(i * 86_400_000, { x })));
+  };
+
+  it('judges crossing a bound by the values it held for, once it is a habit', () => {
+    const b = initBounds(0);
+    for (let i = 0; i < 18; i++) learnBounds(b, 0);
+    for (let i = 0; i < 80; i++) learnBounds(b, 1 + (i % 7));
+    expect(b).toEqual([0, 19, 7, 11]);
+    expect(boundSurprise(b, -1, 99)).toBe(0); // 19 touches: not yet a habit
+    learnBounds(b, 0);
+    expect(boundSurprise(b, -1, 100)).toBeCloseTo(Math.log10(101), 12); // 20 touches, 20 % of the values
+    expect(boundSurprise(b, -1, 500)).toBe(0); // 20 of 500 values (4 %): not a habit
+    expect(boundSurprise(b, 0, 100)).toBe(0); // on the bound is not beyond it
+    learnBounds(b, -1); // a crossed bound moves and counts afresh
+    expect(b.slice(0, 2)).toEqual([-1, 1]);
+    expect(boundSurprise(b, -2, 101)).toBe(0);
+  });
+
+  it('fires on a negative value of a zero-heavy series, inside an open episode too', () => {
+    const xs = rain(700, 11);
+    xs[600] = -2; // a small dip on a rainy day's scale, but below the floor held for 600 values
+    const out = judged(xs);
+    expect(out[600]!.score).toBeGreaterThanOrEqual(0.5);
+    expect(out[600]!.firing).toBe(true);
+    expect(out[600]!.evidence.detail).toMatchObject({ cause: 'bound' });
+    // An open episode (a record storm just before) does not hide it.
+    const stormy = xs.slice();
+    stormy[598] = 500;
+    const o2 = judged(stormy);
+    expect(o2[598]!.score).toBeGreaterThanOrEqual(0.5);
+    expect(o2[599]!.score).toBeLessThan(0.5); // the storm's episode caps what follows it
+    expect(o2[600]!.score).toBeGreaterThanOrEqual(0.5); // but not a crossed bound
+    expect(o2[600]!.firing).toBe(true);
+  });
+
+  it("says nothing about a continuous series' new minimum", () => {
+    const rng = new Rng(5);
+    let x = 0;
+    const walk = Array.from({ length: 2000 }, () => (x += rng.normal())); // a random walk: new extremes are its habit
+    const out = judged(walk);
+    expect(out.filter((o) => o && o.evidence.detail?.cause === 'bound').length).toBe(0);
+    const rainOnly = judged(rain(700, 12)); // rain never below 0: no crossing, nothing from the bound
+    expect(rainOnly.filter((o) => o && o.evidence.detail?.cause === 'bound').length).toBe(0);
+  });
+});
+
+describe('coarse cycles', () => {
+  const MONTH = 30 * 86_400_000;
+  /** Monthly values: a rising trend, a yearly cycle of ±3 and noise 0.3 (CO₂-like). */
+  const co2 = (n: number, seed: number) => {
+    const rng = new Rng(seed);
+    return Array.from({ length: n }, (_, i) => 315 + 0.12 * i + 3 * Math.sin((2 * Math.PI * i) / 12) + 0.3 * rng.normal());
+  };
+  const judged = (xs: number[]) => {
+    const d = make();
+    const s = d.init(ev(0)) as UnivariateState;
+    return xs.map((x, i) => d.observe(s, ev(i * MONTH, { x })));
+  };
+
+  it('looks for the year in monthly data and the week in daily data, nothing else', () => {
+    expect(cyclePeriod(MONTH)).toBe(12);
+    expect(cyclePeriod(31 * 86_400_000)).toBe(12);
+    expect(cyclePeriod(86_400_000)).toBe(7);
+    expect(cyclePeriod(3_600_000)).toBe(0);
+    expect(cyclePeriod(7 * 86_400_000)).toBe(0);
+  });
+
+  it('uses the cycle only where values a period apart are alike and half a period apart are not', () => {
+    const learn = (xs: number[]) => {
+      const { cy, ring } = initCycle(12);
+      for (const x of xs) learnCycle(cy, ring, x);
+      return { cy, ring };
+    };
+    const seasonal = learn(co2(200, 1));
+    expect(seasonal.cy[3]).toBeLessThan(CYCLE_GAIN * seasonal.cy[4]);
+    expect(seasonal.cy[2]).toBeCloseTo(12 * 0.12, 0); // the trend per period
+    expect(cycleFeature(seasonal.cy, seasonal.ring, 400)).not.toBeNull();
+    const rng = new Rng(2);
+    const white = learn(Array.from({ length: 200 }, () => 10 + rng.normal()));
+    expect(cycleFeature(white.cy, white.ring, 10)).toBeNull();
+  });
+
+  it("fires on values from the wrong half of the year, and not on the cycle's own course", () => {
+    const xs = co2(400, 3);
+    const clean = judged(xs);
+    expect(clean.slice(200).filter((o) => o && o.score >= 0.5).length).toBe(0);
+    const ctx = xs.slice();
+    for (let i = 303; i < 305; i++) ctx[i] = ctx[i - 6]; // the peak's values in the trough
+    const out = judged(ctx);
+    const hit = out.findIndex((o, i) => i >= 303 && o !== null && o.score >= 0.5);
+    expect(hit).toBeGreaterThanOrEqual(303);
+    expect(hit).toBeLessThan(305);
+    expect(out[hit]!.evidence.detail).toMatchObject({ cause: 'cycle' });
+    // The cleaned ring: no echo of the anomaly a year later.
+    expect(out.slice(306, 330).filter((o) => o && o.score >= 0.5).length).toBe(0);
   });
 });

@@ -23,7 +23,7 @@ export interface UnivariateParams {
 /** Layout version of the state; a state of another version (an older release) is started afresh. */
 export const STATE_VERSION = 5;
 
-/** Plain-JSON state, bounded: at most 2·(288 + 168 + 24) + 24 + ~120 numbers per key. */
+/** Plain-JSON state, bounded: at most 2·(288 + 168 + 24) + 24 + ~140 numbers per key. */
 export interface UnivariateState {
   v: number;
   n: number;
@@ -125,10 +125,6 @@ const CALIBRATED = 9;
 const F_FLAT = CALIBRATED;
 const F_BOUND = CALIBRATED + 1;
 export const CAUSES = ['spike', 'shift', 'shift', 'drift', 'shift', 'dip', 'variance', 'shift', 'cycle', 'flatline', 'bound'] as const;
-const X_BOUND = process.env.FW_X_BOUND !== '0';
-const X_CYCLE = process.env.FW_X_CYCLE !== '0';
-const BOUND_MULT = process.env.FW_X_BMULT === '1';
-const BOUND_ESC = process.env.FW_X_BESC !== '0';
 /** Phase bins of the residual spread (at most; fewer when a day has fewer samples), their memory in days. */
 const PHASE_BINS = 24;
 const PHASE_DAYS = 14;
@@ -179,8 +175,10 @@ const UNCLIPPED_DAYS = 3;
  *  2. on the deseasonalized value d, keep EW means at horizons 3…512 values; features are the
  *     one-step residual against the best short mean (spikes, dips), differences of EW means
  *     (band-pass filters that respond to level shifts at three time scales and to gradual drifts —
- *     a smoothed CUSUM — and the recent level against the long-run one), and runs of identical
- *     values (flatlines: stuck sensors);
+ *     a smoothed CUSUM — and the recent level against the long-run one), runs of identical
+ *     values (flatlines: stuck sensors), the crossing of a hard bound the series sits on (a negative
+ *     rainfall; bounds.ts) and, at sampling too coarse for the daily profile, the seasonal
+ *     difference of a yearly (monthly data) or weekly (daily data) cycle (cycle.ts);
  *  3. calibrate each feature into a tail probability learned from the series' own past
  *     (tail.ts; one-sided for the residual), so the surprise −log10(p) means the same on every
  *     series, and take the most surprising feature;
@@ -269,7 +267,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       if (s.settle > 0) s.settle--;
       return null;
     }
-    const reported = this.episode(s, L, f.cause === F_BOUND);
+    const reported = this.episode(s, L, f.crossed);
     return this.observation(s, x, ts, f, L, reported);
   }
 
@@ -306,9 +304,11 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       f.cause = F_FLAT;
     }
     L = L > MULTIPLICITY ? L - MULTIPLICITY : 0;
-    // A crossed bound is one test, not one of several looking at every value: no multiplicity allowance.
-    const boundL = X_BOUND ? boundSurprise(s.bd, x, s.n) - (BOUND_MULT ? MULTIPLICITY : 0) : 0;
-    if (boundL > L && !((dir === 'up' && x < s.bd[0]) || (dir === 'down' && x > s.bd[2]))) {
+    // A crossed bound is one test, not one of several that look at every value: no multiplicity
+    // allowance (with it, rain's negative dips stayed below the default limit and raised no alert).
+    const boundL = (dir === 'up' && x < s.bd[0]) || (dir === 'down' && x > s.bd[2]) ? 0 : boundSurprise(s.bd, x, s.n);
+    f.crossed = boundL >= this.p.threshold;
+    if (boundL > L) {
       L = boundL;
       f.cause = F_BOUND;
     }
@@ -327,8 +327,9 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       }
       return reported;
     }
-    // A crossed hard bound is news inside any episode (the bound moves, so it cannot repeat as a run).
-    const escalates = (BOUND_ESC && crossed && L >= lim) || (L > s.peak + 1 && (L > 2 * s.peak || (s.peak < lim && L >= lim)));
+    // A hard bound crossed (by itself past the limit) is news inside any episode: the bound moves to
+    // the value that crossed it, so crossings cannot come as a run.
+    const escalates = crossed || (L > s.peak + 1 && (L > 2 * s.peak || (s.peak < lim && L >= lim)));
     if (escalates) {
       s.peak = L;
       if (L >= lim) s.firing = true;
@@ -383,7 +384,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     s.gaps = [];
     if (this.p.seasonality === 'none') return;
     s.bins = dayBins(s.dt);
-    if (s.bins === 0 && X_CYCLE) s.cy = initCycle(cyclePeriod(s.dt)).cy;
+    if (s.bins === 0) s.cy = initCycle(cyclePeriod(s.dt)).cy;
     if (s.bins > 0) {
       s.ps = new Array(Math.min(PHASE_BINS, s.bins)).fill(0);
       s.psN = new Array(s.ps.length).fill(0);
@@ -564,6 +565,8 @@ interface Features {
   gl: number;
   /** The most surprising feature (set by the judging). */
   cause: number;
+  /** Whether the value crossed a hard bound with a surprise past the limit (set by the judging). */
+  crossed: boolean;
 }
 
 /** Computes the features of x less the seasonal prediction; the EW means, prediction errors, variance and run trackers learn it. */
@@ -588,7 +591,7 @@ function features(s: UnivariateState, x: number, seasonal: number, ts: number, p
   const plOn = plb > 0 && gl > 0 && plb < PL_QUIET * gl;
   const phaseLvl = plOn ? lvlDev / Math.sqrt(Math.max(plb, PL_FLOOR * gl)) : 0;
   const cyc = cycleFeature(s.cy, s.ring, x);
-  return { seasonal, step, pred, zStep, phaseStep, varRatio, lvlDev, phaseLvl, plOn, cyc, pb, psb, g, gl, cause: 0 };
+  return { seasonal, step, pred, zStep, phaseStep, varRatio, lvlDev, phaseLvl, plOn, cyc, pb, psb, g, gl, cause: 0, crossed: false };
 }
 
 /** The prediction (the short mean with the least recent error) for d; then the means and their errors learn d. */
