@@ -17,8 +17,8 @@ export interface BoardGroup {
   labels: Record<string, string>;
 }
 
-/** A firing alert as the console shows it: the API's view, its group, every receiver it reaches, the silences touching it. */
-export type BoardAlert = ActiveAlertView & {
+/** What the console adds to an alert's API view: its group, every receiver it reaches, the silences touching it, teams, trail. */
+export interface BoardDecor {
   group: BoardGroup;
   receivers: string[];
   /** Ids of the silences (pending or active) whose matchers hold for its labels. */
@@ -27,11 +27,27 @@ export type BoardAlert = ActiveAlertView & {
   teams: string[];
   /** Its audit trail, oldest first: acks, comments, hand-ons, and silences created or expired with matchers holding for it. */
   history: Array<Omit<AuditEntry, 'at' | 'teams'> & { at: string }>;
-};
+}
+
+/** A firing alert as the console shows it: the API's view and the console's decoration. */
+export type BoardAlert = ActiveAlertView & BoardDecor;
 
 export interface BoardState {
   alerts: BoardAlert[];
   silences: Array<SilenceJson & { teams?: string[] }>;
+}
+
+/** One read of the store for the board: the alerts' API views, and how to decorate each. */
+export interface BoardRead {
+  views: ActiveAlertView[];
+  silences: BoardState['silences'];
+  decorate(view: ActiveAlertView): BoardDecor;
+  /**
+   * Changes when anything a decoration depends on besides the alert's own view does (the
+   * silences, the audit trail): an alert whose view is unchanged keeps its decoration while
+   * this is the same.
+   */
+  context: string;
 }
 
 /**
@@ -40,25 +56,33 @@ export interface BoardState {
  * reaches are listed), and the silences that are not expired.
  */
 export async function boardState(alerting: AlertingPipeline, access: Access): Promise<BoardState> {
-  const [alerts, silences, audit] = await Promise.all([alerting.activeAlerts(), alerting.silences(), alerting.desk.audit()]);
+  const r = await readBoard(alerting, access);
+  return { alerts: r.views.map((v): BoardAlert => ({ ...v, ...r.decorate(v) })), silences: r.silences };
+}
+
+/** The store's firing alerts, silences and audit trail, and the decoration of an alert from them (see boardState). */
+export async function readBoard(alerting: AlertingPipeline, access: Access): Promise<BoardRead> {
+  const [views, silences, audit] = await Promise.all([alerting.activeAlerts(), alerting.silences(), alerting.desk.audit()]);
   const history = historyOf(audit);
   const live = silences.filter((s) => s.state !== 'expired');
   const parsed: Array<{ id: string; matchers: Matcher[] }> = live.map((s) => ({ id: s.id, matchers: parseMatchers(s.matchers) }));
-  const board = alerts.map((a): BoardAlert => {
+  const shown = live.map((s) => ({ ...silenceJson(s), ...(s.teams ? { teams: s.teams } : {}) }));
+  const decorate = (a: ActiveAlertView): BoardDecor => {
     const labels = (a.labels ?? {}) as Record<string, string>;
     const routes = alerting.router.match(labels);
     const first = routes[0] ?? alerting.router.root;
     const glabels = groupLabels(first, labels);
     return {
-      ...a,
       group: { key: `${first.id}${JSON.stringify(glabels)}`, route: first.id, receiver: first.receiver, labels: glabels },
       receivers: routes.map((r) => r.receiver),
       silences: parsed.filter((s) => matchesAll(s.matchers, labels)).map((s) => s.id),
       teams: access.teamsOf(a),
       history: history(a.fingerprint, labels),
     };
-  });
-  return { alerts: board, silences: live.map((s) => ({ ...silenceJson(s), ...(s.teams ? { teams: s.teams } : {}) })) };
+  };
+  // The audit trail only grows (old entries age out): its length and newest entry date it.
+  const context = `${JSON.stringify(shown)}|${audit.length}|${JSON.stringify(audit.at(-1) ?? null)}`;
+  return { views, silences: shown, decorate, context };
 }
 
 /** An alert's trail from the audit: entries naming it, and silence entries whose matchers hold for its labels. */
