@@ -30,7 +30,7 @@ function usableToken(envName: string, token: string): string {
  * an admin named "admin"; each of alerting.api.users brings its own. No token at all, no API.
  */
 export function apiUsers(
-  cfg: Pick<ApiConfig, 'token_env'> & Partial<Pick<ApiConfig, 'users'>>,
+  cfg: Pick<ApiConfig, 'token_env'> & Partial<Pick<ApiConfig, 'users' | 'trusted_proxy'>>,
   env: NodeJS.ProcessEnv = process.env,
 ): Array<ApiUser & { token: string }> {
   const out: Array<ApiUser & { token: string }> = [];
@@ -42,7 +42,8 @@ export function apiUsers(
       throw new FlowwatchError('FW_USAGE', `alerting.api.users "${u.name}" needs a bearer token: set ${u.token_env} in the environment`);
     out.push({ name: u.name, admin: u.admin, teams: u.admin ? [] : u.teams, token: usableToken(u.token_env, token) });
   }
-  if (out.length === 0)
+  // Behind a trusted proxy people sign in through it: no token is needed then.
+  if (out.length === 0 && !cfg.trusted_proxy)
     throw new FlowwatchError(
       'FW_USAGE',
       `the HTTP API needs a bearer token: set ${cfg.token_env} in the environment (refusing to start the API without one)`,

@@ -21,6 +21,7 @@ import { silencePreview } from '../console/board';
 import { Sessions } from '../console/session';
 import { Access, actorOf, tokenDigest, tokenProblem, type ApiUser } from './access';
 import { checkSilence, deskRoute, mayExpire, visibleAlert, visibleAlerts } from './desk-routes';
+import { TrustedProxy, type TrustedProxyConfig } from './trusted-proxy';
 
 export { tokenProblem };
 
@@ -100,6 +101,7 @@ export class ApiServer {
   private readonly sessions: Sessions;
   private readonly assets = new ConsoleAssets();
   private readonly feed: LiveFeed;
+  private readonly proxy?: TrustedProxy;
 
   constructor(
     private readonly o: {
@@ -121,11 +123,14 @@ export class ApiServer {
       maxSilenceMs?: number;
       /** How often the console's live feed reads the store while a board is open (default 500 ms). */
       feedIntervalMs?: number;
+      /** alerting.api.trusted_proxy: people signed in by a reverse proxy's header. */
+      trustedProxy?: TrustedProxyConfig;
     },
   ) {
     if (o.token) this.users.set(tokenDigest(o.token), { name: 'admin', admin: true, teams: [] });
     for (const u of o.users ?? []) this.users.set(tokenDigest(u.token), { name: u.name, admin: u.admin, teams: u.teams });
     this.access = new Access(o.alerting.router, o.teams ?? []);
+    if (o.trustedProxy) this.proxy = new TrustedProxy(o.trustedProxy, o.users ?? []);
     this.sessions = new Sessions({ idleMs: o.sessionIdleMs ?? 30 * 60_000, maxMs: o.sessionMaxMs ?? 12 * 3_600_000 });
     this.feed = new LiveFeed({
       alerting: o.alerting,
@@ -141,7 +146,8 @@ export class ApiServer {
     return this.feed.open;
   }
 
-  async listen(host: string, port: number): Promise<{ host: string; port: number }> {
+  /** `fix`: what to tell the operator when the address is taken (the worker's config key, or the console's flag). */
+  async listen(host: string, port: number, fix = 'set alerting.api.listen to a free host:port'): Promise<{ host: string; port: number }> {
     const server = createServer((req, res) => void this.handle(req, res));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -152,13 +158,7 @@ export class ApiServer {
             : err.code === 'EACCES'
               ? 'permission denied (ports below 1024 need privileges)'
               : err.message;
-        reject(
-          new FlowwatchError(
-            'FW_USAGE',
-            `the alerting API cannot listen on ${host}:${port}: ${why}; set alerting.api.listen to a free host:port`,
-            { cause: err },
-          ),
-        );
+        reject(new FlowwatchError('FW_USAGE', `the alerting API cannot listen on ${host}:${port}: ${why}; ${fix}`, { cause: err }));
       });
       server.listen(port, host, () => resolve());
     });
@@ -364,9 +364,11 @@ export class ApiServer {
     return { status: 201, body: { silence: silenceJson({ ...created, state: created.startsAt > a.now() ? 'pending' : 'active' }) } };
   }
 
-  /** The user behind the bearer token (a user's token or a console session's); 401 otherwise. */
+  /** The user behind the bearer token (a user's token or a console session's), or named by the trusted proxy; 401 otherwise. */
   private authorize(req: IncomingMessage): { user: ApiUser; session?: string } {
     const h = req.headers.authorization;
+    const proxied = h ? undefined : this.proxy?.userOf(req);
+    if (proxied) return { user: proxied };
     if (!h) throw new HttpError(401, 'missing bearer token: send "Authorization: Bearer <token>"');
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
     if (!m) throw new HttpError(401, 'malformed Authorization header: expected "Bearer <token>"');

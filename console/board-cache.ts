@@ -20,30 +20,31 @@ export interface BoardRound {
 
 /**
  * The board read from the store, each alert serialised at most once per change: an alert whose
- * API view and decoration context (silences, audit trail) are the same as at the last read keeps
+ * API view, own audit trail and the silences are the same as at the last read keeps
  * its entry, the very same object, so the feed tells it unchanged by identity and neither routes,
  * matches nor serialises it again. (Profiled at ~1,000 alert changes/s, decorating and
  * serialising every alert on every read was about half of what an open board cost the worker.)
  */
 export class BoardCache {
-  private memo = new Map<string, { view: string; context: string; entry: BoardEntry }>();
+  private memo = new Map<string, { view: string; context: string; trail: string; entry: BoardEntry }>();
 
   constructor(private readonly o: { alerting: AlertingPipeline; access: Access }) {}
 
   async read(): Promise<BoardRound> {
     const r = await readBoard(this.o.alerting, this.o.access);
-    const memo = new Map<string, { view: string; context: string; entry: BoardEntry }>();
+    const memo = new Map<string, { view: string; context: string; trail: string; entry: BoardEntry }>();
     const entries = new Map<string, BoardEntry>();
     for (const v of r.views) {
       const view = JSON.stringify(v);
       const old = this.memo.get(v.fingerprint);
+      const trail = r.trail(v.fingerprint);
       let entry: BoardEntry;
-      if (old && old.view === view && old.context === r.context) entry = old.entry;
+      if (old && old.view === view && old.context === r.context && old.trail === trail) entry = old.entry;
       else {
         const d = r.decorate(v);
         entry = { fingerprint: v.fingerprint, json: joinObjects(view, JSON.stringify(d)), teams: d.teams, silences: d.silences };
       }
-      memo.set(v.fingerprint, { view, context: r.context, entry });
+      memo.set(v.fingerprint, { view, context: r.context, trail, entry });
       entries.set(v.fingerprint, entry);
     }
     this.memo = memo;

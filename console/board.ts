@@ -43,11 +43,19 @@ export interface BoardRead {
   silences: BoardState['silences'];
   decorate(view: ActiveAlertView): BoardDecor;
   /**
-   * Changes when anything a decoration depends on besides the alert's own view does (the
-   * silences, the audit trail): an alert whose view is unchanged keeps its decoration while
-   * this is the same.
+   * Changes when anything every decoration depends on does (the silences, the audit trail of
+   * silences); with the same view and the same trail(fingerprint), an alert keeps its decoration.
    */
   context: string;
+  /** Dates an alert's own audit trail (acks, comments, hand-ons). */
+  trail(fingerprint: string): string;
+}
+
+/** The audit trail, indexed: an alert's history, and keys that change when it does. */
+interface Trails {
+  history(fp: string, labels: Record<string, string>): BoardAlert['history'];
+  key(fp: string): string;
+  silencesKey: string;
 }
 
 /**
@@ -63,7 +71,7 @@ export async function boardState(alerting: AlertingPipeline, access: Access): Pr
 /** The store's firing alerts, silences and audit trail, and the decoration of an alert from them (see boardState). */
 export async function readBoard(alerting: AlertingPipeline, access: Access): Promise<BoardRead> {
   const [views, silences, audit] = await Promise.all([alerting.activeAlerts(), alerting.silences(), alerting.desk.audit()]);
-  const history = historyOf(audit);
+  const trails = historyOf(audit);
   const live = silences.filter((s) => s.state !== 'expired');
   const parsed: Array<{ id: string; matchers: Matcher[] }> = live.map((s) => ({ id: s.id, matchers: parseMatchers(s.matchers) }));
   const shown = live.map((s) => ({ ...silenceJson(s), ...(s.teams ? { teams: s.teams } : {}) }));
@@ -77,26 +85,36 @@ export async function readBoard(alerting: AlertingPipeline, access: Access): Pro
       receivers: routes.map((r) => r.receiver),
       silences: parsed.filter((s) => matchesAll(s.matchers, labels)).map((s) => s.id),
       teams: access.teamsOf(a),
-      history: history(a.fingerprint, labels),
+      history: trails.history(a.fingerprint, labels),
     };
   };
-  // The audit trail only grows (old entries age out): its length and newest entry date it.
-  const context = `${JSON.stringify(shown)}|${audit.length}|${JSON.stringify(audit.at(-1) ?? null)}`;
-  return { views, silences: shown, decorate, context };
+  return { views, silences: shown, decorate, context: `${JSON.stringify(shown)}|${trails.silencesKey}`, trail: trails.key };
 }
 
 /** An alert's trail from the audit: entries naming it, and silence entries whose matchers hold for its labels. */
-function historyOf(audit: readonly AuditEntry[]): (fp: string, labels: Record<string, string>) => BoardAlert['history'] {
+function historyOf(audit: readonly AuditEntry[]): Trails {
   const byFp = new Map<string, AuditEntry[]>();
   const silences: Array<{ e: AuditEntry; m: Matcher[] }> = [];
   for (const e of audit) {
-    if (e.fingerprint) byFp.set(e.fingerprint, [...(byFp.get(e.fingerprint) ?? []), e]);
-    else if (e.matchers) silences.push({ e, m: parseMatchers(e.matchers) });
+    if (e.fingerprint) {
+      const list = byFp.get(e.fingerprint);
+      if (list) list.push(e);
+      else byFp.set(e.fingerprint, [e]);
+    } else if (e.matchers) silences.push({ e, m: parseMatchers(e.matchers) });
   }
-  return (fp, labels) => {
-    const mine = [...(byFp.get(fp) ?? []), ...silences.filter((s) => matchesAll(s.m, labels)).map((s) => s.e)];
-    mine.sort((x, y) => x.at - y.at);
-    return mine.slice(-HISTORY_MAX).map(({ at, teams: _teams, ...rest }) => ({ ...rest, at: new Date(at).toISOString() }));
+  const last = silences.at(-1)?.e;
+  return {
+    history: (fp, labels) => {
+      const mine = [...(byFp.get(fp) ?? []), ...silences.filter((s) => matchesAll(s.m, labels)).map((s) => s.e)];
+      mine.sort((x, y) => x.at - y.at);
+      return mine.slice(-HISTORY_MAX).map(({ at, teams: _teams, ...rest }) => ({ ...rest, at: new Date(at).toISOString() }));
+    },
+    // A trail only grows at its end (old entries age out at its start): its length and newest entry date it.
+    key: (fp) => {
+      const mine = byFp.get(fp);
+      return mine ? `${mine.length}|${JSON.stringify(mine.at(-1))}` : '';
+    },
+    silencesKey: `${silences.length}|${JSON.stringify(last ?? null)}`,
   };
 }
 

@@ -171,6 +171,7 @@ function listeners(
           sessionIdleMs: api.apiCfg.session_idle,
           sessionMaxMs: api.apiCfg.session_max,
           maxSilenceMs: api.apiCfg.max_silence,
+          trustedProxy: api.apiCfg.trusted_proxy,
           log: log.child({ component: 'api' }),
         })
       : undefined,

@@ -57,7 +57,8 @@ async function api(method, path, body) {
     method,
     headers: { authorization: `Bearer ${state.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
-    credentials: 'omit',
+    // A reverse proxy in front may need its own login cookie on every request; flowwatch sets none.
+    credentials: 'same-origin',
     cache: 'no-store',
   });
   if (res.status === 401) {
@@ -733,28 +734,40 @@ function start() {
   connect();
 }
 
+/** Keeps a console session (from a token, or from the trusted proxy's sign-in) and opens the board. */
+function signedIn(s, whoami) {
+  state.token = s.session;
+  state.user = s.user;
+  state.teams = s.teams;
+  state.whoami = whoami || s.user.name;
+  sessionStorage.setItem('fw.session', state.token);
+  sessionStorage.setItem('fw.user', JSON.stringify(s.user));
+  sessionStorage.setItem('fw.teams', JSON.stringify(s.teams));
+  sessionStorage.setItem('fw.whoami', state.whoami);
+  start();
+}
+
 /** Trades the API token for a console session: only the session's token stays in the tab. */
 $('login-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const res = await fetch('/api/console/session', {
     method: 'POST',
     headers: { authorization: `Bearer ${$('token').value.trim()}` },
-    credentials: 'omit',
+    credentials: 'same-origin',
     cache: 'no-store',
   }).catch(() => null);
   $('token').value = '';
   if (!res || !res.ok) return signOut(res?.status === 401 ? 'The API refused the token.' : 'The API did not answer; try again.');
-  const s = await res.json();
-  state.token = s.session;
-  state.user = s.user;
-  state.teams = s.teams;
-  state.whoami = $('whoami').value.trim() || s.user.name;
-  sessionStorage.setItem('fw.session', state.token);
-  sessionStorage.setItem('fw.user', JSON.stringify(s.user));
-  sessionStorage.setItem('fw.teams', JSON.stringify(s.teams));
-  sessionStorage.setItem('fw.whoami', state.whoami);
-  start();
+  signedIn(await res.json(), $('whoami').value.trim());
 });
+
+/** Behind a trusted reverse proxy (alerting.api.trusted_proxy) the proxy has signed the user in: no token to type. */
+async function proxySignIn() {
+  const res = await fetch('/api/console/session', { method: 'POST', credentials: 'same-origin', cache: 'no-store' }).catch(() => null);
+  if (res?.status === 201) return signedIn(await res.json(), $('whoami').value.trim());
+  // 401: no proxy configured, or it names nobody; 403: it names someone not configured, or from the wrong address.
+  signOut(res?.status === 403 ? ((await res.json().catch(() => ({}))).error ?? '') : '');
+}
 $('signout').addEventListener('click', () => signOut());
 $('mark-seen').addEventListener('click', () => markSeen(state.alerts.values()));
 $('filters').addEventListener('input', () => {
@@ -764,4 +777,4 @@ $('filters').addEventListener('input', () => {
 $('filters').addEventListener('submit', (e) => e.preventDefault());
 $('whoami').value = state.whoami;
 if (state.token) start();
-else signOut();
+else void proxySignIn();
