@@ -7,8 +7,14 @@ import { BoardCache, type BoardEntry, type BoardRound } from './board-cache';
 import { CONSOLE_HEADERS } from './assets';
 import type { Sessions } from './session';
 
-/** How often the store is read while a board is open: a change reaches open boards within this plus one read. */
+/** How often the store is read while a board is open and little changes: a change reaches open boards within this plus one read. */
 export const FEED_INTERVAL_MS = 500;
+/**
+ * The longest wait between reads, when most of the board changed at the last one: the issue's
+ * bound is 1 s from a change reaching the store to the boards, and a read of a few hundred alerts
+ * takes milliseconds.
+ */
+export const FEED_COALESCE_MS = 900;
 /** A comment line this often keeps proxies from closing a quiet stream. */
 const KEEPALIVE_EVERY = 30;
 
@@ -51,6 +57,8 @@ export class LiveFeed {
   private timer?: NodeJS.Timeout;
   private reading = false;
   private ticks = 0;
+  /** The share of the board that changed at the last read (0–1): the more, the longer the next wait. */
+  private churn = 0;
 
   constructor(private readonly o: { alerting: AlertingPipeline; access: Access; sessions: Sessions; log: Logger; intervalMs?: number }) {
     this.cache = new BoardCache(o);
@@ -100,12 +108,18 @@ export class LiveFeed {
   }
 
   /**
-   * The next read: after the interval, or after twice the last read's time when that is longer,
-   * so a large board (a read of 10,000 alerts takes ~0.2 s) costs the worker at most about a
-   * third of a core however busy the store is. One read serves every open board.
+   * The next read. Where most of the board changes between reads (hundreds of alert changes a
+   * second), reading more often only sends the same alerts more often: the wait grows with the
+   * share of the board that changed, from the interval to FEED_COALESCE_MS, and each board gets
+   * every alert's latest state once per read (profiled: a read's cost is the alerts it
+   * serialises and writes, so fewer reads of a churning board is the saving that counts). After
+   * a slow read it is at least twice that read's time, so a large board (a read of 10,000 alerts
+   * takes ~0.2 s) costs the worker at most about a third of a core however busy the store is.
    */
   private next(lastReadMs: number): void {
-    const wait = Math.max(this.o.intervalMs ?? FEED_INTERVAL_MS, 2 * lastReadMs);
+    const base = this.o.intervalMs ?? FEED_INTERVAL_MS;
+    const coalesced = base + (Math.max(base, FEED_COALESCE_MS) - base) * this.churn;
+    const wait = Math.max(coalesced, 2 * lastReadMs);
     const handle: NodeJS.Timeout = setTimeout(() => {
       const started = Date.now();
       void this.read().then(() => {
@@ -128,6 +142,9 @@ export class LiveFeed {
         const was = this.last.get(e.fingerprint);
         if (was !== e && was?.json !== e.json) upsert.push(e);
       }
+      let gone = 0;
+      for (const fp of this.last.keys()) if (!read.entries.has(fp)) gone++;
+      this.churn = Math.min(1, (upsert.length + gone) / Math.max(1, read.entries.size + gone));
       const silencesChanged = read.silencesJson !== this.lastSilences;
       this.last = read.entries;
       this.lastSilences = read.silencesJson;
