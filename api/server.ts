@@ -22,6 +22,9 @@ import { Sessions } from '../console/session';
 import { Access, actorOf, tokenDigest, tokenProblem, type ApiUser } from './access';
 import { checkSilence, deskRoute, mayExpire, visibleAlert, visibleAlerts } from './desk-routes';
 import { TrustedProxy, type TrustedProxyConfig } from './trusted-proxy';
+import { SeriesReader, type SeriesAlert } from '../console/series';
+import { replayOf, seriesCsv } from '../console/replay';
+import type { InfluxDbSinkConfig } from '../sinks/influxdb';
 
 export { tokenProblem };
 
@@ -102,6 +105,7 @@ export class ApiServer {
   private readonly assets = new ConsoleAssets();
   private readonly feed: LiveFeed;
   private readonly proxy?: TrustedProxy;
+  private readonly series: SeriesReader;
 
   constructor(
     private readonly o: {
@@ -125,12 +129,17 @@ export class ApiServer {
       feedIntervalMs?: number;
       /** alerting.api.trusted_proxy: people signed in by a reverse proxy's header. */
       trustedProxy?: TrustedProxyConfig;
+      /** The InfluxDB sink the workers write (the card's chart reads the key's series back) and its token. */
+      influx?: { sink: InfluxDbSinkConfig; token: string };
+      /** The config file the workers run, for the card's backtest command. */
+      configFile?: string;
     },
   ) {
     if (o.token) this.users.set(tokenDigest(o.token), { name: 'admin', admin: true, teams: [] });
     for (const u of o.users ?? []) this.users.set(tokenDigest(u.token), { name: u.name, admin: u.admin, teams: u.teams });
     this.access = new Access(o.alerting.router, o.teams ?? []);
     if (o.trustedProxy) this.proxy = new TrustedProxy(o.trustedProxy, o.users ?? []);
+    this.series = new SeriesReader({ sink: o.influx?.sink, token: o.influx?.token, log: o.log.child({ component: 'console-series' }) });
     this.sessions = new Sessions({ idleMs: o.sessionIdleMs ?? 30 * 60_000, maxMs: o.sessionMaxMs ?? 12 * 3_600_000 });
     this.feed = new LiveFeed({
       alerting: o.alerting,
@@ -209,11 +218,30 @@ export class ApiServer {
       send(res, method === 'POST' ? 201 : 200, this.session(method, req));
       return true;
     }
+    const series = /^\/api\/alerts\/([^/]+)\/series(\.csv)?$/.exec(path);
+    if (series) {
+      allow(method, ['GET']);
+      await this.alertSeries(decodeURIComponent(series[1]), series[2] === '.csv', req, res);
+      return true;
+    }
     if (path !== '/api/console/events') return false;
     allow(method, ['GET']);
     const { user, session } = this.authorize(req);
     await this.feed.subscribe(req, res, user, session);
     return true;
+  }
+
+  /**
+   * GET /api/alerts/:id/series: the chart's points around the alert (InfluxDB, or none with a
+   * note) and the backtest command that replays the key; `.csv`: the points as backtest's input.
+   */
+  private async alertSeries(id: string, csv: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { user } = this.authorize(req);
+    const a = await visibleAlert({ alerting: this.o.alerting, access: this.access, user }, id);
+    const answer = await this.series.read(a as unknown as SeriesAlert);
+    if (csv) return send(res, 200, seriesCsv(answer), 'text/csv; charset=utf-8');
+    const replay = replayOf(a as unknown as Parameters<typeof replayOf>[0], answer, this.o.configFile);
+    send(res, 200, { ...answer, replay });
   }
 
   /** POST /api/console/session: a user's token for a short-lived console session; DELETE ends the one in use. */

@@ -14,6 +14,7 @@ import { redactUrl } from '../../state/redis-connection';
 import { ApiServer, parseListen } from '../../api/server';
 import { apiUsers } from '../../api/access';
 import { listenOption } from '../options';
+import { consoleSources } from './console-sources';
 
 /** Default of --listen: beside a worker's API (9464) and telemetry (9465) on the same host. */
 export const CONSOLE_LISTEN = '127.0.0.1:9470';
@@ -99,6 +100,7 @@ async function consoleAction(flags: { config: string; listen: string }): Promise
     sessionMaxMs: apiCfg.session_max,
     maxSilenceMs: apiCfg.max_silence,
     trustedProxy: apiCfg.trusted_proxy,
+    ...consoleSources(config, flags.config),
     log: log.child({ component: 'api' }),
   });
   const { host, port } = parseListen(flags.listen);
