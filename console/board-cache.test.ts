@@ -8,6 +8,7 @@ import { makeAlert, RecordingReceiver, route, testPipeline } from '../alerts/tes
 import { Access } from '../api/access';
 import { boardState } from './board';
 import { BoardCache, joinObjects } from './board-cache';
+import { churnOf, feedWait } from './feed';
 
 function setup() {
   const { p, clock } = testPipeline({ receivers: [new RecordingReceiver('hook')], route: route({ receiver: 'hook' }) });
@@ -62,5 +63,18 @@ describe('joinObjects', () => {
     expect(JSON.parse(joinObjects('{"a":1,"b":2}', '{"b":3,"c":[4]}'))).toEqual({ a: 1, b: 3, c: [4] });
     expect(joinObjects('{}', '{"c":1}')).toBe('{"c":1}');
     expect(joinObjects('{"a":1}', '{}')).toBe('{"a":1}');
+  });
+});
+
+describe('the live feed’s pace (feedWait, churnOf)', () => {
+  it('reads every 500 ms while little changes, up to 900 ms when the whole board changes, never sooner than twice a slow read', () => {
+    expect(feedWait(500, 0, 5)).toBe(500);
+    expect(feedWait(500, churnOf(50, 0, 100), 5)).toBe(700);
+    expect(feedWait(500, churnOf(100, 100, 100), 5)).toBe(900);
+    expect(feedWait(500, 1, 300)).toBe(900);
+    expect(feedWait(500, 0, 400)).toBe(800);
+    // a test's short interval coalesces up to the same bound
+    expect(feedWait(20, 1, 0)).toBe(900);
+    expect(churnOf(0, 0, 0)).toBe(0);
   });
 });

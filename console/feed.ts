@@ -117,9 +117,7 @@ export class LiveFeed {
    * takes ~0.2 s) costs the worker at most about a third of a core however busy the store is.
    */
   private next(lastReadMs: number): void {
-    const base = this.o.intervalMs ?? FEED_INTERVAL_MS;
-    const coalesced = base + (Math.max(base, FEED_COALESCE_MS) - base) * this.churn;
-    const wait = Math.max(coalesced, 2 * lastReadMs);
+    const wait = feedWait(this.o.intervalMs ?? FEED_INTERVAL_MS, this.churn, lastReadMs);
     const handle: NodeJS.Timeout = setTimeout(() => {
       const started = Date.now();
       void this.read().then(() => {
@@ -144,7 +142,7 @@ export class LiveFeed {
       }
       let gone = 0;
       for (const fp of this.last.keys()) if (!read.entries.has(fp)) gone++;
-      this.churn = Math.min(1, (upsert.length + gone) / Math.max(1, read.entries.size + gone));
+      this.churn = churnOf(upsert.length, gone, read.entries.size);
       const silencesChanged = read.silencesJson !== this.lastSilences;
       this.last = read.entries;
       this.lastSilences = read.silencesJson;
@@ -193,6 +191,17 @@ export class LiveFeed {
     }
     if (this.ticks % KEEPALIVE_EVERY === 0) c.res.write(': keepalive\n\n');
   }
+}
+
+/** The wait before the next read (LiveFeed.next): from `base` up to FEED_COALESCE_MS with the churn, at least twice the last read. */
+export function feedWait(base: number, churn: number, lastReadMs: number): number {
+  const coalesced = base + (Math.max(base, FEED_COALESCE_MS) - base) * Math.min(1, Math.max(0, churn));
+  return Math.max(coalesced, 2 * lastReadMs);
+}
+
+/** The share of the board that changed at a read: alerts upserted or gone, of all there were or are. */
+export function churnOf(upserts: number, gone: number, now: number): number {
+  return Math.min(1, (upserts + gone) / Math.max(1, now + gone));
 }
 
 /** The silences a board shows: admins all; others their teams' and those touching an alert they see. */

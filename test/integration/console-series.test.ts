@@ -77,7 +77,7 @@ describe('the card’s chart from InfluxDB', () => {
     const cfg = path.join(dir, 'workers.yaml');
     writeFileSync(
       cfg,
-      `streams:\n  ${STREAM}:\n    mapping: { key: gate_id, time: { field: ts, format: epoch_ms }, measurements: [entries] }\n    detectors:\n      - { type: threshold, name: surge, measurement: entries, above: 300 }\n`,
+      `streams:\n  ${STREAM}:\n    source: { type: file, path: ${JSON.stringify(path.join(dir, 'live.jsonl'))} }\n    mapping: { key: gate_id, time: { field: ts, format: epoch_ms }, measurements: [entries] }\n    detectors:\n      - { type: threshold, name: surge, measurement: entries, above: 300 }\n`,
     );
     const t = await api(URL_, cfg);
     try {
@@ -101,7 +101,7 @@ describe('the card’s chart from InfluxDB', () => {
       writeFileSync(path.join(dir, s.replay.file), csv.text);
       const args = (s.replay.command as string).split(' ').slice(1); // "flowwatch" is bin/flowwatch.js here
       const replay = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-      expect(replay.status).toBe(0);
+      expect({ status: replay.status, stderr: replay.stderr }).toMatchObject({ status: 0 });
       const fired = readFileSync(path.join(dir, `${STREAM}-A1.alerts.jsonl`), 'utf8')
         .trim()
         .split('\n')
