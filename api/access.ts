@@ -101,6 +101,16 @@ export class Access {
     return owner && !routing.includes(owner) ? [...routing, owner] : routing;
   }
 
+  /** An incident's teams: those owning a department's receiver, and those of its member alerts. */
+  teamsOfIncident(i: {
+    departments: ReadonlyArray<{ receiver: string }>;
+    members: ReadonlyArray<{ alert: { labels: Record<string, string> } }>;
+  }): string[] {
+    const teams = new Set(i.departments.flatMap((d) => this.byReceiver.get(d.receiver) ?? []));
+    for (const m of i.members) for (const t of this.teamsOfLabels(m.alert.labels)) teams.add(t);
+    return [...teams];
+  }
+
   static sees(user: ApiUser, teams: readonly string[]): boolean {
     return user.admin || teams.some((t) => user.teams.includes(t));
   }

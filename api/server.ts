@@ -13,7 +13,7 @@ import type { FlowwatchMetrics } from './metrics';
 import type { Health } from '../kernel/health';
 import { readiness } from './telemetry';
 import { alertmanagerV2 } from './alertmanager-v2';
-import { incidentsApi } from './incidents';
+import { incidentJson, incidentsApi } from './incidents';
 import { silenceJson } from './views';
 import { ConsoleAssets } from '../console/assets';
 import { LiveFeed } from '../console/feed';
@@ -279,6 +279,7 @@ export class ApiServer {
       throw new HttpError(403, 'the Alertmanager v2 API is for admins (it does not know teams)');
     if (path.startsWith('/api/v2/'))
       return alertmanagerV2(method, path, url, req, { alerting: a, readJson, maxSilenceMs: this.o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS });
+    if (path === '/api/incidents' && method === 'GET' && !user.admin && a.incidents) return this.teamIncidents(user);
     const incidents = await incidentsApi(method, path, req, { incidents: a.incidents, readJson });
     if (incidents) return incidents;
 
@@ -323,6 +324,13 @@ export class ApiServer {
       return { body: { silence: silenceJson({ ...expired, state: 'expired' }) } };
     }
     throw new HttpError(404, `no such endpoint: ${method} ${path}`);
+  }
+
+  /** GET /api/incidents for a team user: the incidents of its departments or with an alert of its teams (the board's list). */
+  private async teamIncidents(user: ApiUser): Promise<{ body: unknown }> {
+    const all = (await this.o.alerting.incidents?.list()) ?? [];
+    const mine = all.filter((i) => Access.sees(user, this.access.teamsOfIncident(i)));
+    return { body: { incidents: mine.map((i) => incidentJson(i, false)) } };
   }
 
   /** /readyz: the alert store answers within a bound (the API serves acks and silences from it), and every part is healthy. */

@@ -805,6 +805,9 @@ function signOut(message = '') {
   state.token = '';
   state.alerts = new Map();
   state.series = new Map();
+  state.incidents = null;
+  clearTimeout(state.incidentsTimer);
+  renderIncidents();
   state.selected = null;
   state.seen = null;
   for (const k of ['fw.session', 'fw.user', 'fw.teams']) sessionStorage.removeItem(k);
@@ -816,6 +819,53 @@ function signOut(message = '') {
   $('conn').className = 'conn';
 }
 
+// ---- incidents (alerts about one place or party across flows; docs/incidents.md) ----
+
+/** How often the board asks for incidents: they change with alerts but matter at a glance, not to the second. */
+const INCIDENTS_EVERY_MS = 10_000;
+
+/** Polls GET /api/incidents while signed in; stops when incidents are not configured (404). */
+async function pollIncidents() {
+  clearTimeout(state.incidentsTimer);
+  if (!state.token) return;
+  try {
+    state.incidents = (await api('GET', '/api/incidents')).incidents;
+  } catch (err) {
+    if (/not configured/.test(err.message)) return renderIncidents();
+    state.incidents = state.incidents ?? [];
+  }
+  renderIncidents();
+  state.incidentsTimer = setTimeout(pollIncidents, INCIDENTS_EVERY_MS);
+}
+
+/** The open (and recently ended) incidents this user may see: title, severity, flows, members, departments and their acks. */
+function renderIncidents() {
+  const box = $('incidents');
+  const list = (state.incidents ?? []).filter((i) => i.status !== 'closed');
+  box.hidden = list.length === 0;
+  if (box.hidden) return box.replaceChildren();
+  box.replaceChildren(
+    el('h2', {}, `Incidents (${list.length})`),
+    el(
+      'ul',
+      {},
+      list.map((i) =>
+        el(
+          'li',
+          { class: 'incident' },
+          el('span', { class: `sev sev-${i.severity}` }, i.severity),
+          ' ',
+          el('strong', {}, i.title),
+          ` · ${i.status} · ${i.streams.join(' + ')} · ${i.members} alert${i.members === 1 ? '' : 's'} · since `,
+          localTime(i.openedAt),
+          ' · ',
+          i.departments.map((d, k) => [k ? ', ' : '', d.ack ? `${d.name} ✓ ${d.ack.by}` : `${d.name} (not acknowledged)`]),
+        ),
+      ),
+    ),
+  );
+}
+
 function start() {
   $('whois').textContent = state.user ? `${state.user.name} · ${state.user.admin ? 'admin' : `team ${state.user.teams.join(', ')}`}` : '';
   $('login').hidden = true;
@@ -823,6 +873,7 @@ function start() {
   $('signout').hidden = false;
   render();
   connect();
+  void pollIncidents();
 }
 
 /** Keeps a console session (from a token, or from the trusted proxy's sign-in) and opens the board. */
