@@ -98,6 +98,9 @@ const request = async (method: string, p: string, body?: unknown, token = TOKEN)
 const api = async (method: string, p: string, body?: unknown, token = TOKEN): Promise<any> => (await request(method, p, body, token)).json;
 const alerts = async (): Promise<any[]> => (await api('GET', '/api/alerts')).alerts;
 
+/** The worker's config file (the card's backtest command names it). */
+let configFile = '';
+
 async function signIn(p: Page, token = TOKEN, name = NAME): Promise<void> {
   await p.goto(`${base}/console`);
   await p.fill('#token', token);
@@ -112,7 +115,8 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(path.join(tmpdir(), 'fw-console-'));
-  writeFileSync(path.join(dir, 'cfg.yaml'), CONFIG(port));
+  configFile = path.join(dir, 'cfg.yaml');
+  writeFileSync(configFile, CONFIG(port));
   worker = spawn(
     process.execPath,
     [path.join(ROOT, 'bin', 'flowwatch.js'), 'run', '--config', path.join(dir, 'cfg.yaml'), '--telemetry', 'off', '--speed', '240'],
@@ -179,6 +183,12 @@ describe('duty console in chromium', () => {
     expect(await page.textContent('#card .labels')).toContain(target.key);
     await expect(page.textContent('#card .states')).resolves.toContain('firing at');
     await page.screenshot({ path: path.join(SHOTS, 'card-1440x900.png') });
+    // No InfluxDB sink here: the stored evidence's chart, and the replay command for the key
+    await page.click('#card details.replay summary');
+    const replay = await page.textContent('#card details.replay pre');
+    expect(replay).toContain(`/api/alerts/${encodeURIComponent(target.id)}/series.csv`);
+    expect(replay).toContain(`flowwatch backtest -c ${configFile} --stream people --measurement ${target.evidence.measure} -i `);
+    await page.click('#card details.replay summary');
   }, 90_000);
 
   it('acknowledges with a name and comment: the API has it, and a second session shows it', async () => {
