@@ -47,12 +47,18 @@ export class SeriesReader {
     if (s) this.query = new InfluxDB({ url: s.url, token: o.token ?? '', timeout: o.timeoutMs ?? SERIES_TIMEOUT_MS }).getQueryApi(s.org);
   }
 
-  /** The range a chart of this alert covers: from before its start to after its end (or now), at most SERIES_MAX_SPAN_MS. */
+  /**
+   * The range a chart of this alert covers: from before its start to after its end (or now), at
+   * most SERIES_MAX_SPAN_MS. Alert times are event times, which may run ahead of the wall clock
+   * (a simulator at --speed, a replay): a firing alert that started "in the future" still gets
+   * the span after its start.
+   */
   range(a: SeriesAlert): { from: number; to: number } {
     const now = (this.o.now ?? Date.now)();
-    const to = Math.min(now, (a.endsAt ? Date.parse(a.endsAt) : now) + SERIES_AFTER_MS);
-    const from = Math.max(Date.parse(a.startsAt) - SERIES_BEFORE_MS, to - SERIES_MAX_SPAN_MS);
-    return { from, to: Math.max(to, from + 1) };
+    const start = Date.parse(a.startsAt);
+    const to = (a.endsAt ? Date.parse(a.endsAt) : Math.max(now, start)) + SERIES_AFTER_MS;
+    const from = Math.max(start - SERIES_BEFORE_MS, to - SERIES_MAX_SPAN_MS);
+    return { from, to };
   }
 
   async read(a: SeriesAlert): Promise<SeriesAnswer> {
