@@ -30,6 +30,8 @@ alerting:
     teams:
       - { name: riverside, receivers: [riverside-console] }
       - { name: station-ops, receivers: [console] }
+    # The test's browser plays the proxy: it sends X-Forwarded-User from 127.0.0.1.
+    trusted_proxy: { from: [127.0.0.1, "::1"], users: [{ name: pia, teams: [riverside] }] }
 route:
   receiver: console
   group_by: [stream, detector]
@@ -352,6 +354,30 @@ describe('teams on the console', () => {
     expect(items.some((t) => t.includes('handed on to station-ops') && t.includes('needs the station-ops crowd plan'))).toBe(true);
     expect(await ops.locator(`button.alert[data-fp="${theirs.fingerprint}"]`).count()).toBe(1);
     await ops.close();
+  }, 60_000);
+});
+
+describe('sign-in by a trusted reverse proxy', () => {
+  it('signs the page in as the user the proxy names, with that user’s teams, without a token', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, extraHTTPHeaders: { 'X-Forwarded-User': 'pia' } });
+    try {
+      const p = await ctx.newPage();
+      await p.goto(`${base}/console`);
+      await p.waitForSelector('#conn.live', { timeout: 20_000 });
+      await expect(p.textContent('#whois')).resolves.toContain('pia · team riverside');
+      expect(await p.isHidden('#login')).toBe(true);
+      await p.waitForSelector('button.alert', { timeout: 5000 });
+      const shown = await p.locator('button.alert').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-fp')));
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown.every((fp) => fp!.includes('/riverside-'))).toBe(true);
+    } finally {
+      await ctx.close();
+    }
+    // Without the header the page asks for a token, as before.
+    const plain = await browser.newPage();
+    await plain.goto(`${base}/console`);
+    await plain.waitForSelector('#login:not([hidden])', { timeout: 5000 });
+    await plain.close();
   }, 60_000);
 });
 
