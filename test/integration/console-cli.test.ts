@@ -104,23 +104,26 @@ async function call(base: string, token: string, method: string, p: string, body
   return { status: res.status, json: await res.json().catch(() => undefined) };
 }
 
-/** The first `snapshot` message of the console's live feed. */
-async function snapshot(base: string, token: string): Promise<any> {
+/** The console's live feed; `next(event)` waits for the next message of that kind. */
+async function feed(base: string, token: string) {
   const ctrl = new AbortController();
   const res = await fetch(`${base}/api/console/events`, { headers: { authorization: `Bearer ${token}` }, signal: ctrl.signal });
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buf = '';
-  try {
+  const next = async (event: string): Promise<any> => {
     for (;;) {
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (block.startsWith(`event: ${event}\n`)) return JSON.parse(block.split('\ndata: ')[1]);
+      }
       const { value, done } = await reader.read();
       if (done) throw new Error('feed closed');
       buf += value;
-      const i = buf.indexOf('\n\n');
-      if (i >= 0 && buf.startsWith('event: snapshot\n')) return JSON.parse(buf.slice(0, i).split('\ndata: ')[1]);
     }
-  } finally {
-    ctrl.abort();
-  }
+  };
+  return { next, close: () => ctrl.abort() };
 }
 
 const redisState = () => `{ backend: redis, url: ${JSON.stringify(process.env.REDIS_URL)}, prefix: ${PREFIX} }`;
@@ -168,14 +171,16 @@ describe('flowwatch console (standalone, shared Redis alert store)', () => {
     const page = await fetch(`${consoleUrl}/console`);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<html/i);
-    const snap = await snapshot(consoleUrl, ADMIN);
+    const board = await feed(consoleUrl, ADMIN);
+    const snap = await board.next('snapshot');
+    board.close();
     expect(snap.alerts.map((a: any) => [a.key, a.teams]).sort()).toEqual([
       ['rail-g2', ['rail']],
       ['road-g1', ['roads']],
     ]);
     // who sees what holds on the standalone console too
     expect((await call(consoleUrl, ROADS, 'GET', '/api/alerts')).json.alerts.map((a: any) => a.key)).toEqual(['road-g1']);
-  });
+  }, 60_000);
 
   it('an ack on the standalone console is in the store: the worker’s API shows it', async () => {
     const road = (await call(consoleUrl, ROADS, 'GET', '/api/alerts')).json.alerts[0];
@@ -186,7 +191,27 @@ describe('flowwatch console (standalone, shared Redis alert store)', () => {
       return a?.ack ? a.ack : undefined;
     });
     expect(seen).toMatchObject({ by: 'Rosa', comment: 'on it' });
-  });
+  }, 60_000);
+
+  it('a change another process makes in the store reaches the standalone console’s open board', async () => {
+    const board = await feed(consoleUrl, ADMIN);
+    try {
+      await board.next('snapshot');
+      const rail = (await call(workerUrl, ADMIN, 'GET', '/api/alerts')).json.alerts.find((a: any) => a.key === 'rail-g2');
+      // acknowledged through the worker's API: the console learns it only from the shared store
+      expect((await call(workerUrl, ADMIN, 'POST', `/api/alerts/${rail.id}/ack`, { by: 'Raul' })).status).toBe(200);
+      for (;;) {
+        const got = await board.next('alerts');
+        const a = got.upsert.find((x: any) => x.key === 'rail-g2');
+        if (a?.ack) {
+          expect(a.ack.by).toBe('Raul');
+          break;
+        }
+      }
+    } finally {
+      board.close();
+    }
+  }, 30_000);
 
   it('says what is wrong: no shared store, the store down, the address in use', async () => {
     const mem = run('console', '--config', writeConfig('memory.yaml', 9, '{ backend: memory }'));
@@ -212,5 +237,5 @@ describe('flowwatch console (standalone, shared Redis alert store)', () => {
 
     const help = run('console', '--help');
     expect(help.stdout).toMatch(/delivers nothing/);
-  });
+  }, 60_000);
 });
