@@ -28,6 +28,8 @@ the alert store that the workers share (Redis: alerting.store or state.backend "
 state.url, state.prefix of the same config file the workers run). It delivers nothing: workers
 notify receivers; this process only shows the store and records people's actions in it, so it
 works with any number of workers, and keeps working while they restart.
+With an InfluxDB sink in the config the card's chart reads the key's series from it (its
+token_env from the environment), else the stored evidence.
 
 Sign-in is the worker API's: alerting.api (token_env, users, teams, sessions, trusted_proxy),
 tokens from the environment. Stop with SIGINT or SIGTERM. See docs/console.md.
