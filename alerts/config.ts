@@ -3,6 +3,7 @@
  * `alerting` block (store, flap detection, escalation, delivery, HTTP API). config/schema.ts
  * includes these; the cross-field checks (receiver names that must exist) are in checkAlertingConfig.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration } from '../kernel/duration';
 import { matcherProblem } from './matchers';
@@ -124,6 +125,49 @@ const apiUserSchema = z
 
 const apiTeamSchema = z.object({ name: z.string().trim().min(1).max(100), receivers: z.array(receiverName).min(1) }).strict();
 
+/** Why `entry` is not an IP address or CIDR block (trusted_proxy.from), or undefined. */
+export function proxyAddressProblem(entry: string): string | undefined {
+  const [ip, bits, extra] = entry.split('/');
+  const family = isIP(ip);
+  if (family === 0 || extra !== undefined) return `expected an IP address or a CIDR block like 10.0.0.0/8, got ${JSON.stringify(entry)}`;
+  const max = family === 4 ? 32 : 128;
+  if (bits !== undefined && (!/^\d+$/.test(bits) || Number(bits) > max))
+    return `${JSON.stringify(entry)}: the prefix length must be 0–${max}`;
+  return undefined;
+}
+
+/** Sign-in by a reverse proxy's header (api/trusted-proxy.ts, docs/console.md "Behind a reverse proxy"). */
+const trustedProxySchema = z
+  .object({
+    /** The header the proxy sets to the signed-in user's name (it must overwrite what a client sends). */
+    header: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'expected a header name like X-Forwarded-User')
+      .default('X-Forwarded-User'),
+    /** The proxy's addresses (IPs or CIDR blocks): the header from anywhere else is refused. */
+    from: z
+      .array(
+        z
+          .string()
+          .superRefine((v, ctx) => void (proxyAddressProblem(v) && ctx.addIssue({ code: 'custom', message: proxyAddressProblem(v)! }))),
+      )
+      .min(1, "name the proxy's addresses: the header from anywhere else is refused"),
+    /** People known only to the proxy (no token of their own); alerting.api.users may sign in through it too. */
+    users: z
+      .array(
+        z
+          .object({
+            name: z.string().trim().min(1).max(200),
+            teams: z.array(z.string().min(1)).default([]),
+            admin: z.boolean().default(false),
+          })
+          .strict()
+          .refine((u) => u.admin || u.teams.length > 0, { message: 'a user needs teams or admin: true' }),
+      )
+      .default([]),
+  })
+  .strict();
+
 const apiSchema = z
   .object({
     /** host:port to listen on. */
@@ -146,6 +190,8 @@ const apiSchema = z
     session_idle: duration({ min: 60_000 }).default(30 * 60_000),
     /** ...and any session ends this long after sign-in. */
     session_max: duration({ min: 60_000 }).default(12 * 3_600_000),
+    /** Opt-in: people signed in by a reverse proxy that names them in a header. */
+    trusted_proxy: trustedProxySchema.optional(),
   })
   .strict();
 
@@ -216,6 +262,15 @@ function checkApiTeams(a: AlertingConfig, receivers: ReadonlySet<string>): Array
       if (!teams.has(t))
         problems.push({
           path: ['alerting', 'api', 'users', i, 'teams', j],
+          message: `unknown team "${t}"; define it in alerting.api.teams`,
+        });
+    }),
+  );
+  a.api?.trusted_proxy?.users.forEach((u, i) =>
+    u.teams.forEach((t, j) => {
+      if (!teams.has(t))
+        problems.push({
+          path: ['alerting', 'api', 'trusted_proxy', 'users', i, 'teams', j],
           message: `unknown team "${t}"; define it in alerting.api.teams`,
         });
     }),

@@ -30,7 +30,7 @@ function usableToken(envName: string, token: string): string {
  * an admin named "admin"; each of alerting.api.users brings its own. No token at all, no API.
  */
 export function apiUsers(
-  cfg: Pick<ApiConfig, 'token_env'> & Partial<Pick<ApiConfig, 'users'>>,
+  cfg: Pick<ApiConfig, 'token_env'> & Partial<Pick<ApiConfig, 'users' | 'trusted_proxy'>>,
   env: NodeJS.ProcessEnv = process.env,
 ): Array<ApiUser & { token: string }> {
   const out: Array<ApiUser & { token: string }> = [];
@@ -42,7 +42,8 @@ export function apiUsers(
       throw new FlowwatchError('FW_USAGE', `alerting.api.users "${u.name}" needs a bearer token: set ${u.token_env} in the environment`);
     out.push({ name: u.name, admin: u.admin, teams: u.admin ? [] : u.teams, token: usableToken(u.token_env, token) });
   }
-  if (out.length === 0)
+  // Behind a trusted proxy people sign in through it: no token is needed then.
+  if (out.length === 0 && !cfg.trusted_proxy)
     throw new FlowwatchError(
       'FW_USAGE',
       `the HTTP API needs a bearer token: set ${cfg.token_env} in the environment (refusing to start the API without one)`,
@@ -98,6 +99,16 @@ export class Access {
     const routing = this.teamsOfLabels((a.labels ?? {}) as Record<string, string>);
     const owner = (a.owner as { team?: string } | undefined)?.team;
     return owner && !routing.includes(owner) ? [...routing, owner] : routing;
+  }
+
+  /** An incident's teams: those owning a department's receiver, and those of its member alerts. */
+  teamsOfIncident(i: {
+    departments: ReadonlyArray<{ receiver: string }>;
+    members: ReadonlyArray<{ alert: { labels: Record<string, string> } }>;
+  }): string[] {
+    const teams = new Set(i.departments.flatMap((d) => this.byReceiver.get(d.receiver) ?? []));
+    for (const m of i.members) for (const t of this.teamsOfLabels(m.alert.labels)) teams.add(t);
+    return [...teams];
   }
 
   static sees(user: ApiUser, teams: readonly string[]): boolean {

@@ -49,3 +49,37 @@ describe('incidents API', () => {
     }
   });
 });
+
+describe('incidents for a team user (the board’s list)', () => {
+  it('lists only incidents of the team’s departments (or with an alert of its teams); an admin all', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { p } = incidentPipeline({ store: new MemoryAlertStore(clock), clock });
+    await p.dispatch([
+      makeAlert({ stream: 'people', key: 'central-g3' }),
+      makeAlert({ stream: 'funds', key: 'ACC-00001', startsAt: 30_000 }),
+    ]);
+    const users = [
+      { name: 'admin', admin: true, teams: [], token: TOKEN },
+      { name: 'tom', admin: false, teams: ['transport'], token: 'transport-token-0123456789abcdef' },
+      { name: 'hana', admin: false, teams: ['health'], token: 'health-token-0123456789abcdefgh' },
+    ];
+    const teams = [
+      { name: 'transport', receivers: ['transport-desk'] },
+      { name: 'health', receivers: ['health-desk'] },
+    ];
+    const api = new ApiServer({ alerting: p, users, teams, log: silentLogger() });
+    const { port } = await api.listen('127.0.0.1', 0);
+    const list = async (token: string) =>
+      ((await (await fetch(`http://127.0.0.1:${port}/api/incidents`, { headers: { authorization: `Bearer ${token}` } })).json()) as any)
+        .incidents;
+    try {
+      expect(await list(TOKEN)).toHaveLength(1);
+      expect((await list(users[1].token)).map((i: any) => i.departments.map((d: any) => d.name))).toEqual([
+        ['transport', 'public-security'],
+      ]);
+      expect(await list(users[2].token)).toEqual([]);
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -13,7 +13,7 @@ import type { FlowwatchMetrics } from './metrics';
 import type { Health } from '../kernel/health';
 import { readiness } from './telemetry';
 import { alertmanagerV2 } from './alertmanager-v2';
-import { incidentsApi } from './incidents';
+import { incidentJson, incidentsApi } from './incidents';
 import { silenceJson } from './views';
 import { ConsoleAssets } from '../console/assets';
 import { LiveFeed } from '../console/feed';
@@ -21,6 +21,10 @@ import { silencePreview } from '../console/board';
 import { Sessions } from '../console/session';
 import { Access, actorOf, tokenDigest, tokenProblem, type ApiUser } from './access';
 import { checkSilence, deskRoute, mayExpire, visibleAlert, visibleAlerts } from './desk-routes';
+import { TrustedProxy, type TrustedProxyConfig } from './trusted-proxy';
+import { SeriesReader, type SeriesAlert } from '../console/series';
+import { replayOf, seriesCsv } from '../console/replay';
+import type { InfluxDbSinkConfig } from '../sinks/influxdb';
 
 export { tokenProblem };
 
@@ -100,6 +104,8 @@ export class ApiServer {
   private readonly sessions: Sessions;
   private readonly assets = new ConsoleAssets();
   private readonly feed: LiveFeed;
+  private readonly proxy?: TrustedProxy;
+  private readonly series: SeriesReader;
 
   constructor(
     private readonly o: {
@@ -121,11 +127,19 @@ export class ApiServer {
       maxSilenceMs?: number;
       /** How often the console's live feed reads the store while a board is open (default 500 ms). */
       feedIntervalMs?: number;
+      /** alerting.api.trusted_proxy: people signed in by a reverse proxy's header. */
+      trustedProxy?: TrustedProxyConfig;
+      /** The InfluxDB sink the workers write (the card's chart reads the key's series back) and its token. */
+      influx?: { sink: InfluxDbSinkConfig; token: string };
+      /** The config file the workers run, for the card's backtest command. */
+      configFile?: string;
     },
   ) {
     if (o.token) this.users.set(tokenDigest(o.token), { name: 'admin', admin: true, teams: [] });
     for (const u of o.users ?? []) this.users.set(tokenDigest(u.token), { name: u.name, admin: u.admin, teams: u.teams });
     this.access = new Access(o.alerting.router, o.teams ?? []);
+    if (o.trustedProxy) this.proxy = new TrustedProxy(o.trustedProxy, o.users ?? []);
+    this.series = new SeriesReader({ sink: o.influx?.sink, token: o.influx?.token, log: o.log.child({ component: 'console-series' }) });
     this.sessions = new Sessions({ idleMs: o.sessionIdleMs ?? 30 * 60_000, maxMs: o.sessionMaxMs ?? 12 * 3_600_000 });
     this.feed = new LiveFeed({
       alerting: o.alerting,
@@ -141,7 +155,8 @@ export class ApiServer {
     return this.feed.open;
   }
 
-  async listen(host: string, port: number): Promise<{ host: string; port: number }> {
+  /** `fix`: what to tell the operator when the address is taken (the worker's config key, or the console's flag). */
+  async listen(host: string, port: number, fix = 'set alerting.api.listen to a free host:port'): Promise<{ host: string; port: number }> {
     const server = createServer((req, res) => void this.handle(req, res));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -152,13 +167,7 @@ export class ApiServer {
             : err.code === 'EACCES'
               ? 'permission denied (ports below 1024 need privileges)'
               : err.message;
-        reject(
-          new FlowwatchError(
-            'FW_USAGE',
-            `the alerting API cannot listen on ${host}:${port}: ${why}; set alerting.api.listen to a free host:port`,
-            { cause: err },
-          ),
-        );
+        reject(new FlowwatchError('FW_USAGE', `the alerting API cannot listen on ${host}:${port}: ${why}; ${fix}`, { cause: err }));
       });
       server.listen(port, host, () => resolve());
     });
@@ -209,11 +218,30 @@ export class ApiServer {
       send(res, method === 'POST' ? 201 : 200, this.session(method, req));
       return true;
     }
+    const series = /^\/api\/alerts\/([^/]+)\/series(\.csv)?$/.exec(path);
+    if (series) {
+      allow(method, ['GET']);
+      await this.alertSeries(decodeURIComponent(series[1]), series[2] === '.csv', req, res);
+      return true;
+    }
     if (path !== '/api/console/events') return false;
     allow(method, ['GET']);
     const { user, session } = this.authorize(req);
     await this.feed.subscribe(req, res, user, session);
     return true;
+  }
+
+  /**
+   * GET /api/alerts/:id/series: the chart's points around the alert (InfluxDB, or none with a
+   * note) and the backtest command that replays the key; `.csv`: the points as backtest's input.
+   */
+  private async alertSeries(id: string, csv: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { user } = this.authorize(req);
+    const a = await visibleAlert({ alerting: this.o.alerting, access: this.access, user }, id);
+    const answer = await this.series.read(a as unknown as SeriesAlert);
+    if (csv) return send(res, 200, seriesCsv(answer), 'text/csv; charset=utf-8');
+    const replay = replayOf(a as unknown as Parameters<typeof replayOf>[0], answer, this.o.configFile);
+    send(res, 200, { ...answer, replay });
   }
 
   /** POST /api/console/session: a user's token for a short-lived console session; DELETE ends the one in use. */
@@ -251,6 +279,7 @@ export class ApiServer {
       throw new HttpError(403, 'the Alertmanager v2 API is for admins (it does not know teams)');
     if (path.startsWith('/api/v2/'))
       return alertmanagerV2(method, path, url, req, { alerting: a, readJson, maxSilenceMs: this.o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS });
+    if (path === '/api/incidents' && method === 'GET' && !user.admin && a.incidents) return this.teamIncidents(user);
     const incidents = await incidentsApi(method, path, req, { incidents: a.incidents, readJson });
     if (incidents) return incidents;
 
@@ -295,6 +324,13 @@ export class ApiServer {
       return { body: { silence: silenceJson({ ...expired, state: 'expired' }) } };
     }
     throw new HttpError(404, `no such endpoint: ${method} ${path}`);
+  }
+
+  /** GET /api/incidents for a team user: the incidents of its departments or with an alert of its teams (the board's list). */
+  private async teamIncidents(user: ApiUser): Promise<{ body: unknown }> {
+    const all = (await this.o.alerting.incidents?.list()) ?? [];
+    const mine = all.filter((i) => Access.sees(user, this.access.teamsOfIncident(i)));
+    return { body: { incidents: mine.map((i) => incidentJson(i, false)) } };
   }
 
   /** /readyz: the alert store answers within a bound (the API serves acks and silences from it), and every part is healthy. */
@@ -364,9 +400,11 @@ export class ApiServer {
     return { status: 201, body: { silence: silenceJson({ ...created, state: created.startsAt > a.now() ? 'pending' : 'active' }) } };
   }
 
-  /** The user behind the bearer token (a user's token or a console session's); 401 otherwise. */
+  /** The user behind the bearer token (a user's token or a console session's), or named by the trusted proxy; 401 otherwise. */
   private authorize(req: IncomingMessage): { user: ApiUser; session?: string } {
     const h = req.headers.authorization;
+    const proxied = h ? undefined : this.proxy?.userOf(req);
+    if (proxied) return { user: proxied };
     if (!h) throw new HttpError(401, 'missing bearer token: send "Authorization: Bearer <token>"');
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
     if (!m) throw new HttpError(401, 'malformed Authorization header: expected "Bearer <token>"');

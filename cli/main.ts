@@ -9,6 +9,7 @@ import { registerBacktest } from './commands/backtest';
 import { registerBench } from './commands/bench';
 import { registerAlerts } from './commands/alerts';
 import { registerIncidents } from './commands/incidents';
+import { registerConsole } from './commands/console';
 
 /** package.json sits two folders up from dist/cli, one up from cli/ (tests run the sources). */
 function packageVersion(): string {
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerAlerts(program);
   registerIncidents(program);
+  registerConsole(program);
   return program;
 }
 

@@ -22,6 +22,8 @@ const SPEED = Number(process.argv[5] ?? 600);
 const ROUNDS = Number(process.argv[6] ?? 2);
 const TOKEN = 'console-bench-token-0123456789abcdef';
 const ROOT = path.join(__dirname, '..', '..');
+/** Extra node flags for the worker, e.g. FW_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where its time goes. */
+const NODE_ARGS = (process.env.FW_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const config = (port) => `
 simulator: { scale: ${SCALE}, speed: ${SPEED}, seed: 7 }
@@ -87,7 +89,7 @@ async function once(boards) {
   fs.writeFileSync(path.join(dir, 'cfg.yaml'), config(port));
   const worker = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin', 'flowwatch.js'), 'run', '--config', path.join(dir, 'cfg.yaml'), '--telemetry', 'off'],
+    [...NODE_ARGS, path.join(ROOT, 'bin', 'flowwatch.js'), 'run', '--config', path.join(dir, 'cfg.yaml'), '--telemetry', 'off'],
     {
       env: { ...process.env, FLOWWATCH_API_TOKEN: TOKEN, FLOWWATCH_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'pipe'],

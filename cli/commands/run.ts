@@ -13,6 +13,7 @@ import { TelemetryServer } from '../../api/telemetry';
 import { ConnectAborted } from '../../ingest/sources/connect-loop';
 import { durationOption, intOption, listenOption, speedOption } from '../options';
 import { EXIT, processHooks, Shutdown, summaryLine } from '../shutdown';
+import { consoleSources } from './console-sources';
 
 interface RunFlags {
   config?: string;
@@ -102,7 +103,12 @@ async function runAction(flags: RunFlags): Promise<void> {
     json: flags.json,
     color: !flags.json && process.stdout.isTTY,
   });
-  const { api, telemetry } = listeners(w, log, apiCfg && users ? { apiCfg, users } : undefined, telemetryListen);
+  const { api, telemetry } = listeners(
+    w,
+    log,
+    apiCfg && users ? { apiCfg, users, config, configFile: flags.config } : undefined,
+    telemetryListen,
+  );
   w.metrics.collectProcessMetrics();
   w.metrics.readLive(() => live?.() ?? { eventsByStream: {}, rejectsByReason: {} });
   log.info(
@@ -157,7 +163,14 @@ async function runAction(flags: RunFlags): Promise<void> {
 function listeners(
   w: ReturnType<typeof wire>,
   log: Logger,
-  api: { apiCfg: NonNullable<FlowwatchConfig['alerting']['api']>; users: ReturnType<typeof apiUsers> } | undefined,
+  api:
+    | {
+        apiCfg: NonNullable<FlowwatchConfig['alerting']['api']>;
+        users: ReturnType<typeof apiUsers>;
+        config: FlowwatchConfig;
+        configFile?: string;
+      }
+    | undefined,
   telemetryListen: string,
 ): { api?: ApiServer; telemetry?: TelemetryServer } {
   return {
@@ -171,6 +184,8 @@ function listeners(
           sessionIdleMs: api.apiCfg.session_idle,
           sessionMaxMs: api.apiCfg.session_max,
           maxSilenceMs: api.apiCfg.max_silence,
+          trustedProxy: api.apiCfg.trusted_proxy,
+          ...consoleSources(api.config, api.configFile),
           log: log.child({ component: 'api' }),
         })
       : undefined,

@@ -17,6 +17,8 @@ const state = {
   user: JSON.parse(sessionStorage.getItem('fw.user') ?? 'null'),
   teams: JSON.parse(sessionStorage.getItem('fw.teams') ?? '[]'),
   alerts: new Map(),
+  /** The card's series per alert id (GET /api/alerts/:id/series). */
+  series: new Map(),
   silences: [],
   selected: null,
   preview: null,
@@ -57,7 +59,8 @@ async function api(method, path, body) {
     method,
     headers: { authorization: `Bearer ${state.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
-    credentials: 'omit',
+    // A reverse proxy in front may need its own login cookie on every request; flowwatch sets none.
+    credentials: 'same-origin',
     cache: 'no-store',
   });
   if (res.status === 401) {
@@ -362,6 +365,93 @@ function evidenceChart(ev, severity) {
   return el('svg:svg', { viewBox: `0 0 ${W} 96`, class: 'chart', role: 'img', 'aria-label': title }, el('svg:title', {}, title), parts);
 }
 
+// ---- the key's series (InfluxDB, when a sink is configured) and its replay in backtest ----
+
+/** The card's series for an alert episode: fetched once per alert id, redrawn when it arrives. */
+function seriesOf(a) {
+  const got = state.series.get(a.id);
+  if (got) return got;
+  state.series.set(a.id, { loading: true, points: [] });
+  api('GET', `/api/alerts/${encodeURIComponent(a.id)}/series`)
+    .then((s) => state.series.set(a.id, s))
+    .catch((err) => state.series.set(a.id, { source: 'store', points: [], note: `The series did not load: ${err.message}` }))
+    .finally(() => state.selected === a.fingerprint && renderCard());
+  return state.series.get(a.id);
+}
+
+/** The key's recent series when InfluxDB has it, else the evidence the alert store keeps (with a note saying why). */
+function chartOf(a) {
+  const s = seriesOf(a);
+  if (s.points.length >= 2) return seriesChart(s, a);
+  const note = s.loading
+    ? 'Loading the series…'
+    : (s.note ??
+      (s.source === 'influxdb' ? 'InfluxDB has no points of this key around the alert: the chart shows the stored evidence.' : ''));
+  return el('div', {}, evidenceChart(a.evidence, a.severity), note ? el('p', { class: 'chart-note' }, note) : null);
+}
+
+/** Value and baseline over time, the limit, and the firing span (from the alert's start). */
+function seriesChart(s, a) {
+  const W = 420;
+  const H = 120;
+  const t0 = Date.parse(s.from);
+  const t1 = Date.parse(s.to);
+  const ys = s.points.flatMap((p) => [p.value, p.baseline]).filter((v) => typeof v === 'number');
+  if (typeof a.evidence.limit === 'number' && a.evidence.unit !== 'sigma') ys.push(a.evidence.limit);
+  let lo = Math.min(...ys);
+  let hi = Math.max(...ys);
+  const pad = (hi - lo || Math.abs(hi) || 1) * 0.1;
+  lo -= pad;
+  hi += pad;
+  const x = (t) => 30 + ((t - t0) / Math.max(1, t1 - t0)) * (W - 40);
+  const y = (v) => H - 16 - ((v - lo) / (hi - lo)) * (H - 28);
+  const line = (field) =>
+    s.points
+      .filter((p) => typeof p[field] === 'number')
+      .map((p) => `${x(p.t).toFixed(1)},${y(p[field]).toFixed(1)}`)
+      .join(' ');
+  const start = Math.max(t0, Date.parse(a.startsAt));
+  const parts = [
+    el('svg:rect', { x: x(start), y: 6, width: Math.max(1, W - 10 - x(start)), height: H - 22, class: `firing-span sev-${a.severity}` }),
+    el('svg:line', { x1: 30, x2: W - 10, y1: H - 16, y2: H - 16, class: 'axis' }),
+    el('svg:polyline', { points: line('baseline'), class: 'series-baseline' }),
+    el('svg:polyline', { points: line('value'), class: 'series-value' }),
+    el('svg:text', { x: 30, y: H - 2, class: 'lbl axis-lbl' }, new Date(t0).toLocaleTimeString()),
+    el('svg:text', { x: W - 10, y: H - 2, class: 'lbl axis-lbl', 'text-anchor': 'end' }, new Date(t1).toLocaleTimeString()),
+    el('svg:text', { x: 2, y: 14, class: 'lbl axis-lbl' }, num(hi)),
+    el('svg:text', { x: 2, y: H - 18, class: 'lbl axis-lbl' }, num(lo)),
+  ];
+  if (typeof a.evidence.limit === 'number' && a.evidence.unit !== 'sigma')
+    parts.push(el('svg:line', { x1: 30, x2: W - 10, y1: y(a.evidence.limit), y2: y(a.evidence.limit), class: 'limit' }));
+  const title = `${a.evidence.measure} of ${a.key} from InfluxDB (${s.points.length} points), baseline dashed, firing span shaded`;
+  return el(
+    'svg:svg',
+    { viewBox: `0 0 ${W} ${H}`, class: 'chart series', role: 'img', 'aria-label': title },
+    el('svg:title', {}, title),
+    parts,
+  );
+}
+
+/** The exact commands that replay the key's history through `flowwatch backtest` with the workers' config. */
+function replayBlock(a) {
+  const s = state.series.get(a.id);
+  if (!s?.replay) return null;
+  const r = s.replay;
+  const curl = `curl -fsS -H "Authorization: Bearer $FLOWWATCH_API_TOKEN" -o ${r.file} '${location.origin}${r.csv}'`;
+  return el(
+    'details',
+    { class: 'replay' },
+    el('summary', {}, 'Replay in backtest'),
+    el(
+      'p',
+      {},
+      'The key’s recent values as CSV, then a replay through the stream’s detectors with the workers’ config (scores, alerts, HTML report):',
+    ),
+    el('pre', {}, el('code', {}, `${curl}\n${r.command}`)),
+    r.note ? el('p', { class: 'chart-note' }, `Note: ${r.note}.`) : null,
+  );
+}
+
 function evidenceTable(ev) {
   const rows = [
     ['measure', ev.measure],
@@ -406,7 +496,7 @@ function cardInfo(a) {
     { class: 'info' },
     el('h2', { id: 'card-h', class: `sev-${a.severity}` }, a.summary),
     el('p', { class: 'meta' }, el('span', { class: `sev sev-${a.severity}` }, a.severity), ` ${stateText} · since `, localTime(a.startsAt)),
-    evidenceChart(a.evidence, a.severity),
+    chartOf(a),
     evidenceTable(a.evidence),
     el('h3', {}, 'Labels'),
     el(
@@ -443,6 +533,7 @@ function cardInfo(a) {
     stateHistory(a),
     el('h3', {}, 'History'),
     timeline(a.history ?? []),
+    replayBlock(a),
   );
 }
 
@@ -713,6 +804,10 @@ function signOut(message = '') {
   if (state.token) fetch('/api/console/session', { method: 'DELETE', headers: { authorization: `Bearer ${state.token}` } }).catch(() => {});
   state.token = '';
   state.alerts = new Map();
+  state.series = new Map();
+  state.incidents = null;
+  clearTimeout(state.incidentsTimer);
+  renderIncidents();
   state.selected = null;
   state.seen = null;
   for (const k of ['fw.session', 'fw.user', 'fw.teams']) sessionStorage.removeItem(k);
@@ -724,6 +819,53 @@ function signOut(message = '') {
   $('conn').className = 'conn';
 }
 
+// ---- incidents (alerts about one place or party across flows; docs/incidents.md) ----
+
+/** How often the board asks for incidents: they change with alerts but matter at a glance, not to the second. */
+const INCIDENTS_EVERY_MS = 10_000;
+
+/** Polls GET /api/incidents while signed in; stops when incidents are not configured (404). */
+async function pollIncidents() {
+  clearTimeout(state.incidentsTimer);
+  if (!state.token) return;
+  try {
+    state.incidents = (await api('GET', '/api/incidents')).incidents;
+  } catch (err) {
+    if (/not configured/.test(err.message)) return renderIncidents();
+    state.incidents = state.incidents ?? [];
+  }
+  renderIncidents();
+  state.incidentsTimer = setTimeout(pollIncidents, INCIDENTS_EVERY_MS);
+}
+
+/** The open (and recently ended) incidents this user may see: title, severity, flows, members, departments and their acks. */
+function renderIncidents() {
+  const box = $('incidents');
+  const list = (state.incidents ?? []).filter((i) => i.status !== 'closed');
+  box.hidden = list.length === 0;
+  if (box.hidden) return box.replaceChildren();
+  box.replaceChildren(
+    el('h2', {}, `Incidents (${list.length})`),
+    el(
+      'ul',
+      {},
+      list.map((i) =>
+        el(
+          'li',
+          { class: 'incident' },
+          el('span', { class: `sev sev-${i.severity}` }, i.severity),
+          ' ',
+          el('strong', {}, i.title),
+          ` · ${i.status} · ${i.streams.join(' + ')} · ${i.members} alert${i.members === 1 ? '' : 's'} · since `,
+          localTime(i.openedAt),
+          ' · ',
+          i.departments.map((d, k) => [k ? ', ' : '', d.ack ? `${d.name} ✓ ${d.ack.by}` : `${d.name} (not acknowledged)`]),
+        ),
+      ),
+    ),
+  );
+}
+
 function start() {
   $('whois').textContent = state.user ? `${state.user.name} · ${state.user.admin ? 'admin' : `team ${state.user.teams.join(', ')}`}` : '';
   $('login').hidden = true;
@@ -731,6 +873,20 @@ function start() {
   $('signout').hidden = false;
   render();
   connect();
+  void pollIncidents();
+}
+
+/** Keeps a console session (from a token, or from the trusted proxy's sign-in) and opens the board. */
+function signedIn(s, whoami) {
+  state.token = s.session;
+  state.user = s.user;
+  state.teams = s.teams;
+  state.whoami = whoami || s.user.name;
+  sessionStorage.setItem('fw.session', state.token);
+  sessionStorage.setItem('fw.user', JSON.stringify(s.user));
+  sessionStorage.setItem('fw.teams', JSON.stringify(s.teams));
+  sessionStorage.setItem('fw.whoami', state.whoami);
+  start();
 }
 
 /** Trades the API token for a console session: only the session's token stays in the tab. */
@@ -739,22 +895,21 @@ $('login-form').addEventListener('submit', async (e) => {
   const res = await fetch('/api/console/session', {
     method: 'POST',
     headers: { authorization: `Bearer ${$('token').value.trim()}` },
-    credentials: 'omit',
+    credentials: 'same-origin',
     cache: 'no-store',
   }).catch(() => null);
   $('token').value = '';
   if (!res || !res.ok) return signOut(res?.status === 401 ? 'The API refused the token.' : 'The API did not answer; try again.');
-  const s = await res.json();
-  state.token = s.session;
-  state.user = s.user;
-  state.teams = s.teams;
-  state.whoami = $('whoami').value.trim() || s.user.name;
-  sessionStorage.setItem('fw.session', state.token);
-  sessionStorage.setItem('fw.user', JSON.stringify(s.user));
-  sessionStorage.setItem('fw.teams', JSON.stringify(s.teams));
-  sessionStorage.setItem('fw.whoami', state.whoami);
-  start();
+  signedIn(await res.json(), $('whoami').value.trim());
 });
+
+/** Behind a trusted reverse proxy (alerting.api.trusted_proxy) the proxy has signed the user in: no token to type. */
+async function proxySignIn() {
+  const res = await fetch('/api/console/session', { method: 'POST', credentials: 'same-origin', cache: 'no-store' }).catch(() => null);
+  if (res?.status === 201) return signedIn(await res.json(), $('whoami').value.trim());
+  // 401: no proxy configured, or it names nobody; 403: it names someone not configured, or from the wrong address.
+  signOut(res?.status === 403 ? ((await res.json().catch(() => ({}))).error ?? '') : '');
+}
 $('signout').addEventListener('click', () => signOut());
 $('mark-seen').addEventListener('click', () => markSeen(state.alerts.values()));
 $('filters').addEventListener('input', () => {
@@ -764,4 +919,4 @@ $('filters').addEventListener('input', () => {
 $('filters').addEventListener('submit', (e) => e.preventDefault());
 $('whoami').value = state.whoami;
 if (state.token) start();
-else signOut();
+else void proxySignIn();

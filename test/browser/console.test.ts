@@ -30,6 +30,8 @@ alerting:
     teams:
       - { name: riverside, receivers: [riverside-console] }
       - { name: station-ops, receivers: [console] }
+    # The test's browser plays the proxy: it sends X-Forwarded-User from 127.0.0.1.
+    trusted_proxy: { from: [127.0.0.1, "::1"], users: [{ name: pia, teams: [riverside] }] }
 route:
   receiver: console
   group_by: [stream, detector]
@@ -98,6 +100,9 @@ const request = async (method: string, p: string, body?: unknown, token = TOKEN)
 const api = async (method: string, p: string, body?: unknown, token = TOKEN): Promise<any> => (await request(method, p, body, token)).json;
 const alerts = async (): Promise<any[]> => (await api('GET', '/api/alerts')).alerts;
 
+/** The worker's config file (the card's backtest command names it). */
+let configFile = '';
+
 async function signIn(p: Page, token = TOKEN, name = NAME): Promise<void> {
   await p.goto(`${base}/console`);
   await p.fill('#token', token);
@@ -112,7 +117,8 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(path.join(tmpdir(), 'fw-console-'));
-  writeFileSync(path.join(dir, 'cfg.yaml'), CONFIG(port));
+  configFile = path.join(dir, 'cfg.yaml');
+  writeFileSync(configFile, CONFIG(port));
   worker = spawn(
     process.execPath,
     [path.join(ROOT, 'bin', 'flowwatch.js'), 'run', '--config', path.join(dir, 'cfg.yaml'), '--telemetry', 'off', '--speed', '240'],
@@ -179,6 +185,12 @@ describe('duty console in chromium', () => {
     expect(await page.textContent('#card .labels')).toContain(target.key);
     await expect(page.textContent('#card .states')).resolves.toContain('firing at');
     await page.screenshot({ path: path.join(SHOTS, 'card-1440x900.png') });
+    // No InfluxDB sink here: the stored evidence's chart, and the replay command for the key
+    await page.click('#card details.replay summary');
+    const replay = await page.textContent('#card details.replay pre');
+    expect(replay).toContain(`/api/alerts/${encodeURIComponent(target.id)}/series.csv`);
+    expect(replay).toContain(`flowwatch backtest -c ${configFile} --stream people --measurement ${target.evidence.measure} -i `);
+    await page.click('#card details.replay summary');
   }, 90_000);
 
   it('acknowledges with a name and comment: the API has it, and a second session shows it', async () => {
@@ -342,6 +354,30 @@ describe('teams on the console', () => {
     expect(items.some((t) => t.includes('handed on to station-ops') && t.includes('needs the station-ops crowd plan'))).toBe(true);
     expect(await ops.locator(`button.alert[data-fp="${theirs.fingerprint}"]`).count()).toBe(1);
     await ops.close();
+  }, 60_000);
+});
+
+describe('sign-in by a trusted reverse proxy', () => {
+  it('signs the page in as the user the proxy names, with that user’s teams, without a token', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, extraHTTPHeaders: { 'X-Forwarded-User': 'pia' } });
+    try {
+      const p = await ctx.newPage();
+      await p.goto(`${base}/console`);
+      await p.waitForSelector('#conn.live', { timeout: 20_000 });
+      await expect(p.textContent('#whois')).resolves.toContain('pia · team riverside');
+      expect(await p.isHidden('#login')).toBe(true);
+      await p.waitForSelector('button.alert', { timeout: 5000 });
+      const shown = await p.locator('button.alert').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-fp')));
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown.every((fp) => fp!.includes('/riverside-'))).toBe(true);
+    } finally {
+      await ctx.close();
+    }
+    // Without the header the page asks for a token, as before.
+    const plain = await browser.newPage();
+    await plain.goto(`${base}/console`);
+    await plain.waitForSelector('#login:not([hidden])', { timeout: 5000 });
+    await plain.close();
   }, 60_000);
 });
 
