@@ -197,6 +197,9 @@ export function backgrounds(): Background[] {
     period: 24,
     counts: true,
     decimals: 0,
+    // An hour without commits has no row: a row reads at least 1 (less activity empties hours, it
+    // does not write zeros; 0 rows were what round 3's bound feature found on this file).
+    floor: 1,
   });
   // US domestic flights, Jan–Mar 2001: departures per hour (daily rhythm, quiet nights) and mean delay.
   const fl = JSON.parse(readFileSync(path.join(datasetDir(), 'flights-20k.json'), 'utf8')) as { date: string; delay: number }[];
@@ -363,13 +366,13 @@ function round(v: number, decimals: number): number {
 }
 
 /**
- * The floor injected values saturate at: the background's physical floor (counts: 0). Without
+ * The floor injected values saturate at: the background's physical floor (counts: 0 unless it says otherwise). Without
  * `floors` (the corpus of rounds 1–3) only counts were clamped, and only when written out, so a dip
  * on rain or wind went below 0.
  */
 function floorOf(b: Background, floors: boolean): number | undefined {
-  if (b.counts) return 0;
-  return floors ? b.floor : undefined;
+  if (!floors) return b.counts ? 0 : undefined;
+  return b.counts ? (b.floor ?? 0) : b.floor;
 }
 
 /** Saturates x[from…] at the floor (a gauge cannot read below it), so later injections read physical values. */
