@@ -10,7 +10,7 @@
  * VARIANTS files, each with its own anomaly draw and quirks; files are grouped by *source* (the
  * dataset they come from), which is what leave-one-source-out validation holds out.
  *
- * CLI: node test/corpus/ts-run.js test/corpus/real/generate.ts [--seed 1] --out /tmp/real
+ * CLI: node test/corpus/ts-run.js test/corpus/real/generate.ts [--seed 1] [--no-known-events] [--no-floors] --out /tmp/real
  */
 import { parseArgs } from 'node:util';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -55,6 +55,12 @@ interface Background {
   period: number;
   counts: boolean;
   decimals: number;
+  /**
+   * The lowest value the quantity can physically take (0 for amounts, speeds, counts, prices,
+   * concentrations); undefined where negative values are real (temperatures, delays). Injected
+   * anomalies saturate at it: a dip on rain stops at 0 mm, as a gauge would read.
+   */
+  floor?: number;
 }
 
 const HOUR = 3_600_000;
@@ -99,6 +105,7 @@ export function backgrounds(): Background[] {
     name: 'pressure',
     ts: hts,
     values: hn.map((r) => Number(r[1])),
+    floor: 0,
     period: 24,
     counts: false,
     decimals: 1,
@@ -112,11 +119,29 @@ export function backgrounds(): Background[] {
     counts: false,
     decimals: 1,
   });
-  out.push({ source: 'noaa-hourly', name: 'wind', ts: hts, values: hn.map((r) => Number(r[3])), period: 24, counts: false, decimals: 1 });
+  out.push({
+    source: 'noaa-hourly',
+    name: 'wind',
+    ts: hts,
+    values: hn.map((r) => Number(r[3])),
+    period: 24,
+    counts: false,
+    decimals: 1,
+    floor: 0,
+  });
   // S&P 500 daily, trading days only (weekends and holidays are gaps): a random walk and a bursty volume.
   const sp = csvRows('sp500-2000.csv');
   const sts = sp.map((r) => utc(r[0]));
-  out.push({ source: 'sp500', name: 'close', ts: sts, values: sp.map((r) => Number(r[4])), period: 0, counts: false, decimals: 2 });
+  out.push({
+    source: 'sp500',
+    name: 'close',
+    ts: sts,
+    values: sp.map((r) => Number(r[4])),
+    period: 0,
+    counts: false,
+    decimals: 2,
+    floor: 0,
+  });
   out.push({
     source: 'sp500',
     name: 'volume_m',
@@ -149,6 +174,7 @@ export function backgrounds(): Background[] {
       period: 0,
       counts: false,
       decimals: 1,
+      floor: 0,
     });
     out.push({
       source: 'noaa-daily',
@@ -158,6 +184,7 @@ export function backgrounds(): Background[] {
       period: 0,
       counts: false,
       decimals: 1,
+      floor: 0,
     });
   }
   // GitHub activity per hour: irregular (hours without events are missing), small counts.
@@ -170,6 +197,9 @@ export function backgrounds(): Background[] {
     period: 24,
     counts: true,
     decimals: 0,
+    // An hour without commits has no row: a row reads at least 1 (less activity empties hours, it
+    // does not write zeros; 0 rows were what round 3's bound feature found on this file).
+    floor: 1,
   });
   // US domestic flights, Jan–Mar 2001: departures per hour (daily rhythm, quiet nights) and mean delay.
   const fl = JSON.parse(readFileSync(path.join(datasetDir(), 'flights-20k.json'), 'utf8')) as { date: string; delay: number }[];
@@ -201,6 +231,7 @@ export function backgrounds(): Background[] {
     period: 12,
     counts: false,
     decimals: 2,
+    floor: 0,
   });
   // USGS earthquakes, one week: events per 10 minutes (Poisson-like, heavy-tailed aftershock bursts).
   const eq = (
@@ -334,10 +365,27 @@ function round(v: number, decimals: number): number {
   return Math.round(v * f) / f;
 }
 
+/**
+ * The floor injected values saturate at: the background's physical floor (counts: 0 unless it says otherwise). Without
+ * `floors` (the corpus of rounds 1–3) only counts were clamped, and only when written out, so a dip
+ * on rain or wind went below 0.
+ */
+function floorOf(b: Background, floors: boolean): number | undefined {
+  if (!floors) return b.counts ? 0 : undefined;
+  return b.counts ? (b.floor ?? 0) : b.floor;
+}
+
+/** Saturates x[from…] at the floor (a gauge cannot read below it), so later injections read physical values. */
+function clampFrom(x: number[], from: number, floor: number | undefined): void {
+  if (floor === undefined) return;
+  for (let i = from; i < x.length; i++) if (x[i] < floor) x[i] = floor;
+}
+
 /** One file: a background with its anomalies and quirks. */
-function build(b: Background, variant: number, rng: Rng, known: boolean): RealSeries {
+function build(b: Background, variant: number, rng: Rng, opts: { known: boolean; floors: boolean }): RealSeries {
   const n = b.values.length;
   const x = b.values.slice();
+  const floor = floorOf(b, opts.floors);
   const unit = wobble(b);
   const nAnom = rng.intRange(1, n > 1500 ? 3 : 2);
   // NAB: the windows together are 10 % of the rows, centred on each onset, none in probation.
@@ -359,6 +407,7 @@ function build(b: Background, variant: number, rng: Rng, known: boolean): RealSe
     const kind = pickKind(rng, b);
     // Shifts and drifts change everything after them: keep them after the other anomalies' windows.
     anomalies.push({ kind, start: s, end: inject(kind, { x, drop }, s, b, unit, rng) });
+    if (opts.floors) clampFrom(x, s, floor);
   }
   const quirks: string[] = [];
   // Saturation: a sensor or quota capped at a ceiling (the 97th percentile), on some files.
@@ -390,14 +439,16 @@ function build(b: Background, variant: number, rng: Rng, known: boolean): RealSe
   const rowOf = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     if (drop.has(i)) continue;
-    const v = round(b.counts ? Math.max(0, x[i]) : x[i], b.decimals);
+    const v = round(floor === undefined ? x[i] : Math.max(floor, x[i]), b.decimals);
     rowOf.set(i, outTs.length);
     outTs.push(ts[i]);
     outV.push(v);
     // Duplicate timestamps (two sensors' rows at the same minute) and exact duplicate rows.
     if (variant === 2 && rng.chance(0.004) && !anomalies.some((a) => i >= a.start - 2 && i <= a.end + 2)) {
       outTs.push(ts[i]);
-      outV.push(rng.chance(0.5) ? v : round(v + unit * 0.3 * rng.normal(), b.decimals));
+      // (the draws in this order, as before floors: the same seed gives the same rows)
+      const other = rng.chance(0.5) ? v : v + unit * 0.3 * rng.normal();
+      outV.push(round(opts.floors && floor !== undefined ? Math.max(floor, other) : other, b.decimals));
     }
   }
   if (variant === 2) quirks.push('duplicates');
@@ -408,7 +459,7 @@ function build(b: Background, variant: number, rng: Rng, known: boolean): RealSe
     for (let i = at; i < outTs.length; i++) outTs[i] -= back;
     quirks.push('clock_jump');
   }
-  const events = known ? knownEventRows(b, lo) : [];
+  const events = opts.known ? knownEventRows(b, lo) : [];
   const labelled = [...anomalies, ...events.map((i) => ({ kind: 'known_event' as const, start: i, end: i }))].sort(
     (p, q) => p.start - q.start,
   );
@@ -454,11 +505,16 @@ function mergeWindows(ws: [number, number][]): [number, number][] {
   return out;
 }
 
-/** The whole corpus for a seed (default 1): every background in VARIANTS files. */
-export function generateRealCorpus(seed = 1, opts: { knownEvents?: boolean } = {}): RealSeries[] {
+/**
+ * The whole corpus for a seed (default 1): every background in VARIANTS files. `floors: false`
+ * rebuilds the corpus of issue 17's rounds 1–3, where injections could push rain, wind and volume
+ * below 0 (the same draws: only the clamping differs).
+ */
+export function generateRealCorpus(seed = 1, opts: { knownEvents?: boolean; floors?: boolean } = {}): RealSeries[] {
   const out: RealSeries[] = [];
+  const o = { known: opts.knownEvents !== false, floors: opts.floors !== false };
   backgrounds().forEach((b, i) => {
-    for (let v = 0; v < VARIANTS; v++) out.push(build(b, v, new Rng(seed, 0x5e, i, v), opts.knownEvents !== false));
+    for (let v = 0; v < VARIANTS; v++) out.push(build(b, v, new Rng(seed, 0x5e, i, v), o));
   });
   return out;
 }
@@ -492,11 +548,16 @@ export function writeRealCorpus(dir: string, series: readonly RealSeries[]): { d
 
 if (require.main === module) {
   const { values } = parseArgs({
-    options: { seed: { type: 'string', default: '1' }, out: { type: 'string' }, 'no-known-events': { type: 'boolean', default: false } },
+    options: {
+      seed: { type: 'string', default: '1' },
+      out: { type: 'string' },
+      'no-known-events': { type: 'boolean', default: false },
+      'no-floors': { type: 'boolean', default: false },
+    },
   });
   const seed = Number(values.seed);
   const out = values.out ?? `/tmp/flowwatch-real-${seed}`;
-  const series = generateRealCorpus(seed, { knownEvents: !values['no-known-events'] });
+  const series = generateRealCorpus(seed, { knownEvents: !values['no-known-events'], floors: !values['no-floors'] });
   const { data, labels } = writeRealCorpus(out, series);
   const rows = series.reduce((a, s) => a + s.ts.length, 0);
   const windows = series.reduce((a, s) => a + s.windows.length, 0);

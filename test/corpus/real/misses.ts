@@ -1,6 +1,6 @@
 /**
  * Where the points go on the real-background corpus (development diagnostics):
- *   node test/corpus/ts-run.js test/corpus/real/misses.ts [--params '{...}'] [--sources a,b] [--false]
+ *   node test/corpus/ts-run.js test/corpus/real/misses.ts [--params '{...}'] [--sources a,b] [--false] [--no-floors]
  * At the best single threshold over all files: each missed window (source, file, kind of the
  * labelled anomaly, best score inside and the cause named there), the misses counted by kind, and
  * with --false the false detections per source and cause.
@@ -47,7 +47,8 @@ if (require.main === module) {
   };
   const params = JSON.parse(get('--params', '{}')) as Record<string, unknown>;
   const only = get('--sources', '');
-  const series = generateRealCorpus(1).filter((s) => !only || only.split(',').includes(s.source));
+  const floors = !args.includes('--no-floors');
+  const series = generateRealCorpus(1, { floors }).filter((s) => !only || only.split(',').includes(s.source));
   const judged = series.map((s) => judge(s, params));
   const best = sweep(judged, STANDARD_PROFILE).best;
   process.stdout.write(`best threshold ${best.normalized.toFixed(1)} at ${best.threshold.toFixed(3)}\n`);

@@ -99,6 +99,43 @@ describe('real-background corpus', () => {
       expect(s.anomalies.some((a) => a.kind === 'known_event')).toBe(false);
     });
   });
+
+  it('keeps every value of a floored background at or above its floor, and only clamping differs from the unfloored corpus', () => {
+    const floors = new Map(backgrounds().map((b) => [`${b.source}/${b.name}`, b.counts ? (b.floor ?? 0) : b.floor]));
+    // what each series measures: amounts, speeds, prices and counts cannot be negative; temperatures and delays can
+    expect(floors.get('noaa-daily/sea_precipitation')).toBe(0);
+    expect(floors.get('noaa-hourly/wind')).toBe(0);
+    expect(floors.get('github/commits')).toBe(1); // hours without commits have no row
+    expect(floors.get('birdstrikes/strikes_per_day')).toBe(0);
+    expect(floors.get('noaa-daily/nyc_temp_max')).toBeUndefined();
+    expect(floors.get('flights/mean_delay')).toBeUndefined();
+    let floored = 0;
+    for (const s of corpus) {
+      const floor = floors.get(s.path.replace(/_v\d\.csv$/, ''));
+      if (floor === undefined) continue;
+      floored++;
+      expect(Math.min(...s.values)).toBeGreaterThanOrEqual(floor);
+    }
+    expect(floored).toBe(4 * 13);
+    const raw = generateRealCorpus(1, { floors: false });
+    // the injector without floors drove rain and wind below 0 (what round 3's bound feature found)
+    expect(raw.some((s) => /precipitation|wind/.test(s.path) && s.values.some((v) => v < 0))).toBe(true);
+    let changed = 0;
+    raw.forEach((s, i) => {
+      expect(s.anomalies).toEqual(corpus[i].anomalies);
+      expect(s.windows).toEqual(corpus[i].windows);
+      expect(s.ts).toEqual(corpus[i].ts);
+      const floor = floors.get(s.path.replace(/_v\d\.csv$/, '')) ?? -Infinity;
+      // a value below the floor saturates at it; any other difference comes after an injection (a later anomaly read a clamped value)
+      const firstOnset = Math.min(...s.anomalies.filter((a) => a.kind !== 'known_event').map((a) => a.onset));
+      s.values.forEach((v, k) => {
+        if (v < floor) expect(corpus[i].values[k]).toBe(floor);
+        else if (v !== corpus[i].values[k]) expect(s.ts[k]).toBeGreaterThanOrEqual(firstOnset);
+        if (v !== corpus[i].values[k]) changed++;
+      });
+    });
+    expect(changed).toBeGreaterThan(0);
+  });
 });
 
 describe('leave-one-source-out', () => {
