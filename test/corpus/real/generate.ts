@@ -375,6 +375,12 @@ function floorOf(b: Background, floors: boolean): number | undefined {
   return b.counts ? (b.floor ?? 0) : b.floor;
 }
 
+/** True when rows from…to of x are the same as before an injection. */
+function unchanged(before: number[], x: number[], from: number, to: number): boolean {
+  for (let i = from; i <= to; i++) if (before[i] !== x[i]) return false;
+  return true;
+}
+
 /** Saturates x[from…] at the floor (a gauge cannot read below it), so later injections read physical values. */
 function clampFrom(x: number[], from: number, floor: number | undefined): void {
   if (floor === undefined) return;
@@ -403,11 +409,19 @@ function build(b: Background, variant: number, rng: Rng, opts: { known: boolean;
   onsets.sort((a, b2) => a - b2);
   const drop = new Set<number>();
   const anomalies: { kind: RealAnomalyKind; start: number; end: number }[] = [];
+  // An injection the floor erased entirely (a dip on a dry day, clamped back to 0) left nothing to
+  // find: it keeps its place (the same draws follow) but gets no label — a window with no anomaly in
+  // it would count as a miss against every detector.
+  const erased = new Set<number>();
   for (const s of onsets) {
     const kind = pickKind(rng, b);
+    const before = opts.floors ? x.slice() : x;
     // Shifts and drifts change everything after them: keep them after the other anomalies' windows.
-    anomalies.push({ kind, start: s, end: inject(kind, { x, drop }, s, b, unit, rng) });
-    if (opts.floors) clampFrom(x, s, floor);
+    const end = inject(kind, { x, drop }, s, b, unit, rng);
+    anomalies.push({ kind, start: s, end });
+    if (!opts.floors) continue;
+    clampFrom(x, s, floor);
+    if (unchanged(before, x, s, end)) erased.add(s);
   }
   const quirks: string[] = [];
   // Saturation: a sensor or quota capped at a ceiling (the 97th percentile), on some files.
@@ -460,9 +474,10 @@ function build(b: Background, variant: number, rng: Rng, opts: { known: boolean;
     quirks.push('clock_jump');
   }
   const events = opts.known ? knownEventRows(b, lo) : [];
-  const labelled = [...anomalies, ...events.map((i) => ({ kind: 'known_event' as const, start: i, end: i }))].sort(
-    (p, q) => p.start - q.start,
-  );
+  const labelled = [
+    ...anomalies.filter((a) => !erased.has(a.start)),
+    ...events.map((i) => ({ kind: 'known_event' as const, start: i, end: i })),
+  ].sort((p, q) => p.start - q.start);
   const labelWidth = Math.max(4, Math.floor((0.1 * n) / labelled.length));
   const rowAt = (i: number) => {
     for (let k = i; k < n; k++) if (rowOf.has(k)) return rowOf.get(k)!;
