@@ -1,7 +1,8 @@
 /**
  * Durable home of per-key detector and alert state. The pipeline keeps the hot copy in memory
  * and writes changed entries behind once per batch — one round trip, never one per event.
- * Entry ids are "<stream>\u0000<key>" (one per key: its detectors' states together); values are plain JSON.
+ * Entry ids are "<stream>\u0000<key>" (one per key: its detectors' states together); values are plain-JSON
+ * content, stored in the binary form of state/codec.ts (JSON written by earlier releases is read too).
  */
 export interface StateStore {
   /** Everything stored for the given scope (a stream now; a Kafka partition later). */
