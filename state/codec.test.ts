@@ -30,8 +30,14 @@ it.each([
   ['a row', fundsRow],
   ['scalars', [null, true, false, 0, 1, -1, 127, -128, 128, -129, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 0.1, -1e21, 1e300, 5e-324]],
   ['what JSON drops or changes', { a: undefined, b: [undefined, NaN, Infinity, -Infinity, -0], c: -0, d: [1, NaN, 2], e: [0.5, -0] }],
-  ['strings', { ascii: 'gate-1', empty: '', utf8: 'Zürich → 東京 🚉', long: 'x'.repeat(300), ['é'.repeat(200)]: 'key longer than 127 bytes' }],
-  ['packed and mixed arrays', { ints: [1, -2, 3e9 - 3e9, 2 ** 31 - 1], floats: [1.5, 1e21, -3], mixed: [1, 'a', null, [2, 3]], empty: [], nested: [[], [[]]] }],
+  [
+    'strings',
+    { ascii: 'gate-1', empty: '', utf8: 'Zürich → 東京 🚉', long: 'x'.repeat(300), ['é'.repeat(200)]: 'key longer than 127 bytes' },
+  ],
+  [
+    'packed and mixed arrays',
+    { ints: [1, -2, 3e9 - 3e9, 2 ** 31 - 1], floats: [1.5, 1e21, -3], mixed: [1, 'a', null, [2, 3]], empty: [], nested: [[], [[]]] },
+  ],
   ['odd member names', JSON.parse('{"__proto__": {"x": 1}, "constructor": 2, "": 3}')],
 ])('%s reads back as after a JSON round trip', (_name, value) => {
   const bytes = encodeStateValue(value);
@@ -108,4 +114,11 @@ it('bytes from a newer encoding version are refused, not misread', () => {
 it('refuses what JSON state may not hold (functions are left out of objects as JSON does; a bigint is an error)', () => {
   expect(decodeStateValue(encodeStateValue({ f: () => 1, a: 1 }))).toEqual({ a: 1 });
   expect(() => encodeStateValue({ a: 1n })).toThrow(/cannot store a bigint in detector state/);
+});
+
+it('objects with 128 members and more (a count wider than one byte) read back', () => {
+  for (const size of [127, 128, 129, 20000]) {
+    const o = Object.fromEntries(Array.from({ length: size }, (_, i) => [`m${i}`, i % 2 ? i / 3 : { x: [i] }]));
+    expect(decodeStateValue(encodeStateValue({ before: 1, o, after: 'z' }))).toEqual({ before: 1, o: viaJson(o), after: 'z' });
+  }
 });

@@ -45,11 +45,48 @@ export class StateEncoder {
 
   /** Appends one value; its bytes are returned by the next finish(). */
   add(value: unknown): void {
+    this.begin();
+    this.item(value);
+    this.end();
+  }
+
+  /**
+   * Writing a value piece by piece, without building it first (the pipeline writes a key's row
+   * straight from its live state): begin(), then exactly one item — an object through
+   * openObject()/key()/…/closeObject(), or value()/number() — then end(). The bytes are the ones
+   * add() writes for the same content.
+   */
+  begin(): void {
     this.ensure(2);
     this.buf[this.pos++] = MAGIC;
     this.buf[this.pos++] = STATE_CODEC_VERSION;
-    this.item(value);
+  }
+
+  end(): void {
     this.ends.push(this.pos);
+  }
+
+  /** Starts an object; returns the mark closeObject() needs. */
+  openObject(): number {
+    this.ensure(2);
+    this.buf[this.pos++] = OBJ;
+    return this.pos++;
+  }
+
+  /** Ends the object opened at `mark`, which got `members` key()+item pairs. */
+  closeObject(mark: number, members: number): void {
+    if (members < 0x80) this.buf[mark] = members;
+    else this.widenCount(mark, members);
+  }
+
+  /** An object member's name; its item follows. */
+  key(name: string): void {
+    this.text(name);
+  }
+
+  /** Any plain-JSON item (undefined and non-finite numbers as JSON has them: null). */
+  value(v: unknown): void {
+    this.item(v);
   }
 
   /** The values added since the last finish(), in order, as views into one fresh buffer. */
@@ -100,7 +137,8 @@ export class StateEncoder {
     this.buf[this.pos++] = NULL;
   }
 
-  private number(v: number): void {
+  /** A number item. */
+  number(v: number): void {
     this.ensure(9);
     if ((v | 0) === v) {
       if (v >= -128 && v <= 127) {
@@ -178,24 +216,53 @@ export class StateEncoder {
     this.varint(n);
     this.ensure(n * 8);
     const nums = a as number[];
-    if (ints)
-      for (let i = 0; i < n; i++, this.pos += 4) this.view.setInt32(this.pos, nums[i], true);
+    if (ints) for (let i = 0; i < n; i++, this.pos += 4) this.view.setInt32(this.pos, nums[i], true);
     else for (let i = 0; i < n; i++, this.pos += 8) this.view.setFloat64(this.pos, nums[i] === 0 ? 0 : nums[i], true);
   }
 
   private object(o: Record<string, unknown>): void {
+    // One walk over the members: the count is written after them, into a byte kept for it.
+    const at = this.openObject();
     let n = 0;
-    for (const k in o) if (o[k] !== undefined && typeof o[k] !== 'function') n++;
-    this.ensure(1);
-    this.buf[this.pos++] = OBJ;
-    this.varint(n);
     for (const k in o) {
       const v = o[k];
       if (v === undefined || typeof v === 'function') continue;
       this.text(k);
       this.item(v);
+      n++;
     }
+    this.closeObject(at, n);
   }
+
+  /** A count of 128 or more needs more than the one byte kept: the members move right. */
+  private widenCount(at: number, n: number): void {
+    const end = this.pos;
+    let extra = 0;
+    for (let m = n; m > 0x7f; m >>>= 7) extra++;
+    this.ensure(extra);
+    this.buf.copyWithin(at + 1 + extra, at + 1, end);
+    this.pos = at;
+    this.varint(n);
+    this.pos = end + extra;
+  }
+}
+
+/**
+ * The stored bytes of each change, in order (null: a deletion). A value given as bytes is taken
+ * as already encoded (the pipeline serialises rows itself, state/types.ts); anything else is
+ * encoded now.
+ */
+export function encodeChanges(enc: StateEncoder, changes: ReadonlyMap<string, unknown | null>): Array<Buffer | null> {
+  for (const v of changes.values()) if (v !== null && !(v instanceof Uint8Array)) enc.add(v);
+  const encoded = enc.finish();
+  const out: Array<Buffer | null> = [];
+  let i = 0;
+  for (const v of changes.values()) {
+    if (v === null) out.push(null);
+    else if (v instanceof Uint8Array) out.push(Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+    else out.push(encoded[i++]);
+  }
+  return out;
 }
 
 /** One value in the binary form (tests, re-seeding: few values). */
@@ -285,10 +352,10 @@ class Reader {
         return this.view.getInt8(this.pos++);
       case INT32:
         this.need(4);
-        return (this.pos += 4), this.view.getInt32(this.pos - 4, true);
+        return ((this.pos += 4), this.view.getInt32(this.pos - 4, true));
       case F64:
         this.need(8);
-        return (this.pos += 8), this.view.getFloat64(this.pos - 8, true);
+        return ((this.pos += 8), this.view.getFloat64(this.pos - 8, true));
       case STR:
         return this.text();
       default:

@@ -1,7 +1,7 @@
 import type { Health } from '../kernel/health';
 import { StoreEpochChangedError, nextEpoch } from './epoch';
 import type { PreparedCommit, StateStore } from './types';
-import { StateEncoder, decodeStateValue } from './codec';
+import { StateEncoder, decodeStateValue, encodeChanges } from './codec';
 
 interface Scope {
   position: number | null;
@@ -113,10 +113,9 @@ export class MemoryStateStore implements StateStore {
   }
 
   private encode(changes: ReadonlyMap<string, unknown | null>): Array<[string, Buffer | null]> {
-    for (const v of changes.values()) if (v !== null) this.encoder.add(v);
-    const values = this.encoder.finish();
+    const bytes = encodeChanges(this.encoder, changes);
     let i = 0;
-    return [...changes].map(([k, v]) => [k, v === null ? null : values[i++]]);
+    return [...changes.keys()].map((k) => [k, bytes[i++]]);
   }
 
   /** Stores a value as it is (bytes, or JSON text as an earlier release wrote it): migration tests. */

@@ -7,7 +7,7 @@ import { FlowwatchError } from '../kernel/errors';
 import type { Health } from '../kernel/health';
 import { StoreEpochChangedError, nextEpoch } from './epoch';
 import { checkRedisPersistence } from './redis-persistence';
-import { StateEncoder, decodeStateValue } from './codec';
+import { StateEncoder, decodeStateValue, encodeChanges } from './codec';
 import type { PreparedCommit, StateStore } from './types';
 
 /**
@@ -278,13 +278,12 @@ export class RedisStateStore implements StateStore {
     this.expected.set(scope, epoch);
   }
 
-  /** (id, encoded value) pairs, "" for a deletion; serialised at once (the values are live objects). */
+  /** (id, stored bytes) pairs, "" for a deletion; serialised at once (the values may be live objects). */
   private encodePairs(changes: ReadonlyMap<string, unknown | null>): Array<string | Buffer> {
-    for (const v of changes.values()) if (v !== null) this.encoder.add(v);
-    const values = this.encoder.finish();
+    const bytes = encodeChanges(this.encoder, changes);
     const pairs: Array<string | Buffer> = [];
     let i = 0;
-    for (const [id, v] of changes) pairs.push(id, v === null ? '' : values[i++]);
+    for (const id of changes.keys()) pairs.push(id, bytes[i++] ?? '');
     return pairs;
   }
 

@@ -8,7 +8,8 @@ export interface StateStore {
   /** Everything stored for the given scope (a stream now; a Kafka partition later). */
   loadAll(scope: string): Promise<Map<string, unknown>>;
   /**
-   * Applies one batch atomically: changed entries (null = delete) plus the position the batch
+   * Applies one batch atomically: changed entries (null = delete; a value given as bytes is taken
+   * as already in the stored form of state/codec.ts and written as it is) plus the position the batch
    * ends at. A batch whose position is not after the stored one is skipped (returns false), so
    * re-delivered batches are applied exactly once.
    */
