@@ -79,6 +79,13 @@ export class StateEncoder {
     else this.widenCount(mark, members);
   }
 
+  /** Starts an array of `items` items, which follow. */
+  openArray(items: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = ARR;
+    this.varint(items);
+  }
+
   /** An object member's name; its item follows. */
   key(name: string): void {
     this.text(name);

@@ -85,7 +85,8 @@ export function writePersistedRow(
     enc.key(rules[j].name);
     const entry = enc.openObject();
     enc.key('detector');
-    enc.value(det.persist ? det.persist(e.state) : e.state);
+    if (det.encode) det.encode(e.state, enc);
+    else enc.value(det.persist ? det.persist(e.state) : e.state);
     const l = e.lifecycle;
     // Left out while in its initial state, as persistedRow() leaves it undefined.
     if (l.phase === 0 && l.since === 0 && l.peak === 0) enc.closeObject(entry, 1);
