@@ -316,7 +316,7 @@ class FileReplay {
     // does not apply: it is about clock time, and a file has none.
     const passed = pipeline.advance(at, false);
     if (passed.length > 0) this.record(passed, row, e.ts);
-    pipeline.takeChanges();
+    pipeline.dropChanges(); // nothing is committed: no need to serialise what changed
     if (Number.isNaN(value)) value = valueOf(e, this.target.measurement);
     this.writeRow(e.ts, tsText, value, valueText, score, s.firing.size > 0 ? 1 : 0);
     return true;

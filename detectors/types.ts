@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { FlowEvent, Observation } from '../kernel/types';
+import type { StateEncoder } from '../state/codec';
 
 /**
  * A detector is pure: no I/O, no clock of its own. The pipeline keeps one state object per
@@ -36,6 +37,11 @@ export interface Detector<S = unknown> {
    * window); plain JSON. Without it the state itself is stored.
    */
   persist?(state: S): unknown;
+  /**
+   * Optional, for speed: writes into a commit's encoder exactly what encoding persist(state) writes,
+   * without building the persisted form (the pipeline commits every changed key's state).
+   */
+  encode?(state: S, enc: StateEncoder): void;
   /** The state from what persist() returned; null when it cannot be used (the key starts afresh). */
   revive?(stored: unknown): S | null;
 }

@@ -1,10 +1,11 @@
 import type { Health } from '../kernel/health';
 import { StoreEpochChangedError, nextEpoch } from './epoch';
 import type { PreparedCommit, StateStore } from './types';
+import { StateEncoder, decodeStateValue, encodeChanges } from './codec';
 
 interface Scope {
   position: number | null;
-  entries: Map<string, string>;
+  entries: Map<string, Buffer>;
   /** Epoch of the last commit or re-seed (null: none yet). */
   epoch: number | null;
 }
@@ -16,7 +17,8 @@ export interface MemoryStateStoreOptions {
 
 /**
  * In-memory store for the embedded default and tests. Values are stored serialised, exactly as a
- * remote store would hold them, so a state that does not survive JSON is caught here first. It
+ * remote store would hold them (state/codec.ts), so a state that does not survive storing is
+ * caught here first. It
  * keeps epochs exactly as the Redis store does, so the runner's recovery after a wipe (`wipe()`)
  * is tested here without Redis.
  */
@@ -28,6 +30,7 @@ export class MemoryStateStore implements StateStore {
   private current: number | null = null;
   /** Per scope: the epoch loaded, which the next commit expects (null: none stored at load). */
   private readonly expected = new Map<string, number | null>();
+  private readonly encoder = new StateEncoder();
 
   constructor(private readonly opts: MemoryStateStoreOptions = {}) {}
 
@@ -51,7 +54,7 @@ export class MemoryStateStore implements StateStore {
     const s = this.scope(scope);
     this.expected.set(scope, s.epoch);
     const out = new Map<string, unknown>();
-    for (const [k, v] of s.entries) out.set(k, JSON.parse(v));
+    for (const [k, v] of s.entries) out.set(k, decodeStateValue(v, `state of ${scope}, entry ${JSON.stringify(k)}`));
     return out;
   }
 
@@ -60,8 +63,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   prepare(scope: string, position: number | null, changes: ReadonlyMap<string, unknown | null>): PreparedCommit {
-    const serialised: Array<[string, string | null]> = [];
-    for (const [k, v] of changes) serialised.push([k, v === null ? null : JSON.stringify(v)]);
+    const serialised = this.encode(changes);
     return {
       write: async () => {
         const epoch = this.open();
@@ -100,14 +102,30 @@ export class MemoryStateStore implements StateStore {
 
   async reseed(scope: string, rows: ReadonlyMap<string, unknown>, position: number | null): Promise<void> {
     const epoch = this.open();
-    const entries = new Map<string, string>();
-    for (const [k, v] of rows) entries.set(k, JSON.stringify(v));
+    const entries = new Map<string, Buffer>();
+    for (const [k, v] of this.encode(rows)) entries.set(k, v!);
     const s = this.scope(scope);
     s.entries = entries;
     // Never moves the position back: a commit may have landed since the worker last saw.
     if (position !== null && (s.position === null || s.position < position)) s.position = position;
     s.epoch = epoch;
     this.expected.set(scope, epoch);
+  }
+
+  private encode(changes: ReadonlyMap<string, unknown | null>): Array<[string, Buffer | null]> {
+    const bytes = encodeChanges(this.encoder, changes);
+    let i = 0;
+    return [...changes.keys()].map((k) => [k, bytes[i++]]);
+  }
+
+  /** Stores a value as it is (bytes, or JSON text as an earlier release wrote it): migration tests. */
+  putRaw(scope: string, id: string, stored: Buffer | string): void {
+    this.scope(scope).entries.set(id, typeof stored === 'string' ? Buffer.from(stored, 'utf8') : stored);
+  }
+
+  /** A stored value's bytes (tests: what a commit wrote). */
+  raw(scope: string, id: string): Buffer | undefined {
+    return this.scopes.get(scope)?.entries.get(id);
   }
 
   recovered(): void {

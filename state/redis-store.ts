@@ -7,6 +7,7 @@ import { FlowwatchError } from '../kernel/errors';
 import type { Health } from '../kernel/health';
 import { StoreEpochChangedError, nextEpoch } from './epoch';
 import { checkRedisPersistence } from './redis-persistence';
+import { StateEncoder, decodeStateValue, encodeChanges } from './codec';
 import type { PreparedCommit, StateStore } from './types';
 
 /**
@@ -15,8 +16,8 @@ import type { PreparedCommit, StateStore } from './types';
  * stored one (Kafka re-delivered it: 0), else writes/deletes the changed entries, the new position
  * and the epoch (1). KEYS[1] = state hash, KEYS[2] = position key, KEYS[3] = epoch key.
  * ARGV[1] = position or "", ARGV[2] = TTL seconds, ARGV[3] = epoch expected ("" = none stored at
- * load: none or ours is fine), ARGV[4] = this worker's epoch, then pairs (entry id, JSON or "" for
- * delete).
+ * load: none or ours is fine), ARGV[4] = this worker's epoch, then pairs (entry id, value in the
+ * binary form of state/codec.ts, or "" for delete).
  */
 const COMMIT_SCRIPT = `
 local exp = ARGV[3]
@@ -72,7 +73,7 @@ return 1
 /**
  * Replaces a scope's state (after a wipe: the worker's live copy) under the given epoch. Same keys
  * as the commit; ARGV[1] = position or "" (never moves the stored one back: a commit may have
- * landed since the worker last saw), ARGV[2] = TTL, ARGV[3] = epoch, then pairs (id, JSON).
+ * landed since the worker last saw), ARGV[2] = TTL, ARGV[3] = epoch, then pairs (id, value).
  */
 const RESEED_SCRIPT = `
 redis.call('DEL', KEYS[1])
@@ -124,9 +125,9 @@ export interface RedisStateStoreOptions {
 }
 
 type Scripts = {
-  fwCommit(hash: string, posKey: string, epochKey: string, ...args: string[]): Promise<number | string>;
+  fwCommit(hash: string, posKey: string, epochKey: string, ...args: Array<string | Buffer>): Promise<number | string>;
   fwEpoch(key: string, candidate: string, prev: string): Promise<[string, number]>;
-  fwReseed(hash: string, posKey: string, epochKey: string, ...args: string[]): Promise<number>;
+  fwReseed(hash: string, posKey: string, epochKey: string, ...args: Array<string | Buffer>): Promise<number>;
 };
 
 /**
@@ -148,6 +149,8 @@ export class RedisStateStore implements StateStore {
   private opening: Promise<number> | null = null;
   /** Per scope: the epoch found at load, which the next commit expects ("" = none stored). */
   private readonly expected = new Map<string, string>();
+  /** Serialises every commit's values (state/codec.ts); its scratch buffer is reused. */
+  private readonly encoder = new StateEncoder();
 
   constructor(opts: RedisStateStoreOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -201,8 +204,9 @@ export class RedisStateStore implements StateStore {
     const [hash, , epochKey] = this.keys(scope);
     const out = new Map<string, unknown>();
     try {
-      const [all, epoch] = await Promise.all([this.redis.hgetall(hash), this.redis.get(epochKey)]);
-      for (const [k, v] of Object.entries(all)) out.set(k, JSON.parse(v));
+      const [all, epoch] = await Promise.all([this.redis.hgetallBuffer(hash), this.redis.get(epochKey)]);
+      // Binary, or JSON written by a release before issue 22 (rewritten binary at its next commit).
+      for (const [k, v] of Object.entries(all)) out.set(k, decodeStateValue(v, `state of ${scope}, entry ${JSON.stringify(k)}`));
       // Read with the state: commits after this one are checked against it.
       this.expected.set(scope, epoch ?? '');
     } catch (err) {
@@ -219,8 +223,7 @@ export class RedisStateStore implements StateStore {
     if (changes.size === 0 && position === null) return { write: async () => true };
     const [hash, pos, epochKey] = this.keys(scope);
     const head = [position === null ? '' : String(position), String(this.ttl)];
-    const pairs: string[] = [];
-    for (const [id, v] of changes) pairs.push(id, v === null ? '' : JSON.stringify(v));
+    const pairs = this.encodePairs(changes);
     return {
       write: async () => {
         let result: number | string;
@@ -263,16 +266,25 @@ export class RedisStateStore implements StateStore {
 
   async reseed(scope: string, rows: ReadonlyMap<string, unknown>, position: number | null): Promise<void> {
     // Serialised before any await: the rows are the pipeline's live objects.
-    const args: string[] = [position === null ? '' : String(position), String(this.ttl), ''];
-    for (const [id, v] of rows) args.push(id, JSON.stringify(v));
-    args[2] = String(this.current ?? (await this.open()));
+    const args: Array<string | Buffer> = [position === null ? '' : String(position), String(this.ttl), '', ...this.encodePairs(rows)];
+    const epoch = String(this.current ?? (await this.open()));
+    args[2] = epoch;
     const [hash, pos, epochKey] = this.keys(scope);
     try {
       await this.scripts.fwReseed(hash, pos, epochKey, ...args);
     } catch (err) {
       throw new FlowwatchError('FW_STATE', `re-seeding ${scope} failed: ${(err as Error).message}`, { cause: err });
     }
-    this.expected.set(scope, args[2]);
+    this.expected.set(scope, epoch);
+  }
+
+  /** (id, stored bytes) pairs, "" for a deletion; serialised at once (the values may be live objects). */
+  private encodePairs(changes: ReadonlyMap<string, unknown | null>): Array<string | Buffer> {
+    const bytes = encodeChanges(this.encoder, changes);
+    const pairs: Array<string | Buffer> = [];
+    let i = 0;
+    for (const id of changes.keys()) pairs.push(id, bytes[i++] ?? '');
+    return pairs;
   }
 
   recovered(): void {

@@ -1,13 +1,15 @@
 /**
  * Durable home of per-key detector and alert state. The pipeline keeps the hot copy in memory
  * and writes changed entries behind once per batch — one round trip, never one per event.
- * Entry ids are "<stream>\u0000<key>" (one per key: its detectors' states together); values are plain JSON.
+ * Entry ids are "<stream>\u0000<key>" (one per key: its detectors' states together); values are plain-JSON
+ * content, stored in the binary form of state/codec.ts (JSON written by earlier releases is read too).
  */
 export interface StateStore {
   /** Everything stored for the given scope (a stream now; a Kafka partition later). */
   loadAll(scope: string): Promise<Map<string, unknown>>;
   /**
-   * Applies one batch atomically: changed entries (null = delete) plus the position the batch
+   * Applies one batch atomically: changed entries (null = delete; a value given as bytes is taken
+   * as already in the stored form of state/codec.ts and written as it is) plus the position the batch
    * ends at. A batch whose position is not after the stored one is skipped (returns false), so
    * re-delivered batches are applied exactly once.
    */

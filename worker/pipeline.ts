@@ -13,7 +13,8 @@ import { initLifecycle, stepLifecycle, type LifecycleState, type Transition } fr
 import { defaultSummary, renderTemplate } from '../alerts/summary';
 import { alertId } from '../alerts/identity';
 import type { PreparedCommit, StateStore } from '../state/types';
-import { readPersistedRow, type PersistedEntry, type PersistedRow } from './persisted-row';
+import { readPersistedRow, writePersistedRow, type PersistedEntry, type PersistedRow } from './persisted-row';
+import { StateEncoder } from '../state/codec';
 
 /** One detector of one stream, with its per-key state. */
 interface Rule {
@@ -146,6 +147,8 @@ export class Pipeline {
   private seriesResolution: number | null = null;
   private readonly firstOfInterval: ObservationRecord[] = [];
   private readonly deleted = new Map<string, string>();
+  /** Serialises each commit's changed rows (takeChanges); its scratch buffer is kept between commits. */
+  private readonly encoder = new StateEncoder();
   private readonly idleTtl: number;
   private lastAdvance = -Infinity;
   /** Where the incremental advance left off: stream index and that stream's row iterator. */
@@ -538,7 +541,11 @@ export class Pipeline {
     this.cursor = null;
   }
 
-  /** Changed rows since the last call, per scope, as the store wants them (null = deleted). */
+  /**
+   * Changed rows since the last call, per scope, as the store wants them: each row and watermark
+   * already in its stored bytes (state/codec.ts; null = deleted). Serialised here, once per commit,
+   * straight from the live state (the live rows change again while the commit is in flight).
+   */
   takeChanges(): Map<string, Map<string, unknown | null>> {
     const out = new Map<string, Map<string, unknown | null>>();
     const of = (scope: string) => {
@@ -546,20 +553,24 @@ export class Pipeline {
       if (!m) out.set(scope, (m = new Map()));
       return m;
     };
+    // Where each encoded value goes, in encoding order: its scope's map and its id.
+    const maps: Array<Map<string, unknown | null>> = [];
+    const ids: string[] = [];
+    const enc = this.encoder;
     let lastScope: string | null = null;
     let last: Map<string, unknown | null> | null = null;
     for (const row of this.dirty) {
       if (!row.dirty) continue; // dropped as idle since it changed
       row.dirty = false;
-      // Made per commit (short-lived, serialised at once) rather than kept per row: 100k keys'
-      // worth of persisted-form objects cost more memory than their allocation costs time.
-      const v = persistedRow(row);
+      writePersistedRow(enc, row, row.stream.rules);
       for (const e of row.entries) if (e !== undefined) e.obs = null;
       if (row.scope !== lastScope || last === null) {
         lastScope = row.scope;
         last = of(row.scope);
       }
-      last.set(row.id, v);
+      last.set(row.id, null); // its place in the map; the bytes are set below
+      maps.push(last);
+      ids.push(row.id);
     }
     for (const [id, scope] of this.deleted) of(scope).set(id, null);
     // Watermarks that moved, in the same commit as the rows they judged.
@@ -572,13 +583,34 @@ export class Pipeline {
         const maxTs = a.maxEventTime;
         if (maxTs === -Infinity || s.persistedMaxTs.get(scope) === maxTs) continue;
         s.persistedMaxTs.set(scope, maxTs);
-        of(scope).set(WATERMARK_ID + SEP + s.name, { maxTs });
+        const m = of(scope);
+        const id = WATERMARK_ID + SEP + s.name;
+        enc.add({ maxTs });
+        m.set(id, null);
+        maps.push(m);
+        ids.push(id);
       }
       s.admittedScopes.clear();
     }
+    const bytes = enc.finish();
+    for (let i = 0; i < bytes.length; i++) maps[i].set(ids[i], bytes[i]);
     this.dirty.length = 0;
     this.deleted.clear();
     return out;
+  }
+
+  /**
+   * Forgets what changed since the last call, without serialising it: for a caller that never
+   * commits (a backtest), where takeChanges() would encode every changed row for nothing.
+   */
+  dropChanges(): void {
+    for (const row of this.dirty) {
+      row.dirty = false;
+      for (const e of row.entries) if (e !== undefined) e.obs = null;
+    }
+    for (const s of this.streamList) s.admittedScopes.clear();
+    this.dirty.length = 0;
+    this.deleted.clear();
   }
 
   /**

@@ -3,7 +3,8 @@ import { truthy } from '../../expression/expression';
 import type { Detector } from '../types';
 import { clamp01 } from '../common';
 import { defaultSlide, nextDrain } from '../window/pane-ring';
-import { PaneWindow, PaneWindowState, WindowAggregate, persistWindowed, reviveWindowed } from '../window/pane-window';
+import { PaneWindow, PaneWindowState, WindowAggregate, encodeWindowed, persistWindowed, reviveWindowed } from '../window/pane-window';
+import type { StateEncoder } from '../../state/codec';
 import { AggregateBinding } from './aggregate-view';
 import { CompiledDetectorExpressions, compileDetectorExpressions } from './compile';
 
@@ -70,6 +71,10 @@ export class ExpressionDetector implements Detector<ExpressionState> {
 
   persist(s: ExpressionState): unknown {
     return persistWindowed(this.win, s);
+  }
+
+  encode(s: ExpressionState, enc: StateEncoder): void {
+    encodeWindowed(this.win, s, enc);
   }
 
   revive(v: unknown): ExpressionState | null {

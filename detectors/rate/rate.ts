@@ -4,7 +4,8 @@ import type { Detector } from '../types';
 import { boundScore, latchAbove } from '../scoring';
 import { constantDetail } from '../evidence';
 import { defaultSlide, nextDrain } from '../window/pane-ring';
-import { PaneWindow, PaneWindowState, WindowAggregate, persistWindowed, reviveWindowed } from '../window/pane-window';
+import { PaneWindow, PaneWindowState, WindowAggregate, encodeWindowed, persistWindowed, reviveWindowed } from '../window/pane-window';
+import type { StateEncoder } from '../../state/codec';
 
 export interface RateParams {
   measurement?: string;
@@ -58,6 +59,10 @@ export class RateDetector implements Detector<RateState> {
 
   persist(s: RateState): unknown {
     return persistWindowed(this.win, s);
+  }
+
+  encode(s: RateState, enc: StateEncoder): void {
+    encodeWindowed(this.win, s, enc);
   }
 
   revive(v: unknown): RateState | null {

@@ -1,3 +1,4 @@
+import type { StateEncoder } from '../../state/codec';
 import { NO_PANE, NO_TIME, PaneGeometry, firstLivePane, paneGeometry, paneOf, slotOf, windowStart } from './pane-ring';
 
 /**
@@ -87,12 +88,16 @@ export class PaneWindow {
   readonly names: readonly string[];
   readonly stats: PaneStats;
   private readonly lastTsScratch: number[];
+  /** One stored pane row, reused by encode() for every pane of every key. */
+  private readonly scratchRow: number[];
 
   constructor(windowMs: number, slideMs: number, names: readonly string[], stats: PaneStats = ALL_STATS) {
     this.geometry = paneGeometry(windowMs, slideMs);
     this.names = names;
     this.stats = { ...stats };
     this.lastTsScratch = new Array<number>(names.length).fill(0);
+    const width = 2 + names.length * (2 + (stats.m2 ? 1 : 0) + (stats.minMax ? 2 : 0) + (stats.last ? 2 : 0));
+    this.scratchRow = new Array<number>(width).fill(0);
   }
 
   init(): PaneWindowState {
@@ -314,6 +319,58 @@ export class PaneWindow {
     return { t: s.maxTs, w: g.slideMs, p: g.panes, s: rows };
   }
 
+  /**
+   * Writes persist(s) into a commit's encoder without building it (issue 22: the stored form of
+   * the windows was the worker's largest per-commit allocation): the same bytes, one scratch row
+   * reused for every pane. Checked against persist() by pane-window-encode.test.ts.
+   */
+  encode(s: PaneWindowState, enc: StateEncoder): void {
+    const g = this.geometry;
+    const live0 = s.maxTs === NO_TIME ? Infinity : firstLivePane(g, s.maxTs);
+    let live = 0;
+    for (let slot = 0; slot < s.pane.length; slot++) if (s.pane[slot] !== NO_PANE && s.pane[slot] >= live0) live++;
+    const o = enc.openObject();
+    enc.key('t');
+    enc.number(s.maxTs);
+    enc.key('w');
+    enc.number(g.slideMs);
+    enc.key('p');
+    enc.number(g.panes);
+    enc.key('s');
+    enc.openArray(live);
+    const row = this.scratchRow;
+    for (let slot = 0; slot < s.pane.length; slot++) {
+      const p = s.pane[slot];
+      if (p === NO_PANE || p < live0) continue;
+      this.fillRow(s, slot, row);
+      enc.value(row);
+    }
+    enc.closeObject(o, 4);
+  }
+
+  /** One live pane's stored row (as persist() makes it), into `row`. */
+  private fillRow(s: PaneWindowState, slot: number, row: number[]): void {
+    const M = this.names.length;
+    const { m2, minMax, last } = this.stats;
+    let c = 0;
+    row[c++] = s.pane[slot];
+    row[c++] = s.count[slot];
+    for (let i = 0; i < M; i++) {
+      const k = slot * M + i;
+      row[c++] = s.n[k];
+      row[c++] = s.sum[k];
+      if (m2) row[c++] = s.m2[k];
+      if (minMax) {
+        row[c++] = s.min[k];
+        row[c++] = s.max[k];
+      }
+      if (last) {
+        row[c++] = s.last[k];
+        row[c++] = s.lastTs[k];
+      }
+    }
+  }
+
   /** The window from its stored form; an empty window when the form does not fit this window's layout. */
   revive(v: unknown): PaneWindowState {
     const s = this.init();
@@ -379,6 +436,16 @@ export interface WindowedState {
 /** Stored form of a WindowedState: the window's live panes (PaneWindow.persist) and the latch. */
 export function persistWindowed(w: PaneWindow, s: WindowedState): unknown {
   return { win: w.persist(s.win), firing: s.firing };
+}
+
+/** persistWindowed(w, s), written into a commit's encoder without building it (same bytes). */
+export function encodeWindowed(w: PaneWindow, s: WindowedState, enc: StateEncoder): void {
+  const o = enc.openObject();
+  enc.key('win');
+  w.encode(s.win, enc);
+  enc.key('firing');
+  enc.value(s.firing);
+  enc.closeObject(o, 2);
 }
 
 /** A WindowedState from persistWindowed's form; null when it is not one. */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { createTopics, testKafka, uniqueName, waitFor } from '../support/kafka';
+import { decodeStateValue } from '../../state/codec';
 
 jest.setTimeout(240_000);
 
@@ -115,14 +116,14 @@ streams:
 
       const counts = new Map<string, number>();
       for (let p = 0; p < PARTITIONS; p++) {
-        const entries = await redis.hgetall(`${group}:{${topic}:${p}}:state`);
-        for (const [id, json] of Object.entries(entries)) {
+        const entries = await redis.hgetallBuffer(`${group}:{${topic}:${p}}:state`);
+        for (const [id, stored] of Object.entries(entries)) {
           // One field per key: "<stream>\u0000<key>" → { entries: { <detector>: { detector: <state> } } }; a
           // window is stored as its live panes, rows [pane, count, ...].
           // Ids starting with \u0001 are the partition's own bookkeeping (its event-time watermark).
           if (id.startsWith('\u0001')) continue;
           const [, key] = id.split('\u0000');
-          const state = JSON.parse(json) as { entries: { count?: { detector: { win: { s: number[][] } } } } };
+          const state = decodeStateValue(stored) as { entries: { count?: { detector: { win: { s: number[][] } } } } };
           if (!state.entries.count) continue;
           counts.set(key, (counts.get(key) ?? 0) + state.entries.count.detector.win.s.reduce((a, row) => a + row[1], 0));
         }

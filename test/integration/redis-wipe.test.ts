@@ -125,8 +125,9 @@ async function storedState(mode: Mode): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [stream, topic] of Object.entries(mode.topics)) {
     for (let p = 0; p < PARTITIONS; p++) {
-      const rows = await redis.hgetall(`${mode.prefix}:{${topic}:${p}}:state`);
-      for (const [id, json] of Object.entries(rows)) out[`${stream}:${p}:${id}`] = json;
+      // Bytes as hex: compared byte for byte (the binary form of state/codec.ts).
+      const rows = await redis.hgetallBuffer(`${mode.prefix}:{${topic}:${p}}:state`);
+      for (const [id, bytes] of Object.entries(rows)) out[`${stream}:${p}:${id}`] = bytes.toString('hex');
     }
   }
   return out;

@@ -1,9 +1,9 @@
 /**
  * A worker taking over a real Redis that holds state in the previous persisted layout (written
- * as the previous release's store wrote it: the same commit script, the values as JSON) restores
- * it, raises the same alerts as a worker that never stopped, and leaves every row it commits in
- * the current layout. The store itself does not look into the values (its Lua scripts handle ids
- * and JSON strings only); this checks the whole path, load → restore → commit, end to end.
+ * as the releases before issue 22 stored it: JSON text in the state hash, the position beside it)
+ * restores it, raises the same alerts as a worker that never stopped, and leaves every row it
+ * commits in the current layout and in the binary form (state/codec.ts). This checks the whole
+ * path, load → restore → commit, end to end.
  */
 import Redis from 'ioredis';
 import { ManualClock } from '../../kernel/clock';
@@ -13,6 +13,7 @@ import type { AlertDispatcher } from '../../alerts/dispatch';
 import { MemoryDeadLetter } from '../../ingest/dead-letter';
 import type { Source, SourceBatch } from '../../ingest/sources/types';
 import { RedisStateStore } from '../../state/redis-store';
+import { decodeStateValue, isBinaryStateValue } from '../../state/codec';
 import { Pipeline } from '../../worker/pipeline';
 import { runPipeline } from '../../worker/runner';
 import { CUT, SCOPE, batches, config, nowOf } from '../fixtures/state-layout-v1/scenario';
@@ -58,11 +59,10 @@ it('takes over a Redis store in the previous layout and writes the current one',
   }
   expect(expected.length).toBeGreaterThan(10);
 
-  // The previous release's store after batch CUT: its rows through the same commit script.
-  const before = new RedisStateStore({ url: process.env.REDIS_URL!, prefix });
-  await before.commit(SCOPE, CUT, new Map(Object.entries(previousLayout)));
-  await before.close();
+  // The previous release's store after batch CUT: its rows as JSON text, and its position.
   const hash = `${prefix}:{${SCOPE}}:state`;
+  await redis.hset(hash, ...Object.entries(previousLayout).flatMap(([id, row]) => [id, JSON.stringify(row)]));
+  await redis.set(`${prefix}:{${SCOPE}}:pos`, String(CUT));
   expect(Object.values(await redis.hgetall(hash)).some((json) => json.includes('"e":'))).toBe(true);
 
   const store = new RedisStateStore({ url: process.env.REDIS_URL!, prefix });
@@ -86,12 +86,14 @@ it('takes over a Redis store in the previous layout and writes the current one',
   }
   expect(seen).toEqual(expected);
 
-  const stored = await redis.hgetall(hash);
+  const stored = await redis.hgetallBuffer(hash);
   expect(Object.keys(stored).length).toBe(Object.keys(previousLayout).length);
   expect(await redis.get(`${prefix}:{${SCOPE}}:pos`)).toBe(String(all.length - 1));
-  for (const [id, json] of Object.entries(stored)) {
+  for (const [id, bytes] of Object.entries(stored)) {
+    // Every row and watermark was committed again after the cut: none is left as JSON.
+    expect(isBinaryStateValue(bytes)).toBe(true);
     if (id.startsWith('\u0001')) continue; // a watermark: { maxTs }
-    const row = JSON.parse(json) as Record<string, unknown>;
+    const row = decodeStateValue(bytes) as Record<string, unknown>;
     expect(Object.keys(row).sort()).toEqual(['attrs', 'entries', 'touched']);
     for (const entry of Object.values(row.entries as Record<string, Record<string, unknown>>)) {
       expect(Object.keys(entry).filter((k) => k !== 'detector' && k !== 'lifecycle')).toEqual([]);

@@ -8,6 +8,7 @@
 import { silentLogger } from '../../kernel/logger';
 import type { Alert } from '../../kernel/types';
 import { MemoryStateStore } from '../../state/memory-store';
+import { isBinaryStateValue } from '../../state/codec';
 import { Pipeline } from '../../worker/pipeline';
 import { CUT, SCOPE, batches, config, nowOf } from '../fixtures/state-layout-v1/scenario';
 import previousLayout from '../fixtures/state-layout-v1/rows.json';
@@ -133,5 +134,32 @@ describe('state in the previous layout', () => {
     expect(p.restore(mixed, SCOPE, nowOf(CUT))).toBe(18);
     expect(stored(p)).toEqual(atCut);
     expect(run(p, CUT + 1, end)).toEqual(after);
+  });
+
+  it('through a store holding JSON text (releases before issue 22): read as it is, rewritten in the binary form', async () => {
+    // Rows as the JSON-era stores held them: text, in both row layouts side by side.
+    const straight = new Pipeline(config, silentLogger());
+    straight.restore(rowsOf(previousLayout), SCOPE, nowOf(CUT));
+    const current = stored(straight);
+    const store = new MemoryStateStore();
+    for (const [id, row] of Object.entries(previousLayout)) {
+      const text = JSON.stringify(id === 'funds\u0000B' ? current[id] : row);
+      store.putRaw(SCOPE, id, text);
+    }
+    expect([...Object.keys(previousLayout)].every((id) => !isBinaryStateValue(store.raw(SCOPE, id)!))).toBe(true);
+    const p = new Pipeline(config, silentLogger());
+    expect(p.restore(await store.loadAll(SCOPE), SCOPE, nowOf(CUT))).toBe(18);
+    expect(stored(p)).toEqual(atCut);
+    const all = batches();
+    const got: Alert[] = [];
+    for (let i = CUT + 1; i < end; i++) {
+      got.push(...p.processBatch(all[i], nowOf(i), SCOPE).alerts, ...p.advance(nowOf(i)));
+      expect(await p.commit(store, SCOPE, i)).toBe(true);
+    }
+    expect(got).toEqual(after);
+    // Every row was committed again after the cut: binary now, in the current layout.
+    for (const id of Object.keys(previousLayout)) expect(isBinaryStateValue(store.raw(SCOPE, id)!)).toBe(true);
+    for (const [id, row] of await store.loadAll(SCOPE))
+      if (!id.startsWith('\u0001')) expect(rowLayout(row)).toEqual(['attrs', 'detector', 'entries', 'lifecycle', 'touched']);
   });
 });
