@@ -98,21 +98,11 @@ export function runInproc(o: InprocOptions): InprocResult {
   const workload = new Workload({ flows: o.flows, keys: o.keys, skew: o.skew, seed: o.seed });
   const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
 
-  // Calibrate: a short cold run sizes the payload set to the requested duration.
-  let count = o.events ?? 0;
-  if (!count) {
-    const cal = buildPayloads(new Workload({ flows: o.flows, keys: o.keys, skew: o.skew, seed: (o.seed ?? 1) + 1 }), 60_000, t0, spacing);
-    const p = new Pipeline(o.config, silentLogger());
-    const a = performance.now();
-    runPipelinePass(p, cal, 0, cal.count, o.batchSize, 'cal');
-    const rate = perSecond(cal.count, performance.now() - a);
-    // Pipeline + ceiling (about 2–3× faster) share the duration; the cold estimate is low anyway.
-    count = Math.min(6_000_000, Math.max(200_000, Math.round((rate * o.durationMs) / 1000 / 1.4)));
-  }
+  const count = o.events || calibratedCount(o, t0, spacing);
   o.onProgress?.({ phase: 'generating payloads', done: 0, total: count });
   const set = buildPayloads(workload, count, t0, spacing);
   const strings: string[] = [];
-  const pipeline = new Pipeline(o.config, silentLogger());
+  const pipeline = benchPipeline(o.config);
 
   // Warm-up: the first 10 % (state for most keys, JIT) untimed for both loops.
   const warm = Math.floor(count / 10);
@@ -185,6 +175,24 @@ export function runInproc(o: InprocOptions): InprocResult {
     heapUsedMB: round(mem.heapUsed / 1048576, 1),
     rssMB: round(mem.rss / 1048576, 1),
   };
+}
+
+/** Calibration: a short cold run sizes the payload set to the requested duration. */
+function calibratedCount(o: InprocOptions, t0: number, spacing: number): number {
+  const cal = buildPayloads(new Workload({ flows: o.flows, keys: o.keys, skew: o.skew, seed: (o.seed ?? 1) + 1 }), 60_000, t0, spacing);
+  const p = benchPipeline(o.config);
+  const a = performance.now();
+  runPipelinePass(p, cal, 0, cal.count, o.batchSize, 'cal');
+  const rate = perSecond(cal.count, performance.now() - a);
+  // Pipeline + ceiling (about 2–3× faster) share the duration; the cold estimate is low anyway.
+  return Math.min(6_000_000, Math.max(200_000, Math.round((rate * o.durationMs) / 1000 / 1.4)));
+}
+
+/** A pipeline as a worker without series sinks runs it (the runner does the same): nothing here reads the verdicts. */
+function benchPipeline(config: FlowwatchConfig): Pipeline {
+  const p = new Pipeline(config, silentLogger());
+  p.keepObservations(false);
+  return p;
 }
 
 let sink = 0;
