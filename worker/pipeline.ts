@@ -354,14 +354,15 @@ export class Pipeline {
           at: -Infinity,
           due: Infinity,
         };
-      const scratch = this.keepObs ? null : rule.scratch;
+      // A firing entry keeps its verdict (firingAlerts): a new object then, rather than a copy.
+      const scratch = this.keepObs || entry.lifecycle.phase === 2 ? null : rule.scratch;
       const obs =
         scratch === null ? rule.detector.observe(entry.state, e) : rule.detector.observeInto!(entry.state, e, scratch) ? scratch : null;
       if (obs !== null) {
         if (this.seriesResolution !== null) this.keepFirstOfInterval(row, rule.name, entry, obs, e.ts);
         entry.obsTs = e.ts;
         const t = stepLifecycle(entry.lifecycle, obs, e.ts, rule.forMs);
-        // A reused observation is copied when kept: by a firing entry (firingAlerts) or an alert.
+        // A reused observation is copied when kept: by an entry that starts firing, or an alert.
         const kept = obs !== scratch ? obs : entry.lifecycle.phase === 2 || t !== null ? copyObservation(obs) : null;
         entry.obs = kept;
         if (t !== null) alerts.push(this.makeAlert(rule, row, entry, kept!, t, e.ts));
