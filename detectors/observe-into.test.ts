@@ -18,6 +18,8 @@ const configs: Array<Record<string, unknown>> = [
   { type: 'rate', measurement: 'v', agg: 'sum', window: '1m', above: 200 },
   { type: 'deadman', timeout: '30s' },
   { type: 'distinct', attribute: 'who', window: '1m', above: 3 },
+  { type: 'expression', expression: 'count >= 3 and max(v) > 60 and v > 10', window: '1m', score: 'mean(v) / 100' },
+  { type: 'expression', expression: 'sum(v) < 5', window: '1m' },
 ];
 
 /** Two keys' events interleaved: values swing to cross the limits, some lack `v` or `who`, some come late. */
