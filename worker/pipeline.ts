@@ -600,11 +600,13 @@ export class Pipeline {
         lastScope = row.scope;
         last = of(row.scope);
       }
-      last.set(row.id, null); // its place in the map; the bytes are set below
-      maps.push(last);
+      maps.push(last); // its bytes are set below, once encoded
       ids.push(row.id);
     }
-    for (const [id, scope] of this.deleted) of(scope).set(id, null);
+    const rows = ids.length;
+    // The maps of deleted rows now, so scopes are listed in the order of their first change.
+    const deletedIn: Array<Map<string, unknown | null>> = [];
+    for (const scope of this.deleted.values()) deletedIn.push(of(scope));
     // Watermarks that moved, in the same commit as the rows they judged.
     // Only scopes that admitted since the last call: a backtest with one scope per key would
     // otherwise visit every key's admission on every commit.
@@ -618,14 +620,21 @@ export class Pipeline {
         const m = of(scope);
         const id = WATERMARK_ID + SEP + s.name;
         enc.add({ maxTs });
-        m.set(id, null);
         maps.push(m);
         ids.push(id);
       }
       s.admittedScopes.clear();
     }
     const bytes = enc.finish();
-    for (let i = 0; i < bytes.length; i++) maps[i].set(ids[i], bytes[i]);
+    // One Map.set per id (the second set per changed row cost as much as the first), in the order
+    // of change: rows, deletions, watermarks. A key dropped and back within one commit keeps its row.
+    for (let i = 0; i < rows; i++) maps[i].set(ids[i], bytes[i]);
+    let d = 0;
+    for (const id of this.deleted.keys()) {
+      const m = deletedIn[d++];
+      if (!m.has(id)) m.set(id, null);
+    }
+    for (let i = rows; i < bytes.length; i++) maps[i].set(ids[i], bytes[i]);
     this.dirty.length = 0;
     this.deleted.clear();
     return out;
