@@ -154,8 +154,8 @@ export class Pipeline {
   /**
    * Whether each entry keeps its latest verdict for latestObservations() (sinks, backtests: the
    * default). A worker without series sinks says it reads none (keepObservations(false)): verdicts
-   * are then written into each rule's reused observation, and an entry keeps a copy only while its
-   * alert fires (firingAlerts reads it).
+   * are then written into each rule's reused observation, and an entry keeps its verdict only
+   * while its alert fires (firingAlerts reads it) or when it just changed (an alert's copy).
    */
   private keepObs = true;
   private readonly firstOfInterval: ObservationRecord[] = [];
@@ -549,7 +549,8 @@ export class Pipeline {
 
   /**
    * Whether latestObservations() will be read (default true). false: a caller without series sinks
-   * (the runner, the inproc bench) — latestObservations() then lists only firing entries' verdicts.
+   * (the runner, the inproc bench) — latestObservations() then lists only the verdicts of entries
+   * whose alert fires or just changed.
    */
   keepObservations(keep: boolean): void {
     this.keepObs = keep || this.seriesResolution !== null;
