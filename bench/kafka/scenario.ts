@@ -782,8 +782,9 @@ async function naiveConsumer(
       const scope = `${topic}:${partition}`;
       pipeline.processBatch([{ stream: topicToStream.get(topic)!, payload: message.value ?? '' }], Date.now(), scope);
       const changes = pipeline.takeChanges().get(scope);
-      const args: string[] = [];
-      if (changes) for (const [k, v] of changes) args.push(k, JSON.stringify(v));
+      // The changed rows come already in their stored bytes (state/codec.ts), as the worker writes them.
+      const args: Array<string | Buffer> = [];
+      if (changes) for (const [k, v] of changes) args.push(k, v === null ? '' : (v as Buffer));
       if (args.length > 0) await redis.hset(`${groupId}:{${scope}}:state`, ...args);
       n++;
       last = performance.now();
