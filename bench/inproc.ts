@@ -42,6 +42,13 @@ export interface InprocResult {
   /** JSON.parse alone on payloads already decoded to strings (no utf8 decoding): a stricter ceiling. */
   stringParseEventsPerSec: number;
   ratioToStringParse: number;
+  /**
+   * Share of the pipeline's measured time spent serialising the batch's change set
+   * (takeChanges: the state commit's bytes), and the ratio to the ceiling without it: where the
+   * per-event path ends and the commit path begins.
+   */
+  changeSetShare: number;
+  ratioWithoutChangeSet: number;
   rejects: number;
   alerts: number;
   stateEntries: number;
@@ -91,21 +98,11 @@ export function runInproc(o: InprocOptions): InprocResult {
   const workload = new Workload({ flows: o.flows, keys: o.keys, skew: o.skew, seed: o.seed });
   const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
 
-  // Calibrate: a short cold run sizes the payload set to the requested duration.
-  let count = o.events ?? 0;
-  if (!count) {
-    const cal = buildPayloads(new Workload({ flows: o.flows, keys: o.keys, skew: o.skew, seed: (o.seed ?? 1) + 1 }), 60_000, t0, spacing);
-    const p = new Pipeline(o.config, silentLogger());
-    const a = performance.now();
-    runPipelinePass(p, cal, 0, cal.count, o.batchSize, 'cal');
-    const rate = perSecond(cal.count, performance.now() - a);
-    // Pipeline + ceiling (about 2–3× faster) share the duration; the cold estimate is low anyway.
-    count = Math.min(6_000_000, Math.max(200_000, Math.round((rate * o.durationMs) / 1000 / 1.4)));
-  }
+  const count = o.events || calibratedCount(o, t0, spacing);
   o.onProgress?.({ phase: 'generating payloads', done: 0, total: count });
   const set = buildPayloads(workload, count, t0, spacing);
   const strings: string[] = [];
-  const pipeline = new Pipeline(o.config, silentLogger());
+  const pipeline = benchPipeline(o.config);
 
   // Warm-up: the first 10 % (state for most keys, JIT) untimed for both loops.
   const warm = Math.floor(count / 10);
@@ -116,6 +113,7 @@ export function runInproc(o: InprocOptions): InprocResult {
 
   const CHUNK = 100_000;
   let pipeMs = 0;
+  let changeMs = 0;
   let ceilMs = 0;
   let strMs = 0;
   for (let i = warm; i < count; i += CHUNK) {
@@ -137,6 +135,7 @@ export function runInproc(o: InprocOptions): InprocResult {
       strMs += performance.now() - a;
       const r = timedPipelinePass(pipeline, set, j, jEnd, o.batchSize, 'default');
       pipeMs += r.ms;
+      changeMs += r.changeMs;
       rejects += r.rejects;
       alerts += r.alerts;
     }
@@ -168,12 +167,32 @@ export function runInproc(o: InprocOptions): InprocResult {
     ratioToCeiling: round(eventsPerSec / ceilingEventsPerSec, 3),
     stringParseEventsPerSec: round(stringParseEventsPerSec),
     ratioToStringParse: round(eventsPerSec / stringParseEventsPerSec, 3),
+    changeSetShare: round(changeMs / pipeMs, 3),
+    ratioWithoutChangeSet: round(perSecond(measured, pipeMs - changeMs) / ceilingEventsPerSec, 3),
     rejects,
     alerts,
     stateEntries: pipeline.stateSize(),
     heapUsedMB: round(mem.heapUsed / 1048576, 1),
     rssMB: round(mem.rss / 1048576, 1),
   };
+}
+
+/** Calibration: a short cold run sizes the payload set to the requested duration. */
+function calibratedCount(o: InprocOptions, t0: number, spacing: number): number {
+  const cal = buildPayloads(new Workload({ flows: o.flows, keys: o.keys, skew: o.skew, seed: (o.seed ?? 1) + 1 }), 60_000, t0, spacing);
+  const p = benchPipeline(o.config);
+  const a = performance.now();
+  runPipelinePass(p, cal, 0, cal.count, o.batchSize, 'cal');
+  const rate = perSecond(cal.count, performance.now() - a);
+  // Pipeline + ceiling (about 2–3× faster) share the duration; the cold estimate is low anyway.
+  return Math.min(6_000_000, Math.max(200_000, Math.round((rate * o.durationMs) / 1000 / 1.4)));
+}
+
+/** A pipeline as a worker without series sinks runs it (the runner does the same): nothing here reads the verdicts. */
+function benchPipeline(config: FlowwatchConfig): Pipeline {
+  const p = new Pipeline(config, silentLogger());
+  p.keepObservations(false);
+  return p;
 }
 
 let sink = 0;
@@ -201,14 +220,24 @@ export function makeRecords(set: PayloadSet, from: number, to: number): RawRecor
   return out;
 }
 
-/** One batch through the pipeline, as the runner drives it: process, advance, the batch's change set. */
-function runBatch(p: Pipeline, set: PayloadSet, batch: RawRecord[], last: number, scope: string): { rejects: number; alerts: number } {
+/**
+ * One batch through the pipeline, as the runner drives it: process, advance, the batch's change
+ * set. `changeMs`: the change set's part of the time (it is timed too, as a part of the whole).
+ */
+function runBatch(
+  p: Pipeline,
+  set: PayloadSet,
+  batch: RawRecord[],
+  last: number,
+  scope: string,
+): { rejects: number; alerts: number; changeMs: number } {
   // The batch's clock: its newest event's time (a live source's wall clock, events sent "now").
   const now = set.t0 + Math.floor(last * set.spacingMs);
   const r = p.processBatch(batch, now, scope);
   const adv = p.advance(now);
+  const a = performance.now();
   p.takeChanges();
-  return { rejects: r.rejects.length, alerts: r.alerts.length + adv.length };
+  return { rejects: r.rejects.length, alerts: r.alerts.length + adv.length, changeMs: performance.now() - a };
 }
 
 /**
@@ -225,8 +254,9 @@ export function timedPipelinePass(
   to: number,
   batchSize: number,
   scope: string,
-): { ms: number; rejects: number; alerts: number } {
+): { ms: number; changeMs: number; rejects: number; alerts: number } {
   let ms = 0;
+  let changeMs = 0;
   let rejects = 0;
   let alerts = 0;
   for (let i = from; i < to; i += batchSize) {
@@ -235,10 +265,11 @@ export function timedPipelinePass(
     const a = performance.now();
     const r = runBatch(p, set, batch, end - 1, scope);
     ms += performance.now() - a;
+    changeMs += r.changeMs;
     rejects += r.rejects;
     alerts += r.alerts;
   }
-  return { ms, rejects, alerts };
+  return { ms, changeMs, rejects, alerts };
 }
 
 /** Batches of raw records (Buffer payloads, as Kafka delivers them) through the pipeline, untimed. */

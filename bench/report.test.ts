@@ -32,6 +32,8 @@ describe('table (the terminal summary)', () => {
       ratioToCeiling: 0.6,
       stringParseEventsPerSec: 120_000,
       ratioToStringParse: 0.5,
+      changeSetShare: 0.4,
+      ratioWithoutChangeSet: 1,
       rejects: 0,
       alerts: 3,
       stateEntries: 30,
@@ -41,6 +43,7 @@ describe('table (the terminal summary)', () => {
     } as BenchResult);
     expect(t).toMatch(/pipeline\s+60,000 events\/s/);
     expect(t).toMatch(/ratio to ceiling\s+0\.600/);
+    expect(t).toMatch(/of which change set\s+40\.0 % of the pipeline's time \(ratio without it 1\.000\)/);
     expect(t).toMatch(/load 1\.5 → 1\.7/);
   });
   it('shows kafka latencies, references and missing values as "-"', () => {

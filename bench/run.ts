@@ -174,6 +174,12 @@ export function table(res: BenchResult): string {
     rows.push(['pipeline', `${n(res.eventsPerSec)} events/s`]);
     rows.push(['ceiling: JSON.parse(bytes)', `${n(res.ceilingEventsPerSec)} events/s`]);
     rows.push(['ratio to ceiling', `${r(res.ratioToCeiling, 3)}  (target >= 0.6)`]);
+    // Absent from results of older builds read back in.
+    if (res.changeSetShare !== undefined)
+      rows.push([
+        '  of which change set',
+        `${r(res.changeSetShare * 100, 1)} % of the pipeline's time (ratio without it ${r(res.ratioWithoutChangeSet, 3)})`,
+      ]);
     rows.push(['JSON.parse(string) only', `${n(res.stringParseEventsPerSec)} events/s (ratio ${r(res.ratioToStringParse, 3)})`]);
     rows.push(['alerts / rejects', `${n(res.alerts)} / ${n(res.rejects)}`]);
     rows.push(['state entries / heap / rss', `${n(res.stateEntries)} / ${r(res.heapUsedMB, 0)} MB / ${r(res.rssMB, 0)} MB`]);

@@ -24,6 +24,16 @@ export interface Detector<S = unknown> {
    */
   advance?(state: S, at: number): Observation | null;
   /**
+   * Optional, for speed: observe() written into `out` (made by newObservation(), reused from event
+   * to event and key to key) instead of a new object — true when there is a verdict, false for
+   * null (out is then left as it was). The same verdict as observe() gives; the caller copies it
+   * (copyObservation) before keeping it past the next call. Three small objects per detector and
+   * event were most of the worker's garbage (issue 22).
+   */
+  observeInto?(state: S, e: FlowEvent, out: Observation): boolean;
+  /** A blank observation of this detector's shape, for observeInto(). */
+  newObservation?(): Observation;
+  /**
    * The earliest event time after `after` at which advance() may give a different verdict than
    * the last one (Infinity: none until the next event). Pure arithmetic on the state: the
    * pipeline asks after every event of the key, so it must cost next to nothing. Results depend

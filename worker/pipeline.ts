@@ -12,6 +12,7 @@ import { EventAdmission, type AdmissionPolicy } from '../ingest/admission';
 import { initLifecycle, stepLifecycle, type LifecycleState, type Transition } from '../alerts/lifecycle';
 import { defaultSummary, renderTemplate } from '../alerts/summary';
 import { alertId } from '../alerts/identity';
+import { copyObservation } from '../detectors/evidence';
 import type { PreparedCommit, StateStore } from '../state/types';
 import { readPersistedRow, writePersistedRow, type PersistedEntry, type PersistedRow } from './persisted-row';
 import { StateEncoder } from '../state/codec';
@@ -28,6 +29,11 @@ interface Rule {
   unit?: string;
   /** Whether the detector judges time passing (deadman, windows draining): it has event-time timers. */
   timed: boolean;
+  /**
+   * The rule's one reused observation, for detectors with observeInto (null: observe() makes a new
+   * one per verdict). Used only while the pipeline keeps no observations (keepObservations).
+   */
+  scratch: Observation | null;
 }
 
 /** One detector's state for one key: detector state, alert lifecycle, latest verdict. */
@@ -145,6 +151,13 @@ export class Pipeline {
    * 1 s resolution, not one — and a hot key still at most one per interval.
    */
   private seriesResolution: number | null = null;
+  /**
+   * Whether each entry keeps its latest verdict for latestObservations() (sinks, backtests: the
+   * default). A worker without series sinks says it reads none (keepObservations(false)): verdicts
+   * are then written into each rule's reused observation, and an entry keeps its verdict only
+   * while its alert fires (firingAlerts reads it) or when it just changed (an alert's copy).
+   */
+  private keepObs = true;
   private readonly firstOfInterval: ObservationRecord[] = [];
   private readonly deleted = new Map<string, string>();
   /** Serialises each commit's changed rows (takeChanges); its scratch buffer is kept between commits. */
@@ -181,9 +194,14 @@ export class Pipeline {
         template: d.summary,
         unit: d.unit,
         timed: false,
+        scratch: null,
       };
     });
-    for (const r of rules) r.timed = typeof r.detector.advance === 'function' && typeof r.detector.nextTimer === 'function';
+    for (const r of rules) {
+      r.timed = typeof r.detector.advance === 'function' && typeof r.detector.nextTimer === 'function';
+      if (typeof r.detector.observeInto === 'function' && typeof r.detector.newObservation === 'function')
+        r.scratch = r.detector.newObservation();
+    }
     return {
       name,
       decoder: createDecoder(name, s.mapping),
@@ -336,13 +354,18 @@ export class Pipeline {
           at: -Infinity,
           due: Infinity,
         };
-      const obs = rule.detector.observe(entry.state, e);
+      // A firing entry keeps its verdict (firingAlerts): a new object then, rather than a copy.
+      const scratch = this.keepObs || entry.lifecycle.phase === 2 ? null : rule.scratch;
+      const obs =
+        scratch === null ? rule.detector.observe(entry.state, e) : rule.detector.observeInto!(entry.state, e, scratch) ? scratch : null;
       if (obs !== null) {
         if (this.seriesResolution !== null) this.keepFirstOfInterval(row, rule.name, entry, obs, e.ts);
-        entry.obs = obs;
         entry.obsTs = e.ts;
         const t = stepLifecycle(entry.lifecycle, obs, e.ts, rule.forMs);
-        if (t !== null) alerts.push(this.makeAlert(rule, row, entry, obs, t, e.ts));
+        // A reused observation is copied when kept: by an entry that starts firing, or an alert.
+        const kept = obs !== scratch ? obs : entry.lifecycle.phase === 2 || t !== null ? copyObservation(obs) : null;
+        entry.obs = kept;
+        if (t !== null) alerts.push(this.makeAlert(rule, row, entry, kept!, t, e.ts));
       }
       if (rule.timed) {
         if (e.ts > entry.at) entry.at = e.ts;
@@ -521,6 +544,16 @@ export class Pipeline {
   /** From now on, keep superseded verdicts for series at this resolution (ms; > 0). */
   keepSeries(resolutionMs: number): void {
     this.seriesResolution = resolutionMs > 0 ? resolutionMs : null;
+    if (this.seriesResolution !== null) this.keepObs = true;
+  }
+
+  /**
+   * Whether latestObservations() will be read (default true). false: a caller without series sinks
+   * (the runner, the inproc bench) — latestObservations() then lists only the verdicts of entries
+   * whose alert fires or just changed.
+   */
+  keepObservations(keep: boolean): void {
+    this.keepObs = keep || this.seriesResolution !== null;
   }
 
   /** A verdict in an interval this series has no point for yet: it is that interval's point. */
@@ -568,11 +601,13 @@ export class Pipeline {
         lastScope = row.scope;
         last = of(row.scope);
       }
-      last.set(row.id, null); // its place in the map; the bytes are set below
-      maps.push(last);
+      maps.push(last); // its bytes are set below, once encoded
       ids.push(row.id);
     }
-    for (const [id, scope] of this.deleted) of(scope).set(id, null);
+    const rows = ids.length;
+    // The maps of deleted rows now, so scopes are listed in the order of their first change.
+    const deletedIn: Array<Map<string, unknown | null>> = [];
+    for (const scope of this.deleted.values()) deletedIn.push(of(scope));
     // Watermarks that moved, in the same commit as the rows they judged.
     // Only scopes that admitted since the last call: a backtest with one scope per key would
     // otherwise visit every key's admission on every commit.
@@ -586,14 +621,21 @@ export class Pipeline {
         const m = of(scope);
         const id = WATERMARK_ID + SEP + s.name;
         enc.add({ maxTs });
-        m.set(id, null);
         maps.push(m);
         ids.push(id);
       }
       s.admittedScopes.clear();
     }
     const bytes = enc.finish();
-    for (let i = 0; i < bytes.length; i++) maps[i].set(ids[i], bytes[i]);
+    // One Map.set per id (the second set per changed row cost as much as the first), in the order
+    // of change: rows, deletions, watermarks. A key dropped and back within one commit keeps its row.
+    for (let i = 0; i < rows; i++) maps[i].set(ids[i], bytes[i]);
+    let d = 0;
+    for (const id of this.deleted.keys()) {
+      const m = deletedIn[d++];
+      if (!m.has(id)) m.set(id, null);
+    }
+    for (let i = rows; i < bytes.length; i++) maps[i].set(ids[i], bytes[i]);
     this.dirty.length = 0;
     this.deleted.clear();
     return out;

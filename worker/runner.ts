@@ -250,6 +250,9 @@ class PipelineRun {
     });
     this.resolution = this.sinks.length > 0 ? Math.min(...this.sinks.map((s) => s.resolution ?? 0)) : 0;
     if (this.resolution > 0) this.pipeline.keepSeries(this.resolution);
+    // Without series sinks nothing reads the per-key verdicts (writeSeries): detectors then write
+    // them into reused objects instead of three new ones per detector and event.
+    if (this.sinks.length === 0) this.pipeline.keepObservations(false);
     // A wiped or replaced store is re-seeded from memory at the commit that finds out (docs/state.md).
     this.recovery = new StoreRecovery({
       pipeline: this.pipeline,

@@ -1,4 +1,4 @@
-import type { FlowEvent, Observation } from '../../kernel/types';
+import type { Evidence, FlowEvent, Observation } from '../../kernel/types';
 import type { Detector } from '../types';
 import { scoreAgainstLimit } from '../common';
 
@@ -34,10 +34,38 @@ export class DeadmanDetector implements Detector<DeadmanState> {
    * Its evidence has no detail: formatting lastSeen as ISO costs more than the rest of the call.
    */
   observe(s: DeadmanState, e: FlowEvent): Observation {
+    const o = this.newObservation();
+    this.observeInto(s, e, o);
+    return o;
+  }
+
+  newObservation(): Observation {
+    const evidence: Evidence = {
+      measure: 'silence',
+      value: 0,
+      baseline: null,
+      deviation: 0,
+      unit: 'seconds',
+      limit: this.timeoutS,
+      window: { start: 0, end: 0 },
+    };
+    return { score: 0, firing: false, evidence };
+  }
+
+  /** observe() into a reused observation (Detector.observeInto): always a verdict. */
+  observeInto(s: DeadmanState, e: FlowEvent, out: Observation): boolean {
     const gap = e.ts > s.lastSeen ? e.ts - s.lastSeen : 0;
     if (e.ts > s.lastSeen) s.lastSeen = e.ts;
     s.firing = false;
-    return this.verdict(s, gap, s.lastSeen - gap, s.lastSeen, 0, false);
+    const silentS = gap / 1000;
+    out.score = 0;
+    out.firing = false;
+    const ev = out.evidence;
+    ev.value = silentS;
+    ev.deviation = silentS - this.timeoutS;
+    ev.window!.start = s.lastSeen - gap;
+    ev.window!.end = s.lastSeen;
+    return true;
   }
 
   /** Fires once at − lastSeen > timeout; null while quiet for less than that and not firing. */

@@ -1,4 +1,4 @@
-import type { FlowEvent, Observation } from '../../kernel/types';
+import type { Evidence, FlowEvent, Observation } from '../../kernel/types';
 import { formatDuration } from '../../kernel/duration';
 import type { Detector } from '../types';
 import { boundScore, latchAbove } from '../scoring';
@@ -60,10 +60,30 @@ export class DistinctDetector implements Detector<DistinctState> {
   }
 
   observe(s: DistinctState, e: FlowEvent): Observation | null {
+    const o = this.newObservation();
+    return this.observeInto(s, e, o) ? o : null;
+  }
+
+  observeInto(s: DistinctState, e: FlowEvent, out: Observation): boolean {
     const v = e.attrs[this.p.attribute];
-    if (typeof v !== 'string') return null;
-    if (!this.sketch.add(s.sketch, e.ts, hash32(v))) return null;
-    return this.judge(s, s.sketch.maxTs);
+    if (typeof v !== 'string') return false;
+    if (!this.sketch.add(s.sketch, e.ts, hash32(v))) return false;
+    this.judgeInto(s, s.sketch.maxTs, out);
+    return true;
+  }
+
+  newObservation(): Observation {
+    const evidence: Evidence = {
+      measure: this.measure,
+      value: 0,
+      baseline: 0,
+      deviation: 0,
+      unit: 'count',
+      limit: 0,
+      window: { start: 0, end: 0, size: this.p.window },
+      detail: this.exactDetail,
+    };
+    return { score: 0, firing: false, evidence };
   }
 
   /** Frees expired entries. Returns a verdict only while firing (a distinct count cannot rise without events). */
@@ -79,22 +99,24 @@ export class DistinctDetector implements Detector<DistinctState> {
   }
 
   private judge(s: DistinctState, at: number): Observation {
+    const o = this.newObservation();
+    this.judgeInto(s, at, o);
+    return o;
+  }
+
+  private judgeInto(s: DistinctState, at: number, out: Observation): void {
     const value = this.sketch.estimate(s.sketch, at);
     const above = this.p.above;
     s.firing = latchAbove(s.firing, value, above, this.clear);
-    return {
-      score: boundScore(value, above, 'above'),
-      firing: s.firing,
-      evidence: {
-        measure: this.measure,
-        value,
-        baseline: above,
-        deviation: value - above,
-        unit: 'count',
-        limit: above,
-        window: { start: this.sketch.windowStart(at), end: at, size: this.p.window },
-        detail: this.sketch.isExact(s.sketch, at) ? this.exactDetail : this.estimateDetail,
-      },
-    };
+    out.score = boundScore(value, above, 'above');
+    out.firing = s.firing;
+    const ev = out.evidence;
+    ev.value = value;
+    ev.baseline = above;
+    ev.deviation = value - above;
+    ev.limit = above;
+    ev.window!.start = this.sketch.windowStart(at);
+    ev.window!.end = at;
+    ev.detail = this.sketch.isExact(s.sketch, at) ? this.exactDetail : this.estimateDetail;
   }
 }

@@ -1,4 +1,4 @@
-import type { FlowEvent, Observation } from '../../kernel/types';
+import type { Evidence, FlowEvent, Observation } from '../../kernel/types';
 import type { Detector } from '../types';
 import { squash } from '../common';
 import { Direction, directed, flooredStd, latchAbove } from '../scoring';
@@ -67,11 +67,30 @@ export class EwmaDetector implements Detector<EwmaState> {
   }
 
   observe(s: EwmaState, e: FlowEvent): Observation | null {
+    const o = this.newObservation();
+    return this.observeInto(s, e, o) ? o : null;
+  }
+
+  newObservation(): Observation {
+    const evidence: Evidence = {
+      measure: this.p.measurement,
+      value: 0,
+      baseline: 0,
+      deviation: 0,
+      unit: 'sigma',
+      limit: this.p.k,
+      window: { start: 0, end: 0 },
+      detail: { std: 0, n: 0, alpha: this.alpha },
+    };
+    return { score: 0, firing: false, evidence };
+  }
+
+  observeInto(s: EwmaState, e: FlowEvent, out: Observation): boolean {
     const x = e.values[this.p.measurement];
-    if (typeof x !== 'number') return null;
+    if (typeof x !== 'number') return false;
     if (s.n < this.p.warmup) {
       this.update(s, x, Infinity);
-      return null;
+      return false;
     }
     const baseline = s.mean;
     const std = flooredStd(this.p.robust ? s.mad * MAD_TO_SIGMA : Math.sqrt(s.var), baseline, this.p.min_std ?? 0);
@@ -80,20 +99,18 @@ export class EwmaDetector implements Detector<EwmaState> {
     s.firing = latchAbove(s.firing, dev, this.p.k, this.clearK);
     const n = s.n;
     this.update(s, x, this.p.robust ? HUBER_C * std : Infinity);
-    return {
-      score: squash(dev, this.p.k),
-      firing: s.firing,
-      evidence: {
-        measure: this.p.measurement,
-        value: x,
-        baseline,
-        deviation: z,
-        unit: 'sigma',
-        limit: this.p.k,
-        window: { start: e.ts, end: e.ts },
-        detail: { std, n, alpha: this.alpha },
-      },
-    };
+    out.score = squash(dev, this.p.k);
+    out.firing = s.firing;
+    const ev = out.evidence;
+    ev.value = x;
+    ev.baseline = baseline;
+    ev.deviation = z;
+    ev.window!.start = e.ts;
+    ev.window!.end = e.ts;
+    const detail = ev.detail!;
+    detail.std = std;
+    detail.n = n;
+    return true;
   }
 
   /** One EW step with the residual clipped to ±clip (Infinity = plain). */

@@ -1,4 +1,4 @@
-import type { FlowEvent, Observation } from '../../kernel/types';
+import type { Evidence, FlowEvent, Observation } from '../../kernel/types';
 import { truthy } from '../../expression/expression';
 import type { Detector } from '../types';
 import { clamp01 } from '../common';
@@ -82,10 +82,30 @@ export class ExpressionDetector implements Detector<ExpressionState> {
   }
 
   observe(s: ExpressionState, e: FlowEvent): Observation | null {
-    for (let i = 0; i < this.bare.length; i++) if (typeof e.values[this.bare[i]] !== 'number') return null;
-    if (!this.win.add(s.win, e.ts, e.values)) return null;
+    const o = this.newObservation();
+    return this.observeInto(s, e, o) ? o : null;
+  }
+
+  observeInto(s: ExpressionState, e: FlowEvent, out: Observation): boolean {
+    for (let i = 0; i < this.bare.length; i++) if (typeof e.values[this.bare[i]] !== 'number') return false;
+    if (!this.win.add(s.win, e.ts, e.values)) return false;
     const a = this.win.aggregate(s.win, s.win.maxTs, this.agg);
-    return this.judge(s, a, e.values);
+    this.judgeInto(s, a, e.values, out);
+    return true;
+  }
+
+  /** Its detail gets the same names in the same order at every verdict, so it is rewritten in place. */
+  newObservation(): Observation {
+    const evidence: Evidence = {
+      measure: this.p.expression,
+      value: 0,
+      baseline: null,
+      deviation: null,
+      unit: this.cond.refs[0]?.kind === 'count' ? 'count' : 'abs',
+      window: { start: 0, end: 0, size: this.p.window },
+      detail: {},
+    };
+    return { score: 0, firing: false, evidence };
   }
 
   /** Panes drain with time, so the verdict can change either way; returns it while firing or when it changes. */
@@ -107,6 +127,12 @@ export class ExpressionDetector implements Detector<ExpressionState> {
   }
 
   private judge(s: ExpressionState, a: WindowAggregate, values: Record<string, number>): Observation {
+    const o = this.newObservation();
+    this.judgeInto(s, a, values, o);
+    return o;
+  }
+
+  private judgeInto(s: ExpressionState, a: WindowAggregate, values: Record<string, number>, out: Observation): void {
     const { condition, score } = this.compiled;
     const cv = this.cond.fill(a);
     const holds = truthy(condition.evaluate(values, cv));
@@ -116,24 +142,17 @@ export class ExpressionDetector implements Detector<ExpressionState> {
       const x = score.evaluate(values, this.score.fill(a));
       if (x === x) sc = clamp01(x); // NaN (e.g. empty window) keeps the default
     }
-    const detail: Record<string, number | string> = {};
+    const ev = out.evidence;
+    const detail = ev.detail!;
     this.describe(detail, this.cond);
     if (this.score) this.describe(detail, this.score);
     for (const n of this.bare) detail[n] = shown(values[n]);
     const primary = cv.length > 0 ? cv[0] : NaN;
-    return {
-      score: sc,
-      firing: holds,
-      evidence: {
-        measure: this.p.expression,
-        value: Number.isFinite(primary) ? primary : holds ? 1 : 0,
-        baseline: null,
-        deviation: null,
-        unit: this.cond.refs[0]?.kind === 'count' ? 'count' : 'abs',
-        window: { start: a.start, end: a.end, size: this.p.window },
-        detail,
-      },
-    };
+    out.score = sc;
+    out.firing = holds;
+    ev.value = Number.isFinite(primary) ? primary : holds ? 1 : 0;
+    ev.window!.start = a.start;
+    ev.window!.end = a.end;
   }
 
   private describe(detail: Record<string, number | string>, b: AggregateBinding): void {

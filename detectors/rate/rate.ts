@@ -1,4 +1,4 @@
-import type { FlowEvent, Observation } from '../../kernel/types';
+import type { Evidence, FlowEvent, Observation } from '../../kernel/types';
 import { formatDuration } from '../../kernel/duration';
 import type { Detector } from '../types';
 import { boundScore, latchAbove } from '../scoring';
@@ -70,10 +70,30 @@ export class RateDetector implements Detector<RateState> {
   }
 
   observe(s: RateState, e: FlowEvent): Observation | null {
+    const o = this.newObservation();
+    return this.observeInto(s, e, o) ? o : null;
+  }
+
+  observeInto(s: RateState, e: FlowEvent, out: Observation): boolean {
     const m = this.p.measurement;
-    if (m !== undefined && typeof e.values[m] !== 'number') return null;
-    if (!this.win.add(s.win, e.ts, e.values)) return null; // too late for the window
-    return this.judge(s, s.win.maxTs);
+    if (m !== undefined && typeof e.values[m] !== 'number') return false;
+    if (!this.win.add(s.win, e.ts, e.values)) return false; // too late for the window
+    this.judgeInto(s, s.win.maxTs, out);
+    return true;
+  }
+
+  newObservation(): Observation {
+    const evidence: Evidence = {
+      measure: this.measure,
+      value: 0,
+      baseline: 0,
+      deviation: 0,
+      unit: this.sum ? 'abs' : 'count',
+      limit: 0,
+      window: { start: 0, end: 0, size: this.p.window },
+      detail: this.detail,
+    };
+    return { score: 0, firing: false, evidence };
   }
 
   /** Drains old panes. Returns a verdict only while firing (a rate cannot rise without events). */
@@ -89,23 +109,24 @@ export class RateDetector implements Detector<RateState> {
   }
 
   private judge(s: RateState, at: number): Observation {
+    const o = this.newObservation();
+    this.judgeInto(s, at, o);
+    return o;
+  }
+
+  private judgeInto(s: RateState, at: number, out: Observation): void {
     const a = this.win.aggregate(s.win, at, this.agg);
     const value = this.sum ? a.sum[0] : this.p.measurement ? a.n[0] : a.count;
     const above = this.p.above;
     s.firing = latchAbove(s.firing, value, above, this.clear);
-    return {
-      score: boundScore(value, above, 'above'),
-      firing: s.firing,
-      evidence: {
-        measure: this.measure,
-        value,
-        baseline: above,
-        deviation: value - above,
-        unit: this.sum ? 'abs' : 'count',
-        limit: above,
-        window: { start: a.start, end: a.end, size: this.p.window },
-        detail: this.detail,
-      },
-    };
+    out.score = boundScore(value, above, 'above');
+    out.firing = s.firing;
+    const ev = out.evidence;
+    ev.value = value;
+    ev.baseline = above;
+    ev.deviation = value - above;
+    ev.limit = above;
+    ev.window!.start = a.start;
+    ev.window!.end = a.end;
   }
 }

@@ -1,4 +1,4 @@
-import type { FlowEvent, Observation } from '../../kernel/types';
+import type { Evidence, FlowEvent, Observation } from '../../kernel/types';
 import type { Detector } from '../types';
 import { boundScore, latchAbove, latchBelow } from '../scoring';
 import { constantDetail } from '../evidence';
@@ -35,8 +35,27 @@ export class ThresholdDetector implements Detector<ThresholdState> {
   }
 
   observe(s: ThresholdState, e: FlowEvent): Observation | null {
+    const o = this.newObservation();
+    return this.observeInto(s, e, o) ? o : null;
+  }
+
+  newObservation(): Observation {
+    const evidence: Evidence = {
+      measure: '',
+      value: 0,
+      baseline: 0,
+      deviation: 0,
+      unit: 'abs',
+      limit: 0,
+      window: { start: 0, end: 0 },
+      detail: ABOVE,
+    };
+    return { score: 0, firing: false, evidence };
+  }
+
+  observeInto(s: ThresholdState, e: FlowEvent, out: Observation): boolean {
     const v = e.values[this.p.measurement];
-    if (typeof v !== 'number') return null;
+    if (typeof v !== 'number') return false;
     const { above, below } = this.p;
     const up = above !== undefined && latchAbove(s.side === 1, v, above, this.clearAbove);
     const down = !up && below !== undefined && latchBelow(s.side === -1, v, below, this.clearBelow);
@@ -46,19 +65,17 @@ export class ThresholdDetector implements Detector<ThresholdState> {
     // Evidence names one bound: the firing one, else the one the value is closer to crossing.
     const useUp = above !== undefined && (below === undefined || s.side === 1 || (s.side === 0 && scoreUp >= scoreDown));
     const bound = (useUp ? above : below) as number;
-    return {
-      score: scoreUp > scoreDown ? scoreUp : scoreDown,
-      firing: s.side !== 0,
-      evidence: {
-        measure: this.p.measurement,
-        value: v,
-        baseline: bound,
-        deviation: v - bound,
-        unit: 'abs',
-        limit: bound,
-        window: { start: e.ts, end: e.ts },
-        detail: useUp ? ABOVE : BELOW,
-      },
-    };
+    out.score = scoreUp > scoreDown ? scoreUp : scoreDown;
+    out.firing = s.side !== 0;
+    const ev = out.evidence;
+    ev.measure = this.p.measurement;
+    ev.value = v;
+    ev.baseline = bound;
+    ev.deviation = v - bound;
+    ev.limit = bound;
+    ev.window!.start = e.ts;
+    ev.window!.end = e.ts;
+    ev.detail = useUp ? ABOVE : BELOW;
+    return true;
   }
 }
