@@ -111,6 +111,11 @@ export class Access {
     return [...teams];
   }
 
+  /** The teams owning a receiver (alerting.api.teams). */
+  teamsOfReceiver(receiver: string): string[] {
+    return this.byReceiver.get(receiver) ?? [];
+  }
+
   static sees(user: ApiUser, teams: readonly string[]): boolean {
     return user.admin || teams.some((t) => user.teams.includes(t));
   }

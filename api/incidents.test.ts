@@ -83,3 +83,57 @@ describe('incidents for a team user (the board’s list)', () => {
     }
   });
 });
+
+describe('an incident of another team (detail, ack, close)', () => {
+  it('is not found for a team user who does not see it; a team acks only for its own departments', async () => {
+    const clock = new ManualClock(1_000_000);
+    const { p } = incidentPipeline({ store: new MemoryAlertStore(clock), clock });
+    await p.dispatch([
+      makeAlert({ stream: 'people', key: 'central-g3' }),
+      makeAlert({ stream: 'funds', key: 'ACC-00001', startsAt: 30_000 }),
+    ]);
+    const tom = 'transport-token-0123456789abcdef';
+    const hana = 'health-token-0123456789abcdefgh';
+    const users = [
+      { name: 'admin', admin: true, teams: [], token: TOKEN },
+      { name: 'tom', admin: false, teams: ['transport'], token: tom },
+      { name: 'hana', admin: false, teams: ['health'], token: hana },
+    ];
+    const teams = [
+      { name: 'transport', receivers: ['transport-desk'] },
+      { name: 'health', receivers: ['health-desk'] },
+    ];
+    const api = new ApiServer({ alerting: p, users, teams, log: silentLogger() });
+    const { port } = await api.listen('127.0.0.1', 0);
+    const req = async (method: string, path: string, token: string, body?: object) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    try {
+      const id = (await req('GET', '/api/incidents', TOKEN)).body.incidents[0].id;
+      // health has no department in it and no alert of it: the incident does not exist for hana
+      expect((await req('GET', `/api/incidents/${id}`, hana)).status).toBe(404);
+      expect((await req('POST', `/api/incidents/${id}/ack`, hana, { department: 'transport', by: 'hana' })).status).toBe(404);
+      expect((await req('POST', `/api/incidents/${id}/close`, hana, { by: 'hana', note: 'not ours' })).status).toBe(404);
+      // transport sees it, acks for itself, not for public security
+      expect((await req('GET', `/api/incidents/${id}`, tom)).body.incident.id).toBe(id);
+      const other = await req('POST', `/api/incidents/${id}/ack`, tom, { department: 'public-security', by: 'tom' });
+      expect(other.status).toBe(403);
+      expect(other.body.error).toMatch(/public-security/);
+      const own = await req('POST', `/api/incidents/${id}/ack`, tom, { department: 'transport', by: 'tom' });
+      expect(own.status).toBe(200);
+      expect(own.body.incident.departments.find((d: any) => d.name === 'transport').ack.by).toBe('tom');
+      const shown = (await req('GET', `/api/incidents/${id}`, TOKEN)).body.incident;
+      expect(shown.departments.find((d: any) => d.name === 'public-security').ack).toBeUndefined();
+      expect((await req('POST', `/api/incidents/${id}/close`, tom, { by: 'tom', note: 'crowd dispersed' })).body.incident.status).toBe(
+        'closed',
+      );
+    } finally {
+      await api.close();
+    }
+  });
+});
