@@ -7,6 +7,31 @@ import { ApiServer } from './server';
 
 const TOKEN = 'test-token-0123456789abcdef';
 
+/**
+ * One incident (a stadium gate and a kiosk of its district) behind an API with an admin, tom of
+ * team transport (owns the transport desk) and hana of team health (owns the health desk).
+ */
+async function teamsApi() {
+  const clock = new ManualClock(1_000_000);
+  const { p } = incidentPipeline({ store: new MemoryAlertStore(clock), clock });
+  await p.dispatch([
+    makeAlert({ stream: 'people', key: 'central-g3' }),
+    makeAlert({ stream: 'funds', key: 'ACC-00001', startsAt: 30_000 }),
+  ]);
+  const users = [
+    { name: 'admin', admin: true, teams: [], token: TOKEN },
+    { name: 'tom', admin: false, teams: ['transport'], token: 'transport-token-0123456789abcdef' },
+    { name: 'hana', admin: false, teams: ['health'], token: 'health-token-0123456789abcdefgh' },
+  ];
+  const teams = [
+    { name: 'transport', receivers: ['transport-desk'] },
+    { name: 'health', receivers: ['health-desk'] },
+  ];
+  const api = new ApiServer({ alerting: p, users, teams, log: silentLogger() });
+  const { port } = await api.listen('127.0.0.1', 0);
+  return { api, port, users };
+}
+
 describe('incidents API', () => {
   it('lists, shows, acks per department and closes with a note, behind the bearer token', async () => {
     const clock = new ManualClock(1_000_000);
@@ -52,23 +77,7 @@ describe('incidents API', () => {
 
 describe('incidents for a team user (the board’s list)', () => {
   it('lists only incidents of the team’s departments (or with an alert of its teams); an admin all', async () => {
-    const clock = new ManualClock(1_000_000);
-    const { p } = incidentPipeline({ store: new MemoryAlertStore(clock), clock });
-    await p.dispatch([
-      makeAlert({ stream: 'people', key: 'central-g3' }),
-      makeAlert({ stream: 'funds', key: 'ACC-00001', startsAt: 30_000 }),
-    ]);
-    const users = [
-      { name: 'admin', admin: true, teams: [], token: TOKEN },
-      { name: 'tom', admin: false, teams: ['transport'], token: 'transport-token-0123456789abcdef' },
-      { name: 'hana', admin: false, teams: ['health'], token: 'health-token-0123456789abcdefgh' },
-    ];
-    const teams = [
-      { name: 'transport', receivers: ['transport-desk'] },
-      { name: 'health', receivers: ['health-desk'] },
-    ];
-    const api = new ApiServer({ alerting: p, users, teams, log: silentLogger() });
-    const { port } = await api.listen('127.0.0.1', 0);
+    const { api, port, users } = await teamsApi();
     const list = async (token: string) =>
       ((await (await fetch(`http://127.0.0.1:${port}/api/incidents`, { headers: { authorization: `Bearer ${token}` } })).json()) as any)
         .incidents;
@@ -86,25 +95,8 @@ describe('incidents for a team user (the board’s list)', () => {
 
 describe('an incident of another team (detail, ack, close)', () => {
   it('is not found for a team user who does not see it; a team acks only for its own departments', async () => {
-    const clock = new ManualClock(1_000_000);
-    const { p } = incidentPipeline({ store: new MemoryAlertStore(clock), clock });
-    await p.dispatch([
-      makeAlert({ stream: 'people', key: 'central-g3' }),
-      makeAlert({ stream: 'funds', key: 'ACC-00001', startsAt: 30_000 }),
-    ]);
-    const tom = 'transport-token-0123456789abcdef';
-    const hana = 'health-token-0123456789abcdefgh';
-    const users = [
-      { name: 'admin', admin: true, teams: [], token: TOKEN },
-      { name: 'tom', admin: false, teams: ['transport'], token: tom },
-      { name: 'hana', admin: false, teams: ['health'], token: hana },
-    ];
-    const teams = [
-      { name: 'transport', receivers: ['transport-desk'] },
-      { name: 'health', receivers: ['health-desk'] },
-    ];
-    const api = new ApiServer({ alerting: p, users, teams, log: silentLogger() });
-    const { port } = await api.listen('127.0.0.1', 0);
+    const { api, port, users } = await teamsApi();
+    const [tom, hana] = [users[1].token, users[2].token];
     const req = async (method: string, path: string, token: string, body?: object) => {
       const res = await fetch(`http://127.0.0.1:${port}${path}`, {
         method,
