@@ -62,7 +62,12 @@ export async function incidentsApi(
   method: string,
   path: string,
   req: IncomingMessage,
-  o: { incidents?: Incidents; readJson: (req: IncomingMessage) => Promise<unknown> },
+  o: {
+    incidents?: Incidents;
+    readJson: (req: IncomingMessage) => Promise<unknown>;
+    /** Refuses (throws) what the asking user may not do to this incident; an admin's request has none. */
+    guard?: (incident: string, ackingFor?: string) => Promise<void>;
+  },
 ): Promise<{ status?: number; body: unknown } | undefined> {
   if (path !== '/api/incidents' && !path.startsWith('/api/incidents/')) return undefined;
   const inc = o.incidents;
@@ -76,6 +81,7 @@ export async function incidentsApi(
   const id = decodeURIComponent(m[1]);
   if (!m[2]) {
     allow(method, ['GET']);
+    await o.guard?.(id);
     const i = await inc.get(id);
     if (!i) throw refuse(404, `no incident with id ${JSON.stringify(id)}`);
     return { body: { incident: incidentJson(i) } };
@@ -83,8 +89,10 @@ export async function incidentsApi(
   allow(method, ['POST']);
   if (m[2] === 'ack') {
     const b = parse(ackBody, await o.readJson(req));
+    await o.guard?.(id, b.department);
     return { body: { incident: incidentJson(await inc.ack(id, b.department, b.by, b.comment)) } };
   }
   const b = parse(closeBody, await o.readJson(req));
+  await o.guard?.(id);
   return { body: { incident: incidentJson(await inc.closeByHand(id, b.by, b.note)) } };
 }

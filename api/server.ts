@@ -280,8 +280,8 @@ export class ApiServer {
     if (path.startsWith('/api/v2/'))
       return alertmanagerV2(method, path, url, req, { alerting: a, readJson, maxSilenceMs: this.o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS });
     if (path === '/api/incidents' && method === 'GET' && !user.admin && a.incidents) return this.teamIncidents(user);
-    if (path.startsWith('/api/incidents/') && !user.admin && a.incidents) await this.teamMayTouchIncident(user, method, path, req);
-    const incidents = await incidentsApi(method, path, req, { incidents: a.incidents, readJson });
+    const guard = user.admin ? undefined : (id: string, department?: string) => this.teamMayTouchIncident(user, id, department);
+    const incidents = await incidentsApi(method, path, req, { incidents: a.incidents, readJson, guard });
     if (incidents) return incidents;
 
     if (path === '/api/alerts') {
@@ -339,16 +339,11 @@ export class ApiServer {
    * them: its departments' receivers or its member alerts' routes) — another team's is "not
    * found", as an alert is; it acknowledges only for a department whose receiver its team owns.
    */
-  private async teamMayTouchIncident(user: ApiUser, method: string, path: string, req: IncomingMessage): Promise<void> {
-    const m = /^\/api\/incidents\/([^/]+)(?:\/(ack|close))?$/.exec(path);
-    if (!m) return;
-    const id = decodeURIComponent(m[1]);
-    const incident = await this.o.alerting.incidents!.get(id);
+  private async teamMayTouchIncident(user: ApiUser, id: string, department?: string): Promise<void> {
+    const incident = await this.o.alerting.incidents?.get(id);
     if (!incident || !Access.sees(user, this.access.teamsOfIncident(incident)))
       throw new HttpError(404, `no incident with id ${JSON.stringify(id)}`);
-    if (m[2] !== 'ack' || method !== 'POST') return;
-    const name = ((await readJson(req)) as { department?: unknown } | undefined)?.department;
-    const dept = incident.departments.find((d) => d.name === name);
+    const dept = incident.departments.find((d) => d.name === department);
     if (dept && !Access.sees(user, this.access.teamsOfReceiver(dept.receiver)))
       throw new HttpError(
         403,
@@ -452,19 +447,7 @@ function allow(method: string, methods: string[]): void {
   if (!methods.includes(method)) throw new HttpError(405, `method ${method} not allowed here; use ${methods.join(' or ')}`);
 }
 
-/** Bodies already read: a check that looks at a body before its handler (a team's incident ack) reads it once, as the stream allows. */
-const readBodies = new WeakMap<IncomingMessage, Promise<unknown>>();
-
-function readJson(req: IncomingMessage): Promise<unknown> {
-  let body = readBodies.get(req);
-  if (!body) {
-    body = readJsonOnce(req);
-    readBodies.set(req, body);
-  }
-  return body;
-}
-
-async function readJsonOnce(req: IncomingMessage): Promise<unknown> {
+async function readJson(req: IncomingMessage): Promise<unknown> {
   // A form or text/plain body is refused rather than guessed at (and a browser cannot send
   // application/json cross-site without a preflight).
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
