@@ -31,7 +31,7 @@ export const LIK_MAX_CUT = 1;
  * up to LIK_CALM (what the ~9 features give on Gaussian noise, ~0.1), all of it from LIK_RESTLESS.
  * Without this, on a calm series a single value moves a 10-value mean too little for the likelihood
  * to tell a spike from the habit, and an 8σ spike there (2.6 decades) lost a full decade. Measured:
- * the generator's series sit at 0.07–0.36, the real backgrounds at 0.06–0.75 (rain, wind 0.6–0.75).
+ * the generator's series sit at 0.07–0.36, the real backgrounds at 0.06–0.74 (daily rain 0.30–0.74).
  */
 export const LIK_CALM = 0.1;
 export const LIK_RESTLESS = 0.15;
