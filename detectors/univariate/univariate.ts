@@ -4,6 +4,7 @@ import type { Direction } from '../scoring';
 import { DAY_MS, INTERVAL_SAMPLES, WEEK_HOURS, dayBin, dayBins, median, weekHour } from './seasonal';
 import { boundSurprise, initBounds, learnBounds } from './bounds';
 import { cycleFeature, cyclePeriod, initCycle, learnCycle } from './cycle';
+import { initLikelihood, judgeLikelihood } from './likelihood';
 import { TAIL_STRIDE, initTail, learnTail, standardize, surpriseOneSided, surpriseTwoSided, type TailRates } from './tail';
 
 export type Seasonality = 'auto' | 'none' | 'daily' | 'weekly';
@@ -21,9 +22,9 @@ export interface UnivariateParams {
 }
 
 /** Layout version of the state; a state of another version (an older release) is started afresh. */
-export const STATE_VERSION = 5;
+export const STATE_VERSION = 6;
 
-/** Plain-JSON state, bounded: at most 2·(288 + 168 + 24) + 24 + ~140 numbers per key. */
+/** Plain-JSON state, bounded: at most 2·(288 + 168 + 24) + 24 + ~145 numbers per key. */
 export interface UnivariateState {
   v: number;
   n: number;
@@ -81,6 +82,8 @@ export interface UnivariateState {
   /** A cycle at coarse sampling (cycle.ts): [period, values, mean lag difference, its mean square, half-lag mean square], and the last period's values. */
   cy: number[];
   ring: number[];
+  /** The surprise's anomaly likelihood: [short mean, long mean, long variance, count] (likelihood.ts). */
+  lk: number[];
 }
 
 /** Horizons of the EW means (values): α = 2/(h+1). */
@@ -233,6 +236,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       bd: [],
       cy: initCycle(0).cy,
       ring: [],
+      lk: initLikelihood(),
     };
   }
 
@@ -256,7 +260,11 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     const seasonal = s.season >= 1 ? ph.sd + (s.season === 2 ? ph.sw : 0) : 0;
     // Features are judged before the models learn from this value.
     const f = features(s, x, seasonal, ts, ph.perDay);
-    const L = this.surprise(s, f, x);
+    const raw = this.surprise(s, f, x);
+    // Judged against the series' own habit of surprises (likelihood.ts); a crossed hard bound is
+    // its own test and keeps its surprise.
+    const habitual = judgeLikelihood(s.lk, raw);
+    const L = f.cause === F_BOUND ? raw : habitual;
     learnFeatures(s, f, ph.perDay);
     learnBounds(s.bd, x);
     learnCycle(s.cy, s.ring, x);
@@ -267,7 +275,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       if (s.settle > 0) s.settle--;
       return null;
     }
-    const reported = this.episode(s, L, f.crossed);
+    const reported = this.episode(s, L, f.crossed, raw);
     return this.observation(s, x, ts, f, L, reported);
   }
 
@@ -315,8 +323,12 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     return L;
   }
 
-  /** Opens, escalates, holds and ends episodes; the surprise to report for this value. */
-  private episode(s: UnivariateState, L: number, crossed: boolean): number {
+  /**
+   * Opens, escalates, holds and ends episodes; the surprise to report for this value. Quiet values
+   * are counted on the raw surprise: a restless stretch whose surprises the likelihood lowers is
+   * still one episode, not several.
+   */
+  private episode(s: UnivariateState, L: number, crossed: boolean, raw: number): number {
     const lim = this.p.threshold;
     let reported = L;
     if (s.peak === 0) {
@@ -334,7 +346,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       s.peak = L;
       if (L >= lim) s.firing = true;
     } else if (reported > EPISODE) reported = EPISODE;
-    if (L < EPISODE) {
+    if (raw < EPISODE) {
       s.quiet++;
       if (s.quiet >= this.p.hold) {
         s.firing = false;
