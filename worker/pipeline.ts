@@ -14,13 +14,15 @@ import { defaultSummary, renderTemplate } from '../alerts/summary';
 import { alertId } from '../alerts/identity';
 import { copyObservation } from '../detectors/evidence';
 import type { PreparedCommit, StateStore } from '../state/types';
-import { readPersistedRow, writePersistedRow, type PersistedEntry, type PersistedRow } from './persisted-row';
+import { entryBytes, readPersistedRow, writePersistedRow, type EntryBytes, type PersistedEntry, type PersistedRow } from './persisted-row';
 import { StateEncoder } from '../state/codec';
 
 /** One detector of one stream, with its per-key state. */
 interface Rule {
   stream: string;
   name: string;
+  /** The bytes that start its entry in a stored row: written into every changed row of every commit. */
+  entryBytes: EntryBytes;
   detector: Detector<unknown>;
   forMs: number;
   severity: Severity;
@@ -187,6 +189,7 @@ export class Pipeline {
       return {
         stream: name,
         name: ruleName,
+        entryBytes: entryBytes(ruleName),
         detector: createDetector(d, { stream: name, name: ruleName, measurements }),
         forMs: d.for,
         severity: d.severity,
