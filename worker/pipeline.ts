@@ -162,6 +162,11 @@ export class Pipeline {
   private keepObs = true;
   private readonly firstOfInterval: ObservationRecord[] = [];
   private readonly deleted = new Map<string, string>();
+  /** The batch's admitted events, as (stream, event) pairs, and their keys' rows: judgeAdmitted. */
+  private readonly admitted: Array<StreamRuntime | FlowEvent> = [];
+  private readonly batchRows: Array<KeyRow | undefined> = [];
+  /** Where judgeAdmitted's first reads go, so they are not optimised away. */
+  private sink = 0;
   /** Serialises each commit's changed rows (takeChanges); its scratch buffer is kept between commits. */
   private readonly encoder = new StateEncoder();
   private readonly idleTtl: number;
@@ -269,11 +274,42 @@ export class Pipeline {
         rejects.push(makeReject(r.stream, adm.reason, adm.detail, r.payload, now, r.source));
         continue;
       }
-      events++;
-      this.observe(s, d.event, alerts, scope);
+      this.admitted.push(s, d.event);
     }
+    events = this.judgeAdmitted(alerts, scope);
     this.count(events, rejects, alerts);
     return { events, rejects, alerts };
+  }
+
+  /**
+   * Judges the batch's admitted events, in order. Their keys' rows are looked up first, all of
+   * them, then judged: a row lookup and its first read were ~40 % of observe() — cache misses on
+   * state spread over the heap — and independent lookups in one tight loop wait for memory
+   * together instead of one after the other between detectors' work (issue 22).
+   */
+  private judgeAdmitted(alerts: Alert[], scope: string): number {
+    const a = this.admitted;
+    const n = a.length >> 1;
+    const rows = this.batchRows;
+    let due = 0;
+    for (let i = 0; i < n; i++) {
+      const row = (a[2 * i] as StreamRuntime).rows.get((a[2 * i + 1] as FlowEvent).key);
+      rows[i] = row;
+      if (row !== undefined) {
+        // The reads that bring the row in: the row, its entries array, the first entry.
+        const es = row.entries;
+        const e0 = es[0];
+        due += row.due + es.length + (e0 !== undefined ? e0.due : 0);
+      }
+    }
+    this.sink += due;
+    try {
+      for (let i = 0; i < n; i++) this.observe(a[2 * i] as StreamRuntime, a[2 * i + 1] as FlowEvent, alerts, scope, rows[i]);
+    } finally {
+      a.length = 0;
+      rows.length = 0;
+    }
+    return n;
   }
 
   /** Judges already-decoded events (backtest, bench), skipping decode but not admission. */
@@ -311,10 +347,11 @@ export class Pipeline {
     }
   }
 
-  private observe(s: StreamRuntime, e: FlowEvent, alerts: Alert[], scope: string): void {
+  private observe(s: StreamRuntime, e: FlowEvent, alerts: Alert[], scope: string, found?: KeyRow): void {
     s.events++;
     const rules = s.rules;
-    let row = s.rows.get(e.key);
+    // Looked up ahead (judgeAdmitted); a key new in the batch may have got its row since.
+    let row = found ?? s.rows.get(e.key);
     if (row === undefined) {
       // join(): one flat string (+ would keep a rope of cons cells alive in every row).
       row = {
