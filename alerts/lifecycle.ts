@@ -32,8 +32,10 @@ export function isInitialLifecycle(l: LifecycleState): boolean {
  * 25 bytes).
  */
 export function encodeLifecycle(l: LifecycleState, enc: StateEncoder): void {
-  // Restored from a store as it was: one without this release's fields is written as it is.
-  if (typeof l.phase !== 'number' || typeof l.since !== 'number' || typeof l.peak !== 'number') return enc.value(l);
+  // Restored from a store as it was: one without this release's fields is written as the generic
+  // encoder writes its three fields (l may be a larger object holding them: the pipeline's entry).
+  if (typeof l.phase !== 'number' || typeof l.since !== 'number' || typeof l.peak !== 'number')
+    return enc.value({ phase: l.phase, since: l.since, peak: l.peak });
   enc.raw(HEAD);
   enc.number(l.phase);
   enc.name(SINCE);

@@ -52,11 +52,11 @@ export function readPersistedRow(value: unknown): PersistedRow | null {
   return { attrs, touched, entries };
 }
 
-/** What writePersistedRow reads of a live row: per rule (indexed like `rules`) its state and lifecycle. */
+/** What writePersistedRow reads of a live row: per rule (indexed like `rules`) its state and its lifecycle's fields. */
 export interface LiveRow {
   attrs: Record<string, string>;
   touched: number;
-  entries: ReadonlyArray<{ state: unknown; lifecycle: LifecycleState } | undefined>;
+  entries: ReadonlyArray<({ state: unknown } & LifecycleState) | undefined>;
 }
 
 /** A rule as writePersistedRow needs it: its entry's constant bytes (entryBytes) and its detector. */
@@ -114,15 +114,14 @@ export function writePersistedRow(enc: StateEncoder, row: LiveRow, rules: Readon
     if (e === undefined) continue;
     const rule = rules[j];
     const det = rule.detector;
-    const l = e.lifecycle;
     // Left out while in its initial state, as persistedRow() leaves it undefined.
-    const initial = isInitialLifecycle(l);
+    const initial = isInitialLifecycle(e);
     enc.raw(initial ? rule.entryBytes.bare : rule.entryBytes.withLifecycle);
     if (det.encode) det.encode(e.state, enc);
     else enc.value(det.persist ? det.persist(e.state) : e.state);
     if (!initial) {
       enc.name(LIFECYCLE);
-      encodeLifecycle(l, enc);
+      encodeLifecycle(e, enc);
     }
     n++;
   }

@@ -9,7 +9,7 @@ import { univariateSchema } from '../detectors/univariate';
 import { compileRestricted } from '../expression/expression';
 import { createDecoder, makeReject, type Decoder } from '../ingest/decode/decoder';
 import { EventAdmission, type AdmissionPolicy } from '../ingest/admission';
-import { initLifecycle, stepLifecycle, type LifecycleState, type Transition } from '../alerts/lifecycle';
+import { initLifecycle, isInitialLifecycle, stepLifecycle, type LifecycleState, type Transition } from '../alerts/lifecycle';
 import { defaultSummary, renderTemplate } from '../alerts/summary';
 import { alertId } from '../alerts/identity';
 import { copyObservation } from '../detectors/evidence';
@@ -38,10 +38,13 @@ interface Rule {
   scratch: Observation | null;
 }
 
-/** One detector's state for one key: detector state, alert lifecycle, latest verdict. */
-interface Entry {
+/**
+ * One detector's state for one key: detector state, alert lifecycle (its fields here, not an object
+ * of its own: one fewer object per key and rule to allocate, keep and miss in cache on every event
+ * — issue 22), latest verdict.
+ */
+interface Entry extends LifecycleState {
   state: unknown;
-  lifecycle: LifecycleState;
   /** Latest observation in the current batch (for time-series sinks); not persisted. */
   obs: Observation | null;
   obsTs: number;
@@ -387,7 +390,9 @@ export class Pipeline {
       if (entry === undefined)
         entries[j] = entry = {
           state: rule.detector.init(e),
-          lifecycle: initLifecycle(),
+          phase: 0,
+          since: 0,
+          peak: 0,
           obs: null,
           obsTs: 0,
           written: NaN,
@@ -395,15 +400,15 @@ export class Pipeline {
           due: Infinity,
         };
       // A firing entry keeps its verdict (firingAlerts): a new object then, rather than a copy.
-      const scratch = this.keepObs || entry.lifecycle.phase === 2 ? null : rule.scratch;
+      const scratch = this.keepObs || entry.phase === 2 ? null : rule.scratch;
       const obs =
         scratch === null ? rule.detector.observe(entry.state, e) : rule.detector.observeInto!(entry.state, e, scratch) ? scratch : null;
       if (obs !== null) {
         if (this.seriesResolution !== null) this.keepFirstOfInterval(row, rule.name, entry, obs, e.ts);
         entry.obsTs = e.ts;
-        const t = stepLifecycle(entry.lifecycle, obs, e.ts, rule.forMs);
+        const t = stepLifecycle(entry, obs, e.ts, rule.forMs);
         // A reused observation is copied when kept: by an entry that starts firing, or an alert.
-        const kept = obs !== scratch ? obs : entry.lifecycle.phase === 2 || t !== null ? copyObservation(obs) : null;
+        const kept = obs !== scratch ? obs : entry.phase === 2 || t !== null ? copyObservation(obs) : null;
         entry.obs = kept;
         if (t !== null) alerts.push(this.makeAlert(rule, row, entry, kept!, t, e.ts));
       }
@@ -434,7 +439,7 @@ export class Pipeline {
         const obs = rule.detector.advance!(entry.state, t);
         if (t > entry.at) entry.at = t;
         if (obs !== null) {
-          const tr = stepLifecycle(entry.lifecycle, obs, t, rule.forMs);
+          const tr = stepLifecycle(entry, obs, t, rule.forMs);
           if (tr !== null) {
             if (!row.dirty) {
               row.dirty = true;
@@ -513,7 +518,7 @@ export class Pipeline {
       if (row.due <= watermark) this.catchUp(row, watermark, alerts);
       if (!(watermark - row.touched > this.idleTtl)) continue;
       let firing = false;
-      for (const entry of row.entries) if (entry !== undefined && entry.lifecycle.phase === 2) firing = true;
+      for (const entry of row.entries) if (entry !== undefined && entry.phase === 2) firing = true;
       // A firing alert is never forgotten silently: it must resolve first.
       if (!firing) {
         s.rows.delete(row.key);
@@ -525,7 +530,7 @@ export class Pipeline {
   }
 
   private makeAlert(rule: Rule, row: KeyRow, entry: Entry, obs: Observation, t: Exclude<Transition, null>, ts: number): Alert {
-    const startsAt = entry.lifecycle.since;
+    const startsAt = entry.since;
     const fingerprint = `${rule.stream}/${rule.name}/${row.key}`;
     const summaryInput = {
       key: row.key,
@@ -546,7 +551,7 @@ export class Pipeline {
       severity: rule.severity,
       labels: { ...rule.labels, stream: rule.stream, key: row.key, detector: rule.name, severity: rule.severity },
       startsAt,
-      score: t === 'firing' ? Math.max(obs.score, entry.lifecycle.peak) : obs.score,
+      score: t === 'firing' ? Math.max(obs.score, entry.peak) : obs.score,
       summary: t === 'resolved' ? `resolved: ${text}` : text,
       evidence: obs.evidence,
     };
@@ -745,23 +750,23 @@ export class Pipeline {
       for (const row of s.rows.values()) {
         if (row.scope !== scope) continue;
         row.entries.forEach((entry, j) => {
-          if (entry === undefined || entry.lifecycle.phase !== 2) return;
-          if (entry.obs !== null) return void out.push(this.makeAlert(s.rules[j], row, entry, entry.obs, 'firing', entry.lifecycle.since));
+          if (entry === undefined || entry.phase !== 2) return;
+          if (entry.obs !== null) return void out.push(this.makeAlert(s.rules[j], row, entry, entry.obs, 'firing', entry.since));
           const rule = s.rules[j];
           const alert = this.makeAlert(
             rule,
             row,
             entry,
             {
-              score: entry.lifecycle.peak,
+              score: entry.peak,
               firing: true,
               evidence: { measure: rule.name, value: NaN, baseline: null, deviation: null, unit: 'abs' },
             },
             'firing',
-            entry.lifecycle.since,
+            entry.since,
           );
           // The summary template would print the missing value as "?": say what is known instead.
-          alert.summary = `${row.key}: ${rule.name} firing since ${new Date(entry.lifecycle.since).toISOString()} (peak score ${entry.lifecycle.peak.toFixed(2)}; the measured value is not kept between batches)`;
+          alert.summary = `${row.key}: ${rule.name} firing since ${new Date(entry.since).toISOString()} (peak score ${entry.peak.toFixed(2)}; the measured value is not kept between batches)`;
           out.push(alert);
         });
       }
@@ -809,9 +814,13 @@ export class Pipeline {
         if (pe === undefined || pe === null || typeof pe !== 'object') return;
         const state = rule.detector.revive ? rule.detector.revive(pe.detector) : pe.detector;
         if (state === null) return; // not usable any more: the key's next event starts it afresh
+        // The stored lifecycle's fields, as stored (absent while it was in its initial state).
+        const l = pe.lifecycle ?? initLifecycle();
         const entry: Entry = {
           state,
-          lifecycle: pe.lifecycle ?? initLifecycle(),
+          phase: l.phase,
+          since: l.since,
+          peak: l.peak,
           obs: null,
           obsTs: 0,
           written: NaN,
@@ -868,8 +877,8 @@ export function defaultProfileDetectors(s: StreamConfig, measurements: readonly 
 /** A timed rule's next timer: the detector's, or the end of a pending `for` if sooner. */
 function dueOf(rule: Rule, entry: Entry): number {
   let t = rule.detector.nextTimer!(entry.state, entry.at);
-  if (entry.lifecycle.phase === 1) {
-    const ready = entry.lifecycle.since + rule.forMs;
+  if (entry.phase === 1) {
+    const ready = entry.since + rule.forMs;
     if (ready < t) t = ready;
   }
   return t;
@@ -902,10 +911,9 @@ function persistedRow(row: KeyRow): PersistedRow {
     const e = row.entries[j];
     if (e === undefined) continue;
     const det = rules[j].detector;
-    const l = e.lifecycle;
     persisted[rules[j].name] = {
       detector: det.persist ? det.persist(e.state) : e.state,
-      lifecycle: l.phase === 0 && l.since === 0 && l.peak === 0 ? undefined : l,
+      lifecycle: isInitialLifecycle(e) ? undefined : { phase: e.phase, since: e.since, peak: e.peak },
     };
   }
   return { attrs: row.attrs, touched: row.touched, entries: persisted };
