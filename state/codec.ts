@@ -41,7 +41,9 @@ export class StateEncoder {
   private buf = Buffer.allocUnsafe(1 << 16);
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   private pos = 0;
+  /** Where each value added since the last finish() ends; `count` of them (the array is kept: no regrowth per commit). */
   private readonly ends: number[] = [];
+  private count = 0;
 
   /** Appends one value; its bytes are returned by the next finish(). */
   add(value: unknown): void {
@@ -63,7 +65,7 @@ export class StateEncoder {
   }
 
   end(): void {
-    this.ends.push(this.pos);
+    this.ends[this.count++] = this.pos;
   }
 
   /** Starts an object; returns the mark closeObject() needs. */
@@ -211,14 +213,15 @@ export class StateEncoder {
   finish(): Buffer[] {
     const all = Buffer.allocUnsafe(this.pos);
     this.buf.copy(all, 0, 0, this.pos);
-    const out = new Array<Buffer>(this.ends.length);
+    const n = this.count;
+    const out = new Array<Buffer>(n);
     let start = 0;
-    for (let i = 0; i < this.ends.length; i++) {
+    for (let i = 0; i < n; i++) {
       out[i] = all.subarray(start, this.ends[i]);
       start = this.ends[i];
     }
     this.pos = 0;
-    this.ends.length = 0;
+    this.count = 0;
     return out;
   }
 

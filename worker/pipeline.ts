@@ -16,6 +16,7 @@ import { copyObservation } from '../detectors/evidence';
 import type { PreparedCommit, StateStore } from '../state/types';
 import { entryBytes, readPersistedRow, writePersistedRow, type EntryBytes, type PersistedEntry, type PersistedRow } from './persisted-row';
 import { StateEncoder } from '../state/codec';
+import { ScratchList } from './scratch-list';
 
 /** One detector of one stream, with its per-key state. */
 interface Rule {
@@ -148,7 +149,7 @@ export const ADVANCE_PERIOD_MS = 1000;
 export class Pipeline {
   private readonly streams = new Map<string, StreamRuntime>();
   private readonly streamList: StreamRuntime[] = [];
-  private readonly dirty: KeyRow[] = [];
+  private readonly dirty = new ScratchList<KeyRow>();
   /**
    * Series resolution (ms) the sinks want, once a runner with sinks says so; null = none. With a
    * resolution the first verdict of each interval of event time is kept as it happens (not only
@@ -165,9 +166,13 @@ export class Pipeline {
   private keepObs = true;
   private readonly firstOfInterval: ObservationRecord[] = [];
   private readonly deleted = new Map<string, string>();
-  /** The batch's admitted events, as (stream, event) pairs, and their keys' rows: judgeAdmitted. */
-  private readonly admitted: Array<StreamRuntime | FlowEvent> = [];
-  private readonly batchRows: Array<KeyRow | undefined> = [];
+  /** The batch's admitted events (their streams, the events) and their keys' rows: judgeAdmitted. */
+  private readonly admittedStreams = new ScratchList<StreamRuntime>();
+  private readonly admittedEvents = new ScratchList<FlowEvent>();
+  private readonly batchRows = new ScratchList<KeyRow | undefined>();
+  /** Where takeChanges puts each encoded value, in encoding order: its scope's map and its id. */
+  private readonly changeMaps = new ScratchList<Map<string, unknown | null>>();
+  private readonly changeIds = new ScratchList<string>();
   /** Where judgeAdmitted's first reads go, so they are not optimised away. */
   private sink = 0;
   /** Serialises each commit's changed rows (takeChanges); its scratch buffer is kept between commits. */
@@ -277,7 +282,8 @@ export class Pipeline {
         rejects.push(makeReject(r.stream, adm.reason, adm.detail, r.payload, now, r.source));
         continue;
       }
-      this.admitted.push(s, d.event);
+      this.admittedStreams.push(s);
+      this.admittedEvents.push(d.event);
     }
     events = this.judgeAdmitted(alerts, scope);
     this.count(events, rejects, alerts);
@@ -291,13 +297,14 @@ export class Pipeline {
    * together instead of one after the other between detectors' work (issue 22).
    */
   private judgeAdmitted(alerts: Alert[], scope: string): number {
-    const a = this.admitted;
-    const n = a.length >> 1;
+    const streams = this.admittedStreams;
+    const events = this.admittedEvents;
+    const n = events.length;
     const rows = this.batchRows;
     let due = 0;
     for (let i = 0; i < n; i++) {
-      const row = (a[2 * i] as StreamRuntime).rows.get((a[2 * i + 1] as FlowEvent).key);
-      rows[i] = row;
+      const row = streams.at(i).rows.get(events.at(i).key);
+      rows.push(row);
       if (row !== undefined) {
         // The reads that bring the row in: the row, its entries array, the first entry.
         const es = row.entries;
@@ -307,10 +314,11 @@ export class Pipeline {
     }
     this.sink += due;
     try {
-      for (let i = 0; i < n; i++) this.observe(a[2 * i] as StreamRuntime, a[2 * i + 1] as FlowEvent, alerts, scope, rows[i]);
+      for (let i = 0; i < n; i++) this.observe(streams.at(i), events.at(i), alerts, scope, rows.at(i));
     } finally {
-      a.length = 0;
-      rows.length = 0;
+      streams.clear();
+      events.clear();
+      rows.clear();
     }
     return n;
   }
@@ -569,7 +577,8 @@ export class Pipeline {
   latestObservations(resolutionMs = 0): ObservationRecord[] {
     // The first verdicts of intervals (keepSeries); the loop below then skips their intervals.
     const out: ObservationRecord[] = this.firstOfInterval.splice(0);
-    for (const row of this.dirty) {
+    for (let i = 0; i < this.dirty.length; i++) {
+      const row = this.dirty.at(i);
       if (!row.dirty) continue;
       const rules = row.stream.rules;
       for (let j = 0; j < row.entries.length; j++) {
@@ -632,12 +641,16 @@ export class Pipeline {
       return m;
     };
     // Where each encoded value goes, in encoding order: its scope's map and its id.
-    const maps: Array<Map<string, unknown | null>> = [];
-    const ids: string[] = [];
+    const maps = this.changeMaps;
+    const ids = this.changeIds;
+    maps.clear(); // left filled only by a call that threw
+    ids.clear();
     const enc = this.encoder;
     let lastScope: string | null = null;
     let last: Map<string, unknown | null> | null = null;
-    for (const row of this.dirty) {
+    const dirty = this.dirty;
+    for (let i = 0; i < dirty.length; i++) {
+      const row = dirty.at(i);
       if (!row.dirty) continue; // dropped as idle since it changed
       row.dirty = false;
       writePersistedRow(enc, row, row.stream.rules);
@@ -674,14 +687,16 @@ export class Pipeline {
     const bytes = enc.finish();
     // One Map.set per id (the second set per changed row cost as much as the first), in the order
     // of change: rows, deletions, watermarks. A key dropped and back within one commit keeps its row.
-    for (let i = 0; i < rows; i++) maps[i].set(ids[i], bytes[i]);
+    for (let i = 0; i < rows; i++) maps.at(i).set(ids.at(i), bytes[i]);
     let d = 0;
     for (const id of this.deleted.keys()) {
       const m = deletedIn[d++];
       if (!m.has(id)) m.set(id, null);
     }
-    for (let i = rows; i < bytes.length; i++) maps[i].set(ids[i], bytes[i]);
-    this.dirty.length = 0;
+    for (let i = rows; i < bytes.length; i++) maps.at(i).set(ids.at(i), bytes[i]);
+    maps.clear();
+    ids.clear();
+    this.dirty.clear();
     this.deleted.clear();
     return out;
   }
@@ -691,12 +706,13 @@ export class Pipeline {
    * commits (a backtest), where takeChanges() would encode every changed row for nothing.
    */
   dropChanges(): void {
-    for (const row of this.dirty) {
+    for (let i = 0; i < this.dirty.length; i++) {
+      const row = this.dirty.at(i);
       row.dirty = false;
       for (const e of row.entries) if (e !== undefined) e.obs = null;
     }
     for (const s of this.streamList) s.admittedScopes.clear();
-    this.dirty.length = 0;
+    this.dirty.clear();
     this.deleted.clear();
   }
 
