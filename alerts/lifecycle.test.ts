@@ -1,5 +1,6 @@
 import type { Observation } from '../kernel/types';
-import { initLifecycle, stepLifecycle } from './lifecycle';
+import { encodeLifecycle, initLifecycle, stepLifecycle, type LifecycleState } from './lifecycle';
+import { StateEncoder, decodeStateValue, encodeStateValue } from '../state/codec';
 
 const obs = (firing: boolean, score = firing ? 0.9 : 0.1): Observation => ({
   firing,
@@ -41,5 +42,27 @@ describe('alert lifecycle', () => {
     stepLifecycle(s, obs(true, 0.95), 1, 0);
     stepLifecycle(s, obs(true, 0.7), 2, 0);
     expect(s.peak).toBe(0.95);
+  });
+});
+
+describe('encodeLifecycle (the stored form, written into a commit)', () => {
+  const written = (l: LifecycleState): Buffer => {
+    const enc = new StateEncoder();
+    enc.begin();
+    encodeLifecycle(l, enc);
+    enc.end();
+    return enc.finish()[0];
+  };
+
+  it('writes the bytes of encoding the lifecycle object, from a larger object holding its fields', () => {
+    const l = { phase: 2 as const, since: 1_796_626_441_500, peak: 0.7674418604651163 };
+    // The pipeline's entry holds the fields beside its detector state: only the three are written.
+    expect(written({ state: { n: 1 }, ...l, obs: null } as LifecycleState).equals(encodeStateValue(l))).toBe(true);
+    expect(written(initLifecycle()).equals(encodeStateValue({ phase: 0, since: 0, peak: 0 }))).toBe(true);
+  });
+
+  it('a lifecycle restored without a field is written as its fields are (the missing one left out)', () => {
+    const odd = { phase: 1, since: 5, state: 'x' } as unknown as LifecycleState;
+    expect(decodeStateValue(written(odd))).toEqual({ phase: 1, since: 5 });
   });
 });

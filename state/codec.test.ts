@@ -3,7 +3,7 @@
  * round trip, smaller than its JSON text; JSON written by earlier releases is still read; damaged
  * or newer bytes fail with FW_STATE saying where.
  */
-import { STATE_CODEC_VERSION, StateEncoder, decodeStateValue, encodeStateValue, isBinaryStateValue } from './codec';
+import { STATE_CODEC_VERSION, StateEncoder, decodeStateValue, encodeStateValue, isBinaryStateValue, nameToken } from './codec';
 
 const viaJson = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 
@@ -121,4 +121,52 @@ it('objects with 128 members and more (a count wider than one byte) read back', 
     const o = Object.fromEntries(Array.from({ length: size }, (_, i) => [`m${i}`, i % 2 ? i / 3 : { x: [i] }]));
     expect(decodeStateValue(encodeStateValue({ before: 1, o, after: 'z' }))).toEqual({ before: 1, o: viaJson(o), after: 'z' });
   }
+});
+
+/** The bytes one write makes, framed as a value (begin … end). */
+function written(write: (e: StateEncoder) => void): Buffer {
+  const e = new StateEncoder();
+  e.begin();
+  write(e);
+  e.end();
+  return e.finish()[0];
+}
+
+it.each([
+  ['int8 and int32', [0, 1, -1, 127, -129, 2 ** 31 - 1, -(2 ** 31)]],
+  ['float64', [1.5, 1e21, -3, 2 ** 31]],
+  ['-0 (stored as 0, as JSON has it)', [-0, 0.5, -0]],
+  ['non-finite (item by item, null as in JSON)', [1, NaN, Infinity, -Infinity, 2.5]],
+  ['empty', []],
+])('numbers() writes what value() writes for a number array: %s', (_name, a) => {
+  expect(written((e) => e.numbers(a)).equals(encodeStateValue(a))).toBe(true);
+  // Only the first n: a scratch row longer than its content.
+  expect(written((e) => e.numbers([...a, 99, 98], a.length)).equals(encodeStateValue(a))).toBe(true);
+});
+
+it('strings() writes what value() writes for an attribute object', () => {
+  for (const o of [{}, { station: 'Northgate', gate: '4' }, { city: 'Zürich → 東京', long: 'x'.repeat(300) }, { a: 'x', b: undefined }])
+    expect(written((e) => e.strings(o as Record<string, string>)).equals(encodeStateValue(o))).toBe(true);
+  // Not only strings (a store written by hand): each member as value() writes it.
+  const odd = { a: 'x', n: 3, nested: { b: [1] } } as unknown as Record<string, string>;
+  expect(written((e) => e.strings(odd)).equals(encodeStateValue(odd))).toBe(true);
+});
+
+it('fragments, names and objectOf() write what key() and openObject() write', () => {
+  const head = StateEncoder.fragment((e) => {
+    e.objectOf(2);
+    e.key('win');
+  });
+  const firing = nameToken('firing');
+  const viaFragments = written((e) => {
+    e.raw(head);
+    e.numbers([1, 2]);
+    e.name(firing);
+    e.bool(true);
+  });
+  expect(viaFragments.equals(encodeStateValue({ win: [1, 2], firing: true }))).toBe(true);
+  // A long name (raw() copies natively past a dozen bytes) and one past 127 bytes (two-byte length).
+  for (const name of ['a-rather-long-member-name', 'é'.repeat(100)])
+    expect(written((e) => (e.objectOf(1), e.name(nameToken(name)), e.number(1))).equals(encodeStateValue({ [name]: 1 }))).toBe(true);
+  expect(() => StateEncoder.fragment((e) => e.objectOf(128))).toThrow(/at most 127 members/);
 });

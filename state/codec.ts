@@ -41,7 +41,9 @@ export class StateEncoder {
   private buf = Buffer.allocUnsafe(1 << 16);
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   private pos = 0;
+  /** Where each value added since the last finish() ends; `count` of them (the array is kept: no regrowth per commit). */
   private readonly ends: number[] = [];
+  private count = 0;
 
   /** Appends one value; its bytes are returned by the next finish(). */
   add(value: unknown): void {
@@ -63,7 +65,7 @@ export class StateEncoder {
   }
 
   end(): void {
-    this.ends.push(this.pos);
+    this.ends[this.count++] = this.pos;
   }
 
   /** Starts an object; returns the mark closeObject() needs. */
@@ -71,6 +73,24 @@ export class StateEncoder {
     this.ensure(2);
     this.buf[this.pos++] = OBJ;
     return this.pos++;
+  }
+
+  /** Starts an object of `members` members (fewer than 128), known before them: no closeObject(). */
+  objectOf(members: number): void {
+    if (members >= 0x80) throw new FlowwatchError('FW_STATE', `objectOf(${members}): at most 127 members (use openObject)`);
+    this.ensure(2);
+    this.buf[this.pos++] = OBJ;
+    this.buf[this.pos++] = members;
+  }
+
+  /**
+   * The bytes `write` writes (a run of a fixed layout: names, object heads, constant members), made
+   * once for raw(): e.g. fragment((e) => { e.objectOf(2); e.key('win'); }).
+   */
+  static fragment(write: (enc: StateEncoder) => void): Uint8Array {
+    const e = new StateEncoder();
+    write(e);
+    return Uint8Array.from(e.buf.subarray(0, e.pos));
   }
 
   /** Ends the object opened at `mark`, which got `members` key()+item pairs. */
@@ -91,6 +111,99 @@ export class StateEncoder {
     this.text(name);
   }
 
+  /**
+   * An object member's name from its precomputed bytes (nameToken): the fixed-layout writers
+   * (writePersistedRow, Detector.encode) write the same few names for every row of every commit,
+   * so their UTF-8 is made once instead of per member (issue 22: field names were a third of the
+   * encoder's time).
+   */
+  name(tok: NameToken): void {
+    this.raw(tok);
+  }
+
+  /**
+   * Bytes made once by `StateEncoder.fragment` (a constant run of a fixed layout: an object's head
+   * and first member name, a window's geometry), written as they are: one call instead of one per
+   * piece.
+   */
+  raw(tok: Uint8Array): void {
+    const n = tok.length;
+    if (this.pos + n > this.buf.length) this.ensure(n);
+    // Past a dozen bytes the native copy wins; below, its call costs more than the loop (measured).
+    if (n > 12) {
+      this.buf.set(tok, this.pos);
+      this.pos += n;
+      return;
+    }
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = tok[i];
+    this.pos = p;
+  }
+
+  /** A boolean item. */
+  bool(v: boolean): void {
+    if (this.pos >= this.buf.length) this.ensure(1);
+    this.buf[this.pos++] = v ? TRUE : FALSE;
+  }
+
+  /**
+   * An object of string members (a key's attributes): the bytes value() writes for it, without
+   * the generic item dispatch per member.
+   */
+  strings(o: Readonly<Record<string, string>>): void {
+    const at = this.openObject();
+    let n = 0;
+    for (const k in o) {
+      const v: unknown = o[k];
+      if (typeof v === 'string') {
+        this.text(k);
+        this.string(v);
+      } else if (v === undefined || typeof v === 'function') continue;
+      else {
+        this.text(k);
+        this.item(v);
+      }
+      n++;
+    }
+    this.closeObject(at, n);
+  }
+
+  /**
+   * The first `n` numbers of `a` as one array item: the bytes value() writes for an array of them
+   * (packed when all are finite), without its per-item type checks.
+   */
+  numbers(a: ArrayLike<number>, n: number = a.length): void {
+    let ints = true;
+    for (let i = 0; i < n; i++) {
+      const x = a[i];
+      if ((x | 0) !== x) {
+        if (x - x !== 0) return this.unpacked(a, n); // NaN or ±Infinity: JSON's null, item by item
+        ints = false;
+      }
+    }
+    if (n === 0) return this.unpacked(a, 0);
+    this.ensure(6 + n * 8);
+    this.buf[this.pos++] = ints ? I32S : F64S;
+    this.varint(n);
+    const v = this.view;
+    let p = this.pos;
+    if (ints) for (let i = 0; i < n; i++, p += 4) v.setInt32(p, a[i], true);
+    else
+      for (let i = 0; i < n; i++, p += 8) {
+        const x = a[i];
+        v.setFloat64(p, x === 0 ? 0 : x, true);
+      }
+    this.pos = p;
+  }
+
+  private unpacked(a: ArrayLike<number>, n: number): void {
+    this.ensure(6);
+    this.buf[this.pos++] = ARR;
+    this.varint(n);
+    for (let i = 0; i < n; i++) this.number(a[i]);
+  }
+
   /** Any plain-JSON item (undefined and non-finite numbers as JSON has them: null). */
   value(v: unknown): void {
     this.item(v);
@@ -100,14 +213,15 @@ export class StateEncoder {
   finish(): Buffer[] {
     const all = Buffer.allocUnsafe(this.pos);
     this.buf.copy(all, 0, 0, this.pos);
-    const out = new Array<Buffer>(this.ends.length);
+    const n = this.count;
+    const out = new Array<Buffer>(n);
     let start = 0;
-    for (let i = 0; i < this.ends.length; i++) {
+    for (let i = 0; i < n; i++) {
       out[i] = all.subarray(start, this.ends[i]);
       start = this.ends[i];
     }
     this.pos = 0;
-    this.ends.length = 0;
+    this.count = 0;
     return out;
   }
 
@@ -252,6 +366,14 @@ export class StateEncoder {
     this.varint(n);
     this.pos = end + extra;
   }
+}
+
+/** A member name's stored bytes (varint byte length, then UTF-8), for StateEncoder.name(). */
+export type NameToken = Uint8Array;
+
+/** The bytes key(name) writes, made once (for names written on every commit). */
+export function nameToken(name: string): NameToken {
+  return StateEncoder.fragment((e) => e.key(name));
 }
 
 /**

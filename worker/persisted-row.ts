@@ -1,6 +1,6 @@
-import type { LifecycleState } from '../alerts/lifecycle';
+import { encodeLifecycle, isInitialLifecycle, type LifecycleState } from '../alerts/lifecycle';
 import type { Detector } from '../detectors/types';
-import type { StateEncoder } from '../state/codec';
+import { StateEncoder, nameToken } from '../state/codec';
 
 /**
  * The stored form of one key's row (plain JSON, one state-store field per key): its attributes,
@@ -52,52 +52,79 @@ export function readPersistedRow(value: unknown): PersistedRow | null {
   return { attrs, touched, entries };
 }
 
-/** What writePersistedRow reads of a live row: per rule (indexed like `rules`) its state and lifecycle. */
+/** What writePersistedRow reads of a live row: per rule (indexed like `rules`) its state and its lifecycle's fields. */
 export interface LiveRow {
   attrs: Record<string, string>;
   touched: number;
-  entries: ReadonlyArray<{ state: unknown; lifecycle: LifecycleState } | undefined>;
+  entries: ReadonlyArray<({ state: unknown } & LifecycleState) | undefined>;
 }
+
+/** A rule as writePersistedRow needs it: its entry's constant bytes (entryBytes) and its detector. */
+export interface RowRule {
+  entryBytes: EntryBytes;
+  detector: Detector<unknown>;
+}
+
+/**
+ * The bytes that start a rule's entry in a row, up to its detector state: its name, the entry's
+ * object head (one member, or two with a lifecycle) and `detector` — made once per rule.
+ */
+export interface EntryBytes {
+  bare: Uint8Array;
+  withLifecycle: Uint8Array;
+}
+
+export function entryBytes(rule: string): EntryBytes {
+  const head = (members: number) =>
+    StateEncoder.fragment((e) => {
+      e.key(rule);
+      e.objectOf(members);
+      e.key('detector');
+    });
+  return { bare: head(1), withLifecycle: head(2) };
+}
+
+/** The row's head and first member name: {attrs: */
+const ROW_HEAD = StateEncoder.fragment((e) => {
+  e.objectOf(3);
+  e.key('attrs');
+});
+const TOUCHED = nameToken('touched');
+const ENTRIES = nameToken('entries');
+const LIFECYCLE = nameToken('lifecycle');
 
 /**
  * Writes a live row in its stored form straight into the encoder — the same bytes as encoding the
  * PersistedRow object (checked by worker/persisted-row.test.ts) without building it: one row per
- * changed key per commit was the worker's dearest allocation (issue 22).
+ * changed key per commit was the worker's dearest allocation (issue 22). Member names are written
+ * from bytes made once, and each detector and lifecycle writes its own fields in their fixed order
+ * (Detector.encode, encodeLifecycle): a generic walk of every object was most of a row's cost.
  */
-export function writePersistedRow(
-  enc: StateEncoder,
-  row: LiveRow,
-  rules: ReadonlyArray<{ name: string; detector: Detector<unknown> }>,
-): void {
+export function writePersistedRow(enc: StateEncoder, row: LiveRow, rules: ReadonlyArray<RowRule>): void {
   enc.begin();
-  const top = enc.openObject();
-  enc.key('attrs');
-  enc.value(row.attrs);
-  enc.key('touched');
+  enc.raw(ROW_HEAD);
+  enc.strings(row.attrs);
+  enc.name(TOUCHED);
   enc.number(row.touched);
-  enc.key('entries');
+  enc.name(ENTRIES);
   const entries = enc.openObject();
   let n = 0;
   for (let j = 0; j < row.entries.length; j++) {
     const e = row.entries[j];
     if (e === undefined) continue;
-    const det = rules[j].detector;
-    enc.key(rules[j].name);
-    const entry = enc.openObject();
-    enc.key('detector');
+    const rule = rules[j];
+    const det = rule.detector;
+    // Left out while in its initial state, as persistedRow() leaves it undefined.
+    const initial = isInitialLifecycle(e);
+    enc.raw(initial ? rule.entryBytes.bare : rule.entryBytes.withLifecycle);
     if (det.encode) det.encode(e.state, enc);
     else enc.value(det.persist ? det.persist(e.state) : e.state);
-    const l = e.lifecycle;
-    // Left out while in its initial state, as persistedRow() leaves it undefined.
-    if (l.phase === 0 && l.since === 0 && l.peak === 0) enc.closeObject(entry, 1);
-    else {
-      enc.key('lifecycle');
-      enc.value(l);
-      enc.closeObject(entry, 2);
+    if (!initial) {
+      enc.name(LIFECYCLE);
+      encodeLifecycle(e, enc);
     }
     n++;
   }
   enc.closeObject(entries, n);
-  enc.closeObject(top, 3);
   enc.end();
 }

@@ -1,10 +1,25 @@
 import type { Evidence, FlowEvent, Observation } from '../../kernel/types';
 import type { Detector } from '../types';
 import { scoreAgainstLimit } from '../common';
+import { StateEncoder } from '../../state/codec';
 
 export interface DeadmanParams {
   timeout: number;
 }
+
+/** The state object's head and first member name: {lastSeen: */
+const HEAD = StateEncoder.fragment((e) => {
+  e.objectOf(2);
+  e.key('lastSeen');
+});
+const FIRING_TRUE = StateEncoder.fragment((e) => {
+  e.key('firing');
+  e.bool(true);
+});
+const FIRING_FALSE = StateEncoder.fragment((e) => {
+  e.key('firing');
+  e.bool(false);
+});
 
 export interface DeadmanState {
   /** Newest event time seen for the key, epoch ms. */
@@ -27,6 +42,14 @@ export class DeadmanDetector implements Detector<DeadmanState> {
 
   init(first: FlowEvent): DeadmanState {
     return { lastSeen: first.ts, firing: false };
+  }
+
+  /** The state's bytes in its fixed field order (the state is what is stored: no persist()). */
+  encode(s: DeadmanState, enc: StateEncoder): void {
+    if (typeof s.lastSeen !== 'number' || typeof s.firing !== 'boolean') return enc.value(s); // restored as it was
+    enc.raw(HEAD);
+    enc.number(s.lastSeen);
+    enc.raw(s.firing ? FIRING_TRUE : FIRING_FALSE);
   }
 
   /**

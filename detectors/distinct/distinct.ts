@@ -6,6 +6,21 @@ import { constantDetail } from '../evidence';
 import { defaultSlide, nextDrain } from '../window/pane-ring';
 import { hash32 } from './hash';
 import { DistinctSketch, DistinctSketchState } from './sketch';
+import { StateEncoder } from '../../state/codec';
+
+/** persist()'s object head and first member name: {sketch: */
+const HEAD = StateEncoder.fragment((e) => {
+  e.objectOf(2);
+  e.key('sketch');
+});
+const FIRING_TRUE = StateEncoder.fragment((e) => {
+  e.key('firing');
+  e.bool(true);
+});
+const FIRING_FALSE = StateEncoder.fragment((e) => {
+  e.key('firing');
+  e.bool(false);
+});
 
 export interface DistinctParams {
   attribute: string;
@@ -50,6 +65,13 @@ export class DistinctDetector implements Detector<DistinctState> {
 
   persist(s: DistinctState): unknown {
     return { sketch: this.sketch.persist(s.sketch), firing: s.firing };
+  }
+
+  /** persist(s), written into a commit's encoder without building it (same bytes). */
+  encode(s: DistinctState, enc: StateEncoder): void {
+    enc.raw(HEAD);
+    this.sketch.encode(s.sketch, enc);
+    enc.raw(s.firing ? FIRING_TRUE : FIRING_FALSE);
   }
 
   revive(stored: unknown): DistinctState | null {

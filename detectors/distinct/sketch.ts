@@ -1,4 +1,5 @@
 import { NO_PANE, NO_TIME, PaneGeometry, firstLivePane, paneGeometry, paneOf, slotOf, windowStart } from '../window/pane-ring';
+import { StateEncoder, nameToken } from '../../state/codec';
 
 /** Distinct values counted exactly per key (up to hash collisions, p ≈ 64²/2³³ ≈ 5e-7). */
 export const EXACT_CAPACITY = 64;
@@ -8,6 +9,22 @@ export const REGISTERS = 1 << REGISTER_BITS;
 const MAX_RANK = 32 - REGISTER_BITS + 1;
 const ALPHA_M = 0.7213 / (1 + 1.079 / REGISTERS);
 const POW2_NEG = Array.from({ length: MAX_RANK + 1 }, (_, r) => Math.pow(2, -r));
+
+/** The stored object's head and first member name (exact mode: 6 members; HLL mode: 7): {maxTs: */
+const HEAD_EXACT = StateEncoder.fragment((e) => {
+  e.objectOf(6);
+  e.key('maxTs');
+});
+const HEAD_HLL = StateEncoder.fragment((e) => {
+  e.objectOf(7);
+  e.key('maxTs');
+});
+const HASH = nameToken('hash');
+const SEEN = nameToken('seen');
+const OVERFLOW_PANE = nameToken('overflowPane');
+const PANE = nameToken('pane');
+const REG = nameToken('reg');
+const W = nameToken('w');
 
 /**
  * Distinct count over a sliding pane window, in bounded plain-JSON state.
@@ -65,6 +82,30 @@ export class DistinctSketch {
     // `w` (the slide) guards a restore under a changed window: pane numbers are in its units.
     if (s.reg.length > 0) return { ...s, w: this.geometry.slideMs };
     return { maxTs: s.maxTs, hash: s.hash, seen: s.seen, overflowPane: s.overflowPane, reg: s.reg, w: this.geometry.slideMs };
+  }
+
+  /**
+   * Writes persist(s) into a commit's encoder without building it: the same bytes (checked by
+   * detectors/encode.test.ts), the arrays written straight from the state.
+   */
+  encode(s: DistinctSketchState, enc: StateEncoder): void {
+    const hll = s.reg.length > 0;
+    enc.raw(hll ? HEAD_HLL : HEAD_EXACT);
+    enc.number(s.maxTs);
+    enc.name(HASH);
+    enc.numbers(s.hash);
+    enc.name(SEEN);
+    enc.numbers(s.seen);
+    enc.name(OVERFLOW_PANE);
+    enc.number(s.overflowPane);
+    if (hll) {
+      enc.name(PANE);
+      enc.numbers(s.pane);
+    }
+    enc.name(REG);
+    enc.numbers(s.reg);
+    enc.name(W);
+    enc.number(this.geometry.slideMs);
   }
 
   /** The state from persist()'s form (or the full form older releases stored); null when unusable or from another window. */

@@ -2,6 +2,7 @@ import type { Evidence, FlowEvent, Observation } from '../../kernel/types';
 import type { Detector } from '../types';
 import { squash } from '../common';
 import { Direction, directed, flooredStd, latchAbove } from '../scoring';
+import { StateEncoder, nameToken } from '../../state/codec';
 
 export interface EwmaParams {
   measurement: string;
@@ -28,6 +29,31 @@ export interface EwmaState {
 }
 
 export const DEFAULT_ALPHA = 0.1;
+
+/** The state object's head and first member name: {n: */
+const HEAD = StateEncoder.fragment((e) => {
+  e.objectOf(5);
+  e.key('n');
+});
+const MEAN = nameToken('mean');
+const VAR = nameToken('var');
+const MAD = nameToken('mad');
+const FIRING_TRUE = StateEncoder.fragment((e) => {
+  e.key('firing');
+  e.bool(true);
+});
+const FIRING_FALSE = StateEncoder.fragment((e) => {
+  e.key('firing');
+  e.bool(false);
+});
+
+/** Every field of this release's state, as init() makes it (a stored state is restored as it was). */
+const isEwmaShaped = (s: EwmaState): boolean =>
+  typeof s.n === 'number' &&
+  typeof s.mean === 'number' &&
+  typeof s.var === 'number' &&
+  typeof s.mad === 'number' &&
+  typeof s.firing === 'boolean';
 /** Huber's clipping constant: residuals beyond c·σ move the baseline as if they were c·σ. */
 export const HUBER_C = 2.5;
 /** E|X − μ| = σ·√(2/π) for a normal X, so σ ≈ 1.2533·mean absolute deviation. */
@@ -64,6 +90,21 @@ export class EwmaDetector implements Detector<EwmaState> {
 
   init(): EwmaState {
     return { n: 0, mean: 0, var: 0, mad: 0, firing: false };
+  }
+
+  /** The state's bytes in its fixed field order (the state is what is stored: no persist()). */
+  encode(s: EwmaState, enc: StateEncoder): void {
+    // A state restored from an older store that lacks a field: written as it is, as before.
+    if (!isEwmaShaped(s)) return enc.value(s);
+    enc.raw(HEAD);
+    enc.number(s.n);
+    enc.name(MEAN);
+    enc.number(s.mean);
+    enc.name(VAR);
+    enc.number(s.var);
+    enc.name(MAD);
+    enc.number(s.mad);
+    enc.raw(s.firing ? FIRING_TRUE : FIRING_FALSE);
   }
 
   observe(s: EwmaState, e: FlowEvent): Observation | null {

@@ -2,6 +2,7 @@ import type { Evidence, FlowEvent, Observation } from '../../kernel/types';
 import type { Detector } from '../types';
 import { boundScore, latchAbove, latchBelow } from '../scoring';
 import { constantDetail } from '../evidence';
+import { StateEncoder } from '../../state/codec';
 
 export interface ThresholdParams {
   measurement: string;
@@ -16,6 +17,11 @@ export interface ThresholdState {
   side: number;
 }
 
+/** The state object's head and its member name: {side: */
+const HEAD = StateEncoder.fragment((e) => {
+  e.objectOf(1);
+  e.key('side');
+});
 const ABOVE = constantDetail({ bound: 'above' });
 const BELOW = constantDetail({ bound: 'below' });
 
@@ -32,6 +38,13 @@ export class ThresholdDetector implements Detector<ThresholdState> {
 
   init(): ThresholdState {
     return { side: 0 };
+  }
+
+  /** The state's bytes (the state is what is stored: no persist()). */
+  encode(s: ThresholdState, enc: StateEncoder): void {
+    if (typeof s.side !== 'number') return enc.value(s); // restored from an older store as it was
+    enc.raw(HEAD);
+    enc.number(s.side);
   }
 
   observe(s: ThresholdState, e: FlowEvent): Observation | null {

@@ -1,4 +1,4 @@
-import type { StateEncoder } from '../../state/codec';
+import { StateEncoder, nameToken } from '../../state/codec';
 import { NO_PANE, NO_TIME, PaneGeometry, firstLivePane, paneGeometry, paneOf, slotOf, windowStart } from './pane-ring';
 
 /**
@@ -82,6 +82,30 @@ const NOT_KEPT = Object.freeze([]) as unknown as number[];
 
 export const ALL_STATS: PaneStats = { m2: true, minMax: true, last: true };
 
+// The constant runs of the stored forms, as bytes once (written for every window of every commit).
+/** persist()'s object head and its first member's name: {t: */
+const WINDOW_HEAD = StateEncoder.fragment((e) => {
+  e.objectOf(4);
+  e.key('t');
+});
+/** persistWindowed()'s: {win: */
+const WINDOWED_HEAD = StateEncoder.fragment((e) => {
+  e.objectOf(2);
+  e.key('win');
+});
+const FIRING_TRUE = StateEncoder.fragment((e) => {
+  e.key('firing');
+  e.bool(true);
+});
+const FIRING_FALSE = StateEncoder.fragment((e) => {
+  e.key('firing');
+  e.bool(false);
+});
+/** The fields of a whole ring (a state stored as it is), in init()'s order. */
+const RING_FIELDS = ['pane', 'count', 'n', 'sum', 'm2', 'min', 'max', 'last', 'lastTs'] as const;
+const MAX_TS = nameToken('maxTs');
+const RING_TOKENS = RING_FIELDS.map(nameToken);
+
 export class PaneWindow {
   readonly geometry: PaneGeometry;
   /** Tracked measurement names; index i in every per-measurement array. */
@@ -90,6 +114,8 @@ export class PaneWindow {
   private readonly lastTsScratch: number[];
   /** One stored pane row, reused by encode() for every pane of every key. */
   private readonly scratchRow: number[];
+  /** persist()'s members after `t`, up to the pane rows (slide and pane count: constants): , w: …, p: …, s: */
+  private readonly geometryBytes: Uint8Array;
 
   constructor(windowMs: number, slideMs: number, names: readonly string[], stats: PaneStats = ALL_STATS) {
     this.geometry = paneGeometry(windowMs, slideMs);
@@ -98,6 +124,14 @@ export class PaneWindow {
     this.lastTsScratch = new Array<number>(names.length).fill(0);
     const width = 2 + names.length * (2 + (stats.m2 ? 1 : 0) + (stats.minMax ? 2 : 0) + (stats.last ? 2 : 0));
     this.scratchRow = new Array<number>(width).fill(0);
+    const g = this.geometry;
+    this.geometryBytes = StateEncoder.fragment((e) => {
+      e.key('w');
+      e.number(g.slideMs);
+      e.key('p');
+      e.number(g.panes);
+      e.key('s');
+    });
   }
 
   init(): PaneWindowState {
@@ -329,23 +363,33 @@ export class PaneWindow {
     const live0 = s.maxTs === NO_TIME ? Infinity : firstLivePane(g, s.maxTs);
     let live = 0;
     for (let slot = 0; slot < s.pane.length; slot++) if (s.pane[slot] !== NO_PANE && s.pane[slot] >= live0) live++;
-    const o = enc.openObject();
-    enc.key('t');
+    enc.raw(WINDOW_HEAD);
     enc.number(s.maxTs);
-    enc.key('w');
-    enc.number(g.slideMs);
-    enc.key('p');
-    enc.number(g.panes);
-    enc.key('s');
+    enc.raw(this.geometryBytes);
     enc.openArray(live);
     const row = this.scratchRow;
     for (let slot = 0; slot < s.pane.length; slot++) {
       const p = s.pane[slot];
       if (p === NO_PANE || p < live0) continue;
       this.fillRow(s, slot, row);
-      enc.value(row);
+      enc.numbers(row);
     }
-    enc.closeObject(o, 4);
+  }
+
+  /**
+   * Writes the whole ring as the state object itself encodes (for a detector that stores its state
+   * as it is: zscore), in init()'s field order, without a generic walk of it.
+   */
+  encodeRing(s: PaneWindowState, enc: StateEncoder): void {
+    if (!isWholeRing(s)) return enc.value(s); // restored from an older store as it was
+    const o = enc.openObject();
+    enc.name(MAX_TS);
+    enc.number(s.maxTs);
+    for (let i = 0; i < RING_FIELDS.length; i++) {
+      enc.name(RING_TOKENS[i]);
+      enc.numbers(s[RING_FIELDS[i]]);
+    }
+    enc.closeObject(o, 1 + RING_FIELDS.length);
   }
 
   /** One live pane's stored row (as persist() makes it), into `row`. */
@@ -413,6 +457,13 @@ export class PaneWindow {
   }
 }
 
+/** Whether a stored-as-is ring has every field of this release's (else it is written as it is). */
+function isWholeRing(s: PaneWindowState): boolean {
+  if (typeof s.maxTs !== 'number') return false;
+  for (let i = 0; i < RING_FIELDS.length; i++) if (!Array.isArray(s[RING_FIELDS[i]])) return false;
+  return true;
+}
+
 /** Mean of measurement i, NaN without samples. */
 export function meanOf(a: WindowAggregate, i: number): number {
   return a.n[i] > 0 ? a.sum[i] / a.n[i] : NaN;
@@ -440,12 +491,9 @@ export function persistWindowed(w: PaneWindow, s: WindowedState): unknown {
 
 /** persistWindowed(w, s), written into a commit's encoder without building it (same bytes). */
 export function encodeWindowed(w: PaneWindow, s: WindowedState, enc: StateEncoder): void {
-  const o = enc.openObject();
-  enc.key('win');
+  enc.raw(WINDOWED_HEAD);
   w.encode(s.win, enc);
-  enc.key('firing');
-  enc.value(s.firing);
-  enc.closeObject(o, 2);
+  enc.raw(s.firing ? FIRING_TRUE : FIRING_FALSE);
 }
 
 /** A WindowedState from persistWindowed's form; null when it is not one. */

@@ -4,6 +4,7 @@ import { squash } from '../common';
 import { Direction, directed, flooredStd, latchAbove } from '../scoring';
 import { defaultSlide } from '../window/pane-ring';
 import { PaneWindow, PaneWindowState, WindowAggregate, stdOf } from '../window/pane-window';
+import { nameToken, type StateEncoder } from '../../state/codec';
 
 export interface ZscoreParams {
   measurement: string;
@@ -22,6 +23,9 @@ export interface ZscoreState {
 }
 
 export const ZSCORE_DEFAULT_PANES = 10;
+
+const WIN = nameToken('win');
+const FIRING = nameToken('firing');
 
 /**
  * z of each value against the rolling mean/std of the window BEFORE the value is added, so a
@@ -47,6 +51,17 @@ export class ZscoreDetector implements Detector<ZscoreState> {
 
   init(): ZscoreState {
     return { win: this.win.init(), firing: false };
+  }
+
+  /** The state's bytes (the whole ring is what is stored: no persist()), without a generic walk. */
+  encode(s: ZscoreState, enc: StateEncoder): void {
+    if (typeof s.firing !== 'boolean') return enc.value(s); // restored from an older store as it was
+    const o = enc.openObject();
+    enc.name(WIN);
+    this.win.encodeRing(s.win, enc);
+    enc.name(FIRING);
+    enc.bool(s.firing);
+    enc.closeObject(o, 2);
   }
 
   observe(s: ZscoreState, e: FlowEvent): Observation | null {
