@@ -2,6 +2,7 @@ import type { Evidence, FlowEvent, Observation } from '../../kernel/types';
 import type { Detector } from '../types';
 import { scoreAgainstLimit } from '../common';
 import { StateEncoder } from '../../state/codec';
+import { firingField } from '../firing-field';
 
 export interface DeadmanParams {
   timeout: number;
@@ -11,14 +12,6 @@ export interface DeadmanParams {
 const HEAD = StateEncoder.fragment((e) => {
   e.objectOf(2);
   e.key('lastSeen');
-});
-const FIRING_TRUE = StateEncoder.fragment((e) => {
-  e.key('firing');
-  e.bool(true);
-});
-const FIRING_FALSE = StateEncoder.fragment((e) => {
-  e.key('firing');
-  e.bool(false);
 });
 
 export interface DeadmanState {
@@ -49,7 +42,7 @@ export class DeadmanDetector implements Detector<DeadmanState> {
     if (typeof s.lastSeen !== 'number' || typeof s.firing !== 'boolean') return enc.value(s); // restored as it was
     enc.raw(HEAD);
     enc.number(s.lastSeen);
-    enc.raw(s.firing ? FIRING_TRUE : FIRING_FALSE);
+    enc.raw(firingField(s.firing));
   }
 
   /**

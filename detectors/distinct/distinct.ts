@@ -7,19 +7,12 @@ import { defaultSlide, nextDrain } from '../window/pane-ring';
 import { hash32 } from './hash';
 import { DistinctSketch, DistinctSketchState } from './sketch';
 import { StateEncoder } from '../../state/codec';
+import { firingField } from '../firing-field';
 
 /** persist()'s object head and first member name: {sketch: */
 const HEAD = StateEncoder.fragment((e) => {
   e.objectOf(2);
   e.key('sketch');
-});
-const FIRING_TRUE = StateEncoder.fragment((e) => {
-  e.key('firing');
-  e.bool(true);
-});
-const FIRING_FALSE = StateEncoder.fragment((e) => {
-  e.key('firing');
-  e.bool(false);
 });
 
 export interface DistinctParams {
@@ -71,7 +64,7 @@ export class DistinctDetector implements Detector<DistinctState> {
   encode(s: DistinctState, enc: StateEncoder): void {
     enc.raw(HEAD);
     this.sketch.encode(s.sketch, enc);
-    enc.raw(s.firing ? FIRING_TRUE : FIRING_FALSE);
+    enc.raw(firingField(s.firing));
   }
 
   revive(stored: unknown): DistinctState | null {

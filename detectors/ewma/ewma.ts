@@ -3,6 +3,7 @@ import type { Detector } from '../types';
 import { squash } from '../common';
 import { Direction, directed, flooredStd, latchAbove } from '../scoring';
 import { StateEncoder, nameToken } from '../../state/codec';
+import { firingField } from '../firing-field';
 
 export interface EwmaParams {
   measurement: string;
@@ -38,14 +39,6 @@ const HEAD = StateEncoder.fragment((e) => {
 const MEAN = nameToken('mean');
 const VAR = nameToken('var');
 const MAD = nameToken('mad');
-const FIRING_TRUE = StateEncoder.fragment((e) => {
-  e.key('firing');
-  e.bool(true);
-});
-const FIRING_FALSE = StateEncoder.fragment((e) => {
-  e.key('firing');
-  e.bool(false);
-});
 
 /** Every field of this release's state, as init() makes it (a stored state is restored as it was). */
 const isEwmaShaped = (s: EwmaState): boolean =>
@@ -104,7 +97,7 @@ export class EwmaDetector implements Detector<EwmaState> {
     enc.number(s.var);
     enc.name(MAD);
     enc.number(s.mad);
-    enc.raw(s.firing ? FIRING_TRUE : FIRING_FALSE);
+    enc.raw(firingField(s.firing));
   }
 
   observe(s: EwmaState, e: FlowEvent): Observation | null {

@@ -1,5 +1,6 @@
 import { StateEncoder, nameToken } from '../../state/codec';
 import { NO_PANE, NO_TIME, PaneGeometry, firstLivePane, paneGeometry, paneOf, slotOf, windowStart } from './pane-ring';
+import { firingField } from '../firing-field';
 
 /**
  * Per-key state of a pane window: plain JSON, fixed size, mutated in place.
@@ -92,14 +93,6 @@ const WINDOW_HEAD = StateEncoder.fragment((e) => {
 const WINDOWED_HEAD = StateEncoder.fragment((e) => {
   e.objectOf(2);
   e.key('win');
-});
-const FIRING_TRUE = StateEncoder.fragment((e) => {
-  e.key('firing');
-  e.bool(true);
-});
-const FIRING_FALSE = StateEncoder.fragment((e) => {
-  e.key('firing');
-  e.bool(false);
 });
 /** The fields of a whole ring (a state stored as it is), in init()'s order. */
 const RING_FIELDS = ['pane', 'count', 'n', 'sum', 'm2', 'min', 'max', 'last', 'lastTs'] as const;
@@ -493,7 +486,7 @@ export function persistWindowed(w: PaneWindow, s: WindowedState): unknown {
 export function encodeWindowed(w: PaneWindow, s: WindowedState, enc: StateEncoder): void {
   enc.raw(WINDOWED_HEAD);
   w.encode(s.win, enc);
-  enc.raw(s.firing ? FIRING_TRUE : FIRING_FALSE);
+  enc.raw(firingField(s.firing));
 }
 
 /** A WindowedState from persistWindowed's form; null when it is not one. */
