@@ -721,7 +721,7 @@ function ms(x: number): string {
   return Number.isFinite(x) ? x.toFixed(1) : '-';
 }
 
-async function topicSize(admin: ReturnType<Kafka['admin']>, topics: string[]): Promise<number> {
+export async function topicSize(admin: ReturnType<Kafka['admin']>, topics: string[]): Promise<number> {
   let n = 0;
   for (const t of topics) for (const p of await admin.fetchTopicOffsets(t)) n += Number(p.high) - Number(p.low);
   return n;
@@ -847,7 +847,7 @@ async function measureUntil(
   }
 }
 
-async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
+export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
   const r = new Redis(url);
   try {
     let cursor = '0';
