@@ -28,6 +28,8 @@ export interface BenchFlags {
   seed: number;
   json?: boolean;
   alertStore?: 'memory' | 'redis';
+  /** kafka: the worker's kafka.fetch_wait, ms. */
+  fetchWait?: number;
   alerting?: 'full' | 'direct';
   /** kafka: the Kafka client the load generator sends with. */
   producer?: ProducerClientName;
@@ -110,6 +112,7 @@ export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; 
       seed: f.seed,
       skipReferences: !f.references,
       alertStore: f.alertStore,
+      fetchWaitMs: f.fetchWait,
       alerting: f.alerting ?? 'full',
       producerClient: f.producer ?? 'platformatic',
       progress,

@@ -92,6 +92,11 @@ export function registerBench(program: Command): void {
         return v;
       },
     )
+    .option(
+      '--fetch-wait <d>',
+      "kafka: the worker's kafka.fetch_wait, how long the broker may hold a fetch for 64 KB (default: the config's, else 10ms)",
+      durationOption,
+    )
     .option('--no-references', 'kafka: skip the raw-consumer and naive references')
     .option('--batch <n>', 'inproc: records per batch', intOption, 1000)
     .option('-c, --config <file>', 'inproc/memory: config whose streams to run (default: the examples)')
