@@ -41,6 +41,20 @@ function positiveIntOption(value: string): number {
   return n;
 }
 
+const HELP_AFTER = `
+Examples:
+  flowwatch bench --scenario inproc                         no servers; pipeline vs JSON.parse over the same bytes
+  flowwatch bench --scenario kafka                          starts Kafka/Redis/InfluxDB with scripts/services if $KAFKA_BROKERS is unset
+  flowwatch bench --scenario kafka --rate 50000 --duration 60s --json
+  flowwatch bench --scenario kafka --plot latency.svg
+  flowwatch bench --scenario kafka --keys 100000 --skew zipf --no-sink
+  flowwatch bench --scenario memory --keys 100000 --duration 10m
+  flowwatch bench --scenario backlog                        5M events; flowwatch run (child) then the raw consumer over them
+  flowwatch bench --scenario backlog --events 1000000 --worker-node-args "--cpu-prof --cpu-prof-dir=prof"
+
+Progress goes to stderr; the results table to stdout (docs/bench.md explains every number).
+`;
+
 export function registerBench(program: Command): void {
   program
     .command('bench')
@@ -107,22 +121,7 @@ export function registerBench(program: Command): void {
       '--plot <file.svg>',
       'kafka: also draw send→state latency (p50, p99, p99.9, max) against offered rate, sustainable rate marked, as SVG',
     )
-    .addHelpText(
-      'after',
-      `
-Examples:
-  flowwatch bench --scenario inproc                         no servers; pipeline vs JSON.parse over the same bytes
-  flowwatch bench --scenario kafka                          starts Kafka/Redis/InfluxDB with scripts/services if $KAFKA_BROKERS is unset
-  flowwatch bench --scenario kafka --rate 50000 --duration 60s --json
-  flowwatch bench --scenario kafka --plot latency.svg
-  flowwatch bench --scenario kafka --keys 100000 --skew zipf --no-sink
-  flowwatch bench --scenario memory --keys 100000 --duration 10m
-  flowwatch bench --scenario backlog                        5M events; flowwatch run (child) then the raw consumer over them
-  flowwatch bench --scenario backlog --events 1000000 --worker-node-args "--cpu-prof --cpu-prof-dir=prof"
-
-Progress goes to stderr; the results table to stdout (docs/bench.md explains every number).
-`,
-    )
+    .addHelpText('after', HELP_AFTER)
     .action(benchAction);
 }
 
