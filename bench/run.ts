@@ -8,6 +8,7 @@ import { runInproc, type InprocResult } from './inproc';
 import { boxCpuPct, runKafkaBench, type KafkaBenchResult } from './kafka/scenario';
 import type { ProducerClientName } from './kafka/protocol';
 import { runMemory, type MemoryResult } from './memory';
+import { runBacklogBench, type BacklogBenchResult } from './backlog/scenario';
 import { renderLatencyPlot } from './plot';
 import type { LatencySummary } from './histogram';
 
@@ -27,14 +28,22 @@ export interface BenchFlags {
   seed: number;
   json?: boolean;
   alertStore?: 'memory' | 'redis';
+  /** kafka: the worker's kafka.fetch_wait, ms. */
+  fetchWait?: number;
   alerting?: 'full' | 'direct';
   /** kafka: the Kafka client the load generator sends with. */
   producer?: ProducerClientName;
   /** kafka: write an SVG of latency against offered rate here. */
   plot?: string;
+  /** backlog: events in the backlog. */
+  events?: number;
+  /** backlog: simulator entity multiplier. */
+  scale?: number;
+  /** backlog: Node options for the worker process (one string, split on spaces). */
+  workerNodeArgs?: string;
 }
 
-export type BenchResult = (InprocResult | KafkaBenchResult | MemoryResult) & { machine: MachineInfo };
+export type BenchResult = (InprocResult | KafkaBenchResult | MemoryResult | BacklogBenchResult) & { machine: MachineInfo };
 
 export interface MachineInfo {
   cpus: number;
@@ -74,7 +83,7 @@ export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; 
   const progress = progressPrinter();
   const flows = f.flows ?? [...FLOW_NAMES];
   const loadBefore = os.loadavg()[0];
-  let result: InprocResult | KafkaBenchResult | MemoryResult;
+  let result: InprocResult | KafkaBenchResult | MemoryResult | BacklogBenchResult;
   if (f.scenario === 'inproc') {
     result = runInproc({
       config: f.loadedConfig,
@@ -103,6 +112,7 @@ export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; 
       seed: f.seed,
       skipReferences: !f.references,
       alertStore: f.alertStore,
+      fetchWaitMs: f.fetchWait,
       alerting: f.alerting ?? 'full',
       producerClient: f.producer ?? 'platformatic',
       progress,
@@ -121,8 +131,10 @@ export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; 
       alerting: f.alerting ?? 'direct',
       progress,
     });
+  } else if (f.scenario === 'backlog') {
+    result = await runBacklog(f, flows, progress);
   } else {
-    throw new FlowwatchError('FW_USAGE', `unknown scenario "${f.scenario}"; expected inproc, kafka or memory`);
+    throw new FlowwatchError('FW_USAGE', `unknown scenario "${f.scenario}"; expected inproc, kafka, memory or backlog`);
   }
   progress('', true);
   const full: BenchResult = {
@@ -141,6 +153,18 @@ export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; 
   }
   if (f.json) process.stdout.write(JSON.stringify(full) + '\n');
   return full;
+}
+
+function runBacklog(f: BenchFlags, flows: FlowName[], progress: ReturnType<typeof progressPrinter>): Promise<BacklogBenchResult> {
+  return runBacklogBench({
+    events: f.events ?? 5_000_000,
+    flows,
+    partitions: f.partitions,
+    seed: f.seed,
+    scale: f.scale ?? 500,
+    workerNodeArgs: (f.workerNodeArgs ?? '').split(/\s+/).filter(Boolean),
+    progress,
+  });
 }
 
 function round2(x: number): number {
@@ -219,6 +243,8 @@ export function table(res: BenchResult): string {
       'naive (per message + Redis)',
       `${n(res.naiveEventsPerSec)} events/s; sustainable/naive = ${r(res.ratioToNaive, 1)}  (target >= 5)`,
     ]);
+  } else if (res.scenario === 'backlog') {
+    rows.push(...backlogRows(res));
   } else {
     rows.push([
       'scenario',
@@ -235,4 +261,26 @@ export function table(res: BenchResult): string {
   rows.push(['machine', `${m.cpus} cpus, node ${m.node}, load ${m.loadBefore} → ${m.loadAfter}`]);
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+/** Backlog: the worker's figures next to the raw consumer's, measured in the same run. */
+function backlogRows(res: BacklogBenchResult): Array<[string, string]> {
+  const run = (x: BacklogBenchResult['rawConsumer']) =>
+    `${n(x.eventsPerSec)} events/s, ${r(x.cpuUsPerEvent)} µs CPU/event (${r(x.cpuPct, 0)} % of a core; load ${x.loadStart} → ${x.loadEnd})`;
+  const w = res.worker;
+  return [
+    [
+      'scenario',
+      `backlog: examples/kafka.yaml (${res.flows.join('+')}, scale ${res.scale}), ${n(res.events)} events, ${res.partitions} partitions, Redis state, no sink`,
+    ],
+    ['filled in', `${r(res.fill.seconds, 1)} s (${n(res.fill.eventsPerSec)} events/s)`],
+    ['flowwatch run (10–90 %)', `${run(w)}  (target <= 7 µs)`],
+    ['  applied / summary', `${n(w.done)} of ${n(res.events)}; ${w.summary.replace(/^flowwatch: /, '') || '-'}`],
+    ...(w.nodeArgs.length > 0 ? [['  node options', w.nodeArgs.join(' ')] as [string, string]] : []),
+    ['raw consumer (kafkajs)', run(res.rawConsumer)],
+    [
+      'flowwatch / raw',
+      `throughput ${r(res.ratioToRawConsumer.throughput, 3)}, CPU per event ${r(res.ratioToRawConsumer.cpuPerEvent, 2)}×`,
+    ],
+  ];
 }

@@ -53,6 +53,8 @@ export interface KafkaBenchOptions {
   alerting?: 'full' | 'direct';
   /** Where the alerting stage keeps alert state (config `alerting.store`); default: the config's (like state: redis). */
   alertStore?: 'memory' | 'redis';
+  /** Config `kafka.fetch_wait` for the worker, ms (default: the config's, else the source's default). */
+  fetchWaitMs?: number;
   /** The Kafka client the load generator (a separate process) sends with. */
   producerClient: ProducerClientName;
   /** Progress lines (stderr). */
@@ -164,6 +166,7 @@ export function benchConfig(o: {
   influxBucket: string;
   dir: string;
   alertStore?: 'memory' | 'redis';
+  fetchWaitMs?: number;
 }): FlowwatchConfig {
   const file = path.join(o.examples, 'kafka.yaml');
   const raw = parseConfigText(fs.readFileSync(file, 'utf8'), file) as RawConfig;
@@ -171,6 +174,7 @@ export function benchConfig(o: {
   for (const f of o.flows) streams[f] = { ...(raw.streams[f] as object), source: { type: 'kafka', topics: [o.topics[f]] } };
   raw.streams = streams;
   raw.kafka = { ...(raw.kafka as object), brokers: o.brokers, group_id: o.groupId, from_beginning: true };
+  if (o.fetchWaitMs !== undefined) (raw.kafka as Record<string, unknown>).fetch_wait = `${o.fetchWaitMs}ms`;
   raw.state = { ...(raw.state as object), backend: 'redis', url: o.redisUrl, prefix: o.prefix };
   raw.sinks = o.sink ? ((raw.sinks ?? []) as Array<Record<string, unknown>>).map((s) => ({ ...s, bucket: o.influxBucket })) : [];
   raw.dead_letter = { type: 'file', path: path.join(o.dir, 'dead-letter.jsonl') };
@@ -296,6 +300,7 @@ class KafkaBench {
         influxBucket: `${this.influxDb}/autogen`,
         dir: this.dir,
         alertStore: o.alertStore,
+        fetchWaitMs: o.fetchWaitMs,
       });
       const producer = (this.producer = new ProducerProcess());
       producer.send({
@@ -630,6 +635,8 @@ class BenchWorker {
       log: log.child({ component: 'kafka' }),
       appliedPosition: (s) => store.position(s),
       timestamps: true,
+      // As `flowwatch run` wires it (cli/app.ts): the bench measures the configured fetch wait.
+      fetchWaitMs: config.kafka?.fetch_wait,
     });
     await w.start();
     const dispatcher: AlertDispatcher =
@@ -721,7 +728,7 @@ function ms(x: number): string {
   return Number.isFinite(x) ? x.toFixed(1) : '-';
 }
 
-async function topicSize(admin: ReturnType<Kafka['admin']>, topics: string[]): Promise<number> {
+export async function topicSize(admin: ReturnType<Kafka['admin']>, topics: string[]): Promise<number> {
   let n = 0;
   for (const t of topics) for (const p of await admin.fetchTopicOffsets(t)) n += Number(p.high) - Number(p.low);
   return n;
@@ -847,7 +854,7 @@ async function measureUntil(
   }
 }
 
-async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
+export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
   const r = new Redis(url);
   try {
     let cursor = '0';

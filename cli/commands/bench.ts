@@ -29,13 +29,39 @@ function skewOption(value: string): number {
   return n;
 }
 
+function positiveOption(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number above 0, got "${value}"`);
+  return n;
+}
+
+function positiveIntOption(value: string): number {
+  const n = intOption(value);
+  if (n <= 0) throw new InvalidArgumentError(`expected an integer above 0, got "${value}"`);
+  return n;
+}
+
+const HELP_AFTER = `
+Examples:
+  flowwatch bench --scenario inproc                         no servers; pipeline vs JSON.parse over the same bytes
+  flowwatch bench --scenario kafka                          starts Kafka/Redis/InfluxDB with scripts/services if $KAFKA_BROKERS is unset
+  flowwatch bench --scenario kafka --rate 50000 --duration 60s --json
+  flowwatch bench --scenario kafka --plot latency.svg
+  flowwatch bench --scenario kafka --keys 100000 --skew zipf --no-sink
+  flowwatch bench --scenario memory --keys 100000 --duration 10m
+  flowwatch bench --scenario backlog                        5M events; flowwatch run (child) then the raw consumer over them
+  flowwatch bench --scenario backlog --events 1000000 --worker-node-args "--cpu-prof --cpu-prof-dir=prof"
+
+Progress goes to stderr; the results table to stdout (docs/bench.md explains every number).
+`;
+
 export function registerBench(program: Command): void {
   program
     .command('bench')
     .description(
-      'measure throughput and latency: inproc (CPU path vs the JSON.parse ceiling), kafka (open-loop load through Kafka, Redis and InfluxDB), memory (RSS with many keys over time)',
+      'measure throughput and latency: inproc (CPU path vs the JSON.parse ceiling), kafka (open-loop load through Kafka, Redis and InfluxDB), memory (RSS with many keys over time), backlog (`flowwatch run` through a Kafka backlog vs the raw consumer)',
     )
-    .requiredOption('-s, --scenario <name>', 'inproc | kafka | memory')
+    .requiredOption('-s, --scenario <name>', 'inproc | kafka | memory | backlog')
     .option(
       '-r, --rate <n>',
       'kafka: one step at this offered rate (events/s) instead of the sustainable-rate search; memory: the paced rate (default 5000)',
@@ -50,7 +76,13 @@ export function registerBench(program: Command): void {
     .addOption(new Option('--skew <s>', 'key popularity: uniform, zipf (exponent 1) or zipf:S').argParser(skewOption).default(0, 'uniform'))
     .option('--flows <list>', 'flows to mix (default people,goods,funds)', flowsOption)
     .option('--no-sink', 'kafka: without the InfluxDB sink')
-    .option('--partitions <n>', 'kafka: partitions per topic', intOption, 4)
+    .option('--partitions <n>', 'kafka, backlog: partitions per topic', intOption, 4)
+    .option('--events <n>', 'backlog: events in the backlog (default 5000000)', positiveIntOption)
+    .option('--scale <x>', "backlog: the simulator's entity multiplier, as `produce --scale` (default 500: ~34,500 keys)", positiveOption)
+    .option(
+      '--worker-node-args <args>',
+      'backlog: Node options for the `flowwatch run` process, e.g. "--cpu-prof --cpu-prof-dir=prof" (quote them as one argument)',
+    )
     .option('--start-rate <n>', 'kafka: first offered rate of the search', intOption, 40_000)
     .option('--max-rate <n>', 'kafka: highest offered rate the search tries', intOption, 400_000)
     .option(
@@ -74,30 +106,22 @@ export function registerBench(program: Command): void {
         return v;
       },
     )
+    .option(
+      '--fetch-wait <d>',
+      "kafka: the worker's kafka.fetch_wait, how long the broker may hold a fetch for 64 KB (default: the config's, else 10ms)",
+      durationOption,
+    )
     .option('--no-references', 'kafka: skip the raw-consumer and naive references')
     .option('--batch <n>', 'inproc: records per batch', intOption, 1000)
     .option('-c, --config <file>', 'inproc/memory: config whose streams to run (default: the examples)')
     .option('--forecast', 'inproc/memory: add a forecast detector to every stream, so every key has one (bench/forecast-detectors.ts)')
-    .option('--seed <n>', 'workload seed', intOption, 1)
+    .option('--seed <n>', 'workload (backlog: simulator) seed', intOption, 1)
     .option('--json', 'one JSON object with the results on the last line of stdout')
     .option(
       '--plot <file.svg>',
       'kafka: also draw send→state latency (p50, p99, p99.9, max) against offered rate, sustainable rate marked, as SVG',
     )
-    .addHelpText(
-      'after',
-      `
-Examples:
-  flowwatch bench --scenario inproc                         no servers; pipeline vs JSON.parse over the same bytes
-  flowwatch bench --scenario kafka                          starts Kafka/Redis/InfluxDB with scripts/services if $KAFKA_BROKERS is unset
-  flowwatch bench --scenario kafka --rate 50000 --duration 60s --json
-  flowwatch bench --scenario kafka --plot latency.svg
-  flowwatch bench --scenario kafka --keys 100000 --skew zipf --no-sink
-  flowwatch bench --scenario memory --keys 100000 --duration 10m
-
-Progress goes to stderr; the results table to stdout (docs/bench.md explains every number).
-`,
-    )
+    .addHelpText('after', HELP_AFTER)
     .action(benchAction);
 }
 

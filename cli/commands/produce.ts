@@ -7,7 +7,8 @@ import { Partitioners } from 'kafkajs';
 import { createKafka } from '../../ingest/sources/kafka-source';
 import { ensureTopics } from '../../ingest/kafka-topics';
 import { kafkaConnection } from '../../ingest/kafka-env';
-import { FlowSimulator, type FlowName } from '../../ingest/simulator';
+import type { FlowName } from '../../ingest/simulator';
+import { produceHistory, type ProduceTarget } from '../produce-history';
 import { durationOption, intOption } from '../options';
 
 interface ProduceFlags {
@@ -40,7 +41,7 @@ export function registerProduce(program: Command): void {
     .action(async (flags: ProduceFlags) => {
       const log = createRootLogger();
       const config = loadConfigFile(flags.config);
-      const targets = new Map<string, { topic: string; decoder: ReturnType<typeof createDecoder> }>();
+      const targets = new Map<string, ProduceTarget>();
       for (const [name, s] of Object.entries(config.streams)) {
         if (s.source.type === 'kafka') targets.set(name, { topic: s.source.topics[0], decoder: createDecoder(name, s.mapping) });
       }
@@ -59,34 +60,21 @@ export function registerProduce(program: Command): void {
       const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       // Event times end at "now", so live detectors (deadman against the wall clock) see a current feed.
-      const step = 60_000;
-      const start = Math.floor((Date.now() - flags.history) / step) * step;
-      const sim = new FlowSimulator({ seed: flags.seed, start, flows, scale: flags.scale });
-      let sent = 0;
+      const start = Math.floor((Date.now() - flags.history) / 60_000) * 60_000;
       let stopped = false;
       const stop = () => (stopped = true);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      for (let t = start; !stopped;) {
-        const now = Date.now();
-        if (t + step > now) {
-          if (!flags.follow) break;
-          await new Promise((r) => setTimeout(r, Math.min(1000, t + step - now)));
-          continue;
-        }
-        const until = t + step;
-        const byTopic = new Map<string, { key: string | null; value: string }[]>();
-        for (const r of sim.advance(until)) {
-          const target = targets.get(r.stream)!;
-          const d = target.decoder.decode(r.payload);
-          let list = byTopic.get(target.topic);
-          if (!list) byTopic.set(target.topic, (list = []));
-          list.push({ key: d.ok ? d.event.key : null, value: JSON.stringify(r.payload) });
-        }
-        await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), acks: -1 });
-        for (const m of byTopic.values()) sent += m.length;
-        t = until;
-      }
+      const sent = await produceHistory({
+        producer,
+        targets,
+        flows,
+        seed: flags.seed,
+        scale: flags.scale,
+        start,
+        follow: flags.follow,
+        stopped: () => stopped,
+      });
       await producer.disconnect();
       process.stderr.write(
         `flowwatch: produced ${sent} records to ${[...new Set([...targets.values()].map((x) => x.topic))].join(', ')}\n`,

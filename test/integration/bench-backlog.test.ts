@@ -1,0 +1,65 @@
+/**
+ * `flowwatch bench --scenario backlog` end to end on a small backlog: the built CLI fills its own
+ * topics, runs `flowwatch run` as a child over them and then the raw consumer, and cleans up.
+ * What is checked is the result's shape and that every event was applied and read — never how
+ * fast (timings belong to the bench itself, not to a test).
+ */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import Redis from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { brokers } from '../support/kafka';
+
+const ROOT = path.join(__dirname, '..', '..');
+const EVENTS = 30_000;
+
+beforeAll(() => {
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  expect(build.status).toBe(0);
+}, 120_000);
+
+it('fills the backlog, applies every event in flowwatch run and reads every event raw, then removes its topics and keys', async () => {
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'flowwatch.js'), 'bench', '--scenario', 'backlog', '--events', String(EVENTS), '--partitions', '2', '--json'],
+    { cwd: ROOT, encoding: 'utf8', timeout: 170_000, env: { ...process.env, FLOWWATCH_LOG_LEVEL: 'warn' } },
+  );
+  expect(r.stderr).not.toMatch(/Error/);
+  expect(r.status).toBe(0);
+  const lines = r.stdout.trim().split('\n');
+  const res = JSON.parse(lines[lines.length - 1]);
+  for (const row of [
+    'scenario',
+    'filled in',
+    'flowwatch run (10–90 %)',
+    '  applied / summary',
+    'raw consumer (kafkajs)',
+    'flowwatch / raw',
+    'machine',
+  ])
+    expect(lines.some((l) => l.startsWith(row))).toBe(true);
+
+  expect(res).toMatchObject({ scenario: 'backlog', events: EVENTS, partitions: 2, scale: 500 });
+  // Every event applied to state (Σ position + 1 in Redis) and counted by the worker; every event read raw.
+  expect(res.worker.done).toBe(EVENTS);
+  expect(res.worker.summary).toMatch(
+    new RegExp(`: ${EVENTS} events \\(people \\d+, goods \\d+, funds \\d+\\), \\d+ alert notifications, 0 rejects`),
+  );
+  expect(res.rawConsumer.done).toBe(EVENTS);
+  for (const side of [res.worker, res.rawConsumer]) {
+    for (const k of ['eventsPerSec', 'cpuUsPerEvent', 'cpuPct', 'seconds']) expect(side[k] === null || side[k] > 0).toBe(true);
+    expect(typeof side.loadStart).toBe('number');
+  }
+  expect(typeof res.machine.loadBefore).toBe('number');
+
+  // Nothing of the run is left behind.
+  const admin = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const topics = (await admin.listTopics()).filter((t) => t.startsWith(res.id));
+  await admin.disconnect();
+  expect(topics).toEqual([]);
+  const redis = new Redis(process.env.REDIS_URL!);
+  const keys = await redis.keys(`${res.id}*`);
+  redis.disconnect();
+  expect(keys).toEqual([]);
+}, 180_000);
