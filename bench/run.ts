@@ -41,6 +41,8 @@ export interface BenchFlags {
   scale?: number;
   /** backlog: Node options for the worker process (one string, split on spaces). */
   workerNodeArgs?: string;
+  /** backlog: worker processes in one consumer group. */
+  workers?: number;
 }
 
 export type BenchResult = (InprocResult | KafkaBenchResult | MemoryResult | BacklogBenchResult) & { machine: MachineInfo };
@@ -163,6 +165,7 @@ function runBacklog(f: BenchFlags, flows: FlowName[], progress: ReturnType<typeo
     seed: f.seed,
     scale: f.scale ?? 500,
     workerNodeArgs: (f.workerNodeArgs ?? '').split(/\s+/).filter(Boolean),
+    workers: f.workers ?? 1,
     progress,
   });
 }
@@ -274,8 +277,11 @@ function backlogRows(res: BacklogBenchResult): Array<[string, string]> {
       `backlog: examples/kafka.yaml (${res.flows.join('+')}, scale ${res.scale}), ${n(res.events)} events, ${res.partitions} partitions, Redis state, no sink`,
     ],
     ['filled in', `${r(res.fill.seconds, 1)} s (${n(res.fill.eventsPerSec)} events/s)`],
-    ['flowwatch run (10–90 %)', `${run(w)}  (target <= 7 µs)`],
-    ['  applied / summary', `${n(w.done)} of ${n(res.events)}; ${w.summary.replace(/^flowwatch: /, '') || '-'}`],
+    [
+      w.processes > 1 ? `flowwatch run ×${w.processes} (10–90 %)` : 'flowwatch run (10–90 %)',
+      `${run(w)}${w.processes > 1 ? ' (CPU of all processes)' : '  (target <= 7 µs)'}`,
+    ],
+    ['  applied / summary', `${n(w.done)} of ${n(res.events)}; ${w.summary.replace(/flowwatch: /g, '') || '-'}`],
     ...(w.nodeArgs.length > 0 ? [['  node options', w.nodeArgs.join(' ')] as [string, string]] : []),
     ['raw consumer (kafkajs)', run(res.rawConsumer)],
     [

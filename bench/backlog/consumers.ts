@@ -36,16 +36,16 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
  * Reads `done()` and the child's CPU every 200 ms until the whole backlog is done, then gives the
  * 10–90 % figures. Fails when the child exits first, stops making progress, or the bench is interrupted.
  */
-async function sampleUntilDone(child: ChildProcess, done: () => Promise<number>, o: SampleOptions): Promise<BacklogRun> {
+async function sampleUntilDone(children: ChildProcess[], done: () => Promise<number>, o: SampleOptions): Promise<BacklogRun> {
   const samples: BacklogSample[] = [];
   const loadStart = os.loadavg()[0];
   let last = { n: -1, at: Date.now() };
   for (;;) {
     if (o.interrupted()) throw new FlowwatchError('FW_USAGE', 'bench interrupted');
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${o.label} exited (${child.exitCode ?? child.signalCode}) before the backlog was done`);
+    const gone = children.find((c) => c.exitCode !== null || c.signalCode !== null);
+    if (gone) throw new Error(`${o.label} exited (${gone.exitCode ?? gone.signalCode}) before the backlog was done`);
     const n = await done();
-    const s = { t: Date.now(), done: n, cpuTicks: child.pid === undefined ? null : cpuTicks(child.pid) };
+    const s = { t: Date.now(), done: n, cpuTicks: ticksOf(children) };
     samples.push(s);
     if (n !== last.n) last = { n, at: s.t };
     else if (s.t - last.at > STALL_MS) throw new Error(`${o.label} stuck at ${fmt(n)} of ${fmt(o.total)} events for ${STALL_MS / 1000} s`);
@@ -65,20 +65,22 @@ export interface WorkerChild {
   /** Node options before the script, e.g. --cpu-prof --cpu-prof-dir=DIR. */
   nodeArgs: string[];
   dir: string;
+  /** Worker processes in the one consumer group (partitions split between them): 1 unless measuring a second core. */
+  processes: number;
 }
 
-/**
- * The worker: `node [nodeArgs] bin/flowwatch.js run -c FILE` from offset 0, its progress the applied
- * positions in Redis (`applied()`); stopped with SIGTERM once everything is applied, as an operator
- * stops it. Returns its figures and its summary line (events, alerts, rejects).
- */
-export async function measureWorker(
-  c: WorkerChild,
-  applied: () => Promise<number>,
-  o: SampleOptions,
-): Promise<BacklogRun & { summary: string }> {
-  const stdout = fs.openSync(path.join(c.dir, 'worker.stdout'), 'w');
-  const stderrFile = path.join(c.dir, 'worker.stderr');
+/** One `flowwatch run` process with its stdout/stderr files. */
+interface Spawned {
+  child: ChildProcess;
+  exited: Promise<number | string>;
+  stderrFile: string;
+  fds: number[];
+}
+
+function spawnWorker(c: WorkerChild, i: number): Spawned {
+  const suffix = c.processes > 1 ? `-${i + 1}` : '';
+  const stdout = fs.openSync(path.join(c.dir, `worker${suffix}.stdout`), 'w');
+  const stderrFile = path.join(c.dir, `worker${suffix}.stderr`);
   const stderr = fs.openSync(stderrFile, 'w');
   const child = spawn(process.execPath, [...c.nodeArgs, path.join(c.root, 'bin', 'flowwatch.js'), 'run', '-c', c.configFile], {
     // The bench's folder, not the run's: a relative --cpu-prof-dir must outlive the run's cleanup.
@@ -86,20 +88,43 @@ export async function measureWorker(
     env: { ...process.env, FLOWWATCH_LOG_LEVEL: process.env.FLOWWATCH_LOG_LEVEL ?? 'warn' },
   });
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
-  const tail = () => fs.readFileSync(stderrFile, 'utf8').trim().split('\n').slice(-5).join('\n');
+  return { child, exited, stderrFile, fds: [stdout, stderr] };
+}
+
+const tailOf = (w: Spawned) => fs.readFileSync(w.stderrFile, 'utf8').trim().split('\n').slice(-5).join('\n');
+
+/**
+ * The worker: `node [nodeArgs] bin/flowwatch.js run -c FILE` from offset 0 (`processes` of them in one
+ * consumer group), its progress the applied positions in Redis (`applied()`); stopped with SIGTERM
+ * once everything is applied, as an operator stops it. Returns its figures (CPU of all processes
+ * together) and its summary line(s) (events, alerts, rejects).
+ */
+export async function measureWorker(
+  c: WorkerChild,
+  applied: () => Promise<number>,
+  o: SampleOptions,
+): Promise<BacklogRun & { summary: string }> {
+  const workers = Array.from({ length: c.processes }, (_, i) => spawnWorker(c, i));
+  const tails = () => workers.map(tailOf).join('\n');
   try {
-    const run = await sampleUntilDone(child, applied, o).catch((err: Error) => {
-      throw new Error(`${err.message}; its last lines on stderr:\n${tail()}`, { cause: err });
+    const run = await sampleUntilDone(
+      workers.map((w) => w.child),
+      applied,
+      o,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; the last lines on stderr:\n${tails()}`, { cause: err });
     });
-    child.kill('SIGTERM');
-    const code = await Promise.race([exited, sleep(30_000).then(() => 'timeout')]);
-    if (code !== 0) throw new Error(`flowwatch run did not stop cleanly on SIGTERM (${code}):\n${tail()}`);
-    const summary = /flowwatch: stopped after .*/.exec(fs.readFileSync(stderrFile, 'utf8'))?.[0] ?? '';
+    for (const w of workers) w.child.kill('SIGTERM');
+    const codes = await Promise.all(workers.map((w) => Promise.race([w.exited, sleep(30_000).then(() => 'timeout')])));
+    if (codes.some((code) => code !== 0))
+      throw new Error(`flowwatch run did not stop cleanly on SIGTERM (${codes.join(', ')}):\n${tails()}`);
+    const summary = workers.map((w) => /flowwatch: stopped after .*/.exec(fs.readFileSync(w.stderrFile, 'utf8'))?.[0] ?? '').join('; ');
     return { ...run, summary };
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    fs.closeSync(stdout);
-    fs.closeSync(stderr);
+    for (const w of workers) {
+      if (w.child.exitCode === null) w.child.kill('SIGKILL');
+      for (const fd of w.fds) fs.closeSync(fd);
+    }
   }
 }
 
@@ -123,7 +148,7 @@ export async function measureRawConsumer(start: Extract<ToRawConsumer, { type: '
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     child.send(start);
-    return await sampleUntilDone(child, count, o);
+    return await sampleUntilDone([child], count, o);
   } finally {
     // Gone before the topics are deleted: a consumer still polling would have the broker create them again.
     if (child.connected) child.send({ type: 'stop' } satisfies ToRawConsumer);
@@ -131,6 +156,17 @@ export async function measureRawConsumer(start: Extract<ToRawConsumer, { type: '
     if (child.exitCode === null && child.signalCode === null) await exited;
     clearTimeout(kill);
   }
+}
+
+/** CPU ticks of all the processes together (several workers share one backlog); null when one cannot be read. */
+function ticksOf(children: ChildProcess[]): number | null {
+  let sum = 0;
+  for (const c of children) {
+    const t = c.pid === undefined ? null : cpuTicks(c.pid);
+    if (t === null) return null;
+    sum += t;
+  }
+  return sum;
 }
 
 function round2(x: number): number {

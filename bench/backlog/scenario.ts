@@ -24,6 +24,8 @@ export interface BacklogBenchOptions {
   scale: number;
   /** Node options for the worker process, e.g. ["--cpu-prof", "--cpu-prof-dir=prof"]. */
   workerNodeArgs: string[];
+  /** `flowwatch run` processes in one consumer group (1; 2 measures what a second core buys on this box). */
+  workers: number;
   progress: (line: string, final?: boolean) => void;
 }
 
@@ -39,7 +41,7 @@ export interface BacklogBenchResult {
   events: number;
   fill: { seconds: number; eventsPerSec: number };
   /** `flowwatch run` (child process, Redis state, no sink): 10–90 % of the backlog applied. */
-  worker: BacklogRun & { nodeArgs: string[]; summary: string };
+  worker: BacklogRun & { nodeArgs: string[]; processes: number; summary: string };
   /** kafkajs eachBatch, consume and drop (child process): 10–90 % of the backlog read. */
   rawConsumer: BacklogRun;
   /** worker / raw consumer: events/s, and CPU µs per event. */
@@ -114,9 +116,9 @@ class BacklogBench {
       o.progress(`  warning: the simulated history gave ${fmt(events)} events, not ${fmt(o.events)}; measuring those`, true);
     const sample = { total: events, progress: o.progress, interrupted: () => this.interrupted };
     const worker = await measureWorker(
-      { root: projectRoot(), configFile: file, nodeArgs: o.workerNodeArgs, dir: this.dir },
+      { root: projectRoot(), configFile: file, nodeArgs: o.workerNodeArgs, dir: this.dir, processes: o.workers },
       this.appliedReader(topics),
-      { ...sample, label: 'flowwatch run' },
+      { ...sample, label: o.workers > 1 ? `flowwatch run ×${o.workers}` : 'flowwatch run' },
     );
     o.progress(`  flowwatch run: ${runLine(worker)}`, true);
     const raw = await measureRawConsumer(
@@ -133,7 +135,7 @@ class BacklogBench {
       seed: o.seed,
       events,
       fill,
-      worker: { ...worker, nodeArgs: o.workerNodeArgs },
+      worker: { ...worker, nodeArgs: o.workerNodeArgs, processes: o.workers },
       rawConsumer: raw,
       ratioToRawConsumer: {
         throughput: ratio(worker.eventsPerSec, raw.eventsPerSec),

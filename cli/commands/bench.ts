@@ -83,6 +83,11 @@ export function registerBench(program: Command): void {
       '--worker-node-args <args>',
       'backlog: Node options for the `flowwatch run` process, e.g. "--cpu-prof --cpu-prof-dir=prof" (quote them as one argument)',
     )
+    .option(
+      '--workers <n>',
+      'backlog: `flowwatch run` processes in one consumer group, the partitions split between them (2: what a second core buys)',
+      positiveIntOption,
+    )
     .option('--start-rate <n>', 'kafka: first offered rate of the search', intOption, 40_000)
     .option('--max-rate <n>', 'kafka: highest offered rate the search tries', intOption, 400_000)
     .option(

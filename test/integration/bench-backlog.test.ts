@@ -63,3 +63,33 @@ it('fills the backlog, applies every event in flowwatch run and reads every even
   redis.disconnect();
   expect(keys).toEqual([]);
 }, 180_000);
+
+it('splits the partitions between --workers processes of one consumer group, all events applied once', () => {
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin', 'flowwatch.js'),
+      'bench',
+      '--scenario',
+      'backlog',
+      '--events',
+      String(EVENTS),
+      '--partitions',
+      '2',
+      '--workers',
+      '2',
+      '--json',
+    ],
+    { cwd: ROOT, encoding: 'utf8', timeout: 170_000, env: { ...process.env, FLOWWATCH_LOG_LEVEL: 'warn' } },
+  );
+  expect(r.stderr).not.toMatch(/Error/);
+  expect(r.status).toBe(0);
+  const lines = r.stdout.trim().split('\n');
+  const res = JSON.parse(lines[lines.length - 1]);
+  expect(lines.some((l) => l.startsWith('flowwatch run ×2 (10–90 %)'))).toBe(true);
+  expect(res.worker.processes).toBe(2);
+  expect(res.worker.done).toBe(EVENTS);
+  // Both processes ran and stopped cleanly: one summary line each.
+  expect(res.worker.summary.split('; ')).toHaveLength(2);
+  expect(res.worker.cpuUsPerEvent === null || res.worker.cpuUsPerEvent > 0).toBe(true);
+}, 180_000);
