@@ -93,6 +93,16 @@ export interface UnivariateState {
  * spread), shifts (the band-pass levels and the phase-scaled level), drift, variance, cycle,
  * flatline, bound.
  */
+const KIND_RESIDUAL = 1;
+const KIND_SHIFT = 2;
+/**
+ * A spike or dip echoes into the band-pass levels for the next values (and a level shift starts as
+ * a large residual): the residual's kind counts for the shifts too.
+ */
+function withEcho(kind: number): number {
+  return kind === KIND_RESIDUAL ? KIND_RESIDUAL | KIND_SHIFT : kind;
+}
+
 function kindBit(cause: number): number {
   const k =
     cause === F_STEP || cause === F_PHASE
@@ -361,7 +371,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       if (L > EPISODE) {
         s.peak = L;
         s.quiet = 0;
-        s.ek = kind;
+        s.ek = L >= lim ? withEcho(kind) : kind;
         if (L >= lim) s.firing = true;
       }
       return reported;
@@ -376,7 +386,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       if (L > s.peak) s.peak = L;
       if (L >= lim) s.firing = true;
     } else if (reported > EPISODE) reported = EPISODE;
-    if (L >= lim) s.ek |= kind;
+    if (L >= lim) s.ek |= withEcho(kind);
     if (raw < EPISODE) {
       s.quiet++;
       if (s.quiet >= this.p.hold) {
