@@ -371,7 +371,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       if (L > EPISODE) {
         s.peak = L;
         s.quiet = 0;
-        s.ek = L >= lim ? withEcho(kind) : kind;
+        s.ek = withEcho(kind);
         if (L >= lim) s.firing = true;
       }
       return reported;
