@@ -222,8 +222,10 @@ const UNCLIPPED_DAYS = 3;
  *     series, and take the most surprising feature;
  *  4. episodes: the score is surprise / (2·threshold), 0.5 at the threshold. Later values of an
  *     episode report at most EPISODE decades unless the surprise crosses the threshold for the
- *     first time or doubles: one anomaly is one early detection, not a run of alerts. `firing`
- *     holds until `hold` quiet values; the episode itself ends after REFRACTORY quiet values.
+ *     first time or doubles, or a kind of feature crosses it for the first time in the episode:
+ *     one anomaly is one early detection, not a run of alerts, but a different anomaly inside a
+ *     restless stretch is news. `firing` holds until `hold` quiet values; the episode itself ends
+ *     after REFRACTORY quiet values.
  * Warm-up: no verdict (null) for the first `warmup` values and for a short settle after the
  * seasonal model switches on or off.
  */
