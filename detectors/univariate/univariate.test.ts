@@ -307,6 +307,26 @@ describe('univariate detector', () => {
     expect(Math.max(...seasons)).toBe(0);
   });
 
+  it('announces a new kind of anomaly inside an open episode; the same kind again is its habit', () => {
+    const d = make({ seasonality: 'none' });
+    const s = d.init(ev(0)) as UnivariateState;
+    const rng = new Rng(6);
+    const xs = Array.from({ length: 800 }, () => Math.round(100 * (10 + rng.normal())) / 100);
+    for (let i = 600; i < 700; i++) xs[i] = xs[599]; // a stuck sensor: a flatline episode
+    xs[712] += 8; // back to noise, the episode still open: a spike of 8σ, then another
+    xs[722] += 8;
+    const out = run(d, s, xs);
+    const flat = out.slice(600, 700).filter((o) => o?.evidence.detail?.cause === 'flatline');
+    const peak = Math.max(...flat.map((o) => o!.score));
+    expect(peak).toBe(1); // the run itself was announced, tens of decades past the limit
+    // The spike is far below twice the run's peak surprise, so the old escalation rule capped it at
+    // the episode level (0.255); as the first spike of the episode it is news.
+    expect(out[712]!.evidence.detail).toMatchObject({ cause: 'spike' });
+    expect(out[712]!.score).toBeGreaterThanOrEqual(0.5);
+    expect(out[712]!.firing).toBe(true);
+    expect(out[722]!.score).toBeLessThan(0.26);
+  });
+
   it('starts afresh from a state of an older layout', () => {
     const d = make();
     const old = {

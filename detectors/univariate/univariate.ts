@@ -22,7 +22,7 @@ export interface UnivariateParams {
 }
 
 /** Layout version of the state; a state of another version (an older release) is started afresh. */
-export const STATE_VERSION = 6;
+export const STATE_VERSION = 7;
 
 /** Plain-JSON state, bounded: at most 2·(288 + 168 + 24) + 24 + ~145 numbers per key. */
 export interface UnivariateState {
@@ -68,6 +68,8 @@ export interface UnivariateState {
   /** Surprise of the open episode (0: none), quiet values in it. */
   peak: number;
   quiet: number;
+  /** Kinds of feature (KIND_BIT) that reached the episode level in the open episode, as a bit set. */
+  ek: number;
   /** Values to wait (learning only) after the profile in use changed. */
   settle: number;
   /** Spread of the one-step residual per phase of the day: EW mean of its (clipped) square per bin, and counts. */
@@ -84,6 +86,39 @@ export interface UnivariateState {
   ring: number[];
   /** The surprise's anomaly likelihood: [short mean, long mean, long variance, count] (likelihood.ts). */
   lk: number[];
+}
+
+/**
+ * Kind of the judged feature, as one bit: the residual (spikes and dips, also against their phase's
+ * spread), shifts (the band-pass levels and the phase-scaled level), drift, variance, cycle,
+ * flatline, bound.
+ */
+const KIND_RESIDUAL = 1;
+const KIND_SHIFT = 2;
+/**
+ * A spike or dip echoes into the band-pass levels for the next values (and a level shift starts as
+ * a large residual): the residual's kind counts for the shifts too.
+ */
+function withEcho(kind: number): number {
+  return kind === KIND_RESIDUAL ? KIND_RESIDUAL | KIND_SHIFT : kind;
+}
+
+function kindBit(cause: number): number {
+  const k =
+    cause === F_STEP || cause === F_PHASE
+      ? 0
+      : cause === 3
+        ? 2
+        : cause === F_VAR
+          ? 3
+          : cause === F_CYC
+            ? 4
+            : cause === F_FLAT
+              ? 5
+              : cause === F_BOUND
+                ? 6
+                : 1;
+  return 1 << k;
 }
 
 /** Horizons of the EW means (values): α = 2/(h+1). */
@@ -187,8 +222,10 @@ const UNCLIPPED_DAYS = 3;
  *     series, and take the most surprising feature;
  *  4. episodes: the score is surprise / (2·threshold), 0.5 at the threshold. Later values of an
  *     episode report at most EPISODE decades unless the surprise crosses the threshold for the
- *     first time or doubles: one anomaly is one early detection, not a run of alerts. `firing`
- *     holds until `hold` quiet values; the episode itself ends after REFRACTORY quiet values.
+ *     first time or doubles, or a kind of feature crosses it for the first time in the episode:
+ *     one anomaly is one early detection, not a run of alerts, but a different anomaly inside a
+ *     restless stretch is news. `firing` holds until `hold` quiet values; the episode itself ends
+ *     after REFRACTORY quiet values.
  * Warm-up: no verdict (null) for the first `warmup` values and for a short settle after the
  * seasonal model switches on or off.
  */
@@ -228,6 +265,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       firing: false,
       peak: 0,
       quiet: 0,
+      ek: 0,
       settle: 0,
       ps: [],
       psN: [],
@@ -275,7 +313,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       if (s.settle > 0) s.settle--;
       return null;
     }
-    const reported = this.episode(s, L, f.crossed, raw);
+    const reported = this.episode(s, L, f.crossed, raw, kindBit(f.cause));
     return this.observation(s, x, ts, f, L, reported);
   }
 
@@ -328,29 +366,37 @@ export class UnivariateDetector implements Detector<UnivariateState> {
    * are counted on the raw surprise: a restless stretch whose surprises the likelihood lowers is
    * still one episode, not several.
    */
-  private episode(s: UnivariateState, L: number, crossed: boolean, raw: number): number {
+  private episode(s: UnivariateState, L: number, crossed: boolean, raw: number, kind: number): number {
     const lim = this.p.threshold;
     let reported = L;
     if (s.peak === 0) {
       if (L > EPISODE) {
         s.peak = L;
         s.quiet = 0;
+        s.ek = withEcho(kind);
         if (L >= lim) s.firing = true;
       }
       return reported;
     }
+    // A kind of feature that crosses the limit for the first time in the episode is new evidence
+    // (a level shift inside a spiky stretch); the same kind crossing again is the stretch's habit.
+    const novel = L >= lim && (s.ek & kind) === 0;
     // A hard bound crossed (by itself past the limit) is news inside any episode: the bound moves to
     // the value that crossed it, so crossings cannot come as a run.
-    const escalates = crossed || (L > s.peak + 1 && (L > 2 * s.peak || (s.peak < lim && L >= lim)));
+    const escalates = crossed || novel || (L > s.peak + 1 && (L > 2 * s.peak || (s.peak < lim && L >= lim)));
     if (escalates) {
-      s.peak = L;
+      if (L > s.peak) s.peak = L;
       if (L >= lim) s.firing = true;
     } else if (reported > EPISODE) reported = EPISODE;
+    if (L >= lim) s.ek |= withEcho(kind);
     if (raw < EPISODE) {
       s.quiet++;
       if (s.quiet >= this.p.hold) {
         s.firing = false;
-        if (s.quiet >= REFRACTORY) s.peak = 0;
+        if (s.quiet >= REFRACTORY) {
+          s.peak = 0;
+          s.ek = 0;
+        }
       }
     } else s.quiet = 0;
     return reported;
