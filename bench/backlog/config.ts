@@ -22,6 +22,8 @@ export function writeBacklogConfig(o: {
   prefix: string;
   groupId: string;
   dir: string;
+  /** The file's name in dir (one per pass when a run measures several). */
+  name?: string;
 }): { file: string; config: FlowwatchConfig } {
   const file = path.join(o.examples, 'kafka.yaml');
   const raw = parseConfigText(fs.readFileSync(file, 'utf8'), file) as RawConfig;
@@ -37,7 +39,7 @@ export function writeBacklogConfig(o: {
   );
   raw.telemetry = { listen: 'off' };
   const config = validateConfig(raw, 'backlog bench config');
-  const out = path.join(o.dir, 'backlog.json');
+  const out = path.join(o.dir, o.name ?? 'backlog.json');
   fs.writeFileSync(out, JSON.stringify(raw, null, 2));
   return { file: out, config };
 }

@@ -12,6 +12,7 @@ import { produceHistory, type ProduceTarget } from '../../cli/produce-history';
 import { deleteRedisPrefix, examplesDir, topicSize } from '../kafka/scenario';
 import { ensureServices, type Services } from '../services';
 import { writeBacklogConfig } from './config';
+import { fixedWindowEnd } from './history-window';
 import { measureRawConsumer, measureWorker, type BacklogRun } from './consumers';
 
 export interface BacklogBenchOptions {
@@ -24,8 +25,11 @@ export interface BacklogBenchOptions {
   scale: number;
   /** Node options for the worker process, e.g. ["--cpu-prof", "--cpu-prof-dir=prof"]. */
   workerNodeArgs: string[];
-  /** `flowwatch run` processes in one consumer group (1; 2 measures what a second core buys on this box). */
-  workers: number;
+  /**
+   * One pass of the worker per entry, over the same backlog: N `flowwatch run` processes in one
+   * consumer group ([1]; [1, 2] measures what a second core buys on this box, one fill for both).
+   */
+  workers: number[];
   progress: (line: string, final?: boolean) => void;
 }
 
@@ -41,13 +45,17 @@ export interface BacklogBenchResult {
   events: number;
   fill: { seconds: number; eventsPerSec: number };
   /** `flowwatch run` (child process, Redis state, no sink): 10–90 % of the backlog applied. */
-  worker: BacklogRun & { nodeArgs: string[]; processes: number; summary: string };
+  worker: WorkerPass;
+  /** Every pass, in --workers order (the first is `worker`), each from offset 0 with its own group and state. */
+  passes: WorkerPass[];
   /** kafkajs eachBatch, consume and drop (child process): 10–90 % of the backlog read. */
   rawConsumer: BacklogRun;
   /** worker / raw consumer: events/s, and CPU µs per event. */
   ratioToRawConsumer: { throughput: number | null; cpuPerEvent: number | null };
   services: string;
 }
+
+export type WorkerPass = BacklogRun & { nodeArgs: string[]; processes: number; summary: string };
 
 /** Backlog B took 250 simulated minutes for 5.7M events at scale 500; 300 per 5M leaves room for quieter hours. */
 const HISTORY_MS_PER_EVENT = (300 * 60_000) / 5_000_000;
@@ -66,6 +74,9 @@ class BacklogBench {
   private readonly admin: Admin;
   private readonly cleanups: Array<() => Promise<unknown> | void> = [];
   private interrupted = false;
+  /** Consumer groups of the worker passes (deleted at the end), and passes configured so far. */
+  private readonly groups: string[] = [];
+  private passes = 0;
 
   constructor(private readonly o: BacklogBenchOptions) {
     this.services = ensureServices(['kafka', 'redis'], (m) => o.progress(m, true));
@@ -98,34 +109,32 @@ class BacklogBench {
   private async measure(): Promise<BacklogBenchResult> {
     const { o, id, services } = this;
     await this.createResources();
-    const { file, config } = writeBacklogConfig({
-      examples: examplesDir(),
-      flows: o.flows,
-      topics: this.topics,
-      brokers: services.kafkaBrokers,
-      redisUrl: services.redisUrl,
-      prefix: id,
-      groupId: `${id}-worker`,
-      dir: this.dir,
-    });
+    const pass0 = this.passConfig(o.workers[0]);
     o.progress(`backlog bench ${id}: ${fmt(o.events)} events of examples/kafka.yaml (scale ${o.scale}), ${o.partitions} partitions`, true);
-    const fill = await this.fill(config);
+    const fill = await this.fill(pass0.config);
     const topics = Object.values(this.topics);
     const events = await topicSize(this.admin, topics);
     if (events < o.events)
       o.progress(`  warning: the simulated history gave ${fmt(events)} events, not ${fmt(o.events)}; measuring those`, true);
     const sample = { total: events, progress: o.progress, interrupted: () => this.interrupted };
-    const worker = await measureWorker(
-      { root: projectRoot(), configFile: file, nodeArgs: o.workerNodeArgs, dir: this.dir, processes: o.workers },
-      this.appliedReader(topics),
-      { ...sample, label: o.workers > 1 ? `flowwatch run ×${o.workers}` : 'flowwatch run' },
-    );
-    o.progress(`  flowwatch run: ${runLine(worker)}`, true);
+    const passes: WorkerPass[] = [];
+    for (const [i, n] of o.workers.entries()) {
+      const pass = i === 0 ? pass0 : this.passConfig(n);
+      const label = n > 1 ? `flowwatch run ×${n}` : 'flowwatch run';
+      const worker = await measureWorker(
+        { root: projectRoot(), configFile: pass.file, nodeArgs: o.workerNodeArgs, dir: this.dir, processes: n },
+        this.appliedReader(topics, pass.prefix),
+        { ...sample, label },
+      );
+      o.progress(`  ${label}: ${runLine(worker)}`, true);
+      passes.push({ ...worker, nodeArgs: o.workerNodeArgs, processes: n });
+    }
     const raw = await measureRawConsumer(
       { type: 'start', brokers: services.kafkaBrokers, topics, groupId: `${id}-raw` },
       { ...sample, label: 'raw consumer' },
     );
     o.progress(`  raw consumer: ${runLine(raw)}`, true);
+    const worker = passes[0];
     return {
       scenario: 'backlog',
       id,
@@ -135,7 +144,8 @@ class BacklogBench {
       seed: o.seed,
       events,
       fill,
-      worker: { ...worker, nodeArgs: o.workerNodeArgs, processes: o.workers },
+      worker,
+      passes,
       rawConsumer: raw,
       ratioToRawConsumer: {
         throughput: ratio(worker.eventsPerSec, raw.eventsPerSec),
@@ -143,6 +153,26 @@ class BacklogBench {
       },
       services: services.origin,
     };
+  }
+
+  /** A pass's config: its own consumer group and Redis prefix (under the run's), so each starts from offset 0 with empty state. */
+  private passConfig(processes: number): { file: string; config: FlowwatchConfig; prefix: string } {
+    const tag = this.o.workers.length > 1 ? `-w${processes}-${this.passes++}` : '';
+    const prefix = `${this.id}${tag}`;
+    const groupId = `${this.id}-worker${tag}`;
+    this.groups.push(groupId);
+    const { file, config } = writeBacklogConfig({
+      examples: examplesDir(),
+      flows: this.o.flows,
+      topics: this.topics,
+      brokers: this.services.kafkaBrokers,
+      redisUrl: this.services.redisUrl,
+      prefix,
+      groupId,
+      dir: this.dir,
+      name: `backlog${tag}.json`,
+    });
+    return { file, config, prefix };
   }
 
   /** This run's topics, and the cleanups that remove them, its consumer groups, Redis keys and folder. */
@@ -156,7 +186,7 @@ class BacklogBench {
       waitForLeaders: true,
     });
     cleanups.push(() => admin.deleteTopics({ topics }));
-    cleanups.push(() => admin.deleteGroups([`${id}-worker`, `${id}-raw`]));
+    cleanups.push(() => admin.deleteGroups([...this.groups, `${id}-raw`]));
     cleanups.push(() => deleteRedisPrefix(this.services.redisUrl, id));
     cleanups.push(() => fs.rmSync(this.dir, { recursive: true, force: true }));
   }
@@ -177,7 +207,7 @@ class BacklogBench {
         flows: o.flows,
         seed: o.seed,
         scale: o.scale,
-        start: Math.floor((Date.now() - history) / 60_000) * 60_000,
+        start: Math.floor((fixedWindowEnd(Date.now()) - history) / 60_000) * 60_000,
         maxEvents: o.events,
         stopped: () => this.interrupted,
         onProgress: (n) => o.progress(`  filling: ${fmt(n)}/${fmt(o.events)} events  ${fmt((n * 1000) / (Date.now() - t0))}/s`),
@@ -192,10 +222,10 @@ class BacklogBench {
   }
 
   /** Σ(position + 1) over the partitions' applied positions in Redis: the events the worker has made durable. */
-  private appliedReader(topics: string[]): () => Promise<number> {
+  private appliedReader(topics: string[], prefix: string): () => Promise<number> {
     const redis = new Redis(this.services.redisUrl);
     this.cleanups.push(() => redis.disconnect());
-    const keys = topics.flatMap((t) => Array.from({ length: this.o.partitions }, (_, p) => `${this.id}:{${t}:${p}}:pos`));
+    const keys = topics.flatMap((t) => Array.from({ length: this.o.partitions }, (_, p) => `${prefix}:{${t}:${p}}:pos`));
     return async () => {
       let sum = 0;
       for (const v of await redis.mget(...keys)) if (v !== null) sum += Number(v) + 1;

@@ -35,6 +35,11 @@ function positiveOption(value: string): number {
   return n;
 }
 
+/** "2" or "1,2": one backlog pass per entry. */
+function workersOption(value: string): number[] {
+  return value.split(',').map((v) => positiveIntOption(v.trim()));
+}
+
 function positiveIntOption(value: string): number {
   const n = intOption(value);
   if (n <= 0) throw new InvalidArgumentError(`expected an integer above 0, got "${value}"`);
@@ -84,9 +89,9 @@ export function registerBench(program: Command): void {
       'backlog: Node options for the `flowwatch run` process, e.g. "--cpu-prof --cpu-prof-dir=prof" (quote them as one argument)',
     )
     .option(
-      '--workers <n>',
-      'backlog: `flowwatch run` processes in one consumer group, the partitions split between them (2: what a second core buys)',
-      positiveIntOption,
+      '--workers <list>',
+      'backlog: `flowwatch run` processes in one consumer group, the partitions split between them; a list (1,2) measures one pass per entry over the same backlog (2: what a second core buys)',
+      workersOption,
     )
     .option('--start-rate <n>', 'kafka: first offered rate of the search', intOption, 40_000)
     .option('--max-rate <n>', 'kafka: highest offered rate the search tries', intOption, 400_000)

@@ -64,7 +64,7 @@ it('fills the backlog, applies every event in flowwatch run and reads every even
   expect(keys).toEqual([]);
 }, 180_000);
 
-it('splits the partitions between --workers processes of one consumer group, all events applied once', () => {
+it('--workers 1,2: a pass per entry over the same backlog, each from offset 0 with its own state; two processes split the partitions', () => {
   const r = spawnSync(
     process.execPath,
     [
@@ -77,7 +77,7 @@ it('splits the partitions between --workers processes of one consumer group, all
       '--partitions',
       '2',
       '--workers',
-      '2',
+      '1,2',
       '--json',
     ],
     { cwd: ROOT, encoding: 'utf8', timeout: 170_000, env: { ...process.env, FLOWWATCH_LOG_LEVEL: 'warn' } },
@@ -86,10 +86,15 @@ it('splits the partitions between --workers processes of one consumer group, all
   expect(r.status).toBe(0);
   const lines = r.stdout.trim().split('\n');
   const res = JSON.parse(lines[lines.length - 1]);
+  expect(lines.some((l) => l.startsWith('flowwatch run (10–90 %)'))).toBe(true);
   expect(lines.some((l) => l.startsWith('flowwatch run ×2 (10–90 %)'))).toBe(true);
-  expect(res.worker.processes).toBe(2);
-  expect(res.worker.done).toBe(EVENTS);
-  // Both processes ran and stopped cleanly: one summary line each.
-  expect(res.worker.summary.split('; ')).toHaveLength(2);
-  expect(res.worker.cpuUsPerEvent === null || res.worker.cpuUsPerEvent > 0).toBe(true);
+  expect(res.passes.map((p: { processes: number }) => p.processes)).toEqual([1, 2]);
+  expect(res.worker).toEqual(res.passes[0]);
+  // Each pass applied the whole backlog from offset 0 into its own state.
+  for (const p of res.passes) expect(p.done).toBe(EVENTS);
+  // The second pass's two processes both ran and stopped cleanly: one summary line each, their events adding up.
+  const parts = res.passes[1].summary.split('; ');
+  expect(parts).toHaveLength(2);
+  const counted = parts.map((l: string) => Number(/: (\d+) events/.exec(l)![1]));
+  expect(counted.reduce((a: number, b: number) => a + b, 0)).toBeGreaterThanOrEqual(EVENTS);
 }, 180_000);
