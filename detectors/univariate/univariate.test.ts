@@ -13,7 +13,7 @@ const make = (params: Record<string, unknown> = {}) =>
 const MIN5 = 300_000;
 
 describe('tail calibration', () => {
-  const rates = { slow: 0.01, excess: 0.02 };
+  const rates = { slow: 0.01, excess: 0.02, span: 1 };
 
   it('starts from a Gaussian-like exponential tail of z²: q = 0.025 per sign, mean excess 2.2', () => {
     const t: number[] = [];
@@ -64,6 +64,26 @@ describe('tail calibration', () => {
     expect(t[3]).toBeGreaterThan(2.2); // the upper mean excess moved towards 21
     expect(t[6]).toBe(2.2); // the lower tail did not
   });
+  it("lets a smoothed feature's exceedance share leave its prior one observation (span values) at a time", () => {
+    // 561 values at |z| = 1 (no exceedance); the share decays as a running mean whose prior weighs
+    // 31 observations: q = 0.025 · 31·span / (560 + 31·span) per sign.
+    const share = (span: number) => {
+      const t: number[] = [];
+      initTail(t, 0);
+      for (let i = 0; i <= 560; i++) learnTail(t, 0, i % 2 === 0 ? 1 : -1, { slow: 0.0005, excess: 0.01, span });
+      return t;
+    };
+    const one = share(1);
+    const four = share(4);
+    expect(one[2]).toBeCloseTo((0.025 * 31) / 591, 12);
+    expect(four[2]).toBeCloseTo((0.025 * 124) / 684, 12);
+    expect(four[5]).toBeCloseTo(four[2], 12);
+    // |z| = 2.6 after those values: counted one by one a 1-in-1300 event (3.13 decades, past the
+    // default limit 2.35 + the 0.6 multiplicity allowance); as ~140 observations of 4 values, 2.59.
+    expect(surpriseTwoSided(one, 0, 2.6)).toBeCloseTo(3.126, 3);
+    expect(surpriseTwoSided(four, 0, 2.6)).toBeCloseTo(2.588, 3);
+  });
+
   it('restarts a scale of floating-point residue instead of clipping real values to it', () => {
     const t: number[] = [];
     initTail(t, 0);
