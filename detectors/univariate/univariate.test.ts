@@ -347,6 +347,27 @@ describe('univariate detector', () => {
     expect(out[722]!.score).toBeLessThan(0.26);
   });
 
+  it('announces a level shift inside an episode that a dip opened below the limit', () => {
+    const d = make({ seasonality: 'none' });
+    const s = d.init(ev(0)) as UnivariateState;
+    const rng = new Rng(6);
+    const xs = Array.from({ length: 800 }, () => Math.round(100 * (10 + rng.normal())) / 100);
+    xs[600] -= 3; // a 3σ dip: an episode, not an alert
+    for (let i = 605; i < 800; i++) xs[i] += 2; // then a level shift of 2σ
+    const out = run(d, s, xs);
+    expect(out[600]!.evidence.detail).toMatchObject({ cause: 'dip' });
+    expect(out[600]!.score).toBeGreaterThan(0.255);
+    expect(out[600]!.score).toBeLessThan(0.5);
+    // Only a spike or dip past the limit echoes as the shift kind: one that opened the episode
+    // below it leaves the shift new, announced as it crosses the limit, less than a decade past the
+    // dip (counted as the dip's echo, it waited for that decade: one value later here).
+    const first = out.findIndex((o, i) => i > 600 && o !== null && o.score >= 0.5);
+    expect(first).toBe(607);
+    expect(out[first]!.evidence.detail).toMatchObject({ cause: 'shift' });
+    expect(out[first]!.evidence.detail!.surprise).toBeLessThan((out[600]!.evidence.detail!.surprise as number) + 1);
+    expect(out[first]!.firing).toBe(true);
+  });
+
   it('starts afresh from a state of an older layout', () => {
     const d = make();
     const old = {

@@ -383,7 +383,9 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       if (L > EPISODE) {
         s.peak = L;
         s.quiet = 0;
-        s.ek = withEcho(kind);
+        // A spike or dip echoes as a shift only once it crossed the limit itself: a level shift
+        // after a dip that merely opened the episode is news (docs/backtest.md, seventh round).
+        s.ek = L >= lim ? withEcho(kind) : kind;
         if (L >= lim) s.firing = true;
       }
       return reported;
