@@ -20,7 +20,8 @@
  *
  * q, m₁ and the second moment are learned online from the series' own past (exponentially weighted,
  * excesses clipped so one anomaly cannot blow the tail up at once), judged before learning, so a
- * value never calibrates itself. Priors (a Gaussian-like tail) weigh PRIOR_N values at start-up.
+ * value never calibrates itself. Priors (a Gaussian-like tail) weigh PRIOR_N observations at
+ * start-up: values of the one-step residual, stretches of `span` values of a smoothed feature.
  *
  * State per feature: TAIL_STRIDE numbers in a flat array at offset o:
  *   [RMS², n, q⁺, m₁⁺, m₂⁺, q⁻, m₁⁻, m₂⁻]   (q± = share of values with z > 2, z < −2).
