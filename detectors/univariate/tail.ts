@@ -20,7 +20,8 @@
  *
  * q, m₁ and the second moment are learned online from the series' own past (exponentially weighted,
  * excesses clipped so one anomaly cannot blow the tail up at once), judged before learning, so a
- * value never calibrates itself. Priors (a Gaussian-like tail) weigh PRIOR_N values at start-up.
+ * value never calibrates itself. Priors (a Gaussian-like tail) weigh PRIOR_N observations at
+ * start-up: values of the one-step residual, stretches of `span` values of a smoothed feature.
  *
  * State per feature: TAIL_STRIDE numbers in a flat array at offset o:
  *   [RMS², n, q⁺, m₁⁺, m₂⁺, q⁻, m₁⁻, m₂⁻]   (q± = share of values with z > 2, z < −2).
@@ -52,6 +53,12 @@ export interface TailRates {
   slow: number;
   /** EW rate of the excess moments (per exceedance). */
   excess: number;
+  /**
+   * Values that make one independent observation of the feature (1 for the one-step residual; the
+   * horizon of a smoothed feature's short EW mean): a young calibrator's exceedance share leaves
+   * its prior at this pace, not per value.
+   */
+  span: number;
 }
 
 export function initTail(t: number[], o: number): void {
@@ -131,7 +138,10 @@ export function learnTail(t: number[], o: number, f: number, r: TailRates): void
 
 /** One sign's tail: its exceedance share, and the excess moments when this value exceeds. */
 function learnSide(t: number[], s: number, hit: boolean, z2: number, n: number, r: TailRates): void {
-  const aq = Math.max(r.slow, 1 / (n + 1 + PRIOR_N));
+  // Neighbouring values of a smoothed feature are one observation: the prior weighs PRIOR_N
+  // observations, span values each, so 500 values of m8 − m32 without an exceedance (~60
+  // observations, not 500) do not yet make |z| = 2.6 a 1-in-1000 event.
+  const aq = Math.max(r.slow, 1 / (n + r.span * (1 + PRIOR_N)));
   t[s] += aq * ((hit ? 1 : 0) - t[s]);
   if (t[s] < 5e-5) t[s] = 5e-5;
   if (!hit) return;

@@ -13,7 +13,7 @@ const make = (params: Record<string, unknown> = {}) =>
 const MIN5 = 300_000;
 
 describe('tail calibration', () => {
-  const rates = { slow: 0.01, excess: 0.02 };
+  const rates = { slow: 0.01, excess: 0.02, span: 1 };
 
   it('starts from a Gaussian-like exponential tail of z²: q = 0.025 per sign, mean excess 2.2', () => {
     const t: number[] = [];
@@ -64,6 +64,26 @@ describe('tail calibration', () => {
     expect(t[3]).toBeGreaterThan(2.2); // the upper mean excess moved towards 21
     expect(t[6]).toBe(2.2); // the lower tail did not
   });
+  it("lets a smoothed feature's exceedance share leave its prior one observation (span values) at a time", () => {
+    // 561 values at |z| = 1 (no exceedance); the share decays as a running mean whose prior weighs
+    // 31 observations: q = 0.025 · 31·span / (560 + 31·span) per sign.
+    const share = (span: number) => {
+      const t: number[] = [];
+      initTail(t, 0);
+      for (let i = 0; i <= 560; i++) learnTail(t, 0, i % 2 === 0 ? 1 : -1, { slow: 0.0005, excess: 0.01, span });
+      return t;
+    };
+    const one = share(1);
+    const four = share(4);
+    expect(one[2]).toBeCloseTo((0.025 * 31) / 591, 12);
+    expect(four[2]).toBeCloseTo((0.025 * 124) / 684, 12);
+    expect(four[5]).toBeCloseTo(four[2], 12);
+    // |z| = 2.6 after those values: counted one by one a 1-in-1300 event (3.13 decades, past the
+    // default limit 2.35 + the 0.6 multiplicity allowance); as ~140 observations of 4 values, 2.59.
+    expect(surpriseTwoSided(one, 0, 2.6)).toBeCloseTo(3.126, 3);
+    expect(surpriseTwoSided(four, 0, 2.6)).toBeCloseTo(2.588, 3);
+  });
+
   it('restarts a scale of floating-point residue instead of clipping real values to it', () => {
     const t: number[] = [];
     initTail(t, 0);
@@ -325,6 +345,27 @@ describe('univariate detector', () => {
     expect(out[712]!.score).toBeGreaterThanOrEqual(0.5);
     expect(out[712]!.firing).toBe(true);
     expect(out[722]!.score).toBeLessThan(0.26);
+  });
+
+  it('announces a level shift inside an episode that a dip opened below the limit', () => {
+    const d = make({ seasonality: 'none' });
+    const s = d.init(ev(0)) as UnivariateState;
+    const rng = new Rng(6);
+    const xs = Array.from({ length: 800 }, () => Math.round(100 * (10 + rng.normal())) / 100);
+    xs[600] -= 3; // a 3σ dip: an episode, not an alert
+    for (let i = 605; i < 800; i++) xs[i] += 2; // then a level shift of 2σ
+    const out = run(d, s, xs);
+    expect(out[600]!.evidence.detail).toMatchObject({ cause: 'dip' });
+    expect(out[600]!.score).toBeGreaterThan(0.255);
+    expect(out[600]!.score).toBeLessThan(0.5);
+    // Only a spike or dip past the limit echoes as the shift kind: one that opened the episode
+    // below it leaves the shift new, announced as it crosses the limit, less than a decade past the
+    // dip (counted as the dip's echo, it waited for that decade: one value later here).
+    const first = out.findIndex((o, i) => i > 600 && o !== null && o.score >= 0.5);
+    expect(first).toBe(607);
+    expect(out[first]!.evidence.detail).toMatchObject({ cause: 'shift' });
+    expect(out[first]!.evidence.detail!.surprise).toBeLessThan((out[600]!.evidence.detail!.surprise as number) + 1);
+    expect(out[first]!.firing).toBe(true);
   });
 
   it('starts afresh from a state of an older layout', () => {
