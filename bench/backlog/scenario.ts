@@ -9,7 +9,7 @@ import { createDecoder } from '../../ingest/decode/decoder';
 import type { FlowName } from '../../ingest/simulator';
 import { FlowwatchError } from '../../kernel/errors';
 import { produceHistory, type ProduceTarget } from '../../cli/produce-history';
-import { deleteRedisPrefix, examplesDir, topicSize } from '../kafka/scenario';
+import { deleteRedisPrefix, examplesDir, runCleanups, topicSize } from '../kafka/scenario';
 import { ensureServices, type Services } from '../services';
 import { writeBacklogConfig } from './config';
 import { fixedWindowEnd } from './history-window';
@@ -98,10 +98,7 @@ class BacklogBench {
     } finally {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
-      for (const c of this.cleanups.reverse())
-        await Promise.resolve()
-          .then(c)
-          .catch(() => undefined);
+      await runCleanups(this.cleanups);
       this.services.stop();
     }
   }

@@ -339,10 +339,7 @@ class KafkaBench {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
       this.producer?.stop();
-      for (const c of this.cleanups.reverse())
-        await Promise.resolve()
-          .then(c)
-          .catch(() => undefined);
+      await runCleanups(this.cleanups);
       this.services.stop();
     }
   }
@@ -852,6 +849,14 @@ async function measureUntil(
       return round(perSecond(f.n, (f.n >= total ? f.last : performance.now()) - f.first));
     }
   }
+}
+
+/** A run's cleanups, last registered first; one that fails does not stop the others (best effort on the way out). */
+export async function runCleanups(cleanups: Array<() => Promise<unknown> | void>): Promise<void> {
+  for (const c of cleanups.reverse())
+    await Promise.resolve()
+      .then(c)
+      .catch(() => undefined);
 }
 
 export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
