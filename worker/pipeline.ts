@@ -14,7 +14,15 @@ import { defaultSummary, renderTemplate } from '../alerts/summary';
 import { alertId } from '../alerts/identity';
 import { copyObservation } from '../detectors/evidence';
 import type { PreparedCommit, StateStore } from '../state/types';
-import { entryBytes, readPersistedRow, writePersistedRow, type EntryBytes, type PersistedEntry, type PersistedRow } from './persisted-row';
+import {
+  entryBytes,
+  readPersistedRow,
+  writePersistedRow,
+  type EntryBytes,
+  type PersistedEntry,
+  type PersistedRow,
+  type RowHead,
+} from './persisted-row';
 import { StateEncoder } from '../state/codec';
 import { ScratchList } from './scratch-list';
 
@@ -66,7 +74,7 @@ interface Entry extends LifecycleState {
  * so attributes, last-touched time and the commit scope are per key, stored and written once —
  * one state field per key, not one per (key, rule).
  */
-interface KeyRow {
+interface KeyRow extends RowHead {
   /** Persisted id: "<stream>\u0000<key>". */
   id: string;
   key: string;
@@ -375,6 +383,8 @@ export class Pipeline {
         touched: e.ts,
         dirty: false,
         due: Infinity,
+        headOf: null,
+        head: null,
       };
       s.rows.set(e.key, row);
     }
@@ -824,6 +834,8 @@ export class Pipeline {
         touched: v.touched,
         dirty: false,
         due: Infinity,
+        headOf: null,
+        head: null,
       };
       s.rules.forEach((rule, j) => {
         const pe = v.entries[rule.name];
