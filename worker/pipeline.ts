@@ -275,19 +275,19 @@ export class Pipeline {
             `no stream "${r.stream}" in config; known: ${[...this.streams.keys()].join(', ')}`,
             r.payload,
             now,
-            r.source,
+            sourceOf(r),
           ),
         );
         continue;
       }
       const d = s.decoder.decode(r.payload);
       if (!d.ok) {
-        rejects.push(makeReject(r.stream, d.reason, d.detail, r.payload, now, r.source));
+        rejects.push(makeReject(r.stream, d.reason, d.detail, r.payload, now, sourceOf(r)));
         continue;
       }
       const adm = admissionOf(s, scope).admit(d.event, now);
       if (!adm.ok) {
-        rejects.push(makeReject(r.stream, adm.reason, adm.detail, r.payload, now, r.source));
+        rejects.push(makeReject(r.stream, adm.reason, adm.detail, r.payload, now, sourceOf(r)));
         continue;
       }
       this.admittedStreams.push(s);
@@ -917,6 +917,11 @@ function admissionOf(s: StreamRuntime, scope: string): EventAdmission {
   let a = s.admissions.get(scope);
   if (a === undefined) s.admissions.set(scope, (a = new EventAdmission(s.policy)));
   return a;
+}
+
+/** Where a rejected record came from: its source, with its offset when it has one (RawRecord.offset). */
+function sourceOf(r: RawRecord): string | undefined {
+  return r.offset === undefined ? r.source : `${r.source}@${r.offset}`;
 }
 
 function sameAttrs(a: Record<string, string>, b: Record<string, string>): boolean {
