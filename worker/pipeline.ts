@@ -113,6 +113,8 @@ interface StreamRuntime {
   /** key → the key's row: one map lookup per event, not one per rule. */
   rows: Map<string, KeyRow>;
   events: number;
+  /** The admission of the batch being processed (its scope's), once looked up; null between batches. */
+  batchAdmission: EventAdmission | null;
 }
 
 export interface BatchResult {
@@ -236,6 +238,7 @@ export class Pipeline {
       rules,
       rows: new Map(),
       events: 0,
+      batchAdmission: null,
     };
   }
 
@@ -264,9 +267,16 @@ export class Pipeline {
     const rejects: Reject[] = [];
     const alerts: Alert[] = [];
     let events = 0;
+    // A batch has one scope: each stream's admission is looked up once per batch, not per record.
+    for (const st of this.streamList) st.batchAdmission = null;
+    let lastName: string | null = null;
+    let s: StreamRuntime | undefined;
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
-      const s = this.streams.get(r.stream);
+      if (r.stream !== lastName) {
+        lastName = r.stream;
+        s = this.streams.get(r.stream);
+      }
       if (!s) {
         rejects.push(
           makeReject(
@@ -285,7 +295,7 @@ export class Pipeline {
         rejects.push(makeReject(r.stream, d.reason, d.detail, r.payload, now, sourceOf(r)));
         continue;
       }
-      const adm = admissionOf(s, scope).admit(d.event, now);
+      const adm = (s.batchAdmission ??= admissionOf(s, scope)).admit(d.event, now);
       if (!adm.ok) {
         rejects.push(makeReject(r.stream, adm.reason, adm.detail, r.payload, now, sourceOf(r)));
         continue;
