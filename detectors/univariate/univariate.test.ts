@@ -159,6 +159,18 @@ describe('univariate detector', () => {
     expect(first).toBeLessThan(606);
   });
 
+  it('follows a burst of larger noise within a few values (the variance ratio over ~16 values)', () => {
+    const d = make({ seasonality: 'none' }); // a daily profile would learn the alternation itself
+    const s = d.init(ev(0)) as UnivariateState;
+    // A swing of ±1 around 10, then of ±3: the short-run mean |residual| against the long-run one.
+    const xs = Array.from({ length: 808 }, (_, i) => 10 + (i % 2 ? 1 : -1) * (i >= 800 ? 3 : 1));
+    run(d, s, xs.slice(0, 800));
+    expect(s.va[0] / s.va[1]).toBeCloseTo(1, 1);
+    run(d, s, xs.slice(800), 800 * MIN5);
+    // Eight values in, the ratio (its target 3) is past 2: 2.06; a 32-value short mean was at 1.62.
+    expect(s.va[0] / s.va[1]).toBeGreaterThan(2);
+  });
+
   it('catches a flatline (a stuck sensor) on a noisy series', () => {
     const d = make();
     const s = d.init(ev(0)) as UnivariateState;
