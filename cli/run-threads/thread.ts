@@ -10,7 +10,7 @@ import { loadConfigFile, loadDefaultConfig } from '../../config/load';
 import { createRootLogger } from '../../kernel/logger';
 import { ConnectAborted } from '../../ingest/sources/connect-loop';
 import type { RunSummary } from '../../worker/runner';
-import { wire } from '../app';
+import { wire, type Wiring } from '../app';
 import { failureOf, NO_EVENTS, runWired } from '../run-wired';
 import type { FromThread, ThreadStart, ToThread } from './protocol';
 
@@ -23,24 +23,24 @@ async function threadMain(port: MessagePort, start: ThreadStart): Promise<void> 
   const send = (m: FromThread) => port.postMessage(m);
   const stop = new AbortController();
   let live: () => RunSummary = () => NO_EVENTS;
+  let wired: Wiring | undefined;
   let code = 0;
   let message: string | undefined;
-  let close = async () => undefined as unknown;
-  const onMessage = (m: ToThread) => {
+  port.on('message', (m: ToThread) => {
     if (m.type === 'stop') stop.abort(m.why);
-  };
-  port.on('message', onMessage);
+    // Before the wiring exists (config still loading) there is nothing to show: an empty answer.
+    else
+      void (wired?.metrics.registry.getMetricsAsJSON() ?? Promise.resolve([])).then((metrics) =>
+        send({ type: 'metrics', id: m.id, metrics }),
+      );
+  });
   const tick = setInterval(() => send({ type: 'stats', summary: live() }), STATS_EVERY_MS);
   try {
     const config = start.configFile ? loadConfigFile(start.configFile) : loadDefaultConfig();
-    const w = wire(config, log, { json: start.json, color: start.color });
-    close = () => w.close();
+    const w = (wired = wire(config, log, { json: start.json, color: start.color }));
     // Per-thread series (label thread="i"): the main thread's /metrics shows every thread's, summed by the reader.
     w.metrics.registry.setDefaultLabels({ thread: String(start.index) });
     w.health.onChange((h) => send({ type: 'health', problems: h.list() }));
-    port.on('message', (m: ToThread) => {
-      if (m.type === 'metrics') void w.metrics.registry.getMetricsAsJSON().then((metrics) => send({ type: 'metrics', id: m.id, metrics }));
-    });
     await w.start(stop.signal);
     await runWired(w, config, log, stop.signal, (l) => (live = l));
   } catch (err) {
@@ -51,10 +51,9 @@ async function threadMain(port: MessagePort, start: ThreadStart): Promise<void> 
     }
   } finally {
     clearInterval(tick);
-    await close();
+    await wired?.close();
     log.flush();
     send({ type: 'done', code, message, summary: live() });
-    port.off('message', onMessage);
     port.close();
   }
 }
