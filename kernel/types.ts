@@ -52,6 +52,12 @@ export interface RawRecord {
   /** Bytes/text from Kafka or a file, or an already-parsed object from the simulator. */
   payload: string | Buffer | Record<string, unknown>;
   source?: string;
+  /**
+   * Where in `source` (a Kafka offset: source "topic/partition"): a reject's source is then
+   * "<source>@<offset>". Kept apart so a fetch shares one source string instead of building one
+   * per record that only a reject would read (issue 22).
+   */
+  offset?: string;
 }
 
 export type Severity = 'info' | 'warning' | 'critical';

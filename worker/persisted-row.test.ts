@@ -4,7 +4,7 @@
  * per-key state — windows, a sketch, a baseline, a deadman — and lifecycles pending and firing.
  */
 import { silentLogger } from '../kernel/logger';
-import { decodeStateValue, encodeStateValue, isBinaryStateValue } from '../state/codec';
+import { StateEncoder, decodeStateValue, encodeStateValue, isBinaryStateValue } from '../state/codec';
 import { Pipeline } from './pipeline';
 import { SCOPE, batches, config, nowOf } from '../test/fixtures/state-layout-v1/scenario';
 
@@ -31,4 +31,24 @@ it('a commit carries each changed row as the encoding of its stored form, byte f
   expect(rows).toBeGreaterThan(50);
   // Stored lifecycles of every phase were compared: inactive after a resolve, pending, firing.
   expect([...phases].sort()).toEqual([0, 1, 2]);
+});
+
+it("a row's kept head (attributes) is written again while they hold, and made afresh when they change", () => {
+  const p = new Pipeline(config, silentLogger());
+  const T0 = Date.UTC(2026, 10, 27, 8, 0);
+  // One key, one record per commit: the counterparty holds for four commits, changes, holds again.
+  const counterparty = ['M-1', 'M-1', 'M-1', 'M-1', 'M-2', 'M-2', 'M-2', 'M-1', 'M-1'];
+  const kept = jest.spyOn(StateEncoder.prototype, 'latin1');
+  for (let i = 0; i < counterparty.length; i++) {
+    const ts = T0 + i * 60_000;
+    const payload = JSON.stringify({ account: 'A', amount: 10 + i, counterparty: counterparty[i], ts });
+    p.processBatch([{ stream: 'funds', payload: Buffer.from(payload) }], ts, SCOPE);
+    const expected = encodeStateValue(p.snapshotScope(SCOPE).get('funds\u0000A'));
+    const bytes = p.takeChanges().get(SCOPE)!.get('funds\u0000A') as Uint8Array;
+    expect(Buffer.from(bytes).equals(expected)).toBe(true);
+    expect((decodeStateValue(bytes) as { attrs: unknown }).attrs).toEqual({ counterparty: counterparty[i] });
+  }
+  // Made at the second commit with the same attributes (2, 6, 9), written from then on (3, 4, 7).
+  expect(kept).toHaveBeenCalledTimes(3);
+  kept.mockRestore();
 });

@@ -14,7 +14,15 @@ import { defaultSummary, renderTemplate } from '../alerts/summary';
 import { alertId } from '../alerts/identity';
 import { copyObservation } from '../detectors/evidence';
 import type { PreparedCommit, StateStore } from '../state/types';
-import { entryBytes, readPersistedRow, writePersistedRow, type EntryBytes, type PersistedEntry, type PersistedRow } from './persisted-row';
+import {
+  entryBytes,
+  readPersistedRow,
+  writePersistedRow,
+  type EntryBytes,
+  type PersistedEntry,
+  type PersistedRow,
+  type RowHead,
+} from './persisted-row';
 import { StateEncoder } from '../state/codec';
 import { ScratchList } from './scratch-list';
 
@@ -66,7 +74,7 @@ interface Entry extends LifecycleState {
  * so attributes, last-touched time and the commit scope are per key, stored and written once —
  * one state field per key, not one per (key, rule).
  */
-interface KeyRow {
+interface KeyRow extends RowHead {
   /** Persisted id: "<stream>\u0000<key>". */
   id: string;
   key: string;
@@ -105,6 +113,8 @@ interface StreamRuntime {
   /** key → the key's row: one map lookup per event, not one per rule. */
   rows: Map<string, KeyRow>;
   events: number;
+  /** The admission of the batch being processed (its scope's), once looked up; null between batches. */
+  batchAdmission: EventAdmission | null;
 }
 
 export interface BatchResult {
@@ -228,6 +238,7 @@ export class Pipeline {
       rules,
       rows: new Map(),
       events: 0,
+      batchAdmission: null,
     };
   }
 
@@ -256,9 +267,16 @@ export class Pipeline {
     const rejects: Reject[] = [];
     const alerts: Alert[] = [];
     let events = 0;
+    // A batch has one scope: each stream's admission is looked up once per batch, not per record.
+    for (const st of this.streamList) st.batchAdmission = null;
+    let lastName: string | null = null;
+    let s: StreamRuntime | undefined;
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
-      const s = this.streams.get(r.stream);
+      if (r.stream !== lastName) {
+        lastName = r.stream;
+        s = this.streams.get(r.stream);
+      }
       if (!s) {
         rejects.push(
           makeReject(
@@ -267,19 +285,19 @@ export class Pipeline {
             `no stream "${r.stream}" in config; known: ${[...this.streams.keys()].join(', ')}`,
             r.payload,
             now,
-            r.source,
+            sourceOf(r),
           ),
         );
         continue;
       }
       const d = s.decoder.decode(r.payload);
       if (!d.ok) {
-        rejects.push(makeReject(r.stream, d.reason, d.detail, r.payload, now, r.source));
+        rejects.push(makeReject(r.stream, d.reason, d.detail, r.payload, now, sourceOf(r)));
         continue;
       }
-      const adm = admissionOf(s, scope).admit(d.event, now);
+      const adm = (s.batchAdmission ??= admissionOf(s, scope)).admit(d.event, now);
       if (!adm.ok) {
-        rejects.push(makeReject(r.stream, adm.reason, adm.detail, r.payload, now, r.source));
+        rejects.push(makeReject(r.stream, adm.reason, adm.detail, r.payload, now, sourceOf(r)));
         continue;
       }
       this.admittedStreams.push(s);
@@ -375,6 +393,8 @@ export class Pipeline {
         touched: e.ts,
         dirty: false,
         due: Infinity,
+        headOf: null,
+        head: null,
       };
       s.rows.set(e.key, row);
     }
@@ -824,6 +844,8 @@ export class Pipeline {
         touched: v.touched,
         dirty: false,
         due: Infinity,
+        headOf: null,
+        head: null,
       };
       s.rules.forEach((rule, j) => {
         const pe = v.entries[rule.name];
@@ -905,6 +927,11 @@ function admissionOf(s: StreamRuntime, scope: string): EventAdmission {
   let a = s.admissions.get(scope);
   if (a === undefined) s.admissions.set(scope, (a = new EventAdmission(s.policy)));
   return a;
+}
+
+/** Where a rejected record came from: its source, with its offset when it has one (RawRecord.offset). */
+function sourceOf(r: RawRecord): string | undefined {
+  return r.offset === undefined ? r.source : `${r.source}@${r.offset}`;
 }
 
 function sameAttrs(a: Record<string, string>, b: Record<string, string>): boolean {

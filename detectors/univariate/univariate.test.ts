@@ -191,6 +191,23 @@ describe('univariate detector', () => {
     expect(flagged(continuous)).toBeGreaterThan(0);
   });
 
+  it("remembers a daily series' habitual spells of one value over two weeks", () => {
+    // Daily values with a calm spell (a run of 0) of 6 days every 20 days, then none for two
+    // weeks, then one of 8 days: a little longer than usual, but the series' habit, not a stuck sensor.
+    const rng = new Rng(5);
+    const xs = Array.from({ length: 560 }, () => Math.round(10 * (10 + rng.normal())) / 10);
+    for (let start = 160; start < 480; start += 20) for (let i = start; i < start + 6; i++) xs[i] = 0;
+    for (let i = 480; i < 488; i++) xs[i] = 0;
+    const d = make({ seasonality: 'none' });
+    const s = d.init(ev(0)) as UnivariateState;
+    const out = run(d, s, xs, 0, 86_400_000);
+    const spell = out.slice(480, 488).map((o) => o!.evidence.detail!.surprise as number);
+    // Forgotten over a week, the longest-run reference had fallen to ~2 values by then and the spell
+    // opened an episode (2.0 decades at its 8th day); over two weeks it stays below the episode level.
+    expect(Math.max(...spell)).toBeLessThan(1.2);
+    expect(spell[7]).toBeGreaterThan(0.5); // judged, not ignored: the run is longer than any recent one
+  });
+
   it('detects a daily rhythm from the data and judges against it', () => {
     const d = make();
     const s = d.init(ev(0)) as UnivariateState;
@@ -337,10 +354,14 @@ describe('univariate detector', () => {
     xs[722] += 8;
     const out = run(d, s, xs);
     const flat = out.slice(600, 700).filter((o) => o?.evidence.detail?.cause === 'flatline');
-    const peak = Math.max(...flat.map((o) => o!.score));
-    expect(peak).toBe(1); // the run itself was announced, tens of decades past the limit
-    // The spike is far below twice the run's peak surprise, so the old escalation rule capped it at
-    // the episode level (0.255); as the first spike of the episode it is news.
+    // The run is announced once, as it crosses the limit; its surprise grows with its length (tens
+    // of decades by the end), but growing is the same anomaly, not news (until the eighth round of
+    // issue 17 it was announced again at each doubling: four times here).
+    expect(flat.filter((o) => o!.score >= 0.5).length).toBe(1);
+    expect(flat.every((o) => o!.firing || o!.score < 0.5)).toBe(true);
+    expect(Math.max(...flat.map((o) => o!.evidence.detail!.surprise as number))).toBeGreaterThan(10);
+    // The spike is far below the run's surprise, so the old escalation rule capped it at the episode
+    // level (0.255); as the first spike of the episode it is news.
     expect(out[712]!.evidence.detail).toMatchObject({ cause: 'spike' });
     expect(out[712]!.score).toBeGreaterThanOrEqual(0.5);
     expect(out[712]!.firing).toBe(true);

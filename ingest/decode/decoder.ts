@@ -81,7 +81,7 @@ class MappingDecoder implements Decoder {
     // values repeat from record to record, so their strings are reused.
     this.fast =
       m.format === 'json' && this.paths.every((f) => !f.includes('.') && f !== '__proto__')
-        ? flatReader(this.paths, { intern: [...this.keyFields, ...attributeFields.map(([, f]) => f)] })
+        ? flatReader(this.paths, { intern: [...this.keyFields, ...attributeFields.map(([, f]) => f)], internMany: this.keyFields })
         : null;
     this.numericStrings = m.format === 'csv' || m.coerce !== 'none';
     this.slots = new Array(this.paths.length).fill(undefined);

@@ -7,7 +7,7 @@
  * nothing.
  */
 
-import { MAX_INTERNED_LENGTH, StringInterner } from './intern';
+import { KEY_BUCKETS, MAX_INTERNED_LENGTH, StringInterner } from './intern';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -39,12 +39,17 @@ export interface FlatReader {
 export interface FlatReaderOptions {
   /** Names whose string values repeat (keys, attributes): their strings are reused (see StringInterner). */
   intern?: readonly string[];
+  /**
+   * Of those, the names with many distinct values (a stream's keys): their strings get a table of
+   * their own, larger, so they neither miss for lack of room nor push the attributes' values out.
+   */
+  internMany?: readonly string[];
 }
 
 /** Builds a reader for the given top-level field names (names with dots cannot use it). */
 export function flatReader(names: readonly string[], options: FlatReaderOptions = {}): FlatReader {
   const unique = [...new Set(names)];
-  const scanner = new FlatScanner(unique, new Set(options.intern ?? []));
+  const scanner = new FlatScanner(unique, new Set(options.intern ?? []), new Set(options.internMany ?? []));
   // A parsed object read at a missing name gives what its prototype has there (undefined for
   // ordinary names): slots start with that, so both ways of decoding see the same thing.
   const absent = unique.map((n) => (({}) as Record<string, unknown>)[n]);
@@ -76,16 +81,18 @@ class FlatScanner {
   /** Candidates by name length (an array indexed by length): matching a field name is a length check and a short compare. */
   private readonly byLength: Array<Wanted[] | undefined>;
   private readonly maxLen: number;
-  /** 1 where the slot's string values are interned. */
+  /** Where the slot's string values are interned: 0 not, 1 `interner`, 2 `manyInterner`. */
   private readonly internSlot: Uint8Array;
   private readonly interner = new StringInterner();
+  private readonly manyInterner: StringInterner | null;
 
-  constructor(unique: readonly string[], intern: ReadonlySet<string>) {
+  constructor(unique: readonly string[], intern: ReadonlySet<string>, many: ReadonlySet<string>) {
     const wanted: Wanted[] = unique.map((n, slot) => ({ slot, bytes: Buffer.from(n, 'utf8') }));
     this.maxLen = Math.max(0, ...wanted.map((w) => w.bytes.length));
     this.byLength = new Array(this.maxLen + 1).fill(undefined);
     for (const w of wanted) (this.byLength[w.bytes.length] ??= []).push(w);
-    this.internSlot = Uint8Array.from(unique, (n) => (intern.has(n) ? 1 : 0));
+    this.internSlot = Uint8Array.from(unique, (n) => (many.has(n) ? 2 : intern.has(n) ? 1 : 0));
+    this.manyInterner = many.size > 0 ? new StringInterner(KEY_BUCKETS) : null;
   }
 
   /** Slot of the wanted name in buf[a, b), or −1. */
@@ -138,7 +145,7 @@ class FlatScanner {
       }
       i = kb + 1;
       const slot = this.match(buf, ka, kb); // UTF-8 bytes against the wanted names' UTF-8 bytes
-      const intern = slot >= 0 && this.internSlot[slot] === 1;
+      const intern = slot >= 0 ? this.internSlot[slot] : 0;
       while (i < n && ((c = buf[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
       if (i >= n || buf[i] !== COLON) return false;
       i++;
@@ -162,8 +169,8 @@ class FlatScanner {
         if (slot >= 0)
           value = high
             ? buf.toString('utf8', va, vb)
-            : intern && vb - va <= MAX_INTERNED_LENGTH
-              ? this.interner.get(buf, va, vb)
+            : intern !== 0 && vb - va <= MAX_INTERNED_LENGTH
+              ? (intern === 2 ? this.manyInterner! : this.interner).get(buf, va, vb)
               : buf.toString('latin1', va, vb);
       } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
         const a = i;

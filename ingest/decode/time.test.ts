@@ -38,4 +38,12 @@ describe('utcIsoMillis (fast path of ISO times)', () => {
     expect(parseTime('2026-11-27T23:60:00Z', 'iso')).toMatch(/unparsable time/);
     expect(parseTime('2026-11-27T08:00:00.000Z', 'auto')).toBe(Date.UTC(2026, 10, 27, 8));
   });
+
+  it('is tried first for iso and auto, never for the epoch formats', () => {
+    expect(parseTime('2026-11-27T08:00:00.000Z', 'iso')).toBe(Date.UTC(2026, 10, 27, 8));
+    expect(parseTime('2026-11-27T08:00:00Z', 'epoch_ms')).toBe('expected epoch milliseconds, got "2026-11-27T08:00:00Z"');
+    expect(parseTime('2026-11-27T08:00:00Z', 'epoch_s')).toBe('expected epoch seconds, got "2026-11-27T08:00:00Z"');
+    expect(parseTime('1764230400', 'iso')).toBe('expected an ISO 8601 time, got number 1764230400');
+    expect(parseTime('1764230400', 'auto')).toBe(1764230400000);
+  });
 });

@@ -7,6 +7,12 @@ const ISO_RE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2
 /** Returns epoch ms, or an error text saying what was expected. */
 export function parseTime(v: unknown, format: TimeFormat): number | string {
   if (v === undefined || v === null || v === '') return 'missing time';
+  // The machine-written ISO form first: the numeric-string test below is a regex run per event,
+  // and such a string never passes it (same results, one regex fewer per ISO time; issue 22).
+  if (typeof v === 'string' && format !== 'epoch_s' && format !== 'epoch_ms') {
+    const fast = utcIsoMillis(v);
+    if (fast === fast) return fast;
+  }
   if (typeof v === 'number' || (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v))) {
     const n = typeof v === 'number' ? v : Number(v);
     if (!Number.isFinite(n)) return `time ${JSON.stringify(v)} is not a finite number`;
@@ -18,8 +24,6 @@ export function parseTime(v: unknown, format: TimeFormat): number | string {
   if (typeof v === 'string') {
     if (format === 'epoch_s' || format === 'epoch_ms')
       return `expected ${format === 'epoch_s' ? 'epoch seconds' : 'epoch milliseconds'}, got ${JSON.stringify(v)}`;
-    const fast = utcIsoMillis(v);
-    if (fast === fast) return fast;
     if (!ISO_RE.test(v))
       return `expected an ISO 8601 time like "2026-11-27T08:00:00Z", got ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
     // A time without offset is read as UTC: stream clocks should not depend on the worker's zone.

@@ -350,12 +350,14 @@ export class KafkaSource implements Source {
     // One stamp per fetched batch, not per record: every record of a fetch arrived together.
     const receivedAt = stamps ? (this.o.clock ?? systemClock).now() : 0;
     const offsets = new Float64Array(messages.length);
+    // One source string per fetch; each record names its offset (RawRecord.offset).
+    const source = `${topic}/${partition}`;
     for (const m of messages) {
       const offset = Number(m.offset);
       if (offset <= applied) continue; // already in state: a re-delivery
       if (stamps) stamps[records.length] = Number(m.timestamp);
       offsets[records.length] = offset;
-      records.push({ stream, payload: m.value ?? '', source: `${topic}/${partition}@${m.offset}` });
+      records.push({ stream, payload: m.value ?? '', source, offset: m.offset });
     }
     const last = p.batch.lastOffset();
     queue.push({
