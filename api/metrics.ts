@@ -45,7 +45,13 @@ const VERSION: string = (() => {
   }
 })();
 
-export class FlowwatchMetrics implements AlertingMetrics {
+/** What a /metrics endpoint serves: FlowwatchMetrics, or `run --threads`' series of every thread (cli/run-threads/pool.ts). */
+export interface MetricsText {
+  text(): Promise<string>;
+  readonly contentType: string;
+}
+
+export class FlowwatchMetrics implements AlertingMetrics, MetricsText {
   readonly registry = new Registry();
   private readonly events: Counter<'stream'>;
   private readonly rejects: Counter<'reason'>;

@@ -9,7 +9,7 @@ import { matcherProblem, matchesAll, parseMatchers } from '../alerts/matchers';
 import { formatDuration, parseDuration } from '../kernel/duration';
 import { FlowwatchError, isFlowwatchError } from '../kernel/errors';
 import { outcomeWithin } from '../kernel/settle';
-import type { FlowwatchMetrics } from './metrics';
+import type { MetricsText } from './metrics';
 import type { Health } from '../kernel/health';
 import { readiness } from './telemetry';
 import { alertmanagerV2 } from './alertmanager-v2';
@@ -110,7 +110,7 @@ export class ApiServer {
   constructor(
     private readonly o: {
       alerting: AlertingPipeline;
-      metrics?: FlowwatchMetrics;
+      metrics?: MetricsText;
       /** The admin's token (token_env); with `users`, may be left out. */
       token?: string;
       /** Users with their own tokens and teams (alerting.api.users, read by apiUsers). */

@@ -4,7 +4,7 @@ import { closeServer, send } from './http';
 import type { Logger } from 'pino';
 import type { Health } from '../kernel/health';
 import { outcomeWithin } from '../kernel/settle';
-import type { FlowwatchMetrics } from './metrics';
+import type { MetricsText } from './metrics';
 
 /** Default of config `telemetry.listen`: next to the alerting API's default (127.0.0.1:9464). */
 export const DEFAULT_TELEMETRY_LISTEN = '127.0.0.1:9465';
@@ -33,7 +33,7 @@ export function readiness(health: Health): { status: number; body: unknown } {
 export class TelemetryServer {
   private server?: Server;
 
-  constructor(private readonly o: { metrics: FlowwatchMetrics; health: Health; log: Logger }) {}
+  constructor(private readonly o: { metrics: MetricsText; health: Health; log: Logger }) {}
 
   /**
    * Listens on host:port (port 0: any free port). A port already taken — several workers on one

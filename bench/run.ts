@@ -8,7 +8,7 @@ import { runInproc, type InprocResult } from './inproc';
 import { boxCpuPct, runKafkaBench, type KafkaBenchResult } from './kafka/scenario';
 import type { ProducerClientName } from './kafka/protocol';
 import { runMemory, type MemoryResult } from './memory';
-import { runBacklogBench, type BacklogBenchResult } from './backlog/scenario';
+import { passLabel, runBacklogBench, type BacklogBenchResult } from './backlog/scenario';
 import { renderLatencyPlot } from './plot';
 import type { LatencySummary } from './histogram';
 
@@ -43,6 +43,8 @@ export interface BenchFlags {
   workerNodeArgs?: string;
   /** backlog: worker processes in one consumer group, one pass per entry (e.g. [1, 2]). */
   workers?: number[];
+  /** backlog: `run --threads N` of one process, one pass per entry after the --workers passes (e.g. [2]). */
+  threads?: number[];
 }
 
 export type BenchResult = (InprocResult | KafkaBenchResult | MemoryResult | BacklogBenchResult) & { machine: MachineInfo };
@@ -166,6 +168,7 @@ function runBacklog(f: BenchFlags, flows: FlowName[], progress: ReturnType<typeo
     scale: f.scale ?? 500,
     workerNodeArgs: (f.workerNodeArgs ?? '').split(/\s+/).filter(Boolean),
     workers: f.workers ?? [1],
+    threads: f.threads,
     progress,
   });
 }
@@ -272,8 +275,8 @@ function backlogRows(res: BacklogBenchResult): Array<[string, string]> {
     `${n(x.eventsPerSec)} events/s, ${r(x.cpuUsPerEvent)} µs CPU/event (${r(x.cpuPct, 0)} % of a core; load ${x.loadStart} → ${x.loadEnd})`;
   const passRows = (w: BacklogBenchResult['worker']): Array<[string, string]> => [
     [
-      w.processes > 1 ? `flowwatch run ×${w.processes} (10–90 %)` : 'flowwatch run (10–90 %)',
-      `${run(w)}${w.processes > 1 ? ' (CPU of all processes)' : '  (target <= 7 µs)'}`,
+      `${passLabel(w)} (10–90 %)`,
+      `${run(w)}${w.processes > 1 ? ' (CPU of all processes)' : w.threads > 1 ? ' (CPU of the process)' : '  (target <= 7 µs)'}`,
     ],
     ['  applied / summary', `${n(w.done)} of ${n(res.events)}; ${w.summary.replace(/flowwatch: /g, '') || '-'}`],
   ];

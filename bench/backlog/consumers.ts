@@ -67,6 +67,8 @@ export interface WorkerChild {
   dir: string;
   /** Worker processes in the one consumer group (partitions split between them): 1 unless measuring a second core. */
   processes: number;
+  /** `run --threads` of each process (1: the option is not passed). */
+  threads: number;
 }
 
 /** One `flowwatch run` process with its stdout/stderr files. */
@@ -82,7 +84,8 @@ function spawnWorker(c: WorkerChild, i: number): Spawned {
   const stdout = fs.openSync(path.join(c.dir, `worker${suffix}.stdout`), 'w');
   const stderrFile = path.join(c.dir, `worker${suffix}.stderr`);
   const stderr = fs.openSync(stderrFile, 'w');
-  const child = spawn(process.execPath, [...c.nodeArgs, path.join(c.root, 'bin', 'flowwatch.js'), 'run', '-c', c.configFile], {
+  const threads = c.threads > 1 ? ['--threads', String(c.threads)] : [];
+  const child = spawn(process.execPath, [...c.nodeArgs, path.join(c.root, 'bin', 'flowwatch.js'), 'run', '-c', c.configFile, ...threads], {
     // The bench's folder, not the run's: a relative --cpu-prof-dir must outlive the run's cleanup.
     stdio: ['ignore', stdout, stderr],
     env: { ...process.env, FLOWWATCH_LOG_LEVEL: process.env.FLOWWATCH_LOG_LEVEL ?? 'warn' },

@@ -30,6 +30,12 @@ export interface BacklogBenchOptions {
    * consumer group ([1]; [1, 2] measures what a second core buys on this box, one fill for both).
    */
   workers: number[];
+  /**
+   * Passes of one `flowwatch run --threads N` process per entry, after the --workers passes ([2]
+   * beside workers [1, 2]: one thread, two processes, two threads over one backlog). A 1 here
+   * that --workers already measured is not run twice.
+   */
+  threads?: number[];
   progress: (line: string, final?: boolean) => void;
 }
 
@@ -46,7 +52,7 @@ export interface BacklogBenchResult {
   fill: { seconds: number; eventsPerSec: number };
   /** `flowwatch run` (child process, Redis state, no sink): 10–90 % of the backlog applied. */
   worker: WorkerPass;
-  /** Every pass, in --workers order (the first is `worker`), each from offset 0 with its own group and state. */
+  /** Every pass, --workers then --threads order (the first is `worker`), each from offset 0 with its own group and state. */
   passes: WorkerPass[];
   /** kafkajs eachBatch, consume and drop (child process): 10–90 % of the backlog read. */
   rawConsumer: BacklogRun;
@@ -55,7 +61,25 @@ export interface BacklogBenchResult {
   services: string;
 }
 
-export type WorkerPass = BacklogRun & { nodeArgs: string[]; processes: number; summary: string };
+export type WorkerPass = BacklogRun & { nodeArgs: string[]; processes: number; threads: number; summary: string };
+
+/** One pass: `processes` × `flowwatch run --threads threads`. */
+interface PassShape {
+  processes: number;
+  threads: number;
+}
+
+/** The passes a run measures: one per --workers entry (one thread each), then one per --threads entry (one process each). */
+export function passShapes(workers: readonly number[], threads: readonly number[] = []): PassShape[] {
+  const shapes: PassShape[] = workers.map((processes) => ({ processes, threads: 1 }));
+  for (const t of threads) if (!shapes.some((s) => s.processes === 1 && s.threads === t)) shapes.push({ processes: 1, threads: t });
+  return shapes;
+}
+
+/** "flowwatch run", "flowwatch run ×2", "flowwatch run --threads 2". */
+export function passLabel(s: PassShape): string {
+  return `flowwatch run${s.processes > 1 ? ` ×${s.processes}` : ''}${s.threads > 1 ? ` --threads ${s.threads}` : ''}`;
+}
 
 /** Backlog B took 250 simulated minutes for 5.7M events at scale 500; 300 per 5M leaves room for quieter hours. */
 const HISTORY_MS_PER_EVENT = (300 * 60_000) / 5_000_000;
@@ -106,7 +130,8 @@ class BacklogBench {
   private async measure(): Promise<BacklogBenchResult> {
     const { o, id, services } = this;
     await this.createResources();
-    const pass0 = this.passConfig(o.workers[0]);
+    const shapes = passShapes(o.workers, o.threads);
+    const pass0 = this.passConfig(shapes[0], shapes.length);
     o.progress(`backlog bench ${id}: ${fmt(o.events)} events of examples/kafka.yaml (scale ${o.scale}), ${o.partitions} partitions`, true);
     const fill = await this.fill(pass0.config);
     const topics = Object.values(this.topics);
@@ -115,16 +140,16 @@ class BacklogBench {
       o.progress(`  warning: the simulated history gave ${fmt(events)} events, not ${fmt(o.events)}; measuring those`, true);
     const sample = { total: events, progress: o.progress, interrupted: () => this.interrupted };
     const passes: WorkerPass[] = [];
-    for (const [i, n] of o.workers.entries()) {
-      const pass = i === 0 ? pass0 : this.passConfig(n);
-      const label = n > 1 ? `flowwatch run ×${n}` : 'flowwatch run';
+    for (const [i, shape] of shapes.entries()) {
+      const pass = i === 0 ? pass0 : this.passConfig(shape, shapes.length);
+      const label = passLabel(shape);
       const worker = await measureWorker(
-        { root: projectRoot(), configFile: pass.file, nodeArgs: o.workerNodeArgs, dir: this.dir, processes: n },
+        { root: projectRoot(), configFile: pass.file, nodeArgs: o.workerNodeArgs, dir: this.dir, ...shape },
         this.appliedReader(topics, pass.prefix),
         { ...sample, label },
       );
       o.progress(`  ${label}: ${runLine(worker)}`, true);
-      passes.push({ ...worker, nodeArgs: o.workerNodeArgs, processes: n });
+      passes.push({ ...worker, nodeArgs: o.workerNodeArgs, ...shape });
     }
     const raw = await measureRawConsumer(
       { type: 'start', brokers: services.kafkaBrokers, topics, groupId: `${id}-raw` },
@@ -153,8 +178,8 @@ class BacklogBench {
   }
 
   /** A pass's config: its own consumer group and Redis prefix (under the run's), so each starts from offset 0 with empty state. */
-  private passConfig(processes: number): { file: string; config: FlowwatchConfig; prefix: string } {
-    const tag = this.o.workers.length > 1 ? `-w${processes}-${this.passes++}` : '';
+  private passConfig(shape: PassShape, passes: number): { file: string; config: FlowwatchConfig; prefix: string } {
+    const tag = passes > 1 ? `-w${shape.processes}t${shape.threads}-${this.passes++}` : '';
     const prefix = `${this.id}${tag}`;
     const groupId = `${this.id}-worker${tag}`;
     this.groups.push(groupId);

@@ -55,6 +55,7 @@ Examples:
   flowwatch bench --scenario kafka --keys 100000 --skew zipf --no-sink
   flowwatch bench --scenario memory --keys 100000 --duration 10m
   flowwatch bench --scenario backlog                        5M events; flowwatch run (child) then the raw consumer over them
+  flowwatch bench --scenario backlog --events 1000000 --workers 1,2 --threads 2
   flowwatch bench --scenario backlog --events 1000000 --worker-node-args "--cpu-prof --cpu-prof-dir=prof"
 
 Progress goes to stderr; the results table to stdout (docs/bench.md explains every number).
@@ -91,6 +92,11 @@ export function registerBench(program: Command): void {
     .option(
       '--workers <list>',
       'backlog: `flowwatch run` processes in one consumer group, the partitions split between them; a list (1,2) measures one pass per entry over the same backlog (2: what a second core buys)',
+      workersOption,
+    )
+    .option(
+      '--threads <list>',
+      'backlog: one pass of a single `flowwatch run --threads N` process per entry, after the --workers passes (--workers 1,2 --threads 2: one thread, two processes, two threads over one backlog)',
       workersOption,
     )
     .option('--start-rate <n>', 'kafka: first offered rate of the search', intOption, 40_000)

@@ -3,9 +3,10 @@ import { formatDuration } from '../../kernel/duration';
 import { loadConfigFile, loadDefaultConfig } from '../../config/load';
 import type { FlowwatchConfig } from '../../config/schema';
 import { createRootLogger, type Logger } from '../../kernel/logger';
-import { systemClock } from '../../kernel/clock';
-import { runPipeline, type RunSummary } from '../../worker/runner';
-import { FlowwatchError, isFlowwatchError } from '../../kernel/errors';
+import type { RunSummary } from '../../worker/runner';
+import { FlowwatchError } from '../../kernel/errors';
+import type { Health } from '../../kernel/health';
+import type { MetricsText } from '../../api/metrics';
 import { wire } from '../app';
 import { ApiServer, parseListen } from '../../api/server';
 import { apiUsers } from '../../api/access';
@@ -13,10 +14,14 @@ import { TelemetryServer } from '../../api/telemetry';
 import { ConnectAborted } from '../../ingest/sources/connect-loop';
 import { durationOption, intOption, listenOption, speedOption } from '../options';
 import { EXIT, processHooks, Shutdown, summaryLine } from '../shutdown';
+import { failureOf, runWired } from '../run-wired';
+import { checkThreads } from '../run-threads/validate';
 import { consoleSources } from './console-sources';
+import { runThreaded } from './run-threaded';
 
-interface RunFlags {
+export interface RunFlags {
   config?: string;
+  threads: number;
   duration?: number;
   seed?: number;
   json?: boolean;
@@ -36,6 +41,12 @@ Stopping: SIGTERM, SIGINT (Ctrl-C) or --duration stop taking records, finish the
 flight and commit it. Whatever happens, the process exits within --shutdown-timeout of the
 stop request; a second signal exits at once. Every exit prints one summary line on stderr
 (events, alerts, rejects so far).
+
+Threads: --threads N runs N decode/detect threads in this process, each a consumer in the config's
+consumer group (Kafka splits the partitions between them) with its own pipeline and state commits,
+as N worker processes would be; signals, telemetry (series per thread, label "thread") and the API
+stay with the main thread. Only with Kafka streams and Redis state (else exit 2). A thread that
+fails or dies stops the others; the process exits 1 naming it (it is not restarted in-process).
 
 Telemetry: /metrics, /healthz and /readyz on 127.0.0.1:9465 (no token), apart from the
 alerting API. Change with --telemetry HOST:PORT, FLOWWATCH_TELEMETRY or telemetry.listen;
@@ -69,6 +80,12 @@ export function registerRun(program: Command): void {
       'telemetry listener HOST:PORT or "off" (default: $FLOWWATCH_TELEMETRY, else telemetry.listen, else 127.0.0.1:9465)',
       listenOption,
     )
+    .option(
+      '--threads <n>',
+      'decode/detect threads (node:worker_threads), the Kafka partitions split between them; Kafka streams and Redis state only',
+      intOption,
+      1,
+    )
     .addHelpText('after', HELP_AFTER)
     .action(runAction);
 }
@@ -77,6 +94,8 @@ export function registerRun(program: Command): void {
 async function runAction(flags: RunFlags): Promise<void> {
   const log = createRootLogger();
   const config = flags.config ? loadConfigFile(flags.config) : loadDefaultConfig();
+  checkThreads(config, flags.threads);
+  if (flags.threads > 1) return runThreaded(flags, config, log);
   // The API needs its token before anything starts: no token, no run.
   const apiCfg = config.alerting.api;
   const users = apiCfg ? apiUsers(apiCfg) : undefined;
@@ -110,7 +129,6 @@ async function runAction(flags: RunFlags): Promise<void> {
     telemetryListen,
   );
   w.metrics.collectProcessMetrics();
-  w.metrics.readLive(() => live?.() ?? { eventsByStream: {}, rejectsByReason: {} });
   log.info(
     { streams: Object.keys(config.streams), config: flags.config ?? 'embedded default', seed: flags.seed ?? config.simulator.seed },
     'flowwatch starting',
@@ -127,23 +145,7 @@ async function runAction(flags: RunFlags): Promise<void> {
       const { host, port } = parseListen(apiCfg.listen);
       await api.listen(host, port);
     }
-    await runPipeline({
-      config,
-      sources: w.sources,
-      dispatcher: w.dispatcher,
-      deadLetter: w.deadLetter,
-      store: w.store,
-      sinks: w.sinks,
-      log,
-      clock: systemClock,
-      signal: shutdown.signal,
-      metrics: w.metrics,
-      health: w.health,
-      onStats: (s) => (live = s),
-      onBatch: (b) => {
-        if (b.committedAt !== undefined && b.alertedAt !== undefined) w.metrics.stateCommit(b.committedAt - b.alertedAt);
-      },
-    });
+    await runWired(w, config, log, shutdown.signal, (s) => (live = s));
   } catch (err) {
     if (!(err instanceof ConnectAborted)) code = reportFailure(err, shutdown.signal.aborted, log);
   } finally {
@@ -159,9 +161,12 @@ async function runAction(flags: RunFlags): Promise<void> {
   }
 }
 
-/** The alerting API (when configured, with its token) and the telemetry listener (unless "off"); not listening yet. */
-function listeners(
-  w: ReturnType<typeof wire>,
+/**
+ * The alerting API (when configured, with its token) and the telemetry listener (unless "off"); not
+ * listening yet. `shared`: the metrics and readiness they serve, when not the wiring's own (`--threads`).
+ */
+export function listeners(
+  w: Pick<ReturnType<typeof wire>, 'alerting' | 'metrics' | 'health'> | undefined,
   log: Logger,
   api:
     | {
@@ -172,35 +177,34 @@ function listeners(
       }
     | undefined,
   telemetryListen: string,
+  shared?: { metrics: MetricsText; health: Health },
 ): { api?: ApiServer; telemetry?: TelemetryServer } {
+  const metrics = shared?.metrics ?? w!.metrics;
+  const health = shared?.health ?? w!.health;
   return {
-    api: api
-      ? new ApiServer({
-          alerting: w.alerting,
-          metrics: w.metrics,
-          health: w.health,
-          users: api.users,
-          teams: api.apiCfg.teams,
-          sessionIdleMs: api.apiCfg.session_idle,
-          sessionMaxMs: api.apiCfg.session_max,
-          maxSilenceMs: api.apiCfg.max_silence,
-          trustedProxy: api.apiCfg.trusted_proxy,
-          ...consoleSources(api.config, api.configFile),
-          log: log.child({ component: 'api' }),
-        })
-      : undefined,
-    telemetry:
-      telemetryListen !== 'off'
-        ? new TelemetryServer({ metrics: w.metrics, health: w.health, log: log.child({ component: 'telemetry' }) })
+    api:
+      api && w
+        ? new ApiServer({
+            alerting: w.alerting,
+            metrics,
+            health,
+            users: api.users,
+            teams: api.apiCfg.teams,
+            sessionIdleMs: api.apiCfg.session_idle,
+            sessionMaxMs: api.apiCfg.session_max,
+            maxSilenceMs: api.apiCfg.max_silence,
+            trustedProxy: api.apiCfg.trusted_proxy,
+            ...consoleSources(api.config, api.configFile),
+            log: log.child({ component: 'api' }),
+          })
         : undefined,
+    telemetry: telemetryListen !== 'off' ? new TelemetryServer({ metrics, health, log: log.child({ component: 'telemetry' }) }) : undefined,
   };
 }
 
 /** Says why the run failed (stderr, and the log when it was stopping); the exit code. */
-function reportFailure(err: unknown, stopping: boolean, log: Logger): number {
-  // A port taken or a weak token is a usage mistake (2); a server refusing us is a failure (1).
-  const code = isFlowwatchError(err) && (err.code === 'FW_USAGE' || err.code.startsWith('FW_CONFIG')) ? EXIT.usage : EXIT.error;
-  const message = isFlowwatchError(err) ? err.message : ((err as Error)?.stack ?? String(err));
+export function reportFailure(err: unknown, stopping: boolean, log: Logger): number {
+  const { code, message } = failureOf(err);
   if (stopping) {
     log.warn({ err }, 'stopped while a batch was held; it was not acknowledged and will be read again');
     process.stderr.write(`flowwatch: stopped while a batch was held (${message}); it was not acknowledged and will be read again\n`);
@@ -208,7 +212,7 @@ function reportFailure(err: unknown, stopping: boolean, log: Logger): number {
   return code;
 }
 
-function envListen(name: string): string | undefined {
+export function envListen(name: string): string | undefined {
   const v = process.env[name];
   if (!v) return undefined;
   try {
