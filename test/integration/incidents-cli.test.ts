@@ -11,6 +11,10 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
+// Each test spawns the CLI several times (node start-up, ~1 s each on a loaded 2-core box): jest's
+// 5 s default failed the ack test once in CI while other CPU work ran. A ceiling, not a timed assertion.
+jest.setTimeout(60_000);
+
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'flowwatch.js');
 const REF = path.join(ROOT, 'examples', 'reference');
