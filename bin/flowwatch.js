@@ -5,8 +5,7 @@
 // 100k-key worker sat at 500–600 MB resident; growing by 20 % keeps it near 430 MB. With a small
 // heap the same setting only adds major collections (p99 at 26k events/s: 50 → 75–135 ms). So the
 // growth is tightened only once the live heap is large. FLOWWATCH_HEAP_GROWTH=<percent> sets it
-// for good; 0 keeps V8's default. With `run --threads` the keys live in the threads' heaps: the
-// same policy is applied there on their heaps added up (cli/run-threads/heap-growth.ts).
+// for good; 0 keeps V8's default.
 const v8 = require('node:v8');
 const fixed = process.env.FLOWWATCH_HEAP_GROWTH;
 if (fixed !== undefined && /^\d+$/.test(fixed)) {

@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { AggregatorRegistry, collectDefaultMetrics, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Logger } from 'pino';
@@ -7,7 +6,6 @@ import { Health } from '../../kernel/health';
 import type { RunSummary } from '../../worker/runner';
 import { EXIT } from '../shutdown';
 import { NO_EVENTS } from '../run-wired';
-import { HeapGrowth } from './heap-growth';
 import type { FromThread, ThreadStart, ToThread } from './protocol';
 
 type MetricsJson = Array<MetricObjectWithValues<MetricValue<string>>>;
@@ -52,7 +50,6 @@ export class ThreadPool {
   private readonly waiting = new Map<number, Map<number, (m: MetricsJson) => void>>();
   private code: number = EXIT.ok;
   private stopping = false;
-  private readonly growth = new HeapGrowth(setFlagsFromString);
 
   constructor(private readonly o: PoolOptions) {
     // CPU, memory and GC of the whole process (every thread's), once, without a thread label.
@@ -133,10 +130,8 @@ export class ThreadPool {
   }
 
   private onMessage(m: Member, msg: FromThread): void {
-    if (msg.type === 'stats') {
-      m.summary = msg.summary;
-      if (msg.heapUsed !== undefined) this.growth.update(m.index, msg.heapUsed);
-    } else if (msg.type === 'metrics') this.waiting.get(m.index)?.get(msg.id)?.(msg.metrics);
+    if (msg.type === 'stats') m.summary = msg.summary;
+    else if (msg.type === 'metrics') this.waiting.get(m.index)?.get(msg.id)?.(msg.metrics);
     else if (msg.type === 'health') this.syncHealth(m.index, msg.problems);
     else {
       m.summary = msg.summary;

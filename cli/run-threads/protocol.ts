@@ -21,11 +21,7 @@ export type ToThread =
 /** A worker thread → the main thread. */
 export type FromThread =
   /** The thread's counters so far (every second, and before `done`): the process's summary line adds them up. */
-  | {
-      type: 'stats';
-      summary: RunSummary;
-      /** The thread's used V8 heap, bytes (the process's heap-growth policy adds them up). */ heapUsed: number;
-    }
+  | { type: 'stats'; summary: RunSummary }
   /** The thread's readiness problems, whenever they change. */
   | { type: 'health'; problems: HealthProblem[] }
   | { type: 'metrics'; id: number; metrics: Array<MetricObjectWithValues<MetricValue<string>>> }

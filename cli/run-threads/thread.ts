@@ -5,7 +5,6 @@
  * be, without the process: signals, telemetry and the API stay with the main thread
  * (run-threads/pool.ts), which it answers through messages (protocol.ts).
  */
-import { getHeapStatistics } from 'node:v8';
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { loadConfigFile, loadDefaultConfig } from '../../config/load';
 import { createRootLogger } from '../../kernel/logger';
@@ -35,7 +34,7 @@ async function threadMain(port: MessagePort, start: ThreadStart): Promise<void> 
         send({ type: 'metrics', id: m.id, metrics }),
       );
   });
-  const tick = setInterval(() => send({ type: 'stats', summary: live(), heapUsed: getHeapStatistics().used_heap_size }), STATS_EVERY_MS);
+  const tick = setInterval(() => send({ type: 'stats', summary: live() }), STATS_EVERY_MS);
   try {
     const config = start.configFile ? loadConfigFile(start.configFile) : loadDefaultConfig();
     const w = (wired = wire(config, log, { json: start.json, color: start.color }));
