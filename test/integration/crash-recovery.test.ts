@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
-import { createTopics, testKafka, uniqueName, waitFor } from '../support/kafka';
+import { createTopics, produceCountedBacklog, uniqueName, waitFor } from '../support/kafka';
 import { decodeStateValue } from '../../state/codec';
 
 jest.setTimeout(240_000);
@@ -45,20 +45,7 @@ describe('crash recovery', () => {
     await createTopics([topic], PARTITIONS);
 
     // Produce first, so the worker has a long backlog to be killed in the middle of.
-    const producer = testKafka().producer();
-    await producer.connect();
-    const expected = new Map<string, number>();
-    const t0 = Date.now() - 30 * 60_000;
-    for (let start = 0; start < EVENTS; start += 2000) {
-      const messages = [];
-      for (let i = start; i < Math.min(EVENTS, start + 2000); i++) {
-        const key = `K${i % KEYS}`;
-        expected.set(key, (expected.get(key) ?? 0) + 1);
-        messages.push({ key, value: JSON.stringify({ id: `e${i}`, k: key, v: i % 7, t: t0 + i }) });
-      }
-      await producer.send({ topic, messages });
-    }
-    await producer.disconnect();
+    const expected = await produceCountedBacklog(topic, EVENTS, KEYS);
 
     const dir = mkdtempSync(path.join(tmpdir(), 'fw-crash-'));
     const configFile = path.join(dir, 'worker.yaml');

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
-import { createTopics, testKafka, uniqueName, waitFor } from '../support/kafka';
+import { createTopics, produceCountedBacklog, uniqueName, waitFor } from '../support/kafka';
 import { decodeStateValue } from '../../state/codec';
 
 jest.setTimeout(300_000);
@@ -24,7 +24,7 @@ const ABOVE = 1500;
 let topic: string;
 let dir: string;
 let redis: Redis;
-const expected = new Map<string, number>();
+let expected = new Map<string, number>();
 
 beforeAll(async () => {
   const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
@@ -33,19 +33,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'fw-threads-'));
   redis = new Redis(process.env.REDIS_URL!);
   await createTopics([topic], PARTITIONS);
-  const producer = testKafka().producer();
-  await producer.connect();
-  const t0 = Date.now() - 30 * 60_000;
-  for (let start = 0; start < EVENTS; start += 2000) {
-    const messages = [];
-    for (let i = start; i < Math.min(EVENTS, start + 2000); i++) {
-      const key = `K${i % KEYS}`;
-      expected.set(key, (expected.get(key) ?? 0) + 1);
-      messages.push({ key, value: JSON.stringify({ id: `e${i}`, k: key, v: i % 7, t: t0 + i }) });
-    }
-    await producer.send({ topic, messages });
-  }
-  await producer.disconnect();
+  expected = await produceCountedBacklog(topic, EVENTS, KEYS);
 }, 180_000);
 
 afterAll(async () => {

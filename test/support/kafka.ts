@@ -30,6 +30,29 @@ export async function createTopics(topics: string[], partitions = 4): Promise<vo
 }
 
 /** Produces with kcat, a client flowwatch did not write. Lines are "key\tvalue". */
+/**
+ * A backlog of `events` JSON records `{id, k, v, t}` over `keys` keys (`K0`…, round robin; event time
+ * from 30 min ago, 1 ms apart), sent in rounds of 2,000; returns how many each key got — what an
+ * exact worker's window counts must add up to (crash recovery, threads).
+ */
+export async function produceCountedBacklog(topic: string, events: number, keys: number): Promise<Map<string, number>> {
+  const producer = testKafka().producer();
+  await producer.connect();
+  const expected = new Map<string, number>();
+  const t0 = Date.now() - 30 * 60_000;
+  for (let start = 0; start < events; start += 2000) {
+    const messages = [];
+    for (let i = start; i < Math.min(events, start + 2000); i++) {
+      const key = `K${i % keys}`;
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+      messages.push({ key, value: JSON.stringify({ id: `e${i}`, k: key, v: i % 7, t: t0 + i }) });
+    }
+    await producer.send({ topic, messages });
+  }
+  await producer.disconnect();
+  return expected;
+}
+
 export function kcatProduce(topic: string, lines: Array<[string, string]>): void {
   const r = spawnSync('kcat', ['-P', '-b', brokers().join(','), '-t', topic, '-K', '\t'], {
     input: lines.map(([k, v]) => `${k}\t${v}`).join('\n') + '\n',
