@@ -51,8 +51,14 @@ describe('ThreadPool', () => {
     expect(text).toContain('flowwatch_batches_total{thread="1"} 1');
     expect(text).toContain('flowwatch_batches_total{thread="2"} 2');
     expect(text).toContain('process_cpu_seconds_total'); // the process's own, once
-    // Posted before the scrape's answer, so here by now: each thread's problems under its name.
-    expect(p.health.list().map((x) => x.component)).toEqual(['thread 1: sink:influxdb', 'thread 2: sink:influxdb']);
+    // Posted before the scrape's answer, so here by now: each thread's problems under its name
+    // (in whichever order the two threads' messages arrived).
+    expect(
+      p.health
+        .list()
+        .map((x) => x.component)
+        .sort(),
+    ).toEqual(['thread 1: sink:influxdb', 'thread 2: sink:influxdb']);
     p.stop('SIGTERM');
     expect(await p.ended()).toBe(0);
     expect(failures).toEqual([]);
