@@ -14,6 +14,10 @@ const drills = {
   slowTestThreshold: 120,
 };
 module.exports = {
+  // A ceiling against hangs, not a speed check: a few unit tests replay hours of flows (2–13 s on a
+  // box at load 10), and jest's 5 s default failed one of them in a loaded CI run. (Jest reads it
+  // here, not per project; integration and drill files set their own.)
+  testTimeout: 60_000,
   projects: [
     {
       displayName: 'unit',
