@@ -81,6 +81,11 @@ export class ExpressionDetector implements Detector<ExpressionState> {
     return reviveWindowed(this.win, v);
   }
 
+  /** The key's row was dropped: its window's block may serve another key. */
+  release(s: ExpressionState): void {
+    this.win.release(s.win);
+  }
+
   observe(s: ExpressionState, e: FlowEvent): Observation | null {
     const o = this.newObservation();
     return this.observeInto(s, e, o) ? o : null;
@@ -89,7 +94,7 @@ export class ExpressionDetector implements Detector<ExpressionState> {
   observeInto(s: ExpressionState, e: FlowEvent, out: Observation): boolean {
     for (let i = 0; i < this.bare.length; i++) if (typeof e.values[this.bare[i]] !== 'number') return false;
     if (!this.win.add(s.win, e.ts, e.values)) return false;
-    const a = this.win.aggregate(s.win, s.win.maxTs, this.agg);
+    const a = this.win.aggregate(s.win, this.win.maxTs(s.win), this.agg);
     this.judgeInto(s, a, e.values, out);
     return true;
   }
@@ -123,7 +128,7 @@ export class ExpressionDetector implements Detector<ExpressionState> {
    * leave (`count < 3` starts to hold as a key goes quiet), so each boundary is judged.
    */
   nextTimer(s: ExpressionState, after: number): number {
-    return nextDrain(this.win.geometry, s.win.maxTs, after);
+    return nextDrain(this.win.geometry, this.win.maxTs(s.win), after);
   }
 
   private judge(s: ExpressionState, a: WindowAggregate, values: Record<string, number>): Observation {

@@ -69,6 +69,11 @@ export class RateDetector implements Detector<RateState> {
     return reviveWindowed(this.win, v);
   }
 
+  /** The key's row was dropped: its window's block may serve another key. */
+  release(s: RateState): void {
+    this.win.release(s.win);
+  }
+
   observe(s: RateState, e: FlowEvent): Observation | null {
     const o = this.newObservation();
     return this.observeInto(s, e, o) ? o : null;
@@ -78,7 +83,7 @@ export class RateDetector implements Detector<RateState> {
     const m = this.p.measurement;
     if (m !== undefined && typeof e.values[m] !== 'number') return false;
     if (!this.win.add(s.win, e.ts, e.values)) return false; // too late for the window
-    this.judgeInto(s, s.win.maxTs, out);
+    this.judgeInto(s, this.win.maxTs(s.win), out);
     return true;
   }
 
@@ -105,7 +110,7 @@ export class RateDetector implements Detector<RateState> {
 
   /** While firing, each pane boundary may clear it; a quiet rate cannot rise, so no timer then. */
   nextTimer(s: RateState, after: number): number {
-    return s.firing ? nextDrain(this.win.geometry, s.win.maxTs, after) : Infinity;
+    return s.firing ? nextDrain(this.win.geometry, this.win.maxTs(s.win), after) : Infinity;
   }
 
   private judge(s: RateState, at: number): Observation {
