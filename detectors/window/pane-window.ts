@@ -7,7 +7,7 @@ import { BlockSlab } from './block-slab';
  * Per-key state of a pane window: the offset of the key's block in the window's slab
  * (block-slab.ts), owned by the PaneWindow that made it (init/revive) until release().
  *
- * A block is [maxTs, then one row per ring slot]; a slot's row is laid out as its stored row
+ * A block is [maxTs, latch, then one row per ring slot]; a slot's row is laid out as its stored row
  * (persist): [pane, count, then per tracked measurement n, sum, (m2), (min, max), (last, lastTs)]
  * — the kept statistics only. maxTs is the highest event time added (NO_TIME before the first
  * event); pane is the pane index the slot holds (NO_PANE = empty); count the events added to the
@@ -21,6 +21,10 @@ import { BlockSlab } from './block-slab';
  * Chan et al.'s parallel formula, which is stable at any level. Σx² = M2 + (Σx)²/n if needed.
  */
 export type PaneWindowState = number;
+
+/** A block's head: maxTs, then the owner's latch (firing(); rate and expression keep theirs there). */
+const HEAD = 2;
+const LATCH = 1;
 
 /** The ring as the object layout held it: what a state stored as it is (zscore) reads and writes. */
 export interface PaneRing {
@@ -128,7 +132,7 @@ export class PaneWindow {
     this.group = g;
     this.at = { m2, min, last };
     this.width = 2 + names.length * g;
-    this.slab = new BlockSlab(1 + this.geometry.panes * this.width);
+    this.slab = new BlockSlab(HEAD + this.geometry.panes * this.width);
     this.lastTsScratch = new Array<number>(names.length).fill(0);
     this.scratchRow = new Array<number>(this.width).fill(0);
     const geo = this.geometry;
@@ -147,7 +151,7 @@ export class PaneWindow {
     const d = this.slab.data;
     d.fill(0, s, s + this.slab.blockSize);
     d[s] = NO_TIME;
-    for (let r = s + 1; r < s + this.slab.blockSize; r += this.width) d[r] = NO_PANE;
+    for (let r = s + HEAD; r < s + this.slab.blockSize; r += this.width) d[r] = NO_PANE;
     return s;
   }
 
@@ -159,6 +163,18 @@ export class PaneWindow {
   /** Windows held by keys (memory sizing, tests). */
   get liveStates(): number {
     return this.slab.liveBlocks;
+  }
+
+  /**
+   * The owner's firing latch, kept in the block's head (0 when the window is made): a windowed
+   * detector's whole state is then its block — no object of its own to read per event.
+   */
+  firing(s: PaneWindowState): boolean {
+    return this.slab.data[s + LATCH] === 1;
+  }
+
+  setFiring(s: PaneWindowState, firing: boolean): void {
+    this.slab.data[s + LATCH] = firing ? 1 : 0;
   }
 
   /** Highest event time added; NO_TIME before the first event. */
@@ -192,7 +208,7 @@ export class PaneWindow {
     const d = this.slab.data;
     const g = this.geometry;
     const p = paneOf(g, ts);
-    const r = s + 1 + slotOf(g, p) * this.width;
+    const r = s + HEAD + slotOf(g, p) * this.width;
     if (d[r] !== p) this.resetRow(d, r, p);
     d[r + 1]++;
     const M = this.names.length;
@@ -237,7 +253,7 @@ export class PaneWindow {
     const d = this.slab.data;
     const live0 = firstLivePane(this.geometry, this.readTime(s, now));
     const end = s + this.slab.blockSize;
-    for (let r = s + 1; r < end; r += this.width) {
+    for (let r = s + HEAD; r < end; r += this.width) {
       if (d[r] !== NO_PANE && d[r] < live0) this.resetRow(d, r, NO_PANE);
     }
   }
@@ -249,7 +265,7 @@ export class PaneWindow {
     const live0 = firstLivePane(g, at);
     const head = paneOf(g, at);
     const end = s + this.slab.blockSize;
-    for (let r = s + 1; r < end; r += this.width) {
+    for (let r = s + HEAD; r < end; r += this.width) {
       const p = d[r];
       if (p >= live0 && p <= head && d[r + 1] > 0) return false;
     }
@@ -278,7 +294,7 @@ export class PaneWindow {
       out.last[i] = NaN;
       lastTs[i] = -Infinity;
     }
-    for (let r = s + 1; r < end; r += W) {
+    for (let r = s + HEAD; r < end; r += W) {
       const p = d[r];
       if (p < live0 || p > head) continue;
       out.count += d[r + 1];
@@ -307,7 +323,7 @@ export class PaneWindow {
       }
       const mean = out.sum[i] / n;
       let m2 = 0;
-      for (let r = s + 1; r < end; r += W) {
+      for (let r = s + HEAD; r < end; r += W) {
         const p = d[r];
         const k = r + 2 + i * G;
         if (p < live0 || p > head || d[k] === 0) continue;
@@ -344,13 +360,13 @@ export class PaneWindow {
     const end = s + this.slab.blockSize;
     const W = this.width;
     let live = 0;
-    for (let r = s + 1; r < end; r += W) if (d[r] !== NO_PANE && d[r] >= live0) live++;
+    for (let r = s + HEAD; r < end; r += W) if (d[r] !== NO_PANE && d[r] >= live0) live++;
     enc.raw(WINDOW_HEAD);
     enc.number(d[s]);
     enc.raw(this.geometryBytes);
     enc.openArray(live);
     const row = this.scratchRow;
-    for (let r = s + 1; r < end; r += W) {
+    for (let r = s + HEAD; r < end; r += W) {
       const p = d[r];
       if (p === NO_PANE || p < live0) continue;
       for (let c = 0; c < W; c++) row[c] = d[r + c];
@@ -367,7 +383,7 @@ export class PaneWindow {
     for (const row of stored.s) if (!Array.isArray(row) || row.length !== this.width) return s;
     const d = this.slab.data;
     d[s] = stored.t;
-    for (const row of stored.s) d.set(row as number[], s + 1 + slotOf(g, row[0]) * this.width);
+    for (const row of stored.s) d.set(row as number[], s + HEAD + slotOf(g, row[0]) * this.width);
     return s;
   }
 
@@ -383,7 +399,7 @@ export class PaneWindow {
     const { m2, min, last } = this.at;
     const ring: PaneRing = { maxTs: d[s], pane: [], count: [], n: [], sum: [], m2: [], min: [], max: [], last: [], lastTs: [] };
     for (let slot = 0; slot < P; slot++) {
-      const r = s + 1 + slot * this.width;
+      const r = s + HEAD + slot * this.width;
       ring.pane.push(d[r]);
       ring.count.push(d[r + 1]);
       for (let i = 0, k = r + 2; i < M; i++, k += G) {
@@ -418,7 +434,7 @@ export class PaneWindow {
     const hasLast = full(o.last, PM) && full(o.lastTs, PM);
     d[s] = o.maxTs;
     for (let slot = 0; slot < P; slot++) {
-      const r = s + 1 + slot * this.width;
+      const r = s + HEAD + slot * this.width;
       d[r] = o.pane[slot];
       d[r + 1] = o.count[slot];
       for (let i = 0, k = r + 2; i < M; i++, k += G) {
@@ -457,7 +473,7 @@ export class PaneWindow {
     const d = this.slab.data;
     const live0 = this.storedFrom(s);
     const end = s + this.slab.blockSize;
-    for (let r = s + 1; r < end; r += this.width) if (d[r] !== NO_PANE && d[r] >= live0) row(r);
+    for (let r = s + HEAD; r < end; r += this.width) if (d[r] !== NO_PANE && d[r] >= live0) row(r);
   }
 
   private resetRow(d: Float64Array, r: number, pane: number): void {
@@ -482,27 +498,29 @@ export function stdOf(a: WindowAggregate, i: number): number {
   return v > 0 ? Math.sqrt(v) : 0;
 }
 
-/** The state of a detector that is a window plus a firing latch (rate, expression). */
-export interface WindowedState {
-  win: PaneWindowState;
-  firing: boolean;
-}
+/**
+ * The state of a detector that is a window plus a firing latch (rate, expression): the window's
+ * block, the latch in its head (PaneWindow.firing). Stored as {win, firing}, as when it was an object.
+ */
+export type WindowedState = PaneWindowState;
 
 /** Stored form of a WindowedState: the window's live panes (PaneWindow.persist) and the latch. */
 export function persistWindowed(w: PaneWindow, s: WindowedState): unknown {
-  return { win: w.persist(s.win), firing: s.firing };
+  return { win: w.persist(s), firing: w.firing(s) };
 }
 
 /** persistWindowed(w, s), written into a commit's encoder without building it (same bytes). */
 export function encodeWindowed(w: PaneWindow, s: WindowedState, enc: StateEncoder): void {
   enc.raw(WINDOWED_HEAD);
-  w.encode(s.win, enc);
-  enc.raw(firingField(s.firing));
+  w.encode(s, enc);
+  enc.raw(firingField(w.firing(s)));
 }
 
 /** A WindowedState from persistWindowed's form; null when it is not one. */
 export function reviveWindowed(w: PaneWindow, v: unknown): WindowedState | null {
   const stored = v as { win?: unknown; firing?: unknown } | null;
   if (!stored || typeof stored !== 'object') return null;
-  return { win: w.revive(stored.win), firing: stored.firing === true };
+  const s = w.revive(stored.win);
+  w.setFiring(s, stored.firing === true);
+  return s;
 }
