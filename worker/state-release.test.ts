@@ -31,8 +31,8 @@ const bytesOf = (changes: Map<string, Map<string, unknown>>, scope: string, key:
   Buffer.from(changes.get(scope)!.get(`funds\u0000${key}`) as Uint8Array).toString('latin1');
 /** Windows held by the stream's first rule (what its slab has handed out and not taken back). */
 const liveWindows = (p: Pipeline) =>
-  (p as unknown as { streams: Map<string, { rules: Array<{ detector: { win: { liveStates: number } } }> }> }).streams.get('funds')!
-    .rules[0].detector.win.liveStates;
+  (p as unknown as { streams: Map<string, { rules: Array<{ detector: { win: { liveStates: number } } }> }> }).streams.get('funds')!.rules[0]
+    .detector.win.liveStates;
 
 test('a row dropped as idle gives its windows back, and the next new key starts empty in them', () => {
   const p = new Pipeline(config, silentLogger());
