@@ -3,7 +3,6 @@ import type { Detector } from '../types';
 import { boundScore, latchAbove, latchBelow } from '../scoring';
 import { constantDetail } from '../evidence';
 import { StateEncoder } from '../../state/codec';
-import { BlockSlab } from '../window/block-slab';
 
 export interface ThresholdParams {
   measurement: string;
@@ -13,16 +12,8 @@ export interface ThresholdParams {
   clear_below?: number;
 }
 
-/**
- * The key's cell in the detector's slab (block-slab.ts), holding the side: 1 = firing above,
- * −1 = firing below, 0 = not firing. Stored as {side} (persist), as when the state was that object.
- * Why a cell and not an object (issue 22): a goods key has three thresholds, and three small objects
- * spread over the heap were three cache misses per event; the cells of 10,000 keys are 80 KB.
- */
-export type ThresholdState = number;
-
-/** What a store holds: the state as the object layout held it. */
-interface StoredThreshold {
+/** 1 = firing above, −1 = firing below, 0 = not firing. A number so the state stays plain JSON. */
+export interface ThresholdState {
   side: number;
 }
 
@@ -39,7 +30,6 @@ export class ThresholdDetector implements Detector<ThresholdState> {
   readonly type = 'threshold';
   private readonly clearAbove: number;
   private readonly clearBelow: number;
-  private readonly slab = new BlockSlab(1);
 
   constructor(private readonly p: ThresholdParams) {
     this.clearAbove = p.clear_above ?? p.above ?? Infinity;
@@ -47,32 +37,14 @@ export class ThresholdDetector implements Detector<ThresholdState> {
   }
 
   init(): ThresholdState {
-    const s = this.slab.alloc();
-    this.slab.data[s] = 0;
-    return s;
+    return { side: 0 };
   }
 
-  persist(s: ThresholdState): StoredThreshold {
-    return { side: this.slab.data[s] };
-  }
-
-  /** The stored {side}; a side that is not 1 or −1 (or a form that is not one) is "not firing". */
-  revive(v: unknown): ThresholdState {
-    const side = (v as Partial<StoredThreshold> | null)?.side;
-    const s = this.init();
-    if (side === 1 || side === -1) this.slab.data[s] = side;
-    return s;
-  }
-
-  /** The key's row was dropped: its cell may serve another key. */
-  release(s: ThresholdState): void {
-    this.slab.release(s);
-  }
-
-  /** persist(s)'s bytes, without building it. */
+  /** The state's bytes (the state is what is stored: no persist()). */
   encode(s: ThresholdState, enc: StateEncoder): void {
+    if (typeof s.side !== 'number') return enc.value(s); // restored from an older store as it was
     enc.raw(HEAD);
-    enc.number(this.slab.data[s]);
+    enc.number(s.side);
   }
 
   observe(s: ThresholdState, e: FlowEvent): Observation | null {
@@ -98,18 +70,16 @@ export class ThresholdDetector implements Detector<ThresholdState> {
     const v = e.values[this.p.measurement];
     if (typeof v !== 'number') return false;
     const { above, below } = this.p;
-    const was = this.slab.data[s];
-    const up = above !== undefined && latchAbove(was === 1, v, above, this.clearAbove);
-    const down = !up && below !== undefined && latchBelow(was === -1, v, below, this.clearBelow);
-    const side = up ? 1 : down ? -1 : 0;
-    this.slab.data[s] = side;
+    const up = above !== undefined && latchAbove(s.side === 1, v, above, this.clearAbove);
+    const down = !up && below !== undefined && latchBelow(s.side === -1, v, below, this.clearBelow);
+    s.side = up ? 1 : down ? -1 : 0;
     const scoreUp = above !== undefined ? boundScore(v, above, 'above') : 0;
     const scoreDown = below !== undefined ? boundScore(v, below, 'below') : 0;
     // Evidence names one bound: the firing one, else the one the value is closer to crossing.
-    const useUp = above !== undefined && (below === undefined || side === 1 || (side === 0 && scoreUp >= scoreDown));
+    const useUp = above !== undefined && (below === undefined || s.side === 1 || (s.side === 0 && scoreUp >= scoreDown));
     const bound = (useUp ? above : below) as number;
     out.score = scoreUp > scoreDown ? scoreUp : scoreDown;
-    out.firing = side !== 0;
+    out.firing = s.side !== 0;
     const ev = out.evidence;
     ev.measure = this.p.measurement;
     ev.value = v;
