@@ -41,7 +41,7 @@ it('revives the object layout, stores it back byte for byte, and judges on as th
   const d = new ZscoreDetector(params);
   const s = d.revive(STORED)!;
   expect(bytes(d, s).equals(encodeStateValue(STORED))).toBe(true);
-  const o = d.observe(s, { stream: 's', key: 'k', ts: T0 + 5 * 150_000, values: { x: 12 } });
+  const o = d.observe(s, { stream: 's', key: 'k', ts: T0 + 5 * 150_000, values: { x: 12 }, attrs: {} });
   // The object-layout build's verdict: baseline (40 + 11 + 13) / 3, not firing any more.
   expect(o).toMatchObject({
     score: 0.1611321908650931,
