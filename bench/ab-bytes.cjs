@@ -73,7 +73,10 @@ function main() {
     diff('rejects', [String(x.rejects)], [String(y.rejects)]);
     diff('changes', x.changes, y.changes);
     alerts += x.alerts.length;
-    for (const c of x.changes) c.endsWith(' null') ? deleted++ : rows++;
+    for (const c of x.changes) {
+      if (c.endsWith(' null')) deleted++;
+      else rows++;
+    }
   }
   console.log(JSON.stringify({ same: true, events, keys, idleTtl, spacing, alerts, changedValues: rows, deletions: deleted }));
 }

@@ -406,8 +406,14 @@ export class PaneWindow {
         ring.n.push(d[k]);
         ring.sum.push(d[k + 1]);
         if (m2 >= 0) ring.m2.push(d[k + m2]);
-        if (min >= 0) (ring.min.push(d[k + min]), ring.max.push(d[k + min + 1]));
-        if (last >= 0) (ring.last.push(d[k + last]), ring.lastTs.push(d[k + last + 1]));
+        if (min >= 0) {
+          ring.min.push(d[k + min]);
+          ring.max.push(d[k + min + 1]);
+        }
+        if (last >= 0) {
+          ring.last.push(d[k + last]);
+          ring.lastTs.push(d[k + last + 1]);
+        }
       }
     }
     return ring;
@@ -442,8 +448,14 @@ export class PaneWindow {
         d[k] = o.n[j];
         d[k + 1] = o.sum[j];
         if (m2 >= 0 && hasM2) d[k + m2] = (o.m2 as number[])[j];
-        if (min >= 0 && hasMinMax) ((d[k + min] = (o.min as number[])[j]), (d[k + min + 1] = (o.max as number[])[j]));
-        if (last >= 0 && hasLast) ((d[k + last] = (o.last as number[])[j]), (d[k + last + 1] = (o.lastTs as number[])[j]));
+        if (min >= 0 && hasMinMax) {
+          d[k + min] = (o.min as number[])[j];
+          d[k + min + 1] = (o.max as number[])[j];
+        }
+        if (last >= 0 && hasLast) {
+          d[k + last] = (o.last as number[])[j];
+          d[k + last + 1] = (o.lastTs as number[])[j];
+        }
       }
     }
     return s;
