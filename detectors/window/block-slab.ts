@@ -17,11 +17,9 @@ export class BlockSlab {
   private top = 0;
   private readonly freeList: number[] = [];
 
-  constructor(
-    readonly blockSize: number,
-    initialBlocks = 64,
-  ) {
-    this.data = new Float64Array(blockSize * initialBlocks);
+  /** Starts with ~16 KB of blocks (at least 4): a detector made only to check a config, or a stream of few keys, stays small. */
+  constructor(readonly blockSize: number) {
+    this.data = new Float64Array(blockSize * Math.max(4, Math.floor(2048 / blockSize)));
   }
 
   /** Offset of a block for a new key (its contents are whatever the caller writes next). */
@@ -31,7 +29,7 @@ export class BlockSlab {
     const off = this.top;
     if (off + this.blockSize > this.data.length) {
       const blocks = this.data.length / this.blockSize;
-      const grown = new Float64Array(this.blockSize * Math.max(64, Math.ceil(blocks * 1.5)));
+      const grown = new Float64Array(this.blockSize * Math.ceil(blocks * 1.5));
       grown.set(this.data);
       this.data = grown;
     }
