@@ -7,7 +7,10 @@ import type { StateEncoder } from '../state/codec';
  * (stream, detector, key), hands it to observe() with each event, and persists it between batches.
  *
  * State rules (so any store — memory, Redis — can hold it):
- *  - plain JSON: numbers, strings, booleans, arrays of numbers, nested plain objects; no Map/Set/typed arrays;
+ *  - plain JSON: numbers, strings, booleans, arrays of numbers, nested plain objects; no Map/Set/typed arrays —
+ *    or, for a detector with persist()/encode() and revive(), anything it owns: the windowed detectors'
+ *    state holds the offset of the key's block in a slab of the detector's (window/block-slab.ts), given
+ *    back with release();
  *  - bounded: fixed-size rings, running sums, sketches — never a growing list of past events;
  *  - mutated in place by observe()/advance() (allocation-free hot loop).
  */
@@ -54,6 +57,11 @@ export interface Detector<S = unknown> {
   encode?(state: S, enc: StateEncoder): void;
   /** The state from what persist() returned; null when it cannot be used (the key starts afresh). */
   revive?(stored: unknown): S | null;
+  /**
+   * The key's state is dropped (idle, its partition moved away, replaced by a restore) and never
+   * used again: a detector whose states live in storage of its own (a slab) takes it back.
+   */
+  release?(state: S): void;
 }
 
 /** Context a factory gets besides its own config. */

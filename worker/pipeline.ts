@@ -176,6 +176,12 @@ export class Pipeline {
   private keepObs = true;
   private readonly firstOfInterval: ObservationRecord[] = [];
   private readonly deleted = new Map<string, string>();
+  /**
+   * Rows dropped since the last commit (idle, their scope dropped, replaced by a restore): their
+   * detector states are released (Detector.release) once the commit has encoded what it still
+   * needs of them (a dropped scope's dirty rows), so a released slab block is never read again.
+   */
+  private readonly dropped = new ScratchList<KeyRow>();
   /** The batch's admitted events (their streams, the events) and their keys' rows: judgeAdmitted. */
   private readonly admittedStreams = new ScratchList<StreamRuntime>();
   private readonly admittedEvents = new ScratchList<FlowEvent>();
@@ -550,6 +556,7 @@ export class Pipeline {
       // A firing alert is never forgotten silently: it must resolve first.
       if (!firing) {
         s.rows.delete(row.key);
+        this.dropped.push(row);
         row.dirty = false;
         this.deleted.set(row.id, row.scope);
       }
@@ -643,7 +650,11 @@ export class Pipeline {
     for (const s of this.streams.values()) {
       s.admissions.delete(scope);
       s.persistedMaxTs.delete(scope);
-      for (const [k, row] of s.rows) if (row.scope === scope) s.rows.delete(k);
+      for (const [k, row] of s.rows) {
+        if (row.scope !== scope) continue;
+        s.rows.delete(k);
+        this.dropped.push(row);
+      }
     }
     this.cursor = null;
   }
@@ -718,6 +729,7 @@ export class Pipeline {
     ids.clear();
     this.dirty.clear();
     this.deleted.clear();
+    this.releaseDropped();
     return out;
   }
 
@@ -734,6 +746,23 @@ export class Pipeline {
     for (const s of this.streamList) s.admittedScopes.clear();
     this.dirty.clear();
     this.deleted.clear();
+    this.releaseDropped();
+  }
+
+  /** Gives the dropped rows' detector states back to their detectors (see `dropped`). */
+  private releaseDropped(): void {
+    const dropped = this.dropped;
+    for (let i = 0; i < dropped.length; i++) {
+      const row = dropped.at(i);
+      const rules = row.stream.rules;
+      for (let j = 0; j < row.entries.length; j++) {
+        const e = row.entries[j];
+        const release = rules[j].detector.release;
+        if (e !== undefined && release !== undefined) release.call(rules[j].detector, e.state);
+      }
+      row.entries.length = 0; // a released state is never judged or encoded again
+    }
+    dropped.clear();
   }
 
   /**
@@ -872,6 +901,8 @@ export class Pipeline {
         row.entries[j] = entry;
         n++;
       });
+      const replaced = s.rows.get(key);
+      if (replaced !== undefined) this.dropped.push(replaced);
       s.rows.set(key, row);
     }
     return n;

@@ -135,7 +135,8 @@ describe('expression detector', () => {
 
   it('tracks only the measurements the expressions use', () => {
     const d = make({ expression: 'max(temp) - min(temp) > 5', score: 'last(hum) / 100' });
-    const s = d.init(ev(0)) as { win: { n: number[] } };
-    expect(s.win.n.length).toBe(10 * 2); // 10 panes × [temp, hum]
+    const s = d.init(ev(0)) as number;
+    const ring = (d as unknown as { win: { toRing(s: number): { n: number[] } } }).win.toRing(s);
+    expect(ring.n.length).toBe(10 * 2); // 10 panes × [temp, hum]
   });
 });

@@ -3,7 +3,7 @@ import { truthy } from '../../expression/expression';
 import type { Detector } from '../types';
 import { clamp01 } from '../common';
 import { defaultSlide, nextDrain } from '../window/pane-ring';
-import { PaneWindow, PaneWindowState, WindowAggregate, encodeWindowed, persistWindowed, reviveWindowed } from '../window/pane-window';
+import { PaneWindow, WindowAggregate, encodeWindowed, persistWindowed, reviveWindowed, type WindowedState } from '../window/pane-window';
 import type { StateEncoder } from '../../state/codec';
 import { AggregateBinding } from './aggregate-view';
 import { CompiledDetectorExpressions, compileDetectorExpressions } from './compile';
@@ -16,10 +16,8 @@ export interface ExpressionParams {
   score?: string;
 }
 
-export interface ExpressionState {
-  win: PaneWindowState;
-  firing: boolean;
-}
+/** The window's block, the detector's firing latch in its head (see WindowedState). */
+export type ExpressionState = WindowedState;
 
 export const EXPRESSION_DEFAULT_PANES = 10;
 /** Score without a score expression: clearly on either side of 0.5, never claiming certainty. */
@@ -66,7 +64,7 @@ export class ExpressionDetector implements Detector<ExpressionState> {
   }
 
   init(): ExpressionState {
-    return { win: this.win.init(), firing: false };
+    return this.win.init();
   }
 
   persist(s: ExpressionState): unknown {
@@ -81,6 +79,11 @@ export class ExpressionDetector implements Detector<ExpressionState> {
     return reviveWindowed(this.win, v);
   }
 
+  /** The key's row was dropped: its window's block may serve another key. */
+  release(s: ExpressionState): void {
+    this.win.release(s);
+  }
+
   observe(s: ExpressionState, e: FlowEvent): Observation | null {
     const o = this.newObservation();
     return this.observeInto(s, e, o) ? o : null;
@@ -88,8 +91,8 @@ export class ExpressionDetector implements Detector<ExpressionState> {
 
   observeInto(s: ExpressionState, e: FlowEvent, out: Observation): boolean {
     for (let i = 0; i < this.bare.length; i++) if (typeof e.values[this.bare[i]] !== 'number') return false;
-    if (!this.win.add(s.win, e.ts, e.values)) return false;
-    const a = this.win.aggregate(s.win, s.win.maxTs, this.agg);
+    if (!this.win.add(s, e.ts, e.values)) return false;
+    const a = this.win.aggregate(s, this.win.maxTs(s), this.agg);
     this.judgeInto(s, a, e.values, out);
     return true;
   }
@@ -110,9 +113,9 @@ export class ExpressionDetector implements Detector<ExpressionState> {
 
   /** Panes drain with time, so the verdict can change either way; returns it while firing or when it changes. */
   advance(s: ExpressionState, at: number): Observation | null {
-    this.win.expire(s.win, at);
-    const was = s.firing;
-    const a = this.win.aggregate(s.win, this.win.readTime(s.win, at), this.agg);
+    this.win.expire(s, at);
+    const was = this.win.firing(s);
+    const a = this.win.aggregate(s, this.win.readTime(s, at), this.agg);
     for (let i = 0; i < this.bare.length; i++) this.latest[this.bare[i]] = a.last[this.bareIndex[i]];
     const obs = this.judge(s, a, this.latest);
     return obs.firing || was ? obs : null;
@@ -123,7 +126,7 @@ export class ExpressionDetector implements Detector<ExpressionState> {
    * leave (`count < 3` starts to hold as a key goes quiet), so each boundary is judged.
    */
   nextTimer(s: ExpressionState, after: number): number {
-    return nextDrain(this.win.geometry, s.win.maxTs, after);
+    return nextDrain(this.win.geometry, this.win.maxTs(s), after);
   }
 
   private judge(s: ExpressionState, a: WindowAggregate, values: Record<string, number>): Observation {
@@ -136,7 +139,7 @@ export class ExpressionDetector implements Detector<ExpressionState> {
     const { condition, score } = this.compiled;
     const cv = this.cond.fill(a);
     const holds = truthy(condition.evaluate(values, cv));
-    s.firing = holds;
+    this.win.setFiring(s, holds);
     let sc = holds ? TRUE_SCORE : FALSE_SCORE;
     if (score && this.score) {
       const x = score.evaluate(values, this.score.fill(a));

@@ -4,7 +4,7 @@ import type { Detector } from '../types';
 import { boundScore, latchAbove } from '../scoring';
 import { constantDetail } from '../evidence';
 import { defaultSlide, nextDrain } from '../window/pane-ring';
-import { PaneWindow, PaneWindowState, WindowAggregate, encodeWindowed, persistWindowed, reviveWindowed } from '../window/pane-window';
+import { PaneWindow, WindowAggregate, encodeWindowed, persistWindowed, reviveWindowed, type WindowedState } from '../window/pane-window';
 import type { StateEncoder } from '../../state/codec';
 
 export interface RateParams {
@@ -16,10 +16,8 @@ export interface RateParams {
   clear_below?: number;
 }
 
-export interface RateState {
-  win: PaneWindowState;
-  firing: boolean;
-}
+/** The window's block, the detector's firing latch in its head (see WindowedState). */
+export type RateState = WindowedState;
 
 /** Panes per window when `slide` is not set: early-warning resolution of window/10. */
 export const RATE_DEFAULT_PANES = 10;
@@ -54,7 +52,7 @@ export class RateDetector implements Detector<RateState> {
   }
 
   init(): RateState {
-    return { win: this.win.init(), firing: false };
+    return this.win.init();
   }
 
   persist(s: RateState): unknown {
@@ -69,6 +67,11 @@ export class RateDetector implements Detector<RateState> {
     return reviveWindowed(this.win, v);
   }
 
+  /** The key's row was dropped: its window's block may serve another key. */
+  release(s: RateState): void {
+    this.win.release(s);
+  }
+
   observe(s: RateState, e: FlowEvent): Observation | null {
     const o = this.newObservation();
     return this.observeInto(s, e, o) ? o : null;
@@ -77,8 +80,8 @@ export class RateDetector implements Detector<RateState> {
   observeInto(s: RateState, e: FlowEvent, out: Observation): boolean {
     const m = this.p.measurement;
     if (m !== undefined && typeof e.values[m] !== 'number') return false;
-    if (!this.win.add(s.win, e.ts, e.values)) return false; // too late for the window
-    this.judgeInto(s, s.win.maxTs, out);
+    if (!this.win.add(s, e.ts, e.values)) return false; // too late for the window
+    this.judgeInto(s, this.win.maxTs(s), out);
     return true;
   }
 
@@ -98,14 +101,14 @@ export class RateDetector implements Detector<RateState> {
 
   /** Drains old panes. Returns a verdict only while firing (a rate cannot rise without events). */
   advance(s: RateState, at: number): Observation | null {
-    this.win.expire(s.win, at);
-    if (!s.firing) return null;
-    return this.judge(s, this.win.readTime(s.win, at));
+    this.win.expire(s, at);
+    if (!this.win.firing(s)) return null;
+    return this.judge(s, this.win.readTime(s, at));
   }
 
   /** While firing, each pane boundary may clear it; a quiet rate cannot rise, so no timer then. */
   nextTimer(s: RateState, after: number): number {
-    return s.firing ? nextDrain(this.win.geometry, s.win.maxTs, after) : Infinity;
+    return this.win.firing(s) ? nextDrain(this.win.geometry, this.win.maxTs(s), after) : Infinity;
   }
 
   private judge(s: RateState, at: number): Observation {
@@ -115,12 +118,13 @@ export class RateDetector implements Detector<RateState> {
   }
 
   private judgeInto(s: RateState, at: number, out: Observation): void {
-    const a = this.win.aggregate(s.win, at, this.agg);
+    const a = this.win.aggregate(s, at, this.agg);
     const value = this.sum ? a.sum[0] : this.p.measurement ? a.n[0] : a.count;
     const above = this.p.above;
-    s.firing = latchAbove(s.firing, value, above, this.clear);
+    const firing = latchAbove(this.win.firing(s), value, above, this.clear);
+    this.win.setFiring(s, firing);
     out.score = boundScore(value, above, 'above');
-    out.firing = s.firing;
+    out.firing = firing;
     const ev = out.evidence;
     ev.value = value;
     ev.baseline = above;

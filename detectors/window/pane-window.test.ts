@@ -98,8 +98,9 @@ describe('PaneWindow', () => {
     expect(w.aggregate(s, 40_000, w.newAggregate()).count).toBe(0); // pane 20: window 16..20
     expect(w.isEmpty(s, 40_000)).toBe(true);
     w.expire(s, 40_000);
-    expect(s.pane.every((p) => p === NO_PANE)).toBe(true);
-    expect(s.count.every((c) => c === 0)).toBe(true);
+    const ring = w.toRing(s);
+    expect(ring.pane.every((p) => p === NO_PANE)).toBe(true);
+    expect(ring.count.every((c) => c === 0)).toBe(true);
   });
 
   it('tumbles when slide equals window', () => {
@@ -124,12 +125,45 @@ describe('PaneWindow', () => {
     expect(Math.abs(naive - 5 / 3)).toBeGreaterThan(1);
   });
 
-  it('state is plain JSON and survives a round trip', () => {
+  it('keeps each key in a block of its own: keys do not see each other, a released block starts empty for the next key', () => {
+    const win = new PaneWindow(10_000, 2_000, ['x', 'y']);
+    const a = win.init();
+    const b = win.init();
+    win.add(a, 1_000, { x: 2 });
+    win.add(b, 1_000, { x: 40, y: 1 });
+    expect(win.aggregate(a, 1_000, win.newAggregate()).sum[X]).toBe(2);
+    expect(win.aggregate(b, 1_000, win.newAggregate()).sum[X]).toBe(40);
+    expect(win.liveStates).toBe(2);
+    win.release(a);
+    expect(win.liveStates).toBe(1);
+    const c = win.init(); // a's block again
+    expect(c).toBe(a);
+    expect(win.maxTs(c)).toBe(win.maxTs(win.init()));
+    expect(win.aggregate(c, 1_000, win.newAggregate()).count).toBe(0);
+    expect(win.persist(c).s).toEqual([]);
+  });
+
+  it('grows its slab past the first blocks without losing a key', () => {
+    const win = new PaneWindow(10_000, 2_000, ['x']);
+    const keys = Array.from({ length: 1_000 }, (_, i) => {
+      const s = win.init();
+      win.add(s, 1_000, { x: i });
+      return s;
+    });
+    keys.forEach((s, i) => expect(win.aggregate(s, 1_000, win.newAggregate()).sum[0]).toBe(i));
+  });
+
+  it('reads and writes the object layout of the ring (a zscore state stored as it is)', () => {
     const s = w.init();
     w.add(s, 1_000, { x: 2 });
-    const copy = JSON.parse(JSON.stringify(s));
-    w.add(copy, 1_200, { x: 4 });
-    expect(w.aggregate(copy, 1_200, w.newAggregate()).sum[X]).toBe(6);
+    w.add(s, 3_000, { x: 5, y: 1 });
+    const ring = JSON.parse(JSON.stringify(w.toRing(s)));
+    expect(ring.pane).toEqual([0, 1, NO_PANE, NO_PANE, NO_PANE]);
+    expect(ring.n).toEqual([1, 0, 1, 1, 0, 0, 0, 0, 0, 0]); // slot-major: [x, y] per slot
+    const back = w.fromRing(ring);
+    expect(w.aggregate(back, 3_000, w.newAggregate())).toEqual(w.aggregate(s, 3_000, w.newAggregate()));
+    // A ring of another pane count is not this window's: an empty window.
+    expect(w.aggregate(w.fromRing({ ...ring, pane: [0] }), 3_000, w.newAggregate()).count).toBe(0);
   });
 
   it('stores only live panes, and revives to a window that aggregates and grows the same', () => {

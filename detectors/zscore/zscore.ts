@@ -53,9 +53,28 @@ export class ZscoreDetector implements Detector<ZscoreState> {
     return { win: this.win.init(), firing: false };
   }
 
-  /** The state's bytes (the whole ring is what is stored: no persist()), without a generic walk. */
+  /**
+   * The stored form is the whole ring in the object layout {win: {maxTs, pane, count, n, …}, firing}
+   * (what this detector stored when its state was that object), so stores written before the
+   * slab layout (issue 22) read as they are and the bytes did not change.
+   */
+  persist(s: ZscoreState): unknown {
+    return { win: this.win.toRing(s.win), firing: s.firing };
+  }
+
+  revive(v: unknown): ZscoreState | null {
+    const stored = v as { win?: unknown; firing?: unknown } | null;
+    if (!stored || typeof stored !== 'object') return null;
+    return { win: this.win.fromRing(stored.win), firing: stored.firing === true };
+  }
+
+  /** The key's row was dropped: its window's block may serve another key. */
+  release(s: ZscoreState): void {
+    this.win.release(s.win);
+  }
+
+  /** persist(s)'s bytes, without building it. */
   encode(s: ZscoreState, enc: StateEncoder): void {
-    if (typeof s.firing !== 'boolean') return enc.value(s); // restored from an older store as it was
     const o = enc.openObject();
     enc.name(WIN);
     this.win.encodeRing(s.win, enc);
