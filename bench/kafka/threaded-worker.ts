@@ -28,7 +28,7 @@ export class ThreadedBenchWorker implements StepWorker {
 
   private constructor() {}
 
-  /** Starts `threads` threads and resolves once every one has joined the pipeline (its consumer started). */
+  /** Starts `threads` threads; resolves once each has its worker wired and its pipeline running (the consumers join the group during the warm-up, as in-process). */
   static async start(
     threads: number,
     start: Omit<BenchThreadStart, 'index'>,
@@ -37,8 +37,13 @@ export class ThreadedBenchWorker implements StepWorker {
     const w = new ThreadedBenchWorker();
     const ready: Array<Promise<void>> = [];
     for (let index = 1; index <= threads; index++) ready.push(w.spawn(script, { ...start, index }));
-    await Promise.all(ready);
-    if (w.error) throw w.error;
+    try {
+      await Promise.all(ready);
+    } catch (err) {
+      // The threads that did start would keep the process alive: stop them before giving up.
+      await w.stop();
+      throw err;
+    }
     return w;
   }
 
