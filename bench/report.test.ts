@@ -77,13 +77,52 @@ describe('table (the terminal summary)', () => {
       services: 'environment',
       machine,
     } as BenchResult);
-    expect(t).toMatch(/alerting direct, load sent with kafkajs/);
+    // A result without `threads` (older builds) ran the worker in the bench's thread.
+    expect(t).toMatch(/alerting direct, 1 worker thread, load sent with kafkajs/);
+    expect(t).not.toMatch(/reference:/);
     expect(t).toMatch(/sustainable\s+50,000 events\/s \(60,000\/s was not\)/);
     expect(t).toMatch(/send→state at 25,000\/s\s+p50 1\.5\s+p99 9\.3/);
     expect(t).toMatch(/of which send→pickup\s+p50 0\.5\s+p99 4\.3/);
     expect(t).toMatch(/of which send→fetched\s+p50 0\.3\s+p99 2\.0/);
     expect(t).toMatch(/send→alert at 25,000\/s\s+p50 -/);
     expect(t).toMatch(/sustainable\/raw = 0\.500/);
+  });
+  it('shows the threads and the latency reference beside the half-rate figures', () => {
+    const lat = (p50: number, p99: number) => ({ count: 10, p50, p99, p999: p99, max: p99 });
+    const t = table({
+      scenario: 'kafka',
+      flows: ['funds'],
+      keys: 10,
+      skew: 0,
+      sink: false,
+      alerting: 'direct',
+      partitions: 4,
+      producerClient: 'platformatic',
+      threads: 2,
+      stepSeconds: 10,
+      sustainableEventsPerSec: 20_000,
+      unsustainableEventsPerSec: null,
+      latencyOfferedEventsPerSec: 10_000,
+      latencyMs: {
+        state: lat(40, 300),
+        alert: lat(1, 1),
+        pickup: lat(30, 200),
+        delivery: lat(20, 150),
+        acked: lat(7, 90),
+        rawFetched: lat(35, 180),
+      },
+      alertLatencyAllStepsMs: lat(1, 1),
+      rawConsumerEventsPerSec: null,
+      naiveEventsPerSec: null,
+      ratioToRawConsumer: null,
+      ratioToNaive: null,
+      steps: [],
+      services: 'environment',
+      machine,
+    } as BenchResult);
+    expect(t).toMatch(/alerting direct, 2 worker threads, load sent with platformatic/);
+    expect(t).toMatch(/reference: send→acked\s+p50 7\.0\s+p99 90\.0/);
+    expect(t).toMatch(/reference: send→fetched\s+p50 35\.0\s+p99 180\.0 .*raw kafkajs consumer/);
   });
   it("shows where the box's CPU went at the sustainable and the half rate", () => {
     const lat = { count: 10, p50: 1.5, p99: 9.25, p999: 12, max: 13 };

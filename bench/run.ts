@@ -43,7 +43,7 @@ export interface BenchFlags {
   workerNodeArgs?: string;
   /** backlog: worker processes in one consumer group, one pass per entry (e.g. [1, 2]). */
   workers?: number[];
-  /** backlog: `run --threads N` of one process, one pass per entry after the --workers passes (e.g. [2]). */
+  /** backlog: `run --threads N` of one process, one pass per entry after the --workers passes (e.g. [2]); kafka: one entry, the worker's threads. */
   threads?: number[];
 }
 
@@ -103,24 +103,7 @@ export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; 
         ),
     });
   } else if (f.scenario === 'kafka') {
-    result = await runKafkaBench({
-      flows,
-      keys: f.keys ?? 10_000,
-      skew: f.skew,
-      stepMs: f.duration ?? 15_000,
-      rate: f.rate,
-      startRate: f.startRate,
-      maxRate: f.maxRate,
-      sink: f.sink,
-      partitions: f.partitions,
-      seed: f.seed,
-      skipReferences: !f.references,
-      alertStore: f.alertStore,
-      fetchWaitMs: f.fetchWait,
-      alerting: f.alerting ?? 'full',
-      producerClient: f.producer ?? 'platformatic',
-      progress,
-    });
+    result = await runKafka(f, flows, progress);
   } else if (f.scenario === 'memory') {
     result = await runMemory({
       configFile: f.configFile,
@@ -159,6 +142,33 @@ export async function runBench(f: BenchFlags & { loadedConfig: FlowwatchConfig; 
   return full;
 }
 
+function runKafka(f: BenchFlags, flows: FlowName[], progress: ReturnType<typeof progressPrinter>): Promise<KafkaBenchResult> {
+  if (f.threads && f.threads.length > 1)
+    throw new FlowwatchError(
+      'FW_USAGE',
+      `--threads ${f.threads.join(',')}: the kafka scenario runs one worker shape per run; give one number (e.g. --threads 2) and alternate runs`,
+    );
+  return runKafkaBench({
+    flows,
+    keys: f.keys ?? 10_000,
+    skew: f.skew,
+    stepMs: f.duration ?? 15_000,
+    rate: f.rate,
+    startRate: f.startRate,
+    maxRate: f.maxRate,
+    sink: f.sink,
+    partitions: f.partitions,
+    seed: f.seed,
+    skipReferences: !f.references,
+    alertStore: f.alertStore,
+    fetchWaitMs: f.fetchWait,
+    alerting: f.alerting ?? 'full',
+    producerClient: f.producer ?? 'platformatic',
+    threads: f.threads?.[0] ?? 1,
+    progress,
+  });
+}
+
 function runBacklog(f: BenchFlags, flows: FlowName[], progress: ReturnType<typeof progressPrinter>): Promise<BacklogBenchResult> {
   return runBacklogBench({
     events: f.events ?? 5_000_000,
@@ -191,6 +201,56 @@ const r = (x: number | null | undefined, d = 2) => (x === null || x === undefine
 /** "p50 …  p99 …  p99.9 …  max … ms" of a latency summary ("-" where there are no samples). */
 const percentiles = (l: LatencySummary) => `p50 ${r(l.p50, 1)}  p99 ${r(l.p99, 1)}  p99.9 ${r(l.p999, 1)}  max ${r(l.max, 1)} ms`;
 
+/** The kafka scenario's rows of the summary table. */
+function kafkaRows(res: KafkaBenchResult & { machine: MachineInfo }): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  const m = res.machine;
+  rows.push([
+    'scenario',
+    `kafka: ${res.flows.join('+')}, ${n(res.keys)} keys${res.skew > 0 ? `, zipf ${res.skew}` : ''}, ${res.partitions} partitions, sink ${res.sink ? 'influxdb' : 'none'}, alerting ${res.alerting}, ${res.threads ?? 1} worker thread${(res.threads ?? 1) > 1 ? 's' : ''}, load sent with ${res.producerClient}`,
+  ]);
+  rows.push([
+    'sustainable',
+    `${n(res.sustainableEventsPerSec)} events/s${res.unsustainableEventsPerSec ? ` (${n(res.unsustainableEventsPerSec)}/s was not)` : ''}  (target >= 100,000)`,
+  ]);
+  const s = res.latencyMs.state;
+  const a = res.latencyMs.alert;
+  rows.push([`send→state at ${n(res.latencyOfferedEventsPerSec)}/s`, `${percentiles(s)}  (${n(s.count)} events; target p99 <= 25)`]);
+  const pk = res.latencyMs.pickup;
+  // Absent from results of older builds read back in; shown as "-".
+  if (pk) rows.push([`  of which send→pickup`, `${percentiles(pk)}  (producer, broker, fetch, batches queued ahead)`]);
+  const dl = res.latencyMs.delivery;
+  if (dl) rows.push([`  of which send→fetched`, `${percentiles(dl)}  (producer, broker, fetch wait: before the worker has it)`]);
+  // The latency reference (absent without references, and from results of older builds).
+  if (res.latencyMs.acked)
+    rows.push([`  reference: send→acked`, `${percentiles(res.latencyMs.acked)}  (the load generator: broker acknowledged)`]);
+  if (res.latencyMs.rawFetched)
+    rows.push([
+      `  reference: send→fetched`,
+      `${percentiles(res.latencyMs.rawFetched)}  (raw kafkajs consumer, same fetch settings, own group and process)`,
+    ]);
+  rows.push([`send→alert at ${n(res.latencyOfferedEventsPerSec)}/s`, `${percentiles(a)}  (${n(a.count)} alerts)`]);
+  const aa = res.alertLatencyAllStepsMs;
+  rows.push(['send→alert, all steps', `${percentiles(aa)}  (${n(aa.count)} alerts)`]);
+  const latencyStep = [...res.steps].reverse().find((x) => x.offered === res.latencyOfferedEventsPerSec && x.phase !== 'warmup');
+  const sustainedStep = [...res.steps]
+    .reverse()
+    .find((x) => x.offered === res.sustainableEventsPerSec && x.sustainable && x.phase !== 'warmup');
+  for (const st of new Set([sustainedStep, latencyStep])) {
+    if (st?.cpuPct)
+      rows.push([`CPU at ${n(st.offered)}/s (% of a core)`, `${cpuSplit(st.cpuPct)}; ${r(boxCpuPct(st), 0)} of ${m.cpus * 100}`]);
+  }
+  rows.push([
+    'raw consumer (kafkajs)',
+    `${n(res.rawConsumerEventsPerSec)} events/s; sustainable/raw = ${r(res.ratioToRawConsumer, 3)}  (target >= 0.8)`,
+  ]);
+  rows.push([
+    'naive (per message + Redis)',
+    `${n(res.naiveEventsPerSec)} events/s; sustainable/naive = ${r(res.ratioToNaive, 1)}  (target >= 5)`,
+  ]);
+  return rows;
+}
+
 /** The human-readable summary (stdout). */
 export function table(res: BenchResult): string {
   const rows: Array<[string, string]> = [];
@@ -214,41 +274,7 @@ export function table(res: BenchResult): string {
     rows.push(['alerts / rejects', `${n(res.alerts)} / ${n(res.rejects)}`]);
     rows.push(['state entries / heap / rss', `${n(res.stateEntries)} / ${r(res.heapUsedMB, 0)} MB / ${r(res.rssMB, 0)} MB`]);
   } else if (res.scenario === 'kafka') {
-    rows.push([
-      'scenario',
-      `kafka: ${res.flows.join('+')}, ${n(res.keys)} keys${res.skew > 0 ? `, zipf ${res.skew}` : ''}, ${res.partitions} partitions, sink ${res.sink ? 'influxdb' : 'none'}, alerting ${res.alerting}, load sent with ${res.producerClient}`,
-    ]);
-    rows.push([
-      'sustainable',
-      `${n(res.sustainableEventsPerSec)} events/s${res.unsustainableEventsPerSec ? ` (${n(res.unsustainableEventsPerSec)}/s was not)` : ''}  (target >= 100,000)`,
-    ]);
-    const s = res.latencyMs.state;
-    const a = res.latencyMs.alert;
-    rows.push([`send→state at ${n(res.latencyOfferedEventsPerSec)}/s`, `${percentiles(s)}  (${n(s.count)} events; target p99 <= 25)`]);
-    const pk = res.latencyMs.pickup;
-    // Absent from results of older builds read back in; shown as "-".
-    if (pk) rows.push([`  of which send→pickup`, `${percentiles(pk)}  (producer, broker, fetch, batches queued ahead)`]);
-    const dl = res.latencyMs.delivery;
-    if (dl) rows.push([`  of which send→fetched`, `${percentiles(dl)}  (producer, broker, fetch wait: before the worker has it)`]);
-    rows.push([`send→alert at ${n(res.latencyOfferedEventsPerSec)}/s`, `${percentiles(a)}  (${n(a.count)} alerts)`]);
-    const aa = res.alertLatencyAllStepsMs;
-    rows.push(['send→alert, all steps', `${percentiles(aa)}  (${n(aa.count)} alerts)`]);
-    const latencyStep = [...res.steps].reverse().find((x) => x.offered === res.latencyOfferedEventsPerSec && x.phase !== 'warmup');
-    const sustainedStep = [...res.steps]
-      .reverse()
-      .find((x) => x.offered === res.sustainableEventsPerSec && x.sustainable && x.phase !== 'warmup');
-    for (const st of new Set([sustainedStep, latencyStep])) {
-      if (st?.cpuPct)
-        rows.push([`CPU at ${n(st.offered)}/s (% of a core)`, `${cpuSplit(st.cpuPct)}; ${r(boxCpuPct(st), 0)} of ${m.cpus * 100}`]);
-    }
-    rows.push([
-      'raw consumer (kafkajs)',
-      `${n(res.rawConsumerEventsPerSec)} events/s; sustainable/raw = ${r(res.ratioToRawConsumer, 3)}  (target >= 0.8)`,
-    ]);
-    rows.push([
-      'naive (per message + Redis)',
-      `${n(res.naiveEventsPerSec)} events/s; sustainable/naive = ${r(res.ratioToNaive, 1)}  (target >= 5)`,
-    ]);
+    rows.push(...kafkaRows(res));
   } else if (res.scenario === 'backlog') {
     rows.push(...backlogRows(res));
   } else {

@@ -3,6 +3,7 @@
  * worker's: open-loop sends at a fixed offered rate, every message stamped with its INTENDED send
  * time (Kafka message timestamp = CreateTime, and the payload's event time), keyed by entity.
  */
+import { LatencyHistogram } from '../histogram';
 import { OpenLoopSchedule } from '../schedule';
 import { Workload } from '../workload';
 import { connectProducer, type BenchMessage, type BenchProducerClient } from './producer-clients';
@@ -39,6 +40,8 @@ async function onRun(rate: number, durationMs: number, startAt: number): Promise
   let errors = 0;
   let maxLagMs = 0;
   let lastProgress = 0;
+  // Intended send time → the broker's ack, per message: the producer's and the broker's share of the latency.
+  const acks = new LatencyHistogram();
   while (sent < total) {
     const now = Date.now();
     if (now < startAt) {
@@ -51,15 +54,21 @@ async function onRun(rate: number, durationMs: number, startAt: number): Promise
       if (lag > maxLagMs) maxLagMs = lag;
       const messages: BenchMessage[] = [];
       const n = due - sent;
+      const intended = new Float64Array(n);
       for (let i = sent; i < due; i++) {
         const t = Math.round(sched.intendedTime(i));
+        intended[i - sent] = t;
         const e = w.next(t);
         messages.push({ topic: topics[e.stream]!, key: e.key, value: e.value, timestamp: t });
       }
       sent = due;
       inFlight++;
       p.send(messages)
-        .then(() => (acked += n))
+        .then(() => {
+          acked += n;
+          const at = Date.now();
+          for (let i = 0; i < n; i++) acks.recordMs(at - intended[i]);
+        })
         .catch(() => (errors += n))
         .finally(() => inFlight--);
     }
@@ -71,7 +80,7 @@ async function onRun(rate: number, durationMs: number, startAt: number): Promise
   }
   while (inFlight > 0) await sleep(1);
   send({ type: 'progress', sent, acked, lagMs: 0 });
-  send({ type: 'done', sent, acked, maxLagMs, errors });
+  send({ type: 'done', sent, acked, maxLagMs, errors, ackMs: acks.summary() });
 }
 
 function sleep(ms: number): Promise<void> {

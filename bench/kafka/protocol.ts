@@ -1,4 +1,5 @@
 import type { FlowName } from '../../ingest/simulator';
+import type { LatencySummary } from '../histogram';
 
 /** Kafka clients the load generator can send with (bench/kafka/producer-clients.ts). */
 export const PRODUCER_CLIENTS = ['platformatic', 'kafkajs'] as const;
@@ -31,5 +32,6 @@ export type ToProducer = ProducerSetup | ProducerRun | { type: 'stop' };
 export type FromProducer =
   | { type: 'ready' }
   | { type: 'progress'; sent: number; acked: number; lagMs: number }
-  | { type: 'done'; sent: number; acked: number; maxLagMs: number; errors: number }
+  /** ackMs: intended send time → the broker's ack, per message (the producer's and broker's part of the latency). */
+  | { type: 'done'; sent: number; acked: number; maxLagMs: number; errors: number; ackMs: LatencySummary }
   | { type: 'error'; message: string };

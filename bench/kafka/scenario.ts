@@ -6,27 +6,25 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import Redis from 'ioredis';
-import { parseConfigText, validateConfig } from '../../config/load';
 import type { FlowwatchConfig } from '../../config/schema';
 import { createRootLogger, type Logger } from '../../kernel/logger';
 import { FlowwatchError } from '../../kernel/errors';
 import { Pipeline } from '../../worker/pipeline';
-import { runPipeline, type BatchInfo } from '../../worker/runner';
-import type { Clock } from '../../kernel/clock';
 import type { FlowName } from '../../ingest/simulator';
-import { KafkaSource, type KafkaSourceBatch } from '../../ingest/sources/kafka-source';
-import { RedisStateStore } from '../../state/redis-store';
-import { wire } from '../../cli/app';
-import type { AlertDispatcher } from '../../alerts/dispatch';
-import { JsonlDispatcher } from '../alerts';
 import { LatencyHistogram, type LatencySummary } from '../histogram';
 import { DEFAULT_CRITERIA, judgeStep, searchSustainable, type StepMeasure, type SustainCriteria } from '../search';
 import { ensureServices, type Services } from '../services';
 import { perSecond, round } from '../stats';
 import type { FromProducer, ProducerClientName, ToProducer } from './protocol';
 import { warmupVerdict } from '../warmup';
-import { settleWithin } from '../../kernel/settle';
 import { boxProcesses, ProcessCpu } from '../proc-cpu';
+import { benchConfig, examplesDir, type BenchConfigInputs } from './config';
+import { StepRecorder } from './recorder';
+import { TailReference } from './tail-reference';
+import { ThreadedBenchWorker } from './threaded-worker';
+import { BenchWorker, type StepWorker } from './worker';
+
+export { benchConfig, examplesDir, type RawConfig } from './config';
 
 export interface KafkaBenchOptions {
   flows: FlowName[];
@@ -57,6 +55,11 @@ export interface KafkaBenchOptions {
   fetchWaitMs?: number;
   /** The Kafka client the load generator (a separate process) sends with. */
   producerClient: ProducerClientName;
+  /**
+   * 1 (default): the worker runs in the bench's own thread, as before. N ≥ 2: N worker threads of
+   * the bench process, each a whole worker in the run's consumer group (`flowwatch run --threads N`).
+   */
+  threads?: number;
   /** Progress lines (stderr). */
   progress: (line: string, final?: boolean) => void;
   log?: Logger;
@@ -84,7 +87,22 @@ export interface StepReport {
   /** Wall ms per second spent awaiting the alerting stage (dispatcher.dispatch) and state commits. */
   alertStageMsPerSec: number;
   stateCommitMsPerSec: number;
-  latencyMs: { state: LatencySummary; alert: LatencySummary; pickup: LatencySummary; delivery: LatencySummary };
+  latencyMs: StepLatencies;
+}
+
+/**
+ * A step's latencies, ms from each event's intended send time. `acked` (the load generator: the
+ * broker acknowledged the event) and `rawFetched` (the latency reference, a raw kafkajs consumer
+ * with the worker's fetch settings in its own group and process: the event's fetch arrived) are
+ * measured at the half-rate step (and a `--rate` step) unless references are off.
+ */
+export interface StepLatencies {
+  state: LatencySummary;
+  alert: LatencySummary;
+  pickup: LatencySummary;
+  delivery: LatencySummary;
+  acked?: LatencySummary;
+  rawFetched?: LatencySummary;
 }
 
 export interface KafkaBenchResult {
@@ -97,6 +115,8 @@ export interface KafkaBenchResult {
   partitions: number;
   /** The load generator's Kafka client. */
   producerClient: ProducerClientName;
+  /** Worker threads (1: the worker in the bench's own thread; absent from results of older builds). */
+  threads?: number;
   stepSeconds: number;
   sustainableEventsPerSec: number;
   /** Lowest offered rate that failed (null if none did). */
@@ -108,7 +128,7 @@ export interface KafkaBenchResult {
    * it; state − pickup is the pipeline's own work and commit), and of pickup the part before the
    * record's fetch reached the worker (`delivery`: producer, broker, fetch wait).
    */
-  latencyMs: { state: LatencySummary; alert: LatencySummary; pickup: LatencySummary; delivery: LatencySummary };
+  latencyMs: StepLatencies;
   /** send→alert over every step after the warm-up (alerts are rare at a steady state: more samples). */
   alertLatencyAllStepsMs: LatencySummary;
   rawConsumerEventsPerSec: number | null;
@@ -117,77 +137,6 @@ export interface KafkaBenchResult {
   ratioToNaive: number | null;
   steps: StepReport[];
   services: string;
-}
-
-/** Wall clock with sub-millisecond resolution (latencies of a few ms need it). */
-function hiresClock(): Clock {
-  const offset = Date.now() - performance.now();
-  return { now: () => offset + performance.now() };
-}
-
-class StepRecorder {
-  state = new LatencyHistogram();
-  alert = new LatencyHistogram();
-  pickup = new LatencyHistogram();
-  delivery = new LatencyHistogram();
-  thirds = [new LatencyHistogram(), new LatencyHistogram(), new LatencyHistogram()];
-  /** Events of this step (intended send time at or after its start) made durable so far. */
-  committed = 0;
-  constructor(
-    readonly start: number,
-    readonly durationMs: number,
-  ) {}
-  record(ts: number, at: number, startedAt: number, receivedAt: number): void {
-    // Leftovers of an earlier step (sent before this one started) are not this step's work.
-    if (ts < this.start - 1) return;
-    this.committed++;
-    const ms = at - ts;
-    this.state.recordMs(ms);
-    this.pickup.recordMs(startedAt - ts);
-    this.delivery.recordMs(receivedAt - ts);
-    const k = Math.floor(((ts - this.start) * 3) / this.durationMs);
-    this.thirds[k < 0 ? 0 : k > 2 ? 2 : k].recordMs(ms);
-  }
-}
-
-/** A config document as parsed from YAML, before validation: the bench rewrites parts of it. */
-export type RawConfig = Record<string, unknown> & { streams: Record<string, unknown> };
-
-/** The config the worker runs: examples/kafka.yaml on this run's topics, Redis prefix and files. */
-export function benchConfig(o: {
-  examples: string;
-  flows: FlowName[];
-  topics: Record<string, string>;
-  brokers: string[];
-  redisUrl: string;
-  prefix: string;
-  groupId: string;
-  sink: boolean;
-  influxBucket: string;
-  dir: string;
-  alertStore?: 'memory' | 'redis';
-  fetchWaitMs?: number;
-}): FlowwatchConfig {
-  const file = path.join(o.examples, 'kafka.yaml');
-  const raw = parseConfigText(fs.readFileSync(file, 'utf8'), file) as RawConfig;
-  const streams: Record<string, unknown> = {};
-  for (const f of o.flows) streams[f] = { ...(raw.streams[f] as object), source: { type: 'kafka', topics: [o.topics[f]] } };
-  raw.streams = streams;
-  raw.kafka = { ...(raw.kafka as object), brokers: o.brokers, group_id: o.groupId, from_beginning: true };
-  if (o.fetchWaitMs !== undefined) (raw.kafka as Record<string, unknown>).fetch_wait = `${o.fetchWaitMs}ms`;
-  raw.state = { ...(raw.state as object), backend: 'redis', url: o.redisUrl, prefix: o.prefix };
-  raw.sinks = o.sink ? ((raw.sinks ?? []) as Array<Record<string, unknown>>).map((s) => ({ ...s, bucket: o.influxBucket })) : [];
-  raw.dead_letter = { type: 'file', path: path.join(o.dir, 'dead-letter.jsonl') };
-  raw.receivers = [{ type: 'jsonl', name: 'bench', path: path.join(o.dir, 'alerts.jsonl') }];
-  if (o.alertStore) raw.alerting = { ...(raw.alerting as object), store: o.alertStore };
-  return validateConfig(raw, 'bench config');
-}
-
-export function examplesDir(): string {
-  for (const c of [path.resolve(__dirname, '..', '..', 'examples'), path.resolve(__dirname, '..', '..', '..', 'examples')]) {
-    if (fs.existsSync(path.join(c, 'kafka.yaml'))) return c;
-  }
-  throw new Error(`examples/kafka.yaml not found above ${__dirname}`);
 }
 
 class ProducerProcess {
@@ -259,7 +208,7 @@ class KafkaBench {
   private readonly admin: Admin;
   private readonly cleanups: Array<() => Promise<void> | void> = [];
   private producer: ProducerProcess | null = null;
-  private worker: BenchWorker | null = null;
+  private worker: StepWorker | null = null;
   private boxCpu: ProcessCpu | null = null;
   /** Ctrl-C: stop at the next check and clean up (topics, Redis keys, database, servers) on the way out. */
   private interrupted = false;
@@ -288,7 +237,7 @@ class KafkaBench {
     process.once('SIGTERM', onSignal);
     try {
       await this.createResources();
-      const config = benchConfig({
+      const inputs: BenchConfigInputs = {
         examples: examplesDir(),
         flows: o.flows,
         topics: this.topics,
@@ -301,7 +250,8 @@ class KafkaBench {
         dir: this.dir,
         alertStore: o.alertStore,
         fetchWaitMs: o.fetchWaitMs,
-      });
+      };
+      const config = benchConfig(inputs);
       const producer = (this.producer = new ProducerProcess());
       producer.send({
         type: 'setup',
@@ -314,19 +264,11 @@ class KafkaBench {
         seed: o.seed,
       });
       await producer.wait('ready');
-      const worker = (this.worker = await BenchWorker.start({
-        config,
-        services,
-        id,
-        dir: this.dir,
-        topicToStream: this.topicToStream,
-        log: this.log,
-        alerting: o.alerting,
-      }));
+      const worker = (this.worker = await this.startWorker(inputs, config));
       this.cleanups.push(() => worker.stop());
       this.boxCpu = this.sampleBox(producer);
       o.progress(
-        `kafka bench ${id}: flows ${o.flows.join(',')}, ${o.keys} keys${o.skew > 0 ? `, zipf ${o.skew}` : ''}, ${o.partitions} partitions, sink ${o.sink ? 'influxdb' : 'none'}, alerting ${o.alerting ?? 'full'}, steps of ${o.stepMs / 1000}s (servers: ${services.origin})`,
+        `kafka bench ${id}: flows ${o.flows.join(',')}, ${o.keys} keys${o.skew > 0 ? `, zipf ${o.skew}` : ''}, ${o.partitions} partitions, sink ${o.sink ? 'influxdb' : 'none'}, alerting ${o.alerting ?? 'full'}, ${o.threads ?? 1} worker thread(s), steps of ${o.stepMs / 1000}s (servers: ${services.origin})`,
         true,
       );
       o.progress(STEP_HEADER, true);
@@ -342,6 +284,31 @@ class KafkaBench {
       await runCleanups(this.cleanups);
       this.services.stop();
     }
+  }
+
+  /** The worker under test: in this thread (`threads` 1), or N worker threads each a whole worker. */
+  private async startWorker(inputs: BenchConfigInputs, config: FlowwatchConfig): Promise<StepWorker> {
+    const { o, services, id } = this;
+    const threads = o.threads ?? 1;
+    const common = { id, alerting: o.alerting };
+    if (threads <= 1)
+      return BenchWorker.start({
+        ...common,
+        config,
+        brokers: services.kafkaBrokers,
+        redisUrl: services.redisUrl,
+        topicToStream: this.topicToStream,
+        log: this.log,
+        alertsFile: path.join(this.dir, 'alerts-direct.jsonl'),
+      });
+    return ThreadedBenchWorker.start(threads, {
+      ...common,
+      config: inputs,
+      topicToStream: [...this.topicToStream],
+      // Each thread its own file: two write streams appending to one file interleave partial lines.
+      alertsFile: path.join(this.dir, 'alerts-direct-{thread}.jsonl'),
+      logLevel: process.env.FLOWWATCH_LOG_LEVEL ?? 'warn',
+    });
   }
 
   /** This run's topics, InfluxDB database (with a sink), and the cleanups that remove them, its Redis keys and its files. */
@@ -404,7 +371,7 @@ class KafkaBench {
     let sustainable = 0;
     let unsustainable: number | null = null;
     if (o.rate !== undefined) {
-      const s = await this.step(o.rate, 'fixed');
+      const s = await this.referencedStep(o.rate, 'fixed', o.stepMs);
       sustainable = s.report.sustainable ? o.rate : 0;
       if (!s.report.sustainable) unsustainable = o.rate;
     } else {
@@ -422,8 +389,32 @@ class KafkaBench {
     const lat =
       o.rate !== undefined
         ? this.steps[this.steps.length - 1]
-        : (await this.step(latencyRate, 'latency', Math.max(o.stepMs, 20_000))).report;
+        : (await this.referencedStep(latencyRate, 'latency', Math.max(o.stepMs, 20_000))).report;
     return { sustainable, unsustainable, latencyRate, lat };
+  }
+
+  /**
+   * A step with the latency reference alongside (tail-reference.ts): a raw kafkajs consumer in its
+   * own group and process, joined before the step starts, whose send → fetched is what the
+   * producer, broker, client and box impose before flowwatch's code runs. Without references, a plain step.
+   */
+  private async referencedStep(
+    rate: number,
+    phase: StepReport['phase'],
+    durationMs: number,
+  ): Promise<{ report: StepReport; measure: StepMeasure }> {
+    if (this.o.skipReferences) return this.step(rate, phase, durationMs);
+    const tail = await TailReference.start({
+      brokers: this.services.kafkaBrokers,
+      topics: Object.values(this.topics),
+      groupId: `${this.id}-tail`,
+      fetchWaitMs: this.o.fetchWaitMs,
+    });
+    try {
+      return await this.step(rate, phase, durationMs, tail);
+    } finally {
+      tail.stop();
+    }
   }
 
   /** One offered-rate step: the load generator sends at `rate` for durationMs while the worker's latencies, CPU and backlog are recorded. */
@@ -431,6 +422,7 @@ class KafkaBench {
     rate: number,
     phase: StepReport['phase'],
     durationMs = this.o.stepMs,
+    tail?: TailReference,
   ): Promise<{ report: StepReport; measure: StepMeasure }> {
     const worker = this.worker!;
     const producer = this.producer!;
@@ -439,15 +431,18 @@ class KafkaBench {
     const r = new StepRecorder(Date.now() + 200, durationMs);
     producer.sent = 0;
     worker.rec = r;
+    tail?.measure(r.start);
+    const tailCpu = new ProcessCpu(new Map(tail?.pid === undefined ? [] : [['raw reference', tail.pid]]));
     const cpu0 = process.cpuUsage();
     boxCpu.start();
+    tailCpu.start();
     const before = worker.counters();
     const wall0 = performance.now();
     const { d, lag, committedAtEnd } = await this.send(r, rate, phase);
     const cpu = process.cpuUsage(cpu0);
     const wallMs = performance.now() - wall0;
     const workerCpuPct = round(((cpu.user + cpu.system) / 1000 / wallMs) * 100, 1);
-    const cpuPct = { worker: workerCpuPct, ...boxCpu.stop(wallMs) };
+    const cpuPct = { worker: workerCpuPct, ...boxCpu.stop(wallMs), ...tailCpu.stop(wallMs) };
     await this.drain(r, d.sent);
     worker.rec = null;
     const measure: StepMeasure = {
@@ -478,11 +473,12 @@ class KafkaBench {
       alertChanges: after.alertChanges - before.alertChanges,
       alertStageMsPerSec: round(((after.dispatchMs - before.dispatchMs) / wallMs) * 1000, 1),
       stateCommitMsPerSec: round(((after.commitMs - before.commitMs) / wallMs) * 1000, 1),
-      latencyMs: { state: r.state.summary(), alert: r.alert.summary(), pickup: r.pickup.summary(), delivery: r.delivery.summary() },
+      latencyMs: await stepLatencies(r, d, tail),
     };
     this.steps.push(report);
     if (phase !== 'warmup') this.alertsAllSteps.add(r.alert);
     this.o.progress(stepLine(report), true);
+    if (report.latencyMs.rawFetched) this.o.progress(referenceLine(report.latencyMs), true);
     return { report, measure };
   }
 
@@ -576,6 +572,7 @@ class KafkaBench {
       alerting: o.alerting ?? 'full',
       partitions: o.partitions,
       producerClient: o.producerClient,
+      threads: o.threads ?? 1,
       stepSeconds: o.stepMs / 1000,
       sustainableEventsPerSec: sustainable,
       unsustainableEventsPerSec: unsustainable,
@@ -592,116 +589,6 @@ class KafkaBench {
   }
 }
 
-/** The worker under test: the full pipeline in this process, timed where a batch's wall time goes (alerting stage, state commits). */
-class BenchWorker {
-  private dispatchMs = 0;
-  private alertChanges = 0;
-  private commitMs = 0;
-  private batches = 0;
-  /** The step being recorded, if any: every committed batch's latencies go to it. */
-  rec: StepRecorder | null = null;
-  /** Why the worker stopped by itself, if it did. */
-  error: unknown = null;
-  private readonly controller = new AbortController();
-  private running: Promise<unknown> = Promise.resolve();
-  private stopped = false;
-
-  private constructor(
-    private readonly dispatcher: AlertDispatcher,
-    private readonly w: ReturnType<typeof wire>,
-  ) {}
-
-  static async start(c: {
-    config: FlowwatchConfig;
-    services: Services;
-    id: string;
-    dir: string;
-    topicToStream: Map<string, string>;
-    log: Logger;
-    alerting?: 'full' | 'direct';
-  }): Promise<BenchWorker> {
-    const { config, services, id, log } = c;
-    const clock = hiresClock();
-    const store = new RedisStateStore({ url: services.redisUrl, prefix: id, ttlSeconds: 3600 });
-    const w = wire(config, log, { store });
-    const source = new KafkaSource({
-      connection: { brokers: services.kafkaBrokers, clientId: 'flowwatch-bench-worker' },
-      groupId: `${id}-worker`,
-      topics: c.topicToStream,
-      fromBeginning: true,
-      log: log.child({ component: 'kafka' }),
-      appliedPosition: (s) => store.position(s),
-      timestamps: true,
-      // As `flowwatch run` wires it (cli/app.ts): the bench measures the configured fetch wait.
-      fetchWaitMs: config.kafka?.fetch_wait,
-    });
-    await w.start();
-    const dispatcher: AlertDispatcher =
-      c.alerting === 'direct' ? new JsonlDispatcher(path.join(c.dir, 'alerts-direct.jsonl')) : w.dispatcher;
-    const worker = new BenchWorker(dispatcher, w);
-    worker.timeDispatch();
-    worker.running = runPipeline({
-      config,
-      sources: [source],
-      dispatcher,
-      deadLetter: w.deadLetter,
-      store,
-      sinks: w.sinks,
-      log,
-      clock,
-      signal: worker.controller.signal,
-      onBatch: (info) => worker.onBatch(info),
-      progressEvery: 3_600_000,
-    });
-    worker.running.catch((err) => (worker.error = err));
-    return worker;
-  }
-
-  /** Time spent in the alerting stage, and alert changes handed to it. */
-  private timeDispatch(): void {
-    const dispatcher = this.dispatcher;
-    const origDispatch = dispatcher.dispatch.bind(dispatcher);
-    dispatcher.dispatch = async (alerts) => {
-      const a = performance.now();
-      this.alertChanges += alerts.length;
-      try {
-        return await origDispatch(alerts);
-      } finally {
-        this.dispatchMs += performance.now() - a;
-      }
-    };
-  }
-
-  private onBatch(info: BatchInfo): void {
-    this.batches++;
-    if (info.committedAt !== undefined && info.alertedAt !== undefined) this.commitMs += info.committedAt - info.alertedAt;
-    const r = this.rec;
-    const stamps = (info.batch as KafkaSourceBatch | undefined)?.timestamps;
-    if (r && stamps && info.committedAt !== undefined) {
-      const started = info.startedAt ?? info.committedAt;
-      const received = (info.batch as KafkaSourceBatch).receivedAt;
-      for (let i = 0; i < stamps.length; i++) r.record(stamps[i], info.committedAt, started, received ? received[i] : started);
-    }
-    if (r && info.alerts && info.alertedAt !== undefined) {
-      for (const a of info.alerts) r.alert.recordMs(info.alertedAt - (a.evidence.window?.end ?? a.startsAt));
-    }
-  }
-
-  /** Running totals, for a step's differences. */
-  counters(): { dispatchMs: number; alertChanges: number; commitMs: number; batches: number } {
-    return { dispatchMs: this.dispatchMs, alertChanges: this.alertChanges, commitMs: this.commitMs, batches: this.batches };
-  }
-
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.controller.abort();
-    await settleWithin(this.running, 20_000);
-    if (this.dispatcher !== this.w.dispatcher) await this.dispatcher.close().catch(() => undefined);
-    await this.w.close().catch(() => undefined);
-  }
-}
-
 export const STEP_HEADER =
   '  phase     offered/s   sent/s  commit/s  backlog  cpu%  box%  batches  alerts  alerts ms/s  commit ms/s   p50 ms   p99 ms  p99.9 ms   max ms  pickup p99  alert p99  verdict';
 
@@ -711,6 +598,24 @@ export function boxCpuPct(r: Pick<StepReport, 'workerCpuPct' | 'cpuPct'>): numbe
   let sum = 0;
   for (const v of Object.values(r.cpuPct)) sum += v;
   return sum;
+}
+
+/** A step's latencies; with the reference alongside, its send → fetched and the producer's send → acked too. */
+async function stepLatencies(r: StepRecorder, d: Done, tail?: TailReference): Promise<StepLatencies> {
+  const l: StepLatencies = {
+    state: r.state.summary(),
+    alert: r.alert.summary(),
+    pickup: r.pickup.summary(),
+    delivery: r.delivery.summary(),
+  };
+  if (!tail) return l;
+  return { ...l, acked: d.ackMs, rawFetched: (await tail.summary()).fetched };
+}
+
+/** The reference's line under a step: where the tail is before flowwatch's code runs. */
+export function referenceLine(l: StepLatencies): string {
+  const p = (x: LatencySummary | undefined) => (x ? `p50 ${ms(x.p50)} / p99 ${ms(x.p99)} / max ${ms(x.max)}` : '-');
+  return `    send→acked (producer) ${p(l.acked)};  send→fetched: raw consumer ${p(l.rawFetched)}, worker ${p(l.delivery)} ms`;
 }
 
 export function stepLine(r: StepReport): string {

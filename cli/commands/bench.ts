@@ -53,6 +53,7 @@ Examples:
   flowwatch bench --scenario kafka --rate 50000 --duration 60s --json
   flowwatch bench --scenario kafka --plot latency.svg
   flowwatch bench --scenario kafka --keys 100000 --skew zipf --no-sink
+  flowwatch bench --scenario kafka --threads 2              the worker as two worker threads (as run --threads 2)
   flowwatch bench --scenario memory --keys 100000 --duration 10m
   flowwatch bench --scenario backlog                        5M events; flowwatch run (child) then the raw consumer over them
   flowwatch bench --scenario backlog --events 1000000 --workers 1,2 --threads 2
@@ -96,7 +97,7 @@ export function registerBench(program: Command): void {
     )
     .option(
       '--threads <list>',
-      'backlog: one pass of a single `flowwatch run --threads N` process per entry, after the --workers passes (--workers 1,2 --threads 2: one thread, two processes, two threads over one backlog)',
+      'backlog: one pass of a single `flowwatch run --threads N` process per entry, after the --workers passes (--workers 1,2 --threads 2: one thread, two processes, two threads over one backlog); kafka: one number, the worker as N worker threads of the bench process, each a whole worker (default 1: in the bench thread)',
       workersOption,
     )
     .option('--start-rate <n>', 'kafka: first offered rate of the search', intOption, 40_000)
@@ -127,7 +128,7 @@ export function registerBench(program: Command): void {
       "kafka: the worker's kafka.fetch_wait, how long the broker may hold a fetch for 64 KB (default: the config's, else 10ms)",
       durationOption,
     )
-    .option('--no-references', 'kafka: skip the raw-consumer and naive references')
+    .option('--no-references', 'kafka: skip the references (raw consumer, naive, and the raw consumer beside the half-rate step)')
     .option('--batch <n>', 'inproc: records per batch', intOption, 1000)
     .option('-c, --config <file>', 'inproc/memory: config whose streams to run (default: the examples)')
     .option('--forecast', 'inproc/memory: add a forecast detector to every stream, so every key has one (bench/forecast-detectors.ts)')

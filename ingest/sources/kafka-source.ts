@@ -48,7 +48,7 @@ export interface PartitionLag {
 /** How often processed offsets are committed to the group (the state store holds the exact position). */
 export const OFFSET_COMMIT_INTERVAL_MS = 1000;
 /** A fetch is answered once this much is there, or after FETCH_WAIT_MS. */
-const FETCH_MIN_BYTES = 64 * 1024;
+export const FETCH_MIN_BYTES = 64 * 1024;
 /**
  * Default of config `kafka.fetch_wait`. Every batch costs a state commit (a Redis round trip,
  * ~115 µs of CPU) and kafkajs's per-fetch work, so at moderate rates the wait sets the worker's
