@@ -6,7 +6,7 @@
  * impose before any of flowwatch's code runs; next to the worker's own send → fetched in the same step.
  */
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { FETCH_MIN_BYTES, FETCH_WAIT_MS } from '../../ingest/sources/kafka-source';
+import { consumerFetchSettings } from '../../ingest/sources/kafka-source';
 import { LatencyHistogram, type LatencySummary } from '../histogram';
 
 export type ToTailReference =
@@ -30,15 +30,7 @@ function send(m: FromTailReference): void {
 async function start(m: Extract<ToTailReference, { type: 'start' }>): Promise<void> {
   const kafka = new Kafka({ clientId: 'flowwatch-bench-tail', brokers: m.brokers, logLevel: logLevel.NOTHING });
   // What KafkaSource.createConsumer sets (the fetch's shape and wait), nothing else.
-  consumer = kafka.consumer({
-    groupId: m.groupId,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
-    maxBytesPerPartition: 4 * 1024 * 1024,
-    minBytes: FETCH_MIN_BYTES,
-    maxWaitTimeInMs: m.fetchWaitMs ?? FETCH_WAIT_MS,
-    allowAutoTopicCreation: false,
-  });
+  consumer = kafka.consumer({ ...consumerFetchSettings(m), allowAutoTopicCreation: false });
   consumer.on(consumer.events.GROUP_JOIN, () => send({ type: 'joined' }));
   await consumer.connect();
   // From the end: the group joins before the measured step and reads what it sends.

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type ConsumerConfig, type EachBatchPayload, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { RawRecord } from '../../kernel/types';
 import { systemClock, type Clock } from '../../kernel/clock';
@@ -48,7 +48,7 @@ export interface PartitionLag {
 /** How often processed offsets are committed to the group (the state store holds the exact position). */
 export const OFFSET_COMMIT_INTERVAL_MS = 1000;
 /** A fetch is answered once this much is there, or after FETCH_WAIT_MS. */
-export const FETCH_MIN_BYTES = 64 * 1024;
+const FETCH_MIN_BYTES = 64 * 1024;
 /**
  * Default of config `kafka.fetch_wait`. Every batch costs a state commit (a Redis round trip,
  * ~115 µs of CPU) and kafkajs's per-fetch work, so at moderate rates the wait sets the worker's
@@ -57,6 +57,26 @@ export const FETCH_MIN_BYTES = 64 * 1024;
  * 79/145 to 66/85 ms; 20 ms saved little more CPU (61/61 %) with p99 99/165 ms.
  */
 export const FETCH_WAIT_MS = 10;
+/**
+ * The worker's consumer group membership and fetch shape (the bench's latency reference fetches
+ * with the same settings, so its send → fetched is comparable with the worker's).
+ */
+export function consumerFetchSettings(
+  o: Pick<KafkaSourceOptions, 'groupId' | 'sessionTimeout' | 'maxBatchBytes' | 'fetchWaitMs'>,
+): ConsumerConfig {
+  return {
+    groupId: o.groupId,
+    sessionTimeout: o.sessionTimeout ?? 30_000,
+    heartbeatInterval: 3000,
+    maxBytesPerPartition: o.maxBatchBytes ?? 4 * 1024 * 1024,
+    // Let the broker gather a little before answering a fetch (at most FETCH_WAIT_MS): at
+    // moderate rates a fetch otherwise returns a handful of records per partition, and each
+    // batch costs a state commit and an alert transaction however small it is.
+    minBytes: FETCH_MIN_BYTES,
+    maxWaitTimeInMs: o.fetchWaitMs ?? FETCH_WAIT_MS,
+  };
+}
+
 /** Partitions whose batches may wait in the queue at once. */
 const PARTITIONS_IN_FLIGHT = 8;
 
@@ -257,15 +277,7 @@ export class KafkaSource implements Source {
 
   private createConsumer(kafka: Kafka): Consumer {
     return kafka.consumer({
-      groupId: this.o.groupId,
-      sessionTimeout: this.o.sessionTimeout ?? 30_000,
-      heartbeatInterval: 3000,
-      maxBytesPerPartition: this.o.maxBatchBytes ?? 4 * 1024 * 1024,
-      // Let the broker gather a little before answering a fetch (at most FETCH_WAIT_MS): at
-      // moderate rates a fetch otherwise returns a handful of records per partition, and each
-      // batch costs a state commit and an alert transaction however small it is.
-      minBytes: FETCH_MIN_BYTES,
-      maxWaitTimeInMs: this.o.fetchWaitMs ?? FETCH_WAIT_MS,
+      ...consumerFetchSettings(this.o),
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: Number.MAX_SAFE_INTEGER },
     });
   }
