@@ -186,6 +186,11 @@ const VAR_LONG = 2 / 513;
 /** Subtracted from the best feature's surprise: several features look at every value. */
 const MULTIPLICITY = 0.6;
 /**
+ * Development probe (issue 17, fourteenth round; throwaway): when `on`, the last judged value's
+ * surprise per feature (CALIBRATED + flatline + bound), the raw surprise and the judged one.
+ */
+export const probe = { on: false, l: new Float64Array(11), raw: 0, hab: 0 };
+/**
  * Values of a smoothed feature (the band-pass levels, the variance ratio, the phase-scaled level,
  * the coarse cycle's difference; all learn at BAND_RATES) that count as one observation for the
  * exceedance share of a young calibrator: neighbouring values of an EW mean are not independent,
@@ -321,6 +326,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     // its own test and keeps its surprise.
     const habitual = judgeLikelihood(s.lk, raw);
     const L = f.cause === F_BOUND ? raw : habitual;
+    if (probe.on) [probe.raw, probe.hab] = [raw, L];
     learnFeatures(s, f, ph.perDay);
     learnBounds(s.bd, x);
     learnCycle(s.cy, s.ring, x);
@@ -340,6 +346,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     const t = s.tails;
     const dir = this.p.direction;
     let L = 0;
+    if (probe.on) probe.l.fill(0);
     for (let k = 0; k < CALIBRATED; k++) {
       if ((k === F_PL && !f.plOn) || (k === F_CYC && f.cyc === null)) continue;
       let v = k === F_CYC ? (f.cyc as number) : feature(s.m, f.step, f.phaseStep, f.varRatio, f.phaseLvl, k);
@@ -353,6 +360,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       const o = k * TAIL_STRIDE;
       // The residual's sign has a tail of its own: −log10 2 puts the one-sided p on the two-sided scale.
       const l = k === F_STEP || k === F_PHASE || k === F_VAR ? surpriseOneSided(t, o, v) - LOG10_2 : surpriseTwoSided(t, o, v);
+      if (probe.on) probe.l[k] = l;
       if (l > L) {
         L = l;
         f.cause = k;
@@ -363,6 +371,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     // count) has runs as its habit: its flatline surprise is scaled by its share of changing values.
     const changing = s.changes / s.n;
     if (changing < FLAT_CHANGING) flatL *= changing / FLAT_CHANGING;
+    if (probe.on) probe.l[F_FLAT] = flatL;
     if (flatL > L) {
       L = flatL;
       f.cause = F_FLAT;
@@ -372,6 +381,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     // allowance (with it, rain's negative dips stayed below the default limit and raised no alert).
     const boundL = (dir === 'up' && x < s.bd[0]) || (dir === 'down' && x > s.bd[2]) ? 0 : boundSurprise(s.bd, x, s.n);
     f.crossed = boundL >= this.p.threshold;
+    if (probe.on) probe.l[F_BOUND] = boundL;
     if (boundL > L) {
       L = boundL;
       f.cause = F_BOUND;
