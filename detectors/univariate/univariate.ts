@@ -86,6 +86,8 @@ export interface UnivariateState {
   ring: number[];
   /** The surprise's anomaly likelihood: [short mean, long mean, long variance, count] (likelihood.ts). */
   lk: number[];
+  /** Experiment (round 14): fused-evidence state. */
+  r14?: number[];
 }
 
 /**
@@ -190,6 +192,21 @@ const MULTIPLICITY = 0.6;
  * surprise per feature (CALIBRATED + flatline + bound), the raw surprise and the judged one.
  */
 export const probe = { on: false, l: new Float64Array(11), raw: 0, hab: 0 };
+/** Experiment knobs (round 14, throwaway). */
+const R14 = {
+  mode: process.env.R14_MODE ?? '',
+  A: Number(process.env.R14_A ?? '1'),
+  k: Number(process.env.R14_K ?? '8'),
+  above: Number(process.env.R14_ABOVE ?? '1'),
+  floor: Number(process.env.R14_FLOOR ?? '0'),
+};
+/** Group of each feature index (0..9: CALIBRATED features, then the flatline). */
+const R14_G6 = [0, 1, 1, 1, 1, 3, 2, 1, 4, 5];
+const R14_GM = [0, 0, 0, 0, 0, 0, 1, 0, 2, 3];
+function fisher2(a: number, b: number): number {
+  const sum = a + b;
+  return sum - Math.log10(1 + sum * Math.LN10);
+}
 /**
  * Values of a smoothed feature (the band-pass levels, the variance ratio, the phase-scaled level,
  * the coarse cycle's difference; all learn at BAND_RATES) that count as one observation for the
@@ -347,6 +364,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     const dir = this.p.direction;
     let L = 0;
     if (probe.on) probe.l.fill(0);
+    const ls = R14.mode ? new Array<number>(10).fill(0) : null;
     for (let k = 0; k < CALIBRATED; k++) {
       if ((k === F_PL && !f.plOn) || (k === F_CYC && f.cyc === null)) continue;
       let v = k === F_CYC ? (f.cyc as number) : feature(s.m, f.step, f.phaseStep, f.varRatio, f.phaseLvl, k);
@@ -361,6 +379,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       // The residual's sign has a tail of its own: −log10 2 puts the one-sided p on the two-sided scale.
       const l = k === F_STEP || k === F_PHASE || k === F_VAR ? surpriseOneSided(t, o, v) - LOG10_2 : surpriseTwoSided(t, o, v);
       if (probe.on) probe.l[k] = l;
+      if (ls) ls[k] = l;
       if (l > L) {
         L = l;
         f.cause = k;
@@ -372,11 +391,16 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     const changing = s.changes / s.n;
     if (changing < FLAT_CHANGING) flatL *= changing / FLAT_CHANGING;
     if (probe.on) probe.l[F_FLAT] = flatL;
+    if (ls) ls[F_FLAT] = flatL;
     if (flatL > L) {
       L = flatL;
       f.cause = F_FLAT;
     }
     L = L > MULTIPLICITY ? L - MULTIPLICITY : 0;
+    if (ls) {
+      const fused = r14Fused(s, ls, L + MULTIPLICITY);
+      if (fused > L) L = fused;
+    }
     // A crossed bound is one test, not one of several that look at every value: no multiplicity
     // allowance (with it, rain's negative dips stayed below the default limit and raised no alert).
     const boundL = (dir === 'up' && x < s.bd[0]) || (dir === 'down' && x > s.bd[2]) ? 0 : boundSurprise(s.bd, x, s.n);
@@ -770,6 +794,73 @@ function initTails(t: number[]): void {
 function clipSq(r: number, ms: number, count: number): number {
   const r2 = r * r;
   return count > 10 && r2 > 9 * ms ? 9 * ms : r2;
+}
+
+/** Experiment: the fused surprise (already less its allowance). */
+function r14Fused(s: UnivariateState, ls: number[], best: number): number {
+  const mode = R14.mode;
+  if (mode === 'acc') {
+    const k = R14.k;
+    if (!s.r14) {
+      s.r14 = new Array<number>(k + 1 + TAIL_STRIDE).fill(0);
+      initTail(s.r14, k + 1);
+    }
+    const r = s.r14;
+    const slot = s.n % k;
+    const ex = best > R14.above ? best - R14.above : 0;
+    r[k] += ex - r[slot];
+    r[slot] = ex;
+    const sum = r[k] > 1e-12 ? r[k] : 0;
+    const l = sum > 0 ? surpriseOneSided(r, k + 1, sum) : 0;
+    learnTail(r, k + 1, sum, { slow: 0.0005, excess: 0.01, span: k });
+    return l - R14.A;
+  }
+  const merged = mode.includes('M');
+  const groups = merged ? R14_GM : R14_G6;
+  const ng = merged ? 4 : 6;
+  const g = new Array<number>(ng).fill(0);
+  for (let i = 0; i < 10; i++) if (ls[i] > g[groups[i]]) g[groups[i]] = ls[i];
+  if (mode.includes('VR')) {
+    // Only the residual/shift group and the variance ratio.
+    for (let j = 2; j < ng; j++) g[j] = 0;
+  }
+  if (mode.includes('prev')) {
+    // The variance ratio of the previous value: not moved by this value's own residual.
+    s.r14 ??= [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const cur = g[1];
+    g[1] = s.r14[0];
+    s.r14[0] = cur;
+  }
+  if (mode.startsWith('lag')) {
+    // Each group's max over the last k values (a ring of k per group).
+    const k = R14.k;
+    if (!s.r14) s.r14 = new Array<number>(ng * k).fill(0);
+    const slot = s.n % k;
+    for (let j = 0; j < ng; j++) {
+      s.r14[j * k + slot] = g[j];
+      for (let i = 0; i < k; i++) if (s.r14[j * k + i] > g[j]) g[j] = s.r14[j * k + i];
+    }
+  }
+  let a = 0;
+  let b = 0;
+  for (const v of g) {
+    if (v > a) [a, b] = [v, a];
+    else if (v > b) b = v;
+  }
+  if (b < R14.floor) return 0;
+  const F = fisher2(a, b);
+  if (mode.includes('cal')) {
+    // The fused statistic judged against its own past on this series (tail.ts, one-sided).
+    s.r14 ??= [0, 0];
+    if (s.r14.length < 2 + TAIL_STRIDE) {
+      s.r14.length = 2 + TAIL_STRIDE;
+      initTail(s.r14, 2);
+    }
+    const l = F > 0 ? surpriseOneSided(s.r14, 2, F) : 0;
+    learnTail(s.r14, 2, F, { slow: 0.0005, excess: 0.01, span: 1 });
+    return l - R14.A;
+  }
+  return F - R14.A;
 }
 
 /** Calibrated feature f of the current value (m already updated with it). */
