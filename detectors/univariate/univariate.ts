@@ -4,7 +4,7 @@ import type { Direction } from '../scoring';
 import { DAY_MS, INTERVAL_SAMPLES, WEEK_HOURS, dayBin, dayBins, median, weekHour } from './seasonal';
 import { boundSurprise, initBounds, learnBounds } from './bounds';
 import { cycleFeature, cyclePeriod, initCycle, learnCycle } from './cycle';
-import { initLikelihood, judgeLikelihood } from './likelihood';
+import { gaussSurprise, initLikelihood, judgeLikelihood } from './likelihood';
 import { TAIL_STRIDE, initTail, learnTail, standardize, surpriseOneSided, surpriseTwoSided, type TailRates } from './tail';
 
 export type Seasonality = 'auto' | 'none' | 'daily' | 'weekly';
@@ -203,6 +203,17 @@ const R14 = {
 /** Group of each feature index (0..9: CALIBRATED features, then the flatline). */
 const R14_G6 = [0, 1, 1, 1, 1, 3, 2, 1, 4, 5];
 const R14_GM = [0, 0, 0, 0, 0, 0, 1, 0, 2, 3];
+function zOfSurprise(L: number): number {
+  if (!(L > Math.LOG10E * Math.LN2)) return 0;
+  let lo = 0;
+  let hi = 40;
+  for (let it = 0; it < 40; it++) {
+    const mid = (lo + hi) / 2;
+    if (gaussSurprise(mid) < L) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
 function fisher2(a: number, b: number): number {
   const sum = a + b;
   return sum - Math.log10(1 + sum * Math.LN10);
@@ -848,7 +859,7 @@ function r14Fused(s: UnivariateState, ls: number[], best: number): number {
     else if (v > b) b = v;
   }
   if (b < R14.floor) return 0;
-  const F = fisher2(a, b);
+  const F = mode.includes('stouf') ? gaussSurprise((zOfSurprise(a) + zOfSurprise(b)) / Math.SQRT2) : fisher2(a, b);
   if (mode.includes('cal')) {
     // The fused statistic judged against its own past on this series (tail.ts, one-sided).
     s.r14 ??= [0, 0];
