@@ -4,7 +4,8 @@ import type { Direction } from '../scoring';
 import { DAY_MS, INTERVAL_SAMPLES, WEEK_HOURS, dayBin, dayBins, median, weekHour } from './seasonal';
 import { boundSurprise, initBounds, learnBounds } from './bounds';
 import { cycleFeature, cyclePeriod, initCycle, learnCycle } from './cycle';
-import { gaussSurprise, initLikelihood, judgeLikelihood } from './likelihood';
+import { initLikelihood, judgeLikelihood } from './likelihood';
+import { fusedSurprise } from './fusion';
 import { TAIL_STRIDE, initTail, learnTail, standardize, surpriseOneSided, surpriseTwoSided, type TailRates } from './tail';
 
 export type Seasonality = 'auto' | 'none' | 'daily' | 'weekly';
@@ -21,8 +22,11 @@ export interface UnivariateParams {
   hold: number;
 }
 
-/** Layout version of the state; a state of another version (an older release) is started afresh. */
-export const STATE_VERSION = 7;
+/**
+ * Layout version of the state; a state of version 7 gains `vs` (8 added only it), a state of
+ * another version (an older release) is started afresh.
+ */
+export const STATE_VERSION = 8;
 
 /** Plain-JSON state, bounded: at most 2·(288 + 168 + 24) + 24 + ~145 numbers per key. */
 export interface UnivariateState {
@@ -86,8 +90,8 @@ export interface UnivariateState {
   ring: number[];
   /** The surprise's anomaly likelihood: [short mean, long mean, long variance, count] (likelihood.ts). */
   lk: number[];
-  /** Experiment (round 14): fused-evidence state. */
-  r14?: number[];
+  /** The variance ratio's surprise (decades) at the previous value: fused evidence (fusion.ts). */
+  vs: number;
 }
 
 /**
@@ -187,37 +191,6 @@ const VAR_SHORT = 2 / 17;
 const VAR_LONG = 2 / 513;
 /** Subtracted from the best feature's surprise: several features look at every value. */
 const MULTIPLICITY = 0.6;
-/**
- * Development probe (issue 17, fourteenth round; throwaway): when `on`, the last judged value's
- * surprise per feature (CALIBRATED + flatline + bound), the raw surprise and the judged one.
- */
-export const probe = { on: false, l: new Float64Array(11), raw: 0, hab: 0 };
-/** Experiment knobs (round 14, throwaway). */
-const R14 = {
-  mode: process.env.R14_MODE ?? '',
-  A: Number(process.env.R14_A ?? '1'),
-  k: Number(process.env.R14_K ?? '8'),
-  above: Number(process.env.R14_ABOVE ?? '1'),
-  floor: Number(process.env.R14_FLOOR ?? '0'),
-};
-/** Group of each feature index (0..9: CALIBRATED features, then the flatline). */
-const R14_G6 = [0, 1, 1, 1, 1, 3, 2, 1, 4, 5];
-const R14_GM = [0, 0, 0, 0, 0, 0, 1, 0, 2, 3];
-function zOfSurprise(L: number): number {
-  if (!(L > Math.LOG10E * Math.LN2)) return 0;
-  let lo = 0;
-  let hi = 40;
-  for (let it = 0; it < 40; it++) {
-    const mid = (lo + hi) / 2;
-    if (gaussSurprise(mid) < L) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
-function fisher2(a: number, b: number): number {
-  const sum = a + b;
-  return sum - Math.log10(1 + sum * Math.LN10);
-}
 /**
  * Values of a smoothed feature (the band-pass levels, the variance ratio, the phase-scaled level,
  * the coarse cycle's difference; all learn at BAND_RATES) that count as one observation for the
@@ -326,13 +299,15 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       cy: initCycle(0).cy,
       ring: [],
       lk: initLikelihood(),
+      vs: 0,
     };
   }
 
   observe(s: UnivariateState, e: FlowEvent): Observation | null {
     const x = e.values[this.p.measurement];
     if (typeof x !== 'number') return null;
-    if (s.v !== STATE_VERSION) Object.assign(s, this.init());
+    if (s.v === 7) [s.v, s.vs] = [STATE_VERSION, 0];
+    else if (s.v !== STATE_VERSION) Object.assign(s, this.init());
     const ts = e.ts;
     if (s.n === 0) {
       s.n = 1;
@@ -354,7 +329,6 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     // its own test and keeps its surprise.
     const habitual = judgeLikelihood(s.lk, raw);
     const L = f.cause === F_BOUND ? raw : habitual;
-    if (probe.on) [probe.raw, probe.hab] = [raw, L];
     learnFeatures(s, f, ph.perDay);
     learnBounds(s.bd, x);
     learnCycle(s.cy, s.ring, x);
@@ -374,8 +348,10 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     const t = s.tails;
     const dir = this.p.direction;
     let L = 0;
-    if (probe.on) probe.l.fill(0);
-    const ls = R14.mode ? new Array<number>(10).fill(0) : null;
+    // The best surprise of the features that look at the level, and the variance ratio's: fused
+    // evidence (fusion.ts).
+    let level = 0;
+    let variance = 0;
     for (let k = 0; k < CALIBRATED; k++) {
       if ((k === F_PL && !f.plOn) || (k === F_CYC && f.cyc === null)) continue;
       let v = k === F_CYC ? (f.cyc as number) : feature(s.m, f.step, f.phaseStep, f.varRatio, f.phaseLvl, k);
@@ -389,8 +365,8 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       const o = k * TAIL_STRIDE;
       // The residual's sign has a tail of its own: −log10 2 puts the one-sided p on the two-sided scale.
       const l = k === F_STEP || k === F_PHASE || k === F_VAR ? surpriseOneSided(t, o, v) - LOG10_2 : surpriseTwoSided(t, o, v);
-      if (probe.on) probe.l[k] = l;
-      if (ls) ls[k] = l;
+      if (k === F_VAR) variance = l;
+      else if (k !== F_CYC && l > level) level = l;
       if (l > L) {
         L = l;
         f.cause = k;
@@ -401,22 +377,20 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     // count) has runs as its habit: its flatline surprise is scaled by its share of changing values.
     const changing = s.changes / s.n;
     if (changing < FLAT_CHANGING) flatL *= changing / FLAT_CHANGING;
-    if (probe.on) probe.l[F_FLAT] = flatL;
-    if (ls) ls[F_FLAT] = flatL;
     if (flatL > L) {
       L = flatL;
       f.cause = F_FLAT;
     }
     L = L > MULTIPLICITY ? L - MULTIPLICITY : 0;
-    if (ls) {
-      const fused = r14Fused(s, ls, L + MULTIPLICITY);
-      if (fused > L) L = fused;
-    }
+    // The variance ratio as judged at the previous value: the current one moves with the current
+    // residual, which the level group already counts.
+    const fused = fusedSurprise(level, s.vs);
+    s.vs = variance;
+    if (fused > L) L = fused;
     // A crossed bound is one test, not one of several that look at every value: no multiplicity
     // allowance (with it, rain's negative dips stayed below the default limit and raised no alert).
     const boundL = (dir === 'up' && x < s.bd[0]) || (dir === 'down' && x > s.bd[2]) ? 0 : boundSurprise(s.bd, x, s.n);
     f.crossed = boundL >= this.p.threshold;
-    if (probe.on) probe.l[F_BOUND] = boundL;
     if (boundL > L) {
       L = boundL;
       f.cause = F_BOUND;
@@ -805,73 +779,6 @@ function initTails(t: number[]): void {
 function clipSq(r: number, ms: number, count: number): number {
   const r2 = r * r;
   return count > 10 && r2 > 9 * ms ? 9 * ms : r2;
-}
-
-/** Experiment: the fused surprise (already less its allowance). */
-function r14Fused(s: UnivariateState, ls: number[], best: number): number {
-  const mode = R14.mode;
-  if (mode === 'acc') {
-    const k = R14.k;
-    if (!s.r14) {
-      s.r14 = new Array<number>(k + 1 + TAIL_STRIDE).fill(0);
-      initTail(s.r14, k + 1);
-    }
-    const r = s.r14;
-    const slot = s.n % k;
-    const ex = best > R14.above ? best - R14.above : 0;
-    r[k] += ex - r[slot];
-    r[slot] = ex;
-    const sum = r[k] > 1e-12 ? r[k] : 0;
-    const l = sum > 0 ? surpriseOneSided(r, k + 1, sum) : 0;
-    learnTail(r, k + 1, sum, { slow: 0.0005, excess: 0.01, span: k });
-    return l - R14.A;
-  }
-  const merged = mode.includes('M');
-  const groups = merged ? R14_GM : R14_G6;
-  const ng = merged ? 4 : 6;
-  const g = new Array<number>(ng).fill(0);
-  for (let i = 0; i < 10; i++) if (ls[i] > g[groups[i]]) g[groups[i]] = ls[i];
-  if (mode.includes('VR')) {
-    // Only the residual/shift group and the variance ratio.
-    for (let j = 2; j < ng; j++) g[j] = 0;
-  }
-  if (mode.includes('prev')) {
-    // The variance ratio of the previous value: not moved by this value's own residual.
-    s.r14 ??= [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    const cur = g[1];
-    g[1] = s.r14[0];
-    s.r14[0] = cur;
-  }
-  if (mode.startsWith('lag')) {
-    // Each group's max over the last k values (a ring of k per group).
-    const k = R14.k;
-    if (!s.r14) s.r14 = new Array<number>(ng * k).fill(0);
-    const slot = s.n % k;
-    for (let j = 0; j < ng; j++) {
-      s.r14[j * k + slot] = g[j];
-      for (let i = 0; i < k; i++) if (s.r14[j * k + i] > g[j]) g[j] = s.r14[j * k + i];
-    }
-  }
-  let a = 0;
-  let b = 0;
-  for (const v of g) {
-    if (v > a) [a, b] = [v, a];
-    else if (v > b) b = v;
-  }
-  if (b < R14.floor) return 0;
-  const F = mode.includes('stouf') ? gaussSurprise((zOfSurprise(a) + zOfSurprise(b)) / Math.SQRT2) : fisher2(a, b);
-  if (mode.includes('cal')) {
-    // The fused statistic judged against its own past on this series (tail.ts, one-sided).
-    s.r14 ??= [0, 0];
-    if (s.r14.length < 2 + TAIL_STRIDE) {
-      s.r14.length = 2 + TAIL_STRIDE;
-      initTail(s.r14, 2);
-    }
-    const l = F > 0 ? surpriseOneSided(s.r14, 2, F) : 0;
-    learnTail(s.r14, 2, F, { slow: 0.0005, excess: 0.01, span: 1 });
-    return l - R14.A;
-  }
-  return F - R14.A;
 }
 
 /** Calibrated feature f of the current value (m already updated with it). */
