@@ -10,17 +10,17 @@
  * best surprise) and the spread (the variance ratio). They are combined by Stouffer's method
  * (z = (z₁ + z₂)/√2 from the two upper-tail probabilities), less an allowance of its own. The
  * variance ratio enters as judged at the previous value: the current one moves with the current
- * residual, so a single spike would count twice (measured on the generator corpus' tuning seeds,
- * four groups fused by Fisher's method: 1,402 false detections with the current ratio, 1,027 with
- * the previous one, main 807). Fusing the coarse cycle and the flatline run as well (the top two of four groups)
- * found the same windows on the real-background corpus, and a run of zeros is a level change too:
- * the flatline is not independent of the level.
+ * residual, so a single spike would count twice (the generator corpus' tuning seeds, four groups by
+ * Fisher's method, at the best threshold: 1,402 false detections with the current ratio, 1,027 with
+ * the previous one, 807 without fusion). The coarse cycle and the flatline fused as well (the top
+ * two of four groups) found no window more on the real-background corpus, and a run of zeros after
+ * ordinary values is a level change too (a daily series' habitual calm spell then opened an episode).
  */
 import { gaussSurprise } from './likelihood';
 
 /**
  * Decades subtracted from the fused surprise: the level group's best is a maximum over several
- * features, and its evidence and the spread's are not fully independent. Chosen among 0.6–0.9 on
+ * features, and its evidence and the spread's are not fully independent. Chosen among 0.5–0.9 on
  * both corpora (issue 17, fourteenth round; docs/backtest.md).
  */
 export const FUSION_ALLOWANCE = 0.7;
