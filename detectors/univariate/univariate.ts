@@ -700,7 +700,25 @@ function features(s: UnivariateState, x: number, seasonal: number, ts: number, p
   const plOn = plb > 0 && gl > 0 && plb < PL_QUIET * gl;
   const phaseLvl = plOn ? lvlDev / Math.sqrt(Math.max(plb, PL_FLOOR * gl)) : 0;
   const cyc = cycleFeature(s.cy, s.ring, x);
-  return { seasonal, step, pred, zStep, phaseStep, varRatio, lvlDev, phaseLvl, plOn, cyc, pb, psb, g, gl, cause: 0, crossed: false, fused: false };
+  return {
+    seasonal,
+    step,
+    pred,
+    zStep,
+    phaseStep,
+    varRatio,
+    lvlDev,
+    phaseLvl,
+    plOn,
+    cyc,
+    pb,
+    psb,
+    g,
+    gl,
+    cause: 0,
+    crossed: false,
+    fused: false,
+  };
 }
 
 /** The prediction (the short mean with the least recent error) for d; then the means and their errors learn d. */
