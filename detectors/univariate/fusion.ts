@@ -10,11 +10,12 @@
  * best surprise) and the spread (the variance ratio). They are combined by Stouffer's method
  * (z = (z₁ + z₂)/√2 from the two upper-tail probabilities), less an allowance of its own. The
  * variance ratio enters as judged at the previous value: the current one moves with the current
- * residual, so a single spike would count twice (the generator corpus' tuning seeds, four groups by
- * Fisher's method less 0.5, at the best threshold: 1,402 false detections with the current ratio, 1,027 with
- * the previous one, 807 without fusion). The coarse cycle and the flatline fused as well (the top
- * two of four groups) found no window more on the real-background corpus, and a run of zeros after
- * ordinary values is a level change too (a daily series' habitual calm spell then opened an episode).
+ * residual, so a single spike would count twice (the generator corpus' tuning seeds, four groups
+ * by Fisher's method less 0.5, at the best threshold: 1,402 false detections with the current
+ * ratio, 1,027 with the previous one, 807 without fusion). The coarse cycle and the flatline fused
+ * as well (the top two of four groups) found no window more on the real-background corpus, and a
+ * run of zeros after ordinary values is a level change too (a daily series' habitual calm spell
+ * then opened an episode).
  */
 import { gaussSurprise } from './likelihood';
 
