@@ -421,6 +421,33 @@ describe('univariate detector', () => {
     expect(Number.isFinite(old.tails[0])).toBe(true);
   });
 
+  it('keeps a state of layout 7 (before the fused evidence), adding the variance surprise it lacks', () => {
+    const d = make();
+    const s = d.init(ev(0)) as UnivariateState;
+    run(d, s, noise(400));
+    const v7 = JSON.parse(JSON.stringify({ ...s, v: 7, vs: undefined })) as UnivariateState;
+    expect('vs' in v7).toBe(false);
+    const n = v7.n;
+    expect(d.observe(v7, ev(400 * MIN5, { x: 10 }))).not.toBeNull(); // no warm-up again
+    expect(v7.v).toBe(STATE_VERSION);
+    expect(v7.n).toBe(n + 1);
+    expect(Number.isFinite(v7.vs)).toBe(true);
+  });
+
+  it('fuses a moderate level surprise with the variance ratio before it: a burst of 1.5× noise', () => {
+    const d = make({ seasonality: 'none' });
+    const s = d.init(ev(0)) as UnivariateState;
+    const rng = new Rng(27);
+    const xs = Array.from({ length: 1600 }, (_, i) => 10 + (i >= 1500 && i < 1520 ? 1.5 : 1) * rng.normal());
+    const out = run(d, s, xs);
+    // The best single feature in the burst is the variance ratio at 2.03 decades (score 0.432):
+    // below the limit alone; with the residual at 1519 the fused evidence is 3.8 decades.
+    const burst = out.slice(1500, 1525).map((o) => o!.score);
+    expect(Math.max(...burst)).toBeGreaterThan(0.7);
+    // The noise before it stays below the limit.
+    expect(out.slice(150, 1500).filter((o) => o && o.score >= 0.5).length).toBe(0);
+  });
+
   it('keeps bounded state', () => {
     const d = make();
     const s = d.init(ev(0)) as UnivariateState;
