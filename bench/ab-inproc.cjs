@@ -2,7 +2,7 @@
 /**
  * Two builds' CPU per event on the inproc path, compared where a loaded box cannot tell them apart
  * by separate runs (docs/bench.md, "Issue 22: CPU per event"):
- *   node bench/ab-inproc.cjs BASE_DIR NEW_DIR [--events N] [--keys K] [--pairs P]
+ *   node bench/ab-inproc.cjs BASE_DIR NEW_DIR [--events N] [--keys K] [--pairs P] [--batch B]
  * BASE_DIR and NEW_DIR are checkouts with dist/ built (`npm run build`). Both builds run in one
  * process over the same payloads, batch by batch (ceiling, then the two pipelines, their order
  * alternating per batch), and each phase is timed in process CPU time (process.cpuUsage), so time
@@ -15,7 +15,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 /** One child's run: `first` loaded first; times per phase in µs per event. */
-function child(first, second, events, keys) {
+function child(first, second, events, keys, batch) {
   const load = (dir) => {
     process.chdir(dir);
     const r = (m) => require(path.join(dir, 'dist', m));
@@ -48,24 +48,32 @@ function child(first, second, events, keys) {
   };
   const warm = Math.floor(events / 5);
   let ceil = 0;
-  for (let i = 0, k = 0; i < events; i += 1000, k++) {
-    const end = Math.min(events, i + 1000);
+  let timedEvents = 0;
+  for (let i = 0, k = 0; i < events; i += batch, k++) {
+    const end = Math.min(events, i + batch);
     const now = set.t0 + Math.floor((end - 1) * set.spacingMs);
     const t = cpu();
     b.inproc.ceilingPass(set, i, end);
-    if (i >= warm) ceil += cpu() - t;
+    if (i >= warm) {
+      ceil += cpu() - t;
+      timedEvents += end - i;
+    }
     const [x, y] = k % 2 ? [a, b] : [b, a];
     run(x, i, end, now, i >= warm);
     run(y, i, end, now, i >= warm);
   }
-  const n = (events - warm) / 1000;
+  const n = timedEvents / 1000; // times per 1,000 events
   const out = (x) => ({ proc: x.proc / n, chg: x.chg / n, pipe: (x.proc + x.chg) / n, ratio: ceil / (x.proc + x.chg), alerts: x.alerts });
   return { ceil: ceil / n, first: out(a), second: out(b) };
 }
 
-function parent(base, next, events, keys, pairs) {
+function parent(base, next, events, keys, pairs, batch) {
   const once = (first, second) =>
-    JSON.parse(execFileSync(process.execPath, [__filename, '--child', first, second, String(events), String(keys)], { encoding: 'utf8' }));
+    JSON.parse(
+      execFileSync(process.execPath, [__filename, '--child', first, second, String(events), String(keys), String(batch)], {
+        encoding: 'utf8',
+      }),
+    );
   const r3 = (x) => Math.round(x * 1000) / 1000;
   for (let i = 0; i < pairs; i++) {
     const loadBefore = os.loadavg()[0];
@@ -85,18 +93,18 @@ function parent(base, next, events, keys, pairs) {
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--child') {
-  const [, first, second, events, keys] = argv;
-  process.stdout.write(JSON.stringify(child(path.resolve(first), path.resolve(second), Number(events), Number(keys))));
+  const [, first, second, events, keys, batch] = argv;
+  process.stdout.write(JSON.stringify(child(path.resolve(first), path.resolve(second), Number(events), Number(keys), Number(batch))));
 } else {
   const dirs = argv.filter((x, i) => !x.startsWith('--') && !(argv[i - 1] ?? '').startsWith('--'));
   const opt = (name, dflt) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? Number(argv[i + 1]) : dflt;
   };
-  const [events, keys, pairs] = [opt('events', 500_000), opt('keys', 10_000), opt('pairs', 2)];
-  if (dirs.length !== 2 || !(events >= 10_000) || !(keys > 0) || !(pairs > 0)) {
-    console.error('usage: node bench/ab-inproc.cjs BASE_DIR NEW_DIR [--events N ≥ 10000] [--keys K] [--pairs P]');
+  const [events, keys, pairs, batch] = [opt('events', 500_000), opt('keys', 10_000), opt('pairs', 2), opt('batch', 1000)];
+  if (dirs.length !== 2 || !(events >= 10_000) || !(keys > 0) || !(pairs > 0) || !(batch >= 1)) {
+    console.error('usage: node bench/ab-inproc.cjs BASE_DIR NEW_DIR [--events N ≥ 10000] [--keys K] [--pairs P] [--batch B]');
     process.exit(2);
   }
-  parent(path.resolve(dirs[0]), path.resolve(dirs[1]), events, keys, pairs);
+  parent(path.resolve(dirs[0]), path.resolve(dirs[1]), events, keys, pairs, batch);
 }
