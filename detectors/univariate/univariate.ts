@@ -218,20 +218,6 @@ const SETTLE = 64;
  * threshold 57.8 → 55.6; generator tuning seeds 77.76 → 77.83).
  */
 const EPISODE = 1.2;
-let TRACE_RULE = '';
-const R15B = {
-  noFusedNovel: process.env.R15B_NONOVEL === '1',
-  noFusedCross: process.env.R15B_NOCROSS === '1',
-  noFusedEsc: process.env.R15B_NOESC === '1',
-  noFusedOpen: process.env.R15B_NOOPEN === '1',
-  sustain: Number(process.env.R15B_SUSTAIN ?? 0),
-  minVar: Number(process.env.R15B_MINVAR ?? 0),
-  allow: Number(process.env.R15B_ALLOW ?? 0.7),
-  novelMargin: Number(process.env.R15B_NMARGIN ?? 99),
-  crossSingle: process.env.R15B_XSINGLE === '1',
-  noMark: process.env.R15B_NOMARK === '1',
-  rawQuiet: process.env.R15B_RAWQUIET === '1',
-};
 /** An episode ends after this many quiet values (and `hold`): a new one must wait that long. */
 const REFRACTORY = 32;
 /** An anomalous run of identical values raises the longest-run reference by at most this many "decades". */
@@ -357,10 +343,8 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     // episode that saw it cross does not announce the variance ratio crossing later, and it is not
     // news inside an episode that saw either kind cross). Counted as the level's kind alone, the
     // generator's tuning seeds lost 0.15 (78.14 → 77.99) instead of gaining 0.4 (78.55).
-    const reported = this.episode(s, L, f.crossed, R15B.rawQuiet && f.fused ? f.single : raw, kindBit(f.cause) | (f.fused ? kindBit(F_VAR) : 0), f.fused, f.single);
-    const o = this.observation(s, x, ts, f, L, reported);
-    if (process.env.R15B_TRACE && o.evidence?.detail) (o.evidence.detail as Record<string, unknown>).cause += `${f.fused ? '+F' : ''}/${TRACE_RULE}`;
-    return o;
+    const reported = this.episode(s, L, f.crossed, raw, kindBit(f.cause) | (f.fused ? kindBit(F_VAR) : 0));
+    return this.observation(s, x, ts, f, L, reported);
   }
 
   /** The most surprising feature's surprise (less the multiplicity allowance); its cause into f.cause. */
@@ -404,12 +388,7 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     L = L > MULTIPLICITY ? L - MULTIPLICITY : 0;
     // The variance ratio as judged at the previous value: the current one moves with the current
     // residual, which the level group already counts.
-    f.single = L;
-    const sv = s as unknown as { vk?: number };
-    const vk = sv.vk ?? 0;
-    let fused = vk >= R15B.sustain && s.vs >= R15B.minVar ? fusedSurprise(level, s.vs) : 0;
-    if (fused > 0) fused += 0.7 - R15B.allow;
-    sv.vk = variance > Math.log10(2) ? vk + 1 : 0;
+    const fused = fusedSurprise(level, s.vs);
     s.vs = variance;
     if (fused > L) {
       L = fused;
@@ -431,10 +410,9 @@ export class UnivariateDetector implements Detector<UnivariateState> {
    * are counted on the raw surprise: a restless stretch whose surprises the likelihood lowers is
    * still one episode, not several.
    */
-  private episode(s: UnivariateState, L: number, crossed: boolean, raw: number, kind: number, fused = false, single = 0): number {
+  private episode(s: UnivariateState, L: number, crossed: boolean, raw: number, kind: number): number {
     const lim = this.p.threshold;
     let reported = L;
-    TRACE_RULE = 'open';
     if (s.peak === 0) {
       if (L > EPISODE) {
         s.peak = L;
@@ -454,19 +432,12 @@ export class UnivariateDetector implements Detector<UnivariateState> {
     // The same kind growing is the same anomaly: a stuck sensor's run, whose surprise grows with its
     // length, or a dry spell was announced again at each doubling (docs/backtest.md, eighth round).
     // Only an episode opened below the limit fires when it first crosses it.
-    const crossing = s.peak < lim && L >= lim && L > s.peak + 1;
-    let escalates = crossed || novel || crossing;
-    TRACE_RULE = crossed ? 'bound' : novel ? 'novel' : 'cross';
-    if (fused && !crossed && R15B.crossSingle && crossing && !novel && single < s.peak) escalates = false;
-    const suppressed = fused && !crossed && R15B.noFusedNovel && novel && !crossing && L < lim + R15B.novelMargin;
-    if (suppressed) escalates = false;
-    if (fused && !crossed && R15B.noFusedCross && crossing && !novel) escalates = false;
-    if (fused && !crossed && R15B.noFusedEsc) escalates = false;
+    const escalates = crossed || novel || (s.peak < lim && L >= lim && L > s.peak + 1);
     if (escalates) {
       if (L > s.peak) s.peak = L;
       if (L >= lim) s.firing = true;
     } else if (reported > EPISODE) reported = EPISODE;
-    if (L >= lim && !(suppressed && R15B.noMark)) s.ek |= withEcho(kind);
+    if (L >= lim) s.ek |= withEcho(kind);
     if (raw < EPISODE) {
       s.quiet++;
       if (s.quiet >= this.p.hold) {
@@ -705,7 +676,6 @@ interface Features {
   crossed: boolean;
   /** Whether the fused evidence (fusion.ts) beat the best single feature (set by the judging). */
   fused: boolean;
-  single: number;
 }
 
 /** Computes the features of x less the seasonal prediction; the EW means, prediction errors, variance and run trackers learn it. */
@@ -748,7 +718,6 @@ function features(s: UnivariateState, x: number, seasonal: number, ts: number, p
     cause: 0,
     crossed: false,
     fused: false,
-    single: 0,
   };
 }
 
