@@ -448,6 +448,22 @@ describe('univariate detector', () => {
     expect(out.slice(150, 1500).filter((o) => o && o.score >= 0.5).length).toBe(0);
   });
 
+  it('does not take fused evidence inside an open episode for a new kind: a burst is announced once', () => {
+    const d = make({ seasonality: 'none' });
+    const s = d.init(ev(0)) as UnivariateState;
+    const rng = new Rng(11);
+    const xs = Array.from({ length: 800 }, (_, i) => Math.round(100 * (10 + (i >= 710 && i < 730 ? 2.5 : 1) * rng.normal())) / 100);
+    for (let i = 600; i < 700; i++) xs[i] = xs[599]; // a stuck sensor opens the episode
+    const out = run(d, s, xs);
+    // The burst of 2.5× noise, still inside the flatline's episode, crosses as a level shift: news.
+    expect(out[722]!.evidence.detail).toMatchObject({ cause: 'shift' });
+    expect(out[722]!.score).toBeGreaterThanOrEqual(0.5);
+    // The next value's dip fused with the variance ratio the burst raised (2.8 decades) was
+    // announced again as a new kind; it is the same burst.
+    const later = out.slice(723, 800).filter((o) => o!.score >= 0.5);
+    expect(later.length).toBe(0);
+  });
+
   it('keeps bounded state', () => {
     const d = make();
     const s = d.init(ev(0)) as UnivariateState;
