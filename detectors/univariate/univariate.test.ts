@@ -432,6 +432,45 @@ describe('univariate detector', () => {
     expect(v7.v).toBe(STATE_VERSION);
     expect(v7.n).toBe(n + 1);
     expect(Number.isFinite(v7.vs)).toBe(true);
+    expect(v7.gr).toBe(0);
+  });
+
+  it('keeps a state of layout 8 (before the gap habit), adding the habit it lacks', () => {
+    const d = make();
+    const s = d.init(ev(0)) as UnivariateState;
+    run(d, s, noise(400));
+    const v8 = JSON.parse(JSON.stringify({ ...s, v: 8, gr: undefined })) as UnivariateState;
+    expect('gr' in v8).toBe(false);
+    const n = v8.n;
+    expect(d.observe(v8, ev(400 * MIN5, { x: 10 }))).not.toBeNull(); // no warm-up again
+    expect(v8.v).toBe(STATE_VERSION);
+    expect(v8.n).toBe(n + 1);
+    expect(v8.gr).toBe(0); // the value came on time: still no habit of gaps
+  });
+
+  it('judges the value after a rare gap against its phase: a backlog at night after an evening outage', () => {
+    const HOUR = 3_600_000;
+    const rng = new Rng(41);
+    // Hourly counts: busy days (15 ± 4 from 06:00 to 20:00), quiet nights (0–2).
+    const count = (h: number) => Math.max(0, Math.round(h >= 6 && h <= 20 ? 15 + 4 * rng.normal() : Math.abs(rng.normal())));
+    const score = (gap: boolean) => {
+      const d = make();
+      const s = d.init(ev(0)) as UnivariateState;
+      let last = null as ReturnType<typeof d.observe>;
+      for (let i = 0; i < 30 * 24; i++) {
+        const h = i % 24;
+        const outage = gap && i >= 25 * 24 - 4 && i < 25 * 24; // 20:00–23:00 of day 24 missing
+        const x = i === 25 * 24 ? 12 : count(h); // midnight: what the collector kept, one bucket
+        if (!outage) last = d.observe(s, ev(i * HOUR, { x }));
+        if (i === 25 * 24) return { score: last?.score ?? 0, cause: last?.evidence.detail?.cause, quiet: s };
+      }
+      return { score: 0, cause: undefined, quiet: s };
+    };
+    const withGap = score(true);
+    expect(withGap.score).toBeGreaterThanOrEqual(0.5);
+    expect(withGap.cause).toBe('spike');
+    // The same 12 at midnight with no gap before it is judged as before (against the global spread).
+    expect(score(false).score).toBeLessThan(withGap.score);
   });
 
   it('fuses a moderate level surprise with the variance ratio before it: a burst of 1.5× noise', () => {
@@ -473,7 +512,7 @@ describe('univariate detector', () => {
     const json = JSON.stringify(s);
     expect(s.ps.length).toBe(24);
     expect(s.pl.length).toBe(24);
-    expect(json.split(',').length).toBeLessThan(2 * (288 + 168 + 24) + 24 + 125);
+    expect(json.split(',').length).toBeLessThan(2 * (288 + 168 + 24) + 24 + 126); // +1: the gap habit (state v9)
     expect(json.length).toBeLessThan(16_000);
   });
 });
