@@ -1,7 +1,8 @@
 import { forecast, forecastSchema } from './index';
 import { ctx } from '../test-events';
 import type { FlowEvent, Observation } from '../../kernel/types';
-import { dampedReach, excessArea, firstCrossing, normalCdf, normalQuantile } from './model';
+import { dampedReach, excessArea, firstCrossing, normalCdf } from './model';
+import { normalQuantile } from '../normal-quantile';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 23);

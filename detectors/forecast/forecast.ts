@@ -1,19 +1,8 @@
 import type { Evidence, FlowEvent, ForecastEvidence, Observation } from '../../kernel/types';
 import type { Detector } from '../types';
 import { boundScore } from '../scoring';
-import {
-  addPoint,
-  dampedReach,
-  excessArea,
-  firstCrossing,
-  fit,
-  newRegression,
-  normalCdf,
-  normalQuantile,
-  rebaseY,
-  shift,
-  varianceFactor,
-} from './model';
+import { addPoint, dampedReach, excessArea, firstCrossing, fit, newRegression, normalCdf, rebaseY, shift, varianceFactor } from './model';
+import { normalQuantile } from '../normal-quantile';
 
 /** Local bindings: inside jest's sandbox every global Math.* lookup is slow; these are looked up once. */
 const { exp, sqrt, abs } = Math;

@@ -17,6 +17,7 @@
  * run of zeros after ordinary values is a level change too (a daily series' habitual calm spell
  * then opened an episode).
  */
+import { upperTailZ } from '../normal-quantile';
 import { gaussSurprise } from './likelihood';
 
 /**
@@ -29,27 +30,9 @@ export const FUSION_ALLOWANCE = 0.7;
 /** Surprises at or below −log10(½) are no evidence (z ≤ 0). */
 const NO_EVIDENCE = Math.log10(2);
 
-/** Acklam's rational approximation of the normal quantile (relative error < 1.2e-9). */
-const A = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-const B = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-const C = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549671064286937, 4.374664141464968, 2.938163982698783];
-const D = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
-const P_LOW = 0.02425;
-
-/** The z whose Gaussian upper tail is 10^−L (0 for L ≤ log10 2); exact in the far tail (no underflow: works on L itself). */
+/** The z whose Gaussian upper tail is 10^−L (0 for L ≤ log10 2: no evidence); exact in the far tail. */
 export function zOfSurprise(L: number): number {
-  if (!(L > NO_EVIDENCE)) return 0;
-  const p = 10 ** -L;
-  if (p >= P_LOW) {
-    const q = 0.5 - p;
-    const r = q * q;
-    return (
-      ((((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q) /
-      (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1)
-    );
-  }
-  const q = Math.sqrt(2 * L * Math.LN10);
-  return -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1);
+  return L > NO_EVIDENCE ? upperTailZ(L) : 0;
 }
 
 /**

@@ -421,13 +421,18 @@ describe('univariate detector', () => {
     expect(Number.isFinite(old.tails[0])).toBe(true);
   });
 
-  it('keeps a state of layout 7 (before the fused evidence), adding the variance surprise it lacks', () => {
+  /** A state of this run's detector as an older layout stored it: `v` set back, the fields it lacked left out. */
+  function olderLayout(v: number, lacking: Array<'vs' | 'gr'>): { d: ReturnType<typeof make>; old: UnivariateState; n: number } {
     const d = make();
     const s = d.init(ev(0)) as UnivariateState;
     run(d, s, noise(400));
-    const v7 = JSON.parse(JSON.stringify({ ...s, v: 7, vs: undefined })) as UnivariateState;
-    expect('vs' in v7).toBe(false);
-    const n = v7.n;
+    const old = JSON.parse(JSON.stringify({ ...s, v, ...Object.fromEntries(lacking.map((k) => [k, undefined])) })) as UnivariateState;
+    for (const k of lacking) expect(k in old).toBe(false);
+    return { d, old, n: old.n };
+  }
+
+  it('keeps a state of layout 7 (before the fused evidence), adding the variance surprise it lacks', () => {
+    const { d, old: v7, n } = olderLayout(7, ['vs', 'gr']);
     expect(d.observe(v7, ev(400 * MIN5, { x: 10 }))).not.toBeNull(); // no warm-up again
     expect(v7.v).toBe(STATE_VERSION);
     expect(v7.n).toBe(n + 1);
@@ -436,12 +441,7 @@ describe('univariate detector', () => {
   });
 
   it('keeps a state of layout 8 (before the gap habit), adding the habit it lacks', () => {
-    const d = make();
-    const s = d.init(ev(0)) as UnivariateState;
-    run(d, s, noise(400));
-    const v8 = JSON.parse(JSON.stringify({ ...s, v: 8, gr: undefined })) as UnivariateState;
-    expect('gr' in v8).toBe(false);
-    const n = v8.n;
+    const { d, old: v8, n } = olderLayout(8, ['gr']);
     expect(d.observe(v8, ev(400 * MIN5, { x: 10 }))).not.toBeNull(); // no warm-up again
     expect(v8.v).toBe(STATE_VERSION);
     expect(v8.n).toBe(n + 1);

@@ -23,8 +23,8 @@ export interface UnivariateParams {
 }
 
 /**
- * Layout version of the state; a state of version 7 gains `vs` (8 added only it), a state of
- * another version (an older release) is started afresh.
+ * Layout version of the state. A state of version 7 gains `vs` and `gr`, one of version 8 `gr` (each
+ * version added only those); a state of another version (an older release) is started afresh.
  */
 export const STATE_VERSION = 9;
 
