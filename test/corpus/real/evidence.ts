@@ -1,7 +1,7 @@
 /**
  * How much evidence a labelled window carries for one statistic, against the rest of its own file
  * (development diagnostics, issue 17's thirteenth round):
- *   node test/corpus/ts-run.js test/corpus/real/evidence.ts [--stat ramp|yearly] [--kinds trend_change,level_shift] [--sources a,b]
+ *   node test/corpus/ts-run.js test/corpus/real/evidence.ts [--stat ramp|yearly|bump|diff] [--kinds trend_change,level_shift] [--sources a,b]
  * For each labelled anomaly of those kinds: the statistic's largest value between the onset and the
  * end of its window, and how many stretches of the same file outside every window (32 rows apart)
  * reach it. A window whose value many other stretches reach cannot be found by that statistic
@@ -68,6 +68,24 @@ export function yearlyStatistic(ts: readonly number[], values: readonly number[]
   return z;
 }
 
+/**
+ * One-value statistics (issue 17, round sixteen A), in units of their own trailing EW RMS (~200
+ * values, clipped): `bump`, the value before the last against the mean of its two neighbours,
+ * x[t−1] − (x[t−2] + x[t])/2 (a one-value spike or dip, seen one value late once the series returned);
+ * `diff`, the first difference x[t] − x[t−1].
+ */
+export function bumpStatistic(values: readonly number[], diff = false): Float64Array {
+  const n = values.length;
+  const z = new Float64Array(n);
+  let ms = 0;
+  for (let i = 2; i < n; i++) {
+    const b = diff ? values[i] - values[i - 1] : values[i - 1] - (values[i - 2] + values[i]) / 2;
+    if (i > START && ms > 0) z[i] = Math.abs(b) / Math.sqrt(ms);
+    ms = learnSq(ms, b * b, i, 1 / 200);
+  }
+  return z;
+}
+
 export interface WindowEvidence {
   kind: string;
   onset: number;
@@ -109,7 +127,7 @@ if (require.main === module) {
     return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
   };
   const stat = get('--stat', 'ramp');
-  if (stat !== 'ramp' && stat !== 'yearly') throw new Error(`--stat ${stat}: expected ramp or yearly`);
+  if (!['ramp', 'yearly', 'bump', 'diff'].includes(stat)) throw new Error(`--stat ${stat}: expected ramp, yearly, bump or diff`);
   const kinds = get('--kinds', 'trend_change,level_shift').split(',');
   const only = get('--sources', '');
   for (const s of generateRealCorpus(1).filter((x) => !only || only.split(',').includes(x.source))) {
@@ -118,7 +136,12 @@ if (require.main === module) {
     const medianGap = [...gaps].sort((p, q) => p - q)[gaps.length >> 1];
     const daily = medianGap >= DAY_MS / 2 && medianGap <= 1.5 * DAY_MS && s.ts[s.ts.length - 1] - s.ts[0] > 2 * 365 * DAY_MS;
     if (stat === 'yearly' && !daily) continue;
-    const z = stat === 'ramp' ? rampStatistic(s.values) : yearlyStatistic(s.ts, s.values);
+    const z =
+      stat === 'ramp'
+        ? rampStatistic(s.values)
+        : stat === 'bump' || stat === 'diff'
+          ? bumpStatistic(s.values, stat === 'diff')
+          : yearlyStatistic(s.ts, s.values);
     for (const e of windowEvidence(s, z, kinds)) {
       const day = new Date(e.onset).toISOString().slice(0, 10);
       process.stdout.write(
