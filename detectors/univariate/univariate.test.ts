@@ -625,4 +625,24 @@ describe('coarse cycles', () => {
     // The cleaned ring: no echo of the anomaly a year later.
     expect(out.slice(306, 330).filter((o) => o && o.score >= 0.5).length).toBe(0);
   });
+
+  it('fires when the yearly swing flattens (a seasonality break) though its year-over-year difference is ordinary', () => {
+    // A swing whose size wanders from year to year (±15 %): the year-over-year difference (the cycle
+    // feature) is no sharp test of a damped year.
+    const rng = new Rng(5);
+    let amp = 3;
+    const xs = Array.from({ length: 420 }, (_, i) => {
+      if (i % 12 === 0) amp = 3 * (1 + 0.15 * rng.normal());
+      return 315 + 0.12 * i + amp * Math.sin((2 * Math.PI * i) / 12) + 0.3 * rng.normal();
+    });
+    // The swing damped to 5 % for a year and a half, around the previous year's mean (the corpus' injection).
+    let mean = 0;
+    for (let i = 288; i < 300; i++) mean += xs[i] / 12;
+    for (let i = 300; i < 318; i++) xs[i] = mean + 0.05 * (xs[i] - mean);
+    const out = judged(xs);
+    expect(out.slice(200, 300).filter((o) => o && o.score >= 0.5).length).toBe(0);
+    // The residual's spread collapsing (the variance ratio downwards) crosses the limit inside it.
+    const flat = out.slice(300, 318).filter((o) => o && o.score >= 0.5 && o.evidence.detail?.cause === 'variance');
+    expect(flat.length).toBeGreaterThan(0);
+  });
 });

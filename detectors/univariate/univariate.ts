@@ -371,11 +371,16 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       // Against its phase: dips when a profile is in use; upwards only the value after a rare gap (a
       // backlog; judged upwards everywhere it cost a bursty count's false detections, tenth round).
       if (k === F_PHASE && (v >= 0 ? !f.afterGap : s.season === 0)) continue;
-      if (k === F_VAR && v <= 0) continue;
+      // The variance ratio downwards — the residual's spread collapsing — only where it means a
+      // rhythm gone flat (rhythmFlat); elsewhere upwards only.
+      if (k === F_VAR && v <= 0 && !this.rhythmFlat(s)) continue;
       if (k !== F_VAR && ((dir === 'up' && v < 0) || (dir === 'down' && v > 0))) continue;
       const o = k * TAIL_STRIDE;
       // The residual's sign has a tail of its own: −log10 2 puts the one-sided p on the two-sided scale.
       const l = k === F_STEP || k === F_PHASE || k === F_VAR ? surpriseOneSided(t, o, v) - LOG10_2 : surpriseTwoSided(t, o, v);
+      // A flattened rhythm counts only past the limit on its own: below it, it would open episodes
+      // (and raise the likelihood's habit) on the calm spells before a series' own excursions.
+      if (k === F_VAR && v <= 0 && l - MULTIPLICITY < this.p.threshold) continue;
       if (k === F_VAR) variance = l;
       else if (k !== F_CYC && l > level) level = l;
       if (l > L) {
@@ -410,6 +415,21 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       f.cause = F_BOUND;
     }
     return L;
+  }
+
+  /**
+   * Whether a collapse of the residual's spread is judged (the variance ratio downwards): at sampling
+   * too coarse for the daily profile (monthly, daily data), where a yearly or weekly rhythm with no
+   * profile of its own lives in the one-step residual, so the rhythm flattening (a seasonality
+   * break: co2's yearly swing damped for a year) shows as residuals far below their habit. Not
+   * during warm-up (a young calibrator's surprises would enter the likelihood's habit), not on a
+   * repeated value nor on a series that often repeats itself (a dry spell, an empty bucket: the
+   * flatline feature's business). At finer sampling the daily profile carries the rhythm and its
+   * flattening is a large residual already; judged at every sampling (and below the limit) it cost
+   * the generator's tuning seeds two windows (593 → 591) (docs/backtest.md, sixteenth round B).
+   */
+  private rhythmFlat(s: UnivariateState): boolean {
+    return s.dt > 0 && dayBins(s.dt) === 0 && s.n > this.p.warmup && s.run === 0 && s.changes / s.n >= FLAT_CHANGING;
   }
 
   /**
