@@ -68,6 +68,21 @@ export class StateEncoder {
     this.ends[this.count++] = this.pos;
   }
 
+  /**
+   * Values added since the last finish(): the next value's index in finish()'s list. A value
+   * written ahead (the pipeline writes a row while it is in cache, at its key's last event of a
+   * batch) is found there by its index; one superseded before finish() is left unread.
+   */
+  get values(): number {
+    return this.count;
+  }
+
+  /** Forgets the values added since the last finish(), keeping the scratch buffer. */
+  discard(): void {
+    this.pos = 0;
+    this.count = 0;
+  }
+
   /** Starts an object; returns the mark closeObject() needs. */
   openObject(): number {
     this.ensure(2);
