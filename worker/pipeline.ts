@@ -88,6 +88,12 @@ interface KeyRow extends RowHead {
   dirty: boolean;
   /** Earliest timer of the key's timed rules (Infinity: none): one comparison per event. */
   due: number;
+  /**
+   * Whether an entry holds a verdict (Entry.obs) since the last commit: takeChanges clears them
+   * only then, instead of reading every entry of every changed row (a worker without series sinks
+   * keeps verdicts only of alerts that fire or change).
+   */
+  obsKept: boolean;
   /** Events of the key still to judge in the batch's last chunk (judgeAdmitted): at 0 its row is final for the batch. */
   pending: number;
   /**
@@ -440,6 +446,7 @@ export class Pipeline {
         due: Infinity,
         headOf: null,
         head: null,
+        obsKept: false,
         pending: 0,
         encoded: -1,
       };
@@ -486,6 +493,7 @@ export class Pipeline {
         // A reused observation is copied when kept: by an entry that starts firing, or an alert.
         const kept = obs !== scratch ? obs : entry.phase === 2 || t !== null ? copyObservation(obs) : null;
         entry.obs = kept;
+        if (kept !== null) row.obsKept = true;
         if (t !== null) alerts.push(this.makeAlert(rule, row, entry, kept!, t, e.ts));
       }
       if (rule.timed) {
@@ -733,7 +741,7 @@ export class Pipeline {
       // Written ahead (judgeAdmitted) unless it changed since, or was not.
       values.push(row.encoded >= 0 ? row.encoded : this.encodeRow(row));
       row.encoded = -1;
-      for (const e of row.entries) if (e !== undefined) e.obs = null;
+      if (row.obsKept) clearObservations(row);
       if (row.scope !== lastScope || last === null) {
         lastScope = row.scope;
         last = of(row.scope);
@@ -794,7 +802,7 @@ export class Pipeline {
       const row = this.dirty.at(i);
       row.dirty = false;
       row.encoded = -1;
-      for (const e of row.entries) if (e !== undefined) e.obs = null;
+      if (row.obsKept) clearObservations(row);
     }
     for (const s of this.streamList) s.admittedScopes.clear();
     this.dirty.clear();
@@ -934,6 +942,7 @@ export class Pipeline {
         due: Infinity,
         headOf: null,
         head: null,
+        obsKept: false,
         pending: 0,
         encoded: -1,
       };
@@ -1024,6 +1033,12 @@ function admissionOf(s: StreamRuntime, scope: string): EventAdmission {
 /** Where a rejected record came from: its source, with its offset when it has one (RawRecord.offset). */
 function sourceOf(r: RawRecord): string | undefined {
   return r.offset === undefined ? r.source : `${r.source}@${r.offset}`;
+}
+
+/** The row's entries' verdicts are the last commit's: forgotten (see KeyRow.obsKept). */
+function clearObservations(row: KeyRow): void {
+  for (const e of row.entries) if (e !== undefined) e.obs = null;
+  row.obsKept = false;
 }
 
 function sameAttrs(a: Record<string, string>, b: Record<string, string>): boolean {
