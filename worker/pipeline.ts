@@ -88,6 +88,20 @@ interface KeyRow extends RowHead {
   dirty: boolean;
   /** Earliest timer of the key's timed rules (Infinity: none): one comparison per event. */
   due: number;
+  /**
+   * Whether an entry holds a verdict (Entry.obs) since the last commit: takeChanges clears them
+   * only then, instead of reading every entry of every changed row (a worker without series sinks
+   * keeps verdicts only of alerts that fire or change).
+   */
+  obsKept: boolean;
+  /** Events of the key still to judge in the batch's last chunk (judgeAdmitted): at 0 its row is final for the batch. */
+  pending: number;
+  /**
+   * Index of the row's stored bytes among the encoder's values since the last commit, written at
+   * its key's last event of a batch while its state is in cache (-1: none, or superseded since):
+   * takeChanges then takes them instead of writing the row again (see judgeAdmitted).
+   */
+  encoded: number;
 }
 
 /** The latest verdict of one detector for one key in a batch: what time-series sinks record. */
@@ -196,9 +210,15 @@ export class Pipeline {
   private readonly admittedStreams = new ScratchList<StreamRuntime>();
   private readonly admittedEvents = new ScratchList<FlowEvent>();
   private readonly batchRows = new ScratchList<KeyRow | undefined>();
-  /** Where takeChanges puts each encoded value, in encoding order: its scope's map and its id. */
+  /** Where takeChanges puts each changed value: its scope's map, its id and its index among the encoder's values. */
   private readonly changeMaps = new ScratchList<Map<string, unknown | null>>();
   private readonly changeIds = new ScratchList<string>();
+  private readonly changeValues = new ScratchList<number>();
+  /**
+   * Whether rows are written ahead, at their key's last event of a batch (judgeAdmitted); off after
+   * dropChanges() (a caller that never commits), on again with takeChanges().
+   */
+  private encodeAhead = true;
   /** Where judgeAdmitted's first reads go, so they are not optimised away. */
   private sink = 0;
   /** Serialises each commit's changed rows (takeChanges); its scratch buffer is kept between commits. */
@@ -318,9 +338,9 @@ export class Pipeline {
       }
       this.admittedStreams.push(s);
       this.admittedEvents.push(d.event);
-      if (this.admittedEvents.length >= JUDGE_CHUNK) events += this.judgeAdmitted(alerts, scope);
+      if (this.admittedEvents.length >= JUDGE_CHUNK) events += this.judgeAdmitted(alerts, scope, false);
     }
-    events += this.judgeAdmitted(alerts, scope);
+    events += this.judgeAdmitted(alerts, scope, true);
     this.count(events, rejects, alerts);
     return { events, rejects, alerts };
   }
@@ -331,11 +351,14 @@ export class Pipeline {
    * state spread over the heap — and independent lookups in one tight loop wait for memory
    * together instead of one after the other between detectors' work (issue 22).
    */
-  private judgeAdmitted(alerts: Alert[], scope: string): number {
+  private judgeAdmitted(alerts: Alert[], scope: string, last: boolean): number {
     const streams = this.admittedStreams;
     const events = this.admittedEvents;
     const n = events.length;
     const rows = this.batchRows;
+    // In the batch's last chunk, each row's last event is known: its row is then written at once,
+    // while in cache, instead of by takeChanges after the whole batch has pushed it out (issue 22).
+    const ahead = last && this.encodeAhead;
     let due = 0;
     for (let i = 0; i < n; i++) {
       const row = streams.at(i).rows.get(events.at(i).key);
@@ -345,11 +368,22 @@ export class Pipeline {
         const es = row.entries;
         const e0 = es[0];
         due += row.due + es.length + (e0 !== undefined ? e0.due : 0);
+        if (ahead) row.pending++;
       }
     }
     this.sink += due;
     try {
-      for (let i = 0; i < n; i++) this.observe(streams.at(i), events.at(i), alerts, scope, rows.at(i));
+      if (!ahead) for (let i = 0; i < n; i++) this.observe(streams.at(i), events.at(i), alerts, scope, rows.at(i));
+      else
+        for (let i = 0; i < n; i++) {
+          const row = rows.at(i);
+          this.observe(streams.at(i), events.at(i), alerts, scope, row);
+          // A key new in the chunk (no row at the look-ahead) is written by takeChanges.
+          if (row !== undefined && --row.pending === 0) row.encoded = this.encodeRow(row);
+        }
+    } catch (err) {
+      if (ahead) for (let i = 0; i < n; i++) if (rows.at(i) !== undefined) rows.at(i)!.pending = 0;
+      throw err;
     } finally {
       streams.clear();
       events.clear();
@@ -412,9 +446,13 @@ export class Pipeline {
         due: Infinity,
         headOf: null,
         head: null,
+        obsKept: false,
+        pending: 0,
+        encoded: -1,
       };
       s.rows.set(e.key, row);
     }
+    row.encoded = -1; // the row changes: bytes written ahead are stale
     // Event time is the key's own: timers due at or before this event fire first, whatever the
     // batching, the lag or the other keys of the partition (see Detector.nextTimer).
     if (row.due <= e.ts) this.catchUp(row, e.ts, alerts);
@@ -455,6 +493,7 @@ export class Pipeline {
         // A reused observation is copied when kept: by an entry that starts firing, or an alert.
         const kept = obs !== scratch ? obs : entry.phase === 2 || t !== null ? copyObservation(obs) : null;
         entry.obs = kept;
+        if (kept !== null) row.obsKept = true;
         if (t !== null) alerts.push(this.makeAlert(rule, row, entry, kept!, t, e.ts));
       }
       if (rule.timed) {
@@ -472,6 +511,7 @@ export class Pipeline {
    * pending `for` is judged when it has held long enough. The alerts' times are the timers'.
    */
   private catchUp(row: KeyRow, limit: number, alerts: Alert[]): void {
+    row.encoded = -1; // timers change the state (windows drain): bytes written ahead are stale
     const rules = row.stream.rules;
     let due = Infinity;
     for (let j = 0; j < rules.length; j++) {
@@ -685,8 +725,11 @@ export class Pipeline {
     // Where each encoded value goes, in encoding order: its scope's map and its id.
     const maps = this.changeMaps;
     const ids = this.changeIds;
+    const values = this.changeValues;
     maps.clear(); // left filled only by a call that threw
     ids.clear();
+    values.clear();
+    this.encodeAhead = true;
     const enc = this.encoder;
     let lastScope: string | null = null;
     let last: Map<string, unknown | null> | null = null;
@@ -695,8 +738,10 @@ export class Pipeline {
       const row = dirty.at(i);
       if (!row.dirty) continue; // dropped as idle since it changed
       row.dirty = false;
-      writePersistedRow(enc, row, row.stream.rules);
-      for (const e of row.entries) if (e !== undefined) e.obs = null;
+      // Written ahead (judgeAdmitted) unless it changed since, or was not.
+      values.push(row.encoded >= 0 ? row.encoded : this.encodeRow(row));
+      row.encoded = -1;
+      if (row.obsKept) clearObservations(row);
       if (row.scope !== lastScope || last === null) {
         lastScope = row.scope;
         last = of(row.scope);
@@ -721,6 +766,7 @@ export class Pipeline {
         const m = of(scope);
         const id = WATERMARK_ID + SEP + s.name;
         enc.add({ maxTs });
+        values.push(enc.values - 1);
         maps.push(m);
         ids.push(id);
       }
@@ -729,15 +775,16 @@ export class Pipeline {
     const bytes = enc.finish();
     // One Map.set per id (the second set per changed row cost as much as the first), in the order
     // of change: rows, deletions, watermarks. A key dropped and back within one commit keeps its row.
-    for (let i = 0; i < rows; i++) maps.at(i).set(ids.at(i), bytes[i]);
+    for (let i = 0; i < rows; i++) maps.at(i).set(ids.at(i), bytes[values.at(i)]);
     let d = 0;
     for (const id of this.deleted.keys()) {
       const m = deletedIn[d++];
       if (!m.has(id)) m.set(id, null);
     }
-    for (let i = rows; i < bytes.length; i++) maps.at(i).set(ids.at(i), bytes[i]);
+    for (let i = rows; i < ids.length; i++) maps.at(i).set(ids.at(i), bytes[values.at(i)]);
     maps.clear();
     ids.clear();
+    values.clear();
     this.dirty.clear();
     this.deleted.clear();
     this.releaseDropped();
@@ -749,15 +796,24 @@ export class Pipeline {
    * commits (a backtest), where takeChanges() would encode every changed row for nothing.
    */
   dropChanges(): void {
+    this.encodeAhead = false;
+    this.encoder.discard();
     for (let i = 0; i < this.dirty.length; i++) {
       const row = this.dirty.at(i);
       row.dirty = false;
-      for (const e of row.entries) if (e !== undefined) e.obs = null;
+      row.encoded = -1;
+      if (row.obsKept) clearObservations(row);
     }
     for (const s of this.streamList) s.admittedScopes.clear();
     this.dirty.clear();
     this.deleted.clear();
     this.releaseDropped();
+  }
+
+  /** Writes the row's stored bytes into the commit's encoder; returns their index among its values. */
+  private encodeRow(row: KeyRow): number {
+    writePersistedRow(this.encoder, row, row.stream.rules);
+    return this.encoder.values - 1;
   }
 
   /** Gives the dropped rows' detector states back to their detectors (see `dropped`). */
@@ -886,6 +942,9 @@ export class Pipeline {
         due: Infinity,
         headOf: null,
         head: null,
+        obsKept: false,
+        pending: 0,
+        encoded: -1,
       };
       s.rules.forEach((rule, j) => {
         const pe = v.entries[rule.name];
@@ -974,6 +1033,12 @@ function admissionOf(s: StreamRuntime, scope: string): EventAdmission {
 /** Where a rejected record came from: its source, with its offset when it has one (RawRecord.offset). */
 function sourceOf(r: RawRecord): string | undefined {
   return r.offset === undefined ? r.source : `${r.source}@${r.offset}`;
+}
+
+/** The row's entries' verdicts are the last commit's: forgotten (see KeyRow.obsKept). */
+function clearObservations(row: KeyRow): void {
+  for (const e of row.entries) if (e !== undefined) e.obs = null;
+  row.obsKept = false;
 }
 
 function sameAttrs(a: Record<string, string>, b: Record<string, string>): boolean {

@@ -116,8 +116,6 @@ export class PaneWindow {
   /** Every key's block; see PaneWindowState. */
   private readonly slab: BlockSlab;
   private readonly lastTsScratch: number[];
-  /** One stored pane row, reused by encode() for every pane of every key. */
-  private readonly scratchRow: number[];
   /** persist()'s members after `t`, up to the pane rows (slide and pane count: constants): , w: …, p: …, s: */
   private readonly geometryBytes: Uint8Array;
 
@@ -134,7 +132,6 @@ export class PaneWindow {
     this.width = 2 + names.length * g;
     this.slab = new BlockSlab(HEAD + this.geometry.panes * this.width);
     this.lastTsScratch = new Array<number>(names.length).fill(0);
-    this.scratchRow = new Array<number>(this.width).fill(0);
     const geo = this.geometry;
     this.geometryBytes = StateEncoder.fragment((e) => {
       e.key('w');
@@ -351,8 +348,8 @@ export class PaneWindow {
 
   /**
    * Writes persist(s) into a commit's encoder without building it (issue 22: the stored form of
-   * the windows was the worker's largest per-commit allocation): the same bytes, one scratch row
-   * reused for every pane. Checked against persist() by pane-window-encode.test.ts.
+   * the windows was the worker's largest per-commit allocation): the same bytes, each pane row
+   * written from the slab where it is. Checked against persist() by pane-window-encode.test.ts.
    */
   encode(s: PaneWindowState, enc: StateEncoder): void {
     const d = this.slab.data;
@@ -365,12 +362,10 @@ export class PaneWindow {
     enc.number(d[s]);
     enc.raw(this.geometryBytes);
     enc.openArray(live);
-    const row = this.scratchRow;
     for (let r = s + HEAD; r < end; r += W) {
       const p = d[r];
       if (p === NO_PANE || p < live0) continue;
-      for (let c = 0; c < W; c++) row[c] = d[r + c];
-      enc.numbers(row);
+      enc.numbersAt(d, r, W);
     }
   }
 
