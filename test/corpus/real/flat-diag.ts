@@ -57,7 +57,9 @@ for (const s of generateRealCorpus(1, { floors: true })) {
         firstIn.add(w);
         const [a, b] = s.windows[w];
         const on = [...kinds].filter(([t]) => t >= a && t <= b).map(([t, k]) => `${k}@${s.ts.indexOf(t)}`);
-        out(`FOUND ${s.path} w${w} ${on.join('+')} row ${i} weight ${rw.weight[i].toFixed(3)} cause ${cause} score ${score.toFixed(3)} ${info}`);
+        out(
+          `FOUND ${s.path} w${w} ${on.join('+')} row ${i} weight ${rw.weight[i].toFixed(3)} cause ${cause} score ${score.toFixed(3)} ${info}`,
+        );
       }
     }
     prev = score;
