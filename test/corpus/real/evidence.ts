@@ -1,7 +1,7 @@
 /**
  * How much evidence a labelled window carries for one statistic, against the rest of its own file
  * (development diagnostics, issue 17's thirteenth round):
- *   node test/corpus/ts-run.js test/corpus/real/evidence.ts [--stat ramp|yearly|bump|diff] [--kinds trend_change,level_shift] [--sources a,b]
+ *   node test/corpus/ts-run.js test/corpus/real/evidence.ts [--stat ramp|yearly|bump|diff|cusum] [--kinds trend_change,level_shift] [--sources a,b]
  * For each labelled anomaly of those kinds: the statistic's largest value between the onset and the
  * end of its window, and how many stretches of the same file outside every window (32 rows apart)
  * reach it. A window whose value many other stretches reach cannot be found by that statistic
@@ -12,7 +12,10 @@
  *    clipped at 3 RMS): the most a test of a change of slope can see;
  *  - yearly: at daily sampling, the EW mean (~16 values) of the year-over-year difference
  *    x[t] − x(t − 365 days) over its own trailing RMS (~730 values, clipped): a level shift on a
- *    series whose yearly cycle sets the spread of every level feature.
+ *    series whose yearly cycle sets the spread of every level feature;
+ *  - bump, diff: one-value statistics (bumpStatistic);
+ *  - cusum: evidence accumulated over several values, Page's two-sided CUSUM of the one-step
+ *    residual (cusumStatistic; eighteenth round).
  */
 import { generateRealCorpus, type RealSeries } from './generate';
 
@@ -86,6 +89,46 @@ export function bumpStatistic(values: readonly number[], diff = false): Float64A
   return z;
 }
 
+/**
+ * Evidence accumulated over several values (issue 17, eighteenth round): Page's two-sided CUSUM,
+ * max(S⁺, S⁻) with S⁺ = max(0, S⁺ + z − k), S⁻ = max(0, S⁻ − z − k), of z, the one-step residual
+ * against the EW mean of the last ~8 values, in units of its trailing EW RMS (~200 values, clipped),
+ * prewhitened (less its EW lag-1 autocorrelation's share of the previous z, ~500 values: a random
+ * walk's runs of same-signed residuals are its habit) and clipped at ±clip (one spike adds at most
+ * clip − k). A level shift of δ RMS adds ~δ − k per value until the mean has followed it.
+ */
+export function cusumStatistic(values: readonly number[], k = 1, clip = 3): Float64Array {
+  const n = values.length;
+  const out = new Float64Array(n);
+  if (n === 0) return out;
+  let m = values[0];
+  let ms = 0;
+  let up = 0;
+  let down = 0;
+  let zPrev = 0;
+  let cross = 0;
+  let sq = 0;
+  for (let i = 1; i < n; i++) {
+    const r = values[i] - m;
+    m += (2 / 9) * r;
+    if (i > START && ms > 0) {
+      const raw = r / Math.sqrt(ms);
+      const zc = Math.max(-clip, Math.min(clip, raw));
+      const a = Math.max(1 / (i - START), 1 / 500);
+      cross += a * (zc * zPrev - cross);
+      sq += a * (zc * zc - sq);
+      const rho = sq > 0 ? Math.max(0, Math.min(0.9, cross / sq)) : 0;
+      const w = Math.max(-clip, Math.min(clip, (raw - rho * zPrev) / Math.sqrt(1 - rho * rho)));
+      zPrev = zc;
+      up = Math.max(0, up + w - k);
+      down = Math.max(0, down - w - k);
+      out[i] = up > down ? up : down;
+    }
+    ms = learnSq(ms, r * r, i, 1 / 200);
+  }
+  return out;
+}
+
 export interface WindowEvidence {
   kind: string;
   onset: number;
@@ -127,7 +170,8 @@ if (require.main === module) {
     return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
   };
   const stat = get('--stat', 'ramp');
-  if (!['ramp', 'yearly', 'bump', 'diff'].includes(stat)) throw new Error(`--stat ${stat}: expected ramp, yearly, bump or diff`);
+  if (!['ramp', 'yearly', 'bump', 'diff', 'cusum'].includes(stat))
+    throw new Error(`--stat ${stat}: expected ramp, yearly, bump, diff or cusum`);
   const kinds = get('--kinds', 'trend_change,level_shift').split(',');
   const only = get('--sources', '');
   for (const s of generateRealCorpus(1).filter((x) => !only || only.split(',').includes(x.source))) {
@@ -141,7 +185,9 @@ if (require.main === module) {
         ? rampStatistic(s.values)
         : stat === 'bump' || stat === 'diff'
           ? bumpStatistic(s.values, stat === 'diff')
-          : yearlyStatistic(s.ts, s.values);
+          : stat === 'cusum'
+            ? cusumStatistic(s.values)
+            : yearlyStatistic(s.ts, s.values);
     for (const e of windowEvidence(s, z, kinds)) {
       const day = new Date(e.onset).toISOString().slice(0, 10);
       process.stdout.write(

@@ -2,7 +2,7 @@
  * The window-evidence yardsticks of test/corpus/real/evidence.ts: a ramp on a random walk and a
  * level shift on a yearly cycle stand out against the rest of their file; without them they do not.
  */
-import { rampStatistic, windowEvidence, yearlyStatistic } from '../../corpus/real/evidence';
+import { bumpStatistic, cusumStatistic, rampStatistic, windowEvidence, yearlyStatistic } from '../../corpus/real/evidence';
 
 const DAY = 86_400_000;
 
@@ -60,5 +60,21 @@ describe('window evidence', () => {
   it('ignores other kinds', () => {
     const s = series(normals(200, 3), 100, 10);
     expect(windowEvidence(s, rampStatistic(s.values), ['level_shift'])).toEqual([]);
+  });
+
+  it('the CUSUM accumulates a shift no single value shows, and one spike adds at most clip − k', () => {
+    const noise = normals(1500, 11);
+    const shifted = noise.map((x, i) => (i >= 1000 && i < 1030 ? x + 2 : x));
+    const withShift = { ...series(shifted, 1000, 40), anomalies: [{ kind: 'level_shift' as const, onset: 1000 * DAY, end: 1030 * DAY }] };
+    const [e] = windowEvidence(withShift, cusumStatistic(shifted), ['level_shift']);
+    const [b] = windowEvidence(withShift, bumpStatistic(shifted), ['level_shift']);
+    // A shift of 2 RMS: accumulated, past every stretch of the noise (2.98 against at most 2.65);
+    // the one-value statistic reaches 2.2 there, as 15 stretches of the noise do.
+    expect(e.inside).toBeGreaterThan(2.8);
+    expect(e.elsewhere).toBe(0);
+    expect(b.elsewhere).toBeGreaterThan(10);
+    const spiked = noise.map((x, i) => (i === 1000 ? x + 20 : x));
+    const z = cusumStatistic(spiked);
+    expect(z[1000] - z[999]).toBeLessThanOrEqual(3 - 1 + 1e-9);
   });
 });
