@@ -55,6 +55,19 @@ export interface Detector<S = unknown> {
    * without building the persisted form (the pipeline commits every changed key's state).
    */
   encode?(state: S, enc: StateEncoder): void;
+  /**
+   * Optional, with encodedForm(), for speed: how many distinct byte runs encode() can write for
+   * the states encodedForm() names (a threshold's side: −1, 0 or 1). A stream whose every detector
+   * says so keeps the bytes of its rows' whole `entries` member per combination of forms
+   * (worker/persisted-row.ts KeptEntries), instead of writing each entry again for every commit.
+   */
+  readonly encodedForms?: number;
+  /**
+   * Which of the encodedForms byte runs encode(state) writes now (0 ≤ form < encodedForms), or -1
+   * when the state is not one of them: its bytes are written then. The form must determine the
+   * bytes exactly — it is what tells kept bytes from stale ones.
+   */
+  encodedForm?(state: S): number;
   /** The state from what persist() returned; null when it cannot be used (the key starts afresh). */
   revive?(stored: unknown): S | null;
   /**

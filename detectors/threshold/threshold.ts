@@ -47,6 +47,14 @@ export class ThresholdDetector implements Detector<ThresholdState> {
     enc.number(s.side);
   }
 
+  /** side 0, 1, −1: the only states encode() writes as constant bytes (see Detector.encodedForms). */
+  readonly encodedForms = 3;
+
+  encodedForm(s: ThresholdState): number {
+    // -0 === 0 and writes the same bytes (INT8 0); anything else (restored as it was) has no form.
+    return s.side === 0 ? 0 : s.side === 1 ? 1 : s.side === -1 ? 2 : -1;
+  }
+
   observe(s: ThresholdState, e: FlowEvent): Observation | null {
     const o = this.newObservation();
     return this.observeInto(s, e, o) ? o : null;
