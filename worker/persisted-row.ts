@@ -90,16 +90,29 @@ export interface RowRule {
 export interface EntryBytes {
   bare: Uint8Array;
   withLifecycle: Uint8Array;
+  /** bare and withLifecycle followed by the detector's encodeHead, for Detector.encodeLed (null: it has none). */
+  bareLed: Uint8Array | null;
+  withLifecycleLed: Uint8Array | null;
 }
 
-export function entryBytes(rule: string): EntryBytes {
+export function entryBytes(rule: string, detector?: Detector<unknown>): EntryBytes {
   const head = (members: number) =>
     StateEncoder.fragment((e) => {
       e.key(rule);
       e.objectOf(members);
       e.key('detector');
     });
-  return { bare: head(1), withLifecycle: head(2) };
+  const bare = head(1);
+  const withLifecycle = head(2);
+  const dh = detector?.encodeHead;
+  const led = dh !== undefined && typeof detector?.encodeLed === 'function';
+  const join = (a: Uint8Array) => {
+    const out = new Uint8Array(a.length + dh!.length);
+    out.set(a);
+    out.set(dh!, a.length);
+    return out;
+  };
+  return { bare, withLifecycle, bareLed: led ? join(bare) : null, withLifecycleLed: led ? join(withLifecycle) : null };
 }
 
 /** The row's head and first member name: {attrs: */
@@ -141,9 +154,14 @@ export function writePersistedRow(enc: StateEncoder, row: LiveRow, rules: Readon
     const det = rule.detector;
     // Left out while in its initial state, as persistedRow() leaves it undefined.
     const initial = isInitialLifecycle(e);
-    enc.raw(initial ? rule.entryBytes.bare : rule.entryBytes.withLifecycle);
-    if (det.encode) det.encode(e.state, enc);
-    else enc.value(det.persist ? det.persist(e.state) : e.state);
+    const eb = rule.entryBytes;
+    // The entry's head and the detector's in one copy (Detector.encodeLed), when it has one.
+    const lead = initial ? eb.bareLed : eb.withLifecycleLed;
+    if (lead === null || !det.encodeLed!(e.state, enc, lead)) {
+      enc.raw(initial ? eb.bare : eb.withLifecycle);
+      if (det.encode) det.encode(e.state, enc);
+      else enc.value(det.persist ? det.persist(e.state) : e.state);
+    }
     if (!initial) {
       enc.name(LIFECYCLE);
       encodeLifecycle(e, enc);

@@ -248,11 +248,12 @@ export class Pipeline {
     const detectors = [...s.detectors, ...defaultProfileDetectors(s, measurements)];
     const rules = detectors.map((d, i): Rule => {
       const ruleName = detectorName(d, i, detectors);
+      const detector = createDetector(d, { stream: name, name: ruleName, measurements });
       return {
         stream: name,
         name: ruleName,
-        entryBytes: entryBytes(ruleName),
-        detector: createDetector(d, { stream: name, name: ruleName, measurements }),
+        entryBytes: entryBytes(ruleName, detector),
+        detector,
         forMs: d.for,
         severity: d.severity,
         labels: d.labels,

@@ -42,9 +42,16 @@ export class ThresholdDetector implements Detector<ThresholdState> {
 
   /** The state's bytes (the state is what is stored: no persist()). */
   encode(s: ThresholdState, enc: StateEncoder): void {
-    if (typeof s.side !== 'number') return enc.value(s); // restored from an older store as it was
-    enc.raw(HEAD);
+    if (!this.encodeLed(s, enc, HEAD)) enc.value(s); // restored from an older store as it was
+  }
+
+  readonly encodeHead = HEAD;
+
+  encodeLed(s: ThresholdState, enc: StateEncoder, lead: Uint8Array): boolean {
+    if (typeof s.side !== 'number') return false;
+    enc.raw(lead);
     enc.number(s.side);
+    return true;
   }
 
   /** side 0, 1, −1: the only states encode() writes as constant bytes (see Detector.encodedForms). */

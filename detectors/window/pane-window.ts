@@ -93,7 +93,7 @@ const WINDOW_HEAD = StateEncoder.fragment((e) => {
   e.key('t');
 });
 /** persistWindowed()'s head and its window's, one run: {win: {t: */
-const WINDOWED_HEAD = StateEncoder.fragment((e) => {
+export const WINDOWED_HEAD = StateEncoder.fragment((e) => {
   e.objectOf(2);
   e.key('win');
   e.objectOf(4);
@@ -523,8 +523,8 @@ export function persistWindowed(w: PaneWindow, s: WindowedState): unknown {
 }
 
 /** persistWindowed(w, s), written into a commit's encoder without building it (same bytes). */
-export function encodeWindowed(w: PaneWindow, s: WindowedState, enc: StateEncoder): void {
-  w.encode(s, enc, WINDOWED_HEAD);
+export function encodeWindowed(w: PaneWindow, s: WindowedState, enc: StateEncoder, head: Uint8Array = WINDOWED_HEAD): void {
+  w.encode(s, enc, head); // head: WINDOWED_HEAD, or bytes ending with it (Detector.encodeLed)
   enc.raw(firingField(w.firing(s)));
 }
 
