@@ -37,7 +37,10 @@ const stored = (row: LiveRow, names: string[]): Buffer => {
 
 it('kept bytes are not written once a detector changed since they were kept (the staleness guard)', () => {
   const names = ['hot', 'open'];
-  const rules = [rule('hot', { type: 'threshold', measurement: 't', above: 3 }), rule('open', { type: 'threshold', measurement: 'd', above: 0.5 })];
+  const rules = [
+    rule('hot', { type: 'threshold', measurement: 't', above: 3 }),
+    rule('open', { type: 'threshold', measurement: 'd', above: 0.5 }),
+  ];
   const kept = KeptEntries.of(rules)!;
   expect(kept).not.toBeNull();
   const hot = { state: { side: 0 }, phase: 0 as 0 | 1 | 2, since: 0, peak: 0 };

@@ -4,7 +4,15 @@ import type { Detector } from '../types';
 import { boundScore, latchAbove } from '../scoring';
 import { constantDetail } from '../evidence';
 import { defaultSlide, nextDrain } from '../window/pane-ring';
-import { PaneWindow, WindowAggregate, WINDOWED_HEAD, encodeWindowed, persistWindowed, reviveWindowed, type WindowedState } from '../window/pane-window';
+import {
+  PaneWindow,
+  WindowAggregate,
+  WINDOWED_HEAD,
+  encodeWindowed,
+  persistWindowed,
+  reviveWindowed,
+  type WindowedState,
+} from '../window/pane-window';
 import type { StateEncoder } from '../../state/codec';
 
 export interface RateParams {
