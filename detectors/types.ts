@@ -55,6 +55,32 @@ export interface Detector<S = unknown> {
    * without building the persisted form (the pipeline commits every changed key's state).
    */
   encode?(state: S, enc: StateEncoder): void;
+  /**
+   * Optional, with encodeLed(), for speed: the constant bytes encode() starts with (its object's
+   * head and first member name). A row's writer joins them once per rule to the bytes of the
+   * rule's entry that precede the state (worker/persisted-row.ts EntryBytes): one copy per entry
+   * instead of two (issue 22).
+   */
+  readonly encodeHead?: Uint8Array;
+  /**
+   * encode(state) led by `lead` (bytes that end with encodeHead) instead of encodeHead alone: writes
+   * lead, then the rest of what encode() writes, and returns true; or returns false having written
+   * nothing when encode() would not start with encodeHead (a state restored as it was).
+   */
+  encodeLed?(state: S, enc: StateEncoder, lead: Uint8Array): boolean;
+  /**
+   * Optional, with encodedForm(), for speed: how many distinct byte runs encode() can write for
+   * the states encodedForm() names (a threshold's side: −1, 0 or 1). A stream whose every detector
+   * says so keeps the bytes of its rows' whole `entries` member per combination of forms
+   * (worker/persisted-row.ts KeptEntries), instead of writing each entry again for every commit.
+   */
+  readonly encodedForms?: number;
+  /**
+   * Which of the encodedForms byte runs encode(state) writes now (0 ≤ form < encodedForms), or -1
+   * when the state is not one of them: its bytes are written then. The form must determine the
+   * bytes exactly — it is what tells kept bytes from stale ones.
+   */
+  encodedForm?(state: S): number;
   /** The state from what persist() returned; null when it cannot be used (the key starts afresh). */
   revive?(stored: unknown): S | null;
   /**

@@ -121,6 +121,21 @@ export class StateEncoder {
     this.varint(items);
   }
 
+  /**
+   * An array's tag alone, for a fragment whose array's count is written later with itemCount(): the
+   * bytes of openArray(n) are arrayTag() then itemCount(n).
+   */
+  arrayTag(): void {
+    this.ensure(1);
+    this.buf[this.pos++] = ARR;
+  }
+
+  /** The item count after an arrayTag() (written in a fragment); its items follow. */
+  itemCount(items: number): void {
+    if (items < 0x80 && this.pos < this.buf.length) this.buf[this.pos++] = items;
+    else this.varint(items);
+  }
+
   /** An object member's name; its item follows. */
   key(name: string): void {
     this.text(name);
@@ -170,6 +185,11 @@ export class StateEncoder {
     return this.buf.toString('latin1', mark, this.pos);
   }
 
+  /** The bytes written since `mark`, as bytes of their own (a run kept to be written again with raw()). */
+  copySince(mark: number): Uint8Array {
+    return Uint8Array.from(this.buf.subarray(mark, this.pos));
+  }
+
   /** Bytes kept by bytesSince(), written as they were. */
   latin1(s: string): void {
     const n = s.length;
@@ -217,17 +237,40 @@ export class StateEncoder {
 
   /**
    * The first `n` numbers of `a` as one array item: the bytes value() writes for an array of them
-   * (packed when all are finite), without its per-item type checks.
+   * (packed when all are finite), without its per-item type checks. For plain arrays (a sketch's
+   * hashes); a typed array's run goes through numbersAt(). Two functions, not one: reading both
+   * kinds of array in one loop made its element loads polymorphic, ~3× slower for a pane row
+   * (issue 22, measured: 29 → 91 ns for 4 numbers).
    */
-  numbers(a: ArrayLike<number>, n: number = a.length): void {
-    this.numbersAt(a, 0, n);
+  numbers(a: ReadonlyArray<number>, n: number = a.length): void {
+    let ints = true;
+    for (let i = 0; i < n; i++) {
+      const x = a[i];
+      if ((x | 0) !== x) {
+        if (x - x !== 0) return this.unpacked(a, 0, n); // NaN or ±Infinity: JSON's null, item by item
+        ints = false;
+      }
+    }
+    if (n === 0) return this.unpacked(a, 0, 0);
+    this.ensure(6 + n * 8);
+    this.buf[this.pos++] = ints ? I32S : F64S;
+    this.varint(n);
+    const v = this.view;
+    let p = this.pos;
+    if (ints) for (let i = 0; i < n; i++, p += 4) v.setInt32(p, a[i], true);
+    else
+      for (let i = 0; i < n; i++, p += 8) {
+        const x = a[i];
+        v.setFloat64(p, x === 0 ? 0 : x, true);
+      }
+    this.pos = p;
   }
 
   /**
    * numbers() of the `n` numbers of `a` from index `from`: a run of a typed array (a pane window's
    * slot row in its slab) written where it is, without copying it out first.
    */
-  numbersAt(a: ArrayLike<number>, from: number, n: number): void {
+  numbersAt(a: Float64Array, from: number, n: number): void {
     const to = from + n;
     let ints = true;
     for (let i = from; i < to; i++) {

@@ -90,16 +90,29 @@ export interface RowRule {
 export interface EntryBytes {
   bare: Uint8Array;
   withLifecycle: Uint8Array;
+  /** bare and withLifecycle followed by the detector's encodeHead, for Detector.encodeLed (null: it has none). */
+  bareLed: Uint8Array | null;
+  withLifecycleLed: Uint8Array | null;
 }
 
-export function entryBytes(rule: string): EntryBytes {
+export function entryBytes(rule: string, detector?: Detector<unknown>): EntryBytes {
   const head = (members: number) =>
     StateEncoder.fragment((e) => {
       e.key(rule);
       e.objectOf(members);
       e.key('detector');
     });
-  return { bare: head(1), withLifecycle: head(2) };
+  const bare = head(1);
+  const withLifecycle = head(2);
+  const dh = detector?.encodeHead;
+  const led = dh !== undefined && typeof detector?.encodeLed === 'function';
+  const join = (a: Uint8Array) => {
+    const out = new Uint8Array(a.length + dh!.length);
+    out.set(a);
+    out.set(dh!, a.length);
+    return out;
+  };
+  return { bare, withLifecycle, bareLed: led ? join(bare) : null, withLifecycleLed: led ? join(withLifecycle) : null };
 }
 
 /** The row's head and first member name: {attrs: */
@@ -118,10 +131,19 @@ const LIFECYCLE = nameToken('lifecycle');
  * from bytes made once, and each detector and lifecycle writes its own fields in their fixed order
  * (Detector.encode, encodeLifecycle): a generic walk of every object was most of a row's cost.
  */
-export function writePersistedRow(enc: StateEncoder, row: LiveRow, rules: ReadonlyArray<RowRule>): void {
+export function writePersistedRow(enc: StateEncoder, row: LiveRow, rules: ReadonlyArray<RowRule>, kept: KeptEntries | null = null): void {
   enc.begin();
   writeHead(enc, row);
   enc.number(row.touched);
+  const form = kept === null ? -1 : kept.formOf(row, rules);
+  if (form >= 0) {
+    const bytes = kept!.bytes[form];
+    if (bytes !== undefined) {
+      enc.raw(bytes);
+      return enc.end();
+    }
+  }
+  const at = enc.position;
   enc.name(ENTRIES);
   const entries = enc.openObject();
   let n = 0;
@@ -132,9 +154,14 @@ export function writePersistedRow(enc: StateEncoder, row: LiveRow, rules: Readon
     const det = rule.detector;
     // Left out while in its initial state, as persistedRow() leaves it undefined.
     const initial = isInitialLifecycle(e);
-    enc.raw(initial ? rule.entryBytes.bare : rule.entryBytes.withLifecycle);
-    if (det.encode) det.encode(e.state, enc);
-    else enc.value(det.persist ? det.persist(e.state) : e.state);
+    const eb = rule.entryBytes;
+    // The entry's head and the detector's in one copy (Detector.encodeLed), when it has one.
+    const lead = initial ? eb.bareLed : eb.withLifecycleLed;
+    if (lead === null || !det.encodeLed!(e.state, enc, lead)) {
+      enc.raw(initial ? eb.bare : eb.withLifecycle);
+      if (det.encode) det.encode(e.state, enc);
+      else enc.value(det.persist ? det.persist(e.state) : e.state);
+    }
     if (!initial) {
       enc.name(LIFECYCLE);
       encodeLifecycle(e, enc);
@@ -142,7 +169,64 @@ export function writePersistedRow(enc: StateEncoder, row: LiveRow, rules: Readon
     n++;
   }
   enc.closeObject(entries, n);
+  if (form >= 0) kept!.bytes[form] = enc.copySince(at);
   enc.end();
+}
+
+/** Most combinations of forms a stream keeps bytes for (4 rules of 3 forms, each entry present or not: 256). */
+const MAX_KEPT_FORMS = 1024;
+
+/**
+ * A stream's kept `entries` bytes (issue 22): when every rule's detector writes one of a few
+ * constant byte runs (Detector.encodedForm: a threshold's side) and every lifecycle is at rest
+ * (left out), a row's whole `entries` member is fixed by the combination of forms — the same bytes
+ * for every key of the stream in it. A container's three thresholds at rest were ~12 of a row's
+ * writes for bytes that never changed; the member is now one copy. The forms are read from the
+ * live state for every row written, so bytes kept under one form are never written for another.
+ * Shared by the stream's keys: no bytes per key.
+ */
+export class KeptEntries {
+  /** The `entries` member's bytes (its name included) per combination of forms (formOf). */
+  readonly bytes: Array<Uint8Array | undefined> = [];
+
+  private constructor(
+    /** Per rule: its forms + 1 (0: no entry yet). */
+    private readonly radix: Int32Array,
+  ) {}
+
+  /** For a stream's rules; null when one of them has no encodedForm or there are too many combinations. */
+  static of(rules: ReadonlyArray<RowRule>): KeptEntries | null {
+    const radix = new Int32Array(rules.length);
+    let combinations = 1;
+    for (let j = 0; j < rules.length; j++) {
+      const d = rules[j].detector;
+      const forms = d.encodedForms;
+      if (typeof d.encodedForm !== 'function' || typeof d.encode !== 'function' || forms === undefined || !(forms > 0)) return null;
+      radix[j] = forms + 1;
+      combinations *= forms + 1;
+      if (combinations > MAX_KEPT_FORMS) return null;
+    }
+    return rules.length > 0 ? new KeptEntries(radix) : null;
+  }
+
+  /** The row's combination of forms (an index into `bytes`); -1 when an entry has none or a lifecycle is not at rest. */
+  formOf(row: LiveRow, rules: ReadonlyArray<RowRule>): number {
+    const radix = this.radix;
+    const entries = row.entries;
+    let form = 0;
+    for (let j = 0; j < radix.length; j++) {
+      const e = j < entries.length ? entries[j] : undefined;
+      let digit = 0;
+      if (e !== undefined) {
+        if (!isInitialLifecycle(e)) return -1;
+        const f = rules[j].detector.encodedForm!(e.state);
+        if (f < 0) return -1;
+        digit = f + 1;
+      }
+      form = form * radix[j] + digit;
+    }
+    return form;
+  }
 }
 
 /** The row's head (RowHead): from the kept bytes, or written and then kept if the attributes held since the last commit. */

@@ -16,6 +16,7 @@ import { copyObservation } from '../detectors/evidence';
 import type { PreparedCommit, StateStore } from '../state/types';
 import {
   entryBytes,
+  KeptEntries,
   readPersistedRow,
   writePersistedRow,
   type EntryBytes,
@@ -124,6 +125,8 @@ interface StreamRuntime {
   admittedScopes: Set<string>;
   policy: AdmissionPolicy;
   rules: Rule[];
+  /** Its rows' `entries` bytes kept per combination of the detectors' forms; null: not every detector has forms. */
+  kept: KeptEntries | null;
   /** key → the key's row: one map lookup per event, not one per rule. */
   rows: Map<string, KeyRow>;
   events: number;
@@ -245,11 +248,12 @@ export class Pipeline {
     const detectors = [...s.detectors, ...defaultProfileDetectors(s, measurements)];
     const rules = detectors.map((d, i): Rule => {
       const ruleName = detectorName(d, i, detectors);
+      const detector = createDetector(d, { stream: name, name: ruleName, measurements });
       return {
         stream: name,
         name: ruleName,
-        entryBytes: entryBytes(ruleName),
-        detector: createDetector(d, { stream: name, name: ruleName, measurements }),
+        entryBytes: entryBytes(ruleName, detector),
+        detector,
         forMs: d.for,
         severity: d.severity,
         labels: d.labels,
@@ -272,6 +276,7 @@ export class Pipeline {
       persistedMaxTs: new Map(),
       policy: { lateness: s.lateness, maxFuture: s.max_future, maxAge: s.max_age, idleTimeout: s.idle_timeout },
       rules,
+      kept: KeptEntries.of(rules),
       rows: new Map(),
       events: 0,
       batchAdmission: null,
@@ -812,7 +817,7 @@ export class Pipeline {
 
   /** Writes the row's stored bytes into the commit's encoder; returns their index among its values. */
   private encodeRow(row: KeyRow): number {
-    writePersistedRow(this.encoder, row, row.stream.rules);
+    writePersistedRow(this.encoder, row, row.stream.rules, row.stream.kept);
     return this.encoder.values - 1;
   }
 

@@ -39,10 +39,17 @@ export class DeadmanDetector implements Detector<DeadmanState> {
 
   /** The state's bytes in its fixed field order (the state is what is stored: no persist()). */
   encode(s: DeadmanState, enc: StateEncoder): void {
-    if (typeof s.lastSeen !== 'number' || typeof s.firing !== 'boolean') return enc.value(s); // restored as it was
-    enc.raw(HEAD);
+    if (!this.encodeLed(s, enc, HEAD)) enc.value(s); // restored as it was
+  }
+
+  readonly encodeHead = HEAD;
+
+  encodeLed(s: DeadmanState, enc: StateEncoder, lead: Uint8Array): boolean {
+    if (typeof s.lastSeen !== 'number' || typeof s.firing !== 'boolean') return false;
+    enc.raw(lead);
     enc.number(s.lastSeen);
     enc.raw(firingField(s.firing));
+    return true;
   }
 
   /**

@@ -62,9 +62,16 @@ export class DistinctDetector implements Detector<DistinctState> {
 
   /** persist(s), written into a commit's encoder without building it (same bytes). */
   encode(s: DistinctState, enc: StateEncoder): void {
-    enc.raw(HEAD);
+    this.encodeLed(s, enc, HEAD);
+  }
+
+  readonly encodeHead = HEAD;
+
+  encodeLed(s: DistinctState, enc: StateEncoder, lead: Uint8Array): boolean {
+    enc.raw(lead);
     this.sketch.encode(s.sketch, enc);
     enc.raw(firingField(s.firing));
+    return true;
   }
 
   revive(stored: unknown): DistinctState | null {

@@ -88,8 +88,14 @@ export class EwmaDetector implements Detector<EwmaState> {
   /** The state's bytes in its fixed field order (the state is what is stored: no persist()). */
   encode(s: EwmaState, enc: StateEncoder): void {
     // A state restored from an older store that lacks a field: written as it is, as before.
-    if (!isEwmaShaped(s)) return enc.value(s);
-    enc.raw(HEAD);
+    if (!this.encodeLed(s, enc, HEAD)) enc.value(s);
+  }
+
+  readonly encodeHead = HEAD;
+
+  encodeLed(s: EwmaState, enc: StateEncoder, lead: Uint8Array): boolean {
+    if (!isEwmaShaped(s)) return false;
+    enc.raw(lead);
     enc.number(s.n);
     enc.name(MEAN);
     enc.number(s.mean);
@@ -98,6 +104,7 @@ export class EwmaDetector implements Detector<EwmaState> {
     enc.name(MAD);
     enc.number(s.mad);
     enc.raw(firingField(s.firing));
+    return true;
   }
 
   observe(s: EwmaState, e: FlowEvent): Observation | null {

@@ -3,7 +3,15 @@ import { truthy } from '../../expression/expression';
 import type { Detector } from '../types';
 import { clamp01 } from '../common';
 import { defaultSlide, nextDrain } from '../window/pane-ring';
-import { PaneWindow, WindowAggregate, encodeWindowed, persistWindowed, reviveWindowed, type WindowedState } from '../window/pane-window';
+import {
+  PaneWindow,
+  WindowAggregate,
+  WINDOWED_HEAD,
+  encodeWindowed,
+  persistWindowed,
+  reviveWindowed,
+  type WindowedState,
+} from '../window/pane-window';
 import type { StateEncoder } from '../../state/codec';
 import { AggregateBinding } from './aggregate-view';
 import { CompiledDetectorExpressions, compileDetectorExpressions } from './compile';
@@ -73,6 +81,13 @@ export class ExpressionDetector implements Detector<ExpressionState> {
 
   encode(s: ExpressionState, enc: StateEncoder): void {
     encodeWindowed(this.win, s, enc);
+  }
+
+  readonly encodeHead = WINDOWED_HEAD;
+
+  encodeLed(s: ExpressionState, enc: StateEncoder, lead: Uint8Array): boolean {
+    encodeWindowed(this.win, s, enc, lead);
+    return true;
   }
 
   revive(v: unknown): ExpressionState | null {

@@ -4,7 +4,15 @@ import type { Detector } from '../types';
 import { boundScore, latchAbove } from '../scoring';
 import { constantDetail } from '../evidence';
 import { defaultSlide, nextDrain } from '../window/pane-ring';
-import { PaneWindow, WindowAggregate, encodeWindowed, persistWindowed, reviveWindowed, type WindowedState } from '../window/pane-window';
+import {
+  PaneWindow,
+  WindowAggregate,
+  WINDOWED_HEAD,
+  encodeWindowed,
+  persistWindowed,
+  reviveWindowed,
+  type WindowedState,
+} from '../window/pane-window';
 import type { StateEncoder } from '../../state/codec';
 
 export interface RateParams {
@@ -61,6 +69,13 @@ export class RateDetector implements Detector<RateState> {
 
   encode(s: RateState, enc: StateEncoder): void {
     encodeWindowed(this.win, s, enc);
+  }
+
+  readonly encodeHead = WINDOWED_HEAD;
+
+  encodeLed(s: RateState, enc: StateEncoder, lead: Uint8Array): boolean {
+    encodeWindowed(this.win, s, enc, lead);
+    return true;
   }
 
   revive(v: unknown): RateState | null {

@@ -42,9 +42,24 @@ export class ThresholdDetector implements Detector<ThresholdState> {
 
   /** The state's bytes (the state is what is stored: no persist()). */
   encode(s: ThresholdState, enc: StateEncoder): void {
-    if (typeof s.side !== 'number') return enc.value(s); // restored from an older store as it was
-    enc.raw(HEAD);
+    if (!this.encodeLed(s, enc, HEAD)) enc.value(s); // restored from an older store as it was
+  }
+
+  readonly encodeHead = HEAD;
+
+  encodeLed(s: ThresholdState, enc: StateEncoder, lead: Uint8Array): boolean {
+    if (typeof s.side !== 'number') return false;
+    enc.raw(lead);
     enc.number(s.side);
+    return true;
+  }
+
+  /** side 0, 1, −1: the only states encode() writes as constant bytes (see Detector.encodedForms). */
+  readonly encodedForms = 3;
+
+  encodedForm(s: ThresholdState): number {
+    // -0 === 0 and writes the same bytes (INT8 0); anything else (restored as it was) has no form.
+    return s.side === 0 ? 0 : s.side === 1 ? 1 : s.side === -1 ? 2 : -1;
   }
 
   observe(s: ThresholdState, e: FlowEvent): Observation | null {

@@ -92,10 +92,12 @@ const WINDOW_HEAD = StateEncoder.fragment((e) => {
   e.objectOf(4);
   e.key('t');
 });
-/** persistWindowed()'s: {win: */
-const WINDOWED_HEAD = StateEncoder.fragment((e) => {
+/** persistWindowed()'s head and its window's, one run: {win: {t: */
+export const WINDOWED_HEAD = StateEncoder.fragment((e) => {
   e.objectOf(2);
   e.key('win');
+  e.objectOf(4);
+  e.key('t');
 });
 /** The fields of a whole ring (a state stored as it is: zscore), in the object layout's order. */
 const RING_FIELDS = ['pane', 'count', 'n', 'sum', 'm2', 'min', 'max', 'last', 'lastTs'] as const;
@@ -116,7 +118,10 @@ export class PaneWindow {
   /** Every key's block; see PaneWindowState. */
   private readonly slab: BlockSlab;
   private readonly lastTsScratch: number[];
-  /** persist()'s members after `t`, up to the pane rows (slide and pane count: constants): , w: …, p: …, s: */
+  /**
+   * persist()'s members after `t`, up to the pane rows' count (slide and pane count: constants):
+   * w: …, p: …, s: and the rows' array tag — one run instead of three writes per window.
+   */
   private readonly geometryBytes: Uint8Array;
 
   constructor(windowMs: number, slideMs: number, names: readonly string[], stats: PaneStats = ALL_STATS) {
@@ -139,6 +144,7 @@ export class PaneWindow {
       e.key('p');
       e.number(geo.panes);
       e.key('s');
+      e.arrayTag();
     });
   }
 
@@ -351,17 +357,17 @@ export class PaneWindow {
    * the windows was the worker's largest per-commit allocation): the same bytes, each pane row
    * written from the slab where it is. Checked against persist() by pane-window-encode.test.ts.
    */
-  encode(s: PaneWindowState, enc: StateEncoder): void {
+  encode(s: PaneWindowState, enc: StateEncoder, head: Uint8Array = WINDOW_HEAD): void {
     const d = this.slab.data;
     const live0 = this.storedFrom(s);
     const end = s + this.slab.blockSize;
     const W = this.width;
     let live = 0;
     for (let r = s + HEAD; r < end; r += W) if (d[r] !== NO_PANE && d[r] >= live0) live++;
-    enc.raw(WINDOW_HEAD);
+    enc.raw(head); // {t: (encodeWindowed's head precedes it in the same run)
     enc.number(d[s]);
     enc.raw(this.geometryBytes);
-    enc.openArray(live);
+    enc.itemCount(live);
     for (let r = s + HEAD; r < end; r += W) {
       const p = d[r];
       if (p === NO_PANE || p < live0) continue;
@@ -517,9 +523,8 @@ export function persistWindowed(w: PaneWindow, s: WindowedState): unknown {
 }
 
 /** persistWindowed(w, s), written into a commit's encoder without building it (same bytes). */
-export function encodeWindowed(w: PaneWindow, s: WindowedState, enc: StateEncoder): void {
-  enc.raw(WINDOWED_HEAD);
-  w.encode(s, enc);
+export function encodeWindowed(w: PaneWindow, s: WindowedState, enc: StateEncoder, head: Uint8Array = WINDOWED_HEAD): void {
+  w.encode(s, enc, head); // head: WINDOWED_HEAD, or bytes ending with it (Detector.encodeLed)
   enc.raw(firingField(w.firing(s)));
 }
 
