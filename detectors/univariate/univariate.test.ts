@@ -416,13 +416,13 @@ describe('univariate detector', () => {
     expect(d.observe(old, ev(MIN5, { x: 3 }))).toBeNull();
     expect(old.v).toBe(STATE_VERSION);
     expect(old.n).toBe(1);
-    expect(old.tails.length).toBe(9 * TAIL_STRIDE);
+    expect(old.tails.length).toBe(10 * TAIL_STRIDE);
     run(d, old, noise(300), 2 * MIN5);
     expect(Number.isFinite(old.tails[0])).toBe(true);
   });
 
   /** A state of this run's detector as an older layout stored it: `v` set back, the fields it lacked left out. */
-  function olderLayout(v: number, lacking: Array<'vs' | 'gr'>): { d: ReturnType<typeof make>; old: UnivariateState; n: number } {
+  function olderLayout(v: number, lacking: Array<'vs' | 'gr' | 'cu'>): { d: ReturnType<typeof make>; old: UnivariateState; n: number } {
     const d = make();
     const s = d.init(ev(0)) as UnivariateState;
     run(d, s, noise(400));
@@ -446,6 +446,41 @@ describe('univariate detector', () => {
     expect(v8.v).toBe(STATE_VERSION);
     expect(v8.n).toBe(n + 1);
     expect(v8.gr).toBe(0); // the value came on time: still no habit of gaps
+  });
+
+  it('keeps a state of layout 9 (before the change-point sum), adding the sum and its calibrator', () => {
+    const { d, old: v9, n } = olderLayout(9, ['cu']);
+    v9.tails.length = 9 * TAIL_STRIDE; // layout 9 had nine calibrators
+    expect(d.observe(v9, ev(400 * MIN5, { x: 10 }))).not.toBeNull(); // no warm-up again
+    expect(v9.v).toBe(STATE_VERSION);
+    expect(v9.n).toBe(n + 1);
+    expect(v9.cu).toHaveLength(5);
+    expect(v9.tails).toHaveLength(10 * TAIL_STRIDE);
+    expect(v9.tails.every(Number.isFinite)).toBe(true);
+  });
+
+  it('finds a daily level shift no single value of which crosses the limit, by the change-point sum', () => {
+    const DAY = 86_400_000;
+    // Daily values, N(0, 1); from day 1500 a shift of 1.2 for 40 days: every value well short of
+    // the limit on its own, their sum far past it.
+    const run40 = (gaps: boolean) => {
+      const rng = new Rng(7);
+      const d = make();
+      const s = d.init(ev(0)) as UnivariateState;
+      const out: Array<{ score: number; cause: unknown }> = [];
+      let t = 0;
+      for (let i = 0; i < 1540; i++) {
+        // A trading-day clock: no values on the sixth and seventh day of each week.
+        t += gaps && i % 5 === 0 ? 3 * DAY : DAY;
+        const o = d.observe(s, ev(t, { x: rng.normal() + (i >= 1500 ? 1.2 : 0) }));
+        out.push({ score: o?.score ?? 0, cause: o?.evidence.detail?.cause });
+      }
+      return out;
+    };
+    const regular = run40(false);
+    const hit = regular.findIndex((o, i) => i >= 1500 && o.score >= 0.5);
+    expect(hit).toBeGreaterThan(1500);
+    expect(regular[hit].cause).toBe('shift');
   });
 
   it('judges the value after a rare gap against its phase: a backlog at night after an evening outage', () => {
@@ -512,7 +547,7 @@ describe('univariate detector', () => {
     const json = JSON.stringify(s);
     expect(s.ps.length).toBe(24);
     expect(s.pl.length).toBe(24);
-    expect(json.split(',').length).toBeLessThan(2 * (288 + 168 + 24) + 24 + 126); // +1: the gap habit (state v9)
+    expect(json.split(',').length).toBeLessThan(2 * (288 + 168 + 24) + 24 + 126 + TAIL_STRIDE + 5); // +1: the gap habit (state v9); the change-point sum's calibrator and 5 numbers (v10)
     expect(json.length).toBeLessThan(16_000);
   });
 });
