@@ -508,6 +508,36 @@ describe('univariate detector', () => {
     expect(score(false).score).toBeLessThan(withGap.score);
   });
 
+  it('judges a value above its prediction against a quiet phase on a regular clock: day-time traffic at night', () => {
+    const HOUR = 3_600_000;
+    // Hourly, one level all day (no daily profile pays), but quiet nights: σ 3 from 06:00 to 23:00,
+    // σ 0.3 from 00:00 to 05:00. At 03:00 of day 60, 24 (+4: ordinary by day, 13σ for the night).
+    const DAYS = 60;
+    const runDays = (drop: (i: number) => boolean) => {
+      const rng = new Rng(7);
+      const d = make();
+      const s = d.init(ev(0)) as UnivariateState;
+      let at = null as ReturnType<typeof d.observe>;
+      for (let i = 0; i <= DAYS * 24 + 3; i++) {
+        const h = i % 24;
+        const x = i === DAYS * 24 + 3 ? 24 : 20 + (h < 6 ? 0.3 : 3) * rng.normal();
+        if (i !== DAYS * 24 + 3 && drop(i)) continue;
+        at = d.observe(s, ev(i * HOUR, { x }));
+      }
+      return { at, s };
+    };
+    const regular = runDays(() => false);
+    expect(regular.s.season).toBe(0);
+    expect(regular.at!.score).toBeGreaterThanOrEqual(0.5);
+    expect(regular.at!.evidence.detail).toMatchObject({ cause: 'spike' });
+    // With 30 % of the rows missing at random (gaps as the series' habit: gr ≈ 0.3) the phase context
+    // is not judged: the same value is judged against the global spread only.
+    const dr = new Rng(8);
+    const gappy = runDays(() => dr.chance(0.3));
+    expect(gappy.s.gr).toBeGreaterThan(0.2);
+    expect(gappy.at!.score).toBeLessThan(0.25); // 0.40 had its phase judged it (the gate off)
+  });
+
   it('fuses a moderate level surprise with the variance ratio before it: a burst of 1.5× noise', () => {
     const d = make({ seasonality: 'none' });
     const s = d.init(ev(0)) as UnivariateState;

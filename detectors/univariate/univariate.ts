@@ -233,6 +233,13 @@ const BAND_RATES: TailRates = { slow: 0.0005, excess: 0.01, span: BAND_SPAN };
 /** The change-point sum: the largest share of values after a gap, and its margin past the limit (decades). */
 const SUM_GAPS = 0.02;
 const SUM_MARGIN = 0.3;
+/**
+ * The upward time-of-day context (quietPhase): a phase bin judged once it has this many values, on a
+ * clock whose share of values after a gap (`gr`) is at most CONTEXT_GAPS, at phases whose spread is
+ * below PL_QUIET of the global one. Twentieth round: docs/backtest.md.
+ */
+const CONTEXT_MIN = 20;
+const CONTEXT_GAPS = 0.2;
 /** Values learned from (no verdict) after the seasonal model switched on or off. */
 const SETTLE = 64;
 /**
@@ -410,9 +417,10 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       // whose residuals are always large (a daily edge, the midnight seam of climate normals, rush
       // hour) is no spike. Measured on the real-background corpus: −23 % false detections there.
       if (k === F_STEP && f.psb > f.g && f.g > 0) v = f.step * Math.sqrt(f.g / f.psb);
-      // Against its phase: dips when a profile is in use; upwards only the value after a rare gap (a
-      // backlog; judged upwards everywhere it cost a bursty count's false detections, tenth round).
-      if (k === F_PHASE && (v >= 0 ? !f.afterGap : s.season === 0)) continue;
+      // Against its phase: dips when a profile is in use; upwards the value after a rare gap (a
+      // backlog; judged upwards everywhere it cost a bursty count's false detections, tenth round)
+      // and a value at a quiet phase of a series with no profile on a regular clock (quietPhase).
+      if (k === F_PHASE && (v >= 0 ? !f.afterGap && !this.quietPhase(s, f) : s.season === 0)) continue;
       // The variance ratio downwards — the residual's spread collapsing — only where it means a
       // rhythm gone flat (rhythmFlat); elsewhere upwards only.
       if (k === F_VAR && v <= 0 && !this.rhythmFlat(s)) continue;
@@ -457,6 +465,20 @@ export class UnivariateDetector implements Detector<UnivariateState> {
       f.cause = F_BOUND;
     }
     return L;
+  }
+
+  /**
+   * Whether a value above its prediction is judged against its phase's spread too: day-time values
+   * at night (a contextual anomaly) are large only for the night. Only where no daily profile is in
+   * use (a profile predicts the night's level already; with one, hourly weather's own nights fired),
+   * at a phase whose spread is below PL_QUIET of the global one (at the other phases the feature
+   * repeats the residual's judgement), once the bin has CONTEXT_MIN values (with PHASE_MIN's 3, a
+   * quake count's first days gained a false detection), and on a regular clock: on a count with a row
+   * only for busy hours (commits) a phase bin sees the busy rows, and its own bursts fired (tenth
+   * round). Twentieth round: docs/backtest.md.
+   */
+  private quietPhase(s: UnivariateState, f: Features): boolean {
+    return s.season === 0 && f.pb >= 0 && s.psN[f.pb] >= CONTEXT_MIN && s.gr <= CONTEXT_GAPS && f.psb > 0 && f.psb < PL_QUIET * f.g;
   }
 
   /**
